@@ -1,0 +1,1 @@
+namespace DmaSim.Benchmarks; internal static class Program { private static void Main() { } }

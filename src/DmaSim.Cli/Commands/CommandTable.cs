@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace DmaSim.Cli.Commands;
+
+/// <summary>Every subcommand, one class each; adding a command is one line here.</summary>
+internal static class CommandTable
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return VersionCommand.Create();
+    }
+}
