@@ -30,11 +30,13 @@ public sealed class EventStream
 
     public void Subscribe(Action<SimEvent> observer) => _observers.Add(observer);
 
-    public void Emit(SimEvent e)
+    /// <summary>Stamps the event with the current simulated time, records it and hands it to observers.</summary>
+    public T Emit<T>(T e) where T : SimEvent
     {
         e = e with { TimeNs = _clock.NowNs };
         if (Record) _events.Add(e);
         foreach (var o in _observers) o(e);
+        return e;
     }
 
     public void Log(string line) => Emit(new LogEvent(line));

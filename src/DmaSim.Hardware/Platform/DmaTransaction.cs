@@ -1,0 +1,56 @@
+using DmaSim.Core;
+using DmaSim.Hardware.Memory;
+using DmaSim.Hardware.Pci;
+
+namespace DmaSim.Hardware.Platform;
+
+/// <summary>Which of a device's address paths issued a DMA: its data movers or its control-structure fetcher.</summary>
+public enum DmaLines
+{
+    /// <summary>Data buffers (scenario `address-bits`).</summary>
+    Data,
+    /// <summary>Descriptors, rings, completions (scenario `descriptor-address-bits`).</summary>
+    Descriptor,
+}
+
+/// <summary>The answer of a remapping unit for one page of a DMA.</summary>
+public readonly record struct RemapResult(bool Ok, PhysAddr Address, byte FaultReason, string? FaultText)
+{
+    public static RemapResult Untranslated(ulong address) => new(true, new PhysAddr(address), 0, null);
+    public static RemapResult Fault(byte reason, string text) => new(false, default, reason, text);
+}
+
+/// <summary>What the platform wires a device's DMA through (a VT-d unit, or nothing).</summary>
+public interface IDmaRemapper
+{
+    /// <summary>Name for reports (e.g. "dmar0").</summary>
+    string Name { get; }
+
+    /// <summary>Translate one address (the whole access stays inside the 4 KiB page of <paramref name="address"/>).</summary>
+    RemapResult Remap(ushort sourceId, ulong address, bool isWrite);
+}
+
+/// <summary>One page-sized piece of a DMA as the silicon performed it.</summary>
+public readonly record struct DmaSegment(ulong Issued, ulong Driven, PhysAddr Physical, int Length, FrameOwner Owner);
+
+/// <summary>A device DMA, kernel address against physical truth. Emitted for every transaction.</summary>
+public sealed record DmaTransactionEvent(
+    string Device,
+    Bdf Bdf,
+    Bdf RequesterId,
+    DmaLines Lines,
+    int LineBits,
+    bool IsWrite,
+    DmaAddr Address,
+    int Length,
+    IReadOnlyList<DmaSegment> Segments,
+    bool Faulted,
+    byte FaultReason,
+    string? FaultText,
+    string? Remapper,
+    string? Purpose) : SimEvent
+{
+    /// <summary>The address the device drove on the bus for the first byte (after dropping lines it lacks).</summary>
+    public ulong DrivenAddress => Segments.Count > 0 ? Segments[0].Driven : Address.Value & DmaMask.Bits(LineBits);
+    public bool Truncated => DrivenAddress != Address.Value;
+}

@@ -1,0 +1,72 @@
+namespace DmaSim.Kernel.Profiles;
+
+/// <summary>
+/// The set of decisions one kernel version makes about DMA and VT-d. Each decision is a named rule with
+/// its source, so one era's policy reads as one list and changes in one place (ProfileCatalog).
+/// </summary>
+public sealed record KernelProfile
+{
+    public required string Name { get; init; }
+    public required string Summary { get; init; }
+    public required Era Era { get; init; }
+
+    /// <summary>Dma ops of a device the IOMMU passes through (hardware or software identity).</summary>
+    public required Rule<PassThroughOps> PassThroughDmaOps { get; init; }
+
+    /// <summary>Zone choice of intel_alloc_coherent for a no-mapping (identity) device.</summary>
+    public required Rule<IdentityCoherentAlloc> IdentityCoherentAlloc { get; init; }
+
+    /// <summary>iommu_should_identity_map at run time.</summary>
+    public required Rule<IdentityCheck> RuntimeIdentityCheck { get; init; }
+
+    /// <summary>Conventional PCI devices off the root bus, and PCI bridges, are never identity-mapped (3dfc813d).</summary>
+    public required Rule<bool> BridgedDevicesNeverIdentity { get; init; }
+
+    /// <summary>Fallback when VT-d is found but init_dmars fails.</summary>
+    public required Rule<InitFailureFallback> InitFailureFallback { get; init; }
+
+    /// <summary>Whether a domain created for a device that leaves si_domain gets the device's RMRRs mapped.</summary>
+    public required Rule<bool> RmrrMappedIntoNewDomains { get; init; }
+
+    /// <summary>Mask that bounds coherent IOVAs of translated devices.</summary>
+    public required Rule<CoherentIovaLimit> CoherentIovaLimit { get; init; }
+
+    public required Rule<IovaAlgorithm> Iova { get; init; }
+
+    /// <summary>Default unmap invalidation (T1: lazy with 250-entry high-water mark; T4: DMA-FQ).</summary>
+    public required Rule<InvalidationMode> DefaultInvalidation { get; init; }
+
+    /// <summary>DEFAULT_DOMAIN_ADDRESS_WIDTH used for AGAW selection.</summary>
+    public required Rule<int> DefaultDomainAddressWidth { get; init; }
+
+    /// <summary>Legacy swiotlb (single index, overflow buffer, panic) or modern (areas, "buffer is full").</summary>
+    public required Rule<bool> ModernSwiotlb { get; init; }
+
+    /// <summary>Whether the static identity domain also requires the RMRR devices to be non-identity (T3–5.x).</summary>
+    public required Rule<bool> RmrrDevicesNeverIdentity { get; init; }
+
+    /// <summary>Memory hot-add extends the software identity map (intel_iommu_memory_notifier).</summary>
+    public required Rule<bool> HotplugExtendsIdentityMap { get; init; }
+
+    public required Rule<LogStyle> LogStyle { get; init; }
+
+    public bool IsModern => Era == Era.T4;
+
+    /// <summary>Every rule with its name, for reports ("why did this happen").</summary>
+    public IEnumerable<(string Name, string Value, string Source)> Rules()
+    {
+        yield return (nameof(PassThroughDmaOps), PassThroughDmaOps.Value.ToString(), PassThroughDmaOps.Source);
+        yield return (nameof(IdentityCoherentAlloc), IdentityCoherentAlloc.Value.ToString(), IdentityCoherentAlloc.Source);
+        yield return (nameof(RuntimeIdentityCheck), RuntimeIdentityCheck.Value.ToString(), RuntimeIdentityCheck.Source);
+        yield return (nameof(BridgedDevicesNeverIdentity), BridgedDevicesNeverIdentity.Value.ToString(), BridgedDevicesNeverIdentity.Source);
+        yield return (nameof(InitFailureFallback), InitFailureFallback.Value.ToString(), InitFailureFallback.Source);
+        yield return (nameof(RmrrMappedIntoNewDomains), RmrrMappedIntoNewDomains.Value.ToString(), RmrrMappedIntoNewDomains.Source);
+        yield return (nameof(CoherentIovaLimit), CoherentIovaLimit.Value.ToString(), CoherentIovaLimit.Source);
+        yield return (nameof(Iova), Iova.Value.ToString(), Iova.Source);
+        yield return (nameof(DefaultInvalidation), DefaultInvalidation.Value.ToString(), DefaultInvalidation.Source);
+        yield return (nameof(DefaultDomainAddressWidth), DefaultDomainAddressWidth.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), DefaultDomainAddressWidth.Source);
+        yield return (nameof(ModernSwiotlb), ModernSwiotlb.Value.ToString(), ModernSwiotlb.Source);
+        yield return (nameof(RmrrDevicesNeverIdentity), RmrrDevicesNeverIdentity.Value.ToString(), RmrrDevicesNeverIdentity.Source);
+        yield return (nameof(HotplugExtendsIdentityMap), HotplugExtendsIdentityMap.Value.ToString(), HotplugExtendsIdentityMap.Source);
+    }
+}

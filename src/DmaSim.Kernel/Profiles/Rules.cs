@@ -1,0 +1,102 @@
+namespace DmaSim.Kernel.Profiles;
+
+/// <summary>One decision of a kernel era and where it comes from (path + function, or commit title).</summary>
+public sealed record Rule<T>(T Value, string Source)
+{
+    public override string ToString() => $"{Value} ({Source})";
+}
+
+/// <summary>The broad kernel generation a profile belongs to; selects log wording and code paths that moved.</summary>
+public enum Era
+{
+    /// <summary>2.6.31: hardware pass-through devices use swiotlb dma ops.</summary>
+    T0,
+    /// <summary>2.6.32: si_domain, intel_dma_ops for identity devices, lazy runtime re-evaluation.</summary>
+    T1,
+    /// <summary>2.6.33: swiotlb fallback when VT-d init fails.</summary>
+    T2,
+    /// <summary>2.6.39 / 3.0: mask-aware identity check, coherent IOVAs below the coherent mask.</summary>
+    T3,
+    /// <summary>Modern (6.x): IOMMU-core default domains, dma-direct and dma-iommu.</summary>
+    T4,
+}
+
+/// <summary>Which dma ops a device in hardware pass-through gets.</summary>
+public enum PassThroughOps
+{
+    /// <summary>swiotlb (or nommu) dma ops: the 2.6.31 design of 4ed0d3e6c64c.</summary>
+    Swiotlb,
+    /// <summary>intel_dma_ops with the runtime iommu_no_mapping check (19943b0e).</summary>
+    IntelDmaOps,
+    /// <summary>No ops at all: dma-direct (modern identity default domain).</summary>
+    DmaDirect,
+}
+
+/// <summary>How intel_alloc_coherent treats the zone flags for an identity-mapped device.</summary>
+public enum IdentityCoherentAlloc
+{
+    /// <summary>Clear GFP_DMA|GFP_DMA32 unconditionally: the seed bug.</summary>
+    ClearZoneFlags,
+    /// <summary>OR in GFP_DMA|GFP_DMA32 for no-mapping devices (the thread's first patch).</summary>
+    OrDmaAndDma32,
+    /// <summary>Call dma_generic_alloc_coherent for no-mapping devices (David Woodhouse's counter-proposal).</summary>
+    GenericAllocCoherent,
+    /// <summary>GFP_DMA32 (GFP_DMA below 32 bits) when the coherent mask is below the required mask: what shipped.</summary>
+    ZoneFromRequiredMask,
+    /// <summary>dma_direct_alloc: optimal zone from the mask, retry lower zones when the page does not fit.</summary>
+    DmaDirect,
+}
+
+/// <summary>The runtime identity test of iommu_should_identity_map(startup = 0).</summary>
+public enum IdentityCheck
+{
+    /// <summary>Identity iff dma_mask &gt; DMA_BIT_MASK(32): coherent mask and RAM size ignored.</summary>
+    StreamingMaskAbove32Bits,
+    /// <summary>Identity iff min(dma_mask, coherent mask) ≥ dma_get_required_mask.</summary>
+    MinMaskCoversRequiredMask,
+    /// <summary>No runtime re-check: the default domain decided at boot stays (modern).</summary>
+    None,
+}
+
+/// <summary>What the x86 DMA setup falls back to when VT-d is detected but its init fails.</summary>
+public enum InitFailureFallback
+{
+    /// <summary>nommu_dma_ops: physical addresses, no bouncing (2.6.32).</summary>
+    Nommu,
+    /// <summary>swiotlb kept (75f1cdf1dda9, 2.6.33).</summary>
+    Swiotlb,
+}
+
+/// <summary>Which mask limits the IOVA of a translated coherent buffer.</summary>
+public enum CoherentIovaLimit
+{
+    /// <summary>__intel_map_single passes pdev-&gt;dma_mask to intel_alloc_iova (2.6.32 bug).</summary>
+    StreamingMask,
+    /// <summary>The coherent mask ("intel-iommu: Use coherent DMA mask when requested").</summary>
+    CoherentMask,
+}
+
+/// <summary>IOVA allocator generation.</summary>
+public enum IovaAlgorithm
+{
+    /// <summary>2.6.32 iova.c: caller-passed 32-bit limit, single cached32 node, no range caches.</summary>
+    Legacy,
+    /// <summary>Modern iova.c with anchor, retry pass and per-CPU range caches.</summary>
+    Modern,
+}
+
+/// <summary>Which unmap invalidation mode the era uses by default.</summary>
+public enum InvalidationMode
+{
+    Strict,
+    Lazy,
+}
+
+/// <summary>The dmesg wording of an era.</summary>
+public enum LogStyle
+{
+    /// <summary>2.6.32: "DMAR:Host address width 40", "IOMMU fed90000: ver 1:0 cap … ecap …".</summary>
+    Legacy,
+    /// <summary>Modern: "DMAR: Host address width 40", "DMAR: dmar0: reg_base_addr … ver … cap … ecap …".</summary>
+    Modern,
+}
