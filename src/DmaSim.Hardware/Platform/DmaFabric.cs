@@ -41,16 +41,16 @@ public sealed class DmaFabric
     /// <summary>Wires devices to remapping units (which DRHD's hardware sits above which device).</summary>
     public void WireRemapping(Func<Bdf, IDmaRemapper?> remapperFor) => _remapperFor = remapperFor;
 
-    public DmaResult Read(Bdf device, DmaAddr address, Span<byte> destination, DmaLines lines, string? purpose = null) =>
-        Transfer(device, address, destination, lines, isWrite: false, purpose);
+    public DmaResult Read(Bdf device, DmaAddr address, Span<byte> destination, DmaLines lines, DmaIntent? intent = null) =>
+        Transfer(device, address, destination, lines, isWrite: false, intent);
 
-    public DmaResult Write(Bdf device, DmaAddr address, ReadOnlySpan<byte> source, DmaLines lines, string? purpose = null)
+    public DmaResult Write(Bdf device, DmaAddr address, ReadOnlySpan<byte> source, DmaLines lines, DmaIntent? intent = null)
     {
         var copy = source.ToArray();
-        return Transfer(device, address, copy, lines, isWrite: true, purpose);
+        return Transfer(device, address, copy, lines, isWrite: true, intent);
     }
 
-    private DmaResult Transfer(Bdf device, DmaAddr address, Span<byte> data, DmaLines lines, bool isWrite, string? purpose)
+    private DmaResult Transfer(Bdf device, DmaAddr address, Span<byte> data, DmaLines lines, bool isWrite, DmaIntent? intent)
     {
         var port = _ports[device];
         var bits = port.BitsFor(lines);
@@ -96,7 +96,7 @@ public sealed class DmaFabric
             done += inPage;
         }
         var ev = new DmaTransactionEvent(port.Name, device, rid, lines, bits, isWrite, address, data.Length, segments,
-            faulted, faultReason, faultText, remapper?.Name, purpose);
+            faulted, faultReason, faultText, remapper?.Name, intent);
         return new DmaResult(!faulted, _events.Emit(ev));
     }
 }

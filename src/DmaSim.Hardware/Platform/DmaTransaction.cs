@@ -30,6 +30,12 @@ public interface IDmaRemapper
     RemapResult Remap(ushort sourceId, ulong address, bool isWrite);
 }
 
+/// <summary>
+/// What a DMA was meant to do, attached by whoever issued it (a device model or firmware) so the
+/// physical-truth checker can compare where the bytes really went with where the driver put the buffer.
+/// </summary>
+public sealed record DmaIntent(string Label, PhysAddr ExpectedPhys, bool IsControl, bool IsFirmware = false);
+
 /// <summary>One page-sized piece of a DMA as the silicon performed it.</summary>
 public readonly record struct DmaSegment(ulong Issued, ulong Driven, PhysAddr Physical, int Length, FrameOwner Owner);
 
@@ -48,7 +54,7 @@ public sealed record DmaTransactionEvent(
     byte FaultReason,
     string? FaultText,
     string? Remapper,
-    string? Purpose) : SimEvent
+    DmaIntent? Intent) : SimEvent
 {
     /// <summary>The address the device drove on the bus for the first byte (after dropping lines it lacks).</summary>
     public ulong DrivenAddress => Segments.Count > 0 ? Segments[0].Driven : Address.Value & DmaMask.Bits(LineBits);

@@ -1,0 +1,47 @@
+using DmaSim.Hardware.Vtd;
+using DmaSim.Kernel.Iommu.Intel;
+using DmaSim.Kernel.Profiles;
+
+namespace DmaSim.Kernel.Boot;
+
+/// <summary>
+/// The BIOS bugs the kernel detects before it trusts a DMAR table; any of them disables DMA remapping.
+/// "intel-iommu: Detect DMAR in hyperspace at probe time" and "Cope with broken HP DC7900 BIOS"
+/// (2.6.32: drivers/pci/dmar.c check_zero_address / dmar_parse_one_drhd); modern
+/// drivers/iommu/intel/dmar.c warn_invalid_dmar and map_iommu.
+/// </summary>
+public static class BiosSanity
+{
+    public static bool Check(KernelContext k, DmarInfo dmar, Func<ulong, VtdUnit?> mmio, out string? why)
+    {
+        why = null;
+        var modern = k.Profile.Era == Era.T4;
+        if (dmar.HostAddressWidth < 32)
+        {
+            why = $"Invalid DMAR haw ({dmar.HostAddressWidth} bits)";
+            k.Log($"{(modern ? "DMAR: " : "DMAR:")}Invalid DMAR haw");
+            return false;
+        }
+        foreach (var d in dmar.Drhds)
+        {
+            if (d.RegisterBase == 0)
+            {
+                why = "DRHD at address zero";
+                k.Log($"Your BIOS is broken; DMAR reported at address zero!");
+                k.Log("BIOS vendor: (simulated); Ver: (simulated); Product Version: (simulated)");
+                return false;
+            }
+            var unit = mmio(d.RegisterBase);
+            // A register window that reads back all ones means nothing answers there.
+            if (unit is null || unit.ReadRegister(VtdRegisters.Cap, 8) == ulong.MaxValue || unit.ReadRegister(VtdRegisters.Ecap, 8) == ulong.MaxValue)
+            {
+                why = $"DRHD at {d.RegisterBase:x} returns all ones";
+                k.Log($"Your BIOS is broken; DMAR reported at address {d.RegisterBase:x} returns all ones!");
+                return false;
+            }
+        }
+        if (!dmar.Drhds.Any(d => d.IncludePciAll))
+            k.Log(modern ? "DMAR: no INCLUDE_PCI_ALL unit: devices outside every scope are not remapped" : "DMAR:no INCLUDE_PCI_ALL unit");
+        return true;
+    }
+}

@@ -1,0 +1,164 @@
+using DmaSim.Core;
+using DmaSim.Hardware.Memory;
+using DmaSim.Hardware.Pci;
+using DmaSim.Kernel.Dma;
+using DmaSim.Kernel.Iommu;
+using DmaSim.Kernel.Iommu.Intel;
+using DmaSim.Kernel.Profiles;
+
+namespace DmaSim.Kernel.Boot;
+
+/// <summary>
+/// One booted Linux kernel of a given profile: the boot sequence of its era (e820 → zones → swiotlb →
+/// DMAR → VT-d init or fallback → per-device dma ops), then the DMA API its drivers call.
+/// </summary>
+public sealed class LinuxKernel
+{
+    private readonly List<KernelDevice> _devices = [];
+
+    public LinuxKernel(KernelContext context, KernelPlatform platform)
+    {
+        K = context;
+        Platform = platform;
+        Dma = new DmaApi(context);
+    }
+
+    public KernelContext K { get; }
+    public KernelPlatform Platform { get; }
+    public DmaApi Dma { get; }
+    public IntelIommu? Iommu { get; private set; }
+    public IReadOnlyList<KernelDevice> Devices => _devices;
+    public KernelProfile Profile => K.Profile;
+
+    /// <summary>Why VT-d is not in use, when it is not.</summary>
+    public string? IommuOffReason { get; private set; }
+
+    public KernelDevice Device(string name) => _devices.First(d => d.Name == name);
+
+    /// <summary>Boots: the PCI functions must already be in the topology (the BIOS enumerated them).</summary>
+    public void Boot(IEnumerable<(string Name, PciFunction Function)> functions)
+    {
+        foreach (var (name, f) in functions) _devices.Add(new KernelDevice(name, f));
+        var k = K;
+        if (k.Cmdline.Text.Length > 0) k.Log($"Command line: {k.Cmdline.Text}");
+        BootLog.E820(k);
+        if (k.Cmdline.Unrecognised.Count > 0) k.Events.Emit(new IommuDecisionEvent("kernel", "ignored command-line options", string.Join(' ', k.Cmdline.Unrecognised), "not modelled"));
+
+        var over4G = k.Pages.MaxPfn > (1UL << 20);
+        var dmarUsable = Platform.Dmar is not null && !k.Cmdline.NoIommu && !k.Cmdline.SwiotlbOnly && k.Cmdline.IntelIommuOn != false;
+        if (Platform.Dmar is { } dmar) BootLog.DmarTable(k, dmar);
+
+        if (Profile.IsModern)
+        {
+            BootModern(over4G, dmarUsable);
+            return;
+        }
+
+        // Which path sets up the swiotlb pool at boot (arch/x86/kernel/pci-swiotlb.c pci_swiotlb_init):
+        // 2.6.31/32: only when no IOMMU was detected (plus iommu=pt in 2.6.31); 2.6.33 (75f1cdf1dda9):
+        // whenever RAM goes above 4 GiB, freed again if an IOMMU takes over.
+        var wantPool = k.Cmdline.SwiotlbOnly || k.Cmdline.SwiotlbForce
+            || (Profile.Era == Era.T0 && k.Cmdline.PassThrough && dmarUsable)
+            || (over4G && !k.Cmdline.NoIommu && (!dmarUsable || Profile.InitFailureFallback.Value == InitFailureFallback.Swiotlb));
+        if (wantPool) SetUpSwiotlb();
+
+        IDmaOps globalOps = k.Swiotlb is { } pool ? new SwiotlbDmaOps(k, pool) : new NommuDmaOps(k);
+        if (dmarUsable && TryInitIntelIommu(out var iommu))
+        {
+            Iommu = iommu;
+            if (Profile.Era == Era.T0 && k.Cmdline.PassThrough && iommu.SiDomain is not null)
+            {
+                // 2.6.31 pass-through: the DMA API stays on swiotlb (4ed0d3e6c64c).
+                foreach (var d in _devices) d.Ops = globalOps;
+                return;
+            }
+            var intelOps = new IntelDmaOps(k, iommu);
+            foreach (var d in _devices)
+            {
+                d.Ops = intelOps;
+                if (d.Domain == DeviceDomain.None) d.Domain = iommu.UnitFor(d.Bdf) is null ? DeviceDomain.None : DeviceDomain.Translated;
+            }
+            // An IOMMU that does not need swiotlb frees the pool (75f1cdf1dda9 step 5).
+            if (k.Swiotlb is not null && Profile.Era != Era.T0)
+            {
+                k.Swiotlb = null;
+                k.Log("PCI-DMA: freeing swiotlb: the IOMMU handles DMA");
+            }
+            return;
+        }
+        foreach (var d in _devices) d.Ops = globalOps;
+        if (Iommu is null && dmarUsable && globalOps is NommuDmaOps)
+            k.Log("PCI-DMA: falling back to nommu_dma_ops: no swiotlb pool to bounce through");
+    }
+
+    private void BootModern(bool over4G, bool dmarUsable)
+    {
+        var k = K;
+        // pci_swiotlb_detect: bounce pool whenever RAM goes above 4 GiB, unless iommu=off or swiotlb=noforce.
+        if ((over4G && !k.Cmdline.NoIommu && !k.Cmdline.SwiotlbNoForce) || k.Cmdline.SwiotlbForce || k.Cmdline.SwiotlbOnly) SetUpSwiotlb();
+        var direct = new DmaDirectOps(k);
+        if (dmarUsable && TryInitIntelIommu(out var iommu))
+        {
+            Iommu = iommu;
+            DefaultDomains.Run(k, iommu, _devices, direct);
+        }
+        else
+        {
+            foreach (var d in _devices) d.Ops = direct;
+        }
+        if (k.Swiotlb is not null) k.Log("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)");
+    }
+
+    private bool TryInitIntelIommu(out IntelIommu iommu)
+    {
+        var k = K;
+        var dmar = Platform.Dmar!;
+        iommu = null!;
+        if (Platform.FirmwareFaults.Contains(KernelPlatform.DmarInitFailure))
+        {
+            k.Log(Profile.IsModern ? "DMAR: Failed to initialize DMAR" : "IOMMU: dmar init failed");
+            IommuOffReason = "VT-d init failed (firmware fault)";
+            return false;
+        }
+        if (!BiosSanity.Check(k, dmar, Platform.RemappingUnitAt, out var why))
+        {
+            IommuOffReason = why;
+            return false;
+        }
+        var units = IntelIommu.CreateUnits(k, dmar, Platform.RemappingUnitAt);
+        BootLog.Units(k, units);
+        iommu = new IntelIommu(k, dmar, units);
+        if (!Profile.IsModern) InitDmars.Run(k, iommu, _devices);
+        return true;
+    }
+
+    private void SetUpSwiotlb()
+    {
+        var k = K;
+        var slabs = k.Cmdline.SwiotlbSlabs ?? 32768;
+        k.Swiotlb = Swiotlb.Create(k.Pages, k.Memory, k.Events, new SwiotlbConfig
+        {
+            Slots = (int)Math.Min(slabs, 1UL << 24),
+            Variant = Profile.ModernSwiotlb.Value ? SwiotlbVariant.Modern : SwiotlbVariant.Legacy,
+        });
+        var r = k.Swiotlb.Range;
+        k.Log(Profile.IsModern
+            ? $"software IO TLB: mapped [mem {Hex.Format(r.Start.Value, 16)}-{Hex.Format(r.End.Value, 16)}] ({r.Size / Sizes.MiB}MB)"
+            : $"Placing {r.Size / Sizes.MiB}MB software IO TLB between {r.Start.Value:x16} - {r.End.Value + 1:x16}");
+    }
+
+    /// <summary>Memory hot-add: the allocator grows, max_pfn (and the required mask) rises, and the eras with a memory notifier extend the software identity map.</summary>
+    public void HotAddMemory(PhysRange range)
+    {
+        var k = K;
+        k.E820.Add(new E820Entry(range, E820Type.Usable));
+        k.Owners.Assign(range, FrameOwner.Free);
+        k.Pages.HotAdd(range);
+        k.Log($"Hotplug memory: [mem {Hex.Format(range.Start.Value, 16)}-{Hex.Format(range.End.Value, 16)}] online, required DMA mask now {Hex.Format(k.RequiredMask(null))}");
+        if (Iommu?.SiDomain is { Table: not null } si)
+        {
+            if (Profile.HotplugExtendsIdentityMap.Value) Iommu.IdentityMap(si, range);
+            else k.Log("(no memory notifier in this era: si_domain's identity map does not cover the new memory)");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using DmaSim.Core;
+using DmaSim.Kernel.Mm;
+using DmaSim.Kernel.Profiles;
+
+namespace DmaSim.Kernel.Dma;
+
+/// <summary>
+/// The generic DMA API a driver calls. Every entry checks its arguments, dispatches to the device's
+/// dma ops and records the call (kernel/dma/mapping.c shape); the x86 coherent front end of each era
+/// computes the zone flags before the ops see them.
+/// </summary>
+public sealed class DmaApi
+{
+    private readonly KernelContext _k;
+
+    public DmaApi(KernelContext kernel) => _k = kernel;
+
+    /// <summary>dma_set_mask: stores the mask only if dma_supported (returns 0 or -EIO).</summary>
+    public int SetMask(KernelDevice dev, ulong mask)
+    {
+        if (!Supported(dev, mask)) { Record(dev, "dma_set_mask", 0, null, null, false, $"mask {Hex.Format(mask)} not supported (-EIO)"); return -5; }
+        dev.DmaMask = mask;
+        Record(dev, "dma_set_mask", 0, null, null, true, $"dma_mask {Hex.Format(mask)}");
+        return 0;
+    }
+
+    /// <summary>dma_set_coherent_mask.</summary>
+    public int SetCoherentMask(KernelDevice dev, ulong mask)
+    {
+        if (!Supported(dev, mask)) { Record(dev, "dma_set_coherent_mask", 0, null, null, false, $"mask {Hex.Format(mask)} not supported (-EIO)"); return -5; }
+        dev.CoherentDmaMask = mask;
+        Record(dev, "dma_set_coherent_mask", 0, null, null, true, $"coherent_dma_mask {Hex.Format(mask)}");
+        return 0;
+    }
+
+    /// <summary>
+    /// dma_supported. 2.6.3x x86 (arch/x86/kernel/pci-dma.c dma_supported): masks below 24 bits are
+    /// refused, intel_dma_ops has no hook, everything else is accepted. Modern without ops
+    /// (kernel/dma/direct.c dma_direct_supported): ≥ 32 bits always; smaller masks must cover
+    /// min(top of RAM, 16 MiB); with dma-iommu ops any mask.
+    /// </summary>
+    public bool Supported(KernelDevice dev, ulong mask)
+    {
+        if (!_k.Profile.IsModern) return mask >= DmaMask.Bits(24);
+        if (dev.Ops?.Kind == DmaOpsKind.IntelIommu) return true;
+        if (mask >= DmaMask.Bits(32)) return true;
+        var top = (_k.Pages.MaxPfn << PhysAddr.PageShift) - 1;
+        return mask >= Math.Min(top, DmaMask.Bits(24));
+    }
+
+    public ulong GetRequiredMask(KernelDevice dev) => _k.RequiredMask(dev);
+
+    /// <summary>dma_alloc_coherent with the era's front end.</summary>
+    public CoherentBuffer? AllocCoherent(KernelDevice dev, ulong size, Gfp gfp = Gfp.Kernel)
+    {
+        var ops = Ops(dev);
+        Gfp flags;
+        if (_k.Profile.IsModern)
+        {
+            // kernel/dma/mapping.c dma_alloc_attrs: zone modifiers are stripped, "let the implementation decide".
+            flags = gfp & ~(Gfp.Dma | Gfp.Dma32 | Gfp.HighMem);
+        }
+        else
+        {
+            // arch/x86/include/asm/dma-mapping.h dma_alloc_coherent (2.6.3x): strip the caller's zone bits,
+            // then dma_alloc_coherent_gfp_flags: mask ≤ 24 bits → GFP_DMA; ≤ 32 bits → GFP_DMA32.
+            flags = gfp & ~(Gfp.Dma | Gfp.Dma32 | Gfp.HighMem);
+            flags |= FrontEndZoneFlags(dev, flags);
+        }
+        var buf = ops.AllocCoherent(dev, size, flags);
+        Record(dev, "dma_alloc_coherent", size, buf?.Cpu, buf?.Dma, buf is not null,
+            buf is { } b ? $"gfp {FormatGfp(flags)} → {_k.Pages.ZoneOf(b.Cpu)?.ToString() ?? "?"} page {b.Cpu}" : $"gfp {FormatGfp(flags)}: allocation failed");
+        return buf;
+    }
+
+    /// <summary>dma_alloc_coherent_mask + dma_alloc_coherent_gfp_flags (2.6.3x x86).</summary>
+    public static Gfp FrontEndZoneFlags(KernelDevice dev, Gfp flags)
+    {
+        var mask = CoherentAllocMask(dev, flags);
+        if (mask <= DmaMask.Bits(24)) return Gfp.Dma;
+        if (mask <= DmaMask.Bits(32) && (flags & Gfp.Dma) == 0) return Gfp.Dma32;
+        return 0;
+    }
+
+    /// <summary>dma_alloc_coherent_mask: the coherent mask, or 24/32 bits when it is unset.</summary>
+    public static ulong CoherentAllocMask(KernelDevice dev, Gfp flags) =>
+        dev.CoherentDmaMask != 0 ? dev.CoherentDmaMask : (flags & Gfp.Dma) != 0 ? DmaMask.Bits(24) : DmaMask.Bits(32);
+
+    public void FreeCoherent(KernelDevice dev, CoherentBuffer buffer)
+    {
+        Ops(dev).FreeCoherent(dev, buffer);
+        Record(dev, "dma_free_coherent", buffer.Size, buffer.Cpu, buffer.Dma, true, null);
+    }
+
+    /// <summary>dma_map_single / dma_map_page.</summary>
+    public DmaMapping Map(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir)
+    {
+        if (size == 0) return Fail(dev, phys, size, "dma_map_single", "zero-length mapping");
+        var m = Ops(dev).MapPage(dev, phys, size, dir);
+        Record(dev, "dma_map_single", size, phys, m.Ok ? m.Address : null, m.Ok, m.Ok ? DirName(dir) : m.Error);
+        return m;
+    }
+
+    public void Unmap(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
+    {
+        Ops(dev).UnmapPage(dev, addr, size, dir);
+        Record(dev, "dma_unmap_single", size, null, addr, true, DirName(dir));
+    }
+
+    public void SyncForCpu(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
+    {
+        Ops(dev).SyncForCpu(dev, addr, size, dir);
+        Record(dev, "dma_sync_single_for_cpu", size, null, addr, true, DirName(dir));
+    }
+
+    public void SyncForDevice(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
+    {
+        Ops(dev).SyncForDevice(dev, addr, size, dir);
+        Record(dev, "dma_sync_single_for_device", size, null, addr, true, DirName(dir));
+    }
+
+    private static IDmaOps Ops(KernelDevice dev) =>
+        dev.Ops ?? throw new InvalidOperationException($"{dev} has no dma ops (the kernel did not probe it)");
+
+    private DmaMapping Fail(KernelDevice dev, PhysAddr phys, ulong size, string call, string why)
+    {
+        Record(dev, call, size, phys, null, false, why);
+        return DmaMapping.Failure(why);
+    }
+
+    private void Record(KernelDevice dev, string call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail) =>
+        _k.Events.Emit(new DmaApiEvent(dev.Name, call, size, cpu, dma, ok, dev.Ops?.Name ?? "none", detail));
+
+    public static string DirName(DmaDirection d) => d switch
+    {
+        DmaDirection.ToDevice => "DMA_TO_DEVICE",
+        DmaDirection.FromDevice => "DMA_FROM_DEVICE",
+        DmaDirection.Bidirectional => "DMA_BIDIRECTIONAL",
+        _ => "DMA_NONE",
+    };
+
+    public static string FormatGfp(Gfp g)
+    {
+        var parts = new List<string> { "GFP_KERNEL" };
+        if ((g & Gfp.Dma) != 0) parts.Add("GFP_DMA");
+        if ((g & Gfp.Dma32) != 0) parts.Add("GFP_DMA32");
+        if ((g & Gfp.Zero) != 0) parts.Add("__GFP_ZERO");
+        return string.Join('|', parts);
+    }
+
+    internal static bool IsModern(KernelProfile p) => p.IsModern;
+}

@@ -1,0 +1,73 @@
+using DmaSim.Hardware.Pci;
+
+namespace DmaSim.Kernel.Dma;
+
+/// <summary>
+/// The kernel's struct device / struct pci_dev for one function: its masks, its dma ops and what the
+/// IOMMU layer decided for it. The kernel's view only; the silicon's real reach lives in the hardware.
+/// </summary>
+public sealed class KernelDevice
+{
+    /// <summary>PCI core default for both masks (drivers/pci/probe.c pci_setup_device: DMA_BIT_MASK(32)).</summary>
+    public const int DefaultMaskBits = 32;
+
+    public KernelDevice(string name, PciFunction pci)
+    {
+        Name = name;
+        Pci = pci;
+    }
+
+    /// <summary>The scenario's name for the device ("smartarray").</summary>
+    public string Name { get; }
+    public PciFunction Pci { get; }
+    public Bdf Bdf => Pci.Bdf;
+
+    /// <summary>pci_name(): "0000:03:00.0".</summary>
+    public string PciName => "0000:" + Bdf;
+
+    public ulong DmaMask { get; set; } = Core.DmaMask.Bits(DefaultMaskBits);
+    public ulong CoherentDmaMask { get; set; } = Core.DmaMask.Bits(DefaultMaskBits);
+
+    /// <summary>The dma ops the kernel uses for this device (changes when the IOMMU layer moves it).</summary>
+    public IDmaOps? Ops { get; set; }
+
+    /// <summary>What the IOMMU layer did with the device (for reports and expectations).</summary>
+    public DeviceDomain Domain { get; set; } = DeviceDomain.None;
+
+    /// <summary>Modern PCI SAC trick state: still tries 32-bit IOVAs first.</summary>
+    public bool Pci32BitWorkaround { get; set; } = true;
+
+    public override string ToString() => $"{Name} ({PciName})";
+}
+
+/// <summary>The domain kinds the scenario format names.</summary>
+public enum DeviceDomain
+{
+    /// <summary>No IOMMU translation for this device.</summary>
+    None,
+    /// <summary>Hardware pass-through: context entry translation type 2.</summary>
+    PassThrough,
+    /// <summary>Software 1:1 page tables (si_domain with multi-level tables).</summary>
+    Identity,
+    /// <summary>A DMA domain with IOVAs.</summary>
+    Translated,
+}
+
+/// <summary>Names the scenario format and JSON contract use.</summary>
+public static class ContractNames
+{
+    public static string Of(DeviceDomain d) => d switch
+    {
+        DeviceDomain.PassThrough => "passthrough",
+        DeviceDomain.Identity => "identity",
+        DeviceDomain.Translated => "translated",
+        _ => "none",
+    };
+
+    public static string Of(DmaOpsKind k) => k switch
+    {
+        DmaOpsKind.IntelIommu => "intel-iommu",
+        DmaOpsKind.Swiotlb => "swiotlb",
+        _ => "direct",
+    };
+}

@@ -1,0 +1,59 @@
+using DmaSim.Core;
+using DmaSim.Hardware.Pci;
+using DmaSim.Kernel.Profiles;
+
+namespace DmaSim.Kernel.Iommu.Intel;
+
+/// <summary>Everything iommu_should_identity_map looks at, as plain values.</summary>
+public readonly record struct IdentityInputs(
+    bool IdentMapAll,
+    bool IsPcie,
+    bool OnRootBus,
+    PciFunctionKind Kind,
+    ulong DmaMask,
+    ulong CoherentDmaMask,
+    ulong RequiredMask,
+    bool HasRmrr,
+    bool IsUsb);
+
+/// <summary>The verdict and the rule that produced it.</summary>
+public readonly record struct IdentityVerdict(bool Identity, string Reason, string Source);
+
+/// <summary>
+/// iommu_should_identity_map (drivers/pci/intel-iommu.c, 2.6.32 → 3.x), as a pure function of the era's
+/// rules. Evaluated in order, first match wins (linux-semantics §2.2, §2.3).
+/// </summary>
+public static class IdentityPolicy
+{
+    private const string Src = "drivers/pci/intel-iommu.c iommu_should_identity_map";
+
+    public static IdentityVerdict Decide(KernelProfile p, IdentityInputs x, bool startup)
+    {
+        if (!x.IdentMapAll) return new(false, "identity mapping not enabled (no iommu=pt)", Src + ": !(iommu_identity_mapping & IDENTMAP_ALL)");
+        if (p.RmrrDevicesNeverIdentity.Value && x.HasRmrr && !x.IsUsb)
+            return new(false, "device has an RMRR", p.RmrrDevicesNeverIdentity.Source);
+        if (p.BridgedDevicesNeverIdentity.Value)
+        {
+            if (!x.IsPcie && !x.OnRootBus) return new(false, "conventional PCI device behind a bridge", p.BridgedDevicesNeverIdentity.Source);
+            if (x.Kind is PciFunctionKind.PciBridge or PciFunctionKind.PcieToPciBridge)
+                return new(false, "PCI bridge (its DMA carries other devices' requester ids)", p.BridgedDevicesNeverIdentity.Source);
+        }
+        // Masks are unknown at boot: assume the device is 64-bit capable.
+        if (startup) return new(true, "boot: masks unknown, assume 64-bit", Src + "(startup=1)");
+        switch (p.RuntimeIdentityCheck.Value)
+        {
+            case IdentityCheck.StreamingMaskAbove32Bits:
+                return x.DmaMask > DmaMask.Bits(32)
+                    ? new(true, $"dma_mask {Hex.Format(x.DmaMask)} > DMA_BIT_MASK(32) (coherent mask and RAM size not consulted)", p.RuntimeIdentityCheck.Source)
+                    : new(false, $"dma_mask {Hex.Format(x.DmaMask)} ≤ DMA_BIT_MASK(32)", p.RuntimeIdentityCheck.Source);
+            case IdentityCheck.MinMaskCoversRequiredMask:
+                var m = x.DmaMask;
+                if (x.CoherentDmaMask != 0 && x.CoherentDmaMask < m) m = x.CoherentDmaMask;
+                return m >= x.RequiredMask
+                    ? new(true, $"min(dma_mask, coherent mask) {Hex.Format(m)} ≥ required mask {Hex.Format(x.RequiredMask)}", p.RuntimeIdentityCheck.Source)
+                    : new(false, $"min(dma_mask, coherent mask) {Hex.Format(m)} < required mask {Hex.Format(x.RequiredMask)}", p.RuntimeIdentityCheck.Source);
+            default:
+                return new(true, "no runtime re-check in this era", p.RuntimeIdentityCheck.Source);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using DmaSim.Core;
+using DmaSim.Kernel.Dma;
+using DmaSim.Kernel.Iommu.Intel.Hw;
+using DmaSim.Kernel.Profiles;
+
+namespace DmaSim.Kernel.Iommu.Intel;
+
+/// <summary>
+/// init_dmars of 2.6.31 – 3.x (drivers/pci/intel-iommu.c): root tables, the pass-through / identity
+/// decision, si_domain, RMRR identity maps, then translation on. Order as in the source: static
+/// identity domain → RMRR devices → enable.
+/// </summary>
+public static class InitDmars
+{
+
+    public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices)
+    {
+        var p = k.Profile;
+        foreach (var u in iommu.Units) u.Hw.SetRootTable();
+
+        var passThroughRequested = k.Cmdline.PassThrough;
+        // hw_pass_through starts at 1 and is cleared by any unit without ECAP.PT.
+        iommu.HwPassThrough = iommu.Units.All(u => u.Hw.SupportsPassThrough);
+        iommu.Strict = k.Cmdline.Strict || p.DefaultInvalidation.Value == InvalidationMode.Strict;
+
+        if (p.Era == Era.T0)
+        {
+            RunPassThrough2631(k, iommu, devices, passThroughRequested);
+            return;
+        }
+
+        if (passThroughRequested) iommu.IdentMapAll = true;
+        if (iommu.IdentMapAll)
+        {
+            var hw = iommu.HwPassThrough;
+            var si = iommu.InitSiDomain(hw);
+            k.Log(hw ? "IOMMU: hardware identity mapping for all devices (pass-through)" : "IOMMU: Setting identity map for all RAM (software pass-through)");
+            var ops = new IntelDmaOps(k, iommu);
+            foreach (var dev in devices)
+            {
+                var v = IdentityPolicy.Decide(p, ops.Inputs(dev), startup: true);
+                if (!v.Identity)
+                {
+                    k.Events.Emit(new IommuDecisionEvent(dev.Name, "not identity at boot", v.Reason, v.Source));
+                    continue;
+                }
+                if (iommu.Attach(dev, si, hw ? ContextTranslationType.PassThrough : ContextTranslationType.MultiLevel))
+                {
+                    dev.Domain = hw ? DeviceDomain.PassThrough : DeviceDomain.Identity;
+                    k.Events.Emit(new IommuDecisionEvent(dev.Name, hw ? "si_domain (hardware pass-through)" : "si_domain (software identity)", v.Reason, v.Source));
+                }
+            }
+        }
+
+        // RMRRs: iommu_prepare_rmrr_dev for every device in every RMRR scope.
+        foreach (var rmrr in iommu.Dmar.Rmrrs)
+        {
+            foreach (var scoped in rmrr.Devices)
+            {
+                var dev = devices.FirstOrDefault(d => d.Bdf == scoped.Bdf);
+                if (dev is null) continue;
+                PrepareIdentityMap(k, iommu, dev, rmrr);
+            }
+        }
+
+        foreach (var u in iommu.Units)
+        {
+            u.Hw.FlushContextGlobal();
+            u.Hw.FlushIotlbGlobal();
+            u.Hw.EnableTranslation();
+        }
+        k.Log("PCI-DMA: Intel(R) Virtualization Technology for Directed I/O");
+    }
+
+    /// <summary>iommu_prepare_identity_map (2.6.32).</summary>
+    private static void PrepareIdentityMap(KernelContext k, IntelIommu iommu, KernelDevice dev, RmrrInfo rmrr)
+    {
+        var start = rmrr.Range.Start.Value;
+        var end = rmrr.Range.End.Value + 1;
+        var domain = iommu.DomainOf(dev);
+        if (domain is not null && domain == iommu.SiDomain && iommu.HwPassThrough)
+        {
+            k.Log($"IOMMU: Ignoring identity map for HW passthrough device {dev.PciName} [0x{start:x} - 0x{end:x}]");
+            return;
+        }
+        k.Log($"IOMMU: Setting identity map for device {dev.PciName} [0x{start:x} - 0x{end:x}]");
+        if (end <= start)
+        {
+            k.Log("Your BIOS is broken; RMRR ends before it starts!");
+            k.Log("IOMMU: mapping reserved region failed");
+            return;
+        }
+        domain ??= iommu.GetValidDomainForDev(dev);
+        if (domain is null) return;
+        iommu.MapRmrr(dev, domain, rmrr);
+        if (domain != iommu.SiDomain) dev.Domain = DeviceDomain.Translated;
+    }
+
+    /// <summary>
+    /// 2.6.31 with iommu=pt: every device gets a pass-through context entry and the DMA API goes through
+    /// swiotlb (4ed0d3e6c64c "Intel IOMMU Pass Through Support"). Without iommu=pt every device is
+    /// translated through intel_dma_ops.
+    /// </summary>
+    private static void RunPassThrough2631(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, bool passThrough)
+    {
+        if (passThrough && !iommu.HwPassThrough)
+        {
+            k.Log("IOMMU: Pass Through is not supported by hardware");
+            passThrough = false;
+        }
+        if (passThrough)
+        {
+            var pt = iommu.InitSiDomain(hw: true);
+            foreach (var dev in devices)
+            {
+                if (iommu.Attach(dev, pt, ContextTranslationType.PassThrough)) dev.Domain = DeviceDomain.PassThrough;
+                k.Events.Emit(new IommuDecisionEvent(dev.Name, "pass-through context", "iommu=pt: every device passes through", "4ed0d3e6c64c init_context_pass_through"));
+            }
+        }
+        else
+        {
+            foreach (var rmrr in iommu.Dmar.Rmrrs)
+                foreach (var s in rmrr.Devices)
+                    if (devices.FirstOrDefault(d => d.Bdf == s.Bdf) is { } dev) PrepareIdentityMap(k, iommu, dev, rmrr);
+        }
+        foreach (var u in iommu.Units)
+        {
+            u.Hw.FlushContextGlobal();
+            u.Hw.FlushIotlbGlobal();
+            u.Hw.EnableTranslation();
+        }
+        k.Log("PCI-DMA: Intel(R) Virtualization Technology for Directed I/O");
+    }
+}

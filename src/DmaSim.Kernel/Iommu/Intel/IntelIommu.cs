@@ -1,0 +1,247 @@
+using DmaSim.Core;
+using DmaSim.Hardware.Memory;
+using DmaSim.Hardware.Pci;
+using DmaSim.Hardware.Vtd;
+using DmaSim.Kernel.Dma;
+using DmaSim.Kernel.Iommu.Intel.Hw;
+using DmaSim.Kernel.Iommu.Iova;
+using DmaSim.Kernel.Mm;
+using DmaSim.Kernel.Profiles;
+
+namespace DmaSim.Kernel.Iommu.Intel;
+
+/// <summary>
+/// The intel-iommu driver's global state and primitives (drivers/pci/intel-iommu.c of 2.6.3x, and the
+/// parts of drivers/iommu/intel/iommu.c modern kernels keep): units, domains, context programming,
+/// identity and RMRR maps, invalidation. Policy lives in the boot sequences and the dma ops.
+/// </summary>
+public sealed partial class IntelIommu
+{
+    /// <summary>The IOAPIC/MSI window every DMA domain reserves (dmar_init_reserved_ranges).</summary>
+    public static readonly PhysRange IoapicRange = new(0xfee00000, 0xfeefffff);
+
+    private readonly KernelContext _k;
+    private readonly Dictionary<KernelDevice, DmarDomain> _domainOf = [];
+    private readonly Dictionary<Bdf, DmarDomain> _groupDomain = [];
+    private int _nextDomainId;
+
+    public IntelIommu(KernelContext kernel, DmarInfo dmar, IReadOnlyList<DmarUnit> units)
+    {
+        _k = kernel;
+        Dmar = dmar;
+        Units = units;
+        Unmaps = new DeferredUnmaps(kernel, this);
+    }
+
+    public DmarInfo Dmar { get; }
+    public IReadOnlyList<DmarUnit> Units { get; }
+    public KernelProfile Profile => _k.Profile;
+
+    /// <summary>hw_pass_through: every active unit has ECAP.PT (init_dmars, 2.6.32).</summary>
+    public bool HwPassThrough { get; set; }
+
+    /// <summary>iommu_identity_mapping &amp; IDENTMAP_ALL (set by iommu=pt).</summary>
+    public bool IdentMapAll { get; set; }
+
+    /// <summary>si_domain, when identity mapping is on.</summary>
+    public DmarDomain? SiDomain { get; private set; }
+
+    /// <summary>intel_iommu_strict.</summary>
+    public bool Strict { get; set; }
+
+    public DeferredUnmaps Unmaps { get; }
+
+    /// <summary>
+    /// device_to_iommu: the first DRHD whose scope names the device or a bridge above it, else the
+    /// INCLUDE_PCI_ALL unit (drivers/pci/intel-iommu.c device_to_iommu).
+    /// </summary>
+    public DmarUnit? UnitFor(Bdf bdf)
+    {
+        DmarUnit? catchAll = null;
+        foreach (var u in Units)
+        {
+            if (u.Drhd.IncludePciAll) { catchAll ??= u; continue; }
+            foreach (var s in u.Drhd.Devices)
+            {
+                if (s.Bdf == bdf) return u;
+                if (s.IsBridgeScope && _k.Pci.BridgesAbove(bdf).Any(b => b.Bdf == s.Bdf)) return u;
+            }
+        }
+        return catchAll;
+    }
+
+    public DmarDomain? DomainOf(KernelDevice dev) => _domainOf.GetValueOrDefault(dev);
+
+    /// <summary>Devices that have the device listed in an RMRR scope (device_has_rmrr).</summary>
+    public IEnumerable<RmrrInfo> RmrrsOf(Bdf bdf) =>
+        Dmar.Rmrrs.Where(r => r.Devices.Any(s => s.Bdf == bdf || (s.IsBridgeScope && _k.Pci.BridgesAbove(bdf).Any(b => b.Bdf == s.Bdf))));
+
+    // ---- domains -------------------------------------------------------------------------------
+
+    /// <summary>A new domain whose tables fit every unit it may be attached to (domain_init).</summary>
+    public DmarDomain NewDomain(DomainRole role, IEnumerable<DmarUnit> units, bool withTables)
+    {
+        var agaw = units.Select(u => u.Hw.Agaw).DefaultIfEmpty(2).Min();
+        var table = withTables ? new DmaPageTable(_k.Memory, agaw, AllocTablePage, FreeTablePage) : null;
+        IovaDomain? iova = null;
+        if (role == DomainRole.Dma)
+        {
+            iova = NewIovaDomain();
+            // domain_reserve_special_ranges: the IOAPIC window is never handed out as an IOVA.
+            iova.ReserveIova(IoapicRange.Start.Pfn, IoapicRange.End.Pfn);
+        }
+        return new DmarDomain(_nextDomainId++, role, table, agaw, iova);
+    }
+
+    private IovaDomain NewIovaDomain() =>
+        Profile.Iova.Value == IovaAlgorithm.Legacy
+            ? IovaDomain.CreateLegacy(PhysAddr.PageSize, 1, 0xFFFFF)
+            : IovaDomain.Create(PhysAddr.PageSize, 1);
+
+    /// <summary>si_domain_init: the static identity domain; software PT maps every RAM range 1:1.</summary>
+    public DmarDomain InitSiDomain(bool hw)
+    {
+        var si = NewDomain(DomainRole.StaticIdentity, Units, withTables: !hw);
+        SiDomain = si;
+        if (!hw)
+        {
+            foreach (var r in _k.E820.UsableRanges) IdentityMap(si, r);
+        }
+        return si;
+    }
+
+    /// <summary>iommu_domain_identity_map: map [start, end] 1:1 read+write (and reserve the IOVA range).</summary>
+    public void IdentityMap(DmarDomain domain, PhysRange range)
+    {
+        if (domain.Table is null) return;
+        var first = range.Start.Pfn;
+        var pages = range.End.Pfn - first + 1;
+        domain.Iova?.ReserveIova(first, range.End.Pfn);
+        var r = domain.Table.Map(first, first, pages, read: true, write: true);
+        ReportPteConflicts(r);
+    }
+
+    /// <summary>Attaches a device (and its DMA aliases) to a domain on its unit (domain_add_dev_info + domain_context_mapping).</summary>
+    public bool Attach(KernelDevice dev, DmarDomain domain, ContextTranslationType type)
+    {
+        var unit = UnitFor(dev.Bdf);
+        if (unit is null) return false;
+        if (!domain.Dids.TryGetValue(unit, out var did))
+        {
+            did = type == ContextTranslationType.PassThrough && Profile.IsModern ? (ushort)1 /* FLPT_DEFAULT_DID */
+                : unit.AllocDid(Profile.IsModern ? (ushort)2 /* IDA_START_DID */ : unit.Hw.CachingMode ? (ushort)1 : (ushort)0);
+            domain.Dids[unit] = did;
+        }
+        foreach (var alias in _k.Pci.DmaAliases(dev.Bdf))
+        {
+            if (OmitAliasContext && alias != dev.Bdf) continue;
+            unit.Hw.SetContext(alias, type, did, domain.Agaw, domain.Table?.Root ?? default);
+        }
+        if (type != ContextTranslationType.PassThrough || !unit.Hw.CachingMode) unit.Hw.FlushWriteBuffer();
+        else unit.Hw.FlushContextGlobal();
+        domain.Devices.Add(dev);
+        _domainOf[dev] = domain;
+        return true;
+    }
+
+    /// <summary>Fault injection: leave the bridge alias's context entry out (shows what a missing alias costs).</summary>
+    public bool OmitAliasContext { get; set; }
+
+    /// <summary>domain_remove_one_dev_info: clear the context entries, flush context cache and IOTLB globally.</summary>
+    public void Detach(KernelDevice dev)
+    {
+        if (!_domainOf.Remove(dev, out var domain)) return;
+        domain.Devices.Remove(dev);
+        var unit = UnitFor(dev.Bdf);
+        if (unit is null) return;
+        foreach (var alias in _k.Pci.DmaAliases(dev.Bdf))
+        {
+            // Other devices behind the same bridge still use the alias entry.
+            if (alias != dev.Bdf && domain.Devices.Any(d => _k.Pci.DmaAliases(d.Bdf).Contains(alias))) continue;
+            unit.Hw.ClearContext(alias);
+        }
+        unit.Hw.FlushContextGlobal();
+        unit.Hw.FlushIotlbGlobal();
+    }
+
+    /// <summary>
+    /// get_domain_for_dev / get_valid_domain_for_dev: the device's domain, else the domain of the bridge
+    /// group it shares a requester id with, else a new private DMA domain with its context programmed.
+    /// </summary>
+    public DmarDomain? GetValidDomainForDev(KernelDevice dev)
+    {
+        if (_domainOf.TryGetValue(dev, out var d)) return d;
+        var unit = UnitFor(dev.Bdf);
+        if (unit is null) return null;
+        var groupKey = _k.Pci.RequesterIdSeenByRootComplex(dev.Bdf);
+        var isNew = false;
+        if (!_groupDomain.TryGetValue(groupKey, out d))
+        {
+            d = NewDomain(DomainRole.Dma, [unit], withTables: true);
+            _groupDomain[groupKey] = d;
+            isNew = true;
+        }
+        Attach(dev, d, ContextTranslationType.MultiLevel);
+        // "We have a new domain - setup possible RMRRs for the device" arrived only in later kernels.
+        if (isNew && Profile.RmrrMappedIntoNewDomains.Value)
+        {
+            foreach (var r in RmrrsOf(dev.Bdf)) MapRmrr(dev, d, r);
+        }
+        return d;
+    }
+
+    /// <summary>The identity part of iommu_prepare_identity_map for one RMRR.</summary>
+    public void MapRmrr(KernelDevice dev, DmarDomain domain, RmrrInfo r)
+    {
+        if (domain.Table is null) return;
+        if (r.Range.End.Value >> domain.Width != 0)
+        {
+            _k.Log($"Your BIOS is broken; RMRR exceeds permitted address width ({domain.Width} bits)");
+            return;
+        }
+        var first = r.Range.Start.Pfn;
+        var last = r.Range.End.Pfn;
+        domain.Iova?.ReserveIova(first, last);
+        // iommu_domain_identity_map clears whatever was mapped there, then maps 1:1.
+        domain.Table.Unmap(first, last - first + 1);
+        ReportPteConflicts(domain.Table.Map(first, first, last - first + 1, read: true, write: true));
+    }
+
+    private void ReportPteConflicts(PageTableMapResult r)
+    {
+        foreach (var c in r.Conflicts.Take(5))
+            _k.Log($"ERROR: DMA PTE for vPFN 0x{c.IovaPfn:x} already set (to {c.Existing:x} not {c.Wanted:x})");
+    }
+
+    // ---- page-table pages come from the page allocator, as the driver's alloc_pgtable_page ----
+
+    private PhysAddr AllocTablePage()
+    {
+        var p = _k.Pages.AllocPages(0, Gfp.Atomic | Gfp.Zero, new FrameOwner(OwnerKind.VtdTable, null, "page table"))
+            ?? throw new InvalidOperationException("out of memory for VT-d page tables");
+        return p.Start;
+    }
+
+    private void FreeTablePage(PhysAddr page) => _k.Pages.FreePages(page, 0);
+
+    /// <summary>Root/context table pages for the unit drivers.</summary>
+    public static Func<PhysAddr> TablePageAllocator(KernelContext k, string label) => () =>
+        (k.Pages.AllocPages(0, Gfp.Zero, new FrameOwner(OwnerKind.VtdTable, null, label))
+         ?? throw new InvalidOperationException("out of memory for VT-d tables")).Start;
+
+    public static Action<PhysAddr> TablePageFreer(KernelContext k) => p => k.Pages.FreePages(p, 0);
+
+    /// <summary>Builds the kernel's unit list from the DMAR table, one driver per DRHD the hardware answers at.</summary>
+    public static List<DmarUnit> CreateUnits(KernelContext k, DmarInfo dmar, Func<ulong, VtdUnit?> mmio)
+    {
+        var units = new List<DmarUnit>();
+        foreach (var d in dmar.Drhds)
+        {
+            var hw = mmio(d.RegisterBase) ?? throw new InvalidOperationException($"no remapping unit at {Hex.Format(d.RegisterBase)}");
+            var driver = new IntelIommuUnitDriver(hw, k.Memory, TablePageAllocator(k, "root/context table"), TablePageFreer(k),
+                k.Profile.DefaultDomainAddressWidth.Value);
+            units.Add(new DmarUnit(units.Count, d, driver));
+        }
+        return units;
+    }
+}

@@ -1,0 +1,110 @@
+namespace DmaSim.Kernel;
+
+/// <summary>
+/// The DMA- and IOMMU-related kernel command line options. Options the model does not act on are kept
+/// and reported, never silently dropped.
+/// </summary>
+public sealed record KernelCmdline
+{
+    public string Text { get; init; } = "";
+
+    /// <summary>intel_iommu=on / off; null = the build default (CONFIG_DMAR_DEFAULT_ON / INTEL_IOMMU_DEFAULT_ON).</summary>
+    public bool? IntelIommuOn { get; init; }
+    /// <summary>iommu=pt (x86 iommu_setup: iommu_pass_through), or iommu.passthrough=1.</summary>
+    public bool PassThrough { get; init; }
+    /// <summary>iommu=nopt / iommu.passthrough=0.</summary>
+    public bool NoPassThrough { get; init; }
+    /// <summary>iommu=soft: swiotlb only.</summary>
+    public bool SwiotlbOnly { get; init; }
+    /// <summary>iommu=off: no_iommu.</summary>
+    public bool NoIommu { get; init; }
+    /// <summary>intel_iommu=strict / iommu.strict=1.</summary>
+    public bool Strict { get; init; }
+    /// <summary>iommu.strict=0: lazy even where the era defaults to strict.</summary>
+    public bool Lazy { get; init; }
+    /// <summary>intel_iommu=forcedac / iommu.forcedac=1: no 32-bit-first IOVA attempt.</summary>
+    public bool ForceDac { get; init; }
+    /// <summary>intel_iommu=igfx_off.</summary>
+    public bool IgfxOff { get; init; }
+    /// <summary>swiotlb=force.</summary>
+    public bool SwiotlbForce { get; init; }
+    /// <summary>swiotlb=noforce: no pool at all.</summary>
+    public bool SwiotlbNoForce { get; init; }
+    /// <summary>swiotlb=&lt;nslabs&gt;: pool size in 2 KiB slots.</summary>
+    public ulong? SwiotlbSlabs { get; init; }
+    public IReadOnlyList<string> Unrecognised { get; init; } = [];
+
+    /// <summary>Parses the options the model understands (intel_iommu_setup, x86 iommu_setup, setup_io_tlb_npages).</summary>
+    public static KernelCmdline Parse(string? text)
+    {
+        var c = new KernelCmdline { Text = text ?? "" };
+        var unknown = new List<string>();
+        foreach (var token in (text ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = token.IndexOf('=', StringComparison.Ordinal);
+            var key = eq < 0 ? token : token[..eq];
+            var values = eq < 0 ? [] : token[(eq + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries);
+            switch (key)
+            {
+                case "intel_iommu":
+                    // drivers/pci/intel-iommu.c intel_iommu_setup: comma-separated options.
+                    foreach (var v in values)
+                    {
+                        c = v switch
+                        {
+                            "on" => c with { IntelIommuOn = true },
+                            "off" => c with { IntelIommuOn = false },
+                            "strict" => c with { Strict = true },
+                            "forcedac" => c with { ForceDac = true },
+                            "igfx_off" => c with { IgfxOff = true },
+                            _ => Note(c, unknown, token),
+                        };
+                    }
+                    break;
+                case "iommu":
+                    // arch/x86/kernel/pci-dma.c iommu_setup.
+                    foreach (var v in values)
+                    {
+                        c = v switch
+                        {
+                            "pt" => c with { PassThrough = true, NoPassThrough = false },
+                            "nopt" => c with { NoPassThrough = true, PassThrough = false },
+                            "soft" => c with { SwiotlbOnly = true },
+                            "off" => c with { NoIommu = true },
+                            "force" or "noforce" or "merge" or "nomerge" or "nodac" or "usedac" or "allowdac" or "forcesac" or "panic" or "nopanic" => c,
+                            _ => Note(c, unknown, token),
+                        };
+                    }
+                    break;
+                case "iommu.passthrough":
+                    c = values is ["1"] or ["y"] or ["Y"] ? c with { PassThrough = true } : c with { NoPassThrough = true, PassThrough = false };
+                    break;
+                case "iommu.strict":
+                    c = values is ["1"] or ["y"] or ["Y"] ? c with { Strict = true } : c with { Lazy = true };
+                    break;
+                case "iommu.forcedac":
+                    c = c with { ForceDac = values is ["1"] or ["y"] or ["Y"] };
+                    break;
+                case "swiotlb":
+                    // kernel/dma/swiotlb.c setup_io_tlb_npages: <nslabs>[,<nareas>][,force|noforce].
+                    foreach (var v in values)
+                    {
+                        if (v == "force") c = c with { SwiotlbForce = true };
+                        else if (v == "noforce") c = c with { SwiotlbNoForce = true };
+                        else if (ulong.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && c.SwiotlbSlabs is null) c = c with { SwiotlbSlabs = n };
+                    }
+                    break;
+                default:
+                    unknown.Add(token);
+                    break;
+            }
+        }
+        return c with { Unrecognised = unknown };
+    }
+
+    private static KernelCmdline Note(KernelCmdline c, List<string> unknown, string token)
+    {
+        unknown.Add(token);
+        return c;
+    }
+}

@@ -1,0 +1,72 @@
+using DmaSim.Core;
+using DmaSim.Hardware.Memory;
+using DmaSim.Hardware.Pci;
+using DmaSim.Kernel.Dma;
+using DmaSim.Kernel.Mm;
+using DmaSim.Kernel.Profiles;
+
+namespace DmaSim.Kernel;
+
+/// <summary>
+/// What every part of the kernel model shares: the era's profile, the hardware the kernel may touch
+/// (memory, PCI config, the e820 map) and the kernel's own allocators and log.
+/// </summary>
+public sealed class KernelContext
+{
+    public KernelContext(KernelProfile profile, KernelCmdline cmdline, PhysicalMemory memory, FrameOwners owners, E820Map e820, PciTopology pci, EventStream events)
+    {
+        Profile = profile;
+        Cmdline = cmdline;
+        Memory = memory;
+        Owners = owners;
+        E820 = e820;
+        Pci = pci;
+        Events = events;
+        Pages = new PageAllocator(e820, memory, owners, events, KernelReservations(e820));
+    }
+
+    public KernelProfile Profile { get; }
+    public KernelCmdline Cmdline { get; }
+    public PhysicalMemory Memory { get; }
+    public FrameOwners Owners { get; }
+    public E820Map E820 { get; }
+    public PciTopology Pci { get; }
+    public EventStream Events { get; }
+    public PageAllocator Pages { get; }
+    public SimClock Clock => Events.Clock;
+
+    /// <summary>The bounce pool, when the era and platform set one up.</summary>
+    public Swiotlb? Swiotlb { get; set; }
+
+    /// <summary>Prints a kernel log line (dmesg, without timestamp).</summary>
+    public void Log(string line) => Events.Log(line);
+
+    /// <summary>
+    /// dma_get_required_mask: the smallest all-ones mask covering the start of the last RAM page
+    /// (drivers/base/platform.c dma_get_required_mask, 2.6.3x; kernel/dma/direct.c
+    /// dma_direct_get_required_mask, modern — same number on x86). Modern kernels tell translated
+    /// devices 32 bits suffice (kernel/dma/mapping.c dma_get_required_mask without get_required_mask op).
+    /// </summary>
+    public ulong RequiredMask(KernelDevice? dev)
+    {
+        if (Profile.IsModern && dev?.Ops?.Kind == DmaOpsKind.IntelIommu) return DmaMask.Bits(32);
+        return RequiredMaskForMaxPfn(Pages.MaxPfn);
+    }
+
+    public static ulong RequiredMaskForMaxPfn(ulong maxPfn)
+    {
+        if (maxPfn == 0) return DmaMask.Bits(32);
+        var lastPage = (maxPfn - 1) << PhysAddr.PageShift;
+        var bits = DmaMask.Width(lastPage);
+        return DmaMask.Bits(Math.Max(bits, 1));
+    }
+
+    // The kernel keeps page 0 (BIOS data area) and its own image to itself (arch/x86/kernel/setup.c
+    // reserve_brk / memblock_reserve of the kernel text at 16 MiB, CONFIG_PHYSICAL_START).
+    private static IEnumerable<PhysRange> KernelReservations(E820Map e820)
+    {
+        yield return new PhysRange(0, PhysAddr.PageSize - 1);
+        var image = new PhysRange(0x1000000, 0x1000000 + (32 * Sizes.MiB) - 1);
+        if (e820.Covers(image, Hardware.Memory.E820Type.Usable)) yield return image;
+    }
+}
