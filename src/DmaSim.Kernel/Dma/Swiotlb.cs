@@ -1,0 +1,419 @@
+using System.Globalization;
+using DmaSim.Core;
+using DmaSim.Hardware.Memory;
+using DmaSim.Kernel.Mm;
+
+namespace DmaSim.Kernel.Dma;
+
+/// <summary>
+/// The software IO TLB: a bounce pool below 4 GiB cut into 2 KiB slots, searched per the era's rules,
+/// with real byte copies between the original buffer and the bounce slots in simulated memory.
+/// Slot bookkeeping is the kernel's: per slot a <c>list</c> value (free slots from here to the end of
+/// the 128-slot segment, 0 when taken), the original address and the bytes left in the allocation.
+/// </summary>
+public sealed class Swiotlb
+{
+    /// <summary>IO_TLB_SHIFT: slots of 2 KiB.</summary>
+    public const int IoTlbShift = 11;
+    public const ulong IoTlbSize = 1UL << IoTlbShift;
+
+    /// <summary>IO_TLB_SEGSIZE: 128 slots, the largest contiguous mapping (256 KiB).</summary>
+    public const int IoTlbSegSize = 128;
+
+    /// <summary>IO_TLB_MIN_SLABS: 1 MiB worth of slots; the modern pool halves down to this on allocation failure.</summary>
+    public const int IoTlbMinSlabs = (1 << 20) >> IoTlbShift;
+
+    private const ulong InvalidOrig = ulong.MaxValue;
+    private const ulong PageSize = PhysAddr.PageSize;
+    // 2.6.32 x86-64 direct map base (PAGE_OFFSET), for the legacy "Placing ... between %p - %p" line.
+    private const ulong LegacyPageOffset = 0xffff880000000000;
+
+    private readonly PhysicalMemory _memory;
+    private readonly EventStream _events;
+    private readonly SwiotlbConfig _config;
+    private readonly int[] _list;
+    private readonly ulong[] _origAddr;
+    private readonly ulong[] _allocSize;
+    private readonly int[] _areaIndex;
+    private readonly int[] _areaUsed;
+    private readonly int _areaSlabs;
+    private int _legacyIndex;
+
+    private Swiotlb(PhysicalMemory memory, EventStream events, SwiotlbConfig config, PhysRange pool, PhysRange? overflow)
+    {
+        _memory = memory;
+        _events = events;
+        _config = config;
+        Pool = pool;
+        OverflowBuffer = overflow;
+        TotalSlots = (int)(pool.Size >> IoTlbShift);
+        _list = new int[TotalSlots];
+        _origAddr = new ulong[TotalSlots];
+        _allocSize = new ulong[TotalSlots];
+        // Initial free runs: list[i] = IO_TLB_SEGSIZE - (i mod IO_TLB_SEGSIZE) (swiotlb_init_io_tlb_pool).
+        for (var i = 0; i < TotalSlots; i++)
+        {
+            _list[i] = IoTlbSegSize - (i % IoTlbSegSize);
+            _origAddr[i] = InvalidOrig;
+        }
+        var areas = config.Variant == SwiotlbVariant.Modern ? config.Areas : 1;
+        _areaIndex = new int[areas];
+        _areaUsed = new int[areas];
+        _areaSlabs = TotalSlots / areas;
+    }
+
+    /// <summary>The bounce pool (io_tlb_start .. io_tlb_end - 1).</summary>
+    public PhysRange Pool { get; }
+
+    /// <summary>Legacy: the io_tlb_overflow_buffer handed out when the pool is full; null for modern kernels.</summary>
+    public PhysRange? OverflowBuffer { get; }
+
+    public SwiotlbVariant Variant => _config.Variant;
+    public int TotalSlots { get; }
+
+    /// <summary>Slots in use (mem_used(): the sum over areas).</summary>
+    public int UsedSlots
+    {
+        get
+        {
+            var used = 0;
+            foreach (var u in _areaUsed) used += u;
+            return used;
+        }
+    }
+
+    /// <summary>
+    /// Allocate the pool early below 4 GiB (legacy swiotlb_init: alloc_bootmem_low_pages; modern
+    /// swiotlb_init_remap: memblock_alloc_low) and lay out the slots. The modern kernel halves a pool that
+    /// cannot be allocated, down to IO_TLB_MIN_SLABS; 2.6.32 panics ("DMA: Cannot allocate SWIOTLB buffer"),
+    /// which here is an <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public static Swiotlb Create(PageAllocator allocator, PhysicalMemory memory, EventStream events, SwiotlbConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(allocator);
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(config);
+        var areas = config.Variant == SwiotlbVariant.Modern ? config.Areas : 1;
+        if (areas < 1 || (areas & (areas - 1)) != 0) throw new ArgumentException("swiotlb areas must be a power of two", nameof(config));
+        // nslabs = ALIGN(size >> IO_TLB_SHIFT, IO_TLB_SEGSIZE) (setup_io_tlb_npages / swiotlb_init_early).
+        var nslabs = AlignUp(config.PoolSize >> IoTlbShift, IoTlbSegSize);
+        if (nslabs == 0) throw new ArgumentException("swiotlb pool size is zero", nameof(config));
+        var owner = new FrameOwner(OwnerKind.SwiotlbPool);
+        const ulong below4G = (4UL << 30) - 1;
+        PhysAddr? start;
+        while (true)
+        {
+            if (nslabs % (ulong)(areas * IoTlbSegSize) != 0)
+                throw new ArgumentException($"swiotlb pool of {nslabs} slots does not split into {areas} areas of whole segments", nameof(config));
+            start = allocator.AllocEarly(nslabs << IoTlbShift, PageSize, below4G, owner);
+            if (start is not null) break;
+            if (config.Variant == SwiotlbVariant.Legacy) throw new InvalidOperationException("Kernel panic - not syncing: DMA: Cannot allocate SWIOTLB buffer");
+            if (nslabs <= IoTlbMinSlabs)
+            {
+                events.Log("software IO TLB: Failed to allocate the swiotlb buffer");
+                throw new InvalidOperationException("swiotlb: no memory below 4 GiB for even the minimum pool");
+            }
+            nslabs = AlignUp(nslabs >> 1, IoTlbSegSize);
+        }
+        var pool = PhysRange.FromSize(start.Value, nslabs << IoTlbShift);
+        PhysRange? overflow = null;
+        if (config.Variant == SwiotlbVariant.Legacy)
+        {
+            // io_tlb_overflow_buffer = alloc_bootmem_low(io_tlb_overflow) right after the pool.
+            var o = allocator.AllocEarly(config.OverflowSize, PageSize, below4G, new FrameOwner(OwnerKind.SwiotlbPool, Label: "overflow buffer"))
+                ?? throw new InvalidOperationException("Kernel panic - not syncing: DMA: Cannot allocate SWIOTLB overflow buffer!");
+            overflow = PhysRange.FromSize(o, config.OverflowSize);
+        }
+        var tlb = new Swiotlb(memory, events, config, pool, overflow);
+        tlb.LogPlacement();
+        return tlb;
+    }
+
+    private void LogPlacement()
+    {
+        var bytes = Pool.Size;
+        if (Variant == SwiotlbVariant.Legacy)
+        {
+            // 2.6.32 swiotlb_print_info: virtual range via %p (no 0x), then the physical range via %#llx.
+            var v0 = LegacyPageOffset + Pool.Start.Value;
+            _events.Log(string.Create(CultureInfo.InvariantCulture, $"DMA: Placing {bytes >> 20}MB software IO TLB between {v0:x16} - {v0 + bytes:x16}"));
+            _events.Log(string.Create(CultureInfo.InvariantCulture, $"DMA: software IO TLB at phys 0x{Pool.Start.Value:x} - 0x{Pool.Start.Value + bytes:x}"));
+        }
+        else
+        {
+            // 6.x swiotlb_print_info (pr_fmt "software IO TLB: ") [R wording].
+            _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: mapped [mem 0x{Pool.Start.Value:x16}-0x{Pool.Start.Value + bytes:x16}] ({bytes >> 20}MB)"));
+        }
+    }
+
+    /// <summary>True when the address lies in the bounce pool (is_swiotlb_buffer).</summary>
+    public bool IsBounceAddress(PhysAddr address) => Pool.Contains(address);
+
+    /// <summary>
+    /// swiotlb_max_mapping_size(): IO_TLB_SIZE * IO_TLB_SEGSIZE less the slack a device min_align_mask
+    /// costs (roundup(min_align_mask, IO_TLB_SIZE)); introduced in 5.1, reported here for both eras.
+    /// </summary>
+    public static ulong MaxMappingSize(ulong minAlignMask = 0) =>
+        IoTlbSize * IoTlbSegSize - (minAlignMask == 0 ? 0 : AlignUp(minAlignMask, IoTlbSize));
+
+    /// <summary>
+    /// Bounce a buffer: find slots, record the original address, copy the original into the bounce buffer
+    /// as the era does, and return the bounce address. <paramref name="dmaMask"/> is the device's mask:
+    /// a bounce buffer beyond it is refused (modern swiotlb_map) or panics (2.6.32 swiotlb_map_page).
+    /// <paramref name="minAlignMask"/> is the device's min_align_mask (modern only).
+    /// </summary>
+    public SwiotlbMapResult Map(string deviceName, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask = ulong.MaxValue, ulong minAlignMask = 0)
+    {
+        if (dir == DmaDirection.None) return new(SwiotlbMapStatus.Bug, default, "kernel BUG: swiotlb map with DMA_NONE");
+        if (size == 0) return new(SwiotlbMapStatus.Bug, default, "kernel BUG: swiotlb map of zero slots");
+        return Variant == SwiotlbVariant.Legacy ? MapLegacy(deviceName, orig, size, dir, dmaMask) : MapModern(deviceName, orig, size, dir, dmaMask, minAlignMask);
+    }
+
+    private SwiotlbMapResult MapLegacy(string device, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask)
+    {
+        var nslots = (int)((size + IoTlbSize - 1) >> IoTlbShift);
+        // lib/swiotlb.c map_single: stride = a page's worth of slots when size > PAGE_SIZE (strictly).
+        var stride = size > PageSize ? (int)(PageSize >> IoTlbShift) : 1;
+        var index = -1;
+        if (nslots <= IoTlbSegSize)
+        {
+            var i = AlignUp(_legacyIndex, stride);
+            if (i >= TotalSlots) i = 0;
+            var wrap = i;
+            // The pool lies below 4 GiB and segments are 256 KiB aligned, so iommu_is_span_boundary with the
+            // default 4 GiB segment boundary never rejects a run; only the list check decides.
+            do
+            {
+                if (_list[i] >= nslots) { index = i; break; }
+                i += stride;
+                if (i >= TotalSlots) i = 0;
+            }
+            while (i != wrap);
+        }
+        if (index < 0)
+        {
+            // swiotlb_full(dev, size, dir, 1) from swiotlb_map_page.
+            var line = string.Create(CultureInfo.InvariantCulture, $"DMA: Out of SW-IOMMU space for {size} bytes at device {device}");
+            _events.Log(line);
+            if (OverflowBuffer is { } ob && size <= _config.OverflowSize)
+            {
+                _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.OverflowBuffer));
+                return new(SwiotlbMapStatus.OverflowBuffer, ob.Start, line);
+            }
+            var panic = dir switch
+            {
+                DmaDirection.Bidirectional => "DMA: Random memory could be DMA accessed",
+                DmaDirection.FromDevice => "DMA: Random memory could be DMA written",
+                _ => "DMA: Random memory could be DMA read",
+            };
+            _events.Log("Kernel panic - not syncing: " + panic);
+            _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.Panic));
+            return new(SwiotlbMapStatus.Panic, default, panic);
+        }
+        Take(index, nslots, size, 0, area: 0);
+        _legacyIndex = index + nslots < TotalSlots ? index + nslots : 0;
+        var bounce = SlotAddr(index);
+        RecordOrig(index, nslots, orig.Value);
+        // map_single copies to the bounce buffer only for TO_DEVICE and BIDIRECTIONAL (2.6.32 lib/swiotlb.c).
+        if (dir is DmaDirection.ToDevice or DmaDirection.Bidirectional) _memory.Copy(orig, bounce, size);
+        if (!DmaMask.Admits(dmaMask, bounce.Value, size))
+        {
+            // 2.6.32 swiotlb_map_page: dma_capable() fails on the bounce address -> panic.
+            const string msg = "map_single: bounce buffer is not DMA'ble";
+            _events.Log("Kernel panic - not syncing: " + msg);
+            return new(SwiotlbMapStatus.NotReachable, bounce, msg);
+        }
+        if (_config.TraceMaps) _events.Emit(new SwiotlbMapEvent(device, orig, bounce, size, dir, nslots));
+        return new(SwiotlbMapStatus.Mapped, bounce, null);
+    }
+
+    private SwiotlbMapResult MapModern(string device, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask, ulong minAlignMask)
+    {
+        // swiotlb_tbl_map_single: keep the low bits the device insists on (swiotlb_align_offset).
+        var offset = orig.Value & minAlignMask & (IoTlbSize - 1);
+        var allocSize = size + offset;
+        var nslots = (int)((allocSize + IoTlbSize - 1) >> IoTlbShift);
+        // swiotlb_search_pool_area after the 6.9 fixes: page alignment when nothing else constrains a
+        // mapping of PAGE_SIZE or more (14cebf689a78), slot alignment always, stride from the larger mask.
+        ulong allocAlignMask = 0;
+        var iotlbAlignMask = minAlignMask;
+        if (iotlbAlignMask == 0 && allocSize >= PageSize) allocAlignMask = PageSize - 1;
+        allocAlignMask |= IoTlbSize - 1;
+        iotlbAlignMask &= ~allocAlignMask;
+        var stride = (int)((Math.Max(allocAlignMask, iotlbAlignMask) >> IoTlbShift) + 1);
+
+        var index = -1;
+        var area = _config.Cpu & (_areaIndex.Length - 1);
+        for (var n = 0; n < _areaIndex.Length && index < 0; n++)
+        {
+            index = SearchArea(area, nslots, stride, allocAlignMask, iotlbAlignMask, orig.Value);
+            if (index < 0 && ++area >= _areaIndex.Length) area = 0;
+        }
+        if (index < 0)
+        {
+            var msg = string.Create(CultureInfo.InvariantCulture, $"swiotlb buffer is full (sz: {size} bytes), total {TotalSlots} (slots), used {UsedSlots} (slots)");
+            _events.Log(device + ": " + msg);
+            _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.Full));
+            return new(SwiotlbMapStatus.Full, default, msg);
+        }
+        Take(index, nslots, allocSize, offset, area);
+        RecordOrig(index, nslots, orig.Value - offset);
+        var bounce = SlotAddr(index).Add(offset);
+        // Modern: bounce original -> slots for every direction so a partial device write cannot leak
+        // stale pool bytes (2022 "swiotlb: fix info leak with DMA_FROM_DEVICE" and its rework [R titles]).
+        _memory.Copy(orig, bounce, size);
+        if (!DmaMask.Admits(dmaMask, bounce.Value, size))
+        {
+            // swiotlb_map: the bounce address is not dma_capable -> release without sync, DMA_MAPPING_ERROR.
+            Release(bounce, size, DmaDirection.None, sync: false);
+            var msg = string.Create(CultureInfo.InvariantCulture, $"swiotlb addr 0x{bounce.Value:x16}+{size} overflow (mask {dmaMask:x}, bus limit 0).");
+            _events.Log(device + ": " + msg);
+            return new(SwiotlbMapStatus.NotReachable, default, msg);
+        }
+        if (_config.TraceMaps) _events.Emit(new SwiotlbMapEvent(device, orig, bounce, size, dir, nslots));
+        return new(SwiotlbMapStatus.Mapped, bounce, null);
+    }
+
+    // One area's search, index relative to the area (kernel/dma/swiotlb.c swiotlb_search_pool_area).
+    private int SearchArea(int area, int nslots, int stride, ulong allocAlignMask, ulong iotlbAlignMask, ulong orig)
+    {
+        if (nslots > _areaSlabs - _areaUsed[area]) return -1;
+        var slotBase = area * _areaSlabs;
+        var index = _areaIndex[area];
+        for (var checkedSlots = 0; checkedSlots < _areaSlabs;)
+        {
+            var slot = slotBase + index;
+            var tlbAddr = Pool.Start.Value + ((ulong)slot << IoTlbShift);
+            if ((tlbAddr & allocAlignMask) != 0 || (orig != 0 && (tlbAddr & iotlbAlignMask) != (orig & iotlbAlignMask)))
+            {
+                index = WrapArea(index + 1);
+                checkedSlots++;
+                continue;
+            }
+            if (_list[slot] >= nslots)
+            {
+                _areaIndex[area] = WrapArea(index + nslots);
+                return slot;
+            }
+            index = WrapArea(index + stride);
+            checkedSlots += stride;
+        }
+        return -1;
+    }
+
+    // wrap_area_index: past the end goes back to 0 (not modulo).
+    private int WrapArea(int index) => index >= _areaSlabs ? 0 : index;
+
+    // Mark nslots taken from index and renumber the free run before it inside the segment.
+    private void Take(int index, int nslots, ulong allocSize, ulong offset, int area)
+    {
+        for (var i = index; i < index + nslots; i++)
+        {
+            _list[i] = 0;
+            _allocSize[i] = allocSize - offset - ((ulong)(i - index) << IoTlbShift);
+        }
+        var count = 0;
+        for (var i = index - 1; i >= 0 && i % IoTlbSegSize != IoTlbSegSize - 1 && _list[i] != 0; i--) _list[i] = ++count;
+        _areaUsed[area] += nslots;
+    }
+
+    private void RecordOrig(int index, int nslots, ulong orig)
+    {
+        for (var i = 0; i < nslots; i++) _origAddr[index + i] = orig + ((ulong)i << IoTlbShift);
+    }
+
+    private PhysAddr SlotAddr(int index) => Pool.Start.Add((ulong)index << IoTlbShift);
+
+    /// <summary>
+    /// Release a bounce mapping. For FROM_DEVICE and BIDIRECTIONAL the bounce bytes are copied back to
+    /// the original first (swiotlb_tbl_unmap_single / 2.6.32 unmap_single). The modern kernel frees as
+    /// many slots as the map recorded (alloc_size); 2.6.32 frees what <paramref name="size"/> says.
+    /// Returns false when <paramref name="bounce"/> is not the start of a live mapping (nothing changes).
+    /// </summary>
+    public bool Unmap(PhysAddr bounce, ulong size, DmaDirection dir) => Release(bounce, size, dir, sync: true);
+
+    private bool Release(PhysAddr bounce, ulong size, DmaDirection dir, bool sync)
+    {
+        if (!IsBounceAddress(bounce)) throw new ArgumentException($"{bounce} is not a swiotlb bounce address", nameof(bounce));
+        var index = (int)((bounce.Value - Pool.Start.Value) >> IoTlbShift);
+        if (_list[index] != 0 || _origAddr[index] == InvalidOrig) return false;
+        if (index > 0 && _list[index - 1] == 0 && _allocSize[index - 1] == _allocSize[index] + IoTlbSize && (bounce.Value & (IoTlbSize - 1)) == 0)
+            return false; // the middle of a mapping, not its start
+        if (sync && dir is DmaDirection.FromDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: false);
+        var offset = bounce.Value & (IoTlbSize - 1);
+        var nslots = Variant == SwiotlbVariant.Legacy
+            ? (int)((size + IoTlbSize - 1) >> IoTlbShift)
+            : (int)((_allocSize[index] + offset + IoTlbSize - 1) >> IoTlbShift);
+        nslots = Math.Min(nslots, TotalSlots - index);
+        var count = index + nslots < AlignUp(index + 1, IoTlbSegSize) ? _list[index + nslots] : 0;
+        for (var i = index + nslots - 1; i >= index; i--)
+        {
+            _list[i] = ++count;
+            _origAddr[i] = InvalidOrig;
+            _allocSize[i] = 0;
+        }
+        for (var i = index - 1; i >= 0 && i % IoTlbSegSize != IoTlbSegSize - 1 && _list[i] != 0; i--) _list[i] = ++count;
+        _areaUsed[index / _areaSlabs] -= nslots;
+        if (_config.TraceMaps && sync) _events.Emit(new SwiotlbUnmapEvent(bounce, size, dir));
+        return true;
+    }
+
+    /// <summary>
+    /// dma_sync_single_for_cpu on a bounced mapping: FROM_DEVICE and BIDIRECTIONAL copy bounce →
+    /// original; TO_DEVICE copies nothing; DMA_NONE is a BUG (returns false). Works on any address inside
+    /// a mapping (the _range variants).
+    /// </summary>
+    public bool SyncForCpu(PhysAddr bounce, ulong size, DmaDirection dir)
+    {
+        if (dir == DmaDirection.None) return false;
+        if (dir is DmaDirection.FromDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: false);
+        return true;
+    }
+
+    /// <summary>
+    /// dma_sync_single_for_device on a bounced mapping: TO_DEVICE and BIDIRECTIONAL copy original →
+    /// bounce; FROM_DEVICE copies nothing; DMA_NONE is a BUG (returns false).
+    /// </summary>
+    public bool SyncForDevice(PhysAddr bounce, ulong size, DmaDirection dir)
+    {
+        if (dir == DmaDirection.None) return false;
+        if (dir is DmaDirection.ToDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: true);
+        return true;
+    }
+
+    /// <summary>The original address a bounce address stands for, or null when its slot is free.</summary>
+    public PhysAddr? OriginalOf(PhysAddr bounce)
+    {
+        if (!IsBounceAddress(bounce)) return null;
+        var index = (int)((bounce.Value - Pool.Start.Value) >> IoTlbShift);
+        var orig = _origAddr[index];
+        return orig == InvalidOrig ? null : new PhysAddr(orig + (bounce.Value & (IoTlbSize - 1)));
+    }
+
+    // swiotlb_bounce: the slot's recorded original plus the offset inside the slot. The modern kernel
+    // clamps to the recorded alloc_size with "Buffer overflow detected"; 2.6.32 copies what it is told.
+    private void Bounce(PhysAddr tlbAddr, ulong size, bool toDevice)
+    {
+        if (!IsBounceAddress(tlbAddr)) throw new ArgumentException($"{tlbAddr} is not a swiotlb bounce address", nameof(tlbAddr));
+        var index = (int)((tlbAddr.Value - Pool.Start.Value) >> IoTlbShift);
+        var orig = _origAddr[index];
+        if (orig == InvalidOrig) return;
+        var within = tlbAddr.Value & (IoTlbSize - 1);
+        var origAddr = new PhysAddr(orig + within);
+        if (Variant == SwiotlbVariant.Modern)
+        {
+            var left = _allocSize[index] > within ? _allocSize[index] - within : 0;
+            if (size > left)
+            {
+                _events.Log(string.Create(CultureInfo.InvariantCulture, $"swiotlb: Buffer overflow detected. Allocation size: {left}. Mapping size: {size}."));
+                size = left;
+            }
+        }
+        if (toDevice) _memory.Copy(origAddr, tlbAddr, size);
+        else _memory.Copy(tlbAddr, origAddr, size);
+    }
+
+    private static int AlignUp(int v, int a) => (v + a - 1) / a * a;
+    private static ulong AlignUp(ulong v, ulong a) => (v + a - 1) / a * a;
+}

@@ -1,0 +1,204 @@
+using System.Numerics;
+
+namespace DmaSim.Kernel.Iommu.Iova;
+
+/// <summary>How full one order's range cache is on one CPU, plus its shared depot.</summary>
+/// <param name="Loaded">Ranges in the CPU's loaded magazine.</param>
+/// <param name="Prev">Ranges in the CPU's previous magazine.</param>
+/// <param name="DepotMagazines">Full magazines in the order's depot.</param>
+public readonly record struct IovaRangeCacheStats(int Loaded, int Prev, int DepotMagazines);
+
+/// <summary>
+/// The per-CPU IOVA range caches of Linux <c>drivers/iommu/iova.c</c> (6.x): for each size order below
+/// <see cref="RangeCacheMaxOrder"/>, every CPU has a loaded and a previous magazine of
+/// <see cref="MagazineSize"/> pfns, and the order has a LIFO depot of full magazines. Ranges parked here
+/// stay allocated in the tree; only flushing or depot reclaim frees them.
+/// </summary>
+/// <remarks>
+/// Magazines are allocated with GFP_ATOMIC in Linux and can fail; the model's never do, so a free never
+/// falls back to the tree because of memory pressure.
+/// </remarks>
+internal sealed class IovaRangeCache
+{
+    /// <summary>IOVA_MAG_SIZE: 127 pfns plus the size word make a 1 KiB magazine.</summary>
+    public const int MagazineSize = 127;
+
+    /// <summary>IOVA_RANGE_CACHE_MAX_SIZE: orders 0..5 (1..32 pages) are cached.</summary>
+    public const int RangeCacheMaxOrder = 6;
+
+    private readonly IovaDomain _domain;
+    private readonly Magazine[,] _loaded;
+    private readonly Magazine[,] _prev;
+    private readonly Stack<Magazine>[] _depot = new Stack<Magazine>[RangeCacheMaxOrder];
+
+    public IovaRangeCache(IovaDomain domain, int cpuCount)
+    {
+        _domain = domain;
+        _loaded = new Magazine[RangeCacheMaxOrder, cpuCount];
+        _prev = new Magazine[RangeCacheMaxOrder, cpuCount];
+        for (var order = 0; order < RangeCacheMaxOrder; order++)
+        {
+            _depot[order] = new Stack<Magazine>();
+            for (var cpu = 0; cpu < cpuCount; cpu++)
+            {
+                _loaded[order, cpu] = new Magazine();
+                _prev[order, cpu] = new Magazine();
+            }
+        }
+    }
+
+    private int CpuCount => _loaded.GetLength(1);
+
+    // order_base_2: ceil(log2(size)), 0 for size 1.
+    private static int OrderBase2(ulong size) => size <= 1 ? 0 : 64 - BitOperations.LeadingZeroCount(size - 1);
+
+    private void CheckCpu(int cpu) => ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)cpu, (uint)CpuCount, nameof(cpu));
+
+    // alloc_iova_fast
+    public ulong Alloc(ulong size, ulong limitPfn, bool flushRcache, int cpu)
+    {
+        CheckCpu(cpu);
+        ArgumentOutOfRangeException.ThrowIfZero(size);
+        // A cached range must come back with the same order it left with, so cacheable sizes are rounded.
+        if (size < 1UL << (RangeCacheMaxOrder - 1)) size = BitOperations.RoundUpToPowerOf2(size);
+
+        var pfn = Get(size, limitPfn + 1, cpu);
+        if (pfn != 0) return pfn;
+        while (true)
+        {
+            var iova = _domain.AllocIova(size, limitPfn, sizeAligned: true);
+            if (iova is { } got) return got.PfnLo;
+            if (!flushRcache) return 0;
+            // The only reclaim on the allocation path: every CPU's magazines, then the depots.
+            flushRcache = false;
+            for (var c = 0; c < CpuCount; c++) FreeCpu(c);
+            FreeDepots();
+        }
+    }
+
+    // iova_rcache_get / __iova_rcache_get
+    private ulong Get(ulong size, ulong limitPfnExclusive, int cpu)
+    {
+        var order = OrderBase2(size);
+        if (order >= RangeCacheMaxOrder) return 0;
+        var highestStart = limitPfnExclusive - size;
+        ref var loaded = ref _loaded[order, cpu];
+        if (loaded.Size == 0)
+        {
+            if (_prev[order, cpu].Size != 0)
+            {
+                (loaded, _prev[order, cpu]) = (_prev[order, cpu], loaded);
+            }
+            else if (_depot[order].Count != 0)
+            {
+                // The empty loaded magazine is freed and a full one from the depot takes its place.
+                loaded = _depot[order].Pop();
+            }
+            else
+            {
+                return 0;
+            }
+        }
+        return loaded.Pop(highestStart);
+    }
+
+    // free_iova_fast → iova_rcache_insert, else free_iova
+    public void Free(ulong pfn, ulong size, int cpu)
+    {
+        CheckCpu(cpu);
+        if (!Insert(pfn, size, cpu)) _domain.FreeByPfn(pfn);
+    }
+
+    // iova_rcache_insert / __iova_rcache_insert
+    private bool Insert(ulong pfn, ulong size, int cpu)
+    {
+        var order = OrderBase2(size);
+        if (order >= RangeCacheMaxOrder) return false;
+        ref var loaded = ref _loaded[order, cpu];
+        if (loaded.IsFull)
+        {
+            if (!_prev[order, cpu].IsFull)
+            {
+                (loaded, _prev[order, cpu]) = (_prev[order, cpu], loaded);
+            }
+            else
+            {
+                // Linux schedules the depot worker here; the owner of simulated time calls ReclaimDepots.
+                _depot[order].Push(loaded);
+                loaded = new Magazine();
+            }
+        }
+        loaded.Push(pfn);
+        return true;
+    }
+
+    // free_cpu_cached_iovas: loaded then prev, order by order.
+    public void FreeCpu(int cpu)
+    {
+        CheckCpu(cpu);
+        for (var order = 0; order < RangeCacheMaxOrder; order++)
+        {
+            FreePfns(_loaded[order, cpu]);
+            FreePfns(_prev[order, cpu]);
+        }
+    }
+
+    // free_global_cached_iovas
+    public void FreeDepots()
+    {
+        for (var order = 0; order < RangeCacheMaxOrder; order++)
+            while (_depot[order].Count != 0) FreePfns(_depot[order].Pop());
+    }
+
+    // iova_depot_work_func, once per order.
+    public int ReclaimDepots()
+    {
+        var released = 0;
+        for (var order = 0; order < RangeCacheMaxOrder; order++)
+        {
+            if (_depot[order].Count <= CpuCount) continue;
+            FreePfns(_depot[order].Pop());
+            released++;
+        }
+        return released;
+    }
+
+    // iova_magazine_free_pfns: in slot order, each through the tree's free path (cached-node rules apply).
+    private void FreePfns(Magazine magazine)
+    {
+        for (var i = 0; i < magazine.Size; i++) _domain.FreeByPfn(magazine.Pfns[i]);
+        magazine.Size = 0;
+    }
+
+    public IovaRangeCacheStats Stats(int order, int cpu)
+    {
+        CheckCpu(cpu);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)order, (uint)RangeCacheMaxOrder, nameof(order));
+        return new IovaRangeCacheStats(_loaded[order, cpu].Size, _prev[order, cpu].Size, _depot[order].Count);
+    }
+
+    private sealed class Magazine
+    {
+        public readonly ulong[] Pfns = new ulong[MagazineSize];
+        public int Size;
+
+        public bool IsFull => Size == MagazineSize;
+
+        public void Push(ulong pfn) => Pfns[Size++] = pfn;
+
+        // iova_magazine_pop: the topmost pfn whose range ends at or below the limit, swapped out with the
+        // last slot; 0 (a miss) when none fits.
+        public ulong Pop(ulong highestStart)
+        {
+            var i = Size - 1;
+            while (Pfns[i] > highestStart)
+            {
+                if (i == 0) return 0;
+                i--;
+            }
+            var pfn = Pfns[i];
+            Pfns[i] = Pfns[--Size];
+            return pfn;
+        }
+    }
+}
