@@ -62,10 +62,9 @@ internal static class ExpectReader
     public static string Profile(YNode node)
     {
         var name = Text(node, "profile");
-        if (KnownProfiles.IsKnown(name)) return name;
-        var hint = Suggest(name, KnownProfiles.Names);
-        throw Error(node.Span, hint is null
-            ? $"unknown profile '{name}'; expected one of: {string.Join(", ", KnownProfiles.Names)}"
-            : $"unknown profile '{name}' (did you mean '{hint}'?)");
+        // No "did you mean": the names differ by a version digit, and a near miss is another kernel.
+        return KnownProfiles.IsKnown(name)
+            ? name
+            : throw Error(node.Span, $"unknown profile '{name}'; expected one of: {string.Join(", ", KnownProfiles.Names)}");
     }
 }

@@ -62,7 +62,7 @@ internal static class YamlTree
     private static YNode ReadNode(IParser parser, string file, Dictionary<string, YNode> anchors)
     {
         YNode node;
-        string anchor;
+        AnchorName anchor;
         if (parser.TryConsume<AnchorAlias>(out var alias))
         {
             return anchors.TryGetValue(alias.Value.Value, out var target)
@@ -72,14 +72,14 @@ internal static class YamlTree
         if (parser.TryConsume<Scalar>(out var scalar))
         {
             node = new YScalar(scalar.Value, scalar.Style is not ScalarStyle.Plain, At(file, scalar.Start));
-            anchor = scalar.Anchor.Value;
+            anchor = scalar.Anchor;
         }
         else if (parser.TryConsume<SequenceStart>(out var seqStart))
         {
             var items = new List<YNode>();
             while (!parser.TryConsume<SequenceEnd>(out _)) items.Add(ReadNode(parser, file, anchors));
             node = new YSequence(items, At(file, seqStart.Start));
-            anchor = seqStart.Anchor.Value;
+            anchor = seqStart.Anchor;
         }
         else
         {
@@ -97,9 +97,9 @@ internal static class YamlTree
                 entries.Add(new(key, ReadNode(parser, file, anchors)));
             }
             node = new YMapping(entries, At(file, mapStart.Start));
-            anchor = mapStart.Anchor.Value;
+            anchor = mapStart.Anchor;
         }
-        if (!string.IsNullOrEmpty(anchor)) anchors[anchor] = node;
+        if (!anchor.IsEmpty) anchors[anchor.Value] = node;
         return node;
     }
 
