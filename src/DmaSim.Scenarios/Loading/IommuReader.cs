@@ -1,0 +1,141 @@
+using System.Collections.Immutable;
+using DmaSim.Core;
+using static DmaSim.Scenarios.Reader;
+
+namespace DmaSim.Scenarios;
+
+/// <summary>Reads `platform.iommu`: `none`, `{ dmar-table: FILE }`, or an inline VT-d description.</summary>
+internal static class IommuReader
+{
+    private static readonly string[] _keys = ["host-address-width", "units", "rmrr", "dmar-table"];
+
+    private static readonly string[] _unitKeys =
+    [
+        "base", "include-pci-all", "pass-through", "sagaw", "devices",
+        "caching-mode", "queued-invalidation", "coherent", "fault-recording-registers",
+    ];
+
+    /// <summary>CAP.SAGAW bits 0–4 stand for 30-, 39-, 48-, 57- and 64-bit tables; 64 is reserved (VT-d spec 11.4.2).</summary>
+    private static readonly int[] _sagawWidths = [30, 39, 48, 57];
+
+    private static readonly ImmutableArray<int> _defaultSagaw = [39, 48];
+
+    public static IommuConfig Read(YNode node, int physBits, DeviceIndex devices, string scenarioFile)
+    {
+        if (node is YScalar s)
+        {
+            return !s.IsNull && s.Value == "none"
+                ? new NoIommu(s.Span)
+                : throw Error(s.Span, $"iommu must be 'none', {{ dmar-table: FILE }} or a mapping with units, not {s.Describe()}");
+        }
+
+        var m = Map(node, "iommu", _keys);
+        if (m.Get("dmar-table") is { } table)
+        {
+            if (m.Keys.FirstOrDefault(k => k != "dmar-table") is { } other)
+                throw Error(m.KeyNode(other)!.Span, $"'{other}' cannot be combined with 'dmar-table': the table file describes the whole IOMMU");
+            var path = Text(table, "dmar-table");
+            var folder = Path.GetDirectoryName(Path.GetFullPath(scenarioFile)) ?? "";
+            return new DmarTableIommu(path, Path.GetFullPath(Path.Combine(folder, path)), table.Span);
+        }
+
+        // DMAR HAW is a 6-bit field holding width − 1; real tables say 36 to 46, so 32 is a safe floor.
+        var haw = Bits(m.Required("host-address-width"), "host-address-width", 32, 64);
+        var units = ReadUnits(m.Required("units"), physBits, devices);
+        var rmrr = m.Get("rmrr") is { } r ? ReadRmrr(r, physBits, devices) : [];
+        return new InlineIommu(haw, units, rmrr, m.Span);
+    }
+
+    private static ImmutableArray<IommuUnit> ReadUnits(YNode node, int physBits, DeviceIndex devices)
+    {
+        var items = List(node, "units");
+        if (items.Count == 0) throw Error(node.Span, "units needs at least one remapping unit (or write 'iommu: none')");
+        var units = ImmutableArray.CreateBuilder<IommuUnit>(items.Count);
+        foreach (var item in items)
+        {
+            var unit = ReadUnit(item, physBits, devices);
+            foreach (var other in units)
+            {
+                if (other.Base == unit.Base)
+                    throw Error(unit.Span, $"two units at base {unit.Base} (the other at line {other.Span.Line})");
+                // The VT-d spec allows one INCLUDE_PCI_ALL unit per PCI segment (8.3).
+                if (other.IncludePciAll && unit.IncludePciAll)
+                    throw Error(unit.Span, $"a second include-pci-all unit (the first at line {other.Span.Line}); a segment has one");
+                foreach (var bdf in unit.Devices)
+                {
+                    if (other.Devices.Contains(bdf))
+                        throw Error(unit.Span, $"{bdf} is already in the scope of the unit at line {other.Span.Line}");
+                }
+            }
+            units.Add(unit);
+        }
+        return units.MoveToImmutable();
+    }
+
+    private static IommuUnit ReadUnit(YNode node, int physBits, DeviceIndex devices)
+    {
+        var m = Map(node, "unit", _unitKeys);
+        var baseNode = m.Required("base");
+        var at = Address(baseNode, "base", physBits);
+        if (at.PageOffset != 0) throw Error(baseNode.Span, $"unit base {at} is not 4KiB-aligned (register sets start on a page)");
+        var includeAll = m.Get("include-pci-all") is { } ia && Flag(ia, "include-pci-all");
+        var passThrough = m.Get("pass-through") is { } pt && Flag(pt, "pass-through");
+        var sagaw = m.Get("sagaw") is { } sg ? ReadSagaw(sg) : _defaultSagaw;
+        var scope = m.Get("devices") is { } dv ? ReadScope(dv, devices, "unit") : [];
+        if (includeAll && !scope.IsEmpty)
+            throw Error(m.Get("devices")!.Span, "an include-pci-all unit covers every device no other unit lists; give it no devices");
+        if (!includeAll && scope.IsEmpty)
+            throw Error(m.Span, "unit covers no device: set include-pci-all: true or list devices");
+        var cachingMode = m.Get("caching-mode") is { } cm && Flag(cm, "caching-mode");
+        var qi = m.Get("queued-invalidation") is not { } q || Flag(q, "queued-invalidation");
+        var coherent = m.Get("coherent") is not { } c || Flag(c, "coherent");
+        // CAP.NFR is 8 bits holding count − 1.
+        var nfr = m.Get("fault-recording-registers") is { } n ? Int(n, "fault-recording-registers", 1, 256) : 8;
+        return new IommuUnit(at, includeAll, passThrough, sagaw, scope, cachingMode, qi, coherent, nfr, m.Span);
+    }
+
+    private static ImmutableArray<int> ReadSagaw(YNode node)
+    {
+        var items = List(node, "sagaw");
+        if (items.Count == 0) throw Error(node.Span, "sagaw needs at least one supported width");
+        var widths = ImmutableArray.CreateBuilder<int>(items.Count);
+        foreach (var item in items)
+        {
+            var width = Int(item, "sagaw width", 0, 64);
+            if (!_sagawWidths.Contains(width))
+                throw Error(item.Span, $"sagaw width {width} is not one VT-d defines; use {string.Join(", ", _sagawWidths)}");
+            if (widths.Contains(width)) throw Error(item.Span, $"sagaw width {width} is listed twice");
+            widths.Add(width);
+        }
+        return widths.MoveToImmutable();
+    }
+
+    private static ImmutableArray<PciBdf> ReadScope(YNode node, DeviceIndex devices, string what)
+    {
+        var scope = ImmutableArray.CreateBuilder<PciBdf>();
+        foreach (var item in List(node, "devices"))
+        {
+            var device = devices.Resolve(item, $"{what} device");
+            if (scope.Contains(device.Bdf)) throw Error(item.Span, $"{device.Bdf} ('{device.Name}') is listed twice");
+            scope.Add(device.Bdf);
+        }
+        return scope.ToImmutable();
+    }
+
+    private static ImmutableArray<RmrrEntry> ReadRmrr(YNode node, int physBits, DeviceIndex devices)
+    {
+        var entries = ImmutableArray.CreateBuilder<RmrrEntry>();
+        foreach (var item in List(node, "rmrr"))
+        {
+            var m = Map(item, "rmrr entry", "start", "end", "devices");
+            var range = Range(m, physBits);
+            // VT-d spec 8.4: the base is 4KiB-aligned and the limit ends a 4KiB page.
+            if (range.Start.PageOffset != 0 || range.End.PageOffset != PhysAddr.PageSize - 1)
+                throw Error(m.Span, $"RMRR {range} does not cover whole 4KiB pages (start ends in 000, end in fff)");
+            var scope = ReadScope(m.Required("devices"), devices, "RMRR");
+            if (scope.IsEmpty) throw Error(m.Get("devices")!.Span, "an RMRR needs at least one device");
+            entries.Add(new RmrrEntry(range.Start, range.End, scope, m.Span));
+        }
+        return entries.ToImmutable();
+    }
+}

@@ -1,0 +1,183 @@
+using System.Collections.Immutable;
+using static DmaSim.Scenarios.Reader;
+
+namespace DmaSim.Scenarios;
+
+/// <summary>Reads `platform:`: address width, e820 map, firmware faults, devices, then the IOMMU (which names devices).</summary>
+internal static class PlatformReader
+{
+    private static readonly string[] _keys = ["physical-address-bits", "memory", "iommu", "firmware-faults", "devices"];
+
+    private static readonly string[] _deviceKeys =
+        ["bdf", "name", "model", "pcie", "address-bits", "descriptor-address-bits", "firmware-dma", "secondary-bus", "driver"];
+
+    /// <summary>Keys that describe a DMA engine, meaningless on a bridge, which only forwards.</summary>
+    private static readonly string[] _endpointOnlyKeys = ["address-bits", "descriptor-address-bits", "firmware-dma", "driver"];
+
+    public static (PlatformConfig Platform, DeviceIndex Devices) Read(YNode node, string scenarioFile)
+    {
+        var m = Map(node, "platform", _keys);
+        // x86 MAXPHYADDR is at most 52 (Intel SDM vol. 3A, 4.1.4); below 32 no real CPU exists.
+        var bits = Bits(m.Required("physical-address-bits"), "physical-address-bits", 32, 52);
+        var memory = ReadMemory(m.Required("memory"), bits);
+        var faults = ReadFaults(m.Get("firmware-faults"));
+        var devices = ReadDevices(m.Get("devices"));
+        CheckTopology(devices);
+        var index = new DeviceIndex(devices);
+        var iommuNode = m.Get("iommu");
+        var iommu = iommuNode is null ? new NoIommu(m.Span) : IommuReader.Read(iommuNode, bits, index, scenarioFile);
+        CheckFirmwareDma(devices, iommu);
+        return (new PlatformConfig(bits, memory, iommu, faults, devices, m.Span), index);
+    }
+
+    private static ImmutableArray<MemoryRegion> ReadMemory(YNode node, int bits)
+    {
+        var items = List(node, "memory");
+        if (items.Count == 0) throw Error(node.Span, "memory needs at least one e820 entry");
+        var regions = ImmutableArray.CreateBuilder<MemoryRegion>(items.Count);
+        foreach (var item in items)
+        {
+            var e = Map(item, "e820 entry", "start", "end", "type");
+            var range = Range(e, bits);
+            var type = Word(e.Required("type"), "memory type", Vocabulary.MemoryTypes);
+            // The kernel sanitises overlapping e820 entries; a scenario states the result, so an overlap is a typo.
+            foreach (var earlier in regions)
+            {
+                if (earlier.Range.Overlaps(range))
+                    throw Error(e.Span, $"e820 entry {range} overlaps {earlier.Range} (line {earlier.Span.Line})");
+            }
+            regions.Add(new MemoryRegion(range, type, e.Span));
+        }
+        if (!regions.Any(r => r.Type == MemoryType.Usable)) throw Error(node.Span, "memory has no usable entry; the kernel needs RAM to boot");
+        return regions.MoveToImmutable();
+    }
+
+    private static ImmutableArray<FirmwareFault> ReadFaults(YNode? node)
+    {
+        if (node is null) return [];
+        var faults = ImmutableArray.CreateBuilder<FirmwareFault>();
+        foreach (var item in List(node, "firmware-faults"))
+        {
+            var fault = Word(item, "firmware fault", Vocabulary.FirmwareFaults);
+            if (faults.Contains(fault)) throw Error(item.Span, $"firmware fault '{Vocabulary.FirmwareFaults.NameOf(fault)}' is listed twice");
+            faults.Add(fault);
+        }
+        return faults.ToImmutable();
+    }
+
+    private static ImmutableArray<DeviceConfig> ReadDevices(YNode? node)
+    {
+        if (node is null) return [];
+        var devices = ImmutableArray.CreateBuilder<DeviceConfig>();
+        foreach (var item in List(node, "devices"))
+        {
+            var device = ReadDevice(item);
+            foreach (var other in devices)
+            {
+                if (other.Name == device.Name)
+                    throw Error(device.Span, $"duplicate device name '{device.Name}' (first at line {other.Span.Line})");
+                if (other.Bdf == device.Bdf)
+                    throw Error(device.Span, $"duplicate BDF {device.Bdf}: '{other.Name}' (line {other.Span.Line}) is already there");
+            }
+            devices.Add(device);
+        }
+        return devices.ToImmutable();
+    }
+
+    private static DeviceConfig ReadDevice(YNode node)
+    {
+        var m = Map(node, "device", _deviceKeys);
+        var bdf = Bdf(m.Required("bdf"), "bdf");
+        var name = Name(m.Required("name"), "device name");
+        var model = Word(m.Required("model"), "device model", Vocabulary.DeviceModels);
+        var pcie = m.Get("pcie") is { } p ? Flag(p, "pcie") : true;
+        var modelName = Vocabulary.DeviceModels.NameOf(model);
+        if (Vocabulary.IsBridge(model))
+        {
+            foreach (var key in _endpointOnlyKeys)
+            {
+                if (m.KeyNode(key) is { } k) throw Error(k.Span, $"key '{key}' does not apply to a {modelName}: bridges forward DMA, they do not originate it");
+            }
+            // Bus 0 is the root bus the host bridge provides; no bridge can provide it again.
+            var secondary = Int(m.Required("secondary-bus"), "secondary-bus", 1, 255);
+            if (secondary == bdf.Bus) throw Error(m.Get("secondary-bus")!.Span, $"secondary-bus {secondary} is the bus the bridge itself sits on");
+            return new DeviceConfig(bdf, name, model, pcie, 0, 0, FirmwareDmaKind.None, secondary, null, m.Span);
+        }
+
+        if (m.KeyNode("secondary-bus") is { } sb) throw Error(sb.Span, $"key 'secondary-bus' does not apply to a {modelName}; only bridges have a secondary bus");
+        // 24 bits is ISA-era DMA, the narrowest the kernel's zones model (ZONE_DMA < 16 MiB).
+        var addressBits = Bits(m.Required("address-bits"), "address-bits", 24, 64);
+        var descriptorBits = m.Get("descriptor-address-bits") is { } d ? Bits(d, "descriptor-address-bits", 24, 64) : addressBits;
+        var firmwareDma = m.Get("firmware-dma") is { } f ? Word(f, "firmware-dma", Vocabulary.FirmwareDma) : FirmwareDmaKind.None;
+        var driver = m.Get("driver") is { } dr ? Name(dr, "driver") : null;
+        return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span);
+    }
+
+    /// <summary>
+    /// A device sits behind the bridge whose secondary bus is its bus. A bus no declared bridge provides hangs
+    /// off an implicit root port of the host bridge (as `03:00.0` in DESIGN.md's example), so it is allowed.
+    /// </summary>
+    private static void CheckTopology(ImmutableArray<DeviceConfig> devices)
+    {
+        var providers = new Dictionary<int, DeviceConfig>();
+        foreach (var bridge in devices.Where(d => d.IsBridge))
+        {
+            var bus = bridge.SecondaryBus!.Value;
+            if (providers.TryGetValue(bus, out var other))
+                throw Error(bridge.Span, $"bus {bus:x2} is already the secondary bus of '{other.Name}' (line {other.Span.Line})");
+            providers.Add(bus, bridge);
+        }
+
+        foreach (var device in devices)
+        {
+            if (providers.TryGetValue(device.Bdf.Bus, out var parent) && parent.Model == DeviceKind.PcieToPciBridge && device.Pcie)
+                throw Error(device.Span, $"'{device.Name}' sits behind PCIe-to-PCI bridge '{parent.Name}', so it is conventional PCI: add 'pcie: false'");
+
+            // Walk towards the root; coming back to a bus already seen means the bridges form a loop.
+            var seen = new HashSet<int>();
+            for (var bus = (int)device.Bdf.Bus; providers.TryGetValue(bus, out var up); bus = up.Bdf.Bus)
+            {
+                if (!seen.Add(bus))
+                    throw Error(device.Span, $"'{device.Name}' is not reachable from the root bus: the bridges above bus {device.Bdf.Bus:x2} form a loop");
+            }
+        }
+    }
+
+    /// <summary>Firmware DMA goes to the device's RMRR, so an inline IOMMU must give it one.</summary>
+    private static void CheckFirmwareDma(ImmutableArray<DeviceConfig> devices, IommuConfig iommu)
+    {
+        if (iommu is not InlineIommu inline) return;
+        foreach (var device in devices.Where(d => d.FirmwareDma == FirmwareDmaKind.Rmrr))
+        {
+            if (!inline.Rmrr.Any(r => r.Devices.Contains(device.Bdf)))
+                throw Error(device.Span, $"'{device.Name}' has firmware-dma: rmrr, but no RMRR lists {device.Bdf}");
+        }
+    }
+}
+
+/// <summary>The declared devices by name and by BDF; references may use either.</summary>
+internal sealed class DeviceIndex(ImmutableArray<DeviceConfig> devices)
+{
+    public ImmutableArray<DeviceConfig> All => devices;
+
+    /// <summary>A device reference: a device name or its BDF.</summary>
+    public DeviceConfig Resolve(YNode node, string what)
+    {
+        var text = Text(node, what);
+        var found = devices.FirstOrDefault(d => d.Name == text)
+            ?? (PciBdf.TryParse(text, out var bdf) ? devices.FirstOrDefault(d => d.Bdf == bdf) : null);
+        if (found is not null) return found;
+        var hint = Suggest(text, devices.Select(d => d.Name));
+        var known = devices.IsEmpty ? "none are declared" : "declared: " + string.Join(", ", devices.Select(d => d.Name));
+        throw Error(node.Span, hint is null ? $"unknown device '{text}' ({known})" : $"unknown device '{text}' (did you mean '{hint}'?)");
+    }
+
+    /// <summary>A device that originates DMA: bridges cannot take drivers, jobs or ops.</summary>
+    public DeviceConfig ResolveEndpoint(YNode node, string what)
+    {
+        var device = Resolve(node, what);
+        return device.IsBridge
+            ? throw Error(node.Span, $"'{device.Name}' is a {Vocabulary.DeviceModels.NameOf(device.Model)}; bridges do no DMA of their own")
+            : device;
+    }
+}

@@ -1,0 +1,225 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using DmaSim.Core;
+using static DmaSim.Scenarios.Reader;
+
+namespace DmaSim.Scenarios;
+
+/// <summary>
+/// Reads `workload:` in order, tracking the buffer names steps create so that a later `target:` or
+/// `buffer:` can be checked. Names stay known after unmap/free on purpose: using a buffer after releasing
+/// it is a DMA-API misuse scenarios exist to show.
+/// </summary>
+internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex devices)
+{
+    private static readonly string[] _opKeys =
+    [
+        "device", "op", "size", "as", "target", "buffer", "direction", "offset", "bytes", "at",
+        "dma-mask-bits", "coherent-dma-mask-bits", "repeat",
+    ];
+
+    private static readonly string[] _runKeys = ["device", "run", "count", "size", "repeat"];
+
+    /// <summary>Per op: the keys it must have and the keys it may have, besides device, op and repeat.</summary>
+    private static readonly Dictionary<ScriptOp, (string[] Required, string[] Optional)> _opFields = new()
+    {
+        [ScriptOp.AllocCoherent] = (["size", "as"], []),
+        [ScriptOp.FreeCoherent] = (["target"], []),
+        [ScriptOp.Map] = (["direction", "as"], ["size", "buffer", "offset"]),
+        [ScriptOp.Unmap] = (["target"], ["direction"]),
+        [ScriptOp.SyncForCpu] = (["target"], ["direction", "offset", "bytes"]),
+        [ScriptOp.SyncForDevice] = (["target"], ["direction", "offset", "bytes"]),
+        [ScriptOp.DmaRead] = (["target"], ["offset", "bytes"]),
+        [ScriptOp.DmaWrite] = (["target"], ["offset", "bytes"]),
+        [ScriptOp.CpuRead] = (["target"], ["offset", "bytes"]),
+        [ScriptOp.CpuWrite] = (["target"], ["offset", "bytes"]),
+        [ScriptOp.SetMask] = ([], ["dma-mask-bits", "coherent-dma-mask-bits"]),
+        [ScriptOp.AllocBuffer] = (["size", "as"], ["at"]),
+    };
+
+    /// <summary>The kind of thing a name stands for, so an op gets what it can work on.</summary>
+    private enum BufferKind { Coherent, Mapping, KernelBuffer }
+
+    private sealed record BufferInfo(BufferKind Kind, ScriptOp CreatedBy, int? GroupSize, int Line);
+
+    /// <summary>Upper bound on repeat: enough for swiotlb-exhaustion scenarios, small enough to stay a typo check.</summary>
+    private const int MaxRepeat = 1 << 20;
+
+    private readonly Dictionary<string, BufferInfo> _buffers = new(StringComparer.Ordinal);
+    private readonly List<(PhysRange Range, int Line)> _hotplugged = [];
+
+    public ImmutableArray<WorkloadStep> Read(YNode? node)
+    {
+        if (node is null) return [];
+        var steps = ImmutableArray.CreateBuilder<WorkloadStep>();
+        foreach (var item in List(node, "workload")) steps.Add(ReadStep(item));
+        return steps.ToImmutable();
+    }
+
+    private WorkloadStep ReadStep(YNode node)
+    {
+        if (node is not YMapping map) throw Error(node.Span, $"a workload step must be a mapping, not {node.Describe()}");
+        var kinds = map.Entries.Where(e => e.Key.Value is "op" or "run" or "hotplug-memory").Select(e => e.Key).ToList();
+        if (kinds.Count == 0) throw Error(node.Span, "a workload step needs 'op', 'run' or 'hotplug-memory'");
+        if (kinds.Count > 1) throw Error(kinds[1].Span, $"a step does one thing: '{kinds[0].Value}' and '{kinds[1].Value}' together");
+        return kinds[0].Value switch
+        {
+            "hotplug-memory" => ReadHotplug(Map(node, "hotplug-memory step", "hotplug-memory")),
+            "run" => ReadRun(Map(node, "run step", _runKeys)),
+            _ => ReadOp(Map(node, "op step", _opKeys)),
+        };
+    }
+
+    private HotplugMemoryStep ReadHotplug(MapReader step)
+    {
+        var m = Map(step.Required("hotplug-memory"), "hotplug-memory", "start", "end");
+        var range = Range(m, platform.PhysicalAddressBits);
+        foreach (var region in platform.Memory)
+        {
+            if (region.Range.Overlaps(range))
+                throw Error(m.Span, $"hot-plugged range {range} overlaps e820 entry {region.Range} (line {region.Span.Line})");
+        }
+        foreach (var (earlier, line) in _hotplugged)
+        {
+            if (earlier.Overlaps(range))
+                throw Error(m.Span, $"hot-plugged range {range} overlaps {earlier}, hot-plugged at line {line}");
+        }
+        _hotplugged.Add((range, step.Span.Line));
+        return new HotplugMemoryStep(range, step.Span);
+    }
+
+    private RunStep ReadRun(MapReader m)
+    {
+        var deviceNode = m.Required("device");
+        var device = devices.ResolveEndpoint(deviceNode, "device");
+        var runNode = m.Required("run");
+        var job = Word(runNode, "run", Vocabulary.RunJobs);
+        if (job == RunJob.Io && device.Model is not (DeviceKind.StorageController or DeviceKind.UsbController))
+            throw Error(runNode.Span, $"'{device.Name}' is a {Vocabulary.DeviceModels.NameOf(device.Model)}, which has no built-in io job; script it with op: steps");
+        if (job == RunJob.FirmwareDma && device.FirmwareDma != FirmwareDmaKind.Rmrr)
+            throw Error(runNode.Span, $"run: firmware-dma needs a device with firmware-dma: rmrr; '{device.Name}' has none");
+        var count = m.Get("count") is { } c ? Positive(c, "count") : 1UL;
+        var size = m.Get("size") is { } s ? Positive(s, "size") : (ulong?)null;
+        var (repeat, repeated) = ReadRepeat(m);
+        return new RunStep(device.Name, job, count, size, repeat, repeated, m.Span);
+    }
+
+    private OpStep ReadOp(MapReader m)
+    {
+        var opNode = m.Required("op");
+        var op = Word(opNode, "op", Vocabulary.Ops);
+        var opName = Vocabulary.Ops.NameOf(op);
+        var (required, optional) = _opFields[op];
+        foreach (var key in m.Keys)
+        {
+            if (key is "device" or "op" or "repeat" || required.Contains(key) || optional.Contains(key)) continue;
+            throw Error(m.KeyNode(key)!.Span, $"key '{key}' does not apply to op {opName}");
+        }
+        foreach (var key in required)
+        {
+            if (!m.Has(key)) throw Error(m.Span, $"op {opName} needs '{key}'");
+        }
+
+        // alloc-buffer is a kernel allocation, not a device's; every other op acts for a device.
+        string? device = null;
+        if (m.Get("device") is { } dn) device = devices.ResolveEndpoint(dn, "device").Name;
+        else if (op != ScriptOp.AllocBuffer) throw Error(m.Span, $"op {opName} needs 'device'");
+
+        var (repeat, repeated) = ReadRepeat(m);
+        var bits = platform.PhysicalAddressBits;
+        var size = m.Get("size") is { } s ? Positive(s, "size") : (ulong?)null;
+        var atNode = m.Get("at");
+        var at = atNode is null ? (PhysAddr?)null : Address(atNode, "at", bits);
+        if (at is { } start && size is { } length && length - 1 > DmaMask.Bits(bits) - start.Value)
+            throw Error(atNode!.Span, $"buffer at {start} of {Sizes.Format(length)} runs past the {bits}-bit physical address space");
+        var direction = m.Get("direction") is { } d ? Word(d, "direction", Vocabulary.Directions) : (StepDirection?)null;
+        var offset = m.Get("offset") is { } o ? Number(o, "offset") : (ulong?)null;
+        var bytes = m.Get("bytes") is { } b ? Positive(b, "bytes") : (ulong?)null;
+        var dmaMask = m.Get("dma-mask-bits") is { } dm ? Bits(dm, "dma-mask-bits") : (int?)null;
+        var coherentMask = m.Get("coherent-dma-mask-bits") is { } cm ? Bits(cm, "coherent-dma-mask-bits") : (int?)null;
+        if (op == ScriptOp.SetMask && dmaMask is null && coherentMask is null)
+            throw Error(m.Span, "op set-mask needs 'dma-mask-bits' or 'coherent-dma-mask-bits'");
+
+        BufferRef? buffer = null;
+        if (op == ScriptOp.Map)
+        {
+            if (m.Get("buffer") is { } bn) buffer = Reference(bn, "buffer", op, repeat, repeated, BufferKind.KernelBuffer);
+            else if (size is null) throw Error(m.Span, "op map needs 'size' (a fresh kernel buffer) or 'buffer' (one made by alloc-buffer)");
+            if (buffer is null && m.KeyNode("offset") is { } ok) throw Error(ok.Span, "'offset' applies to map only together with 'buffer'");
+        }
+        BufferRef? target = m.Get("target") is { } tn ? Reference(tn, "target", op, repeat, repeated, TargetKinds(op)) : null;
+
+        string? name = null;
+        if (m.Get("as") is { } asNode)
+        {
+            name = Name(asNode, "buffer name");
+            if (_buffers.TryGetValue(name, out var earlier))
+                throw Error(asNode.Span, $"buffer name '{name}' is already used at line {earlier.Line}");
+            _buffers.Add(name, new BufferInfo(CreatedKind(op), op, repeated ? repeat : null, m.Span.Line));
+        }
+
+        return new OpStep(device, op, size, name, target, buffer, direction, offset, bytes, at, dmaMask, coherentMask, repeat, repeated, m.Span);
+    }
+
+    private static (int Repeat, bool Repeated) ReadRepeat(MapReader m) =>
+        m.Get("repeat") is { } r ? (Int(r, "repeat", 1, MaxRepeat), true) : (1, false);
+
+    private static BufferKind CreatedKind(ScriptOp op) => op switch
+    {
+        ScriptOp.AllocCoherent => BufferKind.Coherent,
+        ScriptOp.Map => BufferKind.Mapping,
+        _ => BufferKind.KernelBuffer,
+    };
+
+    /// <summary>What a `target:` may name: the DMA-API pairs its calls (free what was allocated, unmap what was mapped).</summary>
+    private static BufferKind[] TargetKinds(ScriptOp op) => op switch
+    {
+        ScriptOp.FreeCoherent => [BufferKind.Coherent],
+        ScriptOp.Unmap or ScriptOp.SyncForCpu or ScriptOp.SyncForDevice => [BufferKind.Mapping],
+        ScriptOp.DmaRead or ScriptOp.DmaWrite => [BufferKind.Coherent, BufferKind.Mapping],
+        _ => [BufferKind.Coherent, BufferKind.Mapping, BufferKind.KernelBuffer],
+    };
+
+    /// <summary>
+    /// Resolves `name` or `name#i`. A bare group name (made with repeat: M) is accepted from a step that
+    /// repeats N ≤ M times, iteration i then meaning `name#i`.
+    /// </summary>
+    private BufferRef Reference(YNode node, string what, ScriptOp op, int repeat, bool repeated, params BufferKind[] kinds)
+    {
+        var text = Text(node, what);
+        BufferRef reference;
+        BufferInfo? info;
+        var hash = text.IndexOf('#', StringComparison.Ordinal);
+        if (hash >= 0)
+        {
+            var group = text[..hash];
+            if (!_buffers.TryGetValue(group, out info) || info.GroupSize is null)
+                throw Error(node.Span, $"{what} '{text}' names no buffer created by an earlier step ('{group}' was not made with repeat)");
+            if (!int.TryParse(text.AsSpan(hash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= info.GroupSize)
+                throw Error(node.Span, $"{what} '{text}' is outside {group}#0..{group}#{info.GroupSize - 1}");
+            reference = new BufferRef(text, false);
+        }
+        else
+        {
+            if (!_buffers.TryGetValue(text, out info))
+            {
+                var hint = Suggest(text, _buffers.Keys);
+                throw Error(node.Span, hint is null
+                    ? $"{what} '{text}' names no buffer created by an earlier step"
+                    : $"{what} '{text}' names no buffer created by an earlier step (did you mean '{hint}'?)");
+            }
+            if (info.GroupSize is { } size)
+            {
+                if (!repeated)
+                    throw Error(node.Span, $"'{text}' is a group of {size} buffers ({text}#0..{text}#{size - 1}); name one, or give this step repeat");
+                if (repeat > size)
+                    throw Error(node.Span, $"repeat {repeat} runs past the {size} buffers of '{text}' ({text}#0..{text}#{size - 1})");
+            }
+            reference = new BufferRef(text, info.GroupSize is not null);
+        }
+
+        if (!kinds.Contains(info.Kind))
+            throw Error(node.Span, $"op {Vocabulary.Ops.NameOf(op)} cannot use '{text}': it was made by {Vocabulary.Ops.NameOf(info.CreatedBy)} at line {info.Line}");
+        return reference;
+    }
+}

@@ -1,0 +1,142 @@
+using DmaSim.Core;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace DmaSim.Scenarios;
+
+/// <summary>A YAML node with the position it starts at; built from YamlDotNet's event parser.</summary>
+internal abstract record YNode(SourceSpan Span)
+{
+    /// <summary>What the node is, in words for an error message ("a list", "a mapping", "'abc'").</summary>
+    public abstract string Describe();
+}
+
+internal sealed record YScalar(string Value, bool Quoted, SourceSpan Span) : YNode(Span)
+{
+    /// <summary>A plain empty scalar is YAML's null (`key:` with nothing after it).</summary>
+    public bool IsNull => !Quoted && (Value.Length == 0 || Value is "~" or "null");
+
+    public override string Describe() => IsNull ? "nothing" : $"'{Value}'";
+}
+
+internal sealed record YSequence(IReadOnlyList<YNode> Items, SourceSpan Span) : YNode(Span)
+{
+    public override string Describe() => "a list";
+}
+
+internal sealed record YMapping(IReadOnlyList<KeyValuePair<YScalar, YNode>> Entries, SourceSpan Span) : YNode(Span)
+{
+    public override string Describe() => "a mapping";
+}
+
+/// <summary>
+/// Reads YAML text into <see cref="YNode"/>s. The representation model is built here rather than taken
+/// from YamlDotNet's own so that duplicate keys, non-scalar keys and tabs get their own precise messages,
+/// and every YamlDotNet exception becomes an <see cref="InputException"/> at the position it reports.
+/// </summary>
+internal static class YamlTree
+{
+    public static YNode Read(string text, string file)
+    {
+        CheckTabs(text, file);
+        try
+        {
+            var parser = new Parser(new StringReader(text));
+            var anchors = new Dictionary<string, YNode>(StringComparer.Ordinal);
+            parser.Consume<StreamStart>();
+            if (parser.Accept<StreamEnd>(out _))
+                throw new InputException(new SourceSpan(file, 1, 1), "the file is empty; a scenario starts with 'schema: dmasim/v1'");
+            parser.Consume<DocumentStart>();
+            var root = ReadNode(parser, file, anchors);
+            parser.Consume<DocumentEnd>();
+            if (parser.Accept<DocumentStart>(out var second))
+                throw new InputException(At(file, second.Start), "a second YAML document; a scenario file holds exactly one");
+            return root;
+        }
+        catch (YamlException e)
+        {
+            throw new InputException(At(file, e.Start), StripPosition(e.Message));
+        }
+    }
+
+    private static YNode ReadNode(IParser parser, string file, Dictionary<string, YNode> anchors)
+    {
+        YNode node;
+        AnchorName anchor;
+        if (parser.TryConsume<AnchorAlias>(out var alias))
+        {
+            return anchors.TryGetValue(alias.Value.Value, out var target)
+                ? target
+                : throw new InputException(At(file, alias.Start), $"alias '*{alias.Value.Value}' names no anchor defined before it");
+        }
+        if (parser.TryConsume<Scalar>(out var scalar))
+        {
+            node = new YScalar(scalar.Value, scalar.Style is not ScalarStyle.Plain, At(file, scalar.Start));
+            anchor = scalar.Anchor;
+        }
+        else if (parser.TryConsume<SequenceStart>(out var seqStart))
+        {
+            var items = new List<YNode>();
+            while (!parser.TryConsume<SequenceEnd>(out _)) items.Add(ReadNode(parser, file, anchors));
+            node = new YSequence(items, At(file, seqStart.Start));
+            anchor = seqStart.Anchor;
+        }
+        else
+        {
+            var mapStart = parser.Consume<MappingStart>();
+            var entries = new List<KeyValuePair<YScalar, YNode>>();
+            var seen = new Dictionary<string, YScalar>(StringComparer.Ordinal);
+            while (!parser.TryConsume<MappingEnd>(out _))
+            {
+                var keyNode = ReadNode(parser, file, anchors);
+                if (keyNode is not YScalar key)
+                    throw new InputException(keyNode.Span, $"a mapping key must be a word, not {keyNode.Describe()}");
+                if (seen.TryGetValue(key.Value, out var first))
+                    throw new InputException(key.Span, $"duplicate key '{key.Value}' (first at line {first.Span.Line})");
+                seen.Add(key.Value, key);
+                entries.Add(new(key, ReadNode(parser, file, anchors)));
+            }
+            node = new YMapping(entries, At(file, mapStart.Start));
+            anchor = mapStart.Anchor;
+        }
+        if (!anchor.IsEmpty) anchors[anchor.Value] = node;
+        return node;
+    }
+
+    /// <summary>
+    /// YAML forbids tabs in indentation; YamlDotNet reports it as a generic scanner error, so name it
+    /// plainly, at the tab itself.
+    /// </summary>
+    private static void CheckTabs(string text, string file)
+    {
+        var line = 1;
+        var column = 1;
+        var leading = true;
+        foreach (var c in text)
+        {
+            if (c == '\n')
+            {
+                line++;
+                column = 1;
+                leading = true;
+                continue;
+            }
+            if (c == '\t' && leading)
+                throw new InputException(new SourceSpan(file, line, column), "tab character in indentation; YAML indents with spaces");
+            if (c != ' ' && c != '\r') leading = false;
+            column++;
+        }
+    }
+
+    private static SourceSpan At(string file, Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
+
+    /// <summary>YamlDotNet prefixes "(Line: l, Col: c, Idx: i) - (…): "; the position is already in the span.</summary>
+    private static string StripPosition(string message)
+    {
+        if (!message.StartsWith("(Line:", StringComparison.Ordinal)) return message;
+        var cut = message.IndexOf("): ", StringComparison.Ordinal);
+        var second = cut < 0 ? -1 : message.IndexOf("): ", cut + 3, StringComparison.Ordinal);
+        var rest = second >= 0 ? message[(second + 3)..] : cut >= 0 ? message[(cut + 3)..] : message;
+        return "YAML syntax: " + rest;
+    }
+}

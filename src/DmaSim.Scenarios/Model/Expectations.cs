@@ -1,0 +1,45 @@
+using System.Collections.Immutable;
+using DmaSim.Core;
+
+namespace DmaSim.Scenarios;
+
+/// <summary>
+/// One `expect:` entry. It holds for every profile run unless <see cref="Profiles"/> lists some; then
+/// only for those. <see cref="Text"/> is a stable one-line rendering for reports.
+/// </summary>
+public abstract record Expectation(ImmutableArray<string> Profiles, SourceSpan Span)
+{
+    public bool AppliesTo(string profile) => Profiles.IsEmpty || Profiles.Contains(profile, StringComparer.Ordinal);
+
+    public abstract string Text { get; }
+
+    protected string ProfileSuffix => Profiles.IsEmpty ? "" : " [" + string.Join(", ", Profiles) + "]";
+}
+
+/// <summary>`{ device, outcome }`: the device's worst outcome over the run.</summary>
+public sealed record OutcomeExpectation(string Device, ExpectedOutcome Outcome, ImmutableArray<string> Profiles, SourceSpan Span)
+    : Expectation(Profiles, Span)
+{
+    public override string Text => $"{Device} outcome {Vocabulary.Outcomes.NameOf(Outcome)}{ProfileSuffix}";
+}
+
+/// <summary>`{ device, domain }`: the domain type the kernel put the device in.</summary>
+public sealed record DomainExpectation(string Device, ExpectedDomain Domain, ImmutableArray<string> Profiles, SourceSpan Span)
+    : Expectation(Profiles, Span)
+{
+    public override string Text => $"{Device} domain {Vocabulary.Domains.NameOf(Domain)}{ProfileSuffix}";
+}
+
+/// <summary>`{ device, dma-ops }`: the dma ops the kernel gave the device.</summary>
+public sealed record DmaOpsExpectation(string Device, ExpectedDmaOps DmaOps, ImmutableArray<string> Profiles, SourceSpan Span)
+    : Expectation(Profiles, Span)
+{
+    public override string Text => $"{Device} dma-ops {Vocabulary.DmaOps.NameOf(DmaOps)}{ProfileSuffix}";
+}
+
+/// <summary>`{ log-contains: TEXT }`: some log line contains TEXT (ordinal substring match).</summary>
+public sealed record LogContainsExpectation(string Contains, ImmutableArray<string> Profiles, SourceSpan Span)
+    : Expectation(Profiles, Span)
+{
+    public override string Text => $"log contains \"{Contains}\"{ProfileSuffix}";
+}

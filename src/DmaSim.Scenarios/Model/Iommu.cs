@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+using DmaSim.Core;
+
+namespace DmaSim.Scenarios;
+
+/// <summary>`iommu:` — none, an inline description the simulator encodes as a DMAR table, or raw DMAR bytes.</summary>
+public abstract record IommuConfig(SourceSpan Span);
+
+/// <summary>`iommu: none` (also the default): no DMAR table at all.</summary>
+public sealed record NoIommu(SourceSpan Span) : IommuConfig(Span);
+
+/// <summary>`iommu: { dmar-table: FILE }`: raw ACPI DMAR bytes, <see cref="Path"/> as written, resolved against the scenario's folder.</summary>
+public sealed record DmarTableIommu(string Path, string ResolvedPath, SourceSpan Span) : IommuConfig(Span);
+
+/// <summary>An inline VT-d description: host address width, remapping units (DRHDs) and RMRRs.</summary>
+public sealed record InlineIommu(
+    int HostAddressWidth,
+    ImmutableArray<IommuUnit> Units,
+    ImmutableArray<RmrrEntry> Rmrr,
+    SourceSpan Span) : IommuConfig(Span);
+
+/// <summary>
+/// One DMA remapping hardware unit (ACPI DRHD) with the capability bits a VT-d user tunes:
+/// <list type="bullet">
+/// <item><see cref="PassThrough"/> — ECAP.PT, hardware pass-through (translation type 2) supported.</item>
+/// <item><see cref="Sagaw"/> — CAP.SAGAW as address widths (30, 39, 48, 57 = 2-, 3-, 4-, 5-level tables).</item>
+/// <item><see cref="CachingMode"/> — CAP.CM: not-present entries may be cached, so the driver must flush
+/// on map too (emulated IOMMUs set it).</item>
+/// <item><see cref="QueuedInvalidation"/> — ECAP.QI: invalidations go through the queue, else through the
+/// register-based CCMD/IOTLB interface.</item>
+/// <item><see cref="Coherent"/> — ECAP.C: the walker snoops, so the driver need not clflush table writes.</item>
+/// <item><see cref="FaultRecordingRegisters"/> — CAP.NFR + 1: how many faults are held before overflow.</item>
+/// </list>
+/// <see cref="Devices"/> is the device scope (empty for an include-pci-all unit).
+/// </summary>
+public sealed record IommuUnit(
+    PhysAddr Base,
+    bool IncludePciAll,
+    bool PassThrough,
+    ImmutableArray<int> Sagaw,
+    ImmutableArray<PciBdf> Devices,
+    bool CachingMode,
+    bool QueuedInvalidation,
+    bool Coherent,
+    int FaultRecordingRegisters,
+    SourceSpan Span);
+
+/// <summary>A reserved memory region report (ACPI RMRR): memory firmware keeps DMAing to for these devices.</summary>
+public sealed record RmrrEntry(PhysAddr Start, PhysAddr End, ImmutableArray<PciBdf> Devices, SourceSpan Span)
+{
+    public PhysRange Range => new(Start, End);
+}

@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using DmaSim.Core;
+
+namespace DmaSim.Scenarios;
+
+/// <summary>`platform:` — the machine: address width, e820 map, IOMMU, firmware faults, PCI devices.</summary>
+public sealed record PlatformConfig(
+    int PhysicalAddressBits,
+    ImmutableArray<MemoryRegion> Memory,
+    IommuConfig Iommu,
+    ImmutableArray<FirmwareFault> FirmwareFaults,
+    ImmutableArray<DeviceConfig> Devices,
+    SourceSpan Span)
+{
+    /// <summary>The highest physical address the CPU can form (MAXPHYADDR).</summary>
+    public PhysAddr MaxAddress => new(DmaMask.Bits(PhysicalAddressBits));
+}
+
+/// <summary>One e820 entry (inclusive range, as the kernel prints it).</summary>
+public sealed record MemoryRegion(PhysRange Range, MemoryType Type, SourceSpan Span);
+
+/// <summary>
+/// A PCI bus/device/function in segment 0, as written in a scenario ("03:00.0"). Kept apart from the
+/// hardware model's Bdf because the scenario layer depends on Core only.
+/// </summary>
+public readonly record struct PciBdf(byte Bus, byte Device, byte Function)
+{
+    /// <summary>Parses "bb:dd.f" (hex, as lspci prints), optionally with a "0000:" segment prefix.</summary>
+    public static bool TryParse(string text, out PciBdf bdf)
+    {
+        bdf = default;
+        var s = text;
+        if (s.Length == 12 && s.StartsWith("0000:", StringComparison.Ordinal)) s = s[5..];
+        if (s.Length != 7 || s[2] != ':' || s[5] != '.') return false;
+        if (!IsHex2(s, 0) || !IsHex2(s, 3)) return false;
+        var bus = byte.Parse(s.AsSpan(0, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        var dev = byte.Parse(s.AsSpan(3, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        if (dev > 0x1f || s[6] < '0' || s[6] > '7') return false;
+        bdf = new PciBdf(bus, dev, (byte)(s[6] - '0'));
+        return true;
+    }
+
+    private static bool IsHex2(string s, int at) => char.IsAsciiHexDigit(s[at]) && char.IsAsciiHexDigit(s[at + 1]);
+
+    public override string ToString() => $"{Bus:x2}:{Device:x2}.{Function}";
+}
+
+/// <summary>
+/// One PCI function. <see cref="AddressBits"/> is what the silicon drives for data, and
+/// <see cref="DescriptorAddressBits"/> for its control structures; both are 0 for bridges, which only
+/// forward. <see cref="SecondaryBus"/> is set for bridges only. <see cref="Driver"/> names an entry of the
+/// driver catalogue (checked by the simulator, which owns the catalogue).
+/// </summary>
+public sealed record DeviceConfig(
+    PciBdf Bdf,
+    string Name,
+    DeviceKind Model,
+    bool Pcie,
+    int AddressBits,
+    int DescriptorAddressBits,
+    FirmwareDmaKind FirmwareDma,
+    int? SecondaryBus,
+    string? Driver,
+    SourceSpan Span)
+{
+    public bool IsBridge => Vocabulary.IsBridge(Model);
+}

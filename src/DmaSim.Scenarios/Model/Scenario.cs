@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+using DmaSim.Core;
+
+namespace DmaSim.Scenarios;
+
+/// <summary>
+/// One `schema: dmasim/v1` scenario, fully validated. Every node keeps the <see cref="SourceSpan"/> it came
+/// from so the simulator can report semantic problems at the scenario's line and column.
+/// </summary>
+public sealed record Scenario(
+    string Schema,
+    string Name,
+    string Description,
+    ulong Seed,
+    PlatformConfig Platform,
+    KernelConfig Kernel,
+    ImmutableArray<DriverConfig> Drivers,
+    ImmutableArray<WorkloadStep> Workload,
+    ImmutableArray<Expectation> Expect,
+    string SourceFile,
+    SourceSpan Span)
+{
+    /// <summary>The only schema this build reads.</summary>
+    public const string SchemaV1 = "dmasim/v1";
+
+    /// <summary>The device called <paramref name="name"/>; the loader guarantees references resolve.</summary>
+    public DeviceConfig Device(string name) => Platform.Devices.First(d => d.Name == name);
+
+    /// <summary>The driver entry of a device, or null when the driver keeps the PCI core's 32/32 masks.</summary>
+    public DriverConfig? DriverFor(string device) => Drivers.FirstOrDefault(d => d.Device == device);
+}
+
+/// <summary>`kernel:` — which policy profile runs, with which command line.</summary>
+public sealed record KernelConfig(string Profile, string Cmdline, SourceSpan Span);
+
+/// <summary>
+/// `drivers:` — what a device's driver asks for at probe. A null mask means the driver never sets it, so
+/// the PCI core default (32 bits, drivers/pci/probe.c) stays.
+/// </summary>
+public sealed record DriverConfig(string Device, int? DmaMaskBits, int? CoherentDmaMaskBits, SourceSpan Span);
