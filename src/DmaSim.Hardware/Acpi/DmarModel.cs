@@ -242,11 +242,18 @@ public sealed record DmarTable
     public IEnumerable<Drhd> Drhds => Structures.OfType<Drhd>();
     public IEnumerable<Rmrr> Rmrrs => Structures.OfType<Rmrr>();
 
-    /// <summary>A header text field for display: up to the first NUL, as iasl prints it.</summary>
+    /// <summary>
+    /// A header text field for display, as iasl prints it (ACPICA AcpiUtCheckAndRepairAscii): up to the first NUL,
+    /// with every non-printable character shown as a space.
+    /// </summary>
     public static string Display(string raw)
     {
         ArgumentNullException.ThrowIfNull(raw);
         var nul = raw.IndexOf('\0', StringComparison.Ordinal);
-        return nul < 0 ? raw : raw[..nul];
+        var text = nul < 0 ? raw : raw[..nul];
+        return string.Create(text.Length, text, static (span, t) =>
+        {
+            for (var i = 0; i < t.Length; i++) span[i] = t[i] is >= ' ' and < (char)0x7f ? t[i] : ' ';
+        });
     }
 }
