@@ -34,6 +34,7 @@ public static partial class DmarCodec
 
         var bytes = new List<byte>();
         var firstDataLine = start + 2;
+        var lastDataLine = firstDataLine;
         for (var i = start + 1; i < lines.Length; i++)
         {
             var line = lines[i].TrimEnd('\r');
@@ -44,6 +45,7 @@ public static partial class DmarCodec
             }
             var lineNo = i + 1;
             if (bytes.Count == 0) firstDataLine = lineNo;
+            lastDataLine = lineNo;
             var colon = line.IndexOf(':', StringComparison.Ordinal);
             var indent = line.Length - line.TrimStart().Length;
             if (colon < 0)
@@ -82,7 +84,8 @@ public static partial class DmarCodec
         }
         catch (InputException e) when (e.Where.ByteOffset >= 0)
         {
-            var line = firstDataLine + (int)Math.Min(e.Where.ByteOffset / AcpidumpBytesPerLine, int.MaxValue - firstDataLine);
+            // The hex line holding that byte (the last line when the byte lies past the end).
+            var line = (int)Math.Min(firstDataLine + (e.Where.ByteOffset / AcpidumpBytesPerLine), lastDataLine);
             throw new InputException(new SourceSpan(fileName, line, 1),
                 $"at table byte offset {e.Where.ByteOffset} (0x{e.Where.ByteOffset:x}): {e.Problem}");
         }
