@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text;
+using DmaSim.Core;
+
+namespace DmaSim.Hardware.Acpi;
+
+public static partial class DmarCodec
+{
+    private const int AcpidumpBytesPerLine = 16;
+
+    /// <summary>
+    /// Decodes the <c>DMAR @ 0x…</c> block of <c>acpidump</c> text output: lines "    OOOO: HH HH … (16 bytes)  ascii",
+    /// offsets consecutive from 0, ended by a blank line or the end of the text. Syntax errors name the line and
+    /// column; table errors name the byte offset and the line holding it.
+    /// </summary>
+    /// <exception cref="InputException">No DMAR block, a malformed hex line, or a malformed table.</exception>
+    public static DmarTable ParseAcpidump(string text, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(fileName);
+        var lines = text.Split('\n');
+        var start = -1;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var t = lines[i].Trim();
+            if (t.StartsWith("DMAR @ 0x", StringComparison.Ordinal) || t.Equals("DMAR", StringComparison.Ordinal))
+            {
+                start = i;
+                break;
+            }
+        }
+        if (start < 0)
+            throw new InputException(new SourceSpan(fileName, 0, 0), "no \"DMAR @ 0x...\" block in this acpidump text");
+
+        var bytes = new List<byte>();
+        var firstDataLine = start + 2;
+        var lastDataLine = firstDataLine;
+        for (var i = start + 1; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimEnd('\r');
+            if (line.Trim().Length == 0)
+            {
+                if (bytes.Count == 0) continue; // tolerate a blank line right after the title
+                break;
+            }
+            var lineNo = i + 1;
+            if (bytes.Count == 0) firstDataLine = lineNo;
+            lastDataLine = lineNo;
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var indent = line.Length - line.TrimStart().Length;
+            if (colon < 0)
+                throw new InputException(new SourceSpan(fileName, lineNo, indent + 1), "expected \"OOOO: HH HH ...\" (an acpidump hex line)");
+            var offsetText = line[indent..colon];
+            if (!long.TryParse(offsetText, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var lineOffset))
+                throw new InputException(new SourceSpan(fileName, lineNo, indent + 1), $"\"{offsetText}\" is not a hex offset");
+            if (lineOffset != bytes.Count)
+                throw new InputException(new SourceSpan(fileName, lineNo, indent + 1),
+                    $"line offset 0x{lineOffset:X4} does not follow the {bytes.Count} byte(s) read so far (expected 0x{bytes.Count:X4})");
+            // The hex area is 16 " HH" cells (48 columns) after the colon; the ASCII rendering follows it.
+            var hexStart = colon + 1;
+            var hexArea = line.Length - hexStart > 48 ? line.Substring(hexStart, 48) : line[hexStart..];
+            var count = 0;
+            var col = 0;
+            while (col < hexArea.Length)
+            {
+                if (hexArea[col] == ' ') { col++; continue; }
+                var end = col;
+                while (end < hexArea.Length && hexArea[end] != ' ') end++;
+                if (end - col != 2 || !byte.TryParse(hexArea.AsSpan(col, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var b))
+                    throw new InputException(new SourceSpan(fileName, lineNo, hexStart + col + 1), $"\"{hexArea[col..end]}\" is not a two-digit hex byte");
+                bytes.Add(b);
+                count++;
+                col = end;
+            }
+            if (count == 0)
+                throw new InputException(new SourceSpan(fileName, lineNo, hexStart + 1), "no hex bytes on this line");
+        }
+        if (bytes.Count == 0)
+            throw new InputException(new SourceSpan(fileName, start + 1, 1), "the DMAR block holds no hex lines");
+
+        try
+        {
+            return Parse(bytes.ToArray(), fileName);
+        }
+        catch (InputException e) when (e.Where.ByteOffset >= 0)
+        {
+            // The hex line holding that byte (the last line when the byte lies past the end).
+            var line = (int)Math.Min(firstDataLine + (e.Where.ByteOffset / AcpidumpBytesPerLine), lastDataLine);
+            throw new InputException(new SourceSpan(fileName, line, 1),
+                $"at table byte offset {e.Where.ByteOffset} (0x{e.Where.ByteOffset:x}): {e.Problem}");
+        }
+    }
+
+    /// <summary>
+    /// Reads a DMAR table from a file holding either the raw table bytes or acpidump text (detected by content:
+    /// raw tables start with "DMAR" followed by a binary length; acpidump text has a "DMAR @ 0x" title line).
+    /// </summary>
+    /// <exception cref="InputException">Unreadable file or malformed table.</exception>
+    public static DmarTable Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new InputException(new SourceSpan(path, 0, 0), "cannot read: " + e.Message);
+        }
+        return LooksLikeText(bytes) ? ParseAcpidump(Encoding.Latin1.GetString(bytes), path) : Parse(bytes, path);
+    }
+
+    /// <summary>True when the bytes are acpidump text rather than a raw table.</summary>
+    public static bool LooksLikeText(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length >= 6 && bytes[..4].SequenceEqual("DMAR"u8))
+            return bytes[4] == (byte)' ' && bytes[5] == (byte)'@';
+        return bytes.IndexOf("DMAR @ 0x"u8) >= 0;
+    }
+}
