@@ -7,6 +7,7 @@ internal static class CommandTable
 {
     public static IEnumerable<Command> All()
     {
+        yield return RunCommand.Create();
         yield return VersionCommand.Create();
         yield return DmarCommand.Create();
     }

@@ -39,11 +39,12 @@ public static class BootLog
     {
         var p = Prefix(k);
         k.Log($"{p}Host address width {dmar.HostAddressWidth}");
-        foreach (var d in dmar.Drhds)
-            k.Log($"{p}DRHD base: {Hex.Format(d.RegisterBase, 14)} flags: {Hex.Format(d.Flags)}");
-        foreach (var r in dmar.Rmrrs)
-            k.Log($"{p}RMRR base: {Hex.Format(r.Range.Start.Value, 14)} end: {Hex.Format(r.Range.End.Value, 14)}");
-        foreach (var o in dmar.Others) k.Log($"{p}{o.LogText}");
+        var modern = k.Profile.LogStyle.Value == LogStyle.Modern;
+        foreach (var e in dmar.Entries)
+        {
+            if (e.ModernOnly && !modern) k.Log($"{p}Unknown DMAR structure type {e.Type}");
+            else k.Log(p + e.Text);
+        }
     }
 
     /// <summary>alloc_iommu: one line per unit with its version, CAP and ECAP.</summary>

@@ -138,13 +138,9 @@ public sealed class LinuxKernel
         var slabs = k.Cmdline.SwiotlbSlabs ?? 32768;
         k.Swiotlb = Swiotlb.Create(k.Pages, k.Memory, k.Events, new SwiotlbConfig
         {
-            Slots = (int)Math.Min(slabs, 1UL << 24),
+            PoolSize = Math.Min(slabs, 1UL << 24) * Swiotlb.IoTlbSize,
             Variant = Profile.ModernSwiotlb.Value ? SwiotlbVariant.Modern : SwiotlbVariant.Legacy,
         });
-        var r = k.Swiotlb.Range;
-        k.Log(Profile.IsModern
-            ? $"software IO TLB: mapped [mem {Hex.Format(r.Start.Value, 16)}-{Hex.Format(r.End.Value, 16)}] ({r.Size / Sizes.MiB}MB)"
-            : $"Placing {r.Size / Sizes.MiB}MB software IO TLB between {r.Start.Value:x16} - {r.End.Value + 1:x16}");
     }
 
     /// <summary>Memory hot-add: the allocator grows, max_pfn (and the required mask) rises, and the eras with a memory notifier extend the software identity map.</summary>

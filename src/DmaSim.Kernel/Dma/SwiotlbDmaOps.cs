@@ -35,7 +35,7 @@ public sealed class SwiotlbDmaOps : IDmaOps
         if (NommuDmaOps.LegacyCapable(dev.DmaMask, phys.Value, size) && !_k.Cmdline.SwiotlbForce)
             return DmaMapping.Success(DmaAddr.Identity(phys));
         var r = _pool.Map(dev.PciName, phys, size, dir);
-        if (!r.Ok) return DmaMapping.Failure(r.Message ?? "swiotlb mapping failed");
+        if (!r.IsMapped) return DmaMapping.Failure(r.Message ?? "swiotlb mapping failed");
         if (!NommuDmaOps.LegacyCapable(dev.DmaMask, r.Address.Value, size))
         {
             _k.Log("map_single: bounce buffer is not DMA'ble");

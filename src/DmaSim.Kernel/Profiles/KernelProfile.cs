@@ -1,3 +1,5 @@
+using DmaSim.Kernel.Iommu.Iova;
+
 namespace DmaSim.Kernel.Profiles;
 
 /// <summary>

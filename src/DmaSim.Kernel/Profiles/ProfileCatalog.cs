@@ -1,3 +1,5 @@
+using DmaSim.Kernel.Iommu.Iova;
+
 namespace DmaSim.Kernel.Profiles;
 
 /// <summary>
@@ -21,7 +23,7 @@ public static class ProfileCatalog
         InitFailureFallback = new(InitFailureFallback.Nommu, "arch/x86/kernel/pci-dma.c pci_iommu_init: no swiotlb fallback before 75f1cdf1dda9"),
         RmrrMappedIntoNewDomains = new(false, Vtd2632 + " get_valid_domain_for_dev: no RMRR setup for new domains"),
         CoherentIovaLimit = new(CoherentIovaLimit.StreamingMask, Vtd2632 + " __intel_map_single passes pdev->dma_mask to intel_alloc_iova"),
-        Iova = new(IovaAlgorithm.Legacy, "drivers/pci/iova.c (2.6.3x) alloc_iova with caller-passed 32-bit limit"),
+        Iova = new(IovaAlgorithm.Linux2632, "drivers/pci/iova.c (2.6.3x) alloc_iova with caller-passed 32-bit limit"),
         DefaultInvalidation = new(InvalidationMode.Lazy, Vtd2632 + " add_unmap / flush_unmaps (HIGH_WATER_MARK 250, 10 ms timer); intel_iommu=strict disables"),
         DefaultDomainAddressWidth = new(48, Vtd2632 + " DEFAULT_DOMAIN_ADDRESS_WIDTH"),
         ModernSwiotlb = new(false, "lib/swiotlb.c (2.6.3x): single io_tlb_index, overflow buffer, swiotlb_full panic"),

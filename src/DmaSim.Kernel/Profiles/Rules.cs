@@ -76,15 +76,6 @@ public enum CoherentIovaLimit
     CoherentMask,
 }
 
-/// <summary>IOVA allocator generation.</summary>
-public enum IovaAlgorithm
-{
-    /// <summary>2.6.32 iova.c: caller-passed 32-bit limit, single cached32 node, no range caches.</summary>
-    Legacy,
-    /// <summary>Modern iova.c with anchor, retry pass and per-CPU range caches.</summary>
-    Modern,
-}
-
 /// <summary>Which unmap invalidation mode the era uses by default.</summary>
 public enum InvalidationMode
 {

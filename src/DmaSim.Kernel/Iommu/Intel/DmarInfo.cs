@@ -12,8 +12,8 @@ public sealed record DrhdInfo(ulong RegisterBase, byte Flags, ushort Segment, bo
 /// <summary>One RMRR (struct dmar_rmrr_unit).</summary>
 public sealed record RmrrInfo(PhysRange Range, ushort Segment, IReadOnlyList<ScopedDevice> Devices, int Offset);
 
-/// <summary>Other structures the kernel logs but does not act on in this model.</summary>
-public sealed record OtherDmarStructure(string Type, string LogText);
+/// <summary>A line parse_dmar_table prints for one structure, in table order (text after the "DMAR:" prefix).</summary>
+public sealed record DmarLogEntry(string Type, string Text, bool ModernOnly);
 
 /// <summary>The parsed DMAR table, in the kernel's terms (drivers/pci/dmar.c parse_dmar_table).</summary>
-public sealed record DmarInfo(int HostAddressWidth, byte Flags, IReadOnlyList<DrhdInfo> Drhds, IReadOnlyList<RmrrInfo> Rmrrs, IReadOnlyList<OtherDmarStructure> Others);
+public sealed record DmarInfo(int HostAddressWidth, byte Flags, IReadOnlyList<DrhdInfo> Drhds, IReadOnlyList<RmrrInfo> Rmrrs, IReadOnlyList<DmarLogEntry> Entries);

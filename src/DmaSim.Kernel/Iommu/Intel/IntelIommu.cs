@@ -94,9 +94,8 @@ public sealed partial class IntelIommu
     }
 
     private IovaDomain NewIovaDomain() =>
-        Profile.Iova.Value == IovaAlgorithm.Legacy
-            ? IovaDomain.CreateLegacy(PhysAddr.PageSize, 1, 0xFFFFF)
-            : IovaDomain.Create(PhysAddr.PageSize, 1);
+        // init_iova_domain: 4 KiB granule, start_pfn 1; 2.6.32 passes the inclusive 32-bit pfn.
+        new(PhysAddr.PageSize, 1, algorithm: Profile.Iova.Value);
 
     /// <summary>si_domain_init: the static identity domain; software PT maps every RAM range 1:1.</summary>
     public DmarDomain InitSiDomain(bool hw)

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using DmaSim.Core;
+using DmaSim.Reporting;
+using DmaSim.Scenarios;
+using DmaSim.Simulation;
+
+namespace DmaSim.Cli.Commands;
+
+/// <summary>`dmasim run [SCENARIO...]`: run scenarios (the embedded seed suite when none is named).</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<string[]>("scenario") { Arity = ArgumentArity.ZeroOrMore, Description = "Scenario files (dmasim/v1 YAML); none = the built-in seed suite." };
+        var profile = new Option<string?>("--profile") { Description = "Kernel profile to run instead of the scenario's, or 'all' for one run per profile." };
+        var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line instead of the scenario's." };
+        var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var html = new Option<string?>("--html") { Description = "Also write an HTML report to this file." };
+        var log = new Option<bool>("--log") { Description = "Include the kernel log in text output." };
+        var command = new Command("run", "Run scenarios and check their expectations.") { files, profile, cmdline, format, html, log };
+        command.SetAction(parse =>
+        {
+            var options = new RunOptions(parse.GetValue(files) ?? [], parse.GetValue(profile), parse.GetValue(cmdline),
+                parse.GetValue(format) ?? "text", parse.GetValue(html), parse.GetValue(log));
+            return Execute(options);
+        });
+        return command;
+    }
+
+    private sealed record RunOptions(string[] Files, string? Profile, string? Cmdline, string Format, string? Html, bool Log);
+
+    private static int Execute(RunOptions o)
+    {
+        var seedSuite = o.Files.Length == 0;
+        var scenarios = seedSuite
+            ? SeedSuite.All().Select(s => s.Scenario).ToList()
+            : o.Files.Select(ScenarioLoader.Load).ToList();
+        // The seed suite is shown across every profile unless one is named.
+        var profile = o.Profile ?? (seedSuite ? "all" : null);
+        var runs = new List<RunResult>();
+        foreach (var s in scenarios)
+            foreach (var p in ScenarioRunner.ProfilesFor(s, profile))
+                runs.Add(ScenarioRunner.Run(s, p, o.Cmdline));
+        if (o.Format == "json") Console.Write(JsonReport.Write(runs));
+        else
+        {
+            if (runs.Count > 1 || seedSuite) Console.Write(TextReport.Matrix(runs));
+            if (!seedSuite || o.Log)
+                foreach (var r in runs) Console.Write(TextReport.Run(r, o.Log));
+        }
+        if (o.Html is { } path) File.WriteAllText(path, HtmlReport.Write(runs));
+        return runs.All(r => r.AllExpectationsHeld) ? ExitCodes.Ok : ExitCodes.ExpectationFailed;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text;
+using DmaSim.Core;
+using DmaSim.Hardware.Acpi;
+using DmaSim.Hardware.Pci;
+
+namespace DmaSim.Kernel.Iommu.Intel;
+
+/// <summary>
+/// Turns the ACPI DMAR bytes into the kernel's unit and RMRR lists, resolving each device scope's
+/// path through the PCI topology as dmar_parse_dev_scope does (drivers/pci/dmar.c, 2.6.32;
+/// drivers/iommu/intel/dmar.c dmar_insert_dev_scope, modern).
+/// </summary>
+public static class DmarInfoReader
+{
+    public static DmarInfo Read(DmarTable table, PciTopology pci)
+    {
+        var drhds = new List<DrhdInfo>();
+        var rmrrs = new List<RmrrInfo>();
+        var log = new List<DmarLogEntry>();
+        foreach (var s in table.Structures)
+        {
+            switch (s)
+            {
+                case Drhd d:
+                    drhds.Add(new DrhdInfo(d.RegisterBase, d.Flags, d.Segment, (d.Flags & 1) != 0, Resolve(d.DeviceScopes, pci), d.Offset));
+                    log.Add(new("DRHD", $"DRHD base: {Hex.Format(d.RegisterBase, 14)} flags: {Hex.Format(d.Flags)}", false));
+                    break;
+                case Rmrr r:
+                    rmrrs.Add(new RmrrInfo(new PhysRange(r.Base, r.EndLimit), r.Segment, Resolve(r.DeviceScopes, pci), r.Offset));
+                    log.Add(new("RMRR", $"RMRR base: {Hex.Format(r.Base, 14)} end: {Hex.Format(r.EndLimit, 14)}", false));
+                    break;
+                case Atsr a:
+                    log.Add(new("ATSR", $"ATSR flags: {Hex.Format(a.Flags)}", false));
+                    break;
+                case Rhsa h:
+                    log.Add(new("RHSA", $"RHSA base: {Hex.Format(h.RegisterBase, 14)} proximity domain: {Hex.Format(h.ProximityDomain)}", true));
+                    break;
+                case Andd n:
+                    log.Add(new("ANDD", $"ANDD device: {n.DeviceNumber.ToString("x", CultureInfo.InvariantCulture)} name: {AnddName(n)}", true));
+                    break;
+                case Satc c:
+                    log.Add(new("SATC", $"SATC flags: {Hex.Format(c.Flags)}", true));
+                    break;
+            }
+        }
+        return new DmarInfo(table.HostAddressWidth, table.Flags, drhds, rmrrs, log);
+    }
+
+    private static string AnddName(Andd n)
+    {
+        var bytes = n.NameField.ToArray();
+        var nul = Array.IndexOf(bytes, (byte)0);
+        return Encoding.ASCII.GetString(bytes, 0, nul < 0 ? bytes.Length : nul);
+    }
+
+    /// <summary>Follows each scope's path from its start bus through bridges' secondary buses.</summary>
+    public static IReadOnlyList<ScopedDevice> Resolve(IEnumerable<DeviceScope> scopes, PciTopology pci)
+    {
+        var list = new List<ScopedDevice>();
+        foreach (var s in scopes)
+        {
+            if (s.Type is not (DeviceScopeType.Endpoint or DeviceScopeType.Bridge)) continue;
+            var bus = s.StartBus;
+            Bdf? found = null;
+            for (var i = 0; i < s.Path.Length; i++)
+            {
+                var bdf = new Bdf(bus, s.Path[i].Device, s.Path[i].Function);
+                if (i == s.Path.Length - 1) { found = bdf; break; }
+                var f = pci.Find(bdf);
+                if (f?.SecondaryBus is not { } sec) break;
+                bus = sec;
+            }
+            if (found is { } b) list.Add(new ScopedDevice(b, s.Type == DeviceScopeType.Bridge, (byte)s.Type));
+        }
+        return list;
+    }
+}

@@ -1,0 +1,97 @@
+using DmaSim.Checking;
+using DmaSim.Simulation;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace DmaSim.Reporting;
+
+/// <summary>Human-readable reports: one run in detail, or a scenario × profile matrix of outcomes.</summary>
+public static class TextReport
+{
+    private const int Width = 140;
+
+    /// <summary>One run: devices, why, findings, expectations.</summary>
+    public static string Run(RunResult r, bool withLog = false)
+    {
+        var (console, writer) = Console();
+        console.WriteLine($"== {r.Scenario} under {r.Profile}");
+        console.WriteLine($"   {r.ProfileSummary}");
+        console.WriteLine($"   cmdline: {r.Cmdline}");
+        var t = new Table().Border(TableBorder.Simple);
+        foreach (var h in new[] { "device", "bdf", "model", "dma_mask", "coherent", "domain", "dma ops", "outcome" }) t.AddColumn(h);
+        foreach (var d in r.Devices)
+            t.AddRow(Cell(d.Name), Cell(d.Bdf), Cell(d.Model), Cell($"{d.DmaMaskBits}-bit"), Cell($"{d.CoherentDmaMaskBits}-bit"), Cell(d.Domain), Cell(d.DmaOps), Cell(OutcomeNames.Of(d.Outcome)));
+        console.Write(t);
+        if (r.Explanations.Count > 0)
+        {
+            console.WriteLine("Why:");
+            foreach (var e in r.Explanations) console.WriteLine($"  - {e.Text} [{e.Source}]");
+        }
+        if (r.Findings.Count > 0)
+        {
+            console.WriteLine("Findings:");
+            foreach (var f in r.Findings) console.WriteLine($"  - [{OutcomeNames.Of(f.Outcome)}] {f.Kind}: {f.Message}");
+        }
+        if (r.Expectations.Count > 0)
+        {
+            console.WriteLine("Expectations:");
+            foreach (var e in r.Expectations) console.WriteLine($"  {(e.Held ? "held  " : "FAILED")} {e.Text}{(e.Held || e.Actual is null ? "" : $" (got {e.Actual})")}");
+        }
+        if (withLog)
+        {
+            console.WriteLine("Kernel log:");
+            foreach (var l in r.Log) console.WriteLine("  " + l);
+        }
+        console.WriteLine("");
+        return writer.ToString();
+    }
+
+    /// <summary>
+    /// The seed-suite matrix: a row per scenario, a column per profile; each cell the outcome of the
+    /// scenario's main device (worst over devices), marked ✓ when every expectation of that run held
+    /// and ✗ when one broke.
+    /// </summary>
+    public static string Matrix(IReadOnlyList<RunResult> runs)
+    {
+        var (console, writer) = Console();
+        var profiles = runs.Select(r => r.Profile).Distinct().ToList();
+        var t = new Table().Border(TableBorder.Simple).Title("scenario × kernel profile (worst device outcome; ✓ expectations held, ✗ broken)");
+        t.AddColumn("scenario");
+        foreach (var p in profiles) t.AddColumn(new TableColumn(p.Replace("linux-", "", StringComparison.Ordinal)).Centered());
+        foreach (var scenario in runs.Select(r => r.Scenario).Distinct())
+        {
+            var cells = new List<IRenderable> { Cell(scenario) };
+            foreach (var p in profiles)
+            {
+                var r = runs.FirstOrDefault(x => x.Scenario == scenario && x.Profile == p);
+                if (r is null) { cells.Add(Cell("")); continue; }
+                var worst = r.Devices.Select(d => d.Outcome).DefaultIfEmpty(Outcome.Ok).Max();
+                cells.Add(Cell($"{OutcomeNames.Of(worst)} {(r.Expectations.Count == 0 ? "·" : r.AllExpectationsHeld ? "✓" : "✗")}"));
+            }
+            t.AddRow(cells);
+        }
+        console.Write(t);
+        var broken = runs.Where(r => !r.AllExpectationsHeld).ToList();
+        console.WriteLine(broken.Count == 0
+            ? $"{runs.Count} runs, every expectation held."
+            : $"{runs.Count} runs, {broken.Count} with a broken expectation: " + string.Join("; ", broken.Select(b => $"{b.Scenario}/{b.Profile}: {string.Join(", ", b.Expectations.Where(e => !e.Held).Select(e => e.Text + " (got " + e.Actual + ")"))}")));
+        return writer.ToString();
+    }
+
+    private static Markup Cell(string s) => new(Markup.Escape(s));
+
+    private static (IAnsiConsole Console, StringWriter Writer) Console()
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = Width;
+        console.Profile.Capabilities.Unicode = true;
+        return (console, writer);
+    }
+}

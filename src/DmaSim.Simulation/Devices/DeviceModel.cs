@@ -1,0 +1,64 @@
+using DmaSim.Checking;
+using DmaSim.Core;
+using DmaSim.Hardware.Memory;
+using DmaSim.Hardware.Pci;
+using DmaSim.Hardware.Platform;
+using DmaSim.Kernel.Dma;
+using DmaSim.Kernel.Mm;
+using DmaSim.Scenarios;
+using DmaSim.Simulation.Machine;
+
+namespace DmaSim.Simulation.Devices;
+
+/// <summary>
+/// A device model and the driver that drives it: the driver side uses only the DMA API and CPU access
+/// to its own buffers; the device side uses only its DMA engine on the fabric.
+/// </summary>
+public abstract class DeviceModel
+{
+    protected DeviceModel(SimMachine machine, DeviceConfig config)
+    {
+        M = machine;
+        Config = config;
+        Bdf = SimMachine.ToBdf(config.Bdf);
+        Dev = machine.Kernel.Devices.First(d => d.Name == config.Name);
+    }
+
+    protected SimMachine M { get; }
+    public DeviceConfig Config { get; }
+    public Bdf Bdf { get; }
+    public KernelDevice Dev { get; }
+    protected DmaApi Api => M.Kernel.Dma;
+    public string Name => Config.Name;
+
+    /// <summary>A device model's built-in job (`run:`).</summary>
+    public abstract void Run(RunStep step);
+
+    protected void Report(string kind, Outcome outcome, string message) => M.Checker.Add(new Finding(kind, Name, outcome, message));
+
+    /// <summary>A kernel buffer as a driver allocates it (kmalloc / __get_free_pages with GFP_KERNEL: Normal first).</summary>
+    protected PageAllocation? AllocKernelBuffer(ulong size, string label)
+    {
+        var page = M.Kernel.K.Pages.AllocPages(PageAllocator.GetOrder(size), Gfp.Kernel, new FrameOwner(OwnerKind.KernelBuffer, Name, label));
+        if (page is null) Report("oom", Outcome.MapError, $"{Name}: out of memory allocating {Sizes.Format(size)} for {label}");
+        return page;
+    }
+
+    protected void Relabel(PhysAddr start, ulong size, OwnerKind kind, string label) =>
+        M.Owners.Assign(PhysRange.FromSize(start, Math.Max(size, 1)), new FrameOwner(kind, Name, label));
+
+    /// <summary>
+    /// Where the kernel believes a DMA address of this device lands: the CPU page for direct and
+    /// translated mappings, the slot itself for a swiotlb bounce.
+    /// </summary>
+    protected PhysAddr KernelViewOf(DmaAddr dma, PhysAddr cpu) =>
+        M.Kernel.K.Swiotlb is { } pool && pool.IsBounceAddress(dma.AsIdentity()) && Dev.Domain != DeviceDomain.Translated
+            ? dma.AsIdentity()
+            : cpu;
+
+    protected DmaResult DeviceRead(DmaAddr addr, Span<byte> into, DmaLines lines, DmaIntent intent) => M.Fabric.Read(Bdf, addr, into, lines, intent);
+    protected DmaResult DeviceWrite(DmaAddr addr, ReadOnlySpan<byte> from, DmaLines lines, DmaIntent intent) => M.Fabric.Write(Bdf, addr, from, lines, intent);
+
+    /// <summary>Time passes between driver actions (lazy flush timers, firmware ticks).</summary>
+    protected void Tick(ulong ns) => M.Clock.Advance(ns);
+}

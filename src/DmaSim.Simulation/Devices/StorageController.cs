@@ -1,0 +1,200 @@
+using System.Buffers.Binary;
+using DmaSim.Checking;
+using DmaSim.Core;
+using DmaSim.Hardware.Memory;
+using DmaSim.Hardware.Platform;
+using DmaSim.Kernel.Dma;
+using DmaSim.Scenarios;
+using DmaSim.Simulation.Machine;
+
+namespace DmaSim.Simulation.Devices;
+
+/// <summary>
+/// A Smart-Array-like controller and its driver. The driver keeps a coherent command ring and reply
+/// queue, writes commands carrying the data buffers' DMA addresses into the ring and rings the doorbell;
+/// the device fetches commands and posts completions with its descriptor address lines and moves data
+/// with its data lines. Real bytes everywhere: the driver checks every read against what it wrote.
+/// </summary>
+public class StorageController : DeviceModel
+{
+    protected const int Slots = 64;
+    protected const int CommandSize = 64;
+    protected const int ReplySize = 16;
+    private const uint CommandMagic = 0x434D4431; // "CMD1"
+    private const uint ReplyMagic = 0x52504C31;   // "RPL1"
+    private const ulong DefaultIoSize = 64 * Sizes.KiB;
+    private const ulong IoTimeNs = 20_000;
+
+    private readonly Dictionary<ulong, byte[]> _disk = [];
+    private CoherentBuffer? _ring;
+    private CoherentBuffer? _replies;
+    private bool _probed;
+    private bool _dead;
+    private uint _tag;
+
+    public StorageController(SimMachine machine, DeviceConfig config) : base(machine, config) { }
+
+    /// <summary>The command ring, once probed (for reports and tests).</summary>
+    public CoherentBuffer? Ring => _ring;
+
+    public override void Run(RunStep step)
+    {
+        if (step.Run != RunJob.Io)
+        {
+            Report("unsupported-job", Outcome.Ok, $"{Name}: job '{Vocabulary.RunJobs.NameOf(step.Run)}' is not something a storage controller does; ignored");
+            return;
+        }
+        if (!Probe()) return;
+        var size = step.Size ?? DefaultIoSize;
+        for (ulong i = 0; i < step.Count && !_dead; i++)
+        {
+            var lba = i;
+            if (!WriteIo(lba, size)) continue;
+            ReadIo(lba, size);
+        }
+    }
+
+    /// <summary>Driver probe: the coherent rings (hpsa allocates its command pool and reply queue this way).</summary>
+    protected bool Probe()
+    {
+        if (_probed) return _ring is not null;
+        _probed = true;
+        _ring = Api.AllocCoherent(Dev, Slots * CommandSize);
+        _replies = Api.AllocCoherent(Dev, Slots * ReplySize);
+        if (_ring is null || _replies is null)
+        {
+            Report("coherent-alloc-failed", Outcome.MapError, $"{Name}: dma_alloc_coherent failed for the command ring or reply queue");
+            return false;
+        }
+        Relabel(_ring.Value.Cpu, _ring.Value.Size, OwnerKind.CoherentBuffer, "command ring");
+        Relabel(_replies.Value.Cpu, _replies.Value.Size, OwnerKind.CoherentBuffer, "reply queue");
+        return true;
+    }
+
+    private bool WriteIo(ulong lba, ulong size)
+    {
+        var page = AllocKernelBuffer(size, $"write buffer (lba {lba})");
+        if (page is null) return false;
+        var data = new byte[size];
+        M.Random.NextBytes(data);
+        M.Memory.Write(page.Value.Start, data);
+        var map = Api.Map(Dev, page.Value.Start, size, DmaDirection.ToDevice);
+        var ok = map.Ok;
+        if (!ok) Report("map-error", Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} write buffer failed: {map.Error}");
+        else
+        {
+            ok = Execute(write: true, lba, map.Address, page.Value.Start, size);
+            Api.Unmap(Dev, map.Address, size, DmaDirection.ToDevice);
+            if (ok && _disk.TryGetValue(lba, out var stored) && !stored.AsSpan().SequenceEqual(data))
+                Report("data-mismatch", Outcome.Corruption, $"{Name}: lba {lba}: the disk received other bytes than the driver's write buffer held");
+            _expected[lba] = data;
+        }
+        M.Kernel.K.Pages.FreePages(page.Value.Start, page.Value.Order);
+        return ok;
+    }
+
+    private readonly Dictionary<ulong, byte[]> _expected = [];
+
+    private void ReadIo(ulong lba, ulong size)
+    {
+        var page = AllocKernelBuffer(size, $"read buffer (lba {lba})");
+        if (page is null) return;
+        M.Memory.Fill(page.Value.Start, size, 0xCC);
+        var map = Api.Map(Dev, page.Value.Start, size, DmaDirection.FromDevice);
+        if (!map.Ok) Report("map-error", Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} read buffer failed: {map.Error}");
+        else
+        {
+            var ok = Execute(write: false, lba, map.Address, page.Value.Start, size);
+            Api.Unmap(Dev, map.Address, size, DmaDirection.FromDevice);
+            if (ok && _expected.TryGetValue(lba, out var want))
+            {
+                var got = new byte[size];
+                M.Memory.Read(page.Value.Start, got);
+                if (!got.AsSpan().SequenceEqual(want))
+                    Report("data-mismatch", Outcome.Corruption, $"{Name}: lba {lba}: the data the driver read back differs from what it wrote ({CountDiff(got, want)} of {size} bytes)");
+            }
+        }
+        M.Kernel.K.Pages.FreePages(page.Value.Start, page.Value.Order);
+    }
+
+    private static int CountDiff(byte[] a, byte[] b)
+    {
+        var n = 0;
+        for (var i = 0; i < a.Length; i++) if (a[i] != b[i]) n++;
+        return n;
+    }
+
+    /// <summary>One command: the driver fills a ring slot, the device fetches, moves data, completes.</summary>
+    private bool Execute(bool write, ulong lba, DmaAddr data, PhysAddr dataCpu, ulong size)
+    {
+        var ring = _ring!.Value;
+        var replies = _replies!.Value;
+        var tag = ++_tag;
+        var slot = tag % Slots;
+        // Driver: build the command in the coherent ring (CPU writes to its own view of the ring).
+        var cmd = new byte[CommandSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(cmd, CommandMagic);
+        BinaryPrimitives.WriteUInt32LittleEndian(cmd.AsSpan(4), tag);
+        BinaryPrimitives.WriteUInt32LittleEndian(cmd.AsSpan(8), write ? 1u : 2u);
+        BinaryPrimitives.WriteUInt64LittleEndian(cmd.AsSpan(16), lba);
+        BinaryPrimitives.WriteUInt64LittleEndian(cmd.AsSpan(24), data.Value);
+        BinaryPrimitives.WriteUInt64LittleEndian(cmd.AsSpan(32), size);
+        var slotCpu = ring.Cpu.Add(slot * CommandSize);
+        M.Memory.Write(slotCpu, cmd);
+        M.Memory.Fill(replies.Cpu.Add(slot * ReplySize), ReplySize, 0);
+        Tick(IoTimeNs / 4);
+
+        // Device: fetch the command through the descriptor lines.
+        var fetched = new byte[CommandSize];
+        var slotDma = ring.Dma.Add(slot * CommandSize);
+        var r = DeviceRead(slotDma, fetched, DmaLines.Descriptor, new DmaIntent($"command ring slot {slot}", KernelViewOf(slotDma, slotCpu), IsControl: true));
+        if (!r.Ok || BinaryPrimitives.ReadUInt32LittleEndian(fetched) != CommandMagic || BinaryPrimitives.ReadUInt32LittleEndian(fetched.AsSpan(4)) != tag)
+        {
+            Stalled($"command tag {tag} never reached the controller: its fetch of ring slot {slot} at DMA address {slotDma} returned no valid command");
+            return false;
+        }
+        var devAddr = new DmaAddr(BinaryPrimitives.ReadUInt64LittleEndian(fetched.AsSpan(24)));
+        var devLen = (int)BinaryPrimitives.ReadUInt64LittleEndian(fetched.AsSpan(32));
+        var intent = new DmaIntent(write ? $"write buffer (lba {lba})" : $"read buffer (lba {lba})", KernelViewOf(devAddr, dataCpu), IsControl: false);
+        if (write)
+        {
+            var buf = new byte[devLen];
+            if (!DeviceRead(devAddr, buf, DmaLines.Data, intent).Ok) return Completed(tag, slot, status: 1, replies);
+            _disk[lba] = buf;
+        }
+        else
+        {
+            var buf = _disk.TryGetValue(lba, out var d) ? d : new byte[devLen];
+            if (!DeviceWrite(devAddr, buf, DmaLines.Data, intent).Ok) return Completed(tag, slot, status: 1, replies);
+        }
+        return Completed(tag, slot, status: 0, replies);
+    }
+
+    /// <summary>Device posts a completion; the driver polls its reply queue for it.</summary>
+    private bool Completed(uint tag, ulong slot, uint status, CoherentBuffer replies)
+    {
+        var reply = new byte[ReplySize];
+        BinaryPrimitives.WriteUInt32LittleEndian(reply, ReplyMagic);
+        BinaryPrimitives.WriteUInt32LittleEndian(reply.AsSpan(4), tag);
+        BinaryPrimitives.WriteUInt32LittleEndian(reply.AsSpan(8), status);
+        var replyCpu = replies.Cpu.Add(slot * ReplySize);
+        var replyDma = replies.Dma.Add(slot * ReplySize);
+        DeviceWrite(replyDma, reply, DmaLines.Descriptor, new DmaIntent($"reply queue slot {slot}", KernelViewOf(replyDma, replyCpu), IsControl: true));
+        Tick(IoTimeNs);
+        var seen = new byte[ReplySize];
+        M.Memory.Read(replyCpu, seen);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(seen) != ReplyMagic || BinaryPrimitives.ReadUInt32LittleEndian(seen.AsSpan(4)) != tag)
+        {
+            Stalled($"completion for tag {tag} never appeared in the reply queue at {replyCpu}");
+            return false;
+        }
+        return status == 0;
+    }
+
+    private void Stalled(string why)
+    {
+        Report("stall", Outcome.Stall, $"{Name}: {why}; the driver waits for it forever (controller stalls)");
+        // A stalled controller takes no further commands: the run of this device ends here.
+        _dead = true;
+    }
+}

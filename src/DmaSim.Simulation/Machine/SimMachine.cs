@@ -1,0 +1,172 @@
+using DmaSim.Checking;
+using DmaSim.Core;
+using DmaSim.Hardware.Acpi;
+using DmaSim.Hardware.Memory;
+using DmaSim.Hardware.Pci;
+using DmaSim.Hardware.Platform;
+using DmaSim.Hardware.Vtd;
+using DmaSim.Kernel;
+using DmaSim.Kernel.Boot;
+using DmaSim.Kernel.Iommu.Intel;
+using DmaSim.Kernel.Profiles;
+using DmaSim.Scenarios;
+
+namespace DmaSim.Simulation.Machine;
+
+/// <summary>
+/// One simulated machine built from a scenario: the hardware (memory, owners, PCI, VT-d units wired
+/// into the DMA fabric), the firmware's DMAR bytes, a booted kernel of one profile, and the checker.
+/// </summary>
+public sealed class SimMachine
+{
+    private SimMachine(Scenario scenario, KernelProfile profile, string cmdline)
+    {
+        Scenario = scenario;
+        Profile = profile;
+        Cmdline = cmdline;
+        Clock = new SimClock();
+        Events = new EventStream(Clock);
+        Random = new SimRandom(scenario.Seed);
+        var p = scenario.Platform;
+        Memory = new PhysicalMemory(p.PhysicalAddressBits);
+        E820 = new E820Map(p.Memory.Select(m => new E820Entry(m.Range, (E820Type)(int)m.Type)));
+        Owners = new FrameOwners();
+        foreach (var e in E820.Entries)
+            Owners.Assign(e.Range, e.Type == E820Type.Usable ? FrameOwner.Free : new FrameOwner(OwnerKind.Firmware, null, e.KernelName));
+        Pci = new PciTopology();
+        foreach (var d in p.Devices) Pci.Add(ToPci(d));
+        Fabric = new DmaFabric(Memory, Owners, Pci, Events);
+        foreach (var d in p.Devices.Where(d => !d.IsBridge))
+            Fabric.AddPort(new DmaPort(d.Name, ToBdf(d.Bdf), d.AddressBits, d.DescriptorAddressBits));
+        Checker = new PhysicalTruthChecker();
+        Checker.Attach(Events);
+    }
+
+    public Scenario Scenario { get; }
+    public KernelProfile Profile { get; }
+    public string Cmdline { get; }
+    public SimClock Clock { get; }
+    public EventStream Events { get; }
+    public SimRandom Random { get; }
+    public PhysicalMemory Memory { get; }
+    public E820Map E820 { get; }
+    public FrameOwners Owners { get; }
+    public PciTopology Pci { get; }
+    public DmaFabric Fabric { get; }
+    public PhysicalTruthChecker Checker { get; }
+    public DmarTable? DmarTable { get; private set; }
+    public IReadOnlyList<VtdRemapper> Remappers { get; private set; } = [];
+    public LinuxKernel Kernel { get; private set; } = null!;
+
+    /// <summary>Builds the machine and boots the kernel.</summary>
+    public static SimMachine Boot(Scenario scenario, KernelProfile profile, string cmdline)
+    {
+        var m = new SimMachine(scenario, profile, cmdline);
+        m.BuildIommu();
+        m.BootKernel();
+        return m;
+    }
+
+    private void BuildIommu()
+    {
+        var p = Scenario.Platform;
+        var remappers = new List<VtdRemapper>();
+        switch (p.Iommu)
+        {
+            case InlineIommu inline:
+                DmarTable = DmarBuilder.Build(new DmarMachineSpec(inline.HostAddressWidth,
+                    [.. inline.Units.Select(u => new DmarUnitSpec(u.Base.Value, u.IncludePciAll, [.. u.Devices.Select(Scope)]))],
+                    [.. inline.Rmrr.Select(r => new DmarRmrrSpec(r.Range, [.. r.Devices.Select(Scope)]))]));
+                foreach (var (u, i) in inline.Units.Select((u, i) => (u, i)))
+                    remappers.Add(new VtdRemapper("dmar" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), new VtdUnit(Memory, UnitConfig(u, inline.HostAddressWidth), Events)));
+                foreach (var r in inline.Rmrr)
+                    Owners.Assign(r.Range, new FrameOwner(OwnerKind.Rmrr, string.Join(",", r.Devices.Select(b => DeviceName(b)))));
+                break;
+            case DmarTableIommu file:
+                DmarTable = DmarCodec.Load(file.ResolvedPath);
+                var i2 = 0;
+                foreach (var d in DmarTable.Drhds)
+                    remappers.Add(new VtdRemapper("dmar" + (i2++).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        new VtdUnit(Memory, VtdUnitConfig.Qemu48() with { RegisterBase = d.RegisterBase, HostAddressWidth = DmarTable.HostAddressWidth }, Events)));
+                foreach (var r in DmarTable.Rmrrs)
+                    if (r.EndLimit >= r.Base) Owners.Assign(new PhysRange(r.Base, r.EndLimit), new FrameOwner(OwnerKind.Rmrr));
+                break;
+        }
+        Remappers = remappers;
+        if (DmarTable is null) return;
+        // The chipset's wiring: the unit a DRHD describes sits above the devices of its scope; the
+        // INCLUDE_PCI_ALL unit above everything else. Here the firmware's table is taken as truthful.
+        var info = DmarInfoReader.Read(DmarTable, Pci);
+        var byBase = remappers.ToDictionary(r => r.Unit.Config.RegisterBase);
+        Fabric.WireRemapping(bdf =>
+        {
+            VtdRemapper? catchAll = null;
+            foreach (var d in info.Drhds)
+            {
+                if (!byBase.TryGetValue(d.RegisterBase, out var r)) continue;
+                if (d.IncludePciAll) { catchAll ??= r; continue; }
+                if (d.Devices.Any(s => s.Bdf == bdf || (s.IsBridgeScope && Pci.BridgesAbove(bdf).Any(b => b.Bdf == s.Bdf)))) return r;
+            }
+            return catchAll;
+        });
+    }
+
+    private void BootKernel()
+    {
+        var cmd = KernelCmdline.Parse(Cmdline);
+        var ctx = new KernelContext(Profile, cmd, Memory, Owners, E820, Pci, Events);
+        var faults = Scenario.Platform.FirmwareFaults.Select(f => Vocabulary.FirmwareFaults.NameOf(f)).ToHashSet();
+        var units = Remappers.ToDictionary(r => r.Unit.Config.RegisterBase, r => r.Unit);
+        var dmarInfo = DmarTable is null ? null : DmarInfoReader.Read(DmarTable, Pci);
+        Kernel = new LinuxKernel(ctx, new KernelPlatform(dmarInfo, b => units.GetValueOrDefault(b), faults));
+        Kernel.Boot(Scenario.Platform.Devices.Select(d => (d.Name, Pci.Find(ToBdf(d.Bdf))!)));
+    }
+
+    private static VtdUnitConfig UnitConfig(IommuUnit u, int haw)
+    {
+        var sagaw = 0;
+        foreach (var w in u.Sagaw) sagaw |= VtdCap.SagawBitForWidth(w);
+        return VtdUnitConfig.Qemu48() with
+        {
+            RegisterBase = u.Base.Value,
+            HostAddressWidth = haw,
+            MaxGuestAddressWidth = u.Sagaw.IsEmpty ? 48 : u.Sagaw.Max(),
+            Sagaw = sagaw == 0 ? VtdCap.SagawBitForWidth(39) | VtdCap.SagawBitForWidth(48) : sagaw,
+            PassThrough = u.PassThrough,
+            CachingMode = u.CachingMode,
+            QueuedInvalidation = u.QueuedInvalidation,
+            FaultRecordingRegisters = Math.Max(1, u.FaultRecordingRegisters),
+        };
+    }
+
+    private DeviceScope Scope(PciBdf b)
+    {
+        var bdf = ToBdf(b);
+        return Pci.Find(bdf)?.IsBridge == true ? DeviceScope.Bridge(bdf) : DeviceScope.Endpoint(bdf);
+    }
+
+    private string DeviceName(PciBdf b) => Scenario.Platform.Devices.FirstOrDefault(d => d.Bdf == b)?.Name ?? b.ToString();
+
+    public static Bdf ToBdf(PciBdf b) => new(b.Bus, b.Device, b.Function);
+
+    private static PciFunction ToPci(DeviceConfig d) => new(
+        ToBdf(d.Bdf),
+        d.Name,
+        d.Model switch
+        {
+            DeviceKind.PcieRootPort => PciFunctionKind.PcieRootPort,
+            DeviceKind.PciBridge => PciFunctionKind.PciBridge,
+            DeviceKind.PcieToPciBridge => PciFunctionKind.PcieToPciBridge,
+            _ => PciFunctionKind.Endpoint,
+        },
+        d.Pcie,
+        d.SecondaryBus is { } s ? (byte)s : null,
+        ClassCode: d.Model switch
+        {
+            // PCI class codes (PCI Code and ID Assignment spec): 0c0320 EHCI, 010400 RAID, 060400 PCI bridge.
+            DeviceKind.UsbController => 0x0c0320u,
+            DeviceKind.StorageController => 0x010400u,
+            DeviceKind.PcieRootPort or DeviceKind.PciBridge or DeviceKind.PcieToPciBridge => 0x060400u,
+            _ => 0u,
+        });
+}

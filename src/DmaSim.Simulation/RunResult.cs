@@ -1,0 +1,42 @@
+using DmaSim.Checking;
+
+namespace DmaSim.Simulation;
+
+/// <summary>One device's line in a result: the kernel's view (masks, domain, ops) and the outcome.</summary>
+public sealed record DeviceResult(
+    string Name,
+    string Bdf,
+    int DmaMaskBits,
+    int CoherentDmaMaskBits,
+    string Domain,
+    string DmaOps,
+    Outcome Outcome,
+    string Model);
+
+/// <summary>An expectation of the scenario and whether it held in this run.</summary>
+public sealed record ExpectationResult(string Text, bool Held, string? Actual);
+
+/// <summary>A sentence of the "why" section: a decision, the rule that made it and its source.</summary>
+public sealed record Explanation(string Device, string Text, string Source);
+
+/// <summary>Numbers worth showing (allocations by zone, IOTLB hits, bounce counts, …).</summary>
+public sealed record Counter(string Name, long Value);
+
+/// <summary>The immutable result of running one scenario under one profile.</summary>
+public sealed record RunResult(
+    string Scenario,
+    string SourceFile,
+    string Profile,
+    string ProfileSummary,
+    string Cmdline,
+    ulong Seed,
+    IReadOnlyList<DeviceResult> Devices,
+    IReadOnlyList<Finding> Findings,
+    IReadOnlyList<string> Log,
+    IReadOnlyList<ExpectationResult> Expectations,
+    IReadOnlyList<Explanation> Explanations,
+    IReadOnlyList<Counter> Counters,
+    ulong SimulatedNs)
+{
+    public bool AllExpectationsHeld => Expectations.All(e => e.Held);
+}
