@@ -78,6 +78,11 @@ public sealed class YamlSyntaxTests
     }
 
     [Fact]
+    public void Directory_instead_of_a_file() => Assert.Equal(
+        $"{AppContext.BaseDirectory}: error: cannot read scenario: it is a directory",
+        Assert.Throws<InputException>(() => ScenarioLoader.Load(AppContext.BaseDirectory)).Message);
+
+    [Fact]
     public void Quoted_numbers_and_null_values()
     {
         // A quoted number is still a number; `drivers:` with nothing after it is an empty list.
