@@ -30,6 +30,13 @@ public sealed class WorkloadErrorTests
         Error(Expect("{ device: nic, outcome: ok }")));
 
     [Fact]
+    public void Device_referenced_by_bdf_is_stored_by_name()
+    {
+        var s = Parse(Build(tail: "drivers:\n  - { device: \"03:00.0\", coherent-dma-mask-bits: 32 }\n"));
+        Assert.Equal(new DriverConfig("dev", null, 32, new DmaSim.Core.SourceSpan(FileName, 12, 5)), s.Drivers[0]);
+    }
+
+    [Fact]
     public void Bridge_as_a_dma_device() => Assert.Equal(
         "t.yaml:13:15: error: 'rp' is a pcie-root-port; bridges do no DMA of their own",
         Error(Build("    - { bdf: \"00:1c.0\", name: rp, model: pcie-root-port, secondary-bus: 3 }\n",

@@ -16,6 +16,7 @@ public static class ScenarioLoader
     /// <summary>Reads and parses a scenario file; a `dmar-table:` it names must exist too.</summary>
     public static Scenario Load(string path)
     {
+        if (Directory.Exists(path)) throw new InputException(new SourceSpan(path, 0, 0), "cannot read scenario: it is a directory");
         string text;
         try
         {

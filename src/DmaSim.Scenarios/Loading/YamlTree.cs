@@ -130,13 +130,16 @@ internal static class YamlTree
 
     private static SourceSpan At(string file, Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
 
-    /// <summary>YamlDotNet prefixes "(Line: l, Col: c, Idx: i) - (…): "; the position is already in the span.</summary>
+    /// <summary>YamlDotNet may prefix "(Line: l, Col: c, Idx: i) - (…): "; the position is already in the span.</summary>
     private static string StripPosition(string message)
     {
-        if (!message.StartsWith("(Line:", StringComparison.Ordinal)) return message;
-        var cut = message.IndexOf("): ", StringComparison.Ordinal);
-        var second = cut < 0 ? -1 : message.IndexOf("): ", cut + 3, StringComparison.Ordinal);
-        var rest = second >= 0 ? message[(second + 3)..] : cut >= 0 ? message[(cut + 3)..] : message;
+        var rest = message;
+        if (rest.StartsWith("(Line:", StringComparison.Ordinal))
+        {
+            var cut = rest.IndexOf("): ", StringComparison.Ordinal);
+            var second = cut < 0 ? -1 : rest.IndexOf("): ", cut + 3, StringComparison.Ordinal);
+            rest = second >= 0 ? rest[(second + 3)..] : cut >= 0 ? rest[(cut + 3)..] : rest;
+        }
         return "YAML syntax: " + rest;
     }
 }

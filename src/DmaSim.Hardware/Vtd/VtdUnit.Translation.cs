@@ -1,0 +1,179 @@
+using System.Runtime.CompilerServices;
+using DmaSim.Core;
+using DmaSim.Hardware.Pci;
+using DmaSim.Hardware.Vtd.Spec;
+
+namespace DmaSim.Hardware.Vtd;
+
+/// <summary>
+/// The DMA path: QEMU <c>vtd_do_iommu_translate</c> → <c>vtd_dev_to_context_entry</c> →
+/// <c>vtd_iova_to_slpte</c> (vtd-hardware.md §2.4, §3.3). Every table is read from simulated memory.
+/// </summary>
+public sealed partial class VtdUnit
+{
+    /// <summary>Translates one DMA request of a device (requester id = bus:devfn).</summary>
+    public TranslationResult Translate(Bdf device, DmaAddr address, bool isWrite) => Translate(device.RequesterId, address.Value, isWrite);
+
+    /// <summary>
+    /// Translates one DMA request. Allocation-free unless a fault is reported with an event stream attached.
+    /// Order (§3.3): interrupt window, TE off, IOTLB, context (cached by generation), pass-through, MGAW range
+    /// check, the walk, the interrupt-address output check, IOTLB fill.
+    /// </summary>
+    public TranslationResult Translate(ushort sourceId, ulong address, bool isWrite)
+    {
+        // The MSI window is claimed before translation (QEMU overlays its interrupt region on every device's address space).
+        if (address - VtdInterruptWindow.First <= VtdInterruptWindow.Last - VtdInterruptWindow.First) return TranslationResult.Interrupt(address);
+        if (!_translationEnabled) return TranslationResult.Untranslated(address);
+
+        if (_iotlb.TryLookup(sourceId, address, out var hit))
+        {
+            // A hit without the needed permission is re-walked (design decision, docs/vtd-hardware-model.md):
+            // the walk then reports the fault properly, where QEMU would fail the access silently.
+            if (isWrite ? hit.Write : hit.Read)
+            {
+                IotlbHits++;
+                var shift = VtdSlPte.LevelShift(hit.Level);
+                return TranslationResult.Translated(hit.OutputPage | (address & ((1UL << shift) - 1)), hit.Read, hit.Write, shift, true);
+            }
+        }
+        IotlbMisses++;
+
+        ulong ceLow, ceHigh;
+        if (_contextCache.TryGet(sourceId, out ceLow, out ceHigh))
+        {
+            ContextCacheHits++;
+        }
+        else
+        {
+            ContextCacheMisses++;
+            var reason = ResolveContext(sourceId, out ceLow, out ceHigh, out var contextWasRead);
+            if (reason != VtdFaultReason.Reserved)
+            {
+                // QEMU takes FPD from the fetched context entry even when it is not present.
+                var fpd = contextWasRead && VtdContextEntry.FaultProcessingDisable.IsSet(ceLow);
+                return Fault(sourceId, address, isWrite, reason, fpd);
+            }
+            _contextCache.Store(sourceId, ceLow, ceHigh);
+        }
+
+        var fpdSet = VtdContextEntry.FaultProcessingDisable.IsSet(ceLow);
+        var tt = (ContextTranslationType)VtdContextEntry.TranslationType.Get(ceLow);
+        if (tt == ContextTranslationType.PassThrough) return TranslationResult.PassThrough(address); // never cached in the IOTLB (§6.1)
+
+        var aw = (int)VtdContextEntry.AddressWidth.Get(ceHigh);
+        var limitBits = Math.Min(VtdWidth.AgawToWidth(aw), _mgaw);
+        if (limitBits < 64 && (address >> limitBits) != 0)
+            return Fault(sourceId, address, isWrite, VtdFaultReason.AddressBeyondMgaw, fpdSet); // vtd_iova_sl_range_check
+
+        return Walk(sourceId, address, isWrite, ceLow, ceHigh, aw, fpdSet);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Readable(ulong address) => address <= _memory.Limit - 7;
+
+    /// <summary>
+    /// QEMU <c>vtd_dev_to_context_entry</c> in legacy mode; returns <see cref="VtdFaultReason.Reserved"/>
+    /// (0) on success. Order: root read (8), root P (1), root reserved (0xA), context read (9), context P (2),
+    /// context reserved (0xB), AW against SAGAW (3, even for pass-through), TT against ECAP (3).
+    /// </summary>
+    private VtdFaultReason ResolveContext(ushort sourceId, out ulong low, out ulong high, out bool contextWasRead)
+    {
+        low = high = 0;
+        contextWasRead = false;
+        var rootEntry = _rootTable + (ulong)(sourceId >> 8) * VtdRootEntry.Size;
+        if (!Readable(rootEntry + 8)) return VtdFaultReason.RootTableInvalid;
+        var rootLow = _memory.ReadU64(new PhysAddr(rootEntry));
+        var rootHigh = _memory.ReadU64(new PhysAddr(rootEntry + 8));
+        if (!VtdRootEntry.Present.IsSet(rootLow)) return VtdFaultReason.RootEntryNotPresent;
+        if ((rootLow & VtdRootEntry.ReservedLow(Config.HostAddressWidth)) != 0 || rootHigh != 0) return VtdFaultReason.RootEntryReserved;
+
+        var contextEntry = (rootLow & _hawMask & ~0xFFFUL) + (ulong)(sourceId & 0xFF) * VtdContextEntry.Size;
+        if (!Readable(contextEntry + 8)) return VtdFaultReason.ContextTableInvalid;
+        low = _memory.ReadU64(new PhysAddr(contextEntry));
+        high = _memory.ReadU64(new PhysAddr(contextEntry + 8));
+        contextWasRead = true;
+        if (!VtdContextEntry.Present.IsSet(low)) return VtdFaultReason.ContextEntryNotPresent;
+        if ((high & VtdContextEntry.ReservedHigh) != 0 || (low & VtdContextEntry.ReservedLow(Config.HostAddressWidth)) != 0)
+            return VtdFaultReason.ContextEntryReserved;
+
+        // vtd_is_level_supported: the SAGAW bit for AW must be set (QEMU checks this before the TT check).
+        var aw = (int)VtdContextEntry.AddressWidth.Get(high);
+        if ((Config.Sagaw & (1 << aw)) == 0) return VtdFaultReason.ContextEntryInvalid;
+
+        // vtd_ce_type_check.
+        var tt = (ContextTranslationType)VtdContextEntry.TranslationType.Get(low);
+        var ok = tt switch
+        {
+            ContextTranslationType.MultiLevel => true,
+            ContextTranslationType.MultiLevelDeviceTlb => Config.DeviceIotlb,
+            ContextTranslationType.PassThrough => Config.PassThrough,
+            _ => false,
+        };
+        return ok ? VtdFaultReason.Reserved : VtdFaultReason.ContextEntryInvalid;
+    }
+
+    /// <summary>
+    /// QEMU <c>vtd_iova_to_slpte</c>: per level read the entry (top-level read failure 3, lower 7), AND the
+    /// permissions, check the needed permission (5/6) before the reserved bits (0xC), stop at level 1 or PS.
+    /// Then the interrupt-window output check (0xE) and the IOTLB fill.
+    /// </summary>
+    private TranslationResult Walk(ushort sourceId, ulong address, bool isWrite, ulong ceLow, ulong ceHigh, int aw, bool fpd)
+    {
+        PageWalks++;
+        var top = VtdWidth.AgawToLevels(aw);
+        var table = ceLow & _hawMask & ~0xFFFUL;
+        var read = true;
+        var write = true;
+        var need = isWrite ? VtdSlPte.Write : VtdSlPte.Read;
+        var level = top;
+        ulong pte;
+        while (true)
+        {
+            var entry = table + 8UL * (uint)VtdSlPte.Index(address, level);
+            if (!Readable(entry))
+                return Fault(sourceId, address, isWrite, level == top ? VtdFaultReason.ContextEntryInvalid : VtdFaultReason.PagingEntryInvalid, fpd);
+            pte = _memory.ReadU64(new PhysAddr(entry));
+            read &= (pte & VtdSlPte.Read) != 0;
+            write &= (pte & VtdSlPte.Write) != 0;
+            if ((pte & need) == 0)
+                return Fault(sourceId, address, isWrite, isWrite ? VtdFaultReason.WriteNotPermitted : VtdFaultReason.ReadNotPermitted, fpd);
+            var large = (level == 2 || level == 3) && (pte & VtdSlPte.PageSize) != 0;
+            if ((pte & VtdSlPte.ReservedMask(level, large, Config.HostAddressWidth)) != 0)
+                return Fault(sourceId, address, isWrite, VtdFaultReason.PagingEntryReserved, fpd);
+            if (level == 1 || (pte & VtdSlPte.PageSize) != 0) break;
+            table = pte & _hawMask & ~0xFFFUL;
+            level--;
+        }
+
+        var shift = VtdSlPte.LevelShift(level);
+        var pageMask = (1UL << shift) - 1;
+        var page = pte & _hawMask & ~pageMask;
+        if (VtdInterruptWindow.Overlaps(page, page + pageMask))
+            return Fault(sourceId, address, isWrite, VtdFaultReason.InterruptAddress, fpd);
+
+        if (level <= 3)
+        {
+            // Level 4/5 leaves cannot exist (PS is reserved there), so every leaf is cacheable.
+            var entry = new IotlbEntry
+            {
+                OutputPage = page,
+                DomainId = (ushort)VtdContextEntry.DomainId.Get(ceHigh),
+                Level = (byte)level,
+                Read = read,
+                Write = write,
+            };
+            _iotlb.Insert(sourceId, address, entry);
+        }
+        return TranslationResult.Translated(page | (address & pageMask), read, write, shift, false);
+    }
+
+    /// <summary>QEMU <c>vtd_report_fault</c>: qualified faults with FPD = 1 are not recorded; others go to the recorder.</summary>
+    private TranslationResult Fault(ushort sourceId, ulong address, bool isWrite, VtdFaultReason reason, bool fpd)
+    {
+        var outcome = fpd && VtdFaultReasons.IsQualified(reason)
+            ? FaultRecordOutcome.SuppressedByFpd
+            : _faults.Record(sourceId, address, reason, isWrite);
+        _events?.Emit(new VtdFaultEvent(Config.RegisterBase, sourceId, address, isWrite, reason, outcome));
+        return TranslationResult.Faulted(reason, outcome);
+    }
+}
