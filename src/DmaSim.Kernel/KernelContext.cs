@@ -38,8 +38,11 @@ public sealed class KernelContext
     /// <summary>The bounce pool, when the era and platform set one up.</summary>
     public Swiotlb? Swiotlb { get; set; }
 
-    /// <summary>Prints a kernel log line (dmesg, without timestamp).</summary>
+    /// <summary>Prints a kernel log line (dmesg, without timestamp), worded as the era's kernel words it.</summary>
     public void Log(string line) => Events.Log(line);
+
+    /// <summary>A line the simulator adds to explain a silent kernel decision; never mistaken for kernel output.</summary>
+    public void Note(string line) => Events.Log("dmasim: " + line);
 
     /// <summary>
     /// dma_get_required_mask: the smallest all-ones mask covering the start of the last RAM page

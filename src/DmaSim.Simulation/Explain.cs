@@ -19,7 +19,7 @@ public static class Explain
             if (d.Model is "pcie-root-port" or "pci-bridge" or "pcie-to-pci-bridge") continue;
             var decision = m.Events.Events.OfType<IommuDecisionEvent>().LastOrDefault(e => e.Device == d.Name);
             if (decision is not null)
-                list.Add(new(d.Name, $"{d.Name}: {decision.Decision} because {decision.Reason}.", decision.Source));
+                list.Add(new(d.Name, $"{d.Name}: {decision.Decision} because {decision.Rule}.", decision.Source));
             var coherent = m.Events.Events.OfType<DmaApiEvent>().FirstOrDefault(e => e.Device == d.Name && e.Call == "dma_alloc_coherent");
             if (coherent is not null)
             {

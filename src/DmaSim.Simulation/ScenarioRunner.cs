@@ -47,7 +47,7 @@ public static class ScenarioRunner
                 {
                     case RunStep run:
                         if (models.TryGetValue(run.Device, out var model)) model.Run(run);
-                        else m.Checker.Add(new Finding("unsupported-job", run.Device, Outcome.Ok, $"{run.Device} is a {Vocabulary.Devices.NameOf(scenario.Device(run.Device).Model)}: it has no built-in job; use op steps"));
+                        else m.Checker.Add(new Finding("unsupported-job", run.Device, Outcome.Ok, $"{run.Device} is a {Vocabulary.DeviceModels.NameOf(scenario.Device(run.Device).Model)}: it has no built-in job; use op steps"));
                         break;
                     case HotplugMemoryStep hp:
                         m.Kernel.HotAddMemory(hp.Range);
@@ -81,7 +81,7 @@ public static class ScenarioRunner
             var kd = m.Kernel.Devices.First(x => x.Name == d.Name);
             devices.Add(new DeviceResult(d.Name, d.Bdf.ToString(), DmaMask.Width(kd.DmaMask), DmaMask.Width(kd.CoherentDmaMask),
                 ContractNames.Of(kd.Domain), kd.Ops is null ? "none" : ContractNames.Of(kd.Ops.Kind),
-                m.Checker.Worst.GetValueOrDefault(d.Name, Outcome.Ok), Vocabulary.Devices.NameOf(d.Model)));
+                m.Checker.Worst.GetValueOrDefault(d.Name, Outcome.Ok), Vocabulary.DeviceModels.NameOf(d.Model)));
         }
         var log = m.Events.Events.OfType<LogEvent>().Select(e => Stamp(e.TimeNs) + " " + e.Line).ToList();
         var expectations = s.Expect.Where(e => e.AppliesTo(p.Name)).Select(e => Evaluate(e, devices, m)).ToList();

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using DmaSim.Core;
 using DmaSim.Reporting;
 using DmaSim.Scenarios;
 using DmaSim.Simulation;

@@ -1,4 +1,5 @@
 using DmaSim.Hardware.Vtd;
+using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Iommu.Intel;
 using DmaSim.Kernel.Profiles;
 
@@ -33,7 +34,7 @@ public static class BiosSanity
             }
             var unit = mmio(d.RegisterBase);
             // A register window that reads back all ones means nothing answers there.
-            if (unit is null || unit.ReadRegister(VtdRegisters.Cap, 8) == ulong.MaxValue || unit.ReadRegister(VtdRegisters.Ecap, 8) == ulong.MaxValue)
+            if (unit is null || unit.ReadRegister(VtdRegister.Cap, 8) == ulong.MaxValue || unit.ReadRegister(VtdRegister.Ecap, 8) == ulong.MaxValue)
             {
                 why = $"DRHD at {d.RegisterBase:x} returns all ones";
                 k.Log($"Your BIOS is broken; DMAR reported at address {d.RegisterBase:x} returns all ones!");

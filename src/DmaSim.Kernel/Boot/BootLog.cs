@@ -53,8 +53,8 @@ public static class BootLog
         foreach (var u in units)
         {
             var line = k.Profile.LogStyle.Value == LogStyle.Legacy
-                ? $"IOMMU {u.Drhd.RegisterBase:x}: ver {u.Hw.VersionMajor}:{u.Hw.VersionMinor} cap {u.Hw.Cap:x} ecap {u.Hw.Ecap:x}"
-                : $"DMAR: {u.Name}: reg_base_addr {u.Drhd.RegisterBase:x} ver {u.Hw.VersionMajor}:{u.Hw.VersionMinor} cap {u.Hw.Cap:x} ecap {u.Hw.Ecap:x}";
+                ? $"IOMMU {u.Drhd.RegisterBase:x}: ver {u.Hw.Version >> 4}:{u.Hw.Version & 0xf} cap {u.Hw.Cap:x} ecap {u.Hw.Ecap:x}"
+                : $"DMAR: {u.Name}: reg_base_addr {u.Drhd.RegisterBase:x} ver {u.Hw.Version >> 4}:{u.Hw.Version & 0xf} cap {u.Hw.Cap:x} ecap {u.Hw.Ecap:x}";
             k.Log(line);
         }
     }

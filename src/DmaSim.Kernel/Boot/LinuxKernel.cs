@@ -82,13 +82,13 @@ public sealed class LinuxKernel
             if (k.Swiotlb is not null && Profile.Era != Era.T0)
             {
                 k.Swiotlb = null;
-                k.Log("PCI-DMA: freeing swiotlb: the IOMMU handles DMA");
+                k.Note("swiotlb pool released: the IOMMU took over DMA (75f1cdf1dda9 step 5)");
             }
             return;
         }
         foreach (var d in _devices) d.Ops = globalOps;
         if (Iommu is null && dmarUsable && globalOps is NommuDmaOps)
-            k.Log("PCI-DMA: falling back to nommu_dma_ops: no swiotlb pool to bounce through");
+            k.Note("VT-d init failed and no swiotlb pool exists: every device uses nommu_dma_ops");
     }
 
     private void BootModern(bool over4G, bool dmarUsable)
@@ -127,6 +127,14 @@ public sealed class LinuxKernel
         }
         var units = IntelIommu.CreateUnits(k, dmar, Platform.RemappingUnitAt);
         BootLog.Units(k, units);
+        // init_dmars: queued invalidation where ECAP.QI allows (dmar_enable_qi), else the registers.
+        foreach (var u in units)
+        {
+            var qi = u.Hw.SupportsQueuedInvalidation && u.Hw.EnableQueuedInvalidation();
+            k.Log(Profile.IsModern
+                ? $"DMAR: {u.Name}: Using {(qi ? "Queued" : "Register based")} invalidation"
+                : $"IOMMU 0x{u.Drhd.RegisterBase:x}: using {(qi ? "Queued" : "Register based")} invalidation");
+        }
         iommu = new IntelIommu(k, dmar, units);
         if (!Profile.IsModern) InitDmars.Run(k, iommu, _devices);
         return true;
@@ -150,11 +158,11 @@ public sealed class LinuxKernel
         k.E820.Add(new E820Entry(range, E820Type.Usable));
         k.Owners.Assign(range, FrameOwner.Free);
         k.Pages.HotAdd(range);
-        k.Log($"Hotplug memory: [mem {Hex.Format(range.Start.Value, 16)}-{Hex.Format(range.End.Value, 16)}] online, required DMA mask now {Hex.Format(k.RequiredMask(null))}");
+        k.Note($"memory hot-add [mem {Hex.Format(range.Start.Value, 16)}-{Hex.Format(range.End.Value, 16)}] online; max_pfn {Hex.Format(k.Pages.MaxPfn)}, required DMA mask now {Hex.Format(k.RequiredMask(null))}");
         if (Iommu?.SiDomain is { Table: not null } si)
         {
             if (Profile.HotplugExtendsIdentityMap.Value) Iommu.IdentityMap(si, range);
-            else k.Log("(no memory notifier in this era: si_domain's identity map does not cover the new memory)");
+            else k.Note("no memory notifier in this era: si_domain's identity map does not cover the new memory");
         }
     }
 }

@@ -69,7 +69,7 @@ public sealed class DmaApi
         }
         var buf = ops.AllocCoherent(dev, size, flags);
         Record(dev, "dma_alloc_coherent", size, buf?.Cpu, buf?.Dma, buf is not null,
-            buf is { } b ? $"gfp {FormatGfp(flags)} → {_k.Pages.ZoneOf(b.Cpu)?.ToString() ?? "?"} page {b.Cpu}" : $"gfp {FormatGfp(flags)}: allocation failed");
+            buf is { } b ? $"front end passed {FormatGfp(flags)}; page {b.Cpu} came from ZONE_{ZoneName(b.Cpu)}" : $"front end passed {FormatGfp(flags)}; allocation failed");
         return buf;
     }
 
@@ -130,6 +130,14 @@ public sealed class DmaApi
 
     private void Record(KernelDevice dev, string call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail) =>
         _k.Events.Emit(new DmaApiEvent(dev.Name, call, size, cpu, dma, ok, dev.Ops?.Name ?? "none", detail));
+
+    private string ZoneName(PhysAddr a) => _k.Pages.ZoneOf(a) switch
+    {
+        ZoneType.Dma => "DMA",
+        ZoneType.Dma32 => "DMA32",
+        ZoneType.Normal => "NORMAL",
+        _ => "?",
+    };
 
     public static string DirName(DmaDirection d) => d switch
     {

@@ -1,8 +1,7 @@
 using DmaSim.Hardware.Pci;
+using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Iommu.Intel;
-using DmaSim.Kernel.Iommu.Intel.Hw;
-using DmaSim.Kernel.Profiles;
 
 namespace DmaSim.Kernel.Iommu;
 

@@ -61,7 +61,7 @@ public sealed class DmaIommuOps : IDmaOps
         var unit = _iommu.UnitFor(dev.Bdf)!;
         domain.Table!.Map(pfn, phys.Pfn, pages, read, write);
         // intel_iommu_iotlb_sync_map: caching mode needs a flush for non-present → present.
-        if (unit.Hw.CachingMode) unit.Hw.FlushIotlbPages(domain.Dids[unit], pfn << PhysAddr.PageShift, pages);
+        if (unit.Hw.CachingMode) unit.Hw.FlushIotlbPages(domain.Dids[unit], pfn, pages);
         return DmaMapping.Success(new DmaAddr((pfn << PhysAddr.PageShift) | offset));
     }
 
@@ -89,7 +89,7 @@ public sealed class DmaIommuOps : IDmaOps
         var offset = addr.Value & (PhysAddr.PageSize - 1);
         var pages = (offset + size + PhysAddr.PageSize - 1) >> PhysAddr.PageShift;
         var pfn = addr.Pfn;
-        if (domain.Table!.Lookup(pfn) is null)
+        if (!domain.Table!.Lookup(pfn).Present)
         {
             // iommu_dma_unmap_page: phys 0 → WARN_ON and return (double unmap).
             _k.Log($"WARNING: iommu_dma_unmap_page: no mapping at IOVA {Hex.Format(addr.Value)} (double unmap?)");
@@ -99,7 +99,7 @@ public sealed class DmaIommuOps : IDmaOps
         var iovad = domain.Iova!;
         if (_iommu.Strict || _k.Cmdline.Strict)
         {
-            foreach (var (unit, did) in domain.Dids) unit.Hw.FlushIotlbPages(did, pfn << PhysAddr.PageShift, pages);
+            foreach (var (unit, did) in domain.Dids) unit.Hw.FlushIotlbPages(did, pfn, pages);
             iovad.FreeIovaFast(pfn, pages);
         }
         else

@@ -5,6 +5,7 @@ using DmaSim.Hardware.Memory;
 using DmaSim.Hardware.Pci;
 using DmaSim.Hardware.Platform;
 using DmaSim.Hardware.Vtd;
+using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel;
 using DmaSim.Kernel.Boot;
 using DmaSim.Kernel.Iommu.Intel;

@@ -19,6 +19,6 @@ public sealed class VtdRemapper : IDmaRemapper
     {
         var r = Unit.Translate(sourceId, address, isWrite);
         if (r.IsSuccess) return new RemapResult(true, r.PhysicalAddress, 0, null);
-        return RemapResult.Fault((byte)r.FaultReason, $"DMAR fault reason {(int)r.FaultReason:x2} ({r.FaultReason})");
+        return RemapResult.Fault((byte)r.FaultReason, $"DMAR fault reason {(byte)r.FaultReason:x2} ({r.FaultReason})");
     }
 }

@@ -1,6 +1,5 @@
-using DmaSim.Core;
+using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Dma;
-using DmaSim.Kernel.Iommu.Intel.Hw;
 using DmaSim.Kernel.Profiles;
 
 namespace DmaSim.Kernel.Iommu.Intel;
@@ -34,7 +33,7 @@ public static class InitDmars
         {
             var hw = iommu.HwPassThrough;
             var si = iommu.InitSiDomain(hw);
-            k.Log(hw ? "IOMMU: hardware identity mapping for all devices (pass-through)" : "IOMMU: Setting identity map for all RAM (software pass-through)");
+            k.Note(hw ? "si_domain uses hardware pass-through (every unit has ECAP.PT)" : "si_domain is software pass-through: every RAM range mapped 1:1");
             var ops = new IntelDmaOps(k, iommu);
             foreach (var dev in devices)
             {

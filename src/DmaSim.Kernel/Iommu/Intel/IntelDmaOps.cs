@@ -1,6 +1,6 @@
 using DmaSim.Core;
+using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Dma;
-using DmaSim.Kernel.Iommu.Intel.Hw;
 using DmaSim.Kernel.Mm;
 using DmaSim.Kernel.Profiles;
 
@@ -140,7 +140,7 @@ public sealed class IntelDmaOps : IDmaOps
         foreach (var c in r.Conflicts.Take(1))
             _k.Log($"ERROR: DMA PTE for vPFN 0x{c.IovaPfn:x} already set (to {c.Existing:x} not {c.Wanted:x})");
         // Non-present → present needs an IOTLB flush only in caching mode, otherwise a write-buffer flush.
-        if (unit.Hw.CachingMode) unit.Hw.FlushIotlbPages(0, iova.Value.PfnLo << PhysAddr.PageShift, pages);
+        if (unit.Hw.CachingMode) unit.Hw.FlushIotlbPages(0, iova.Value.PfnLo, pages);
         else unit.Hw.FlushWriteBuffer();
         return DmaMapping.Success(new DmaAddr((iova.Value.PfnLo << PhysAddr.PageShift) | phys.PageOffset));
     }
@@ -179,7 +179,7 @@ public sealed class IntelDmaOps : IDmaOps
         var strict = _iommu.Strict || _k.Cmdline.Strict;
         if (strict)
         {
-            foreach (var (unit, did) in domain.Dids) unit.Hw.FlushIotlbPages(did, range.PfnLo << PhysAddr.PageShift, pages);
+            foreach (var (unit, did) in domain.Dids) unit.Hw.FlushIotlbPages(did, range.PfnLo, pages);
             domain.Iova!.FreeIova(range.PfnLo);
         }
         else

@@ -2,6 +2,7 @@ using DmaSim.Core;
 using DmaSim.Hardware.Memory;
 using DmaSim.Hardware.Pci;
 using DmaSim.Hardware.Vtd;
+using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Iommu.Intel.Hw;
 using DmaSim.Kernel.Iommu.Iova;
@@ -206,7 +207,7 @@ public sealed partial class IntelIommu
         ReportPteConflicts(domain.Table.Map(first, first, last - first + 1, read: true, write: true));
     }
 
-    private void ReportPteConflicts(PageTableMapResult r)
+    private void ReportPteConflicts(MapResult r)
     {
         foreach (var c in r.Conflicts.Take(5))
             _k.Log($"ERROR: DMA PTE for vPFN 0x{c.IovaPfn:x} already set (to {c.Existing:x} not {c.Wanted:x})");
@@ -237,8 +238,9 @@ public sealed partial class IntelIommu
         foreach (var d in dmar.Drhds)
         {
             var hw = mmio(d.RegisterBase) ?? throw new InvalidOperationException($"no remapping unit at {Hex.Format(d.RegisterBase)}");
-            var driver = new IntelIommuUnitDriver(hw, k.Memory, TablePageAllocator(k, "root/context table"), TablePageFreer(k),
-                k.Profile.DefaultDomainAddressWidth.Value);
+            var options = (k.Profile.IsModern ? IntelIommuDriverOptions.Modern : IntelIommuDriverOptions.Linux2632)
+                with { DefaultDomainAddressWidth = k.Profile.DefaultDomainAddressWidth.Value };
+            var driver = new IntelIommuUnitDriver(hw, k.Memory, TablePageAllocator(k, "root/context table"), TablePageFreer(k), options);
             units.Add(new DmarUnit(units.Count, d, driver));
         }
         return units;
