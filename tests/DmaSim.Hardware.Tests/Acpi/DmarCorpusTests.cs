@@ -266,7 +266,7 @@ public sealed class DmarCorpusTests
         var fromText = DmarCodec.ParseAcpidump(File.ReadAllText(path), path);
         var dat = Dat(name);
         Assert.Equal(dat, DmarCodec.Encode(fromText));
-        Assert.Equal(DmarJson.Serialize([("x", DmarCodec.Parse(dat, "x"))]), DmarJson.Serialize([("x", fromText)]));
+        Assert.Equal(DmarCodec.Parse(dat, "x"), fromText);
     }
 
     [Theory]
