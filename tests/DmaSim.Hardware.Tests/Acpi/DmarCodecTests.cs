@@ -147,6 +147,8 @@ public sealed class DmarCodecTests
 
         e = Assert.Throws<InputException>(() => DmarCodec.ParseAcpidump("FACP @ 0x0\n    0000: 00\n", "d.txt"));
         Assert.Contains("no \"DMAR @ 0x...\" block", e.Problem, StringComparison.Ordinal);
+        e = Assert.Throws<InputException>(() => DmarCodec.ParseAcpidump("DMAR\n----\n", "d.txt"));
+        Assert.Contains("\"Raw Table Data:\" dump", e.Problem, StringComparison.Ordinal);
 
         // A table error inside the hex names the byte and the line that holds it.
         var cut = lines.Take(3).ToArray(); // 32 bytes: shorter than the header

@@ -279,6 +279,15 @@ public sealed class DmarCorpusTests
         Assert.Equal(Dat(name), DmarCodec.Encode(raw));
     }
 
+    [Theory]
+    [MemberData(nameof(DmarCorpus.All), MemberType = typeof(DmarCorpus))]
+    public void The_raw_dumps_in_iasl_and_linuxhw_text_decode_to_the_same_bytes(string name)
+    {
+        Assert.Equal(Dat(name), DmarCodec.Encode(DmarCodec.Load(PathOf(name, ".dsl"))));
+        var linuxhw = PathOf(name, ".linuxhw-decoded.txt");
+        if (File.Exists(linuxhw)) Assert.Equal(Dat(name), DmarCodec.Encode(DmarCodec.Load(linuxhw)));
+    }
+
     private static string Hex0x(ulong v) => "0x" + v.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string ReferenceScopeName(DeviceScopeType t) => t switch
