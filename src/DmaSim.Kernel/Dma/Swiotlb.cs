@@ -211,7 +211,7 @@ public sealed class Swiotlb
             _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.Panic));
             return new(SwiotlbMapStatus.Panic, default, panic);
         }
-        Take(index, nslots, size, 0, area: 0);
+        Take(index, nslots, size, area: 0);
         _legacyIndex = index + nslots < TotalSlots ? index + nslots : 0;
         var bounce = SlotAddr(index);
         RecordOrig(index, nslots, orig.Value);
@@ -257,7 +257,7 @@ public sealed class Swiotlb
             _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.Full));
             return new(SwiotlbMapStatus.Full, default, msg);
         }
-        Take(index, nslots, allocSize, offset, area);
+        Take(index, nslots, allocSize, area);
         RecordOrig(index, nslots, orig.Value - offset);
         var bounce = SlotAddr(index).Add(offset);
         // Modern: bounce original -> slots for every direction so a partial device write cannot leak
@@ -305,13 +305,15 @@ public sealed class Swiotlb
     // wrap_area_index: past the end goes back to 0 (not modulo).
     private int WrapArea(int index) => index >= _areaSlabs ? 0 : index;
 
-    // Mark nslots taken from index and renumber the free run before it inside the segment.
-    private void Take(int index, int nslots, ulong allocSize, ulong offset, int area)
+    // Mark nslots taken from index and renumber the free run before it inside the segment. alloc_size is
+    // kept per slot counted from the slot start (the kernel counts from the mapping start and adds the
+    // min_align_mask offset back when it needs slot counts; the two bookkeepings agree).
+    private void Take(int index, int nslots, ulong allocSize, int area)
     {
         for (var i = index; i < index + nslots; i++)
         {
             _list[i] = 0;
-            _allocSize[i] = allocSize - offset - ((ulong)(i - index) << IoTlbShift);
+            _allocSize[i] = allocSize - ((ulong)(i - index) << IoTlbShift);
         }
         var count = 0;
         for (var i = index - 1; i >= 0 && i % IoTlbSegSize != IoTlbSegSize - 1 && _list[i] != 0; i--) _list[i] = ++count;
@@ -341,10 +343,9 @@ public sealed class Swiotlb
         if (index > 0 && _list[index - 1] == 0 && _allocSize[index - 1] == _allocSize[index] + IoTlbSize && (bounce.Value & (IoTlbSize - 1)) == 0)
             return false; // the middle of a mapping, not its start
         if (sync && dir is DmaDirection.FromDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: false);
-        var offset = bounce.Value & (IoTlbSize - 1);
         var nslots = Variant == SwiotlbVariant.Legacy
             ? (int)((size + IoTlbSize - 1) >> IoTlbShift)
-            : (int)((_allocSize[index] + offset + IoTlbSize - 1) >> IoTlbShift);
+            : (int)((_allocSize[index] + IoTlbSize - 1) >> IoTlbShift);
         nslots = Math.Min(nslots, TotalSlots - index);
         var count = index + nslots < AlignUp(index + 1, IoTlbSegSize) ? _list[index + nslots] : 0;
         for (var i = index + nslots - 1; i >= index; i--)
