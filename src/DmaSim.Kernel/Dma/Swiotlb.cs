@@ -106,7 +106,9 @@ public sealed class Swiotlb
         {
             if (nslabs % (ulong)(areas * IoTlbSegSize) != 0)
                 throw new ArgumentException($"swiotlb pool of {nslabs} slots does not split into {areas} areas of whole segments", nameof(config));
-            start = allocator.AllocEarly(nslabs << IoTlbShift, PageSize, below4G, owner);
+            start = config.BootmemGoal is { } goal
+                ? allocator.AllocEarlyBottomUp(nslabs << IoTlbShift, PageSize, goal, below4G, owner)
+                : allocator.AllocEarly(nslabs << IoTlbShift, PageSize, below4G, owner);
             if (start is not null) break;
             if (config.Variant == SwiotlbVariant.Legacy) throw new InvalidOperationException("Kernel panic - not syncing: DMA: Cannot allocate SWIOTLB buffer");
             if (nslabs <= IoTlbMinSlabs)
@@ -121,7 +123,10 @@ public sealed class Swiotlb
         if (config.Variant == SwiotlbVariant.Legacy)
         {
             // io_tlb_overflow_buffer = alloc_bootmem_low(io_tlb_overflow) right after the pool.
-            var o = allocator.AllocEarly(config.OverflowSize, PageSize, below4G, new FrameOwner(OwnerKind.SwiotlbPool, Label: "overflow buffer"))
+            var overflowOwner = new FrameOwner(OwnerKind.SwiotlbPool, Label: "overflow buffer");
+            var o = (config.BootmemGoal is { } g
+                    ? allocator.AllocEarlyBottomUp(config.OverflowSize, PageSize, g, below4G, overflowOwner)
+                    : allocator.AllocEarly(config.OverflowSize, PageSize, below4G, overflowOwner))
                 ?? throw new InvalidOperationException("Kernel panic - not syncing: DMA: Cannot allocate SWIOTLB overflow buffer!");
             overflow = PhysRange.FromSize(o, config.OverflowSize);
         }
@@ -135,14 +140,19 @@ public sealed class Swiotlb
         var bytes = Pool.Size;
         if (Variant == SwiotlbVariant.Legacy)
         {
-            // 2.6.32 swiotlb_print_info: virtual range via %p (no 0x), then the physical range via %#llx.
+            // 2.6.32 swiotlb_print_info: the virtual range via %p (no 0x), then the physical range via %#llx,
+            // as 2.6.32-era x86-64 boot logs show them ("Placing 64MB software IO TLB between
+            // ffff880020000000 - ffff880024000000", "software IO TLB at phys 0x20000000 - 0x24000000").
             var v0 = LegacyPageOffset + Pool.Start.Value;
-            _events.Log(string.Create(CultureInfo.InvariantCulture, $"DMA: Placing {bytes >> 20}MB software IO TLB between {v0:x16} - {v0 + bytes:x16}"));
-            _events.Log(string.Create(CultureInfo.InvariantCulture, $"DMA: software IO TLB at phys 0x{Pool.Start.Value:x} - 0x{Pool.Start.Value + bytes:x}"));
+            _events.Log(string.Create(CultureInfo.InvariantCulture, $"Placing {bytes >> 20}MB software IO TLB between {v0:x16} - {v0 + bytes:x16}"));
+            _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB at phys 0x{Pool.Start.Value:x} - 0x{Pool.Start.Value + bytes:x}"));
         }
         else
         {
-            // 6.x swiotlb_print_info (pr_fmt "software IO TLB: ") [R wording].
+            // 6.x swiotlb_print_info with pr_fmt "software IO TLB: "; end = start + bytes, as 6.x boot logs
+            // show ("software IO TLB: mapped [mem 0x000000003a600000-0x000000003e600000] (64MB)"), preceded
+            // by "area num N." when the pool has more than one area.
+            if (_areaIndex.Length > 1) _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: area num {_areaIndex.Length}."));
             _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: mapped [mem 0x{Pool.Start.Value:x16}-0x{Pool.Start.Value + bytes:x16}] ({bytes >> 20}MB)"));
         }
     }

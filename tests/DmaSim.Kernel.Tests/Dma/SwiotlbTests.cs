@@ -49,13 +49,38 @@ public class SwiotlbTests
         if (variant == SwiotlbVariant.Legacy)
         {
             Assert.Equal(new PhysRange(0xbbff8000, 0xbbffffff), tlb.OverflowBuffer);
-            Assert.Contains("DMA: software IO TLB at phys 0xbc000000 - 0xc0000000", m.Events.LogLines());
-            Assert.Contains("DMA: Placing 64MB software IO TLB between ffff8800bc000000 - ffff8800c0000000", m.Events.LogLines());
+            Assert.Contains("software IO TLB at phys 0xbc000000 - 0xc0000000", m.Events.LogLines());
+            Assert.Contains("Placing 64MB software IO TLB between ffff8800bc000000 - ffff8800c0000000", m.Events.LogLines());
         }
         else
         {
             Assert.Null(tlb.OverflowBuffer);
+            Assert.Contains("software IO TLB: mapped [mem 0x00000000bc000000-0x00000000c0000000] (64MB)", m.Events.LogLines());
         }
+    }
+
+    [Fact]
+    public void A_bootmem_goal_places_the_pool_as_2_6_32_boot_logs_show()
+    {
+        var m = TestMachine.Typical8G();
+        var tlb = Swiotlb.Create(m.Allocator, m.Memory, m.Events,
+            new SwiotlbConfig { Variant = SwiotlbVariant.Legacy, BootmemGoal = SwiotlbConfig.LegacyBootmemGoal });
+        Assert.Equal(new PhysRange(0x20000000, 0x23ffffff), tlb.Pool);
+        Assert.Equal(new PhysRange(0x24000000, 0x24007fff), tlb.OverflowBuffer);
+        Assert.Equal(["Placing 64MB software IO TLB between ffff880020000000 - ffff880024000000", "software IO TLB at phys 0x20000000 - 0x24000000"],
+            m.Events.LogLines().ToArray());
+        // Above the goal there is no room on a 544 MiB machine: bootmem retries from 0.
+        var small = TestMachine.Create([TestMachine.Usable(0x100000, 0x21ffffff)], reserved: [new PhysRange(0x1000000, 0x1ffffff)]);
+        var low = Swiotlb.Create(small.Allocator, small.Memory, small.Events,
+            new SwiotlbConfig { Variant = SwiotlbVariant.Legacy, BootmemGoal = SwiotlbConfig.LegacyBootmemGoal });
+        Assert.Equal(0x2000000UL, low.Pool.Start.Value);
+    }
+
+    [Fact]
+    public void Modern_pools_with_areas_say_so()
+    {
+        var (m, _) = Boot(SwiotlbVariant.Modern, areas: 4);
+        Assert.Equal("software IO TLB: area num 4.", m.Events.LogLines().First());
     }
 
     [Fact]
