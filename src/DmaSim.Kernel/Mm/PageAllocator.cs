@@ -135,8 +135,12 @@ public sealed class PageAllocator
     public PageAllocation? AllocPages(int order, Gfp gfp, FrameOwner owner)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        // __alloc_pages_nodemask refuses order >= MAX_ORDER (WARN_ON_ONCE unless __GFP_NOWARN).
-        if (order < 0 || order >= MaxOrder) return null;
+        // __alloc_pages_slowpath refuses order >= MAX_ORDER (WARN_ON_ONCE unless __GFP_NOWARN, then NULL).
+        if (order < 0 || order >= MaxOrder)
+        {
+            _events.Emit(new PageAllocFailedEvent(order, gfp, GfpZone.Resolve(gfp).HighestZone));
+            return null;
+        }
         EnsureBuddyLive();
         var zone = GfpZone.Resolve(gfp);
         if (zone.IsBadCombination)
