@@ -341,13 +341,15 @@ public sealed class Swiotlb
     /// Release a bounce mapping. For FROM_DEVICE and BIDIRECTIONAL the bounce bytes are copied back to
     /// the original first (swiotlb_tbl_unmap_single / 2.6.32 unmap_single). The modern kernel frees as
     /// many slots as the map recorded (alloc_size); 2.6.32 frees what <paramref name="size"/> says.
-    /// Returns false when <paramref name="bounce"/> is not the start of a live mapping (nothing changes).
+    /// Returns false when <paramref name="bounce"/> is not the start of a live mapping (nothing changes);
+    /// that includes addresses outside the pool such as the legacy overflow buffer, which 2.6.32
+    /// unmap_single ignores because is_swiotlb_buffer() is false for it.
     /// </summary>
     public bool Unmap(PhysAddr bounce, ulong size, DmaDirection dir) => Release(bounce, size, dir, sync: true);
 
     private bool Release(PhysAddr bounce, ulong size, DmaDirection dir, bool sync)
     {
-        if (!IsBounceAddress(bounce)) throw new ArgumentException($"{bounce} is not a swiotlb bounce address", nameof(bounce));
+        if (!IsBounceAddress(bounce)) return false;
         var index = (int)((bounce.Value - Pool.Start.Value) >> IoTlbShift);
         if (_list[index] != 0 || _origAddr[index] == InvalidOrig) return false;
         if (index > 0 && _list[index - 1] == 0 && _allocSize[index - 1] == _allocSize[index] + IoTlbSize && (bounce.Value & (IoTlbSize - 1)) == 0)
@@ -373,22 +375,23 @@ public sealed class Swiotlb
     /// <summary>
     /// dma_sync_single_for_cpu on a bounced mapping: FROM_DEVICE and BIDIRECTIONAL copy bounce →
     /// original; TO_DEVICE copies nothing; DMA_NONE is a BUG (returns false). Works on any address inside
-    /// a mapping (the _range variants).
+    /// a mapping (the _range variants); an address outside the pool is not swiotlb's (returns false).
     /// </summary>
     public bool SyncForCpu(PhysAddr bounce, ulong size, DmaDirection dir)
     {
-        if (dir == DmaDirection.None) return false;
+        if (dir == DmaDirection.None || !IsBounceAddress(bounce)) return false;
         if (dir is DmaDirection.FromDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: false);
         return true;
     }
 
     /// <summary>
     /// dma_sync_single_for_device on a bounced mapping: TO_DEVICE and BIDIRECTIONAL copy original →
-    /// bounce; FROM_DEVICE copies nothing; DMA_NONE is a BUG (returns false).
+    /// bounce; FROM_DEVICE copies nothing; DMA_NONE is a BUG and an address outside the pool is not
+    /// swiotlb's (both return false).
     /// </summary>
     public bool SyncForDevice(PhysAddr bounce, ulong size, DmaDirection dir)
     {
-        if (dir == DmaDirection.None) return false;
+        if (dir == DmaDirection.None || !IsBounceAddress(bounce)) return false;
         if (dir is DmaDirection.ToDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: true);
         return true;
     }
@@ -406,7 +409,6 @@ public sealed class Swiotlb
     // clamps to the recorded alloc_size with "Buffer overflow detected"; 2.6.32 copies what it is told.
     private void Bounce(PhysAddr tlbAddr, ulong size, bool toDevice)
     {
-        if (!IsBounceAddress(tlbAddr)) throw new ArgumentException($"{tlbAddr} is not a swiotlb bounce address", nameof(tlbAddr));
         var index = (int)((tlbAddr.Value - Pool.Start.Value) >> IoTlbShift);
         var orig = _origAddr[index];
         if (orig == InvalidOrig) return;

@@ -221,6 +221,10 @@ public class SwiotlbTests
         Assert.Equal(tlb.OverflowBuffer!.Value.Start, small.Address);
         Assert.False(tlb.IsBounceAddress(small.Address));
         Assert.Equal("overflow buffer", m.Owners.OwnerOf(small.Address).Label);
+        // A driver that ignores dma_mapping_error unmaps the overflow buffer: not a swiotlb buffer, a no-op.
+        Assert.False(tlb.Unmap(small.Address, 32 * KiB, DmaDirection.FromDevice));
+        Assert.False(tlb.SyncForCpu(small.Address, 32 * KiB, DmaDirection.FromDevice));
+        Assert.Equal(32768, tlb.UsedSlots);
         var big = tlb.Map(Dev, Orig, 32 * KiB + 1, DmaDirection.FromDevice);
         Assert.Equal(SwiotlbMapStatus.Panic, big.Status);
         Assert.Equal("DMA: Random memory could be DMA written", big.Message);
