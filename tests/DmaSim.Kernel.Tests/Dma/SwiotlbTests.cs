@@ -202,8 +202,9 @@ public class SwiotlbTests
         var (_, tlb) = Boot(variant);
         var maps = new List<PhysAddr>();
         for (var i = 0; i < tlb.TotalSlots; i++) maps.Add(tlb.Map(Dev, Orig, 2 * KiB, DmaDirection.ToDevice).Address);
-        // Free the last 64 slots of segment 0 and the first 64 of segment 1: 128 contiguous free slots.
-        for (var i = 64; i < 192; i++) Assert.True(tlb.Unmap(maps[i], 2 * KiB, DmaDirection.ToDevice));
+        // Free the first 64 slots of segment 1, then the last 64 of segment 0 (so each release sees a free
+        // neighbour across the boundary): 128 contiguous free slots that no single mapping may use.
+        for (var i = 191; i >= 64; i--) Assert.True(tlb.Unmap(maps[i], 2 * KiB, DmaDirection.ToDevice));
         Assert.False(tlb.Map(Dev, Orig, 256 * KiB, DmaDirection.ToDevice).IsMapped);
         var half = tlb.Map(Dev, Orig, 128 * KiB, DmaDirection.ToDevice);
         Assert.True(half.IsMapped);
