@@ -18,6 +18,12 @@ public sealed class YamlSyntaxTests
         Error(Build(tail: "drivers:\n  - { device: dev\n")));
 
     [Fact]
+    public void Scanner_crash_inside_YamlDotNet_is_still_a_positioned_error() => Assert.Equal(
+        // YamlDotNet 18.1.0 throws InvalidOperationException here; the scanner had read on to line 7.
+        "t.yaml:7:3: error: YAML syntax: the scanner stopped here on malformed text",
+        Error(With("type: usable }", "type: usable -")));
+
+    [Fact]
     public void Tab_in_indentation() => Assert.Equal(
         "t.yaml:4:1: error: tab character in indentation; YAML indents with spaces",
         Error(With("  physical-address-bits", "\tphysical-address-bits")));
