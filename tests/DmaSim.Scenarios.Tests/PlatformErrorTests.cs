@@ -138,8 +138,19 @@ public sealed class PlatformErrorTests
         Error(Build("  firmware-faults: [smm-crash]\n")));
 
     [Fact]
-    public void Firmware_fault_is_read() =>
-        Assert.Equal<FirmwareFault>([FirmwareFault.DmarInitFailure], Parse(Build("  firmware-faults: [dmar-init-failure]\n")).Platform.FirmwareFaults);
+    public void Firmware_fault_is_read() => Assert.Equal<FirmwareFault>(
+        [FirmwareFault.DmarInitFailure],
+        Parse(Build("  firmware-faults: [dmar-init-failure]\n  iommu: { dmar-table: x.dat }\n")).Platform.FirmwareFaults);
+
+    [Fact]
+    public void Dmar_init_failure_without_an_iommu() => Assert.Equal(
+        "t.yaml:9:20: error: firmware fault dmar-init-failure needs a DMAR table; give the platform an iommu",
+        Error(Build("  firmware-faults: [dmar-init-failure]\n")));
+
+    [Fact]
+    public void Firmware_fault_listed_twice() => Assert.Equal(
+        "t.yaml:9:40: error: firmware fault 'dmar-init-failure' is listed twice",
+        Error(Build("  firmware-faults: [dmar-init-failure, dmar-init-failure]\n")));
 
     [Fact]
     public void Endpoint_key_on_a_bridge() => Assert.Equal(
