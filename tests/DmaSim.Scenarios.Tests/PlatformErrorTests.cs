@@ -187,6 +187,14 @@ public sealed class PlatformErrorTests
             "    - { bdf: \"03:01.0\", name: b, model: pci-bridge, secondary-bus: 4 }\n")));
 
     [Fact]
+    public void A_16_TiB_machine_is_a_normal_scenario()
+    {
+        var s = Parse(With("physical-address-bits: 40", "physical-address-bits: 46",
+            "").Replace("type: usable }\n", "type: usable }\n    - { start: 4GiB, end: 0x1000ffffffff, type: usable }\n", StringComparison.Ordinal));
+        Assert.Equal(16 * DmaSim.Core.Sizes.TiB, s.Platform.Memory[1].Range.Size);
+    }
+
+    [Fact]
     public void Device_on_a_bus_no_bridge_provides_hangs_off_the_host_bridge()
     {
         // DESIGN.md's own example puts 03:00.0 on a bus no declared bridge provides: allowed, no error.

@@ -54,7 +54,7 @@ public sealed class RobustnessTests
             {
                 Assert.Fail($"{e.GetType().Name} for edits {string.Join(", ", edits)}: {e.Message}\n{text}");
             }
-        }, iter: 2000);
+        }, iter: 1000);
 
     [Fact]
     public void Known_profiles_are_the_eight_contract_names() => Assert.Equal(

@@ -24,6 +24,11 @@ public sealed class YamlSyntaxTests
         Error(With("type: usable }", "type: usable -")));
 
     [Fact]
+    public void Deep_nesting_is_refused_before_it_can_exhaust_the_stack() => Assert.Equal(
+        "t.yaml:11:71: error: nested more than 64 levels deep; a scenario needs a handful",
+        Error(Build(tail: "seed: " + new string('[', 200) + new string(']', 200) + "\n")));
+
+    [Fact]
     public void Tab_in_indentation() => Assert.Equal(
         "t.yaml:4:1: error: tab character in indentation; YAML indents with spaces",
         Error(With("  physical-address-bits", "\tphysical-address-bits")));

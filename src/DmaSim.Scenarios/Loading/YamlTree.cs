@@ -44,7 +44,7 @@ internal static class YamlTree
         if (events.TryConsume<StreamEnd>(out _))
             throw new InputException(new SourceSpan(file, 1, 1), "the file is empty; a scenario starts with 'schema: dmasim/v1'");
         events.Consume<DocumentStart>();
-        var root = ReadNode(events, file, new Dictionary<string, YNode>(StringComparer.Ordinal));
+        var root = ReadNode(events, file, new Dictionary<string, YNode>(StringComparer.Ordinal), 0);
         events.Consume<DocumentEnd>();
         if (events.TryConsume<DocumentStart>(out var second))
             throw new InputException(At(file, second.Start), "a second YAML document; a scenario file holds exactly one");
@@ -71,14 +71,20 @@ internal static class YamlTree
         {
             throw new InputException(At(file, e.Start), StripPosition(e.Message));
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        catch (Exception e) when (e is not (OutOfMemoryException or InsufficientExecutionStackException))
         {
+            // Any other exception out of a third-party parser on text it rejects is still bad input.
             throw new InputException(At(file, scanner.CurrentPosition), "YAML syntax: the scanner stopped here on malformed text");
         }
     }
 
-    private static YNode ReadNode(EventCursor events, string file, Dictionary<string, YNode> anchors)
+    /// <summary>Far deeper than any scenario nests (5 levels), shallow enough that recursion cannot exhaust the stack.</summary>
+    private const int MaxDepth = 64;
+
+    private static YNode ReadNode(EventCursor events, string file, Dictionary<string, YNode> anchors, int depth)
     {
+        if (depth > MaxDepth)
+            throw new InputException(events.Position(file), $"nested more than {MaxDepth} levels deep; a scenario needs a handful");
         YNode node;
         AnchorName anchor;
         if (events.TryConsume<AnchorAlias>(out var alias))
@@ -95,7 +101,7 @@ internal static class YamlTree
         else if (events.TryConsume<SequenceStart>(out var seqStart))
         {
             var items = new List<YNode>();
-            while (!events.TryConsume<SequenceEnd>(out _)) items.Add(ReadNode(events, file, anchors));
+            while (!events.TryConsume<SequenceEnd>(out _)) items.Add(ReadNode(events, file, anchors, depth + 1));
             node = new YSequence(items, At(file, seqStart.Start));
             anchor = seqStart.Anchor;
         }
@@ -106,13 +112,13 @@ internal static class YamlTree
             var seen = new Dictionary<string, YScalar>(StringComparer.Ordinal);
             while (!events.TryConsume<MappingEnd>(out _))
             {
-                var keyNode = ReadNode(events, file, anchors);
+                var keyNode = ReadNode(events, file, anchors, depth + 1);
                 if (keyNode is not YScalar key)
                     throw new InputException(keyNode.Span, $"a mapping key must be a word, not {keyNode.Describe()}");
                 if (seen.TryGetValue(key.Value, out var first))
                     throw new InputException(key.Span, $"duplicate key '{key.Value}' (first at line {first.Span.Line})");
                 seen.Add(key.Value, key);
-                entries.Add(new(key, ReadNode(events, file, anchors)));
+                entries.Add(new(key, ReadNode(events, file, anchors, depth + 1)));
             }
             node = new YMapping(entries, At(file, mapStart.Start));
             anchor = mapStart.Anchor;
@@ -177,6 +183,9 @@ internal static class YamlTree
             found = null!;
             return false;
         }
+
+        /// <summary>Where the next event starts.</summary>
+        public SourceSpan Position(string file) => At(file, events[Math.Min(_next, events.Count - 1)].Start);
 
         /// <summary>The parser guarantees event order for well-formed streams, which is all that reaches here.</summary>
         public T Consume<T>() where T : ParsingEvent =>
