@@ -29,6 +29,14 @@ public sealed class YamlSyntaxTests
         Error(Build(tail: "seed: " + new string('[', 200) + new string(']', 200) + "\n")));
 
     [Fact]
+    public void Crlf_and_bom_do_not_move_positions()
+    {
+        var lf = With("address-bits: 64", "adress-bits: 64");
+        Assert.Equal(Error(lf), Error(lf.ReplaceLineEndings("\r\n")));
+        Assert.Equal(Error(lf), Error("\uFEFF" + lf));
+    }
+
+    [Fact]
     public void Tab_in_indentation() => Assert.Equal(
         "t.yaml:4:1: error: tab character in indentation; YAML indents with spaces",
         Error(With("  physical-address-bits", "\tphysical-address-bits")));

@@ -38,6 +38,8 @@ internal static class YamlTree
 {
     public static YNode Read(string text, string file)
     {
+        // A byte-order mark is allowed before a YAML stream and is not part of line 1's columns.
+        if (text.StartsWith('\uFEFF')) text = text[1..];
         CheckTabs(text, file);
         var events = new EventCursor(Scan(text, file));
         events.Consume<StreamStart>();
