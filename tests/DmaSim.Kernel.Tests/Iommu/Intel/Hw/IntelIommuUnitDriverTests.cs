@@ -202,4 +202,21 @@ public class IntelIommuUnitDriverTests
         Assert.True(VtdCcmd.Icc.IsSet(rig.Unit.ReadRegister(VtdRegister.Ccmd, 8)));
         Assert.Equal(1, rig.Unit.ProgrammingErrors);
     }
+    [Fact]
+    public void Fault_handler_reads_and_clears_records_and_logs_like_linux()
+    {
+        var rig = new HwRig(VtdUnitConfig.Qemu48() with { FaultRecordingRegisters = 2 }).Boot();
+        rig.Unit.Translate(Dev, new DmaAddr(0x5123), isWrite: true);
+        rig.Unit.Translate(new Bdf(4, 1, 2), new DmaAddr(0x9000), isWrite: false);
+        rig.Unit.Translate(new Bdf(5, 0, 0), new DmaAddr(0x9000), isWrite: false); // both records valid: PFO
+        Assert.NotEqual(0u, (uint)rig.Unit.ReadRegister(VtdRegister.Fsts, 4) & VtdFsts.Pfo);
+        var faults = rig.Driver.HandleFaults();
+        Assert.Equal(2, faults.Count);
+        Assert.Equal(["DMAR:[DMA Write] Request device [03:00.0] fault addr 5000 ", "DMAR:[fault reason 01] Present bit in root entry is clear"], faults[0].LinuxLog);
+        Assert.Equal(new DmarFault(true, VtdFaultReason.RootEntryNotPresent, new Bdf(4, 1, 2).RequesterId, 0x9000), faults[1]);
+        Assert.Equal(0u, (uint)rig.Unit.ReadRegister(VtdRegister.Fsts, 4) & (VtdFsts.Pfo | VtdFsts.Ppf));
+        Assert.Empty(rig.Driver.HandleFaults());
+        // Recording resumes after the handler ran.
+        Assert.Equal(FaultRecordOutcome.Recorded, rig.Unit.Translate(Dev, new DmaAddr(0x1000), true).Recording);
+    }
 }
