@@ -295,4 +295,52 @@ public class VtdTranslationTests
         Assert.Equal(VtdFaultReason.RootEntryNotPresent, e.Reason);
         Assert.True(e.Recorded);
     }
+    [Fact]
+    public void A_48_bit_context_on_an_aw_bits_39_unit_is_invalid()
+    {
+        var rig = new VtdRig(VtdUnitConfig.Qemu39());
+        rig.Enable();
+        rig.SetContext(0, Sid, VtdRig.Pml4, aw: 2);
+        Assert.Equal(VtdFaultReason.ContextEntryInvalid, rig.Dma(Sid, 0x1000).FaultReason);
+        rig.SetContext(0, Sid, VtdRig.Pml4, aw: 1);
+        rig.W32(VtdRegister.Gcmd, VtdGlobal.Srtp | VtdGlobal.Qie | VtdGlobal.Te); // SRTP flushes the context cache
+        Assert.Equal(VtdFaultReason.ReadNotPermitted, rig.Dma(Sid, 0x1000, write: false).FaultReason);
+        // A context pointer above the 39-bit host width is a reserved bit (0xB).
+        rig.SetContext(0, Sid, 1UL << 39, aw: 1);
+        rig.W32(VtdRegister.Gcmd, VtdGlobal.Srtp | VtdGlobal.Qie | VtdGlobal.Te);
+        Assert.Equal(VtdFaultReason.ContextEntryReserved, rig.Dma(Sid, 0x1000).FaultReason);
+    }
+    [Fact]
+    public void Hits_and_walks_do_not_allocate()
+    {
+        var memory = new DmaSim.Hardware.Memory.PhysicalMemory(40);
+        var unit = new VtdUnit(memory, VtdUnitConfig.Qemu48()); // no event stream: nothing to record
+        memory.WriteU64(new PhysAddr(VtdRig.Root), VtdRig.Context | 1);
+        memory.WriteU64(new PhysAddr(VtdRig.Context + 16 * Sid), VtdRig.Pml4 | 1);
+        memory.WriteU64(new PhysAddr(VtdRig.Context + 16 * Sid + 8), 2);
+        memory.WriteU64(new PhysAddr(VtdRig.Pml4), VtdRig.Pdpt | 3);
+        memory.WriteU64(new PhysAddr(VtdRig.Pdpt), VtdRig.Pd | 3);
+        memory.WriteU64(new PhysAddr(VtdRig.Pd), VtdRig.Pt | 3);
+        for (var i = 0; i < 512; i++) memory.WriteU64(new PhysAddr(VtdRig.Pt + 8UL * (uint)i), (0x2000_0000UL + 0x1000UL * (uint)i) | 3);
+        unit.WriteRegister(VtdRegister.RtAddr, VtdRig.Root, 8);
+        unit.WriteRegister(VtdRegister.Gcmd, VtdGlobal.Srtp, 4);
+        unit.WriteRegister(VtdRegister.Gcmd, VtdGlobal.Te, 4);
+        unit.Translate(Sid, 0, true); // warm-up: materialises the per-bus context-cache array
+        unit.WriteRegister(0xF8, (1UL << 63) | (1UL << 60), 8);
+        ulong sum = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var round = 0; round < 4; round++)
+        {
+            for (var i = 0; i < 512; i++) sum += unit.Translate(Sid, (ulong)i << 12, (i & 1) == 0).Address;
+            unit.WriteRegister(0xF8, (1UL << 63) | (1UL << 60), 8); // global IOTLB flush: next round walks again
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(unit.PageWalks >= 4 * 512 && unit.IotlbHits == 0);
+        Assert.NotEqual(0UL, sum);
+        for (var i = 0; i < 512; i++) unit.Translate(Sid, (ulong)i << 12, true);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 4096; i++) sum += unit.Translate(Sid, (ulong)(i & 511) << 12, false).Address;
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(4096, unit.IotlbHits);
+    }
 }
