@@ -46,6 +46,7 @@ public class VtdTranslationTests
         Assert.Equal(0x1010_0567UL, r.Address);
         Assert.True(r.CanRead && r.CanWrite);
         Assert.Equal(12, r.PageShift);
+        Assert.Equal(0x1000UL - 0x567, r.ContiguousBytes);
         Assert.Equal(1, rig.Unit.PageWalks);
         var again = rig.Dma(Sid, VtdRig.Iova + 4, write: false);
         Assert.True(again.IotlbHit);
@@ -245,6 +246,7 @@ public class VtdTranslationTests
         var r = rig.Dma(Sid, 0x20_1234);
         Assert.Equal(0x4000_1234UL, r.Address);
         Assert.Equal(21, r.PageShift);
+        Assert.Equal(0x20_0000UL - 0x1234, r.ContiguousBytes);
         Assert.True(rig.Dma(Sid, 0x3F_FFF0).IotlbHit); // same 2 MiB IOTLB entry
     }
 
