@@ -141,6 +141,17 @@ public sealed partial class IntelIommuUnitDriver
         WaitFor(VtdRegister.Gsts, 4, v => (v & VtdGlobal.Te) == 0);
     }
 
+    /// <summary>
+    /// Linux <c>iommu_disable_protect_mem_regions</c> (init_dmars, after translation is enabled): clear PMEN.EPM
+    /// and wait for PRS to clear. A no-op on units without PMRs (CAP.PLMR = PHMR = 0, as QEMU).
+    /// </summary>
+    public void DisableProtectedMemoryRegions()
+    {
+        var pmen = (uint)Read32(VtdRegister.Pmen) & ~VtdPmen.Epm;
+        Write32(VtdRegister.Pmen, pmen);
+        WaitFor(VtdRegister.Pmen, 4, v => (v & VtdPmen.Prs) == 0);
+    }
+
     /// <summary>GSTS.TES as the hardware reports it.</summary>
     public bool TranslationEnabled => (Read32(VtdRegister.Gsts) & VtdGlobal.Te) != 0;
 

@@ -63,6 +63,7 @@ internal sealed class HwRig
         Driver.FlushContextGlobal();
         Driver.FlushIotlbGlobal();
         Driver.EnableTranslation();
+        Driver.DisableProtectedMemoryRegions();
         return this;
     }
 
