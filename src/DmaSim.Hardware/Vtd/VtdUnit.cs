@@ -152,6 +152,7 @@ public sealed partial class VtdUnit
             return _iqBase | (_regs.GetQuadRaw(VtdRegister.Iqa) & (VtdIqa.Qs.Mask | VtdIqa.Dw.Mask));
         if (offset == VtdRegister.Iqa && size == 4)
             return (uint)(_iqBase | (_regs.GetQuadRaw(VtdRegister.Iqa) & (VtdIqa.Qs.Mask | VtdIqa.Dw.Mask)));
+        if (offset == VtdRegister.Iqa + 4 && size == 4) return (uint)(_iqBase >> 32);
         if (offset == VtdRegister.RtAddr) return size == 8 ? _regs.GetQuadRaw(offset) : _regs.GetLongRaw(offset);
         return _regs.Read(offset, size);
     }

@@ -131,13 +131,23 @@ public sealed partial class IntelIommuUnitDriver
             }
             pfn = mask >= 52 ? 0 : pfn & ~((1UL << mask) - 1);
         }
-        if (!PageSelectiveInvalidation || mask > MaxAddressMaskValue)
+        return FlushIotlbPsi(domainId, pfn << 12, mask);
+    }
+
+    /// <summary>
+    /// Page-selective IOTLB invalidation of 2^<paramref name="addressMask"/> pages at <paramref name="address"/>,
+    /// or domain-selective when the unit lacks PSI or the mask exceeds CAP.MAMV (<c>iommu_flush_iotlb_psi</c>).
+    /// </summary>
+    public VtdInvalidationGranularity FlushIotlbPsi(ushort domainId, ulong address, int addressMask)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(addressMask);
+        if (!PageSelectiveInvalidation || addressMask > MaxAddressMaskValue)
         {
             FlushIotlbDomain(domainId);
             return VtdInvalidationGranularity.Domain;
         }
         IotlbPageFlushes++;
-        FlushIotlb(VtdInvalidationGranularity.DeviceOrPage, domainId, pfn << 12, mask);
+        FlushIotlb(VtdInvalidationGranularity.DeviceOrPage, domainId, address & ~0xFFFUL, addressMask);
         return VtdInvalidationGranularity.DeviceOrPage;
     }
 

@@ -135,6 +135,10 @@ public class IntelIommuUnitDriverTests
         var rig = new HwRig(VtdUnitConfig.Qemu48() with { MaxAddressMaskValue = 2 }).Boot();
         Assert.Equal(VtdInvalidationGranularity.Domain, rig.Driver.FlushIotlbPages(1, 0, 8));
         Assert.Equal(VtdInvalidationGranularity.DeviceOrPage, rig.Driver.FlushIotlbPages(1, 0, 3));
+        Assert.Equal(VtdInvalidationGranularity.Domain, rig.Driver.FlushIotlbPsi(1, 0, 3));
+        Assert.Equal(VtdInvalidationGranularity.DeviceOrPage, rig.Driver.FlushIotlbPsi(1, 0x4000, 2));
+        var last = rig.Events.Events.OfType<VtdInvalidationEvent>().Last();
+        Assert.Equal((0x4000UL, 2, VtdInvalidationGranularity.DeviceOrPage), (last.Address, last.AddressMask, last.Performed));
         var noPsi = new HwRig(VtdUnitConfig.Qemu48() with { PageSelectiveInvalidation = false }).Boot();
         Assert.Equal(VtdInvalidationGranularity.Domain, noPsi.Driver.FlushIotlbPages(1, 0, 1));
         Assert.Equal(1, noPsi.Driver.IotlbDomainFlushes);
