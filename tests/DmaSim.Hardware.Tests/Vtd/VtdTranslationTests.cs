@@ -73,11 +73,11 @@ public class VtdTranslationTests
         Assert.Equal(0x1234_5678u, rig.Memory.ReadU32(new PhysAddr(page + 4)));
     }
 
-    private static VtdRig Faulting(out ulong fsts)
+    /// <summary>A unit with translation on, fault events unmasked (FEADDR 0xFEE0_0000, FEDATA 0x4321), no tables.</summary>
+    private static VtdRig Faulting()
     {
         var rig = new VtdRig();
         rig.Enable();
-        fsts = 0;
         return rig;
     }
 
@@ -97,7 +97,7 @@ public class VtdTranslationTests
     [Fact]
     public void Missing_root_entry_faults_with_reason_1()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         var r = rig.Dma(0x0310, 0x5000, write: false);
         Assert.Equal(VtdFaultReason.RootEntryNotPresent, r.FaultReason);
         AssertSingleRecord(rig, VtdFaultReason.RootEntryNotPresent, 0x0310, 0x5000, read: true);
@@ -106,7 +106,7 @@ public class VtdTranslationTests
     [Fact]
     public void Missing_context_entry_faults_with_reason_2()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetRoot(0, VtdRig.Context);
         var r = rig.Dma(Sid, 0x5123);
         Assert.Equal(VtdFaultReason.ContextEntryNotPresent, r.FaultReason);
@@ -118,7 +118,7 @@ public class VtdTranslationTests
     [InlineData(2, 3)]  // TT = 3 reserved
     public void Invalid_context_entries_fault_with_reason_3(int aw, int tt)
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4, aw: aw, tt: tt);
         Assert.Equal(VtdFaultReason.ContextEntryInvalid, rig.Dma(Sid, 0x1000).FaultReason);
         AssertSingleRecord(rig, VtdFaultReason.ContextEntryInvalid, Sid, 0x1000, read: false);
@@ -136,7 +136,7 @@ public class VtdTranslationTests
     [Fact]
     public void Address_beyond_the_context_width_faults_with_reason_4()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4, aw: 1);
         var r = rig.Dma(Sid, 1UL << 39, write: false);
         Assert.Equal(VtdFaultReason.AddressBeyondMgaw, r.FaultReason);
@@ -146,7 +146,7 @@ public class VtdTranslationTests
     [Fact]
     public void Write_through_a_read_only_pte_faults_with_reason_5_and_reads_still_work()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.MapIova4Level(VtdRig.Target, leafPerm: 1);
         Assert.True(rig.Dma(Sid, VtdRig.Iova, write: false).IsSuccess); // fills the IOTLB with R only
@@ -158,7 +158,7 @@ public class VtdTranslationTests
     [Fact]
     public void Non_present_pte_faults_with_reason_6_for_a_read_never_0xc()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.MapIova4Level(VtdRig.Target);
         rig.Pte(VtdRig.Pt, 0, 0x800); // not present, and with reserved bit 11 set
@@ -169,7 +169,7 @@ public class VtdTranslationTests
     [Fact]
     public void Reserved_bit_11_in_a_non_leaf_entry_faults_with_reason_0xc()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.MapIova4Level(VtdRig.Target);
         rig.Pte(VtdRig.Pdpt, 0, VtdRig.Pd | 3 | 0x800);
@@ -179,12 +179,12 @@ public class VtdTranslationTests
     [Fact]
     public void Reserved_bits_in_root_and_context_entries_fault_with_0xa_and_0xb()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.Memory.WriteU64(new PhysAddr(VtdRig.Root + 8), 1); // high qword of root[0] must be 0
         rig.SetRoot(0, VtdRig.Context);
         Assert.Equal(VtdFaultReason.RootEntryReserved, rig.Dma(Sid, 0).FaultReason);
 
-        var rig2 = Faulting(out _);
+        var rig2 = Faulting();
         rig2.SetContextRaw(0, Sid, VtdRig.Pml4 | 1, (1UL << 7) | 2);
         Assert.Equal(VtdFaultReason.ContextEntryReserved, rig2.Dma(Sid, 0).FaultReason);
     }
@@ -192,7 +192,7 @@ public class VtdTranslationTests
     [Fact]
     public void A_leaf_pointing_into_the_interrupt_window_faults_with_0xe()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.MapIova4Level(0xFEE0_0000);
         Assert.Equal(VtdFaultReason.InterruptAddress, rig.Dma(Sid, VtdRig.Iova).FaultReason);
@@ -201,7 +201,7 @@ public class VtdTranslationTests
     [Fact]
     public void Requests_to_the_interrupt_window_are_interrupts_not_memory()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         Assert.Equal(TranslationOutcome.InterruptRequest, rig.Dma(Sid, 0xFEE0_1000).Outcome);
         Assert.Empty(rig.Events.Events.OfType<VtdFaultEvent>());
     }
@@ -209,12 +209,12 @@ public class VtdTranslationTests
     [Fact]
     public void Lower_table_beyond_memory_faults_with_reason_7_and_top_level_with_3()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.Pte(VtdRig.Pml4, 0, (1UL << 44) | 3); // beyond the 40-bit memory, but below the 48-bit HAW
         Assert.Equal(VtdFaultReason.PagingEntryInvalid, rig.Dma(Sid, VtdRig.Iova).FaultReason);
 
-        var rig2 = Faulting(out _);
+        var rig2 = Faulting();
         rig2.SetContext(0, Sid, 1UL << 44);
         Assert.Equal(VtdFaultReason.ContextEntryInvalid, rig2.Dma(Sid, VtdRig.Iova).FaultReason);
     }
@@ -222,7 +222,7 @@ public class VtdTranslationTests
     [Fact]
     public void Fpd_suppresses_a_context_fault_but_not_a_root_fault()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContextRaw(0, Sid, 2, 0); // not present, FPD = 1
         var r = rig.Dma(Sid, 0x1000);
         Assert.Equal(VtdFaultReason.ContextEntryNotPresent, r.FaultReason);
@@ -238,7 +238,7 @@ public class VtdTranslationTests
     [Fact]
     public void Two_megabyte_superpage_maps_offset_inside_the_page()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.Pte(VtdRig.Pml4, 0, VtdRig.Pdpt | 3);
         rig.Pte(VtdRig.Pdpt, 0, VtdRig.Pd | 3);
@@ -253,13 +253,13 @@ public class VtdTranslationTests
     [Fact]
     public void One_gigabyte_superpage_and_ps_at_level_4_is_reserved()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.Pte(VtdRig.Pml4, 0, VtdRig.Pdpt | 3);
         rig.Pte(VtdRig.Pdpt, 1, 0x80_0000_0000 | 0x80 | 3);
         Assert.Equal(0x80_0123_4567UL, rig.Dma(Sid, 0x4123_4567).Address);
 
-        var rig2 = Faulting(out _);
+        var rig2 = Faulting();
         rig2.SetContext(0, Sid, VtdRig.Pml4);
         rig2.Pte(VtdRig.Pml4, 0, VtdRig.Pdpt | 0x80 | 3);
         Assert.Equal(VtdFaultReason.PagingEntryReserved, rig2.Dma(Sid, 0x1000).FaultReason);
@@ -268,7 +268,7 @@ public class VtdTranslationTests
     [Fact]
     public void Misaligned_superpage_address_bits_are_reserved()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.Pte(VtdRig.Pml4, 0, VtdRig.Pdpt | 3);
         rig.Pte(VtdRig.Pdpt, 0, VtdRig.Pd | 3);
@@ -291,7 +291,7 @@ public class VtdTranslationTests
     [Fact]
     public void A_fault_event_carries_the_reason_and_recording()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.Dma(0x0700, 0x9000);
         var e = Assert.Single(rig.Events.Events.OfType<VtdFaultEvent>());
         Assert.Equal(VtdFaultReason.RootEntryNotPresent, e.Reason);
