@@ -11,7 +11,7 @@ namespace DmaSim.Hardware.Vtd;
 /// <c>hw/i386/intel_iommu.c</c> as summarised in vtd-hardware.md; each rule cites its function.
 /// Scalable mode, interrupt remapping (beyond its status bits) and device-TLBs are not modelled.
 /// </summary>
-public sealed partial class VtdUnit
+public sealed partial class VtdUnit : IVtdRegisterAccess
 {
     private readonly PhysicalMemory _memory;
     private readonly EventStream? _events;

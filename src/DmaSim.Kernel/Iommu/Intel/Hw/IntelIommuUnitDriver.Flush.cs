@@ -95,6 +95,18 @@ public sealed partial class IntelIommuUnitDriver
         WaitFor(VtdRegister.Ccmd, 8, v => !VtdCcmd.Icc.IsSet(v));
     }
 
+    /// <summary>
+    /// What the DMA-mapping path does after making PTEs present: caching mode → page-selective flush (with
+    /// domain id 0 in 2.6.32 <c>__intel_map_single</c>/<c>intel_map_sg</c>, "domain ID 0 is reserved for non-present
+    /// to present mapping flush"; the domain's own id in modern <c>intel_iommu_iotlb_sync_map</c>), otherwise only
+    /// the write-buffer flush (which does nothing without CAP.RWBF).
+    /// </summary>
+    public void FlushAfterMap(ushort domainId, ulong iovaPfn, ulong pages)
+    {
+        if (CachingMode) FlushIotlbPages(_options.CachingModeFlushesDomainZero ? (ushort)0 : domainId, iovaPfn, pages);
+        else FlushWriteBuffer();
+    }
+
     /// <summary>Global IOTLB invalidation (DMA_TLB_GLOBAL_FLUSH).</summary>
     public void FlushIotlbGlobal()
     {

@@ -223,4 +223,24 @@ public class IntelIommuUnitDriverTests
         // Recording resumes after the handler ran.
         Assert.Equal(FaultRecordOutcome.Recorded, rig.Unit.Translate(Dev, new DmaAddr(0x1000), true).Recording);
     }
+
+    [Fact]
+    public void Flush_after_map_is_a_psi_only_in_caching_mode()
+    {
+        var cm = new HwRig(VtdUnitConfig.Qemu48() with { CachingMode = true }).Boot();
+        var before = cm.Events.Events.OfType<VtdInvalidationEvent>().Count();
+        cm.Driver.FlushAfterMap(7, 0x10, 4);
+        var e = Assert.Single(cm.Events.Events.OfType<VtdInvalidationEvent>().Skip(before));
+        Assert.Equal((VtdInvalidationGranularity.DeviceOrPage, (ushort)0, 0x10000UL, 2), (e.Performed, e.DomainId, e.Address, e.AddressMask));
+
+        var modern = new HwRig(VtdUnitConfig.Qemu48() with { CachingMode = true }, IntelIommuDriverOptions.Modern).Boot();
+        before = modern.Events.Events.OfType<VtdInvalidationEvent>().Count();
+        modern.Driver.FlushAfterMap(7, 0x10, 4);
+        Assert.Equal((ushort)7, Assert.Single(modern.Events.Events.OfType<VtdInvalidationEvent>().Skip(before)).DomainId);
+
+        var plain = new HwRig().Boot();
+        before = plain.Events.Events.OfType<VtdInvalidationEvent>().Count();
+        plain.Driver.FlushAfterMap(7, 0x10, 4);
+        Assert.Equal(before, plain.Events.Events.OfType<VtdInvalidationEvent>().Count());
+    }
 }
