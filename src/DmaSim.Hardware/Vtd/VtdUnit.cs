@@ -64,6 +64,12 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
 
     public FaultRecorder Faults => _faults;
 
+    /// <summary>Root-table address latched by the last SRTP (for reports; software reads RTADDR).</summary>
+    public ulong LatchedRootTable => _rootTable;
+
+    /// <summary>Whether GSTS.QIES is set.</summary>
+    public bool QueuedInvalidationEnabled => _qiEnabled;
+
     /// <summary>Whether GSTS.TES is set.</summary>
     public bool TranslationEnabled => _translationEnabled;
 
