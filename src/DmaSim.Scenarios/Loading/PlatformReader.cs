@@ -29,8 +29,8 @@ internal static class PlatformReader
         var iommu = iommuNode is null ? new NoIommu(m.Span) : IommuReader.Read(iommuNode, bits, index, scenarioFile);
         CheckFirmwareDma(devices, iommu);
         // dmar-init-failure is "the table is found, then init fails": without a table there is nothing to fail.
-        if (iommu is NoIommu && faults.Contains(FirmwareFault.DmarInitFailure))
-            throw Error(faultsNode!.Span, "firmware fault dmar-init-failure needs a DMAR table; give the platform an iommu");
+        if (iommu is NoIommu && faults.Length > 0)
+            throw Error(faultsNode!.Span, $"firmware fault {Vocabulary.FirmwareFaults.NameOf(faults[0])} needs a DMAR table; give the platform an iommu");
         return (new PlatformConfig(bits, memory, iommu, faults, devices, m.Span), index);
     }
 

@@ -75,8 +75,10 @@ public sealed class SimMachine
         switch (p.Iommu)
         {
             case InlineIommu inline:
+                // drhd-at-address-zero: the firmware writes 0 into the first DRHD's register base field.
+                var zeroBase = p.FirmwareFaults.Contains(FirmwareFault.DrhdAtAddressZero);
                 DmarTable = DmarBuilder.Build(new DmarMachineSpec(inline.HostAddressWidth,
-                    [.. inline.Units.Select(u => new DmarUnitSpec(u.Base.Value, u.IncludePciAll, [.. u.Devices.Select(Scope)]))],
+                    [.. inline.Units.Select((u, i) => new DmarUnitSpec(zeroBase && i == 0 ? 0 : u.Base.Value, u.IncludePciAll, [.. u.Devices.Select(Scope)]))],
                     [.. inline.Rmrr.Select(r => new DmarRmrrSpec(r.Range, [.. r.Devices.Select(Scope)]))]));
                 foreach (var (u, i) in inline.Units.Select((u, i) => (u, i)))
                     remappers.Add(new VtdRemapper("dmar" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), new VtdUnit(Memory, UnitConfig(u, inline.HostAddressWidth), Events)));
@@ -118,6 +120,9 @@ public sealed class SimMachine
         var ctx = new KernelContext(Profile, cmd, Memory, Owners, E820, Pci, Events);
         var faults = Scenario.Platform.FirmwareFaults.Select(f => Vocabulary.FirmwareFaults.NameOf(f)).ToHashSet();
         var units = Remappers.ToDictionary(r => r.Unit.Config.RegisterBase, r => r.Unit);
+        // drhd-registers-all-ones: nothing decodes the first unit's MMIO window, so reads return all ones.
+        if (Scenario.Platform.FirmwareFaults.Contains(FirmwareFault.DrhdRegistersAllOnes) && Remappers.Count > 0)
+            units.Remove(Remappers[0].Unit.Config.RegisterBase);
         var dmarInfo = DmarTable is null ? null : DmarInfoReader.Read(DmarTable, Pci);
         Kernel = new LinuxKernel(ctx, new KernelPlatform(dmarInfo, b => units.GetValueOrDefault(b), faults));
         Kernel.Boot(Scenario.Platform.Devices.Select(d => (d.Name, Pci.Find(ToBdf(d.Bdf))!)));
