@@ -8,5 +8,6 @@ internal static class CommandTable
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return IovaCommand.Create();
     }
 }
