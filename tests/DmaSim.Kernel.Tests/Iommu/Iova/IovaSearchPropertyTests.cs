@@ -78,6 +78,40 @@ public sealed class IovaSearchPropertyTests
     }
 
     [Fact]
+    public void The_2632_variant_places_every_range_where_the_2009_walk_does()
+    {
+        Op.Array[1, 400].Sample(ops =>
+        {
+            var fast = new IovaDomain(4096, 1, algorithm: IovaAlgorithm.Linux2632);
+            var naive = new NaiveLinux2632Iova(fast.Dma32BitPfn);
+            var live = new List<IovaRange>();
+            foreach (var (kind, a, b, c) in ops)
+            {
+                if (kind < 60 || live.Count == 0)
+                {
+                    var size = Size(a, b);
+                    // The old code treats exactly dma_32bit_pfn specially; offer it often.
+                    var limit = (a >> 40) % 3 == 0 ? fast.Dma32BitPfn : Limits[(int)((a >> 40) % (ulong)Limits.Length)];
+                    var got = fast.AllocIova(size, limit, c || kind % 4 != 0);
+                    var want = naive.Alloc(size, limit, c || kind % 4 != 0);
+                    Assert.Equal(want, got is { } g ? (g.PfnLo, g.PfnHi) : null);
+                    if (got is { } added) live.Add(added);
+                }
+                else
+                {
+                    var victim = live[(int)(a % (ulong)live.Count)];
+                    live.Remove(victim);
+                    fast.Free(victim);
+                    naive.Free(victim.PfnLo);
+                }
+                Assert.Equal(naive.Cached32Lo, fast.Cached32Node?.PfnLo);
+            }
+            fast.Tree.Validate();
+            Assert.Equal(naive.Ranges(), fast.Ranges().Select(r => (r.PfnLo, r.PfnHi)));
+        }, iter: 300);
+    }
+
+    [Fact]
     public void Max_aligned_fit_agrees_with_trying_every_size()
     {
         Gen.Select(Gen.ULong[0, 5000], Gen.ULong[0, 600]).Sample((a, length) =>
