@@ -41,6 +41,8 @@ public sealed class SimMachine
             Fabric.AddPort(new DmaPort(d.Name, ToBdf(d.Bdf), d.AddressBits, d.DescriptorAddressBits));
         Checker = new PhysicalTruthChecker();
         Checker.Attach(Events);
+        DmaDebug = new DmaApiDebug(Checker.Add);
+        DmaDebug.Attach(Events);
     }
 
     public Scenario Scenario { get; }
@@ -55,6 +57,9 @@ public sealed class SimMachine
     public PciTopology Pci { get; }
     public DmaFabric Fabric { get; }
     public PhysicalTruthChecker Checker { get; }
+
+    /// <summary>CONFIG_DMA_API_DEBUG's bookkeeping of the drivers' DMA-API use.</summary>
+    public DmaApiDebug DmaDebug { get; }
     public DmarTable? DmarTable { get; private set; }
     public IReadOnlyList<VtdRemapper> Remappers { get; private set; } = [];
     public LinuxKernel Kernel { get; private set; } = null!;
