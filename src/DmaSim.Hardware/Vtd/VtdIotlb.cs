@@ -29,6 +29,11 @@ internal sealed class VtdIotlb
     private readonly ulong[] _keys = new ulong[Slots];       // 0 = empty (a real key always has level ≥ 1)
     private readonly IotlbEntry[] _entries = new IotlbEntry[Slots];
     private int _count;
+    // Every SID that has inserted an entry of a domain since the last Clear: a superset of the SIDs the
+    // domain's live entries carry, so a small page-selective invalidation can probe keys instead of
+    // scanning all slots. The last (domain, SID) pair short-cuts the bookkeeping on the fill path.
+    private readonly Dictionary<ushort, List<ushort>> _sidsByDomain = [];
+    private uint _lastDomainSid = uint.MaxValue;
 
     public int Count => _count;
 
@@ -78,6 +83,15 @@ internal sealed class VtdIotlb
         if (_keys[i] == 0) _count++;
         _keys[i] = key;
         _entries[i] = e;
+        var pair = ((uint)e.DomainId << 16) | sid;
+        if (pair != _lastDomainSid) NoteSid(e.DomainId, sid, pair);
+    }
+
+    private void NoteSid(ushort domainId, ushort sid, uint pair)
+    {
+        _lastDomainSid = pair;
+        if (!_sidsByDomain.TryGetValue(domainId, out var sids)) _sidsByDomain[domainId] = sids = [];
+        if (!sids.Contains(sid)) sids.Add(sid);
     }
 
     public void Clear()
@@ -85,6 +99,8 @@ internal sealed class VtdIotlb
         if (_count == 0) return;
         Array.Clear(_keys);
         _count = 0;
+        _sidsByDomain.Clear();
+        _lastDomainSid = uint.MaxValue;
     }
 
     /// <summary>Domain-selective invalidation: drop every entry of <paramref name="domainId"/>.</summary>
@@ -98,6 +114,9 @@ internal sealed class VtdIotlb
 
     private int RemoveWhere(ushort domainId, ulong address, int am)
     {
+        if (_count == 0) return 0;
+        if (am is >= 0 and <= MaxProbedAddressMask && _sidsByDomain.TryGetValue(domainId, out var sids) && sids.Count <= MaxProbedSids)
+            return RemovePagesByProbing(domainId, address >> 12, am, sids);
         var removed = 0;
         var gfn = address >> 12;
         var mask = am < 0 ? 0 : ~((1UL << am) - 1);
@@ -113,6 +132,49 @@ internal sealed class VtdIotlb
             i++;
         }
         return removed;
+    }
+
+    private const int MaxProbedAddressMask = 6; // up to 64 pages: 66 probes per SID instead of a 4,096-slot scan
+    private const int MaxProbedSids = 4;
+
+    /// <summary>
+    /// The same removal as the scan for AM &lt; 9 (the range lies inside one 2 MiB region), by key: a level-1
+    /// entry matches iff its gfn is in the aligned range; a 2 MiB or 1 GiB entry iff it contains the address
+    /// (for AM &lt; 9 "its gfn is in the range" implies that too). Keys drop gfn bits above 45, so a found entry's
+    /// gfn is checked as well.
+    /// </summary>
+    private int RemovePagesByProbing(ushort domainId, ulong gfn, int am, List<ushort> sids)
+    {
+        if ((gfn >> 45) != 0) return 0; // no cached IOVA is that high (TryLookup refuses them)
+        var removed = 0;
+        var first = gfn & ~((1UL << am) - 1);
+        var count = 1UL << am;
+        foreach (var sid in sids)
+        {
+            for (var g = first; g < first + count; g++) removed += RemoveKey(domainId, sid, g, 1);
+            removed += RemoveKey(domainId, sid, gfn & ~((1UL << 9) - 1), 2);
+            removed += RemoveKey(domainId, sid, gfn & ~((1UL << 18) - 1), 3);
+        }
+        return removed;
+    }
+
+    private int RemoveKey(ushort domainId, ushort sid, ulong gfn, int level)
+    {
+        var key = Key(gfn, sid, level);
+        var i = Hash(key);
+        while (true)
+        {
+            var k = _keys[i];
+            if (k == 0) return 0;
+            if (k == key)
+            {
+                ref readonly var e = ref _entries[i];
+                if (e.DomainId != domainId || e.Gfn != gfn) return 0;
+                RemoveAt(i);
+                return 1;
+            }
+            i = (i + 1) & SlotMask;
+        }
     }
 
     private static bool Matches(in IotlbEntry e, ushort domainId, ulong gfn, ulong mask, int am)
