@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using DmaSim.Core;
 
 namespace DmaSim.Hardware.Memory;
@@ -17,8 +18,14 @@ public sealed class PhysicalMemory
     // materialised pages are cached; a slot is keyed by its pfn (ulong.MaxValue = empty, never a real pfn).
     private const int CacheSlots = 64;
     private readonly Dictionary<ulong, byte[]> _pages = [];
-    private readonly ulong[] _cachePfn = new ulong[CacheSlots];
-    private readonly byte[]?[] _cachePage = new byte[]?[CacheSlots];
+    private readonly CachedPage[] _cache = new CachedPage[CacheSlots];
+
+    // A struct slot: storing the array reference into a struct field needs no covariance check (stelem.ref).
+    private struct CachedPage
+    {
+        public ulong Pfn;
+        public byte[]? Page;
+    }
 
     public PhysicalMemory(int physicalAddressBits)
     {
@@ -26,7 +33,7 @@ public sealed class PhysicalMemory
         ArgumentOutOfRangeException.ThrowIfGreaterThan(physicalAddressBits, 52);
         PhysicalAddressBits = physicalAddressBits;
         Limit = DmaMask.Bits(physicalAddressBits);
-        Array.Fill(_cachePfn, ulong.MaxValue);
+        for (var i = 0; i < CacheSlots; i++) _cache[i].Pfn = ulong.MaxValue;
     }
 
     /// <summary>CPU MAXPHYADDR.</summary>
@@ -41,16 +48,16 @@ public sealed class PhysicalMemory
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte[]? PageForRead(ulong pfn)
     {
-        var slot = (int)pfn & (CacheSlots - 1);
-        if (_cachePfn[slot] == pfn) return _cachePage[slot];
+        ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
+        if (c.Pfn == pfn) return c.Page;
         return _pages.TryGetValue(pfn, out var p) ? Cache(pfn, p) : null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte[] PageForWrite(ulong pfn)
     {
-        var slot = (int)pfn & (CacheSlots - 1);
-        if (_cachePfn[slot] == pfn) return _cachePage[slot]!;
+        ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
+        if (c.Pfn == pfn) return c.Page!;
         return MaterialisePage(pfn);
     }
 
@@ -67,9 +74,9 @@ public sealed class PhysicalMemory
 
     private byte[] Cache(ulong pfn, byte[] page)
     {
-        var slot = (int)pfn & (CacheSlots - 1);
-        _cachePfn[slot] = pfn;
-        _cachePage[slot] = page;
+        ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
+        c.Pfn = pfn;
+        c.Page = page;
         return page;
     }
 
@@ -163,7 +170,10 @@ public sealed class PhysicalMemory
     {
         var page = PageForRead(address.Value >> PageShift);
         if (page is null) return 0;
-        return BinaryPrimitives.ReadUInt64LittleEndian(page.AsSpan((int)(address.Value & (PageSize - 1)), 8));
+        var offset = (int)(address.Value & (PageSize - 1));
+        if (offset > PageSize - 8) throw new ArgumentOutOfRangeException(nameof(address), "a 64-bit read must not cross a page");
+        var v = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), offset));
+        return BitConverter.IsLittleEndian ? v : BinaryPrimitives.ReverseEndianness(v);
     }
 
     public void WriteU64(PhysAddr address, ulong value) =>
@@ -187,7 +197,7 @@ public sealed class PhysicalMemory
     public void Discard(ulong pfn)
     {
         _pages.Remove(pfn);
-        var slot = (int)pfn & (CacheSlots - 1);
-        if (_cachePfn[slot] == pfn) { _cachePfn[slot] = ulong.MaxValue; _cachePage[slot] = null; }
+        ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
+        if (c.Pfn == pfn) c = new CachedPage { Pfn = ulong.MaxValue };
     }
 }

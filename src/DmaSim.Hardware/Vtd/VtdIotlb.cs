@@ -48,29 +48,41 @@ internal sealed class VtdIotlb
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLookup(ushort sid, ulong iova, out IotlbEntry entry)
     {
-        if (_count != 0 && (iova >> 57) == 0)
+        var i = Find(sid, iova);
+        if (i < 0)
         {
-            for (var level = 1; level <= 3; level++)
+            entry = default;
+            return false;
+        }
+        entry = _entries[i];
+        return true;
+    }
+
+    /// <summary>The slot of the entry <see cref="TryLookup"/> would return, or -1; read it with <see cref="At"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Find(ushort sid, ulong iova)
+    {
+        if (_count == 0 || (iova >> 57) != 0) return -1;
+        var keys = _keys;
+        for (var level = 1; level <= 3; level++)
+        {
+            var gfn = (iova >> 12) & ~((1UL << (9 * (level - 1))) - 1);
+            var key = Key(gfn, sid, level);
+            var i = Hash(key);
+            while (true)
             {
-                var gfn = (iova >> 12) & ~((1UL << (9 * (level - 1))) - 1);
-                var key = Key(gfn, sid, level);
-                var i = Hash(key);
-                while (true)
-                {
-                    var k = _keys[i];
-                    if (k == key)
-                    {
-                        entry = _entries[i];
-                        return true;
-                    }
-                    if (k == 0) break;
-                    i = (i + 1) & SlotMask;
-                }
+                var k = keys[i];
+                if (k == key) return i;
+                if (k == 0) break;
+                i = (i + 1) & SlotMask;
             }
         }
-        entry = default;
-        return false;
+        return -1;
     }
+
+    /// <summary>The entry in a slot <see cref="Find"/> returned (valid until the next insert or invalidation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref readonly IotlbEntry At(int slot) => ref _entries[slot];
 
     public void Insert(ushort sid, ulong iova, in IotlbEntry value)
     {
