@@ -34,30 +34,43 @@ public static class BootLog
         _ => "unusable",
     };
 
-    /// <summary>parse_dmar_table / dmar_table_print_dmar_entry (drivers/pci/dmar.c; drivers/iommu/intel/dmar.c).</summary>
+    /// <summary>The wording of this run: the profile's era, refined by the scenario's kernel version.</summary>
+    public static LogDialect Dialect(KernelContext k) => LogDialect.For(k.Profile, k.KernelVersion);
+
+    /// <summary>
+    /// parse_dmar_table: the host address width, then per structure in table order what
+    /// dmar_table_print_dmar_entry prints and, right after each DRHD, alloc_iommu's unit line with the VER,
+    /// CAP and ECAP read from that unit's registers (dmar_parse_one_drhd → alloc_iommu runs inside the
+    /// walk: drivers/pci/dmar.c, 2.6.3x; drivers/iommu/dmar.c, 3.x/4.x; drivers/iommu/intel/dmar.c).
+    /// </summary>
     public static void DmarTable(KernelContext k, DmarInfo dmar)
     {
-        var p = Prefix(k);
-        k.Log($"{p}Host address width {dmar.HostAddressWidth}");
-        var modern = k.Profile.LogStyle.Value == LogStyle.Modern;
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(dmar);
+        var dialect = Dialect(k);
+        k.Log(dialect.HostAddressWidth(dmar.HostAddressWidth));
+        var seq = 0;
         foreach (var e in dmar.Entries)
         {
-            if (e.ModernOnly && !modern) k.Log($"{p}Unknown DMAR structure type {e.Type}");
-            else k.Log(p + e.Text);
+            if (dialect.StructureLine(e) is { } line) k.Log(line);
+            if (e.Unit is { } u) k.Log(dialect.UnitLine(seq++, u.RegisterBase, u.Version, u.Cap, u.Ecap));
         }
     }
 
-    /// <summary>alloc_iommu: one line per unit with its version, CAP and ECAP.</summary>
+    /// <summary>
+    /// alloc_iommu's per-unit line, for units the parse did not already report (a DMAR read without
+    /// register access); with register access the line was printed during the parse, where the kernel prints it.
+    /// </summary>
     public static void Units(KernelContext k, IReadOnlyList<DmarUnit> units)
     {
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(units);
+        var dialect = Dialect(k);
+        var printed = k.Events.LogLines().ToHashSet(StringComparer.Ordinal);
         foreach (var u in units)
         {
-            var line = k.Profile.LogStyle.Value == LogStyle.Legacy
-                ? $"IOMMU {u.Drhd.RegisterBase:x}: ver {u.Hw.Version >> 4}:{u.Hw.Version & 0xf} cap {u.Hw.Cap:x} ecap {u.Hw.Ecap:x}"
-                : $"DMAR: {u.Name}: reg_base_addr {u.Drhd.RegisterBase:x} ver {u.Hw.Version >> 4}:{u.Hw.Version & 0xf} cap {u.Hw.Cap:x} ecap {u.Hw.Ecap:x}";
-            k.Log(line);
+            var line = dialect.UnitLine(u.Index, u.Drhd.RegisterBase, u.Hw.Version, u.Hw.Cap, u.Hw.Ecap);
+            if (!printed.Contains(line)) k.Log(line);
         }
     }
-
-    private static string Prefix(KernelContext k) => k.Profile.LogStyle.Value == LogStyle.Legacy ? "DMAR:" : "DMAR: ";
 }
