@@ -10,5 +10,6 @@ internal static class CommandTable
         yield return RunCommand.Create();
         yield return VersionCommand.Create();
         yield return DmarCommand.Create();
+        yield return ImportCommand.Create();
     }
 }
