@@ -13,16 +13,39 @@ public static class BootLog
     /// </summary>
     public static void E820(KernelContext k)
     {
-        k.Log("BIOS-provided physical RAM map:");
+        ArgumentNullException.ThrowIfNull(k);
+        var dialect = Dialect(k);
+        // Without a version the profile's style decides, as it always did; with one, the release's wording.
+        var mem = k.KernelVersion is null ? k.Profile.LogStyle.Value != LogStyle.Legacy : dialect.E820MemFormat;
+        k.Log(dialect.E820HeaderPrefix + "BIOS-provided physical RAM map:");
         foreach (var e in k.E820.Entries)
         {
-            k.Log(k.Profile.LogStyle.Value == LogStyle.Legacy
+            k.Log(!mem
                 ? $" BIOS-e820: {e.Range.Start.Value:x16} - {e.Range.End.Value + 1:x16} ({LegacyName(e.Type)})"
                 : $"BIOS-e820: [mem {Hex.Format(e.Range.Start.Value, 16)}-{Hex.Format(e.Range.End.Value, 16)}] {e.KernelName}");
         }
-        k.Log(k.Profile.LogStyle.Value == LogStyle.Legacy
-            ? $"last_pfn = {Hex.Format(k.Pages.MaxPfn)} max_arch_pfn = 0x400000000"
-            : $"e820: last_pfn = {Hex.Format(k.Pages.MaxPfn)} max_arch_pfn = 0x400000000");
+        k.Log($"{dialect.LastPfnPrefix}last_pfn = {Hex.Format(k.Pages.MaxPfn)} max_arch_pfn = 0x400000000");
+        // setup_arch: with RAM above 4 GiB, max_low_pfn = e820_end_of_low_ram_pfn(), which prints the same
+        // line for the RAM below 4 GiB (arch/x86/kernel/e820.c e820_end_pfn(1UL << (32 - PAGE_SHIFT))).
+        // Printed for versioned runs only, so the unversioned profiles' logs stay as they were.
+        const ulong lowLimit = 1UL << (32 - 12);
+        if (k.KernelVersion is not null && k.Pages.MaxPfn > lowLimit)
+            k.Log($"{dialect.LastPfnPrefix}last_pfn = {Hex.Format(EndPfn(k, lowLimit))} max_arch_pfn = 0x400000000");
+    }
+
+    /// <summary>e820_end_pfn: the end of the last usable entry starting below <paramref name="limitPfn"/>, capped there.</summary>
+    private static ulong EndPfn(KernelContext k, ulong limitPfn)
+    {
+        ulong last = 0;
+        foreach (var e in k.E820.Entries.Where(e => e.Type == Hardware.Memory.E820Type.Usable))
+        {
+            var start = e.Range.Start.Value >> 12;
+            var end = (e.Range.End.Value + 1) >> 12;
+            if (start >= limitPfn) continue;
+            if (end > limitPfn) return limitPfn;
+            last = Math.Max(last, end);
+        }
+        return last;
     }
 
     private static string LegacyName(Hardware.Memory.E820Type t) => t switch

@@ -59,13 +59,34 @@ public sealed record LogDialect(
     bool WarnsUnknownStructure,
     string Source)
 {
+    /// <summary>
+    /// e820 map wording: 2.6.3x e820_print_map " BIOS-e820: %016Lx - %016Lx (type)" (end exclusive); 3.x
+    /// "BIOS-e820: [mem %#018Lx-%#018Lx] type" under pr_fmt "e820: " for the header and last_pfn; later
+    /// kernels (arch/x86/kernel/e820.c after the 4.x e820__* rework) print the header and last_pfn bare.
+    /// </summary>
+    public bool E820MemFormat { get; init; }
+
+    /// <summary>Prefix of "BIOS-provided physical RAM map:" ("" or "e820: ").</summary>
+    public string E820HeaderPrefix { get; init; } = "";
+
+    /// <summary>Prefix of "last_pfn = … max_arch_pfn = …" ("" or "e820: ").</summary>
+    public string LastPfnPrefix { get; init; } = "";
+
     /// <summary>2.6.3x: drivers/pci/dmar.c "#undef PREFIX / #define PREFIX "DMAR:"", printk(KERN_INFO PREFIX "Host address width %d\n").</summary>
     public static readonly LogDialect Pci26 = new("2.6", "DMAR:", UnitLineStyle.BaseOnly, false, false, false, true,
         "drivers/pci/dmar.c (2.6.3x): #define PREFIX \"DMAR:\"; alloc_iommu pr_debug(\"IOMMU %llx: ver %d:%d cap %llx ecap %llx\")");
 
+    /// <summary>2.6.3x wording with 3.x's e820 lines (the kernels between the e820 and the DMAR message changes).</summary>
+    private static readonly LogDialect Pci26MemE820 = Pci26 with { E820MemFormat = true, E820HeaderPrefix = "e820: ", LastPfnPrefix = "e820: " };
+
     /// <summary>3.x: drivers/iommu/dmar.c "#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt" → "dmar: "; alloc_iommu pr_info("IOMMU %d: reg_base_addr …").</summary>
     public static readonly LogDialect Iommu3 = new("3.x", "dmar: ", UnitLineStyle.SeqId, true, false, false, true,
-        "drivers/iommu/dmar.c (3.x): pr_fmt KBUILD_MODNAME \": \"; dmar_table_print_dmar_entry DRHD/RMRR/ATSR/RHSA; parse_dmar_table default: pr_warn(\"Unknown DMAR structure type %d\")");
+        "drivers/iommu/dmar.c (3.x): pr_fmt KBUILD_MODNAME \": \"; dmar_table_print_dmar_entry DRHD/RMRR/ATSR/RHSA; parse_dmar_table default: pr_warn(\"Unknown DMAR structure type %d\")")
+    {
+        E820MemFormat = true,
+        E820HeaderPrefix = "e820: ",
+        LastPfnPrefix = "e820: ",
+    };
 
     /// <summary>3.15–4.0: as 3.x plus dmar_parse_one_andd's pr_info("ANDD device: %x name: %s"); unknown types only pr_debug (dmar_walk_remapping_entries).</summary>
     public static readonly LogDialect Iommu315 = Iommu3 with
@@ -85,11 +106,16 @@ public sealed record LogDialect(
         Source = "drivers/iommu/dmar.c (4.1+; drivers/iommu/intel/dmar.c from 5.8): #define pr_fmt(fmt) \"DMAR: \" fmt; alloc_iommu pr_info(\"%s: reg_base_addr %llx ver %d:%d cap %llx ecap %llx\", iommu->name)",
     };
 
+    /// <summary>4.12+ wording: as 4.1, with the e820 header and last_pfn printed without the "e820: " prefix.</summary>
+    private static readonly LogDialect Dmar412 = Dmar41 with { E820HeaderPrefix = "", LastPfnPrefix = "" };
+
     /// <summary>5.12+: dmar_table_print_dmar_entry also prints pr_info("SATC flags: 0x%x") (SATC parsing, 5.12).</summary>
     public static readonly LogDialect Dmar512 = Dmar41 with
     {
         Name = "5.12",
         PrintsSatc = true,
+        E820HeaderPrefix = "",
+        LastPfnPrefix = "",
         Source = "drivers/iommu/intel/dmar.c (5.12+): dmar_table_print_dmar_entry case ACPI_DMAR_TYPE_SATC pr_info(\"SATC flags: 0x%x\")",
     };
 
@@ -100,14 +126,16 @@ public sealed record LogDialect(
     public static LogDialect For(KernelProfile profile, string? version)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        if (!KernelVersion.TryParse(version, out var v)) return profile.LogStyle.Value == LogStyle.Legacy ? Pci26 : Dmar512;
+        // Without a version: exactly the wording the profiles printed before versions existed.
+        if (!KernelVersion.TryParse(version, out var v)) return profile.LogStyle.Value == LogStyle.Legacy ? Pci26 : Dmar512 with { LastPfnPrefix = "e820: " };
         if (v < new KernelVersion(3, 0, 0)) return Pci26;
         // The move to drivers/iommu/ and pr_fmt(KBUILD_MODNAME) happened within 3.x; before 3.5 the
         // kernel still used PREFIX "DMAR:" (see docs/real-machines.md: the exact release is not pinned).
-        if (v < new KernelVersion(3, 5, 0)) return Pci26;
+        if (v < new KernelVersion(3, 5, 0)) return Pci26MemE820;
         if (v < new KernelVersion(3, 15, 0)) return Iommu3;
         if (v < new KernelVersion(4, 1, 0)) return Iommu315;
-        if (v < new KernelVersion(5, 12, 0)) return Dmar41;
+        if (v < new KernelVersion(4, 12, 0)) return Dmar41;
+        if (v < new KernelVersion(5, 12, 0)) return Dmar412;
         return Dmar512;
     }
 

@@ -51,7 +51,7 @@ public static class ScenarioImporter
         w.Comment("Everything below comes from the log unless a comment says it is a default or a guess.");
         if (log.SecondBootIgnored) w.Comment("The log holds more than one boot; only the first is imported.");
         w.Line("schema: dmasim/v1");
-        w.Line($"name: {Slug(Path.GetFileNameWithoutExtension(o.DmesgPath))}");
+        w.Line($"name: {Slug(Path.GetFileNameWithoutExtension(o.DmesgPath).Replace(".dmesg", "", StringComparison.Ordinal))}");
         w.Line($"description: {Quote($"imported from {Path.GetFileName(o.DmesgPath)}{(log.Version is null ? "" : " (Linux " + log.Version + ")")}")}");
         w.Line("seed: 1");
         w.Line("platform:");
