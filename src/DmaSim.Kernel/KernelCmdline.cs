@@ -32,6 +32,9 @@ public sealed record KernelCmdline
     public bool SwiotlbNoForce { get; init; }
     /// <summary>swiotlb=&lt;nslabs&gt;: pool size in 2 KiB slots.</summary>
     public ulong? SwiotlbSlabs { get; init; }
+    /// <summary>dmasim.omit_dma_alias=1: fault injection, the driver skips the bridge alias's context entry.</summary>
+    public bool OmitDmaAlias { get; init; }
+
     public IReadOnlyList<string> Unrecognised { get; init; } = [];
 
     /// <summary>Parses the options the model understands (intel_iommu_setup, x86 iommu_setup, setup_io_tlb_npages).</summary>
@@ -93,6 +96,9 @@ public sealed record KernelCmdline
                         else if (v == "noforce") c = c with { SwiotlbNoForce = true };
                         else if (ulong.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && c.SwiotlbSlabs is null) c = c with { SwiotlbSlabs = n };
                     }
+                    break;
+                case "dmasim.omit_dma_alias":
+                    c = c with { OmitDmaAlias = values is ["1"] };
                     break;
                 default:
                     unknown.Add(token);

@@ -8,7 +8,7 @@ namespace DmaSim.Reporting;
 /// <summary>Human-readable reports: one run in detail, or a scenario × profile matrix of outcomes.</summary>
 public static class TextReport
 {
-    private const int Width = 140;
+    private const int Width = 200;
 
     /// <summary>One run: devices, why, findings, expectations.</summary>
     public static string Run(RunResult r, bool withLog = false)
@@ -56,7 +56,7 @@ public static class TextReport
         var (console, writer) = Console();
         var profiles = runs.Select(r => r.Profile).Distinct().ToList();
         var t = new Table().Border(TableBorder.Simple).Title("scenario × kernel profile (worst device outcome; ✓ expectations held, ✗ broken)");
-        t.AddColumn("scenario");
+        t.AddColumn(new TableColumn("scenario").NoWrap());
         foreach (var p in profiles) t.AddColumn(new TableColumn(p.Replace("linux-", "", StringComparison.Ordinal)).Centered());
         foreach (var scenario in runs.Select(r => r.Scenario).Distinct())
         {

@@ -52,6 +52,7 @@ public static class SeedSuite
             using var reader = new StreamReader(stream, Encoding.UTF8);
             seeds.Add(new SeedScenario(resource[Prefix.Length..^Suffix.Length], resource, reader.ReadToEnd()));
         }
-        return seeds.ToImmutable();
+        // Ordered by scenario name (not resource name, where "-" sorts before ".yaml").
+        return [.. seeds.OrderBy(s => s.Name, StringComparer.Ordinal)];
     }
 }

@@ -39,6 +39,12 @@ public enum FirmwareFault
 {
     /// <summary>The DMAR table is found, then VT-d initialisation fails, as with broken BIOSes.</summary>
     DmarInitFailure,
+
+    /// <summary>The DMAR table gives the first DRHD a register base of zero (drivers/pci/dmar.c: "DMAR reported at address zero").</summary>
+    DrhdAtAddressZero,
+
+    /// <summary>Nothing answers at the first DRHD's register base: CAP/ECAP read all ones (the HP DC7900 BIOS bug).</summary>
+    DrhdRegistersAllOnes,
 }
 
 /// <summary>A device model's built-in job (`run:`).</summary>
@@ -168,7 +174,8 @@ public static class Vocabulary
         ("none", FirmwareDmaKind.None), ("rmrr", FirmwareDmaKind.Rmrr));
 
     public static VocabularyTable<FirmwareFault> FirmwareFaults { get; } = new(
-        ("dmar-init-failure", FirmwareFault.DmarInitFailure));
+        ("dmar-init-failure", FirmwareFault.DmarInitFailure), ("drhd-at-address-zero", FirmwareFault.DrhdAtAddressZero),
+        ("drhd-registers-all-ones", FirmwareFault.DrhdRegistersAllOnes));
 
     public static VocabularyTable<RunJob> RunJobs { get; } = new(
         ("io", RunJob.Io), ("firmware-dma", RunJob.FirmwareDma));

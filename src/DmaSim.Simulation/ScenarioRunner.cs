@@ -151,3 +151,14 @@ public static class ScenarioRunner
         return list;
     }
 }
+
+/// <summary>Runs many (scenario, profile) cells; each machine is independent, so cells run in parallel and come back in order.</summary>
+public static class SuiteRunner
+{
+    public static IReadOnlyList<RunResult> Run(IReadOnlyList<(Scenario Scenario, KernelProfile Profile)> cells, string? cmdlineOverride = null)
+    {
+        var results = new RunResult[cells.Count];
+        Parallel.For(0, cells.Count, i => results[i] = ScenarioRunner.Run(cells[i].Scenario, cells[i].Profile, cmdlineOverride));
+        return results;
+    }
+}

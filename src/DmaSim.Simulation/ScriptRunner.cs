@@ -151,15 +151,24 @@ public sealed class ScriptRunner
         {
             var data = new byte[len];
             _m.Random.NextBytes(data);
-            _m.Fabric.Write(bdf, dma, data, DmaLines.Data, intent);
+            // A blocked write changes nothing, so there is nothing for the CPU to find afterwards.
+            if (!_m.Fabric.Write(bdf, dma, data, DmaLines.Data, intent).Ok) return;
             b.Expected = data;
             b.ExpectedOffset = off;
+            // The CPU sees the device's bytes through the buffer the mapping was made from.
+            if (b.Backing is { } backing)
+            {
+                backing.Expected = data;
+                backing.ExpectedOffset = b.BackingOffset + off;
+            }
         }
         else
         {
             var got = new byte[len];
             var r = _m.Fabric.Read(bdf, dma, got, DmaLines.Data, intent);
-            if (r.Ok && b.Expected is { } want && b.ExpectedOffset == off && want.Length == len && !got.AsSpan().SequenceEqual(want))
+            var (want, wantOffset) = b.Expected is not null ? (b.Expected, b.ExpectedOffset)
+                : b.Backing?.Expected is { } bw ? (bw, b.Backing.ExpectedOffset - b.BackingOffset) : (null, 0UL);
+            if (r.Ok && want is not null && wantOffset == off && want.Length == len && !got.AsSpan().SequenceEqual(want))
                 Report(devName, "data-mismatch", Outcome.Corruption, $"{devName} read other bytes from {b.Name} than the CPU wrote");
         }
         _m.Clock.Advance(1000);

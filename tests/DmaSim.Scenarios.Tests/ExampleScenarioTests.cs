@@ -107,7 +107,7 @@ public sealed class ExampleScenarioTests
         Assert.Equal(8, w.Length);
         Assert.Equal(new RunStep("smartarray", RunJob.Io, 64, 64 * Sizes.KiB, 1, false, new SourceSpan(_path, 30, 5)), w[0]);
         Assert.Equal(new RunStep("usb", RunJob.FirmwareDma, 8, null, 1, false, new SourceSpan(_path, 31, 5)), w[1]);
-        Assert.Equal(new HotplugMemoryStep(new PhysRange(0x240000000, 0x43fffffff), new SourceSpan(_path, 32, 5)), w[2]);
+        Assert.Equal(new HotplugMemoryStep(new PhysRange(0x240000000, 0x43fffffff), false, new SourceSpan(_path, 32, 5)), w[2]);
 
         var ring = Assert.IsType<OpStep>(w[3]);
         Assert.Equal((ScriptOp.AllocCoherent, "smartarray", 4 * Sizes.KiB, "ring"), (ring.Op, ring.Device, ring.Size, ring.As));

@@ -134,12 +134,23 @@ public sealed class PlatformErrorTests
 
     [Fact]
     public void Unknown_firmware_fault() => Assert.Equal(
-        "t.yaml:9:21: error: unknown firmware fault 'smm-crash'; expected one of: dmar-init-failure",
+        "t.yaml:9:21: error: unknown firmware fault 'smm-crash'; expected one of: dmar-init-failure, drhd-at-address-zero, drhd-registers-all-ones",
         Error(Build("  firmware-faults: [smm-crash]\n")));
 
     [Fact]
-    public void Firmware_fault_is_read() =>
-        Assert.Equal<FirmwareFault>([FirmwareFault.DmarInitFailure], Parse(Build("  firmware-faults: [dmar-init-failure]\n")).Platform.FirmwareFaults);
+    public void Firmware_fault_is_read() => Assert.Equal<FirmwareFault>(
+        [FirmwareFault.DmarInitFailure],
+        Parse(Build("  firmware-faults: [dmar-init-failure]\n  iommu: { dmar-table: x.dat }\n")).Platform.FirmwareFaults);
+
+    [Fact]
+    public void Dmar_init_failure_without_an_iommu() => Assert.Equal(
+        "t.yaml:9:20: error: firmware fault dmar-init-failure needs a DMAR table; give the platform an iommu",
+        Error(Build("  firmware-faults: [dmar-init-failure]\n")));
+
+    [Fact]
+    public void Firmware_fault_listed_twice() => Assert.Equal(
+        "t.yaml:9:40: error: firmware fault 'dmar-init-failure' is listed twice",
+        Error(Build("  firmware-faults: [dmar-init-failure, dmar-init-failure]\n")));
 
     [Fact]
     public void Endpoint_key_on_a_bridge() => Assert.Equal(
@@ -174,6 +185,14 @@ public sealed class PlatformErrorTests
         Error(Build(
             "    - { bdf: \"04:00.0\", name: a, model: pci-bridge, secondary-bus: 3 }\n" +
             "    - { bdf: \"03:01.0\", name: b, model: pci-bridge, secondary-bus: 4 }\n")));
+
+    [Fact]
+    public void A_16_TiB_machine_is_a_normal_scenario()
+    {
+        var s = Parse(With("physical-address-bits: 40", "physical-address-bits: 46",
+            "").Replace("type: usable }\n", "type: usable }\n    - { start: 4GiB, end: 0x1000ffffffff, type: usable }\n", StringComparison.Ordinal));
+        Assert.Equal(16 * DmaSim.Core.Sizes.TiB, s.Platform.Memory[1].Range.Size);
+    }
 
     [Fact]
     public void Device_on_a_bus_no_bridge_provides_hangs_off_the_host_bridge()

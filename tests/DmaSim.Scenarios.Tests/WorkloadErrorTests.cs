@@ -164,8 +164,17 @@ public sealed class WorkloadErrorTests
 
     [Fact]
     public void Hotplug_with_extra_key() => Assert.Equal(
-        "t.yaml:12:65: error: unknown key 'device' in hotplug-memory step; expected one of: hotplug-memory",
+        "t.yaml:12:65: error: unknown key 'device' in hotplug-memory step; expected one of: hotplug-memory, repeat",
         Error(Steps("{ hotplug-memory: { start: 0x100000000, end: 0x17fffffff }, device: dev }")));
+
+    [Fact]
+    public void Hotplug_repeated() => Assert.Equal(
+        "t.yaml:12:73: error: repeat 2 would hot-plug [0x100000000-0x17fffffff] 2 times; a range appears once",
+        Error(Steps("{ hotplug-memory: { start: 0x100000000, end: 0x17fffffff }, repeat: 2 }")));
+
+    [Fact]
+    public void Hotplug_repeat_1_is_accepted_as_any_step_may_carry_repeat() =>
+        Assert.True(Parse(Steps("{ hotplug-memory: { start: 4GiB, end: 0x17fffffff }, repeat: 1 }")).Workload[0].Repeated);
 
     [Fact]
     public void Unknown_outcome() => Assert.Equal(

@@ -18,6 +18,25 @@ public sealed class YamlSyntaxTests
         Error(Build(tail: "drivers:\n  - { device: dev\n")));
 
     [Fact]
+    public void Scanner_crash_inside_YamlDotNet_is_still_a_positioned_error() => Assert.Equal(
+        // YamlDotNet 18.1.0 throws InvalidOperationException here; the scanner had read on to line 7.
+        "t.yaml:7:3: error: YAML syntax: the scanner stopped here on malformed text",
+        Error(With("type: usable }", "type: usable -")));
+
+    [Fact]
+    public void Deep_nesting_is_refused_before_it_can_exhaust_the_stack() => Assert.Equal(
+        "t.yaml:11:71: error: nested more than 64 levels deep; a scenario needs a handful",
+        Error(Build(tail: "seed: " + new string('[', 200) + new string(']', 200) + "\n")));
+
+    [Fact]
+    public void Crlf_and_bom_do_not_move_positions()
+    {
+        var lf = With("address-bits: 64", "adress-bits: 64");
+        Assert.Equal(Error(lf), Error(lf.ReplaceLineEndings("\r\n")));
+        Assert.Equal(Error(lf), Error("\uFEFF" + lf));
+    }
+
+    [Fact]
     public void Tab_in_indentation() => Assert.Equal(
         "t.yaml:4:1: error: tab character in indentation; YAML indents with spaces",
         Error(With("  physical-address-bits", "\tphysical-address-bits")));

@@ -8,8 +8,9 @@ internal static class CommandTable
     public static IEnumerable<Command> All()
     {
         yield return RunCommand.Create();
-        yield return VersionCommand.Create();
         yield return DmarCommand.Create();
+        yield return IovaCommand.Create();
+        yield return VersionCommand.Create();
         yield return ImportCommand.Create();
     }
 }

@@ -26,7 +26,7 @@ internal static class DmarCommand
     }
 
     private static Argument<string[]> FilesArgument() =>
-        new("FILE") { Description = "DMAR table: raw bytes (.dat) or acpidump text", Arity = ArgumentArity.OneOrMore };
+        new("FILE") { Description = "DMAR table: raw bytes (.dat), acpidump text, or iasl output with its raw dump", HelpName = "FILE", Arity = ArgumentArity.OneOrMore };
 
     private static Command Decode()
     {
@@ -58,8 +58,8 @@ internal static class DmarCommand
     {
         var files = FilesArgument();
         var format = FormatOption();
-        var e820 = new Option<string?>("--e820") { Description = "e820 map: \"start end type\" lines, or the kernel's BIOS-e820 lines" };
-        var dmesg = new Option<string?>("--dmesg") { Description = "kernel log of the same machine (BIOS-e820 map, PCI devices, unit CAP/ECAP)" };
+        var e820 = new Option<string?>("--e820") { HelpName = "FILE", Description = "e820 map: \"start end type\" lines, or the kernel's BIOS-e820 lines" };
+        var dmesg = new Option<string?>("--dmesg") { HelpName = "FILE", Description = "kernel log of the same machine (BIOS-e820 map, PCI devices, unit CAP/ECAP)" };
         var command = new Command("lint", "Report the firmware bugs Linux complains about; exit 1 if any is error-class.");
         command.Arguments.Add(files);
         command.Options.Add(format);

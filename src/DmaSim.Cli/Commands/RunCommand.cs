@@ -37,10 +37,8 @@ internal static class RunCommand
             : o.Files.Select(ScenarioLoader.Load).ToList();
         // The seed suite is shown across every profile unless one is named.
         var profile = o.Profile ?? (seedSuite ? "all" : null);
-        var runs = new List<RunResult>();
-        foreach (var s in scenarios)
-            foreach (var p in ScenarioRunner.ProfilesFor(s, profile))
-                runs.Add(ScenarioRunner.Run(s, p, o.Cmdline));
+        var cells = scenarios.SelectMany(s => ScenarioRunner.ProfilesFor(s, profile).Select(p => (s, p))).ToList();
+        var runs = SuiteRunner.Run(cells, o.Cmdline);
         if (o.Format == "json") Console.Write(JsonReport.Write(runs));
         else
         {

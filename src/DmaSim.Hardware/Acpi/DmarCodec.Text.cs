@@ -9,9 +9,10 @@ public static partial class DmarCodec
     private const int AcpidumpBytesPerLine = 16;
 
     /// <summary>
-    /// Decodes the <c>DMAR @ 0x…</c> block of <c>acpidump</c> text output: lines "    OOOO: HH HH … (16 bytes)  ascii",
-    /// offsets consecutive from 0, ended by a blank line or the end of the text. Syntax errors name the line and
-    /// column; table errors name the byte offset and the line holding it.
+    /// Decodes the <c>DMAR @ 0x…</c> block of <c>acpidump</c> text output, or failing that the "Raw Table Data:" dump
+    /// that <c>iasl -d</c> appends to a .dsl: lines "    OOOO: HH HH … (16 bytes)  ascii", offsets consecutive from 0,
+    /// ended by a blank line or the end of the text. Syntax errors name the line and column; table errors name the
+    /// byte offset and the line holding it.
     /// </summary>
     /// <exception cref="InputException">No DMAR block, a malformed hex line, or a malformed table.</exception>
     public static DmarTable ParseAcpidump(string text, string fileName)
@@ -19,18 +20,10 @@ public static partial class DmarCodec
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(fileName);
         var lines = text.Split('\n');
-        var start = -1;
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var t = lines[i].Trim();
-            if (t.StartsWith("DMAR @ 0x", StringComparison.Ordinal) || t.Equals("DMAR", StringComparison.Ordinal))
-            {
-                start = i;
-                break;
-            }
-        }
+        var start = FindTitle(lines, AcpidumpTitle);
+        if (start < 0) start = FindTitle(lines, IaslRawDumpTitle);
         if (start < 0)
-            throw new InputException(new SourceSpan(fileName, 0, 0), "no \"DMAR @ 0x...\" block in this acpidump text");
+            throw new InputException(new SourceSpan(fileName, 0, 0), $"no \"{AcpidumpTitle}...\" block (acpidump) or \"{IaslRawDumpTitle}\" dump (iasl) in this text");
 
         var bytes = new List<byte>();
         var firstDataLine = start + 2;
@@ -91,9 +84,19 @@ public static partial class DmarCodec
         }
     }
 
+    private const string AcpidumpTitle = "DMAR @ 0x";
+    private const string IaslRawDumpTitle = "Raw Table Data:";
+
+    private static int FindTitle(string[] lines, string title)
+    {
+        for (var i = 0; i < lines.Length; i++)
+            if (lines[i].TrimStart().StartsWith(title, StringComparison.Ordinal)) return i;
+        return -1;
+    }
+
     /// <summary>
-    /// Reads a DMAR table from a file holding either the raw table bytes or acpidump text (detected by content:
-    /// raw tables start with "DMAR" followed by a binary length; acpidump text has a "DMAR @ 0x" title line).
+    /// Reads a DMAR table from a file holding the raw table bytes, acpidump text, or iasl output with its raw dump
+    /// (.dsl, linuxhw decodes), detected by content: a raw table starts with "DMAR" and a binary length.
     /// </summary>
     /// <exception cref="InputException">Unreadable file or malformed table.</exception>
     public static DmarTable Load(string path)
@@ -111,11 +114,11 @@ public static partial class DmarCodec
         return LooksLikeText(bytes) ? ParseAcpidump(Encoding.Latin1.GetString(bytes), path) : Parse(bytes, path);
     }
 
-    /// <summary>True when the bytes are acpidump text rather than a raw table.</summary>
+    /// <summary>True when the bytes are acpidump or iasl text rather than a raw table.</summary>
     public static bool LooksLikeText(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length >= 6 && bytes[..4].SequenceEqual("DMAR"u8))
-            return bytes[4] == (byte)' ' && bytes[5] == (byte)'@';
-        return bytes.IndexOf("DMAR @ 0x"u8) >= 0;
+        if (bytes.Length >= 5 && bytes[..4].SequenceEqual("DMAR"u8) && bytes[4] is not ((byte)' ' or (byte)'\n' or (byte)'\r'))
+            return false; // a raw table: "DMAR" then a binary length
+        return bytes.IndexOf("DMAR @ 0x"u8) >= 0 || bytes.IndexOf("Raw Table Data:"u8) >= 0;
     }
 }

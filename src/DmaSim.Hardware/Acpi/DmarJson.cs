@@ -11,7 +11,8 @@ namespace DmaSim.Hardware.Acpi;
 /// </summary>
 public static class DmarJson
 {
-    private static readonly JsonWriterOptions Options = new() { Indented = true };
+    /// <summary>Indented, and without \uXXXX escapes for quotes and '§': this JSON is read by people and by tools alike.</summary>
+    internal static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>One object for one file, or an array of objects when there are several.</summary>
     public static string Serialize(IReadOnlyList<(string File, DmarTable Table)> tables)

@@ -137,7 +137,8 @@ public sealed partial record DmarLintContext
     {
         try
         {
-            return new E820Map(entries);
+            // A log holding two boots repeats its map: identical lines are one entry.
+            return new E820Map(entries.Distinct());
         }
         catch (ArgumentException e)
         {

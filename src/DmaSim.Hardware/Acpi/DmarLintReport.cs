@@ -33,7 +33,7 @@ public static class DmarLintReport
     {
         ArgumentNullException.ThrowIfNull(results);
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(ms, DmarJson.Options))
         {
             if (results.Count != 1) w.WriteStartArray();
             foreach (var (file, findings) in results)

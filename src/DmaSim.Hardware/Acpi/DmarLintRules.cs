@@ -40,9 +40,9 @@ internal static class DmarLintRules
         var should = DmarCodec.Encode(t)[9];
         yield return F("checksum", DmarLintSeverity.Warning, 9,
             $"the table's bytes do not sum to 0 (checksum byte {t.Checksum:X2}, should be {should:X2})",
-            $"ACPI Warning: Incorrect checksum in table [DMAR] - 0x{t.Checksum:X2}, should be 0x{should:X2}",
+            $"ACPI BIOS Warning (bug): Incorrect checksum in table [DMAR] - 0x{t.Checksum:X2}, should be 0x{should:X2}",
             "ACPICA only warns; Linux still uses the table.",
-            "ACPICA tbutils.c AcpiTbVerifyChecksum; ACPI spec §5.2.6");
+            "ACPICA tbprint.c AcpiTbVerifyChecksum (utcksum.c AcpiUtVerifyChecksum in newer ACPICA), ACPI_BIOS_WARNING; ACPI spec §5.2.6");
     }
 
     private static IEnumerable<DmarFinding> HostAddressWidth(DmarTable t, DmarLintContext c)

@@ -49,6 +49,15 @@ public sealed record DeviceScope(
     byte Reserved = 0,
     int Offset = 0)
 {
+    /// <summary>The path hops; never default (a default array becomes empty).</summary>
+    public ImmutableArray<PciPathEntry> Path { get; init; } = Path.IsDefault ? [] : Path;
+
+    public bool Equals(DeviceScope? other) =>
+        other is not null && Type == other.Type && EnumerationId == other.EnumerationId && StartBus == other.StartBus
+        && Flags == other.Flags && Reserved == other.Reserved && Offset == other.Offset && Path.SequenceEqual(other.Path);
+
+    public override int GetHashCode() => HashCode.Combine(Type, EnumerationId, StartBus, Path.Length, Offset);
+
     /// <summary>Encoded length: 6 + 2 per path entry.</summary>
     public int Length => 6 + (2 * Path.Length);
 
@@ -93,6 +102,15 @@ public abstract record DmarStructure(int Offset, int Length)
 public sealed record Drhd(int Offset, int Length, byte Flags, byte Size, ushort Segment, ulong RegisterBase, ImmutableArray<DeviceScope> DeviceScopes)
     : DmarStructure(Offset, Length)
 {
+    /// <summary>The device scopes as declared; never default (a default array becomes empty).</summary>
+    public ImmutableArray<DeviceScope> DeviceScopes { get; init; } = DeviceScopes.IsDefault ? [] : DeviceScopes;
+
+    /// <summary>Value equality, scopes included (element by element).</summary>
+    public bool Equals(Drhd? other) =>
+        base.Equals(other) && Flags == other.Flags && Size == other.Size && Segment == other.Segment && RegisterBase == other.RegisterBase && DeviceScopes.SequenceEqual(other.DeviceScopes);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), RegisterBase, DeviceScopes.Length);
+
     public const byte IncludePciAllFlag = 0x01;
     public override ushort TypeCode => (ushort)DmarStructureType.Drhd;
     public override string Kind => "DRHD";
@@ -107,6 +125,15 @@ public sealed record Drhd(int Offset, int Length, byte Flags, byte Size, ushort 
 public sealed record Rmrr(int Offset, int Length, ushort Reserved, ushort Segment, ulong Base, ulong EndLimit, ImmutableArray<DeviceScope> DeviceScopes)
     : DmarStructure(Offset, Length)
 {
+    /// <summary>The device scopes as declared; never default (a default array becomes empty).</summary>
+    public ImmutableArray<DeviceScope> DeviceScopes { get; init; } = DeviceScopes.IsDefault ? [] : DeviceScopes;
+
+    /// <summary>Value equality, scopes included (element by element).</summary>
+    public bool Equals(Rmrr? other) =>
+        base.Equals(other) && Reserved == other.Reserved && Segment == other.Segment && Base == other.Base && EndLimit == other.EndLimit && DeviceScopes.SequenceEqual(other.DeviceScopes);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Base, DeviceScopes.Length);
+
     public override ushort TypeCode => (ushort)DmarStructureType.Rmrr;
     public override string Kind => "RMRR";
     public override ImmutableArray<DeviceScope> Scopes => DeviceScopes;
@@ -116,6 +143,15 @@ public sealed record Rmrr(int Offset, int Length, ushort Reserved, ushort Segmen
 public sealed record Atsr(int Offset, int Length, byte Flags, byte Reserved, ushort Segment, ImmutableArray<DeviceScope> DeviceScopes)
     : DmarStructure(Offset, Length)
 {
+    /// <summary>The device scopes as declared; never default (a default array becomes empty).</summary>
+    public ImmutableArray<DeviceScope> DeviceScopes { get; init; } = DeviceScopes.IsDefault ? [] : DeviceScopes;
+
+    /// <summary>Value equality, scopes included (element by element).</summary>
+    public bool Equals(Atsr? other) =>
+        base.Equals(other) && Flags == other.Flags && Reserved == other.Reserved && Segment == other.Segment && DeviceScopes.SequenceEqual(other.DeviceScopes);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Flags, DeviceScopes.Length);
+
     public const byte AllPortsFlag = 0x01;
     public override ushort TypeCode => (ushort)DmarStructureType.Atsr;
     public override string Kind => "ATSR";
@@ -138,6 +174,15 @@ public sealed record Rhsa(int Offset, int Length, uint Reserved, ulong RegisterB
 public sealed record Andd(int Offset, int Length, ImmutableArray<byte> Reserved, byte DeviceNumber, ImmutableArray<byte> NameField)
     : DmarStructure(Offset, Length)
 {
+    public ImmutableArray<byte> Reserved { get; init; } = Reserved.IsDefault ? [0, 0, 0] : Reserved;
+    public ImmutableArray<byte> NameField { get; init; } = NameField.IsDefault ? [] : NameField;
+
+    /// <summary>Value equality, byte fields included.</summary>
+    public bool Equals(Andd? other) =>
+        base.Equals(other) && DeviceNumber == other.DeviceNumber && Reserved.SequenceEqual(other.Reserved) && NameField.SequenceEqual(other.NameField);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), DeviceNumber, NameField.Length);
+
     public override ushort TypeCode => (ushort)DmarStructureType.Andd;
     public override string Kind => "ANDD";
 
@@ -164,6 +209,15 @@ public sealed record Andd(int Offset, int Length, ImmutableArray<byte> Reserved,
 public sealed record Satc(int Offset, int Length, byte Flags, byte Reserved, ushort Segment, ImmutableArray<DeviceScope> DeviceScopes)
     : DmarStructure(Offset, Length)
 {
+    /// <summary>The device scopes as declared; never default (a default array becomes empty).</summary>
+    public ImmutableArray<DeviceScope> DeviceScopes { get; init; } = DeviceScopes.IsDefault ? [] : DeviceScopes;
+
+    /// <summary>Value equality, scopes included (element by element).</summary>
+    public bool Equals(Satc? other) =>
+        base.Equals(other) && Flags == other.Flags && Reserved == other.Reserved && Segment == other.Segment && DeviceScopes.SequenceEqual(other.DeviceScopes);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Flags, DeviceScopes.Length);
+
     public const byte AtcRequiredFlag = 0x01;
     public override ushort TypeCode => (ushort)DmarStructureType.Satc;
     public override string Kind => "SATC";
@@ -175,6 +229,15 @@ public sealed record Satc(int Offset, int Length, byte Flags, byte Reserved, ush
 public sealed record Sidp(int Offset, int Length, ushort Reserved, ushort Segment, ImmutableArray<DeviceScope> DeviceScopes)
     : DmarStructure(Offset, Length)
 {
+    /// <summary>The device scopes as declared; never default (a default array becomes empty).</summary>
+    public ImmutableArray<DeviceScope> DeviceScopes { get; init; } = DeviceScopes.IsDefault ? [] : DeviceScopes;
+
+    /// <summary>Value equality, scopes included (element by element).</summary>
+    public bool Equals(Sidp? other) =>
+        base.Equals(other) && Reserved == other.Reserved && Segment == other.Segment && DeviceScopes.SequenceEqual(other.DeviceScopes);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Segment, DeviceScopes.Length);
+
     public override ushort TypeCode => (ushort)DmarStructureType.Sidp;
     public override string Kind => "SIDP";
     public override ImmutableArray<DeviceScope> Scopes => DeviceScopes;
@@ -188,6 +251,13 @@ public sealed record Sidp(int Offset, int Length, ushort Reserved, ushort Segmen
 public sealed record UnknownDmarStructure(int Offset, int Length, ushort RawType, ImmutableArray<byte> Bytes)
     : DmarStructure(Offset, Length)
 {
+    public ImmutableArray<byte> Bytes { get; init; } = Bytes.IsDefault ? [] : Bytes;
+
+    /// <summary>Value equality over the bytes.</summary>
+    public bool Equals(UnknownDmarStructure? other) => base.Equals(other) && RawType == other.RawType && Bytes.SequenceEqual(other.Bytes);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), RawType, Bytes.Length);
+
     public override ushort TypeCode => RawType;
     public override string Kind => "unknown";
 }
@@ -228,9 +298,30 @@ public sealed record DmarTable
     public byte Flags { get; init; }
 
     /// <summary>The 10 reserved header bytes.</summary>
-    public ImmutableArray<byte> Reserved { get; init; } = [.. new byte[10]];
+    public ImmutableArray<byte> Reserved
+    {
+        get => _reserved;
+        init => _reserved = value.IsDefault ? [.. new byte[10]] : value;
+    }
 
-    public ImmutableArray<DmarStructure> Structures { get; init; } = [];
+    public ImmutableArray<DmarStructure> Structures
+    {
+        get => _structures;
+        init => _structures = value.IsDefault ? [] : value;
+    }
+
+    private readonly ImmutableArray<byte> _reserved = [.. new byte[10]];
+    private readonly ImmutableArray<DmarStructure> _structures = [];
+
+    /// <summary>Value equality: header fields, reserved bytes and every structure, element by element.</summary>
+    public bool Equals(DmarTable? other) =>
+        other is not null && Signature == other.Signature && Length == other.Length && Revision == other.Revision
+        && Checksum == other.Checksum && ChecksumOk == other.ChecksumOk && OemId == other.OemId && OemTableId == other.OemTableId
+        && OemRevision == other.OemRevision && CreatorId == other.CreatorId && CreatorRevision == other.CreatorRevision
+        && HostAddressWidthField == other.HostAddressWidthField && Flags == other.Flags
+        && Reserved.SequenceEqual(other.Reserved) && Structures.SequenceEqual(other.Structures);
+
+    public override int GetHashCode() => HashCode.Combine(Length, Checksum, OemId, Structures.Length);
 
     /// <summary>Host address width in bits (stored value + 1).</summary>
     public int HostAddressWidth => HostAddressWidthField + 1;

@@ -58,6 +58,12 @@ public readonly struct TranslationResult
     /// <summary>For a fault: what the recorder did with it.</summary>
     public FaultRecordOutcome Recording { get; }
 
+    /// <summary>
+    /// Bytes from <see cref="Address"/> to the end of the translated page: how much of a longer access this one
+    /// result covers. A multi-page DMA translates again at input address + this many bytes.
+    /// </summary>
+    public ulong ContiguousBytes => IsSuccess ? (1UL << PageShift) - (Address & ((1UL << PageShift) - 1)) : 0;
+
     public bool IsSuccess => Outcome is TranslationOutcome.Untranslated or TranslationOutcome.Translated or TranslationOutcome.PassThrough;
     public bool IsFault => Outcome == TranslationOutcome.Fault;
     public PhysAddr PhysicalAddress => new(Address);

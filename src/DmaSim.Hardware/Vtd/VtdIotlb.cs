@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace DmaSim.Hardware.Vtd;
 
@@ -8,6 +9,7 @@ internal struct IotlbEntry
     public ulong OutputPage;   // physical base of the leaf page (4 KiB, 2 MiB or 1 GiB aligned)
     public ulong Gfn;          // IOVA >> 12, masked to the leaf size
     public ushort DomainId;
+    public ulong PageMask;     // offset bits inside the leaf page
     public byte Level;         // 1, 2 or 3
     public bool Read;
     public bool Write;
@@ -39,39 +41,54 @@ internal sealed class VtdIotlb
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Hash(ulong key) => (int)((key * 0x9E37_79B9_7F4A_7C15UL) >> (64 - SlotBits));
 
-    /// <summary>Looks up levels 1, 2, 3 in that order, as QEMU does.</summary>
+    /// <summary>
+    /// Looks up levels 1, 2, 3 in that order, as QEMU does; returns the slot or −1. The 4 KiB probe is inlined
+    /// and bounds-check free; large pages take the out-of-line path.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryLookup(ushort sid, ulong iova, out IotlbEntry entry)
+    public int Find(ushort sid, ulong iova)
     {
-        if (_count != 0 && (iova >> 57) == 0)
+        if (_count == 0 || (iova >> 57) != 0) return -1;
+        var key = Key(iova >> 12, sid, 1);
+        ref var keys = ref MemoryMarshal.GetArrayDataReference(_keys);
+        var i = Hash(key);
+        while (true)
         {
-            for (var level = 1; level <= 3; level++)
+            var k = Unsafe.Add(ref keys, i);
+            if (k == key) return i;
+            if (k == 0) return FindLarge(sid, iova);
+            i = (i + 1) & SlotMask;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int FindLarge(ushort sid, ulong iova)
+    {
+        for (var level = 2; level <= 3; level++)
+        {
+            var key = Key((iova >> 12) & ~((1UL << (9 * (level - 1))) - 1), sid, level);
+            var i = Hash(key);
+            while (true)
             {
-                var gfn = (iova >> 12) & ~((1UL << (9 * (level - 1))) - 1);
-                var key = Key(gfn, sid, level);
-                var i = Hash(key);
-                while (true)
-                {
-                    var k = _keys[i];
-                    if (k == key)
-                    {
-                        entry = _entries[i];
-                        return true;
-                    }
-                    if (k == 0) break;
-                    i = (i + 1) & SlotMask;
-                }
+                var k = _keys[i];
+                if (k == key) return i;
+                if (k == 0) break;
+                i = (i + 1) & SlotMask;
             }
         }
-        entry = default;
-        return false;
+        return -1;
     }
+
+    /// <summary>The entry in a slot returned by <see cref="Find"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref readonly IotlbEntry At(int slot) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_entries), slot);
 
     public void Insert(ushort sid, ulong iova, in IotlbEntry value)
     {
         if (_count >= MaxEntries) Clear(); // QEMU: a full table is flushed before the insert.
         var e = value;
         e.Gfn = (iova >> 12) & ~((1UL << (9 * (e.Level - 1))) - 1);
+        e.PageMask = (1UL << (12 + 9 * (e.Level - 1))) - 1;
         var key = Key(e.Gfn, sid, e.Level);
         var i = Hash(key);
         while (_keys[i] != 0 && _keys[i] != key) i = (i + 1) & SlotMask;

@@ -25,15 +25,16 @@ public sealed partial class VtdUnit
         if (address - VtdInterruptWindow.First <= VtdInterruptWindow.Last - VtdInterruptWindow.First) return TranslationResult.Interrupt(address);
         if (!_translationEnabled) return TranslationResult.Untranslated(address);
 
-        if (_iotlb.TryLookup(sourceId, address, out var hit))
+        var slot = _iotlb.Find(sourceId, address);
+        if (slot >= 0)
         {
             // A hit without the needed permission is re-walked (design decision, docs/vtd-hardware-model.md):
             // the walk then reports the fault properly, where QEMU would fail the access silently.
+            ref readonly var hit = ref _iotlb.At(slot);
             if (isWrite ? hit.Write : hit.Read)
             {
                 IotlbHits++;
-                var shift = VtdSlPte.LevelShift(hit.Level);
-                return TranslationResult.Translated(hit.OutputPage | (address & ((1UL << shift) - 1)), hit.Read, hit.Write, shift, true);
+                return TranslationResult.Translated(hit.OutputPage | (address & hit.PageMask), hit.Read, hit.Write, 12 + 9 * (hit.Level - 1), true);
             }
         }
         IotlbMisses++;

@@ -11,7 +11,7 @@ namespace DmaSim.Hardware.Vtd;
 /// <c>hw/i386/intel_iommu.c</c> as summarised in vtd-hardware.md; each rule cites its function.
 /// Scalable mode, interrupt remapping (beyond its status bits) and device-TLBs are not modelled.
 /// </summary>
-public sealed partial class VtdUnit
+public sealed partial class VtdUnit : IVtdRegisterAccess
 {
     private readonly PhysicalMemory _memory;
     private readonly EventStream? _events;
@@ -64,6 +64,12 @@ public sealed partial class VtdUnit
     public int RegisterWindowSize => _regs.Size;
 
     public FaultRecorder Faults => _faults;
+
+    /// <summary>Root-table address latched by the last SRTP (for reports; software reads RTADDR).</summary>
+    public ulong LatchedRootTable => _rootTable;
+
+    /// <summary>Whether GSTS.QIES is set.</summary>
+    public bool QueuedInvalidationEnabled => _qiEnabled;
 
     /// <summary>Whether GSTS.TES is set.</summary>
     public bool TranslationEnabled => _translationEnabled;
@@ -153,6 +159,7 @@ public sealed partial class VtdUnit
             return _iqBase | (_regs.GetQuadRaw(VtdRegister.Iqa) & (VtdIqa.Qs.Mask | VtdIqa.Dw.Mask));
         if (offset == VtdRegister.Iqa && size == 4)
             return (uint)(_iqBase | (_regs.GetQuadRaw(VtdRegister.Iqa) & (VtdIqa.Qs.Mask | VtdIqa.Dw.Mask)));
+        if (offset == VtdRegister.Iqa + 4 && size == 4) return (uint)(_iqBase >> 32);
         if (offset == VtdRegister.RtAddr) return size == 8 ? _regs.GetQuadRaw(offset) : _regs.GetLongRaw(offset);
         return _regs.Read(offset, size);
     }

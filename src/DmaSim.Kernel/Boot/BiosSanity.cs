@@ -28,8 +28,8 @@ public static class BiosSanity
             if (d.RegisterBase == 0)
             {
                 why = "DRHD at address zero";
-                k.Log($"Your BIOS is broken; DMAR reported at address zero!");
-                k.Log("BIOS vendor: (simulated); Ver: (simulated); Product Version: (simulated)");
+                // warn_invalid_dmar: 2.6.32 "…at address zero!", modern "[Firmware Bug]: …at address 0!".
+                k.Log(modern ? "DMAR: [Firmware Bug]: Your BIOS is broken; DMAR reported at address 0!" : "Your BIOS is broken; DMAR reported at address zero!");
                 return false;
             }
             var unit = mmio(d.RegisterBase);
@@ -37,7 +37,7 @@ public static class BiosSanity
             if (unit is null || unit.ReadRegister(VtdRegister.Cap, 8) == ulong.MaxValue || unit.ReadRegister(VtdRegister.Ecap, 8) == ulong.MaxValue)
             {
                 why = $"DRHD at {d.RegisterBase:x} returns all ones";
-                k.Log($"Your BIOS is broken; DMAR reported at address {d.RegisterBase:x} returns all ones!");
+                k.Log($"{(modern ? "DMAR: [Firmware Bug]: " : "")}Your BIOS is broken; DMAR reported at address {d.RegisterBase:x} returns all ones!");
                 return false;
             }
         }

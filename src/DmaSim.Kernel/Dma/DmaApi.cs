@@ -97,26 +97,26 @@ public sealed class DmaApi
     {
         if (size == 0) return Fail(dev, phys, size, "dma_map_single", "zero-length mapping");
         var m = Ops(dev).MapPage(dev, phys, size, dir);
-        Record(dev, "dma_map_single", size, phys, m.Ok ? m.Address : null, m.Ok, m.Ok ? DirName(dir) : m.Error);
+        Record(dev, "dma_map_single", size, phys, m.Ok ? m.Address : null, m.Ok, m.Ok ? DirName(dir) : m.Error, dir);
         return m;
     }
 
     public void Unmap(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
     {
         Ops(dev).UnmapPage(dev, addr, size, dir);
-        Record(dev, "dma_unmap_single", size, null, addr, true, DirName(dir));
+        Record(dev, "dma_unmap_single", size, null, addr, true, DirName(dir), dir);
     }
 
     public void SyncForCpu(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
     {
         Ops(dev).SyncForCpu(dev, addr, size, dir);
-        Record(dev, "dma_sync_single_for_cpu", size, null, addr, true, DirName(dir));
+        Record(dev, "dma_sync_single_for_cpu", size, null, addr, true, DirName(dir), dir);
     }
 
     public void SyncForDevice(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
     {
         Ops(dev).SyncForDevice(dev, addr, size, dir);
-        Record(dev, "dma_sync_single_for_device", size, null, addr, true, DirName(dir));
+        Record(dev, "dma_sync_single_for_device", size, null, addr, true, DirName(dir), dir);
     }
 
     private static IDmaOps Ops(KernelDevice dev) =>
@@ -128,8 +128,8 @@ public sealed class DmaApi
         return DmaMapping.Failure(why);
     }
 
-    private void Record(KernelDevice dev, string call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail) =>
-        _k.Events.Emit(new DmaApiEvent(dev.Name, call, size, cpu, dma, ok, dev.Ops?.Name ?? "none", detail));
+    private void Record(KernelDevice dev, string call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail, DmaDirection? dir = null) =>
+        _k.Events.Emit(new DmaApiEvent(dev.Name, call, size, cpu, dma, ok, dev.Ops?.Name ?? "none", detail) { Direction = dir });
 
     private string ZoneName(PhysAddr a) => _k.Pages.ZoneOf(a) switch
     {

@@ -11,7 +11,11 @@ public sealed record DmaApiEvent(
     DmaAddr? Dma,
     bool Ok,
     string Ops,
-    string? Detail) : SimEvent;
+    string? Detail) : SimEvent
+{
+    /// <summary>The direction of a map, unmap or sync call.</summary>
+    public DmaDirection? Direction { get; init; }
+}
 
 /// <summary>A decision of the IOMMU layer about a device (identity / translated / moved), with the rule behind it.</summary>
 public sealed record IommuDecisionEvent(string Device, string Decision, string Rule, string Source) : SimEvent;

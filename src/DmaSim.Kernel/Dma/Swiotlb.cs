@@ -106,7 +106,9 @@ public sealed class Swiotlb
         {
             if (nslabs % (ulong)(areas * IoTlbSegSize) != 0)
                 throw new ArgumentException($"swiotlb pool of {nslabs} slots does not split into {areas} areas of whole segments", nameof(config));
-            start = allocator.AllocEarly(nslabs << IoTlbShift, PageSize, below4G, owner);
+            start = config.BootmemGoal is { } goal
+                ? allocator.AllocEarlyBottomUp(nslabs << IoTlbShift, PageSize, goal, below4G, owner)
+                : allocator.AllocEarly(nslabs << IoTlbShift, PageSize, below4G, owner);
             if (start is not null) break;
             if (config.Variant == SwiotlbVariant.Legacy) throw new InvalidOperationException("Kernel panic - not syncing: DMA: Cannot allocate SWIOTLB buffer");
             if (nslabs <= IoTlbMinSlabs)
@@ -121,7 +123,10 @@ public sealed class Swiotlb
         if (config.Variant == SwiotlbVariant.Legacy)
         {
             // io_tlb_overflow_buffer = alloc_bootmem_low(io_tlb_overflow) right after the pool.
-            var o = allocator.AllocEarly(config.OverflowSize, PageSize, below4G, new FrameOwner(OwnerKind.SwiotlbPool, Label: "overflow buffer"))
+            var overflowOwner = new FrameOwner(OwnerKind.SwiotlbPool, Label: "overflow buffer");
+            var o = (config.BootmemGoal is { } g
+                    ? allocator.AllocEarlyBottomUp(config.OverflowSize, PageSize, g, below4G, overflowOwner)
+                    : allocator.AllocEarly(config.OverflowSize, PageSize, below4G, overflowOwner))
                 ?? throw new InvalidOperationException("Kernel panic - not syncing: DMA: Cannot allocate SWIOTLB overflow buffer!");
             overflow = PhysRange.FromSize(o, config.OverflowSize);
         }
@@ -135,14 +140,19 @@ public sealed class Swiotlb
         var bytes = Pool.Size;
         if (Variant == SwiotlbVariant.Legacy)
         {
-            // 2.6.32 swiotlb_print_info: virtual range via %p (no 0x), then the physical range via %#llx.
+            // 2.6.32 swiotlb_print_info: the virtual range via %p (no 0x), then the physical range via %#llx,
+            // as 2.6.32-era x86-64 boot logs show them ("Placing 64MB software IO TLB between
+            // ffff880020000000 - ffff880024000000", "software IO TLB at phys 0x20000000 - 0x24000000").
             var v0 = LegacyPageOffset + Pool.Start.Value;
-            _events.Log(string.Create(CultureInfo.InvariantCulture, $"DMA: Placing {bytes >> 20}MB software IO TLB between {v0:x16} - {v0 + bytes:x16}"));
-            _events.Log(string.Create(CultureInfo.InvariantCulture, $"DMA: software IO TLB at phys 0x{Pool.Start.Value:x} - 0x{Pool.Start.Value + bytes:x}"));
+            _events.Log(string.Create(CultureInfo.InvariantCulture, $"Placing {bytes >> 20}MB software IO TLB between {v0:x16} - {v0 + bytes:x16}"));
+            _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB at phys 0x{Pool.Start.Value:x} - 0x{Pool.Start.Value + bytes:x}"));
         }
         else
         {
-            // 6.x swiotlb_print_info (pr_fmt "software IO TLB: ") [R wording].
+            // 6.x swiotlb_print_info with pr_fmt "software IO TLB: "; end = start + bytes, as 6.x boot logs
+            // show ("software IO TLB: mapped [mem 0x000000003a600000-0x000000003e600000] (64MB)"), preceded
+            // by "area num N." when the pool has more than one area.
+            if (_areaIndex.Length > 1) _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: area num {_areaIndex.Length}."));
             _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: mapped [mem 0x{Pool.Start.Value:x16}-0x{Pool.Start.Value + bytes:x16}] ({bytes >> 20}MB)"));
         }
     }
@@ -211,7 +221,7 @@ public sealed class Swiotlb
             _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.Panic));
             return new(SwiotlbMapStatus.Panic, default, panic);
         }
-        Take(index, nslots, size, 0, area: 0);
+        Take(index, nslots, size, area: 0);
         _legacyIndex = index + nslots < TotalSlots ? index + nslots : 0;
         var bounce = SlotAddr(index);
         RecordOrig(index, nslots, orig.Value);
@@ -257,7 +267,7 @@ public sealed class Swiotlb
             _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.Full));
             return new(SwiotlbMapStatus.Full, default, msg);
         }
-        Take(index, nslots, allocSize, offset, area);
+        Take(index, nslots, allocSize, area);
         RecordOrig(index, nslots, orig.Value - offset);
         var bounce = SlotAddr(index).Add(offset);
         // Modern: bounce original -> slots for every direction so a partial device write cannot leak
@@ -305,13 +315,15 @@ public sealed class Swiotlb
     // wrap_area_index: past the end goes back to 0 (not modulo).
     private int WrapArea(int index) => index >= _areaSlabs ? 0 : index;
 
-    // Mark nslots taken from index and renumber the free run before it inside the segment.
-    private void Take(int index, int nslots, ulong allocSize, ulong offset, int area)
+    // Mark nslots taken from index and renumber the free run before it inside the segment. alloc_size is
+    // kept per slot counted from the slot start (the kernel counts from the mapping start and adds the
+    // min_align_mask offset back when it needs slot counts; the two bookkeepings agree).
+    private void Take(int index, int nslots, ulong allocSize, int area)
     {
         for (var i = index; i < index + nslots; i++)
         {
             _list[i] = 0;
-            _allocSize[i] = allocSize - offset - ((ulong)(i - index) << IoTlbShift);
+            _allocSize[i] = allocSize - ((ulong)(i - index) << IoTlbShift);
         }
         var count = 0;
         for (var i = index - 1; i >= 0 && i % IoTlbSegSize != IoTlbSegSize - 1 && _list[i] != 0; i--) _list[i] = ++count;
@@ -329,22 +341,23 @@ public sealed class Swiotlb
     /// Release a bounce mapping. For FROM_DEVICE and BIDIRECTIONAL the bounce bytes are copied back to
     /// the original first (swiotlb_tbl_unmap_single / 2.6.32 unmap_single). The modern kernel frees as
     /// many slots as the map recorded (alloc_size); 2.6.32 frees what <paramref name="size"/> says.
-    /// Returns false when <paramref name="bounce"/> is not the start of a live mapping (nothing changes).
+    /// Returns false when <paramref name="bounce"/> is not the start of a live mapping (nothing changes);
+    /// that includes addresses outside the pool such as the legacy overflow buffer, which 2.6.32
+    /// unmap_single ignores because is_swiotlb_buffer() is false for it.
     /// </summary>
     public bool Unmap(PhysAddr bounce, ulong size, DmaDirection dir) => Release(bounce, size, dir, sync: true);
 
     private bool Release(PhysAddr bounce, ulong size, DmaDirection dir, bool sync)
     {
-        if (!IsBounceAddress(bounce)) throw new ArgumentException($"{bounce} is not a swiotlb bounce address", nameof(bounce));
+        if (!IsBounceAddress(bounce)) return false;
         var index = (int)((bounce.Value - Pool.Start.Value) >> IoTlbShift);
         if (_list[index] != 0 || _origAddr[index] == InvalidOrig) return false;
         if (index > 0 && _list[index - 1] == 0 && _allocSize[index - 1] == _allocSize[index] + IoTlbSize && (bounce.Value & (IoTlbSize - 1)) == 0)
             return false; // the middle of a mapping, not its start
         if (sync && dir is DmaDirection.FromDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: false);
-        var offset = bounce.Value & (IoTlbSize - 1);
         var nslots = Variant == SwiotlbVariant.Legacy
             ? (int)((size + IoTlbSize - 1) >> IoTlbShift)
-            : (int)((_allocSize[index] + offset + IoTlbSize - 1) >> IoTlbShift);
+            : (int)((_allocSize[index] + IoTlbSize - 1) >> IoTlbShift);
         nslots = Math.Min(nslots, TotalSlots - index);
         var count = index + nslots < AlignUp(index + 1, IoTlbSegSize) ? _list[index + nslots] : 0;
         for (var i = index + nslots - 1; i >= index; i--)
@@ -362,22 +375,23 @@ public sealed class Swiotlb
     /// <summary>
     /// dma_sync_single_for_cpu on a bounced mapping: FROM_DEVICE and BIDIRECTIONAL copy bounce →
     /// original; TO_DEVICE copies nothing; DMA_NONE is a BUG (returns false). Works on any address inside
-    /// a mapping (the _range variants).
+    /// a mapping (the _range variants); an address outside the pool is not swiotlb's (returns false).
     /// </summary>
     public bool SyncForCpu(PhysAddr bounce, ulong size, DmaDirection dir)
     {
-        if (dir == DmaDirection.None) return false;
+        if (dir == DmaDirection.None || !IsBounceAddress(bounce)) return false;
         if (dir is DmaDirection.FromDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: false);
         return true;
     }
 
     /// <summary>
     /// dma_sync_single_for_device on a bounced mapping: TO_DEVICE and BIDIRECTIONAL copy original →
-    /// bounce; FROM_DEVICE copies nothing; DMA_NONE is a BUG (returns false).
+    /// bounce; FROM_DEVICE copies nothing; DMA_NONE is a BUG and an address outside the pool is not
+    /// swiotlb's (both return false).
     /// </summary>
     public bool SyncForDevice(PhysAddr bounce, ulong size, DmaDirection dir)
     {
-        if (dir == DmaDirection.None) return false;
+        if (dir == DmaDirection.None || !IsBounceAddress(bounce)) return false;
         if (dir is DmaDirection.ToDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: true);
         return true;
     }
@@ -395,7 +409,6 @@ public sealed class Swiotlb
     // clamps to the recorded alloc_size with "Buffer overflow detected"; 2.6.32 copies what it is told.
     private void Bounce(PhysAddr tlbAddr, ulong size, bool toDevice)
     {
-        if (!IsBounceAddress(tlbAddr)) throw new ArgumentException($"{tlbAddr} is not a swiotlb bounce address", nameof(tlbAddr));
         var index = (int)((tlbAddr.Value - Pool.Start.Value) >> IoTlbShift);
         var orig = _origAddr[index];
         if (orig == InvalidOrig) return;

@@ -22,12 +22,34 @@ public sealed class SwiotlbDmaOps : IDmaOps
     public DmaOpsKind Kind => DmaOpsKind.Swiotlb;
     public string Name => "swiotlb_dma_ops";
 
-    public CoherentBuffer? AllocCoherent(KernelDevice dev, ulong size, Gfp gfp) =>
-        // x86_swiotlb_alloc_coherent tries dma_generic_alloc_coherent first; the pool fallback of
-        // swiotlb_alloc_coherent is not modelled (see docs/kernel-model.md).
-        CoherentAllocators.GenericAllocCoherent(_k, dev, size, gfp);
+    /// <summary>
+    /// x86_swiotlb_alloc_coherent: dma_generic_alloc_coherent first; if no page fits the mask,
+    /// swiotlb_alloc_coherent carves the buffer out of the bounce pool (lib/swiotlb.c: map_single with
+    /// no original, DMA_FROM_DEVICE) and panics if even that is out of the device's reach.
+    /// </summary>
+    public CoherentBuffer? AllocCoherent(KernelDevice dev, ulong size, Gfp gfp)
+    {
+        var generic = CoherentAllocators.GenericAllocCoherent(_k, dev, size, gfp);
+        if (generic is not null) return generic;
+        var r = _pool.Map(dev.PciName, new PhysAddr(0), size, DmaDirection.FromDevice);
+        if (!r.IsMapped) return null;
+        if (r.Address.Value + size > DmaApi.CoherentAllocMask(dev, gfp))
+        {
+            _k.Log($"hwdev DMA mask = 0x{DmaApi.CoherentAllocMask(dev, gfp):x16}, dev_addr = 0x{r.Address.Value:x16}");
+            _k.Log("Kernel panic - not syncing: swiotlb_alloc_coherent: allocated memory is out of range for device");
+            _pool.Unmap(r.Address, size, DmaDirection.ToDevice);
+            return null;
+        }
+        _k.Memory.Fill(r.Address, size, 0);
+        return new CoherentBuffer(r.Address, DmaAddr.Identity(r.Address), size, -1);
+    }
 
-    public void FreeCoherent(KernelDevice dev, CoherentBuffer buffer) => _k.Pages.FreePages(buffer.Cpu, buffer.Order);
+    public void FreeCoherent(KernelDevice dev, CoherentBuffer buffer)
+    {
+        // swiotlb_free_coherent: a pool buffer goes back without a copy (unmapped as DMA_TO_DEVICE).
+        if (_pool.IsBounceAddress(buffer.Cpu)) _pool.Unmap(buffer.Cpu, buffer.Size, DmaDirection.ToDevice);
+        else _k.Pages.FreePages(buffer.Cpu, buffer.Order);
+    }
 
     public DmaMapping MapPage(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir)
     {

@@ -41,6 +41,17 @@ public sealed record SwiotlbConfig
     /// <summary>Legacy only: io_tlb_overflow, the emergency buffer size (32 KiB in 2.6.32).</summary>
     public ulong OverflowSize { get; init; } = 32UL << 10;
 
+    /// <summary>
+    /// Bottom-up placement goal for the early pool allocation, or null for memblock's top-down search below
+    /// 4 GiB (what kernels since the memblock switch do). 2.6.32 took the pool from bootmem upwards from a
+    /// goal; boot logs of that era very often show "software IO TLB at phys 0x20000000 - 0x24000000", so
+    /// <see cref="LegacyBootmemGoal"/> reproduces that placement.
+    /// </summary>
+    public ulong? BootmemGoal { get; init; }
+
+    /// <summary>512 MiB: where 2.6.32-era x86-64 boot logs place the pool.</summary>
+    public const ulong LegacyBootmemGoal = 0x20000000;
+
     /// <summary>Emit a <see cref="SwiotlbMapEvent"/>/<see cref="SwiotlbUnmapEvent"/> per bounce (trace_swiotlb_bounced); failures are always reported.</summary>
     public bool TraceMaps { get; init; } = true;
 }

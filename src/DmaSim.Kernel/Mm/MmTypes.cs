@@ -30,8 +30,9 @@ public enum BuddyBootPlacement
     HighestFirst,
 
     /// <summary>
-    /// 5.10+: memory freed at boot and on hot-add is queued at the tail (commit "mm/page_alloc: place pages
-    /// to tail in __free_pages_core()" [R title]), so the lowest block of a zone is handed out first.
+    /// 5.10+: memory freed at boot and on hot-add is queued at the tail (7fef431be9c9 "mm/page_alloc: place
+    /// pages to tail in __free_pages_core()", v5.10-rc1, which "reverses the order of page allocations"), so
+    /// the lowest block of a zone is handed out first.
     /// </summary>
     LowestFirst,
 }

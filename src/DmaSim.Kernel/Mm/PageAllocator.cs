@@ -135,8 +135,12 @@ public sealed class PageAllocator
     public PageAllocation? AllocPages(int order, Gfp gfp, FrameOwner owner)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        // __alloc_pages_nodemask refuses order >= MAX_ORDER (WARN_ON_ONCE unless __GFP_NOWARN).
-        if (order < 0 || order >= MaxOrder) return null;
+        // __alloc_pages_slowpath refuses order >= MAX_ORDER (WARN_ON_ONCE unless __GFP_NOWARN, then NULL).
+        if (order < 0 || order >= MaxOrder)
+        {
+            _events.Emit(new PageAllocFailedEvent(order, gfp, GfpZone.Resolve(gfp).HighestZone));
+            return null;
+        }
         EnsureBuddyLive();
         var zone = GfpZone.Resolve(gfp);
         if (zone.IsBadCombination)
@@ -200,13 +204,44 @@ public sealed class PageAllocator
             if (top < first + pages) continue;
             var start = (top - pages) & ~(alignPages - 1);
             if (start < first) continue;
-            RemoveEarly(start, start + pages);
-            var range = new PhysRange(PhysAddr.FromPfn(start), new PhysAddr(((start + pages) << PhysAddr.PageShift) - 1));
-            _owners.AssignPfns(start, start + pages - 1, owner);
-            _events.Emit(new EarlyAllocEvent(range, owner));
-            return range.Start;
+            return TakeEarly(start, pages, owner);
         }
         return null;
+    }
+
+    /// <summary>
+    /// Bottom-up early allocation from a goal address (2.6.32 bootmem: __alloc_bootmem_low searches upwards
+    /// from its goal and retries from 0 when nothing fits above it; memblock with bottom_up = true behaves
+    /// alike). Same page granularity and phase rules as <see cref="AllocEarly"/>.
+    /// </summary>
+    public PhysAddr? AllocEarlyBottomUp(ulong size, ulong align, ulong goal, ulong maxAddrInclusive, FrameOwner owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentOutOfRangeException.ThrowIfZero(size);
+        if (align != 0 && (align & (align - 1)) != 0) throw new ArgumentException("alignment must be a power of two", nameof(align));
+        if (_buddyLive) throw new InvalidOperationException("early allocation after the buddy allocator took over (bootmem is gone after mem_init)");
+        var pages = (size + PhysAddr.PageSize - 1) >> PhysAddr.PageShift;
+        var alignPages = Math.Max(1UL, align >> PhysAddr.PageShift);
+        var limit = maxAddrInclusive == ulong.MaxValue ? 1UL << (64 - PhysAddr.PageShift) : (maxAddrInclusive + 1) >> PhysAddr.PageShift;
+        foreach (var goalPfn in new[] { goal >> PhysAddr.PageShift, 0UL })
+        {
+            foreach (var (first, end) in _earlyFree)
+            {
+                var start = (Math.Max(first, goalPfn) + alignPages - 1) & ~(alignPages - 1);
+                if (start + pages > Math.Min(end, limit)) continue;
+                return TakeEarly(start, pages, owner);
+            }
+        }
+        return null;
+    }
+
+    private PhysAddr TakeEarly(ulong start, ulong pages, FrameOwner owner)
+    {
+        RemoveEarly(start, start + pages);
+        var range = new PhysRange(PhysAddr.FromPfn(start), new PhysAddr(((start + pages) << PhysAddr.PageShift) - 1));
+        _owners.AssignPfns(start, start + pages - 1, owner);
+        _events.Emit(new EarlyAllocEvent(range, owner));
+        return range.Start;
     }
 
     /// <summary>

@@ -20,13 +20,17 @@ internal static class PlatformReader
         // x86 MAXPHYADDR is at most 52 (Intel SDM vol. 3A, 4.1.4); below 32 no real CPU exists.
         var bits = Bits(m.Required("physical-address-bits"), "physical-address-bits", 32, 52);
         var memory = ReadMemory(m.Required("memory"), bits);
-        var faults = ReadFaults(m.Get("firmware-faults"));
+        var faultsNode = m.Get("firmware-faults");
+        var faults = ReadFaults(faultsNode);
         var devices = ReadDevices(m.Get("devices"));
         CheckTopology(devices);
         var index = new DeviceIndex(devices);
         var iommuNode = m.Get("iommu");
         var iommu = iommuNode is null ? new NoIommu(m.Span) : IommuReader.Read(iommuNode, bits, index, scenarioFile);
         CheckFirmwareDma(devices, iommu);
+        // dmar-init-failure is "the table is found, then init fails": without a table there is nothing to fail.
+        if (iommu is NoIommu && faults.Length > 0)
+            throw Error(faultsNode!.Span, $"firmware fault {Vocabulary.FirmwareFaults.NameOf(faults[0])} needs a DMAR table; give the platform an iommu");
         return (new PlatformConfig(bits, memory, iommu, faults, devices, m.Span), index);
     }
 

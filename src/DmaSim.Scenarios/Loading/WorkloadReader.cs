@@ -64,7 +64,7 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
         if (kinds.Count > 1) throw Error(kinds[1].Span, $"a step does one thing: '{kinds[0].Value}' and '{kinds[1].Value}' together");
         return kinds[0].Value switch
         {
-            "hotplug-memory" => ReadHotplug(Map(node, "hotplug-memory step", "hotplug-memory")),
+            "hotplug-memory" => ReadHotplug(Map(node, "hotplug-memory step", "hotplug-memory", "repeat")),
             "run" => ReadRun(Map(node, "run step", _runKeys)),
             _ => ReadOp(Map(node, "op step", _opKeys)),
         };
@@ -84,8 +84,11 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
             if (earlier.Overlaps(range))
                 throw Error(m.Span, $"hot-plugged range {range} overlaps {earlier}, hot-plugged at line {line}");
         }
+        // DESIGN.md lets any step carry repeat; hot-plugging one range twice would overlap itself.
+        var (repeat, repeated) = ReadRepeat(step);
+        if (repeat > 1) throw Error(step.Get("repeat")!.Span, $"repeat {repeat} would hot-plug {range} {repeat} times; a range appears once");
         _hotplugged.Add((range, step.Span.Line));
-        return new HotplugMemoryStep(range, step.Span);
+        return new HotplugMemoryStep(range, repeated, step.Span);
     }
 
     private RunStep ReadRun(MapReader m)

@@ -38,63 +38,89 @@ internal static class YamlTree
 {
     public static YNode Read(string text, string file)
     {
+        // A byte-order mark is allowed before a YAML stream and is not part of line 1's columns.
+        if (text.StartsWith('\uFEFF')) text = text[1..];
         CheckTabs(text, file);
+        var events = new EventCursor(Scan(text, file));
+        events.Consume<StreamStart>();
+        if (events.TryConsume<StreamEnd>(out _))
+            throw new InputException(new SourceSpan(file, 1, 1), "the file is empty; a scenario starts with 'schema: dmasim/v1'");
+        events.Consume<DocumentStart>();
+        var root = ReadNode(events, file, new Dictionary<string, YNode>(StringComparer.Ordinal), 0);
+        events.Consume<DocumentEnd>();
+        if (events.TryConsume<DocumentStart>(out var second))
+            throw new InputException(At(file, second.Start), "a second YAML document; a scenario file holds exactly one");
+        return root;
+    }
+
+    /// <summary>
+    /// All of YamlDotNet's work happens here, so only its exceptions are turned into input errors: its
+    /// own <see cref="YamlException"/> at the position it names, and anything else its scanner throws on
+    /// malformed text (seen: InvalidOperationException on "type: usable -" inside a flow mapping) at
+    /// the scanner's position.
+    /// </summary>
+    private static List<ParsingEvent> Scan(string text, string file)
+    {
+        var scanner = new Scanner(new StringReader(text));
+        var parser = new Parser(scanner);
+        var events = new List<ParsingEvent>();
         try
         {
-            var parser = new Parser(new StringReader(text));
-            var anchors = new Dictionary<string, YNode>(StringComparer.Ordinal);
-            parser.Consume<StreamStart>();
-            if (parser.Accept<StreamEnd>(out _))
-                throw new InputException(new SourceSpan(file, 1, 1), "the file is empty; a scenario starts with 'schema: dmasim/v1'");
-            parser.Consume<DocumentStart>();
-            var root = ReadNode(parser, file, anchors);
-            parser.Consume<DocumentEnd>();
-            if (parser.Accept<DocumentStart>(out var second))
-                throw new InputException(At(file, second.Start), "a second YAML document; a scenario file holds exactly one");
-            return root;
+            while (parser.MoveNext()) events.Add(parser.Current!);
+            return events;
         }
         catch (YamlException e)
         {
             throw new InputException(At(file, e.Start), StripPosition(e.Message));
         }
+        catch (Exception e) when (e is not (OutOfMemoryException or InsufficientExecutionStackException))
+        {
+            // Any other exception out of a third-party parser on text it rejects is still bad input.
+            throw new InputException(At(file, scanner.CurrentPosition), "YAML syntax: the scanner stopped here on malformed text");
+        }
     }
 
-    private static YNode ReadNode(IParser parser, string file, Dictionary<string, YNode> anchors)
+    /// <summary>Far deeper than any scenario nests (5 levels), shallow enough that recursion cannot exhaust the stack.</summary>
+    private const int MaxDepth = 64;
+
+    private static YNode ReadNode(EventCursor events, string file, Dictionary<string, YNode> anchors, int depth)
     {
+        if (depth > MaxDepth)
+            throw new InputException(events.Position(file), $"nested more than {MaxDepth} levels deep; a scenario needs a handful");
         YNode node;
         AnchorName anchor;
-        if (parser.TryConsume<AnchorAlias>(out var alias))
+        if (events.TryConsume<AnchorAlias>(out var alias))
         {
             return anchors.TryGetValue(alias.Value.Value, out var target)
                 ? target
                 : throw new InputException(At(file, alias.Start), $"alias '*{alias.Value.Value}' names no anchor defined before it");
         }
-        if (parser.TryConsume<Scalar>(out var scalar))
+        if (events.TryConsume<Scalar>(out var scalar))
         {
             node = new YScalar(scalar.Value, scalar.Style is not ScalarStyle.Plain, At(file, scalar.Start));
             anchor = scalar.Anchor;
         }
-        else if (parser.TryConsume<SequenceStart>(out var seqStart))
+        else if (events.TryConsume<SequenceStart>(out var seqStart))
         {
             var items = new List<YNode>();
-            while (!parser.TryConsume<SequenceEnd>(out _)) items.Add(ReadNode(parser, file, anchors));
+            while (!events.TryConsume<SequenceEnd>(out _)) items.Add(ReadNode(events, file, anchors, depth + 1));
             node = new YSequence(items, At(file, seqStart.Start));
             anchor = seqStart.Anchor;
         }
         else
         {
-            var mapStart = parser.Consume<MappingStart>();
+            var mapStart = events.Consume<MappingStart>();
             var entries = new List<KeyValuePair<YScalar, YNode>>();
             var seen = new Dictionary<string, YScalar>(StringComparer.Ordinal);
-            while (!parser.TryConsume<MappingEnd>(out _))
+            while (!events.TryConsume<MappingEnd>(out _))
             {
-                var keyNode = ReadNode(parser, file, anchors);
+                var keyNode = ReadNode(events, file, anchors, depth + 1);
                 if (keyNode is not YScalar key)
                     throw new InputException(keyNode.Span, $"a mapping key must be a word, not {keyNode.Describe()}");
                 if (seen.TryGetValue(key.Value, out var first))
                     throw new InputException(key.Span, $"duplicate key '{key.Value}' (first at line {first.Span.Line})");
                 seen.Add(key.Value, key);
-                entries.Add(new(key, ReadNode(parser, file, anchors)));
+                entries.Add(new(key, ReadNode(events, file, anchors, depth + 1)));
             }
             node = new YMapping(entries, At(file, mapStart.Start));
             anchor = mapStart.Anchor;
@@ -141,5 +167,30 @@ internal static class YamlTree
             rest = second >= 0 ? rest[(second + 3)..] : cut >= 0 ? rest[(cut + 3)..] : rest;
         }
         return "YAML syntax: " + rest;
+    }
+
+    /// <summary>Walks the scanned events the way YamlDotNet's IParser extensions would.</summary>
+    private sealed class EventCursor(List<ParsingEvent> events)
+    {
+        private int _next;
+
+        public bool TryConsume<T>(out T found) where T : ParsingEvent
+        {
+            if (_next < events.Count && events[_next] is T e)
+            {
+                _next++;
+                found = e;
+                return true;
+            }
+            found = null!;
+            return false;
+        }
+
+        /// <summary>Where the next event starts.</summary>
+        public SourceSpan Position(string file) => At(file, events[Math.Min(_next, events.Count - 1)].Start);
+
+        /// <summary>The parser guarantees event order for well-formed streams, which is all that reaches here.</summary>
+        public T Consume<T>() where T : ParsingEvent =>
+            TryConsume<T>(out var e) ? e : throw new InvalidOperationException($"YAML event stream: expected {typeof(T).Name} at event {_next}");
     }
 }

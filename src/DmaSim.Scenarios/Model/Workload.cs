@@ -16,8 +16,8 @@ public abstract record WorkloadStep(int Repeat, bool Repeated, SourceSpan Span);
 public sealed record RunStep(string Device, RunJob Run, ulong Count, ulong? Size, int Repeat, bool Repeated, SourceSpan Span)
     : WorkloadStep(Repeat, Repeated, Span);
 
-/// <summary>`{ hotplug-memory: { start, end } }`: usable RAM appears at run time.</summary>
-public sealed record HotplugMemoryStep(PhysRange Range, SourceSpan Span) : WorkloadStep(1, false, Span);
+/// <summary>`{ hotplug-memory: { start, end } }`: usable RAM appears at run time (`repeat:` may only be 1).</summary>
+public sealed record HotplugMemoryStep(PhysRange Range, bool Repeated, SourceSpan Span) : WorkloadStep(1, Repeated, Span);
 
 /// <summary>
 /// A reference to a named buffer. <see cref="PerIteration"/> is set when the name is a group made by a

@@ -41,6 +41,8 @@ public sealed class SimMachine
             Fabric.AddPort(new DmaPort(d.Name, ToBdf(d.Bdf), d.AddressBits, d.DescriptorAddressBits));
         Checker = new PhysicalTruthChecker();
         Checker.Attach(Events);
+        DmaDebug = new DmaApiDebug(Checker.Add);
+        DmaDebug.Attach(Events);
     }
 
     public Scenario Scenario { get; }
@@ -55,6 +57,9 @@ public sealed class SimMachine
     public PciTopology Pci { get; }
     public DmaFabric Fabric { get; }
     public PhysicalTruthChecker Checker { get; }
+
+    /// <summary>CONFIG_DMA_API_DEBUG's bookkeeping of the drivers' DMA-API use.</summary>
+    public DmaApiDebug DmaDebug { get; }
     public DmarTable? DmarTable { get; private set; }
     public IReadOnlyList<VtdRemapper> Remappers { get; private set; } = [];
     public LinuxKernel Kernel { get; private set; } = null!;
@@ -75,8 +80,10 @@ public sealed class SimMachine
         switch (p.Iommu)
         {
             case InlineIommu inline:
+                // drhd-at-address-zero: the firmware writes 0 into the first DRHD's register base field.
+                var zeroBase = p.FirmwareFaults.Contains(FirmwareFault.DrhdAtAddressZero);
                 DmarTable = DmarBuilder.Build(new DmarMachineSpec(inline.HostAddressWidth,
-                    [.. inline.Units.Select(u => new DmarUnitSpec(u.Base.Value, u.IncludePciAll, [.. u.Devices.Select(Scope)]))],
+                    [.. inline.Units.Select((u, i) => new DmarUnitSpec(zeroBase && i == 0 ? 0 : u.Base.Value, u.IncludePciAll, [.. u.Devices.Select(Scope)]))],
                     [.. inline.Rmrr.Select(r => new DmarRmrrSpec(r.Range, [.. r.Devices.Select(Scope)]))]));
                 foreach (var (u, i) in inline.Units.Select((u, i) => (u, i)))
                     remappers.Add(new VtdRemapper("dmar" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), new VtdUnit(Memory, UnitConfig(u, inline.HostAddressWidth), Events)));
@@ -128,6 +135,9 @@ public sealed class SimMachine
         var ctx = new KernelContext(Profile, cmd, Memory, Owners, E820, Pci, Events) { KernelVersion = Scenario.Kernel.Version };
         var faults = Scenario.Platform.FirmwareFaults.Select(f => Vocabulary.FirmwareFaults.NameOf(f)).ToHashSet();
         var units = Remappers.ToDictionary(r => r.Unit.Config.RegisterBase, r => r.Unit);
+        // drhd-registers-all-ones: nothing decodes the first unit's MMIO window, so reads return all ones.
+        if (Scenario.Platform.FirmwareFaults.Contains(FirmwareFault.DrhdRegistersAllOnes) && Remappers.Count > 0)
+            units.Remove(Remappers[0].Unit.Config.RegisterBase);
         // The parse reads each unit's VER/CAP/ECAP through MMIO, as alloc_iommu does.
         var dmarInfo = DmarTable is null ? null : DmarInfoReader.Read(DmarTable, Pci, b => units.GetValueOrDefault(b));
         Kernel = new LinuxKernel(ctx, new KernelPlatform(dmarInfo, b => units.GetValueOrDefault(b), faults));

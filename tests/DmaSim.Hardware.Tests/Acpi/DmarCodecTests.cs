@@ -147,6 +147,8 @@ public sealed class DmarCodecTests
 
         e = Assert.Throws<InputException>(() => DmarCodec.ParseAcpidump("FACP @ 0x0\n    0000: 00\n", "d.txt"));
         Assert.Contains("no \"DMAR @ 0x...\" block", e.Problem, StringComparison.Ordinal);
+        e = Assert.Throws<InputException>(() => DmarCodec.ParseAcpidump("DMAR\n----\n", "d.txt"));
+        Assert.Contains("\"Raw Table Data:\" dump", e.Problem, StringComparison.Ordinal);
 
         // A table error inside the hex names the byte and the line that holds it.
         var cut = lines.Take(3).ToArray(); // 32 bytes: shorter than the header
@@ -180,6 +182,8 @@ public sealed class DmarCodecTests
         var table = DmarBuilder.Build(spec);
         Assert.True(table.ChecksumOk);
         Assert.Equal(bytes, DmarCodec.Encode(table));
+        Assert.Equal(table, DmarCodec.Parse(bytes, "b"));
+        Assert.Equal(table.GetHashCode(), DmarCodec.Parse(bytes, "b").GetHashCode());
         Assert.Equal(DmarJson.Serialize([("b", table)]), DmarJson.Serialize([("b", DmarCodec.Parse(bytes, "b"))]));
 
         Assert.Equal(46, table.HostAddressWidth);
@@ -201,6 +205,20 @@ public sealed class DmarCodecTests
         Assert.Equal("\\_SB.PCI0.I2C0", andd.ObjectName);
         Assert.True(andd.NameTerminated);
         Assert.Equal(48 + 16 + 16 + 16 + 8 + 24 + 16 + 8 + 15, (int)table.Length);
+    }
+
+    [Fact]
+    public void Model_equality_compares_contents_not_array_references()
+    {
+        var a = DmarCodec.Parse(Dat(Small), "a");
+        var b = DmarCodec.Parse(Dat(Small), "b");
+        Assert.Equal(a, b);
+        var drhd = (Drhd)b.Structures[0];
+        var otherScope = drhd with { DeviceScopes = [drhd.DeviceScopes[0] with { Path = [new PciPathEntry(0x1e, 6)] }, drhd.DeviceScopes[1]] };
+        Assert.NotEqual(a, b with { Structures = [otherScope] });
+        Assert.NotEqual(a, b with { Reserved = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0] });
+        Assert.Equal(a.Structures[0], drhd with { DeviceScopes = [.. drhd.DeviceScopes] });
+        Assert.Empty(new Drhd(0, 0, 0, 0, 0, 0xfed90000, default).Scopes);
     }
 
     [Fact]

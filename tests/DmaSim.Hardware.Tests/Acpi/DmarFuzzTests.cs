@@ -117,4 +117,34 @@ public sealed class DmarFuzzTests
             }
         }, iter: 5_000, threads: 1);
     }
+
+    [Fact]
+    public void Corrupted_acpidump_text_raises_only_InputException_naming_a_line()
+    {
+        var texts = DmarCorpus.Names.Select(n => DmarCorpus.PathOf(n, ".acpidump.txt")).Where(File.Exists).Select(File.ReadAllText).ToArray();
+        const string alphabet = "0123456789ABCDEFabcdefg :\n\r .@xDMAR";
+        Gen.Select(Gen.Int[0, texts.Length - 1], Gen.Int[1, 6], Gen.ULong).Sample((which, edits, seed) =>
+        {
+            var rng = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
+            var chars = texts[which].ToCharArray().ToList();
+            for (var i = 0; i < edits; i++)
+            {
+                var at = rng.Next(chars.Count);
+                switch (rng.Next(3))
+                {
+                    case 0: chars[at] = alphabet[rng.Next(alphabet.Length)]; break;
+                    case 1: chars.RemoveAt(at); break;
+                    default: chars.Insert(at, alphabet[rng.Next(alphabet.Length)]); break;
+                }
+            }
+            try
+            {
+                DmarCodec.ParseAcpidump(new string([.. chars]), "fuzz.txt");
+            }
+            catch (InputException e)
+            {
+                Assert.StartsWith("fuzz.txt", e.Message, StringComparison.Ordinal);
+            }
+        }, iter: 3_000, threads: 1);
+    }
 }

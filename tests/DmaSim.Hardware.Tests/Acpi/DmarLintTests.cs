@@ -59,7 +59,7 @@ public sealed class DmarLintTests
         var good = bytes[9];
         bytes[9] ^= 1;
         var f = Single(DmarCodec.Parse(bytes, "t"), "checksum", DmarLintSeverity.Warning);
-        Assert.Equal($"ACPI Warning: Incorrect checksum in table [DMAR] - 0x{bytes[9]:X2}, should be 0x{good:X2}", f.KernelMessage);
+        Assert.Equal($"ACPI BIOS Warning (bug): Incorrect checksum in table [DMAR] - 0x{bytes[9]:X2}, should be 0x{good:X2}", f.KernelMessage);
         Assert.Equal(9, f.Offset);
     }
 

@@ -259,4 +259,48 @@ public class VtdInvalidationTests
         Assert.Equal(VtdInvalidationGranularity.Domain, e.Performed);
         Assert.Equal(Did, e.DomainId);
     }
+    [Fact]
+    public void Descriptors_queued_before_qie_are_processed_at_enable()
+    {
+        // QEMU's Windows quirk: IQT != 0 when QIE is set processes the queue at once.
+        var rig = new VtdRig();
+        rig.W64(VtdRegister.Iqa, VtdRig.Queue);
+        rig.PutDescriptor(VtdInvDescriptor.WaitLow(0x99, statusWrite: true, interrupt: false, fence: false), VtdRig.Status);
+        rig.W64(VtdRegister.Iqt, 1UL << 4);
+        Assert.Equal(0u, rig.Memory.ReadU32(new PhysAddr(VtdRig.Status)));
+        rig.W32(VtdRegister.Gcmd, VtdGlobal.Qie);
+        Assert.Equal(0x99u, rig.Memory.ReadU32(new PhysAddr(VtdRig.Status)));
+        Assert.Equal(1UL << 4, rig.R64(VtdRegister.Iqh));
+    }
+
+    [Fact]
+    public void A_masked_completion_interrupt_is_sent_when_unmasked()
+    {
+        var rig = new VtdRig();
+        rig.Enable();
+        rig.PutDescriptor(VtdInvDescriptor.WaitLow(0, statusWrite: false, interrupt: true, fence: false), 0);
+        rig.W64(VtdRegister.Iqt, (ulong)rig.Tail << 4);
+        Assert.Equal(VtdEventControl.Im | VtdEventControl.Ip, rig.R32(VtdRegister.Iectl));
+        Assert.Empty(rig.Interrupts(VtdInterruptKind.InvalidationComplete));
+        rig.W32(VtdRegister.Iectl, 0);
+        Assert.Single(rig.Interrupts(VtdInterruptKind.InvalidationComplete));
+        Assert.Equal(0u, rig.R32(VtdRegister.Iectl));
+    }
+
+    [Fact]
+    public void Unknown_descriptor_types_and_reserved_bits_raise_iqe()
+    {
+        var rig = new VtdRig();
+        rig.Enable();
+        rig.PutDescriptor(VtdInvDescriptor.IotlbLow(VtdInvalidationGranularity.Global) | (1UL << 8), 0);
+        rig.W64(VtdRegister.Iqt, (ulong)rig.Tail << 4);
+        Assert.NotEqual(0u, rig.R32(VtdRegister.Fsts) & VtdFsts.Iqe);
+        Assert.Equal(0UL, rig.R64(VtdRegister.Iqh));
+        rig.W32(VtdRegister.Fsts, VtdFsts.Iqe);
+        var rig2 = new VtdRig();
+        rig2.Enable();
+        rig2.PutDescriptor(9, 0);
+        rig2.W64(VtdRegister.Iqt, (ulong)rig2.Tail << 4);
+        Assert.NotEqual(0u, rig2.R32(VtdRegister.Fsts) & VtdFsts.Iqe);
+    }
 }

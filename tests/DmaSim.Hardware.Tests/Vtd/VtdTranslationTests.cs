@@ -46,6 +46,7 @@ public class VtdTranslationTests
         Assert.Equal(0x1010_0567UL, r.Address);
         Assert.True(r.CanRead && r.CanWrite);
         Assert.Equal(12, r.PageShift);
+        Assert.Equal(0x1000UL - 0x567, r.ContiguousBytes);
         Assert.Equal(1, rig.Unit.PageWalks);
         var again = rig.Dma(Sid, VtdRig.Iova + 4, write: false);
         Assert.True(again.IotlbHit);
@@ -72,11 +73,11 @@ public class VtdTranslationTests
         Assert.Equal(0x1234_5678u, rig.Memory.ReadU32(new PhysAddr(page + 4)));
     }
 
-    private static VtdRig Faulting(out ulong fsts)
+    /// <summary>A unit with translation on, fault events unmasked (FEADDR 0xFEE0_0000, FEDATA 0x4321), no tables.</summary>
+    private static VtdRig Faulting()
     {
         var rig = new VtdRig();
         rig.Enable();
-        fsts = 0;
         return rig;
     }
 
@@ -96,7 +97,7 @@ public class VtdTranslationTests
     [Fact]
     public void Missing_root_entry_faults_with_reason_1()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         var r = rig.Dma(0x0310, 0x5000, write: false);
         Assert.Equal(VtdFaultReason.RootEntryNotPresent, r.FaultReason);
         AssertSingleRecord(rig, VtdFaultReason.RootEntryNotPresent, 0x0310, 0x5000, read: true);
@@ -105,7 +106,7 @@ public class VtdTranslationTests
     [Fact]
     public void Missing_context_entry_faults_with_reason_2()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetRoot(0, VtdRig.Context);
         var r = rig.Dma(Sid, 0x5123);
         Assert.Equal(VtdFaultReason.ContextEntryNotPresent, r.FaultReason);
@@ -117,7 +118,7 @@ public class VtdTranslationTests
     [InlineData(2, 3)]  // TT = 3 reserved
     public void Invalid_context_entries_fault_with_reason_3(int aw, int tt)
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4, aw: aw, tt: tt);
         Assert.Equal(VtdFaultReason.ContextEntryInvalid, rig.Dma(Sid, 0x1000).FaultReason);
         AssertSingleRecord(rig, VtdFaultReason.ContextEntryInvalid, Sid, 0x1000, read: false);
@@ -135,7 +136,7 @@ public class VtdTranslationTests
     [Fact]
     public void Address_beyond_the_context_width_faults_with_reason_4()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4, aw: 1);
         var r = rig.Dma(Sid, 1UL << 39, write: false);
         Assert.Equal(VtdFaultReason.AddressBeyondMgaw, r.FaultReason);
@@ -145,7 +146,7 @@ public class VtdTranslationTests
     [Fact]
     public void Write_through_a_read_only_pte_faults_with_reason_5_and_reads_still_work()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.MapIova4Level(VtdRig.Target, leafPerm: 1);
         Assert.True(rig.Dma(Sid, VtdRig.Iova, write: false).IsSuccess); // fills the IOTLB with R only
@@ -157,7 +158,7 @@ public class VtdTranslationTests
     [Fact]
     public void Non_present_pte_faults_with_reason_6_for_a_read_never_0xc()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.MapIova4Level(VtdRig.Target);
         rig.Pte(VtdRig.Pt, 0, 0x800); // not present, and with reserved bit 11 set
@@ -168,7 +169,7 @@ public class VtdTranslationTests
     [Fact]
     public void Reserved_bit_11_in_a_non_leaf_entry_faults_with_reason_0xc()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.MapIova4Level(VtdRig.Target);
         rig.Pte(VtdRig.Pdpt, 0, VtdRig.Pd | 3 | 0x800);
@@ -178,12 +179,12 @@ public class VtdTranslationTests
     [Fact]
     public void Reserved_bits_in_root_and_context_entries_fault_with_0xa_and_0xb()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.Memory.WriteU64(new PhysAddr(VtdRig.Root + 8), 1); // high qword of root[0] must be 0
         rig.SetRoot(0, VtdRig.Context);
         Assert.Equal(VtdFaultReason.RootEntryReserved, rig.Dma(Sid, 0).FaultReason);
 
-        var rig2 = Faulting(out _);
+        var rig2 = Faulting();
         rig2.SetContextRaw(0, Sid, VtdRig.Pml4 | 1, (1UL << 7) | 2);
         Assert.Equal(VtdFaultReason.ContextEntryReserved, rig2.Dma(Sid, 0).FaultReason);
     }
@@ -191,7 +192,7 @@ public class VtdTranslationTests
     [Fact]
     public void A_leaf_pointing_into_the_interrupt_window_faults_with_0xe()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.MapIova4Level(0xFEE0_0000);
         Assert.Equal(VtdFaultReason.InterruptAddress, rig.Dma(Sid, VtdRig.Iova).FaultReason);
@@ -200,7 +201,7 @@ public class VtdTranslationTests
     [Fact]
     public void Requests_to_the_interrupt_window_are_interrupts_not_memory()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         Assert.Equal(TranslationOutcome.InterruptRequest, rig.Dma(Sid, 0xFEE0_1000).Outcome);
         Assert.Empty(rig.Events.Events.OfType<VtdFaultEvent>());
     }
@@ -208,12 +209,12 @@ public class VtdTranslationTests
     [Fact]
     public void Lower_table_beyond_memory_faults_with_reason_7_and_top_level_with_3()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.Pte(VtdRig.Pml4, 0, (1UL << 44) | 3); // beyond the 40-bit memory, but below the 48-bit HAW
         Assert.Equal(VtdFaultReason.PagingEntryInvalid, rig.Dma(Sid, VtdRig.Iova).FaultReason);
 
-        var rig2 = Faulting(out _);
+        var rig2 = Faulting();
         rig2.SetContext(0, Sid, 1UL << 44);
         Assert.Equal(VtdFaultReason.ContextEntryInvalid, rig2.Dma(Sid, VtdRig.Iova).FaultReason);
     }
@@ -221,7 +222,7 @@ public class VtdTranslationTests
     [Fact]
     public void Fpd_suppresses_a_context_fault_but_not_a_root_fault()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContextRaw(0, Sid, 2, 0); // not present, FPD = 1
         var r = rig.Dma(Sid, 0x1000);
         Assert.Equal(VtdFaultReason.ContextEntryNotPresent, r.FaultReason);
@@ -237,7 +238,7 @@ public class VtdTranslationTests
     [Fact]
     public void Two_megabyte_superpage_maps_offset_inside_the_page()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.Pte(VtdRig.Pml4, 0, VtdRig.Pdpt | 3);
         rig.Pte(VtdRig.Pdpt, 0, VtdRig.Pd | 3);
@@ -245,19 +246,20 @@ public class VtdTranslationTests
         var r = rig.Dma(Sid, 0x20_1234);
         Assert.Equal(0x4000_1234UL, r.Address);
         Assert.Equal(21, r.PageShift);
+        Assert.Equal(0x20_0000UL - 0x1234, r.ContiguousBytes);
         Assert.True(rig.Dma(Sid, 0x3F_FFF0).IotlbHit); // same 2 MiB IOTLB entry
     }
 
     [Fact]
     public void One_gigabyte_superpage_and_ps_at_level_4_is_reserved()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.Pte(VtdRig.Pml4, 0, VtdRig.Pdpt | 3);
         rig.Pte(VtdRig.Pdpt, 1, 0x80_0000_0000 | 0x80 | 3);
         Assert.Equal(0x80_0123_4567UL, rig.Dma(Sid, 0x4123_4567).Address);
 
-        var rig2 = Faulting(out _);
+        var rig2 = Faulting();
         rig2.SetContext(0, Sid, VtdRig.Pml4);
         rig2.Pte(VtdRig.Pml4, 0, VtdRig.Pdpt | 0x80 | 3);
         Assert.Equal(VtdFaultReason.PagingEntryReserved, rig2.Dma(Sid, 0x1000).FaultReason);
@@ -266,7 +268,7 @@ public class VtdTranslationTests
     [Fact]
     public void Misaligned_superpage_address_bits_are_reserved()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.SetContext(0, Sid, VtdRig.Pml4);
         rig.Pte(VtdRig.Pml4, 0, VtdRig.Pdpt | 3);
         rig.Pte(VtdRig.Pdpt, 0, VtdRig.Pd | 3);
@@ -289,10 +291,58 @@ public class VtdTranslationTests
     [Fact]
     public void A_fault_event_carries_the_reason_and_recording()
     {
-        var rig = Faulting(out _);
+        var rig = Faulting();
         rig.Dma(0x0700, 0x9000);
         var e = Assert.Single(rig.Events.Events.OfType<VtdFaultEvent>());
         Assert.Equal(VtdFaultReason.RootEntryNotPresent, e.Reason);
         Assert.True(e.Recorded);
+    }
+    [Fact]
+    public void A_48_bit_context_on_an_aw_bits_39_unit_is_invalid()
+    {
+        var rig = new VtdRig(VtdUnitConfig.Qemu39());
+        rig.Enable();
+        rig.SetContext(0, Sid, VtdRig.Pml4, aw: 2);
+        Assert.Equal(VtdFaultReason.ContextEntryInvalid, rig.Dma(Sid, 0x1000).FaultReason);
+        rig.SetContext(0, Sid, VtdRig.Pml4, aw: 1);
+        rig.W32(VtdRegister.Gcmd, VtdGlobal.Srtp | VtdGlobal.Qie | VtdGlobal.Te); // SRTP flushes the context cache
+        Assert.Equal(VtdFaultReason.ReadNotPermitted, rig.Dma(Sid, 0x1000, write: false).FaultReason);
+        // A context pointer above the 39-bit host width is a reserved bit (0xB).
+        rig.SetContext(0, Sid, 1UL << 39, aw: 1);
+        rig.W32(VtdRegister.Gcmd, VtdGlobal.Srtp | VtdGlobal.Qie | VtdGlobal.Te);
+        Assert.Equal(VtdFaultReason.ContextEntryReserved, rig.Dma(Sid, 0x1000).FaultReason);
+    }
+    [Fact]
+    public void Hits_and_walks_do_not_allocate()
+    {
+        var memory = new DmaSim.Hardware.Memory.PhysicalMemory(40);
+        var unit = new VtdUnit(memory, VtdUnitConfig.Qemu48()); // no event stream: nothing to record
+        memory.WriteU64(new PhysAddr(VtdRig.Root), VtdRig.Context | 1);
+        memory.WriteU64(new PhysAddr(VtdRig.Context + 16 * Sid), VtdRig.Pml4 | 1);
+        memory.WriteU64(new PhysAddr(VtdRig.Context + 16 * Sid + 8), 2);
+        memory.WriteU64(new PhysAddr(VtdRig.Pml4), VtdRig.Pdpt | 3);
+        memory.WriteU64(new PhysAddr(VtdRig.Pdpt), VtdRig.Pd | 3);
+        memory.WriteU64(new PhysAddr(VtdRig.Pd), VtdRig.Pt | 3);
+        for (var i = 0; i < 512; i++) memory.WriteU64(new PhysAddr(VtdRig.Pt + 8UL * (uint)i), (0x2000_0000UL + 0x1000UL * (uint)i) | 3);
+        unit.WriteRegister(VtdRegister.RtAddr, VtdRig.Root, 8);
+        unit.WriteRegister(VtdRegister.Gcmd, VtdGlobal.Srtp, 4);
+        unit.WriteRegister(VtdRegister.Gcmd, VtdGlobal.Te, 4);
+        unit.Translate(Sid, 0, true); // warm-up: materialises the per-bus context-cache array
+        unit.WriteRegister(0xF8, (1UL << 63) | (1UL << 60), 8);
+        ulong sum = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var round = 0; round < 4; round++)
+        {
+            for (var i = 0; i < 512; i++) sum += unit.Translate(Sid, (ulong)i << 12, (i & 1) == 0).Address;
+            unit.WriteRegister(0xF8, (1UL << 63) | (1UL << 60), 8); // global IOTLB flush: next round walks again
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(unit.PageWalks >= 4 * 512 && unit.IotlbHits == 0);
+        Assert.NotEqual(0UL, sum);
+        for (var i = 0; i < 512; i++) unit.Translate(Sid, (ulong)i << 12, true);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 4096; i++) sum += unit.Translate(Sid, (ulong)(i & 511) << 12, false).Address;
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(4096, unit.IotlbHits);
     }
 }

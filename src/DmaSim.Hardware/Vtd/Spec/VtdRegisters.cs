@@ -236,6 +236,13 @@ public static class VtdIqPointer
     public const int Shift128 = 4;
 }
 
+/// <summary>PMEN: 31 EPM (enable protected memory) | 0 PRS (status). QEMU reports no PMRs: RO 0.</summary>
+public static class VtdPmen
+{
+    public const uint Epm = 1u << 31;
+    public const uint Prs = 1u << 0;
+}
+
 /// <summary>ICS: bit 0 IWC (invalidation wait complete, W1C).</summary>
 public static class VtdIcs
 {

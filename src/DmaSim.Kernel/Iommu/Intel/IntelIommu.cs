@@ -32,6 +32,7 @@ public sealed partial class IntelIommu
         Dmar = dmar;
         Units = units;
         Unmaps = new DeferredUnmaps(kernel, this);
+        OmitAliasContext = kernel.Cmdline.OmitDmaAlias;
     }
 
     public DmarInfo Dmar { get; }
@@ -134,7 +135,11 @@ public sealed partial class IntelIommu
         }
         foreach (var alias in _k.Pci.DmaAliases(dev.Bdf))
         {
-            if (OmitAliasContext && alias != dev.Bdf) continue;
+            if (OmitAliasContext && alias != dev.Bdf)
+            {
+                _k.Note($"fault injection: context entry for DMA alias {alias} of {dev.PciName} not programmed");
+                continue;
+            }
             unit.Hw.SetContext(alias, type, did, domain.Agaw, domain.Table?.Root ?? default);
         }
         if (type != ContextTranslationType.PassThrough || !unit.Hw.CachingMode) unit.Hw.FlushWriteBuffer();

@@ -129,6 +129,28 @@ public sealed class DmaPageTable
                 wanted = (physPfn << 12) | prot;
                 slot = Slot(iovaPfn, 1, out blockingLeaf);
             }
+            if (level == 1 && slot is { } leaf)
+            {
+                // 4 KiB leaves: fill the rest of this leaf table without walking from the root again
+                // (the same entries a per-page walk would write; identity maps of all RAM are millions).
+                var run = Math.Min(pages, 512 - (iovaPfn & 511));
+                for (ulong i = 0; i < run; i++)
+                {
+                    var at = leaf.Add(i * 8);
+                    var want = ((physPfn + i) << 12) | prot;
+                    var old = _memory.ReadU64(at);
+                    if (old != 0) (conflicts ??= []).Add(new PteConflict(iovaPfn + i, old, want));
+                    else
+                    {
+                        _memory.WriteU64(at, want);
+                        mapped++;
+                    }
+                }
+                iovaPfn += run;
+                physPfn += run;
+                pages -= run;
+                continue;
+            }
             var existing = slot is { } s ? _memory.ReadU64(s) : blockingLeaf;
             if (existing != 0)
             {

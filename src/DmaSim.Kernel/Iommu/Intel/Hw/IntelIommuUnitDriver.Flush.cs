@@ -95,6 +95,18 @@ public sealed partial class IntelIommuUnitDriver
         WaitFor(VtdRegister.Ccmd, 8, v => !VtdCcmd.Icc.IsSet(v));
     }
 
+    /// <summary>
+    /// What the DMA-mapping path does after making PTEs present: caching mode → page-selective flush (with
+    /// domain id 0 in 2.6.32 <c>__intel_map_single</c>/<c>intel_map_sg</c>, "domain ID 0 is reserved for non-present
+    /// to present mapping flush"; the domain's own id in modern <c>intel_iommu_iotlb_sync_map</c>), otherwise only
+    /// the write-buffer flush (which does nothing without CAP.RWBF).
+    /// </summary>
+    public void FlushAfterMap(ushort domainId, ulong iovaPfn, ulong pages)
+    {
+        if (CachingMode) FlushIotlbPages(_options.CachingModeFlushesDomainZero ? (ushort)0 : domainId, iovaPfn, pages);
+        else FlushWriteBuffer();
+    }
+
     /// <summary>Global IOTLB invalidation (DMA_TLB_GLOBAL_FLUSH).</summary>
     public void FlushIotlbGlobal()
     {
@@ -131,13 +143,23 @@ public sealed partial class IntelIommuUnitDriver
             }
             pfn = mask >= 52 ? 0 : pfn & ~((1UL << mask) - 1);
         }
-        if (!PageSelectiveInvalidation || mask > MaxAddressMaskValue)
+        return FlushIotlbPsi(domainId, pfn << 12, mask);
+    }
+
+    /// <summary>
+    /// Page-selective IOTLB invalidation of 2^<paramref name="addressMask"/> pages at <paramref name="address"/>,
+    /// or domain-selective when the unit lacks PSI or the mask exceeds CAP.MAMV (<c>iommu_flush_iotlb_psi</c>).
+    /// </summary>
+    public VtdInvalidationGranularity FlushIotlbPsi(ushort domainId, ulong address, int addressMask)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(addressMask);
+        if (!PageSelectiveInvalidation || addressMask > MaxAddressMaskValue)
         {
             FlushIotlbDomain(domainId);
             return VtdInvalidationGranularity.Domain;
         }
         IotlbPageFlushes++;
-        FlushIotlb(VtdInvalidationGranularity.DeviceOrPage, domainId, pfn << 12, mask);
+        FlushIotlb(VtdInvalidationGranularity.DeviceOrPage, domainId, address & ~0xFFFUL, addressMask);
         return VtdInvalidationGranularity.DeviceOrPage;
     }
 

@@ -9,7 +9,7 @@ namespace DmaSim.Kernel.Iommu.Intel.Hw;
 /// <summary>
 /// What the Linux intel-iommu driver writes to one remapping unit: capability decoding, AGAW choice, the
 /// root table, translation enable, context entries and cache invalidation. It talks to the hardware only
-/// through <see cref="VtdUnit.ReadRegister"/>/<see cref="VtdUnit.WriteRegister"/> and the tables it writes
+/// through <see cref="IVtdRegisterAccess"/> (a <see cref="VtdUnit"/>'s MMIO) and the tables it writes
 /// into <see cref="PhysicalMemory"/>, like the real driver (STYLE.md: the hardware reads its own tables).
 /// Behaviour: Linux 2.6.32 <c>drivers/pci/intel-iommu.c</c> and <c>dmar.c</c> unless an option says otherwise.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed partial class IntelIommuUnitDriver
     /// <summary>IOMMU_WAIT_OP gives up after DMAR_OPERATION_TIMEOUT; in the model every command completes at once.</summary>
     private const int MaxPolls = 1000;
 
-    private readonly VtdUnit _unit;
+    private readonly IVtdRegisterAccess _unit; // registers only: never the unit's caches or state
     private readonly PhysicalMemory _memory;
     private readonly Func<PhysAddr> _allocZeroedTablePage;
     private readonly Action<PhysAddr> _freeTablePage;
@@ -28,7 +28,7 @@ public sealed partial class IntelIommuUnitDriver
     private uint _gcmd; // Linux iommu->gcmd: software copy of the persistent command bits (TE, QIE, IRE)
     private PhysAddr _rootTable;
 
-    public IntelIommuUnitDriver(VtdUnit unit, PhysicalMemory memory, Func<PhysAddr> allocZeroedTablePage,
+    public IntelIommuUnitDriver(IVtdRegisterAccess unit, PhysicalMemory memory, Func<PhysAddr> allocZeroedTablePage,
         Action<PhysAddr> freeTablePage, IntelIommuDriverOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(unit);
@@ -139,6 +139,17 @@ public sealed partial class IntelIommuUnitDriver
         _gcmd &= ~VtdGlobal.Te;
         Write32(VtdRegister.Gcmd, _gcmd);
         WaitFor(VtdRegister.Gsts, 4, v => (v & VtdGlobal.Te) == 0);
+    }
+
+    /// <summary>
+    /// Linux <c>iommu_disable_protect_mem_regions</c> (init_dmars, after translation is enabled): clear PMEN.EPM
+    /// and wait for PRS to clear. A no-op on units without PMRs (CAP.PLMR = PHMR = 0, as QEMU).
+    /// </summary>
+    public void DisableProtectedMemoryRegions()
+    {
+        var pmen = (uint)Read32(VtdRegister.Pmen) & ~VtdPmen.Epm;
+        Write32(VtdRegister.Pmen, pmen);
+        WaitFor(VtdRegister.Pmen, 4, v => (v & VtdPmen.Prs) == 0);
     }
 
     /// <summary>GSTS.TES as the hardware reports it.</summary>

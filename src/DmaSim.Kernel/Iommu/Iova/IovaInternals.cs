@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+// The tests check the augmented tree's invariants (IovaRangeTree.Validate) after random operations.
+[assembly: InternalsVisibleTo("DmaSim.Kernel.Tests")]

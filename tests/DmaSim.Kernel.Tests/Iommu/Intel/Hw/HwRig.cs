@@ -1,0 +1,71 @@
+using DmaSim.Core;
+using DmaSim.Hardware.Memory;
+using DmaSim.Hardware.Vtd;
+using DmaSim.Kernel.Iommu.Intel.Hw;
+
+namespace DmaSim.Kernel.Tests.Iommu.Intel.Hw;
+
+/// <summary>Table-page allocator for tests: bump allocation from a region, zeroed, with a record of frees.</summary>
+internal sealed class TablePages
+{
+    private readonly PhysicalMemory _memory;
+    private ulong _next;
+    private readonly HashSet<ulong> _live = [];
+
+    public TablePages(PhysicalMemory memory, ulong start = 0x4000_0000)
+    {
+        _memory = memory;
+        _next = start;
+    }
+
+    public List<PhysAddr> Freed { get; } = [];
+    public int Live => _live.Count;
+
+    public PhysAddr Alloc()
+    {
+        var p = new PhysAddr(_next);
+        _next += 0x1000;
+        _memory.Fill(p, 0x1000, 0);
+        _live.Add(p.Value);
+        return p;
+    }
+
+    public void Free(PhysAddr p)
+    {
+        if (!_live.Remove(p.Value)) throw new InvalidOperationException($"double or foreign free of {p}");
+        Freed.Add(p);
+    }
+}
+
+/// <summary>Memory + unit + driver, wired the way the kernel model will wire them.</summary>
+internal sealed class HwRig
+{
+    public HwRig(VtdUnitConfig? config = null, IntelIommuDriverOptions? options = null)
+    {
+        Events = new EventStream(new SimClock());
+        Memory = new PhysicalMemory(40);
+        Pages = new TablePages(Memory);
+        Unit = new VtdUnit(Memory, config ?? VtdUnitConfig.Qemu48(), Events);
+        Driver = new IntelIommuUnitDriver(Unit, Memory, Pages.Alloc, Pages.Free, options);
+    }
+
+    public EventStream Events { get; }
+    public PhysicalMemory Memory { get; }
+    public TablePages Pages { get; }
+    public VtdUnit Unit { get; }
+    public IntelIommuUnitDriver Driver { get; }
+
+    /// <summary>Linux init_dmars order: QI, root entry, global context + IOTLB flush, translation on.</summary>
+    public HwRig Boot()
+    {
+        Driver.EnableQueuedInvalidation();
+        Driver.SetRootTable();
+        Driver.FlushContextGlobal();
+        Driver.FlushIotlbGlobal();
+        Driver.EnableTranslation();
+        Driver.DisableProtectedMemoryRegions();
+        return this;
+    }
+
+    public DmaPageTable NewDomain(int agaw) => new(Memory, agaw, Pages.Alloc, Pages.Free);
+}

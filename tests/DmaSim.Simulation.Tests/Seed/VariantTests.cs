@@ -1,0 +1,111 @@
+using DmaSim.Checking;
+using DmaSim.Kernel.Profiles;
+using DmaSim.Scenarios;
+
+namespace DmaSim.Simulation.Tests.Seed;
+
+/// <summary>
+/// Scenarios that differ from the shipped ones only in their numbers behave as the rules imply: nothing
+/// is tuned to the shipped files.
+/// </summary>
+public class VariantTests
+{
+    private static string Rmrr(string bdf, ulong start, ulong end, bool pt) => $$"""
+        schema: dmasim/v1
+        name: rmrr-variant
+        seed: 99
+        platform:
+          physical-address-bits: 40
+          memory:
+            - { start: 0x0, end: 0x9ffff, type: usable }
+            - { start: 0x100000, end: 0x{{start - 1:x}}, type: usable }
+            - { start: 0x{{start:x}}, end: 0x{{end:x}}, type: reserved }
+            - { start: 0x{{end + 1:x}}, end: 0xbfffffff, type: usable }
+            - { start: 0xc0000000, end: 0xffffffff, type: reserved }
+            - { start: 0x100000000, end: 0x43fffffff, type: usable }
+          iommu:
+            host-address-width: 40
+            units:
+              - { base: 0xfed90000, include-pci-all: true, pass-through: {{(pt ? "true" : "false")}} }
+            rmrr:
+              - { start: 0x{{start:x}}, end: 0x{{end:x}}, devices: ["{{bdf}}"] }
+          devices:
+            - { bdf: "{{bdf}}", name: usb, model: usb-controller, pcie: false, address-bits: 32, firmware-dma: rmrr }
+        kernel:
+          profile: linux-2.6.32
+          cmdline: intel_iommu=on iommu=pt
+        workload:
+          - { device: usb, run: firmware-dma, count: 4 }
+          - { device: usb, run: io, count: 2, size: 8KiB }
+          - { device: usb, run: firmware-dma, count: 4 }
+        """;
+
+    [Theory]
+    [InlineData("00:1a.0", 0xbf2e9000UL, 0xbf2fffffUL, false)]
+    [InlineData("00:1d.7", 0x7df6f000UL, 0x7df7efffUL, true)]
+    [InlineData("00:1d.1", 0x9f000000UL, 0x9f00ffffUL, false)]
+    public void Rmrr_devices_that_leave_si_domain_lose_their_rmrr_until_later_kernels(string bdf, ulong start, ulong end, bool pt)
+    {
+        var s = ScenarioLoader.Parse(Rmrr(bdf, start, end, pt), "variant.yaml");
+        Assert.Equal(Outcome.FirmwareFault, Worst(s, ProfileCatalog.Linux2632));
+        Assert.Equal(Outcome.FirmwareFault, Worst(s, ProfileCatalog.Linux30));
+        Assert.Equal(Outcome.Ok, Worst(s, ProfileCatalog.Linux61));
+    }
+
+    private static string Masked(int addressBits, int maskBits, ulong ramTop) => $$"""
+        schema: dmasim/v1
+        name: mask-variant
+        seed: 7
+        platform:
+          physical-address-bits: 46
+          memory:
+            - { start: 0x0, end: 0x9ffff, type: usable }
+            - { start: 0x100000, end: 0xbfffffff, type: usable }
+            - { start: 0xc0000000, end: 0xffffffff, type: reserved }
+            - { start: 0x100000000, end: 0x13fffffff, type: usable }
+            - { start: 0x{{ramTop - 0x40000000 + 1:x}}, end: 0x{{ramTop:x}}, type: usable }
+          iommu:
+            host-address-width: 46
+            units:
+              - { base: 0xfed90000, include-pci-all: true, pass-through: true }
+          devices:
+            - { bdf: "0a:00.0", name: hba, model: storage-controller, address-bits: {{addressBits}} }
+        kernel:
+          profile: linux-2.6.32
+          cmdline: intel_iommu=on iommu=pt
+        drivers:
+          - { device: hba, dma-mask-bits: {{maskBits}}, coherent-dma-mask-bits: {{maskBits}} }
+        workload:
+          - { device: hba, run: io, count: 4, size: 32KiB }
+        """;
+
+    [Theory]
+    [InlineData(40, 40, 0x1003fffffffUL)]   // RAM just above 1 TiB, 40-bit device
+    [InlineData(39, 39, 0x803fffffffUL)]    // RAM above 512 GiB, 39-bit device
+    [InlineData(42, 42, 0x4003fffffffUL)]   // RAM above 4 TiB, 42-bit device
+    public void A_mask_below_the_top_of_ram_corrupts_under_2632_and_is_translated_from_30(int bits, int mask, ulong ramTop)
+    {
+        var s = ScenarioLoader.Parse(Masked(bits, mask, ramTop), "mask.yaml");
+        Assert.Equal(Outcome.Corruption, Worst(s, ProfileCatalog.Linux2632));
+        var r30 = ScenarioRunner.Run(s, ProfileCatalog.Linux30);
+        Assert.Equal(Outcome.Ok, r30.Devices.Single().Outcome);
+        Assert.Equal("translated", r30.Devices.Single().Domain);
+        Assert.Equal(Outcome.Ok, Worst(s, ProfileCatalog.Linux61));
+    }
+
+    [Theory]
+    [InlineData(44, 44, 0x1003fffffffUL)]   // the mask covers the RAM: identity is right in every era
+    [InlineData(64, 64, 0x4003fffffffUL)]
+    public void A_mask_that_covers_the_ram_stays_identity_and_works(int bits, int mask, ulong ramTop)
+    {
+        var s = ScenarioLoader.Parse(Masked(bits, mask, ramTop), "mask.yaml");
+        foreach (var p in new[] { ProfileCatalog.Linux2632, ProfileCatalog.Linux30, ProfileCatalog.Linux61 })
+        {
+            var r = ScenarioRunner.Run(s, p);
+            Assert.Equal(Outcome.Ok, r.Devices.Single().Outcome);
+            Assert.Equal("passthrough", r.Devices.Single().Domain);
+        }
+    }
+
+    private static Outcome Worst(Scenario s, KernelProfile p) => ScenarioRunner.Run(s, p).Devices.Select(d => d.Outcome).Max();
+}
