@@ -27,6 +27,9 @@ public sealed class KernelContext
 
     public KernelProfile Profile { get; }
     public KernelCmdline Cmdline { get; }
+
+    /// <summary>The exact release the scenario names (`kernel: version:`), or null: selects the log wording within the profile (<see cref="Boot.LogDialect"/>).</summary>
+    public string? KernelVersion { get; init; }
     public PhysicalMemory Memory { get; }
     public FrameOwners Owners { get; }
     public E820Map E820 { get; }

@@ -65,6 +65,15 @@ public static class ScenarioRunner
     /// <summary>Driver probe: each driver sets the masks it asks for (pci_set_dma_mask / pci_set_consistent_dma_mask).</summary>
     private static void Probe(SimMachine m, Scenario s)
     {
+        // `driver: NAME` on a device: the catalogue's masks (principal case), unless `drivers:` sets them.
+        foreach (var d in s.Platform.Devices)
+        {
+            if (d.Driver is null || !DriverCatalogue.TryGet(d.Driver, out var entry)) continue;
+            var dev = m.Kernel.Devices.First(x => x.Name == d.Name);
+            var own = s.DriverFor(d.Name);
+            if (own?.DmaMaskBits is null) m.Kernel.Dma.SetMask(dev, DmaMask.Bits(entry.StreamingMaskBits));
+            if (own?.CoherentDmaMaskBits is null) m.Kernel.Dma.SetCoherentMask(dev, DmaMask.Bits(entry.CoherentMaskBits));
+        }
         foreach (var drv in s.Drivers)
         {
             var dev = m.Kernel.Devices.First(d => d.Name == drv.Device);

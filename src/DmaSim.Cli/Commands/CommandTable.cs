@@ -12,5 +12,6 @@ internal static class CommandTable
         yield return IovaCommand.Create();
         yield return BenchCommand.Create();
         yield return VersionCommand.Create();
+        yield return ImportCommand.Create();
     }
 }

@@ -52,7 +52,8 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
         _hawMask = VtdWidth.HawMask(config.HostAddressWidth);
         _mgaw = config.MaxGuestAddressWidth;
         // DMAR_REG_SIZE = FRCD offset + 16 × records (vtd-hardware.md §1.1).
-        _regs = new VtdRegisterFile(_frcdBase + VtdRegister.FrcdSize * config.FaultRecordingRegisters);
+        // Real units may place the IOTLB registers above the fault records (ECAP.IRO > CAP.FRO).
+        _regs = new VtdRegisterFile(Math.Max(_frcdBase + VtdRegister.FrcdSize * config.FaultRecordingRegisters, _iotlbOffset + 8));
         _faults = new FaultRecorder(_regs, _frcdBase, config.FaultRecordingRegisters, SendInterrupt);
         Reset();
     }

@@ -69,6 +69,52 @@ public sealed record VtdUnitConfig
     /// <summary>ECAP.IRO: IVA/IOTLB registers at IRO × 16 (QEMU 0xF → 0xF0).</summary>
     public int IotlbRegisterOffset { get; init; } = 0xF;
 
+    /// <summary>
+    /// CAP as a real unit reported it, when the unit was built from register values
+    /// (<see cref="FromRegisters"/>): <see cref="BuildCap"/> returns it verbatim, bits the model does not
+    /// interpret included. The modelled fields above were decoded from it.
+    /// </summary>
+    public ulong? RawCap { get; init; }
+
+    /// <summary>ECAP as a real unit reported it (see <see cref="RawCap"/>).</summary>
+    public ulong? RawEcap { get; init; }
+
+    /// <summary>
+    /// A unit that reports exactly the given VER, CAP and ECAP (e.g. the values a real kernel printed in
+    /// "dmar0: reg_base_addr … ver 1:0 cap c90780106f0462 ecap f020fe"). Field positions: VT-d spec 11.4.2
+    /// (CAP) and 11.4.3 (ECAP), vtd-hardware.md §1.2/§1.3; the modelled behaviour follows the decoded fields.
+    /// </summary>
+    public static VtdUnitConfig FromRegisters(ulong cap, ulong ecap, ulong registerBase, int hostAddressWidth, uint version = 0x10)
+    {
+        var config = new VtdUnitConfig
+        {
+            RegisterBase = registerBase,
+            HostAddressWidth = hostAddressWidth,
+            MaxGuestAddressWidth = (int)VtdCap.Mgaw.Get(cap) + 1,
+            Sagaw = (int)VtdCap.Sagaw.Get(cap),
+            NumberOfDomainsField = (int)VtdCap.Nd.Get(cap),
+            RequiresWriteBufferFlush = VtdCap.Rwbf.IsSet(cap),
+            CachingMode = VtdCap.Cm.IsSet(cap),
+            ZeroLengthRead = VtdCap.Zlr.IsSet(cap),
+            FaultRecordingOffset = (int)VtdCap.Fro.Get(cap),
+            SecondLevelLargePages = (int)VtdCap.Sllps.Get(cap),
+            PageSelectiveInvalidation = VtdCap.Psi.IsSet(cap),
+            FaultRecordingRegisters = (int)VtdCap.Nfr.Get(cap) + 1,
+            MaxAddressMaskValue = (int)VtdCap.Mamv.Get(cap),
+            DmaDrain = VtdCap.Dwd.IsSet(cap) && VtdCap.Drd.IsSet(cap),
+            QueuedInvalidation = VtdEcap.Qi.IsSet(ecap),
+            DeviceIotlb = VtdEcap.Dt.IsSet(ecap),
+            InterruptRemapping = VtdEcap.Ir.IsSet(ecap),
+            PassThrough = VtdEcap.Pt.IsSet(ecap),
+            IotlbRegisterOffset = (int)VtdEcap.Iro.Get(ecap),
+            Version = version,
+            RawCap = cap,
+            RawEcap = ecap,
+        };
+        config.Validate();
+        return config;
+    }
+
     /// <summary>QEMU <c>-device intel-iommu,aw-bits=39</c> (the default before QEMU 9.2). CAP = 0x00D2_008C_2226_0206.</summary>
     public static VtdUnitConfig Qemu39() => new()
     {
@@ -84,6 +130,7 @@ public sealed record VtdUnitConfig
     public ulong BuildCap()
     {
         Validate();
+        if (RawCap is { } raw) return raw;
         ulong cap = 0;
         cap = VtdCap.Nd.Set(cap, (ulong)NumberOfDomainsField);
         cap = VtdCap.Rwbf.Set(cap, RequiresWriteBufferFlush ? 1UL : 0);
@@ -104,6 +151,7 @@ public sealed record VtdUnitConfig
     /// <summary>Builds the ECAP register value from this configuration.</summary>
     public ulong BuildEcap()
     {
+        if (RawEcap is { } raw) return raw;
         ulong ecap = 0;
         ecap = VtdEcap.Qi.Set(ecap, QueuedInvalidation ? 1UL : 0);
         ecap = VtdEcap.Dt.Set(ecap, DeviceIotlb ? 1UL : 0);
@@ -122,8 +170,11 @@ public sealed record VtdUnitConfig
         if (FaultRecordingRegisters is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(FaultRecordingRegisters), FaultRecordingRegisters, "1..256 fault recording registers");
         if (NumberOfDomainsField is < 0 or > 6) throw new ArgumentOutOfRangeException(nameof(NumberOfDomainsField), NumberOfDomainsField, "ND is 0..6");
         if (MaxAddressMaskValue is < 0 or > 63) throw new ArgumentOutOfRangeException(nameof(MaxAddressMaskValue), MaxAddressMaskValue, "MAMV is a 6-bit field");
-        // The IOTLB pair must not overlap the fault records or the fixed registers below 0xB8+8.
-        if (IotlbRegisterOffset * 16 < 0xC0 || IotlbRegisterOffset * 16 + 16 > FaultRecordingOffset * 16)
-            throw new ArgumentOutOfRangeException(nameof(IotlbRegisterOffset), IotlbRegisterOffset, "IOTLB registers must sit between 0xC0 and the fault records");
+        // The IOTLB pair must not overlap the fault records or the fixed registers below 0xB8+8. QEMU puts
+        // it below the records; real units often above them (c90780106f0462/f020fe: records at 0x100, IOTLB at 0x200).
+        var iva = IotlbRegisterOffset * 16;
+        var frcd = FaultRecordingOffset * 16;
+        if (iva < 0xC0 || frcd < 0xC0 || (iva < frcd + (16 * FaultRecordingRegisters) && frcd < iva + 16))
+            throw new ArgumentOutOfRangeException(nameof(IotlbRegisterOffset), IotlbRegisterOffset, "IOTLB registers must sit above 0xC0, clear of the fault records");
     }
 }

@@ -13,16 +13,39 @@ public static class BootLog
     /// </summary>
     public static void E820(KernelContext k)
     {
-        k.Log("BIOS-provided physical RAM map:");
+        ArgumentNullException.ThrowIfNull(k);
+        var dialect = Dialect(k);
+        // Without a version the profile's style decides, as it always did; with one, the release's wording.
+        var mem = k.KernelVersion is null ? k.Profile.LogStyle.Value != LogStyle.Legacy : dialect.E820MemFormat;
+        k.Log(dialect.E820HeaderPrefix + "BIOS-provided physical RAM map:");
         foreach (var e in k.E820.Entries)
         {
-            k.Log(k.Profile.LogStyle.Value == LogStyle.Legacy
+            k.Log(!mem
                 ? $" BIOS-e820: {e.Range.Start.Value:x16} - {e.Range.End.Value + 1:x16} ({LegacyName(e.Type)})"
                 : $"BIOS-e820: [mem {Hex.Format(e.Range.Start.Value, 16)}-{Hex.Format(e.Range.End.Value, 16)}] {e.KernelName}");
         }
-        k.Log(k.Profile.LogStyle.Value == LogStyle.Legacy
-            ? $"last_pfn = {Hex.Format(k.Pages.MaxPfn)} max_arch_pfn = 0x400000000"
-            : $"e820: last_pfn = {Hex.Format(k.Pages.MaxPfn)} max_arch_pfn = 0x400000000");
+        k.Log($"{dialect.LastPfnPrefix}last_pfn = {Hex.Format(k.Pages.MaxPfn)} max_arch_pfn = 0x400000000");
+        // setup_arch: with RAM above 4 GiB, max_low_pfn = e820_end_of_low_ram_pfn(), which prints the same
+        // line for the RAM below 4 GiB (arch/x86/kernel/e820.c e820_end_pfn(1UL << (32 - PAGE_SHIFT))).
+        // Printed for versioned runs only, so the unversioned profiles' logs stay as they were.
+        const ulong lowLimit = 1UL << (32 - 12);
+        if (k.KernelVersion is not null && k.Pages.MaxPfn > lowLimit)
+            k.Log($"{dialect.LastPfnPrefix}last_pfn = {Hex.Format(EndPfn(k, lowLimit))} max_arch_pfn = 0x400000000");
+    }
+
+    /// <summary>e820_end_pfn: the end of the last usable entry starting below <paramref name="limitPfn"/>, capped there.</summary>
+    private static ulong EndPfn(KernelContext k, ulong limitPfn)
+    {
+        ulong last = 0;
+        foreach (var e in k.E820.Entries.Where(e => e.Type == Hardware.Memory.E820Type.Usable))
+        {
+            var start = e.Range.Start.Value >> 12;
+            var end = (e.Range.End.Value + 1) >> 12;
+            if (start >= limitPfn) continue;
+            if (end > limitPfn) return limitPfn;
+            last = Math.Max(last, end);
+        }
+        return last;
     }
 
     private static string LegacyName(Hardware.Memory.E820Type t) => t switch
@@ -34,30 +57,43 @@ public static class BootLog
         _ => "unusable",
     };
 
-    /// <summary>parse_dmar_table / dmar_table_print_dmar_entry (drivers/pci/dmar.c; drivers/iommu/intel/dmar.c).</summary>
+    /// <summary>The wording of this run: the profile's era, refined by the scenario's kernel version.</summary>
+    public static LogDialect Dialect(KernelContext k) => LogDialect.For(k.Profile, k.KernelVersion);
+
+    /// <summary>
+    /// parse_dmar_table: the host address width, then per structure in table order what
+    /// dmar_table_print_dmar_entry prints and, right after each DRHD, alloc_iommu's unit line with the VER,
+    /// CAP and ECAP read from that unit's registers (dmar_parse_one_drhd → alloc_iommu runs inside the
+    /// walk: drivers/pci/dmar.c, 2.6.3x; drivers/iommu/dmar.c, 3.x/4.x; drivers/iommu/intel/dmar.c).
+    /// </summary>
     public static void DmarTable(KernelContext k, DmarInfo dmar)
     {
-        var p = Prefix(k);
-        k.Log($"{p}Host address width {dmar.HostAddressWidth}");
-        var modern = k.Profile.LogStyle.Value == LogStyle.Modern;
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(dmar);
+        var dialect = Dialect(k);
+        k.Log(dialect.HostAddressWidth(dmar.HostAddressWidth));
+        var seq = 0;
         foreach (var e in dmar.Entries)
         {
-            if (e.ModernOnly && !modern) k.Log($"{p}Unknown DMAR structure type {e.Type}");
-            else k.Log(p + e.Text);
+            if (dialect.StructureLine(e) is { } line) k.Log(line);
+            if (e.Unit is { } u) k.Log(dialect.UnitLine(seq++, u.RegisterBase, u.Version, u.Cap, u.Ecap));
         }
     }
 
-    /// <summary>alloc_iommu: one line per unit with its version, CAP and ECAP.</summary>
+    /// <summary>
+    /// alloc_iommu's per-unit line, for units the parse did not already report (a DMAR read without
+    /// register access); with register access the line was printed during the parse, where the kernel prints it.
+    /// </summary>
     public static void Units(KernelContext k, IReadOnlyList<DmarUnit> units)
     {
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(units);
+        var dialect = Dialect(k);
+        var printed = k.Events.LogLines().ToHashSet(StringComparer.Ordinal);
         foreach (var u in units)
         {
-            var line = k.Profile.LogStyle.Value == LogStyle.Legacy
-                ? $"IOMMU {u.Drhd.RegisterBase:x}: ver {u.Hw.Version >> 4}:{u.Hw.Version & 0xf} cap {u.Hw.Cap:x} ecap {u.Hw.Ecap:x}"
-                : $"DMAR: {u.Name}: reg_base_addr {u.Drhd.RegisterBase:x} ver {u.Hw.Version >> 4}:{u.Hw.Version & 0xf} cap {u.Hw.Cap:x} ecap {u.Hw.Ecap:x}";
-            k.Log(line);
+            var line = dialect.UnitLine(u.Index, u.Drhd.RegisterBase, u.Hw.Version, u.Hw.Cap, u.Hw.Ecap);
+            if (!printed.Contains(line)) k.Log(line);
         }
     }
-
-    private static string Prefix(KernelContext k) => k.Profile.LogStyle.Value == LogStyle.Legacy ? "DMAR:" : "DMAR: ";
 }

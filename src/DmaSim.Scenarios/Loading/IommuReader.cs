@@ -7,13 +7,17 @@ namespace DmaSim.Scenarios;
 /// <summary>Reads `platform.iommu`: `none`, `{ dmar-table: FILE }`, or an inline VT-d description.</summary>
 internal static class IommuReader
 {
-    private static readonly string[] _keys = ["host-address-width", "units", "rmrr", "dmar-table"];
+    private static readonly string[] _keys = ["host-address-width", "units", "rmrr", "dmar-table", "registers"];
 
     private static readonly string[] _unitKeys =
     [
         "base", "include-pci-all", "pass-through", "sagaw", "devices",
-        "caching-mode", "queued-invalidation", "coherent", "fault-recording-registers",
+        "caching-mode", "queued-invalidation", "coherent", "fault-recording-registers", "cap", "ecap", "ver",
     ];
+
+    /// <summary>Unit keys that are fields of CAP/ECAP: a unit given by its raw registers cannot also set them.</summary>
+    private static readonly string[] _registerFieldKeys =
+        ["pass-through", "sagaw", "caching-mode", "queued-invalidation", "coherent", "fault-recording-registers"];
 
     /// <summary>CAP.SAGAW bits 0–4 stand for 30-, 39-, 48-, 57- and 64-bit tables; 64 is reserved (VT-d spec 11.4.2).</summary>
     private static readonly int[] _sagawWidths = [30, 39, 48, 57];
@@ -32,17 +36,23 @@ internal static class IommuReader
         var m = Map(node, "iommu", _keys);
         if (m.Get("dmar-table") is { } table)
         {
-            if (m.Keys.FirstOrDefault(k => k != "dmar-table") is { } other)
+            if (m.Keys.FirstOrDefault(k => k is not ("dmar-table" or "registers")) is { } other)
                 throw Error(m.KeyNode(other)!.Span, $"'{other}' cannot be combined with 'dmar-table': the table file describes the whole IOMMU");
             var path = Text(table, "dmar-table");
             var folder = Path.GetDirectoryName(Path.GetFullPath(scenarioFile)) ?? "";
-            return new DmarTableIommu(path, Path.GetFullPath(Path.Combine(folder, path)), table.Span);
+            var registers = m.Get("registers") is { } rg ? ReadRegisterList(rg, physBits) : [];
+            return new DmarTableIommu(path, Path.GetFullPath(Path.Combine(folder, path)), table.Span) { Registers = registers };
         }
+        if (m.KeyNode("registers") is { } stray)
+            throw Error(stray.Span, "'registers' goes with 'dmar-table'; an inline unit takes cap/ecap/ver itself");
 
         // DMAR HAW is a 6-bit field holding width − 1; real tables say 36 to 46, so 32 is a safe floor.
         var haw = Bits(m.Required("host-address-width"), "host-address-width", 32, 64);
         var units = ReadUnits(m.Required("units"), physBits, devices);
-        var rmrr = m.Get("rmrr") is { } r ? ReadRmrr(r, physBits, devices) : [];
+        // An imported machine (every unit given by its real registers) may carry RMRRs whose devices the
+        // kernel log did not name; elsewhere an RMRR must name a device.
+        var imported = units.All(u => u.Registers is not null);
+        var rmrr = m.Get("rmrr") is { } r ? ReadRmrr(r, physBits, devices, imported) : [];
         return new InlineIommu(haw, units, rmrr, m.Span);
     }
 
@@ -82,16 +92,83 @@ internal static class IommuReader
         var passThrough = m.Get("pass-through") is { } pt && Flag(pt, "pass-through");
         var sagaw = m.Get("sagaw") is { } sg ? ReadSagaw(sg) : _defaultSagaw;
         var scope = m.Get("devices") is { } dv ? ReadScope(dv, devices, "unit") : [];
+        var registers = ReadUnitRegisters(m);
         if (includeAll && !scope.IsEmpty)
             throw Error(m.Get("devices")!.Span, "an include-pci-all unit covers every device no other unit lists; give it no devices");
-        if (!includeAll && scope.IsEmpty)
+        // An imported unit may say `devices: []`: the kernel log shows the unit, not its scope.
+        if (!includeAll && scope.IsEmpty && !(registers is not null && m.Has("devices")))
             throw Error(m.Span, "unit covers no device: set include-pci-all: true or list devices");
         var cachingMode = m.Get("caching-mode") is { } cm && Flag(cm, "caching-mode");
         var qi = m.Get("queued-invalidation") is not { } q || Flag(q, "queued-invalidation");
         var coherent = m.Get("coherent") is not { } c || Flag(c, "coherent");
         // CAP.NFR is 8 bits holding count − 1.
         var nfr = m.Get("fault-recording-registers") is { } n ? Int(n, "fault-recording-registers", 1, 256) : 8;
-        return new IommuUnit(at, includeAll, passThrough, sagaw, scope, cachingMode, qi, coherent, nfr, m.Span);
+        if (registers is not null)
+        {
+            // The raw registers decide what the simulated unit supports; keep the record's fields consistent.
+            passThrough = (registers.Ecap & (1UL << 6)) != 0;       // ECAP.PT
+            qi = (registers.Ecap & (1UL << 1)) != 0;                // ECAP.QI
+            coherent = (registers.Ecap & 1UL) != 0;                 // ECAP.C
+            cachingMode = (registers.Cap & (1UL << 7)) != 0;        // CAP.CM
+            nfr = (int)((registers.Cap >> 40) & 0xff) + 1;          // CAP.NFR
+            var sagawBits = (int)((registers.Cap >> 8) & 0x1f);     // CAP.SAGAW
+            sagaw = [.. _sagawWidths.Where((_, i) => (sagawBits & (1 << i)) != 0)];
+        }
+        return new IommuUnit(at, includeAll, passThrough, sagaw, scope, cachingMode, qi, coherent, nfr, m.Span) { Registers = registers };
+    }
+
+    /// <summary>`cap:`, `ecap:` (raw 64-bit values) and `ver:` ("major:minor", default 1:0) of a real unit; all or none of cap/ecap.</summary>
+    private static UnitRegisters? ReadUnitRegisters(MapReader m, PhysAddr? at = null)
+    {
+        var cap = m.Get("cap");
+        var ecap = m.Get("ecap");
+        if (cap is null && ecap is null)
+        {
+            if (m.KeyNode("ver") is { } v) throw Error(v.Span, "'ver' needs 'cap' and 'ecap': it describes a unit given by its registers");
+            return null;
+        }
+        if (cap is null || ecap is null) throw Error(m.Span, $"{m.What} needs both 'cap' and 'ecap' (the raw registers, as the kernel prints them)");
+        if (m.What == "unit" && _registerFieldKeys.FirstOrDefault(m.Has) is { } field)
+            throw Error(m.KeyNode(field)!.Span, $"'{field}' cannot be combined with 'cap'/'ecap': the register values decide it");
+        var (major, minor) = m.Get("ver") is { } ver ? ReadVersion(ver) : (1, 0);
+        return new UnitRegisters(at, RawRegister(cap, "cap"), RawRegister(ecap, "ecap"), major, minor, m.Span);
+    }
+
+    private static ulong RawRegister(YNode node, string what)
+    {
+        // Written as the kernel prints it ("%llx"): hex, with or without 0x.
+        var text = Text(node, what);
+        var digits = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
+        if (digits.Length is 0 or > 16 || !digits.All(char.IsAsciiHexDigit))
+            throw Error(node.Span, $"{what} must be a 64-bit hex value as the kernel prints it (e.g. c90780106f0462), not '{text}'");
+        return ulong.Parse(digits, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static (int Major, int Minor) ReadVersion(YNode node)
+    {
+        var text = Text(node, "ver");
+        var parts = text.Split(':');
+        if (parts.Length == 2 && int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var major)
+            && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var minor)
+            && major is >= 0 and <= 15 && minor is >= 0 and <= 15)
+            return (major, minor);
+        throw Error(node.Span, $"ver must be major:minor as the kernel prints it (e.g. \"1:0\"), each 0..15, not '{text}'");
+    }
+
+    private static ImmutableArray<UnitRegisters> ReadRegisterList(YNode node, int physBits)
+    {
+        var list = ImmutableArray.CreateBuilder<UnitRegisters>();
+        foreach (var item in List(node, "registers"))
+        {
+            var m = Map(item, "registers entry", "base", "cap", "ecap", "ver");
+            var at = Address(m.Required("base"), "base", physBits);
+            var regs = ReadUnitRegisters(m, at)
+                ?? throw Error(m.Span, "registers entry needs 'cap' and 'ecap'");
+            if (list.FirstOrDefault(x => x.Base == at) is { } earlier)
+                throw Error(m.Span, $"registers for base {at} are already given at line {earlier.Span.Line}");
+            list.Add(regs);
+        }
+        return list.ToImmutable();
     }
 
     private static ImmutableArray<int> ReadSagaw(YNode node)
@@ -122,7 +199,7 @@ internal static class IommuReader
         return scope.ToImmutable();
     }
 
-    private static ImmutableArray<RmrrEntry> ReadRmrr(YNode node, int physBits, DeviceIndex devices)
+    private static ImmutableArray<RmrrEntry> ReadRmrr(YNode node, int physBits, DeviceIndex devices, bool imported)
     {
         var entries = ImmutableArray.CreateBuilder<RmrrEntry>();
         foreach (var item in List(node, "rmrr"))
@@ -133,7 +210,7 @@ internal static class IommuReader
             if (range.Start.PageOffset != 0 || range.End.PageOffset != PhysAddr.PageSize - 1)
                 throw Error(m.Span, $"RMRR {range} does not cover whole 4KiB pages (start ends in 000, end in fff)");
             var scope = ReadScope(m.Required("devices"), devices, "RMRR");
-            if (scope.IsEmpty) throw Error(m.Get("devices")!.Span, "an RMRR needs at least one device");
+            if (scope.IsEmpty && !imported) throw Error(m.Get("devices")!.Span, "an RMRR needs at least one device");
             entries.Add(new RmrrEntry(range.Start, range.End, scope, m.Span));
         }
         return entries.ToImmutable();

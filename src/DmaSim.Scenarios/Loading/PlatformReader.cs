@@ -113,7 +113,7 @@ internal static class PlatformReader
         var addressBits = Bits(m.Required("address-bits"), "address-bits", 24, 64);
         var descriptorBits = m.Get("descriptor-address-bits") is { } d ? Bits(d, "descriptor-address-bits", 24, 64) : addressBits;
         var firmwareDma = m.Get("firmware-dma") is { } f ? Word(f, "firmware-dma", Vocabulary.FirmwareDma) : FirmwareDmaKind.None;
-        var driver = m.Get("driver") is { } dr ? Name(dr, "driver") : null;
+        var driver = m.Get("driver") is { } dr ? CatalogueDriver(dr) : null;
         return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span);
     }
 
@@ -156,6 +156,17 @@ internal static class PlatformReader
             if (!inline.Rmrr.Any(r => r.Devices.Contains(device.Bdf)))
                 throw Error(device.Span, $"'{device.Name}' has firmware-dma: rmrr, but no RMRR lists {device.Bdf}");
         }
+    }
+
+    /// <summary>`driver:` names an entry of the driver catalogue (Catalogue/drivers-dma-masks.csv).</summary>
+    private static string CatalogueDriver(YNode node)
+    {
+        var name = Name(node, "driver");
+        if (DriverCatalogue.TryGet(name, out var entry)) return entry.Name;
+        var hint = Suggest(name, DriverCatalogue.Names);
+        throw Error(node.Span, hint is null
+            ? $"unknown driver '{name}'; the catalogue knows: {string.Join(", ", DriverCatalogue.Names)}"
+            : $"unknown driver '{name}' (did you mean '{hint}'?)");
     }
 }
 

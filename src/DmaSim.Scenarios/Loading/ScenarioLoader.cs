@@ -9,7 +9,7 @@ namespace DmaSim.Scenarios;
 /// reference — is an <see cref="InputException"/> whose message is "FILE:LINE:COL: error: problem"; the
 /// first problem in reading order wins.
 /// </summary>
-public static class ScenarioLoader
+public static partial class ScenarioLoader
 {
     private static readonly string[] _keys = ["schema", "name", "description", "seed", "platform", "kernel", "drivers", "workload", "expect"];
 
@@ -62,10 +62,18 @@ public static class ScenarioLoader
 
     private static KernelConfig ReadKernel(YNode node)
     {
-        var m = Map(node, "kernel", "profile", "cmdline");
+        var m = Map(node, "kernel", "profile", "cmdline", "version");
         var profile = ExpectReader.Profile(m.Required("profile"));
         var cmdline = m.Get("cmdline") is { } c ? OptionalText(c, "cmdline") : "";
-        return new KernelConfig(profile, cmdline, m.Span);
+        string? version = null;
+        if (m.Get("version") is { } v)
+        {
+            // As `uname -r` / "Linux version …" prints it: x.y[.z] and any suffix ("5.11.22-4-pve", "2.6.32-rc5").
+            version = Text(v, "version");
+            if (!KernelVersionText().IsMatch(version))
+                throw Error(v.Span, $"version '{version}' is not a kernel release like 5.11.22 or 2.6.32-rc5");
+        }
+        return new KernelConfig(profile, cmdline, m.Span, version);
     }
 
     private static ImmutableArray<DriverConfig> ReadDrivers(YNode? node, DeviceIndex devices)
@@ -92,4 +100,7 @@ public static class ScenarioLoader
         UnauthorizedAccessException => "permission denied",
         _ => e.Message,
     };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{1,3}\.\d{1,3}(\.\d{1,4})?([-+~.][0-9A-Za-z._+~-]*)?$")]
+    private static partial System.Text.RegularExpressions.Regex KernelVersionText();
 }

@@ -9,8 +9,25 @@ public abstract record IommuConfig(SourceSpan Span);
 /// <summary>`iommu: none` (also the default): no DMAR table at all.</summary>
 public sealed record NoIommu(SourceSpan Span) : IommuConfig(Span);
 
-/// <summary>`iommu: { dmar-table: FILE }`: raw ACPI DMAR bytes, <see cref="Path"/> as written, resolved against the scenario's folder.</summary>
-public sealed record DmarTableIommu(string Path, string ResolvedPath, SourceSpan Span) : IommuConfig(Span);
+/// <summary>
+/// `iommu: { dmar-table: FILE, registers: [...] }`: raw ACPI DMAR bytes, <see cref="Path"/> as written, resolved
+/// against the scenario's folder. <see cref="Registers"/> (optional) gives the VER/CAP/ECAP of the units at
+/// some DRHD bases, as a real machine's kernel log printed them; other units report QEMU's values.
+/// </summary>
+public sealed record DmarTableIommu(string Path, string ResolvedPath, SourceSpan Span) : IommuConfig(Span)
+{
+    public ImmutableArray<UnitRegisters> Registers { get; init; } = [];
+}
+
+/// <summary>
+/// A remapping unit's identification registers as a real unit reports them: raw 64-bit CAP and ECAP and the
+/// VER register's major:minor. <see cref="Base"/> is set in a `registers:` list beside `dmar-table:`.
+/// </summary>
+public sealed record UnitRegisters(PhysAddr? Base, ulong Cap, ulong Ecap, int VersionMajor, int VersionMinor, SourceSpan Span)
+{
+    /// <summary>The VER register value (major in bits 7:4, minor in 3:0).</summary>
+    public uint Version => (uint)((VersionMajor << 4) | VersionMinor);
+}
 
 /// <summary>An inline VT-d description: host address width, remapping units (DRHDs) and RMRRs.</summary>
 public sealed record InlineIommu(
@@ -31,7 +48,8 @@ public sealed record InlineIommu(
 /// <item><see cref="Coherent"/> — ECAP.C: the walker snoops, so the driver need not clflush table writes.</item>
 /// <item><see cref="FaultRecordingRegisters"/> — CAP.NFR + 1: how many faults are held before overflow.</item>
 /// </list>
-/// <see cref="Devices"/> is the device scope (empty for an include-pci-all unit).
+/// <see cref="Devices"/> is the device scope (empty for an include-pci-all unit, and possibly for an imported
+/// unit whose scope the kernel log did not reveal).
 /// </summary>
 public sealed record IommuUnit(
     PhysAddr Base,
@@ -43,7 +61,11 @@ public sealed record IommuUnit(
     bool QueuedInvalidation,
     bool Coherent,
     int FaultRecordingRegisters,
-    SourceSpan Span);
+    SourceSpan Span)
+{
+    /// <summary>Raw registers (`cap:`, `ecap:`, `ver:`) of an imported real unit; when set they decide every capability.</summary>
+    public UnitRegisters? Registers { get; init; }
+}
 
 /// <summary>A reserved memory region report (ACPI RMRR): memory firmware keeps DMAing to for these devices.</summary>
 public sealed record RmrrEntry(PhysAddr Start, PhysAddr End, ImmutableArray<PciBdf> Devices, SourceSpan Span)

@@ -30,8 +30,11 @@ public sealed record Scenario(
     public DriverConfig? DriverFor(string device) => Drivers.FirstOrDefault(d => d.Device == device);
 }
 
-/// <summary>`kernel:` — which policy profile runs, with which command line.</summary>
-public sealed record KernelConfig(string Profile, string Cmdline, SourceSpan Span);
+/// <summary>
+/// `kernel:` — which policy profile runs, with which command line. <see cref="Version"/> (optional, e.g.
+/// "5.11.22-4-pve") names the exact release: it selects the log wording inside the profile, never a policy.
+/// </summary>
+public sealed record KernelConfig(string Profile, string Cmdline, SourceSpan Span, string? Version = null);
 
 /// <summary>
 /// `drivers:` — what a device's driver asks for at probe. A null mask means the driver never sets it, so

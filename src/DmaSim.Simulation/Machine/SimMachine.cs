@@ -93,9 +93,19 @@ public sealed class SimMachine
             case DmarTableIommu file:
                 DmarTable = DmarCodec.Load(file.ResolvedPath);
                 var i2 = 0;
+                foreach (var given in file.Registers)
+                {
+                    if (!DmarTable.Drhds.Any(d => d.RegisterBase == given.Base!.Value.Value))
+                        throw new InputException(given.Span, $"no DRHD in {file.Path} has register base {given.Base}");
+                }
                 foreach (var d in DmarTable.Drhds)
-                    remappers.Add(new VtdRemapper("dmar" + (i2++).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        new VtdUnit(Memory, VtdUnitConfig.Qemu48() with { RegisterBase = d.RegisterBase, HostAddressWidth = DmarTable.HostAddressWidth }, Events)));
+                {
+                    var given = file.Registers.FirstOrDefault(r => r.Base!.Value.Value == d.RegisterBase);
+                    var config = given is null
+                        ? VtdUnitConfig.Qemu48() with { RegisterBase = d.RegisterBase, HostAddressWidth = DmarTable.HostAddressWidth }
+                        : FromRegisters(given, d.RegisterBase, DmarTable.HostAddressWidth);
+                    remappers.Add(new VtdRemapper("dmar" + (i2++).ToString(System.Globalization.CultureInfo.InvariantCulture), new VtdUnit(Memory, config, Events)));
+                }
                 foreach (var r in DmarTable.Rmrrs)
                     if (r.EndLimit >= r.Base) Owners.Assign(new PhysRange(r.Base, r.EndLimit), new FrameOwner(OwnerKind.Rmrr));
                 break;
@@ -122,19 +132,34 @@ public sealed class SimMachine
     private void BootKernel()
     {
         var cmd = KernelCmdline.Parse(Cmdline);
-        var ctx = new KernelContext(Profile, cmd, Memory, Owners, E820, Pci, Events);
+        var ctx = new KernelContext(Profile, cmd, Memory, Owners, E820, Pci, Events) { KernelVersion = Scenario.Kernel.Version };
         var faults = Scenario.Platform.FirmwareFaults.Select(f => Vocabulary.FirmwareFaults.NameOf(f)).ToHashSet();
         var units = Remappers.ToDictionary(r => r.Unit.Config.RegisterBase, r => r.Unit);
         // drhd-registers-all-ones: nothing decodes the first unit's MMIO window, so reads return all ones.
         if (Scenario.Platform.FirmwareFaults.Contains(FirmwareFault.DrhdRegistersAllOnes) && Remappers.Count > 0)
             units.Remove(Remappers[0].Unit.Config.RegisterBase);
-        var dmarInfo = DmarTable is null ? null : DmarInfoReader.Read(DmarTable, Pci);
+        // The parse reads each unit's VER/CAP/ECAP through MMIO, as alloc_iommu does.
+        var dmarInfo = DmarTable is null ? null : DmarInfoReader.Read(DmarTable, Pci, b => units.GetValueOrDefault(b));
         Kernel = new LinuxKernel(ctx, new KernelPlatform(dmarInfo, b => units.GetValueOrDefault(b), faults));
         Kernel.Boot(Scenario.Platform.Devices.Select(d => (d.Name, Pci.Find(ToBdf(d.Bdf))!)));
     }
 
+    /// <summary>A unit reporting a real machine's registers (scenario `cap:`/`ecap:`/`ver:`, e.g. from `dmasim import`).</summary>
+    private static VtdUnitConfig FromRegisters(UnitRegisters r, ulong registerBase, int haw)
+    {
+        try
+        {
+            return VtdUnitConfig.FromRegisters(r.Cap, r.Ecap, registerBase, haw, r.Version);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InputException(r.Span, $"unit registers cap {r.Cap:x} ecap {r.Ecap:x} cannot be modelled: {e.Message.Split('(')[0].Trim()}");
+        }
+    }
+
     private static VtdUnitConfig UnitConfig(IommuUnit u, int haw)
     {
+        if (u.Registers is { } regs) return FromRegisters(regs, u.Base.Value, haw);
         var sagaw = 0;
         foreach (var w in u.Sagaw) sagaw |= VtdCap.SagawBitForWidth(w);
         return VtdUnitConfig.Qemu48() with

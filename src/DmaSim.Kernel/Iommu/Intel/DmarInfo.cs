@@ -12,8 +12,15 @@ public sealed record DrhdInfo(ulong RegisterBase, byte Flags, ushort Segment, bo
 /// <summary>One RMRR (struct dmar_rmrr_unit).</summary>
 public sealed record RmrrInfo(PhysRange Range, ushort Segment, IReadOnlyList<ScopedDevice> Devices, int Offset);
 
-/// <summary>A line parse_dmar_table prints for one structure, in table order (text after the "DMAR:" prefix).</summary>
-public sealed record DmarLogEntry(string Type, string Text, bool ModernOnly);
+/// <summary>
+/// A line parse_dmar_table prints for one structure, in table order (text after the "DMAR:" prefix).
+/// <see cref="TypeNumber"/> is the ACPI structure type; <see cref="Unit"/> holds, for a DRHD, the VER/CAP/ECAP
+/// alloc_iommu read from the unit's registers while parsing it (null when no unit answers at that base).
+/// </summary>
+public sealed record DmarLogEntry(string Type, string Text, bool ModernOnly, int TypeNumber = 0, UnitRegisterValues? Unit = null);
+
+/// <summary>What alloc_iommu reads from a remapping unit's registers at parse time (DMAR_VER_REG, DMAR_CAP_REG, DMAR_ECAP_REG).</summary>
+public readonly record struct UnitRegisterValues(ulong RegisterBase, uint Version, ulong Cap, ulong Ecap);
 
 /// <summary>The parsed DMAR table, in the kernel's terms (drivers/pci/dmar.c parse_dmar_table).</summary>
 public sealed record DmarInfo(int HostAddressWidth, byte Flags, IReadOnlyList<DrhdInfo> Drhds, IReadOnlyList<RmrrInfo> Rmrrs, IReadOnlyList<DmarLogEntry> Entries);

@@ -3,6 +3,8 @@ using System.Text;
 using DmaSim.Core;
 using DmaSim.Hardware.Acpi;
 using DmaSim.Hardware.Pci;
+using DmaSim.Hardware.Vtd;
+using DmaSim.Hardware.Vtd.Spec;
 
 namespace DmaSim.Kernel.Iommu.Intel;
 
@@ -13,8 +15,16 @@ namespace DmaSim.Kernel.Iommu.Intel;
 /// </summary>
 public static class DmarInfoReader
 {
-    public static DmarInfo Read(DmarTable table, PciTopology pci)
+    public static DmarInfo Read(DmarTable table, PciTopology pci) => Read(table, pci, null);
+
+    /// <summary>
+    /// As <see cref="Read(DmarTable, PciTopology)"/>, and for each DRHD reads the unit's VER, CAP and ECAP
+    /// through <paramref name="mmio"/>, as dmar_parse_one_drhd → alloc_iommu → map_iommu does while parsing
+    /// (drivers/iommu/intel/dmar.c; the values the kernel then prints).
+    /// </summary>
+    public static DmarInfo Read(DmarTable table, PciTopology pci, Func<ulong, VtdUnit?>? mmio)
     {
+        ArgumentNullException.ThrowIfNull(table);
         var drhds = new List<DrhdInfo>();
         var rmrrs = new List<RmrrInfo>();
         var log = new List<DmarLogEntry>();
@@ -24,27 +34,34 @@ public static class DmarInfoReader
             {
                 case Drhd d:
                     drhds.Add(new DrhdInfo(d.RegisterBase, d.Flags, d.Segment, (d.Flags & 1) != 0, Resolve(d.DeviceScopes, pci), d.Offset));
-                    log.Add(new("DRHD", $"DRHD base: {Hex.Format(d.RegisterBase, 14)} flags: {Hex.Format(d.Flags)}", false));
+                    log.Add(new("DRHD", $"DRHD base: {Hex.Format(d.RegisterBase, 14)} flags: {Hex.Format(d.Flags)}", false, 0, Registers(mmio, d.RegisterBase)));
                     break;
                 case Rmrr r:
                     rmrrs.Add(new RmrrInfo(new PhysRange(r.Base, r.EndLimit), r.Segment, Resolve(r.DeviceScopes, pci), r.Offset));
-                    log.Add(new("RMRR", $"RMRR base: {Hex.Format(r.Base, 14)} end: {Hex.Format(r.EndLimit, 14)}", false));
+                    log.Add(new("RMRR", $"RMRR base: {Hex.Format(r.Base, 14)} end: {Hex.Format(r.EndLimit, 14)}", false, 1));
                     break;
                 case Atsr a:
-                    log.Add(new("ATSR", $"ATSR flags: {Hex.Format(a.Flags)}", false));
+                    log.Add(new("ATSR", $"ATSR flags: {Hex.Format(a.Flags)}", false, 2));
                     break;
                 case Rhsa h:
-                    log.Add(new("RHSA", $"RHSA base: {Hex.Format(h.RegisterBase, 14)} proximity domain: {Hex.Format(h.ProximityDomain)}", true));
+                    log.Add(new("RHSA", $"RHSA base: {Hex.Format(h.RegisterBase, 14)} proximity domain: {Hex.Format(h.ProximityDomain)}", true, 3));
                     break;
                 case Andd n:
-                    log.Add(new("ANDD", $"ANDD device: {n.DeviceNumber.ToString("x", CultureInfo.InvariantCulture)} name: {AnddName(n)}", true));
+                    log.Add(new("ANDD", $"ANDD device: {n.DeviceNumber.ToString("x", CultureInfo.InvariantCulture)} name: {AnddName(n)}", true, 4));
                     break;
                 case Satc c:
-                    log.Add(new("SATC", $"SATC flags: {Hex.Format(c.Flags)}", true));
+                    log.Add(new("SATC", $"SATC flags: {Hex.Format(c.Flags)}", true, 5));
                     break;
             }
         }
         return new DmarInfo(table.HostAddressWidth, table.Flags, drhds, rmrrs, log);
+    }
+
+    private static UnitRegisterValues? Registers(Func<ulong, VtdUnit?>? mmio, ulong registerBase)
+    {
+        if (mmio?.Invoke(registerBase) is not { } unit) return null;
+        return new UnitRegisterValues(registerBase, (uint)unit.ReadRegister(VtdRegister.Ver, 4),
+            unit.ReadRegister(VtdRegister.Cap, 8), unit.ReadRegister(VtdRegister.Ecap, 8));
     }
 
     private static string AnddName(Andd n)

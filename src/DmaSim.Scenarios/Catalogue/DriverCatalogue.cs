@@ -1,0 +1,147 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace DmaSim.Scenarios;
+
+/// <summary>
+/// One driver of the catalogue: the masks it asks for at probe, when, and where that is in the kernel.
+/// <see cref="StreamingMaskBits"/> and <see cref="CoherentMaskBits"/> are the principal case — the first
+/// number of the catalogue's field ("64 (fallback 32)" → 64, "same" → the streaming value); the full field
+/// text stays in <see cref="StreamingText"/> / <see cref="CoherentText"/> and the condition in <see cref="Condition"/>.
+/// </summary>
+public sealed record DriverEntry(
+    string Name,
+    ImmutableArray<string> Names,
+    string SourcePath,
+    string Devices,
+    int StreamingMaskBits,
+    int CoherentMaskBits,
+    string StreamingText,
+    string CoherentText,
+    string Asymmetric,
+    string Condition,
+    string Evidence);
+
+/// <summary>
+/// The device-driver catalogue users name in scenarios (`driver: hpsa`). Built from
+/// ../shared/data/drivers-dma-masks.csv; the checked-in copy (Catalogue/drivers-dma-masks.csv, embedded) is
+/// kept equal to it by a test, so the product needs no file beside it.
+/// </summary>
+public static partial class DriverCatalogue
+{
+    private static readonly Lazy<ImmutableArray<DriverEntry>> _entries = new(Load);
+    private static readonly Lazy<Dictionary<string, DriverEntry>> _byName = new(Index);
+
+    /// <summary>Kernel log names of drivers the catalogue files under another name (dmesg prints the PCI glue's name).</summary>
+    private static readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal)
+    {
+        ["ehci-pci"] = "ehci-hcd",
+        ["ehci_hcd"] = "ehci-hcd",
+        ["xhci_hcd"] = "xhci-hcd",
+        ["xhci-pci"] = "xhci-hcd",
+        ["snd_emu10k1"] = "snd-emu10k1",
+        ["virtio-pci"] = "virtio-pci-legacy",
+    };
+
+    public static ImmutableArray<DriverEntry> Entries => _entries.Value;
+
+    /// <summary>Every name a scenario may write, sorted.</summary>
+    public static IEnumerable<string> Names => _byName.Value.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>The entry for a catalogue name or a kernel log's driver name (underscores and dashes alike).</summary>
+    public static bool TryGet(string name, out DriverEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var n = name.Trim();
+        if (_byName.Value.TryGetValue(n, out entry!)) return true;
+        if (_aliases.TryGetValue(n, out var alias) && _byName.Value.TryGetValue(alias, out entry!)) return true;
+        return _byName.Value.TryGetValue(n.Replace('_', '-'), out entry!);
+    }
+
+    /// <summary>The checked-in CSV text (embedded resource).</summary>
+    public static string CsvText()
+    {
+        using var stream = typeof(DriverCatalogue).Assembly.GetManifestResourceStream("catalogue/drivers-dma-masks.csv")
+            ?? throw new InvalidOperationException("catalogue resource missing from the build");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Parses catalogue CSV (RFC 4180 quoting); public so tests can parse the shared file the same way.</summary>
+    public static ImmutableArray<DriverEntry> Parse(string csv)
+    {
+        ArgumentNullException.ThrowIfNull(csv);
+        var rows = Rows(csv).ToList();
+        if (rows.Count == 0 || rows[0].Count < 8 || rows[0][0] != "driver")
+            throw new InvalidOperationException("catalogue CSV must start with the header driver,mainline_path,devices,…");
+        var list = ImmutableArray.CreateBuilder<DriverEntry>();
+        foreach (var r in rows.Skip(1).Where(r => r.Count >= 8))
+        {
+            var names = r[0].Split(['/', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(n => Regex.Replace(n, @"\s+", "-"))
+                .ToImmutableArray();
+            var streaming = FirstNumber(r[3]) ?? 32;
+            var coherent = r[4].StartsWith("same", StringComparison.Ordinal) ? streaming : FirstNumber(r[4]) ?? streaming;
+            list.Add(new DriverEntry(names[0], names, r[1], r[2], streaming, coherent, r[3], r[4], r[5], r[6], r[7]));
+        }
+        return list.ToImmutable();
+    }
+
+    private static int? FirstNumber(string text)
+    {
+        var m = Number().Match(text);
+        return m.Success ? int.Parse(m.Value, CultureInfo.InvariantCulture) : null;
+    }
+
+    private static ImmutableArray<DriverEntry> Load() => Parse(CsvText());
+
+    private static Dictionary<string, DriverEntry> Index()
+    {
+        var map = new Dictionary<string, DriverEntry>(StringComparer.Ordinal);
+        foreach (var e in Entries)
+            foreach (var n in e.Names) map.TryAdd(n, e);
+        return map;
+    }
+
+    private static IEnumerable<List<string>> Rows(string csv)
+    {
+        var row = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < csv.Length; i++)
+        {
+            var c = csv[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < csv.Length && csv[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+                continue;
+            }
+            switch (c)
+            {
+                case '"': quoted = true; break;
+                case ',': row.Add(field.ToString()); field.Clear(); break;
+                case '\r': break;
+                case '\n':
+                    row.Add(field.ToString());
+                    field.Clear();
+                    yield return row;
+                    row = [];
+                    break;
+                default: field.Append(c); break;
+            }
+        }
+        if (field.Length > 0 || row.Count > 0)
+        {
+            row.Add(field.ToString());
+            yield return row;
+        }
+    }
+
+    // Mask widths in this file are 2-digit bit counts; the first one is the principal case.
+    [GeneratedRegex(@"(?<![0-9A-Za-z_])\d{2}(?![0-9])")]
+    private static partial Regex Number();
+}

@@ -1,0 +1,318 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using DmaSim.Core;
+
+namespace DmaSim.Simulation.Import;
+
+/// <summary>One line of the log that the import used, with where it was (1-based line and column of the message).</summary>
+public readonly record struct LogLine(int Line, int Column, string Text);
+
+/// <summary>An e820 entry as the log printed it (inclusive end) and the kernel's type name.</summary>
+public sealed record LoggedE820(ulong Start, ulong End, string Type, LogLine At);
+
+/// <summary>A DMAR-parse line of the log, in order: what kind, its values, and the text after the "DMAR: " prefix.</summary>
+public sealed record LoggedDmarEntry(string Kind, ulong A, ulong B, string Name, LogLine At);
+
+/// <summary>alloc_iommu's line for one unit: register base, VER major:minor, CAP, ECAP.</summary>
+public sealed record LoggedUnit(ulong RegisterBase, int VerMajor, int VerMinor, ulong Cap, ulong Ecap, LogLine At);
+
+/// <summary>A PCI function the log names: its ids and class when probed, its driver when one printed.</summary>
+public sealed class LoggedPciDevice(ushort segment, byte bus, byte device, byte function)
+{
+    public ushort Segment { get; } = segment;
+    public byte Bus { get; } = bus;
+    public byte Device { get; } = device;
+    public byte Function { get; } = function;
+    public string? VendorDevice { get; set; }
+    public uint? ClassCode { get; set; }
+    public int? HeaderType { get; set; }
+    public byte? SecondaryBus { get; set; }
+    public string? Driver { get; set; }
+    public int? IommuGroup { get; set; }
+    public int FirstLine { get; init; }
+
+    public string Bdf => $"{Bus:x2}:{Device:x2}.{Function}";
+}
+
+/// <summary>"Setting identity map for device 0000:01:04.0 [0xdf63e000 - 0xdf63ffff]": an RMRR (or the LPC unity map) given to a device.</summary>
+public sealed record LoggedIdentityMap(string Bdf, ulong Start, ulong End, LogLine At);
+
+/// <summary>
+/// What a kernel log says about the machine (dmesg, with or without timestamps or a syslog prefix): the
+/// release, the command line, the e820 map, the DMAR parse lines, and the PCI functions and drivers it
+/// names. Only the first boot of a log that holds several is read.
+/// </summary>
+public sealed partial class KernelLog
+{
+    private static readonly HashSet<string> _notDrivers = new(StringComparer.Ordinal)
+    {
+        "pci", "pci_bus", "iommu", "DMAR", "dmar", "pcieport", "acpiphp", "shpchp", "pci-dma", "usb", "ACPI",
+    };
+
+    public string FileName { get; private init; } = "";
+    public string? Version { get; private set; }
+    public LogLine? VersionAt { get; private set; }
+    public string? Cmdline { get; private set; }
+    public List<LoggedE820> E820 { get; } = [];
+    public int? HostAddressWidth { get; private set; }
+    public LogLine? HostAddressWidthAt { get; private set; }
+    public List<LoggedDmarEntry> Dmar { get; } = [];
+    public List<LoggedUnit> Units { get; } = [];
+    public List<LoggedIdentityMap> IdentityMaps { get; } = [];
+    public SortedDictionary<(ushort, byte, byte, byte), LoggedPciDevice> Pci { get; } = [];
+
+    /// <summary>The DMAR lines' prefix as printed ("DMAR: ", "dmar: ", "DMAR:"), if any were seen.</summary>
+    public string? DmarPrefix { get; private set; }
+
+    /// <summary>Signs that DMA remapping was active in this boot (lines that only print with translation on).</summary>
+    public bool RemappingActive { get; private set; }
+
+    /// <summary>The default domain type the IOMMU core reported ("Translated", "Passthrough"), if any.</summary>
+    public string? DefaultDomainType { get; private set; }
+
+    public bool SecondBootIgnored { get; private set; }
+
+    /// <summary>Reads a log; a line that starts like a DMAR line but does not parse is an error at FILE:LINE:COL.</summary>
+    public static KernelLog Parse(string text, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var log = new KernelLog { FileName = fileName };
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var raw = lines[i].TrimEnd('\r');
+            if (raw.StartsWith('#')) continue;
+            var (message, column) = StripPrefix(raw);
+            if (message is null) continue;
+            if (!log.Read(new LogLine(i + 1, column, message))) break;
+        }
+        return log;
+    }
+
+    /// <summary>Drops "[    0.123456] " and a syslog "Mon DD HH:MM:SS host kernel: " prefix; null for continuation lines.</summary>
+    private static (string? Message, int Column) StripPrefix(string raw)
+    {
+        var m = Prefix().Match(raw);
+        if (m.Success) return (raw[m.Length..], m.Length + 1);
+        // Without timestamps (dmesg -t): a continuation line starts with white space.
+        return raw.Length == 0 || char.IsWhiteSpace(raw[0]) && !raw.TrimStart().StartsWith("BIOS-e820", StringComparison.Ordinal)
+            ? (null, 0)
+            : (raw, 1);
+    }
+
+    private bool Read(LogLine at)
+    {
+        var s = at.Text;
+        if (VersionLine().Match(s) is { Success: true } v)
+        {
+            if (Version is not null) { SecondBootIgnored = true; return false; }
+            Version = v.Groups[1].Value;
+            VersionAt = at;
+            return true;
+        }
+        if (s.StartsWith("Command line: ", StringComparison.Ordinal)) { Cmdline ??= s["Command line: ".Length..].Trim(); return true; }
+        if (s.TrimStart().StartsWith("BIOS-e820:", StringComparison.Ordinal)) { ReadE820(at); return true; }
+        if (IdentityMap().Match(s) is { Success: true } im)
+        {
+            IdentityMaps.Add(new LoggedIdentityMap(im.Groups[1].Value, Hex(im.Groups[2]), Hex(im.Groups[3]), at));
+            RemappingActive = true;
+            return true;
+        }
+        if (s.Contains("Intel(R) Virtualization Technology for Directed I/O", StringComparison.Ordinal)
+            || s.StartsWith("DMAR: IOMMU enabled", StringComparison.Ordinal))
+        {
+            RemappingActive = true;
+            return true;
+        }
+        if (DmarLine().Match(s) is { Success: true } d) { ReadDmar(at, d.Groups[1].Value, s[d.Length..]); return true; }
+        if (LegacyUnit().Match(s) is { Success: true } lu)
+        {
+            Units.Add(new LoggedUnit(Hex(lu.Groups[1]), Int(lu.Groups[2]), Int(lu.Groups[3]), Hex(lu.Groups[4]), Hex(lu.Groups[5]), at));
+            return true;
+        }
+        if (s.StartsWith("iommu: Default domain type: ", StringComparison.Ordinal))
+        {
+            DefaultDomainType = s["iommu: Default domain type: ".Length..].Trim().Split(' ')[0];
+            return true;
+        }
+        if (OldGroup().Match(s) is { Success: true } og)
+        {
+            // 4.x: "iommu: Adding device 0000:00:1d.0 to group 26".
+            if (Device(at, og.Groups[1].Value, og.Groups[2].Value, og.Groups[3].Value, og.Groups[4].Value) is { } od) od.IommuGroup = Int(og.Groups[5]);
+            RemappingActive = true;
+            return true;
+        }
+        ReadPci(at);
+        return true;
+    }
+
+    private void ReadE820(LogLine at)
+    {
+        var s = at.Text.TrimStart();
+        if (E820Modern().Match(s) is { Success: true } m)
+        {
+            E820.Add(new LoggedE820(Hex(m.Groups[1]), Hex(m.Groups[2]), m.Groups[3].Value.Trim(), at));
+            return;
+        }
+        // 2.6.3x e820_print_map: " BIOS-e820: 0000000000000000 - 000000000009f800 (usable)", end exclusive.
+        if (E820Legacy().Match(s) is { Success: true } l)
+        {
+            var end = Hex(l.Groups[2]);
+            if (end == 0) throw Bad(at, "e820 entry ends at 0");
+            E820.Add(new LoggedE820(Hex(l.Groups[1]), end - 1, l.Groups[3].Value.Trim(), at));
+            return;
+        }
+        throw Bad(at, "BIOS-e820 line is neither \"[mem 0x…-0x…] type\" nor \"start - end (type)\"");
+    }
+
+    private void ReadDmar(LogLine at, string prefix, string rest)
+    {
+        DmarPrefix ??= prefix;
+        var inner = at with { Column = at.Column + prefix.Length };
+        if (rest.StartsWith("Host address width", StringComparison.Ordinal))
+        {
+            var m = Haw().Match(rest);
+            if (!m.Success) throw Bad(inner, "malformed 'Host address width' line");
+            HostAddressWidth ??= Int(m.Groups[1]);
+            HostAddressWidthAt ??= at;
+            return;
+        }
+        (string Kind, Regex Pattern)[] kinds =
+        [
+            ("DRHD", Drhd()), ("RMRR", Rmrr()), ("ATSR", Atsr()), ("RHSA", Rhsa()), ("ANDD", Andd()), ("SATC", Satc()),
+        ];
+        foreach (var (kind, pattern) in kinds)
+        {
+            if (!rest.StartsWith(kind + " ", StringComparison.Ordinal)) continue;
+            var m = pattern.Match(rest);
+            if (!m.Success) throw Bad(inner, $"malformed {kind} line");
+            var b = m.Groups.Count > 2 && m.Groups[2].Success && kind != "ANDD" ? Hex(m.Groups[2]) : 0;
+            var name = kind == "ANDD" ? m.Groups[2].Value : "";
+            Dmar.Add(new LoggedDmarEntry(kind, Hex(m.Groups[1]), b, name, at));
+            return;
+        }
+        if (rest.Contains("reg_base_addr", StringComparison.Ordinal))
+        {
+            var m = UnitLine().Match(rest);
+            if (!m.Success) throw Bad(inner, "malformed unit line (expected 'dmarN: reg_base_addr X ver M:N cap C ecap E')");
+            Units.Add(new LoggedUnit(Hex(m.Groups[1]), Int(m.Groups[2]), Int(m.Groups[3]), Hex(m.Groups[4]), Hex(m.Groups[5]), at));
+        }
+    }
+
+    private void ReadPci(LogLine at)
+    {
+        var s = at.Text;
+        var m = DeviceLine().Match(s);
+        if (!m.Success) return;
+        var who = m.Groups[1].Value;
+        if (Device(at, m.Groups[2].Value, m.Groups[3].Value, m.Groups[4].Value, m.Groups[5].Value) is not { } dev) return;
+        var tail = s[m.Length..];
+        if (who == "pci")
+        {
+            if (Header().Match(tail) is { Success: true } h)
+            {
+                dev.VendorDevice = h.Groups[1].Value;
+                dev.HeaderType = int.Parse(h.Groups[2].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                dev.ClassCode = uint.Parse(h.Groups[3].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            }
+            if (Bridge().Match(tail) is { Success: true } b)
+                dev.SecondaryBus = byte.Parse(b.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            if (Group().Match(tail) is { Success: true } g)
+            {
+                dev.IommuGroup = Int(g.Groups[1]);
+                RemappingActive = true;
+            }
+            return;
+        }
+        if (!_notDrivers.Contains(who)) dev.Driver ??= who;
+    }
+
+    /// <summary>The function at segment:bus:dev.fn, created on first mention; null outside segment 0 (counted in <see cref="OtherSegmentFunctions"/>).</summary>
+    private LoggedPciDevice? Device(LogLine at, string segment, string bus, string device, string function)
+    {
+        var seg = int.Parse(segment, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        var key = ((ushort)0, byte.Parse(bus, NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+            byte.Parse(device, NumberStyles.HexNumber, CultureInfo.InvariantCulture), (byte)(function[0] - '0'));
+        if (key.Item3 > 0x1f) return null;
+        if (seg != 0)
+        {
+            OtherSegmentFunctions.Add($"{segment}:{bus}:{device}.{function}");
+            return null;
+        }
+        if (!Pci.TryGetValue(key, out var dev))
+        {
+            dev = new LoggedPciDevice(0, key.Item2, key.Item3, key.Item4) { FirstLine = at.Line };
+            Pci.Add(key, dev);
+        }
+        return dev;
+    }
+
+    /// <summary>Functions outside PCI segment 0 (e.g. behind a VMD domain): not imported, named in a comment.</summary>
+    public SortedSet<string> OtherSegmentFunctions { get; } = new(StringComparer.Ordinal);
+
+    private InputException Bad(LogLine at, string problem) => new(new SourceSpan(FileName, at.Line, at.Column), problem);
+
+    private static ulong Hex(Group g) => ulong.Parse(g.Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+
+    private static int Int(Group g) => int.Parse(g.Value, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+ kernel: )?\[ *\d+\.\d+\] ")]
+    private static partial Regex Prefix();
+
+    [GeneratedRegex(@"^Linux version (\S+)")]
+    private static partial Regex VersionLine();
+
+    [GeneratedRegex(@"^BIOS-e820: \[mem 0x([0-9a-fA-F]{1,16})-0x([0-9a-fA-F]{1,16})\] (.+)$")]
+    private static partial Regex E820Modern();
+
+    [GeneratedRegex(@"^BIOS-e820: ([0-9a-fA-F]{1,16}) - ([0-9a-fA-F]{1,16}) \((.+)\)$")]
+    private static partial Regex E820Legacy();
+
+    [GeneratedRegex(@"^(DMAR: ?|dmar: )")]
+    private static partial Regex DmarLine();
+
+    [GeneratedRegex(@"^Host address width (\d{1,2})$")]
+    private static partial Regex Haw();
+
+    [GeneratedRegex(@"^DRHD base: 0x([0-9a-f]{1,16}) flags: 0x([0-9a-f]{1,2})$")]
+    private static partial Regex Drhd();
+
+    [GeneratedRegex(@"^RMRR base: 0x([0-9a-f]{1,16}) end: 0x([0-9a-f]{1,16})$")]
+    private static partial Regex Rmrr();
+
+    [GeneratedRegex(@"^ATSR flags: 0x([0-9a-f]{1,2})$")]
+    private static partial Regex Atsr();
+
+    [GeneratedRegex(@"^RHSA base: 0x([0-9a-f]{1,16}) proximity domain: 0x([0-9a-f]{1,8})$")]
+    private static partial Regex Rhsa();
+
+    [GeneratedRegex(@"^ANDD device: ([0-9a-f]{1,2}) name: (.*)$")]
+    private static partial Regex Andd();
+
+    [GeneratedRegex(@"^SATC flags: 0x([0-9a-f]{1,2})$")]
+    private static partial Regex Satc();
+
+    [GeneratedRegex(@"^(?:dmar\d+|IOMMU \d+): reg_base_addr ([0-9a-f]{1,16}) ver (\d{1,2}):(\d{1,2}) cap ([0-9a-f]{1,16}) ecap ([0-9a-f]{1,16})$")]
+    private static partial Regex UnitLine();
+
+    [GeneratedRegex(@"^IOMMU ([0-9a-f]{1,16}): ver (\d{1,2}):(\d{1,2}) cap ([0-9a-f]{1,16}) ecap ([0-9a-f]{1,16})$")]
+    private static partial Regex LegacyUnit();
+
+    [GeneratedRegex(@"(?:DMAR|IOMMU): Setting identity map for device ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) \[0x([0-9a-f]{1,16}) - 0x([0-9a-f]{1,16})\]")]
+    private static partial Regex IdentityMap();
+
+    [GeneratedRegex(@"^(\S+) ([0-9a-f]{4,5}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])")]
+    private static partial Regex DeviceLine();
+
+    [GeneratedRegex(@"^: \[([0-9a-f]{4}:[0-9a-f]{4})\] type ([0-9a-f]{2}) class 0x([0-9a-f]{6})")]
+    private static partial Regex Header();
+
+    [GeneratedRegex(@"PCI bridge to \[bus ([0-9a-f]{2})")]
+    private static partial Regex Bridge();
+
+    [GeneratedRegex(@"^: Adding to iommu group (\d+)")]
+    private static partial Regex Group();
+
+    [GeneratedRegex(@"^iommu: Adding device ([0-9a-f]{4,5}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7]) to group (\d+)")]
+    private static partial Regex OldGroup();
+}

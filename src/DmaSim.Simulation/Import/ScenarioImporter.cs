@@ -1,0 +1,267 @@
+using System.Text;
+using DmaSim.Core;
+using DmaSim.Hardware.Acpi;
+using DmaSim.Hardware.Vtd;
+using DmaSim.Scenarios;
+
+namespace DmaSim.Simulation.Import;
+
+/// <summary>What `dmasim import` was given.</summary>
+public sealed record ImportOptions(string DmesgPath, string? DmarPath, string? OutputPath);
+
+/// <summary>
+/// `dmasim import`: a kernel log (and optionally the machine's DMAR table) → a dmasim/v1 scenario that
+/// reproduces that machine: its e820 map, command line, nearest profile and exact release (for the log
+/// wording), the DMAR table (embedded by path, or inline units/RMRRs from the log), each unit's real
+/// VER/CAP/ECAP, and the PCI functions the log names with their drivers' masks. Every guess is a comment.
+/// Bad input is an <see cref="InputException"/> at FILE:LINE:COL.
+/// </summary>
+public static class ScenarioImporter
+{
+    /// <summary>Reads the files and returns the scenario text (validated by the scenario loader).</summary>
+    public static string Import(ImportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string text;
+        try
+        {
+            text = File.ReadAllText(options.DmesgPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new InputException(new SourceSpan(options.DmesgPath, 0, 0), $"cannot read kernel log: {e.Message}");
+        }
+        var log = KernelLog.Parse(text, options.DmesgPath);
+        var table = options.DmarPath is null ? null : DmarCodec.Load(options.DmarPath);
+        var yaml = Write(log, table, options);
+        // The output must load: a failure here is a bug of the importer, not of the input.
+        ScenarioLoader.Parse(yaml, options.OutputPath ?? "imported.yaml");
+        return yaml;
+    }
+
+    private static string Write(KernelLog log, DmarTable? table, ImportOptions o)
+    {
+        if (log.E820.Count == 0)
+            throw new InputException(new SourceSpan(log.FileName, 1, 1), "the log has no BIOS-e820 lines: a machine needs its memory map (give the full dmesg from boot)");
+        if (table is not null) CrossCheck(log, table, o.DmarPath!);
+
+        var w = new YamlOut();
+        var profile = NearestProfile.For(log.Version, out var why);
+        w.Comment($"Imported by `dmasim import` from {Path.GetFileName(o.DmesgPath)}{(o.DmarPath is null ? "" : " and the DMAR table " + Path.GetFileName(o.DmarPath))}.");
+        w.Comment("Everything below comes from the log unless a comment says it is a default or a guess.");
+        if (log.SecondBootIgnored) w.Comment("The log holds more than one boot; only the first is imported.");
+        w.Line("schema: dmasim/v1");
+        w.Line($"name: {Slug(Path.GetFileNameWithoutExtension(o.DmesgPath).Replace(".dmesg", "", StringComparison.Ordinal))}");
+        w.Line($"description: {Quote($"imported from {Path.GetFileName(o.DmesgPath)}{(log.Version is null ? "" : " (Linux " + log.Version + ")")}")}");
+        w.Line("seed: 1");
+        w.Line("platform:");
+        var haw = table?.HostAddressWidth ?? log.HostAddressWidth;
+        var maxEnd = log.E820.Max(e => e.End);
+        var physBits = Math.Max(Math.Max(haw ?? 36, 36), DmaMask.Width(maxEnd));
+        w.Line($"  physical-address-bits: {physBits}", haw is null ? "CPU MAXPHYADDR is not in the log: the e820 map's width (at least 36)" : "CPU MAXPHYADDR is not in the log: the DMAR host address width");
+        w.Line("  memory:");
+        foreach (var e in log.E820)
+        {
+            var (type, note) = MemoryType(e.Type);
+            w.Line($"    - {{ start: {Hex.Format(e.Start)}, end: {Hex.Format(e.End)}, type: {type} }}", note);
+        }
+        var devices = Devices(log);
+        WriteIommu(w, log, table, o, devices);
+        WriteDevices(w, log, devices);
+        WriteKernel(w, log, profile, why);
+        return w.ToString();
+    }
+
+    private static void CrossCheck(KernelLog log, DmarTable table, string dmarPath)
+    {
+        InputException Mismatch(LogLine at, string what) =>
+            new(new SourceSpan(log.FileName, at.Line, at.Column), $"{what}, but the DMAR table {dmarPath} differs: not the same machine (or the firmware changed)");
+        if (log.HostAddressWidth is { } haw && haw != table.HostAddressWidth)
+            throw Mismatch(log.HostAddressWidthAt!.Value, $"the log says host address width {haw} (table: {table.HostAddressWidth})");
+        var drhds = table.Drhds.ToList();
+        var loggedDrhds = log.Dmar.Where(d => d.Kind == "DRHD").ToList();
+        for (var i = 0; i < loggedDrhds.Count; i++)
+        {
+            var d = loggedDrhds[i];
+            if (i >= drhds.Count || drhds[i].RegisterBase != d.A || drhds[i].Flags != d.B)
+                throw Mismatch(d.At, $"the log's DRHD #{i} is base {Hex.Format(d.A)} flags {Hex.Format(d.B)}");
+        }
+        var rmrrs = table.Rmrrs.ToList();
+        var loggedRmrrs = log.Dmar.Where(d => d.Kind == "RMRR").ToList();
+        for (var i = 0; i < loggedRmrrs.Count; i++)
+        {
+            var r = loggedRmrrs[i];
+            if (i >= rmrrs.Count || rmrrs[i].Base != r.A || rmrrs[i].EndLimit != r.B)
+                throw Mismatch(r.At, $"the log's RMRR #{i} is {Hex.Format(r.A)}-{Hex.Format(r.B)}");
+        }
+    }
+
+    private static void WriteIommu(YamlOut w, KernelLog log, DmarTable? table, ImportOptions o, List<ImportedDevice> devices)
+    {
+        if (table is not null)
+        {
+            var folder = o.OutputPath is null ? null : Path.GetDirectoryName(Path.GetFullPath(o.OutputPath));
+            var full = Path.GetFullPath(o.DmarPath!);
+            w.Line("  iommu:");
+            w.Line($"    dmar-table: {Quote(folder is null ? full : Path.GetRelativePath(folder, full))}");
+            var withLines = table.Drhds.Where(d => log.Units.Any(u => u.RegisterBase == d.RegisterBase)).ToList();
+            if (withLines.Count > 0)
+            {
+                w.Line("    registers:", "each unit's VER/CAP/ECAP as the log's unit line printed it");
+                foreach (var d in withLines)
+                {
+                    var u = log.Units.First(x => x.RegisterBase == d.RegisterBase);
+                    w.Line($"      - {{ base: {Hex.Format(d.RegisterBase)}, cap: {u.Cap:x}, ecap: {u.Ecap:x}, ver: \"{u.VerMajor}:{u.VerMinor}\" }}", $"log line {u.At.Line}");
+                }
+            }
+            foreach (var d in table.Drhds.Where(d => !log.Units.Any(u => u.RegisterBase == d.RegisterBase)))
+                w.Comment($"    unit {Hex.Format(d.RegisterBase)}: the log prints no registers for it; it reports QEMU's defaults", 0);
+            return;
+        }
+        if (log.HostAddressWidth is not { } haw || !log.Dmar.Any(d => d.Kind == "DRHD"))
+        {
+            w.Line("  iommu: none", "the log shows no DMAR table (no \"Host address width\" / DRHD lines)");
+            return;
+        }
+        w.Line("  iommu:", "inline, from the log's DMAR lines; give --dmar for the real table (scopes, ATSR, RHSA, ANDD)");
+        w.Line($"    host-address-width: {haw}", $"log line {log.HostAddressWidthAt!.Value.Line}");
+        w.Line("    units:");
+        var qemu = VtdUnitConfig.Qemu48();
+        foreach (var d in log.Dmar.Where(d => d.Kind == "DRHD"))
+        {
+            var u = log.Units.FirstOrDefault(x => x.RegisterBase == d.A);
+            var regs = u is null
+                ? $"cap: {qemu.BuildCap():x}, ecap: {qemu.BuildEcap():x}"
+                : $"cap: {u.Cap:x}, ecap: {u.Ecap:x}, ver: \"{u.VerMajor}:{u.VerMinor}\"";
+            var scope = (d.B & 1) != 0 ? "include-pci-all: true" : "devices: []";
+            var note = (u is null ? "no unit line in the log: QEMU's registers" : $"log lines {d.At.Line}, {u.At.Line}")
+                + ((d.B & 1) != 0 ? "" : "; the log does not show this unit's device scope");
+            w.Line($"      - {{ base: {Hex.Format(d.A)}, {scope}, {regs} }}", note);
+        }
+        var rmrrs = log.Dmar.Where(d => d.Kind == "RMRR").ToList();
+        if (rmrrs.Count > 0)
+        {
+            w.Line("    rmrr:");
+            foreach (var r in rmrrs)
+            {
+                if ((r.A & 0xfff) != 0 || (r.B & 0xfff) != 0xfff)
+                {
+                    w.Comment($"    RMRR {Hex.Format(r.A)}-{Hex.Format(r.B)} (log line {r.At.Line}) does not cover whole pages: left out", 0);
+                    continue;
+                }
+                var users = log.IdentityMaps.Where(m => m.Start == r.A && m.End == r.B).Select(m => m.Bdf[5..]).Distinct().ToList();
+                var names = users.Select(b => Quote(devices.First(x => x.Bdf == b).Name));
+                w.Line($"      - {{ start: {Hex.Format(r.A)}, end: {Hex.Format(r.B)}, devices: [{string.Join(", ", names)}] }}",
+                    users.Count > 0 ? $"devices from the log's \"Setting identity map\" lines" : $"log line {r.At.Line}; the log does not name this RMRR's devices");
+            }
+        }
+        foreach (var e in log.Dmar.Where(d => d.Kind is "ATSR" or "RHSA" or "ANDD" or "SATC"))
+            w.Comment($"    {e.Kind} (log line {e.At.Line}) cannot be written inline: give --dmar to reproduce it", 0);
+    }
+
+    private sealed record ImportedDevice(string Bdf, string Name, string? Driver, string Line, string Note);
+
+    private static List<ImportedDevice> Devices(KernelLog log)
+    {
+        var bdfs = log.Pci.Values.Select(p => p.Bdf).ToList();
+        foreach (var m in log.IdentityMaps)
+            if (m.Bdf.StartsWith("0000:", StringComparison.Ordinal) && !bdfs.Contains(m.Bdf[5..])) bdfs.Add(m.Bdf[5..]);
+        var list = new List<ImportedDevice>();
+        foreach (var bdf in bdfs.Distinct().Order(StringComparer.Ordinal))
+        {
+            var p = log.Pci.Values.FirstOrDefault(x => x.Bdf == bdf);
+            var ids = p?.VendorDevice is { } vd ? $"[{vd}] class 0x{p.ClassCode:x6}; " : "";
+            var driverName = p?.Driver;
+            var name = Slug($"{driverName ?? "pci"}-{bdf.Replace(':', '-').Replace('.', '-')}");
+            if (driverName is not null && DriverCatalogue.TryGet(driverName, out var entry))
+            {
+                var bits = Math.Max(entry.StreamingMaskBits, entry.CoherentMaskBits);
+                list.Add(new ImportedDevice(bdf, name, entry.Name,
+                    $"{{ bdf: \"{bdf}\", name: {name}, model: scripted, address-bits: {bits}, driver: {entry.Name} }}",
+                    $"{ids}driver {driverName}: catalogue masks {entry.StreamingMaskBits}/{entry.CoherentMaskBits} ({entry.SourcePath}); silicon width assumed = the wider mask"));
+                continue;
+            }
+            var why = driverName is null ? "no driver named in the log" : $"driver {driverName} is not in the catalogue";
+            list.Add(new ImportedDevice(bdf, name, null,
+                $"{{ bdf: \"{bdf}\", name: {name}, model: scripted, address-bits: 64 }}",
+                $"{ids}{why}: PCI defaults 32/32 (drivers/pci/probe.c); silicon width unknown, 64 assumed"));
+        }
+        return list;
+    }
+
+    private static void WriteDevices(YamlOut w, KernelLog log, List<ImportedDevice> devices)
+    {
+        if (log.OtherSegmentFunctions.Count > 0)
+            w.Comment($"  Not imported (PCI segment other than 0): {string.Join(", ", log.OtherSegmentFunctions)}", 0);
+        if (devices.Count == 0)
+        {
+            w.Line("  devices: []", "the log names no PCI function");
+            return;
+        }
+        w.Line("  devices:");
+        foreach (var d in devices) w.Line($"    - {d.Line}", d.Note);
+    }
+
+    private static void WriteKernel(YamlOut w, KernelLog log, string profile, string why)
+    {
+        w.Line("kernel:");
+        w.Line($"  profile: {profile}", why);
+        if (log.Version is { } v) w.Line($"  version: {Quote(v)}", $"log line {log.VersionAt!.Value.Line}: selects the DMAR log wording");
+        var cmdline = log.Cmdline ?? "";
+        var notes = new List<string>();
+        var has = (string opt) => cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(t => t.StartsWith(opt, StringComparison.Ordinal));
+        if (!has("intel_iommu=") && log.Dmar.Count > 0)
+        {
+            // The distribution's default (CONFIG_INTEL_IOMMU_DEFAULT_ON, Debian's patch, DMAR platform opt-in)
+            // is not in the command line; what the boot did is, in the log.
+            cmdline = (cmdline + (log.RemappingActive ? " intel_iommu=on" : " intel_iommu=off")).Trim();
+            notes.Add(log.RemappingActive
+                ? "intel_iommu=on added: the log shows DMA remapping active (VT-d banner / iommu groups) without it"
+                : "intel_iommu=off added: the log shows DMA remapping off (no VT-d banner, no iommu groups)");
+        }
+        if (log.DefaultDomainType == "Passthrough" && !has("iommu=pt"))
+        {
+            cmdline += " iommu=pt";
+            notes.Add("iommu=pt added: the log's default domain type is Passthrough");
+        }
+        w.Line($"  cmdline: {Quote(cmdline)}", notes.Count > 0 ? string.Join("; ", notes) : log.Cmdline is null ? "no \"Command line:\" in the log" : "from the log's \"Command line:\"");
+    }
+
+    private static (string Type, string? Note) MemoryType(string kernelName) => kernelName switch
+    {
+        "usable" => ("usable", null),
+        "reserved" => ("reserved", null),
+        "ACPI data" => ("acpi", null),
+        "ACPI NVS" => ("nvs", null),
+        "unusable" => ("unusable", null),
+        _ => ("reserved", $"the log says '{kernelName}': imported as reserved"),
+    };
+
+    private static string Slug(string text)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in text) sb.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-');
+        var s = sb.ToString().Trim('-', '.', '_');
+        return s.Length == 0 ? "imported" : s;
+    }
+
+    private static string Quote(string text) =>
+        "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>YAML text with aligned trailing comments.</summary>
+    private sealed class YamlOut
+    {
+        private readonly StringBuilder _sb = new();
+
+        public void Line(string text, string? comment = null)
+        {
+            _sb.Append(text);
+            if (comment is not null) _sb.Append("   # ").Append(comment);
+            _sb.Append('\n');
+        }
+
+        public void Comment(string text, int indent = 0) => _sb.Append(new string(' ', indent)).Append("# ").Append(text).Append('\n');
+
+        public override string ToString() => _sb.ToString();
+    }
+}
