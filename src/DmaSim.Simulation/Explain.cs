@@ -23,10 +23,17 @@ public static class Explain
             var coherent = m.Events.Events.OfType<DmaApiEvent>().FirstOrDefault(e => e.Device == d.Name && e.Call == "dma_alloc_coherent");
             if (coherent is not null)
             {
-                var rule = d.DmaOps == "intel-iommu" ? p.IdentityCoherentAlloc : null;
+                var source = coherent.Ops switch
+                {
+                    "intel_dma_ops" when d.Domain == "translated" => p.CoherentIovaLimit.Source,
+                    "intel_dma_ops" => p.IdentityCoherentAlloc.Source,
+                    "iommu_dma_ops" => "drivers/iommu/dma-iommu.c iommu_dma_alloc",
+                    "dma-direct" => "kernel/dma/direct.c dma_direct_alloc",
+                    _ => "arch/x86/kernel/pci-dma.c dma_generic_alloc_coherent (via " + coherent.Ops + ")",
+                };
                 list.Add(new(d.Name,
                     $"{d.Name}: dma_alloc_coherent through {coherent.Ops} ({coherent.Detail}) returned DMA address {coherent.Dma?.ToString() ?? "none"} for a {d.CoherentDmaMaskBits}-bit coherent mask.",
-                    rule?.Source ?? (d.DmaOps == "swiotlb" ? p.PassThroughDmaOps.Source : "arch/x86/include/asm/dma-mapping.h dma_alloc_coherent")));
+                    source));
             }
             var finding = m.Checker.Findings.FirstOrDefault(f => f.Device == d.Name && f.Outcome == d.Outcome && d.Outcome != Outcome.Ok);
             if (finding is not null)

@@ -17,7 +17,8 @@ public static class BiosSanity
     {
         why = null;
         var modern = k.Profile.Era == Era.T4;
-        if (dmar.HostAddressWidth < 32)
+        // parse_dmar_table: the table's width field (HAW − 1) must be at least PAGE_SHIFT − 1.
+        if (dmar.HostAddressWidth - 1 < 11)
         {
             why = $"Invalid DMAR haw ({dmar.HostAddressWidth} bits)";
             k.Log($"{(modern ? "DMAR: " : "DMAR:")}Invalid DMAR haw");
@@ -34,7 +35,7 @@ public static class BiosSanity
             }
             var unit = mmio(d.RegisterBase);
             // A register window that reads back all ones means nothing answers there.
-            if (unit is null || unit.ReadRegister(VtdRegister.Cap, 8) == ulong.MaxValue || unit.ReadRegister(VtdRegister.Ecap, 8) == ulong.MaxValue)
+            if (unit is null || (unit.ReadRegister(VtdRegister.Cap, 8) == ulong.MaxValue && unit.ReadRegister(VtdRegister.Ecap, 8) == ulong.MaxValue))
             {
                 why = $"DRHD at {d.RegisterBase:x} returns all ones";
                 k.Log($"{(modern ? "DMAR: [Firmware Bug]: " : "")}Your BIOS is broken; DMAR reported at address {d.RegisterBase:x} returns all ones!");
@@ -42,7 +43,7 @@ public static class BiosSanity
             }
         }
         if (!dmar.Drhds.Any(d => d.IncludePciAll))
-            k.Log(modern ? "DMAR: no INCLUDE_PCI_ALL unit: devices outside every scope are not remapped" : "DMAR:no INCLUDE_PCI_ALL unit");
+            k.Note("the DMAR table has no INCLUDE_PCI_ALL unit: devices outside every scope are not remapped");
         return true;
     }
 }

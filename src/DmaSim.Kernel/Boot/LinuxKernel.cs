@@ -45,7 +45,9 @@ public sealed class LinuxKernel
         if (k.Cmdline.Unrecognised.Count > 0) k.Events.Emit(new IommuDecisionEvent("kernel", "ignored command-line options", string.Join(' ', k.Cmdline.Unrecognised), "not modelled"));
 
         var over4G = k.Pages.MaxPfn > (1UL << 20);
-        var dmarUsable = Platform.Dmar is not null && !k.Cmdline.NoIommu && !k.Cmdline.SwiotlbOnly && k.Cmdline.IntelIommuOn != false;
+        // intel_iommu_init (2.6.3x) refuses when no_iommu, swiotlb (iommu=soft or swiotlb=force) or dmar_disabled.
+        var dmarUsable = Platform.Dmar is not null && !k.Cmdline.NoIommu && !k.Cmdline.SwiotlbOnly && k.Cmdline.IntelIommuOn != false
+            && (Profile.IsModern || !k.Cmdline.SwiotlbForce);
         if (Platform.Dmar is { } dmar) BootLog.DmarTable(k, dmar);
 
         if (Profile.IsModern)
@@ -116,7 +118,8 @@ public sealed class LinuxKernel
         iommu = null!;
         if (Platform.FirmwareFaults.Contains(KernelPlatform.DmarInitFailure))
         {
-            k.Log(Profile.IsModern ? "DMAR: Failed to initialize DMAR" : "IOMMU: dmar init failed");
+            // intel_iommu_init: 2.6.32 printk(KERN_ERR "IOMMU: dmar init failed"); modern pr_err("Initialization failed").
+            k.Log(Profile.IsModern ? "DMAR: Initialization failed" : "IOMMU: dmar init failed");
             IommuOffReason = "VT-d init failed (firmware fault)";
             return false;
         }

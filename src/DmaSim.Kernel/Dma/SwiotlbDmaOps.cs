@@ -25,7 +25,7 @@ public sealed class SwiotlbDmaOps : IDmaOps
     /// <summary>
     /// x86_swiotlb_alloc_coherent: dma_generic_alloc_coherent first; if no page fits the mask,
     /// swiotlb_alloc_coherent carves the buffer out of the bounce pool (lib/swiotlb.c: map_single with
-    /// no original, DMA_FROM_DEVICE) and panics if even that is out of the device's reach.
+    /// no original, DMA_FROM_DEVICE) and gives up (NULL) if even that is out of the device's reach.
     /// </summary>
     public CoherentBuffer? AllocCoherent(KernelDevice dev, ulong size, Gfp gfp)
     {
@@ -36,7 +36,6 @@ public sealed class SwiotlbDmaOps : IDmaOps
         if (r.Address.Value + size > DmaApi.CoherentAllocMask(dev, gfp))
         {
             _k.Log($"hwdev DMA mask = 0x{DmaApi.CoherentAllocMask(dev, gfp):x16}, dev_addr = 0x{r.Address.Value:x16}");
-            _k.Log("Kernel panic - not syncing: swiotlb_alloc_coherent: allocated memory is out of range for device");
             _pool.Unmap(r.Address, size, DmaDirection.ToDevice);
             return null;
         }

@@ -23,7 +23,13 @@ public static class DefaultDomains
         k.Log(k.Cmdline.Strict ? "iommu: DMA domain TLB invalidation policy: strict mode" : "iommu: DMA domain TLB invalidation policy: lazy mode");
         var dmaOps = new DmaIommuOps(k, iommu);
         var groups = new Dictionary<Bdf, DmarDomain>();
-        var identity = iommu.InitSiDomain(hw: true);
+        // init_dmars (6.1): hw_pass_through is cleared if any unit lacks ECAP.PT, and si_domain_init then
+        // builds real 1:1 tables (RMRRs included); intel_iommu_init registers the memory notifier for it.
+        iommu.HwPassThrough = iommu.Units.All(u => u.Hw.SupportsPassThrough);
+        var hw = iommu.HwPassThrough;
+        var identity = iommu.InitSiDomain(hw);
+        if (!hw)
+            foreach (var r in iommu.Dmar.Rmrrs) iommu.IdentityMap(identity, r.Range);
         foreach (var dev in devices)
         {
             var unit = iommu.UnitFor(dev.Bdf);
@@ -33,15 +39,15 @@ public static class DefaultDomains
                 dev.Domain = DeviceDomain.None;
                 continue;
             }
-            // device_def_domain_type: a unit without ECAP.PT cannot do identity — DMA domain.
-            var identityOk = wantIdentity && unit.Hw.SupportsPassThrough;
+            var identityOk = wantIdentity;
             var group = k.Pci.RequesterIdSeenByRootComplex(dev.Bdf);
             if (identityOk)
             {
-                iommu.Attach(dev, identity, ContextTranslationType.PassThrough);
+                iommu.Attach(dev, identity, hw ? ContextTranslationType.PassThrough : ContextTranslationType.MultiLevel);
                 dev.Ops = direct;
-                dev.Domain = DeviceDomain.PassThrough;
-                k.Events.Emit(new IommuDecisionEvent(dev.Name, "identity default domain", "iommu=pt and the unit has ECAP.PT", "drivers/iommu/iommu.c iommu_get_default_domain_type; intel device_def_domain_type"));
+                dev.Domain = hw ? DeviceDomain.PassThrough : DeviceDomain.Identity;
+                k.Events.Emit(new IommuDecisionEvent(dev.Name, hw ? "identity default domain (hardware pass-through)" : "identity default domain (software si_domain: a unit lacks ECAP.PT)",
+                    "iommu=pt sets the default domain type to identity", "drivers/iommu/iommu.c iommu_get_default_domain_type; drivers/iommu/intel/iommu.c (6.1) init_dmars, si_domain_init"));
             }
             else
             {
@@ -56,7 +62,7 @@ public static class DefaultDomains
                 dev.Ops = dmaOps;
                 dev.Domain = DeviceDomain.Translated;
                 k.Events.Emit(new IommuDecisionEvent(dev.Name, "DMA default domain",
-                    wantIdentity ? "unit lacks ECAP.PT: no identity domain possible" : "default domain type is translated",
+                    "default domain type is translated",
                     "drivers/iommu/intel/iommu.c device_def_domain_type; drivers/iommu/iommu.c iommu_subsys_init"));
             }
             k.Log($"pci {dev.PciName}: Adding to iommu group {GroupNumber(groups, group, identityOk)}");

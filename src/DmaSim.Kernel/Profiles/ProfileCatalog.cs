@@ -28,7 +28,7 @@ public static class ProfileCatalog
         DefaultDomainAddressWidth = new(48, Vtd2632 + " DEFAULT_DOMAIN_ADDRESS_WIDTH"),
         ModernSwiotlb = new(false, "lib/swiotlb.c (2.6.3x): single io_tlb_index, overflow buffer, swiotlb_full panic"),
         RmrrDevicesNeverIdentity = new(false, Vtd2632 + " iommu_should_identity_map ignores RMRRs"),
-        HotplugExtendsIdentityMap = new(false, "intel_iommu_memory_notifier does not exist before 3.x"),
+        HotplugExtendsIdentityMap = new(false, "no memory notifier in drivers/pci/intel-iommu.c before 3.15 (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\"); absent from 3.0.8"),
         LogStyle = new(LogStyle.Legacy, "drivers/pci/dmar.c (2.6.3x) printk format \"DMAR:...\""),
     };
 
@@ -85,7 +85,6 @@ public static class ProfileCatalog
         Era = Era.T3,
         RuntimeIdentityCheck = new(IdentityCheck.MinMaskCoversRequiredMask, "\"intel-iommu: Check for identity mapping candidate using system dma mask\" (2.6.39/3.0; drivers/pci/intel-iommu.c iommu_should_identity_map)"),
         CoherentIovaLimit = new(CoherentIovaLimit.CoherentMask, "\"intel-iommu: Use coherent DMA mask when requested\" (2.6.39/3.0)"),
-        HotplugExtendsIdentityMap = new(true, "drivers/iommu/intel-iommu.c intel_iommu_memory_notifier (software si_domain, MEM_GOING_ONLINE)"),
     };
 
     /// <summary>Modern mainline.</summary>
@@ -102,7 +101,7 @@ public static class ProfileCatalog
         DefaultInvalidation = new(InvalidationMode.Lazy, "drivers/iommu/iommu.c iommu_subsys_init: DMA upgraded to DMA_FQ unless strict; dma-iommu.c flush queue"),
         DefaultDomainAddressWidth = new(57, "drivers/iommu/intel/iommu.h DEFAULT_DOMAIN_ADDRESS_WIDTH"),
         ModernSwiotlb = new(true, "kernel/dma/swiotlb.c (areas, \"swiotlb buffer is full\")"),
-        HotplugExtendsIdentityMap = new(false, "no software si_domain: identity is hardware pass-through only (drivers/iommu/intel/iommu.c device_def_domain_type)"),
+        HotplugExtendsIdentityMap = new(true, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init: register_memory_notifier when si_domain has software tables; intel_iommu_memory_notifier (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\", 3.15)"),
         LogStyle = new(LogStyle.Modern, "drivers/iommu/intel/dmar.c pr_fmt \"DMAR: \""),
     };
 

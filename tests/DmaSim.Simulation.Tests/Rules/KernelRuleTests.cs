@@ -43,7 +43,7 @@ public class KernelRuleTests
     public void Rmrr_setup_per_era_hardware_pass_through_skips_it_software_maps_it()
     {
         var hw = Boot(Machine(pt: true), ProfileCatalog.Linux2632);
-        Assert.Contains(hw.Events.LogLines(), l => l.StartsWith("IOMMU: Ignoring identity map for HW passthrough device 0000:00:1d.0 [0x7f000000 - 0x7f010000]", StringComparison.Ordinal));
+        Assert.Contains(hw.Events.LogLines(), l => l.StartsWith("Ignoring identity map for HW passthrough device 0000:00:1d.0 [0x7f000000 - 0x7f010000]", StringComparison.Ordinal));
         var sw = Boot(Machine(pt: false), ProfileCatalog.Linux2632);
         Assert.Contains(sw.Events.LogLines(), l => l == "IOMMU: Setting identity map for device 0000:00:1d.0 [0x7f000000 - 0x7f010000]");
         // The software si_domain really holds the RMRR: the unit translates it 1:1 for the controller.

@@ -43,6 +43,8 @@ public static class InitDmars
                     k.Events.Emit(new IommuDecisionEvent(dev.Name, "not identity at boot", v.Reason, v.Source));
                     continue;
                 }
+                // iommu_prepare_static_identity_mapping prints one line per device it adds.
+                k.Log($"IOMMU: {(hw ? "hardware" : "software")} identity mapping for device {dev.PciName}");
                 if (iommu.Attach(dev, si, hw ? ContextTranslationType.PassThrough : ContextTranslationType.MultiLevel))
                 {
                     dev.Domain = hw ? DeviceDomain.PassThrough : DeviceDomain.Identity;
@@ -52,6 +54,7 @@ public static class InitDmars
         }
 
         // RMRRs: iommu_prepare_rmrr_dev for every device in every RMRR scope.
+        k.Log("IOMMU: Setting RMRR:");
         foreach (var rmrr in iommu.Dmar.Rmrrs)
         {
             foreach (var scoped in rmrr.Devices)
@@ -79,7 +82,7 @@ public static class InitDmars
         var domain = iommu.DomainOf(dev);
         if (domain is not null && domain == iommu.SiDomain && iommu.HwPassThrough)
         {
-            k.Log($"IOMMU: Ignoring identity map for HW passthrough device {dev.PciName} [0x{start:x} - 0x{end:x}]");
+            k.Log($"Ignoring identity map for HW passthrough device {dev.PciName} [0x{start:x} - 0x{end:x}]");
             return;
         }
         k.Log($"IOMMU: Setting identity map for device {dev.PciName} [0x{start:x} - 0x{end:x}]");

@@ -130,7 +130,8 @@ public sealed class IntelDmaOps : IDmaOps
         var iova = AllocIova(dev, domain, pages, iovaMask);
         if (iova is null)
         {
-            _k.Log($"Device {dev.PciName} request: {size:x}@{phys.Value:x} dir {(int)dir} --- failed");
+            // By this point 2.6.32 has replaced size with the page count (aligned_nrpages).
+            _k.Log($"Device {dev.PciName} request: {pages:x}@{phys.Value:x} dir {(int)dir} --- failed");
             return DmaMapping.Failure($"Allocating {pages}-page iova for {dev.PciName} failed");
         }
         // Read permission also when the unit cannot do zero-length reads (!CAP.ZLR).
