@@ -47,4 +47,18 @@ public sealed class LogDialectTests
         Assert.True(KernelVersion.TryParse(text, out var v));
         Assert.Equal(new KernelVersion(major, minor, patch), v);
     }
+
+    [Fact]
+    public void The_identity_map_lines_follow_the_release()
+    {
+        // 4.19 (hp-proliant-dl360-g6 log): "DMAR: Setting identity map for device 0000:01:04.0 [0xdf63e000 - 0xdf63ffff]".
+        var d419 = LogDialect.For(ProfileCatalog.Linux30, "4.19.0-10-amd64");
+        Assert.Equal("DMAR: Setting RMRR:", d419.SettingRmrr());
+        Assert.Equal("DMAR: Setting identity map for device 0000:01:04.0 [0xdf63e000 - 0xdf63ffff]", d419.IdentityMap("0000:01:04.0", 0xdf63e000, 0xdf63ffff));
+        Assert.Equal("DMAR: Prepare 0-16MiB unity mapping for LPC", d419.LpcUnityMap());
+        // 2.6.32 passed end + 1 (iommu_prepare_identity_map(pdev, base, end + 1)) and printed "IOMMU: ".
+        Assert.Equal("IOMMU: Setting identity map for device 0000:00:1d.0 [0x7f5f0000 - 0x7f600000]",
+            LogDialect.For(ProfileCatalog.Linux2632, null).IdentityMap("0000:00:1d.0", 0x7f5f0000, 0x7f5fffff));
+    }
 }
+
