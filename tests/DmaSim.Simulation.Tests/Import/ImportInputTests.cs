@@ -116,4 +116,19 @@ public sealed class ImportInputTests
     [InlineData(null, "linux-6.1")]
     public void The_nearest_profile_follows_the_documented_mapping(string? release, string profile) =>
         Assert.Equal(profile, NearestProfile.For(release, out _));
+
+    [Fact]
+    public void Journal_prefixes_and_logs_without_timestamps_read_the_same()
+    {
+        static string Journal(string line) => "Oct 19 09:57:07 host kernel: " + line[15..];
+        static string Bare(string line) => line[15..];
+        var lines = Minimal.TrimEnd('\n').Split('\n');
+        var plain = ScenarioImporter.Import(new ImportOptions(Temp(Minimal), null, null));
+        foreach (var form in new Func<string, string>[] { Journal, Bare })
+        {
+            var text = string.Join('\n', lines.Select(form)) + "\n";
+            Assert.Equal(plain, ScenarioImporter.Import(new ImportOptions(Temp(text), null, null)));
+        }
+    }
 }
+
