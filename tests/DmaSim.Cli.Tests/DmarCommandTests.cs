@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using DmaSim.Hardware.Acpi;
 using DmaSim.Testing;
@@ -12,18 +11,7 @@ public sealed class DmarCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var dll = typeof(ExitCodes).Assembly.Location;
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(60_000), "dmasim did not finish");
-        return (p.ExitCode, stdout.Result, stderr);
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliProcess.Run(args);
 
     private static string Table(string name) => SharedData.Path_("dmar", name);
 

@@ -10,6 +10,7 @@ internal static class CommandTable
         yield return RunCommand.Create();
         yield return DmarCommand.Create();
         yield return IovaCommand.Create();
+        yield return BenchCommand.Create();
         yield return VersionCommand.Create();
         yield return ImportCommand.Create();
     }

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using DmaSim.Core;
 
 namespace DmaSim.Hardware.Memory;
@@ -11,9 +13,19 @@ public sealed class PhysicalMemory
 {
     private const int PageShift = PhysAddr.PageShift;
     private const int PageSize = 1 << PageShift;
+    // A direct-mapped cache of materialised pages in front of the dictionary, like a small TLB: a VT-d walk
+    // touches 3-5 table pages and a bounce copies between two, so one "last page" slot thrashed. Only
+    // materialised pages are cached; a slot is keyed by its pfn (ulong.MaxValue = empty, never a real pfn).
+    private const int CacheSlots = 64;
     private readonly Dictionary<ulong, byte[]> _pages = [];
-    private ulong _lastPfn = ulong.MaxValue;
-    private byte[]? _lastPage;
+    private readonly CachedPage[] _cache = new CachedPage[CacheSlots];
+
+    // A struct slot: storing the array reference into a struct field needs no covariance check (stelem.ref).
+    private struct CachedPage
+    {
+        public ulong Pfn;
+        public byte[]? Page;
+    }
 
     public PhysicalMemory(int physicalAddressBits)
     {
@@ -21,6 +33,7 @@ public sealed class PhysicalMemory
         ArgumentOutOfRangeException.ThrowIfGreaterThan(physicalAddressBits, 52);
         PhysicalAddressBits = physicalAddressBits;
         Limit = DmaMask.Bits(physicalAddressBits);
+        for (var i = 0; i < CacheSlots; i++) _cache[i].Pfn = ulong.MaxValue;
     }
 
     /// <summary>CPU MAXPHYADDR.</summary>
@@ -32,15 +45,24 @@ public sealed class PhysicalMemory
     /// <summary>Pages that have been materialised (host memory actually used).</summary>
     public int TouchedPages => _pages.Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte[]? PageForRead(ulong pfn)
     {
-        if (pfn == _lastPfn) return _lastPage;
+        ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
+        if (c.Pfn == pfn) return c.Page;
         return _pages.TryGetValue(pfn, out var p) ? Cache(pfn, p) : null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte[] PageForWrite(ulong pfn)
     {
-        if (pfn == _lastPfn && _lastPage is not null) return _lastPage;
+        ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
+        if (c.Pfn == pfn) return c.Page!;
+        return MaterialisePage(pfn);
+    }
+
+    private byte[] MaterialisePage(ulong pfn)
+    {
         if (!_pages.TryGetValue(pfn, out var p))
         {
             if ((pfn << PageShift) > Limit) throw new ArgumentOutOfRangeException(nameof(pfn), $"page {Hex.Format(pfn << PageShift)} is beyond the {PhysicalAddressBits}-bit physical address space");
@@ -52,8 +74,9 @@ public sealed class PhysicalMemory
 
     private byte[] Cache(ulong pfn, byte[] page)
     {
-        _lastPfn = pfn;
-        _lastPage = page;
+        ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
+        c.Pfn = pfn;
+        c.Page = page;
         return page;
     }
 
@@ -99,19 +122,47 @@ public sealed class PhysicalMemory
         }
     }
 
-    /// <summary>Copy within physical memory (bounce buffers); overlapping copies are not expected.</summary>
+    /// <summary>
+    /// Copy within physical memory (bounce buffers); overlapping copies are not expected. Page by page
+    /// straight between the host arrays; every destination page is materialised (an unwritten source
+    /// page copies as zeros), as a chunked Read + Write would.
+    /// </summary>
     public void Copy(PhysAddr from, PhysAddr to, ulong length)
     {
-        Span<byte> chunk = stackalloc byte[512];
+        var src = from.Value;
+        var dst = to.Value;
         while (length > 0)
         {
-            var n = (int)Math.Min((ulong)chunk.Length, length);
-            Read(from, chunk[..n]);
-            Write(to, chunk[..n]);
-            from = from.Add((ulong)n);
-            to = to.Add((ulong)n);
+            var srcOffset = (int)(src & (PageSize - 1));
+            var dstOffset = (int)(dst & (PageSize - 1));
+            var n = (int)Math.Min((ulong)(PageSize - Math.Max(srcOffset, dstOffset)), length);
+            var target = PageForWrite(dst >> PageShift).AsSpan(dstOffset, n);
+            var source = PageForRead(src >> PageShift);
+            if (source is null) target.Clear();
+            else source.AsSpan(srcOffset, n).CopyTo(target);
+            src += (ulong)n;
+            dst += (ulong)n;
             length -= (ulong)n;
         }
+    }
+
+    /// <summary>
+    /// True when every byte of the range reads as zero (an unwritten page does); vectorised, so a driver
+    /// can ask "is this 4 KiB table empty?" in one call instead of 512 <see cref="ReadU64"/>s.
+    /// </summary>
+    public bool IsZero(PhysAddr address, ulong length)
+    {
+        var a = address.Value;
+        while (length > 0)
+        {
+            var offset = (int)(a & (PageSize - 1));
+            var n = (int)Math.Min((ulong)(PageSize - offset), length);
+            var page = PageForRead(a >> PageShift);
+            if (page is not null && page.AsSpan(offset, n).ContainsAnyExcept((byte)0)) return false;
+            length -= (ulong)n;
+            a += (ulong)n;
+        }
+        return true;
     }
 
     /// <summary>Little-endian 64-bit read (VT-d tables are little-endian); must not cross a page.</summary>
@@ -119,7 +170,10 @@ public sealed class PhysicalMemory
     {
         var page = PageForRead(address.Value >> PageShift);
         if (page is null) return 0;
-        return BinaryPrimitives.ReadUInt64LittleEndian(page.AsSpan((int)(address.Value & (PageSize - 1)), 8));
+        var offset = (int)(address.Value & (PageSize - 1));
+        if (offset > PageSize - 8) throw new ArgumentOutOfRangeException(nameof(address), "a 64-bit read must not cross a page");
+        var v = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), offset));
+        return BitConverter.IsLittleEndian ? v : BinaryPrimitives.ReverseEndianness(v);
     }
 
     public void WriteU64(PhysAddr address, ulong value) =>
@@ -143,6 +197,7 @@ public sealed class PhysicalMemory
     public void Discard(ulong pfn)
     {
         _pages.Remove(pfn);
-        if (pfn == _lastPfn) { _lastPfn = ulong.MaxValue; _lastPage = null; }
+        ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
+        if (c.Pfn == pfn) c = new CachedPage { Pfn = ulong.MaxValue };
     }
 }

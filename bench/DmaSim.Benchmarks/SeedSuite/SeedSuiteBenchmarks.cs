@@ -1,0 +1,29 @@
+using BenchmarkDotNet.Attributes;
+using DmaSim.Scenarios;
+using DmaSim.Simulation;
+
+namespace DmaSim.Benchmarks.SeedSuite;
+
+/// <summary>
+/// The whole seed suite as <c>dmasim run</c> runs it with no arguments: every embedded scenario parsed
+/// and run under every profile (the matrix), in-process and warm. The cold process (start to exit,
+/// target ≤ 1.5 s) is measured by bench/scripts/cold-run.sh, because BenchmarkDotNet cannot time a
+/// fresh runtime start.
+/// </summary>
+/// <remarks>Not sealed: BenchmarkDotNet derives from benchmark classes.</remarks>
+[MemoryDiagnoser]
+public class SeedSuiteBenchmarks
+{
+    [Benchmark]
+    public int ParseAndRunAllProfiles()
+    {
+        var held = 0;
+        foreach (var seed in DmaSim.Scenarios.SeedSuite.All())
+        {
+            var s = ScenarioLoader.Parse(seed.Text, seed.ResourceName);
+            foreach (var p in ScenarioRunner.ProfilesFor(s, "all"))
+                if (ScenarioRunner.Run(s, p).AllExpectationsHeld) held++;
+        }
+        return held;
+    }
+}

@@ -1,0 +1,85 @@
+using DmaSim.Kernel.Dma;
+
+namespace DmaSim.Simulation.Bench;
+
+/// <summary>
+/// What <c>dmasim bench</c> times, after the kernel's DMA map benchmark
+/// (kernel/dma/map_benchmark.c, driven by tools/testing/selftests/dma/dma_map_benchmark.c).
+/// </summary>
+public enum MapBenchMode
+{
+    /// <summary>dma-iommu on a translated (DMA) domain with strict invalidation: every unmap flushes the IOTLB pages.</summary>
+    Strict,
+    /// <summary>dma-iommu on a DMA-FQ domain: unmapped IOVAs wait in the flush queue (256 entries / 10 ms).</summary>
+    Lazy,
+    /// <summary>iommu=pt: identity default domain, so the DMA API is dma-direct.</summary>
+    Passthrough,
+    /// <summary>A 32-bit device, a buffer above 4 GiB and no IOMMU: dma-direct bounces through swiotlb.</summary>
+    Swiotlb,
+    /// <summary>No IOMMU, 64-bit device: dma-direct returns the physical address.</summary>
+    Direct,
+    /// <summary>The IOVA allocator alone: one per-CPU-cached alloc + free pair per iteration.</summary>
+    Iova,
+}
+
+/// <summary>
+/// Parameters as dma_map_benchmark takes them (-t threads, -s seconds, -g granule, -d dir), plus the
+/// simulator's mode. <see cref="MaxIterations"/> bounds a run for tests; 0 = until <see cref="Seconds"/>.
+/// </summary>
+public sealed record MapBenchOptions
+{
+    /// <summary>The tool's limit (DMA_MAP_MAX_THREADS).</summary>
+    public const int MaxThreads = 1024;
+    /// <summary>The tool's limit (DMA_MAP_MAX_SECONDS).</summary>
+    public const double MaxSeconds = 300;
+
+    public MapBenchMode Mode { get; init; } = MapBenchMode.Strict;
+    /// <summary>-t: threads; each runs its own simulated machine (see <see cref="MapBenchmark"/>).</summary>
+    public int Threads { get; init; } = 1;
+    /// <summary>-s: how long to run (the tool's default is 20 s; ours 2 s, sims are impatient).</summary>
+    public double Seconds { get; init; } = 2;
+    /// <summary>-g: pages per map/unmap (the tool's granule, in PAGE_SIZE units).</summary>
+    public int Granule { get; init; } = 1;
+    /// <summary>-d: DMA direction (the tool's default is bidirectional).</summary>
+    public DmaDirection Direction { get; init; } = DmaDirection.Bidirectional;
+    /// <summary>Stop each thread after this many iterations (tests); 0 = run for <see cref="Seconds"/>.</summary>
+    public long MaxIterations { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> where the kernel's ioctl returns -EINVAL.</summary>
+    public void Validate()
+    {
+        // map_benchmark_ioctl: threads 1..DMA_MAP_MAX_THREADS, seconds 1..DMA_MAP_MAX_SECONDS, granule 1..1024.
+        ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1, nameof(Threads));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Threads, MaxThreads, nameof(Threads));
+        if (!(Seconds > 0) || Seconds > MaxSeconds) throw new ArgumentOutOfRangeException(nameof(Seconds), Seconds, "seconds must be in (0, 300]");
+        ArgumentOutOfRangeException.ThrowIfLessThan(Granule, 1, nameof(Granule));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Granule, 1024, nameof(Granule));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxIterations, nameof(MaxIterations));
+        if (Direction == DmaDirection.None) throw new ArgumentOutOfRangeException(nameof(Direction), Direction, "DMA_NONE is not a mapping direction");
+    }
+}
+
+/// <summary>
+/// One benchmark run's numbers. The kernel reports averages in units of 100 ns; the simulator is
+/// faster than that, so everything here is in ns. Standard deviation as the kernel computes it:
+/// sqrt(E[x²] − E[x]²) over every operation of every thread.
+/// </summary>
+public sealed record MapBenchResult(
+    MapBenchMode Mode,
+    int Threads,
+    int Granule,
+    DmaDirection Direction,
+    long Iterations,
+    double ElapsedSeconds,
+    double MapNs,
+    double MapStddevNs,
+    double UnmapNs,
+    double UnmapStddevNs,
+    double OpsPerSecond,
+    double TimerOverheadNs,
+    string DmaOps,
+    string Threading)
+{
+    /// <summary>Name of the mode as the CLI spells it.</summary>
+    public string ModeName => MapBenchmark.NameOf(Mode);
+}

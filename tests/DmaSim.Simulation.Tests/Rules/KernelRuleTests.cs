@@ -1,0 +1,97 @@
+using DmaSim.Hardware.Pci;
+using DmaSim.Kernel.Dma;
+using DmaSim.Kernel.Profiles;
+using DmaSim.Scenarios;
+using DmaSim.Simulation.Machine;
+
+namespace DmaSim.Simulation.Tests.Rules;
+
+/// <summary>Unit-level checks of the era rules on a booted machine: RMRR setup, fallback order, alias programming.</summary>
+public class KernelRuleTests
+{
+    private static string Machine(string faults = "[]", string cmdline = "intel_iommu=on iommu=pt", bool pt = true, string extraDevices = "") => $$"""
+        schema: dmasim/v1
+        name: rules
+        seed: 1
+        platform:
+          physical-address-bits: 40
+          memory:
+            - { start: 0x0, end: 0x9ffff, type: usable }
+            - { start: 0x100000, end: 0x7effffff, type: usable }
+            - { start: 0x7f000000, end: 0x7f00ffff, type: reserved }
+            - { start: 0x7f010000, end: 0xbfffffff, type: usable }
+            - { start: 0xc0000000, end: 0xffffffff, type: reserved }
+            - { start: 0x100000000, end: 0x23fffffff, type: usable }
+          iommu:
+            host-address-width: 40
+            units:
+              - { base: 0xfed90000, include-pci-all: true, pass-through: {{(pt ? "true" : "false")}} }
+            rmrr:
+              - { start: 0x7f000000, end: 0x7f00ffff, devices: ["00:1d.0"] }
+          firmware-faults: {{faults}}
+          devices:
+            - { bdf: "00:1d.0", name: usb, model: usb-controller, pcie: false, address-bits: 32, firmware-dma: rmrr }
+        {{extraDevices}}
+        kernel:
+          profile: linux-2.6.32
+          cmdline: {{cmdline}}
+        """;
+
+    private static SimMachine Boot(string yaml, KernelProfile p) => SimMachine.Boot(ScenarioLoader.Parse(yaml, "rules.yaml"), p, ScenarioLoader.Parse(yaml, "rules.yaml").Kernel.Cmdline);
+
+    [Fact]
+    public void Rmrr_setup_per_era_hardware_pass_through_skips_it_software_maps_it()
+    {
+        var hw = Boot(Machine(pt: true), ProfileCatalog.Linux2632);
+        Assert.Contains(hw.Events.LogLines(), l => l.StartsWith("IOMMU: Ignoring identity map for HW passthrough device 0000:00:1d.0 [0x7f000000 - 0x7f010000]", StringComparison.Ordinal));
+        var sw = Boot(Machine(pt: false), ProfileCatalog.Linux2632);
+        Assert.Contains(sw.Events.LogLines(), l => l == "IOMMU: Setting identity map for device 0000:00:1d.0 [0x7f000000 - 0x7f010000]");
+        // The software si_domain really holds the RMRR: the unit translates it 1:1 for the controller.
+        var unit = sw.Remappers.Single().Unit;
+        var r = unit.Translate(Bdf.Parse("00:1d.0").RequesterId, 0x7f000040, isWrite: true);
+        Assert.True(r.IsSuccess);
+        Assert.Equal(0x7f000040UL, r.Address);
+        // Modern kernels map RMRRs as direct regions of the DMA domain.
+        var modern = Boot(Machine(pt: false), ProfileCatalog.Linux61);
+        var m = modern.Remappers.Single().Unit.Translate(Bdf.Parse("00:1d.0").RequesterId, 0x7f000040, isWrite: false);
+        Assert.True(m.IsSuccess);
+    }
+
+    [Theory]
+    [InlineData("linux-2.6.31", DmaOpsKind.Swiotlb)]   // iommu=pt set swiotlb in 2.6.31 whatever VT-d did (pci_swiotlb_init)
+    [InlineData("linux-2.6.32", DmaOpsKind.Direct)]
+    [InlineData("linux-2.6.33", DmaOpsKind.Swiotlb)]
+    [InlineData("linux-3.0", DmaOpsKind.Swiotlb)]
+    [InlineData("linux-6.1", DmaOpsKind.Direct)]
+    public void Fallback_order_when_vtd_init_fails(string profile, DmaOpsKind expected)
+    {
+        var m = Boot(Machine(faults: "[dmar-init-failure]"), ProfileCatalog.Find(profile)!);
+        var usb = m.Kernel.Devices.Single(d => d.Name == "usb");
+        Assert.Equal(expected, usb.Ops!.Kind);
+        Assert.Null(m.Kernel.Iommu);
+        // 2.6.33 and later keep a bounce pool (75f1cdf1dda9; modern pci_swiotlb_detect); 2.6.32 has none.
+        Assert.Equal(profile != "linux-2.6.32", m.Kernel.K.Swiotlb is not null);
+    }
+
+    [Fact]
+    public void A_conventional_device_behind_a_pcie_to_pci_bridge_gets_a_context_entry_for_its_alias_too()
+    {
+        var yaml = Machine(cmdline: "intel_iommu=on", extraDevices: """
+                - { bdf: "00:1e.0", name: p2p, model: pcie-to-pci-bridge, secondary-bus: 5 }
+                - { bdf: "05:02.0", name: scsi, model: storage-controller, pcie: false, address-bits: 32 }
+            """);
+        var m = Boot(yaml, ProfileCatalog.Linux2632);
+        var scsi = m.Kernel.Devices.Single(d => d.Name == "scsi");
+        var map = m.Kernel.Dma.Map(scsi, new DmaSim.Core.PhysAddr(0x200000000), 4096, DmaDirection.ToDevice);
+        Assert.True(map.Ok);
+        var hw = m.Kernel.Iommu!.UnitFor(scsi.Bdf)!.Hw;
+        Assert.True(hw.ContextPresent(Bdf.Parse("05:02.0")));
+        Assert.True(hw.ContextPresent(Bdf.Parse("05:00.0")));
+        // The DMA arrives with the alias id and translates.
+        var r = m.Remappers.Single().Unit.Translate(Bdf.Parse("05:00.0").RequesterId, map.Address.Value, isWrite: false);
+        Assert.True(r.IsSuccess);
+        Assert.Equal(0x200000000UL, r.Address);
+        // Under 2.6.32 (3dfc813d) the bridged device was never in si_domain.
+        Assert.Equal(DeviceDomain.Translated, scsi.Domain);
+    }
+}
