@@ -22,6 +22,8 @@ internal sealed class IovaRangeTree
     private ulong[] _lo = new ulong[64];
     private ulong[] _hi = new ulong[64];
     private ulong[] _gapLo = new ulong[64];
+    private ulong[] _ownFit = new ulong[64];
+    private ulong[] _ownLen = new ulong[64];
     private ulong[] _subFit = new ulong[64];
     private ulong[] _subLen = new ulong[64];
     private int[] _left = new int[64];
@@ -67,8 +69,16 @@ internal sealed class IovaRangeTree
         return 0;
     }
 
-    private ulong OwnFit(int n) => MaxAlignedFit(_gapLo[n], _lo[n]);
-    private ulong OwnLen(int n) => _lo[n] > _gapLo[n] ? _lo[n] - _gapLo[n] : 0;
+    private ulong OwnFit(int n) => _ownFit[n];
+    private ulong OwnLen(int n) => _ownLen[n];
+
+    // The gap's own values change only with its bounds; caching them keeps Pull to a few loads and maxes.
+    private void SetGap(int n, ulong gapLo)
+    {
+        _gapLo[n] = gapLo;
+        _ownFit[n] = MaxAlignedFit(gapLo, _lo[n]);
+        _ownLen[n] = _lo[n] > gapLo ? _lo[n] - gapLo : 0;
+    }
     private int H(int n) => n == Nil ? 0 : _height[n];
     private ulong SubFit(int n) => n == Nil ? 0 : _subFit[n];
     private ulong SubLen(int n) => n == Nil ? 0 : _subLen[n];
@@ -112,6 +122,8 @@ internal sealed class IovaRangeTree
         Array.Resize(ref _lo, size);
         Array.Resize(ref _hi, size);
         Array.Resize(ref _gapLo, size);
+        Array.Resize(ref _ownFit, size);
+        Array.Resize(ref _ownLen, size);
         Array.Resize(ref _subFit, size);
         Array.Resize(ref _subLen, size);
         Array.Resize(ref _left, size);
@@ -126,13 +138,22 @@ internal sealed class IovaRangeTree
     public int Insert(ulong lo, ulong hi)
     {
         var n = NewNode(lo, hi);
-        int parent = Nil, cur = _root;
+        int parent = Nil, cur = _root, pred = Nil, succ = Nil;
         var goLeft = false;
         while (cur != Nil)
         {
             parent = cur;
             goLeft = lo < _lo[cur];
-            cur = goLeft ? _left[cur] : _right[cur];
+            if (goLeft)
+            {
+                succ = cur;
+                cur = _left[cur];
+            }
+            else
+            {
+                pred = cur;
+                cur = _right[cur];
+            }
         }
         _parent[n] = parent;
         if (parent == Nil) _root = n;
@@ -140,11 +161,11 @@ internal sealed class IovaRangeTree
         else _right[parent] = n;
         Count++;
 
-        _gapLo[n] = GapFloorAbove(Predecessor(n));
+        // The last turns of the descent are the new leaf's neighbours.
+        SetGap(n, GapFloorAbove(pred));
         Pull(n);
         // n is a leaf, so its successor is one of its ancestors and the rebalancing pass re-pulls it.
-        var succ = Successor(n);
-        if (succ != Nil) _gapLo[succ] = Math.Max(hi + 1, Floor);
+        if (succ != Nil) SetGap(succ, Math.Max(hi + 1, Floor));
         Rebalance(parent);
         return n;
     }
@@ -154,12 +175,17 @@ internal sealed class IovaRangeTree
     {
         var pred = Predecessor(n);
         var succ = Successor(n);
+        if (succ != Nil) SetGap(succ, GapFloorAbove(pred));
         int rebalanceFrom;
         if (_left[n] == Nil || _right[n] == Nil)
         {
             var child = _left[n] != Nil ? _left[n] : _right[n];
             rebalanceFrom = _parent[n];
             Transplant(n, child);
+            // With a right child the successor sits in the subtree moved up, off the rebalancing path;
+            // without one it is an ancestor, on it.
+            if (child != Nil && child == _right[n] && succ != Nil)
+                for (var x = succ; x != rebalanceFrom; x = _parent[x]) Pull(x);
         }
         else
         {
@@ -180,18 +206,18 @@ internal sealed class IovaRangeTree
             _left[y] = _left[n];
             _parent[_left[y]] = y;
         }
-        if (succ != Nil) _gapLo[succ] = GapFloorAbove(pred);
+        // With two children the successor is relinked into n's place, on the rebalancing path.
         _left[n] = _freeList;
         _freeList = n;
         Count--;
         Rebalance(rebalanceFrom);
-        if (succ != Nil) PullToRoot(succ);
     }
 
     /// <summary>Lowers node n's start (reserve_iova merging); the order of nodes is unchanged.</summary>
     public void SetLo(int n, ulong lo)
     {
         _lo[n] = lo;
+        SetGap(n, _gapLo[n]);
         PullToRoot(n);
     }
 
@@ -381,6 +407,7 @@ internal sealed class IovaRangeTree
             count++;
             if (prev != Nil && _lo[n] <= _hi[prev]) throw new InvalidOperationException($"overlap at {_lo[n]:x}");
             if (_gapLo[n] != GapFloorAbove(prev)) throw new InvalidOperationException($"stale gap at {_lo[n]:x}");
+            if (_ownFit[n] != MaxAlignedFit(_gapLo[n], _lo[n])) throw new InvalidOperationException($"stale fit at {_lo[n]:x}");
             prev = n;
         }
         if (count != Count) throw new InvalidOperationException("count");
