@@ -96,6 +96,22 @@ internal sealed class IovaRangeTree
         for (; n != Nil; n = _parent[n]) Pull(n);
     }
 
+    private bool PullChanged(int n)
+    {
+        var height = _height[n];
+        var fit = _subFit[n];
+        var len = _subLen[n];
+        Pull(n);
+        return height != _height[n] || fit != _subFit[n] || len != _subLen[n];
+    }
+
+    // n's own gap changed: re-pull it, then its ancestors until one comes out unchanged.
+    private void PullUpFrom(int n)
+    {
+        Pull(n);
+        for (n = _parent[n]; n != Nil && PullChanged(n); n = _parent[n]) { }
+    }
+
     private int NewNode(ulong lo, ulong hi)
     {
         int n;
@@ -164,9 +180,9 @@ internal sealed class IovaRangeTree
         // The last turns of the descent are the new leaf's neighbours.
         SetGap(n, GapFloorAbove(pred));
         Pull(n);
-        // n is a leaf, so its successor is one of its ancestors and the rebalancing pass re-pulls it.
         if (succ != Nil) SetGap(succ, Math.Max(hi + 1, Floor));
         Rebalance(parent);
+        if (succ != Nil) PullUpFrom(succ);
         return n;
     }
 
@@ -182,10 +198,6 @@ internal sealed class IovaRangeTree
             var child = _left[n] != Nil ? _left[n] : _right[n];
             rebalanceFrom = _parent[n];
             Transplant(n, child);
-            // With a right child the successor sits in the subtree moved up, off the rebalancing path;
-            // without one it is an ancestor, on it.
-            if (child != Nil && child == _right[n] && succ != Nil)
-                for (var x = succ; x != rebalanceFrom; x = _parent[x]) Pull(x);
         }
         else
         {
@@ -205,12 +217,17 @@ internal sealed class IovaRangeTree
             Transplant(n, y);
             _left[y] = _left[n];
             _parent[_left[y]] = y;
+            // y now stands where n stood: "changed" must be judged against what n's parent last saw.
+            _height[y] = _height[n];
+            _subFit[y] = _subFit[n];
+            _subLen[y] = _subLen[n];
         }
-        // With two children the successor is relinked into n's place, on the rebalancing path.
         _left[n] = _freeList;
         _freeList = n;
         Count--;
         Rebalance(rebalanceFrom);
+        // The successor's gap grew: not visible to an early-stopping rebalance, so pulled on its own.
+        if (succ != Nil) PullUpFrom(succ);
     }
 
     /// <summary>Lowers node n's start (reserve_iova merging); the order of nodes is unchanged.</summary>
@@ -234,18 +251,23 @@ internal sealed class IovaRangeTree
     {
         while (n != Nil)
         {
-            Pull(n);
+            // Ancestors depend only on their children's height and maxima: once a node is balanced and
+            // those are unchanged, nothing above changes either.
+            var changed = PullChanged(n);
             var balance = H(_left[n]) - H(_right[n]);
             if (balance > 1)
             {
                 if (H(_left[_left[n]]) < H(_right[_left[n]])) RotateLeft(_left[n]);
                 n = RotateRight(n);
+                changed = true;
             }
             else if (balance < -1)
             {
                 if (H(_right[_right[n]]) < H(_left[_right[n]])) RotateRight(_right[n]);
                 n = RotateLeft(n);
+                changed = true;
             }
+            if (!changed) return;
             n = _parent[n];
         }
     }
