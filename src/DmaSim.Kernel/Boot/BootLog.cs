@@ -96,4 +96,25 @@ public static class BootLog
             if (!printed.Contains(line)) k.Log(line);
         }
     }
+
+    /// <summary>init_dmars' "Setting RMRR:" in the run's wording (for the legacy identity-map path, InitDmars).</summary>
+    public static void SettingRmrr(KernelContext k)
+    {
+        ArgumentNullException.ThrowIfNull(k);
+        k.Log(Dialect(k).SettingRmrr());
+    }
+
+    /// <summary>One RMRR / LPC identity map given to a device, in the run's wording (<paramref name="lastByte"/> inclusive).</summary>
+    public static void IdentityMap(KernelContext k, string pciName, ulong start, ulong lastByte)
+    {
+        ArgumentNullException.ThrowIfNull(k);
+        k.Log(Dialect(k).IdentityMap(pciName, start, lastByte));
+    }
+
+    /// <summary>iommu_prepare_isa's "Prepare 0-16MiB unity mapping for LPC", in the run's wording.</summary>
+    public static void LpcUnityMap(KernelContext k)
+    {
+        ArgumentNullException.ThrowIfNull(k);
+        k.Log(Dialect(k).LpcUnityMap());
+    }
 }

@@ -72,6 +72,28 @@ public sealed record LogDialect(
     /// <summary>Prefix of "last_pfn = … max_arch_pfn = …" ("" or "e820: ").</summary>
     public string LastPfnPrefix { get; init; } = "";
 
+    /// <summary>
+    /// Prefix of intel-iommu.c's own lines (init_dmars' "Setting RMRR:", the identity-map lines): the literal
+    /// "IOMMU: " in printk strings before 4.1, pr_fmt "DMAR: " after the 4.1 cleanup.
+    /// </summary>
+    public string IntelIommuPrefix { get; init; } = "IOMMU: ";
+
+    /// <summary>
+    /// Whether "Setting identity map for device %s [0x%Lx - 0x%Lx]" prints the RMRR's last byte (4.19:
+    /// "[0xdf63e000 - 0xdf63ffff]") or the end + 1 that 2.6.32's iommu_prepare_identity_map passed on.
+    /// </summary>
+    public bool IdentityMapEndInclusive { get; init; }
+
+    /// <summary>"Setting RMRR:" (init_dmars, before the per-device identity maps).</summary>
+    public string SettingRmrr() => IntelIommuPrefix + "Setting RMRR:";
+
+    /// <summary>"Setting identity map for device 0000:01:04.0 [0xdf63e000 - 0xdf63ffff]" (iommu_prepare_identity_map / domain_prepare_identity_map).</summary>
+    public string IdentityMap(string pciName, ulong start, ulong lastByte) =>
+        $"{IntelIommuPrefix}Setting identity map for device {pciName} [0x{start:x} - 0x{(IdentityMapEndInclusive ? lastByte : lastByte + 1):x}]";
+
+    /// <summary>"Prepare 0-16MiB unity mapping for LPC" (iommu_prepare_isa).</summary>
+    public string LpcUnityMap() => IntelIommuPrefix + "Prepare 0-16MiB unity mapping for LPC";
+
     /// <summary>2.6.3x: drivers/pci/dmar.c "#undef PREFIX / #define PREFIX "DMAR:"", printk(KERN_INFO PREFIX "Host address width %d\n").</summary>
     public static readonly LogDialect Pci26 = new("2.6", "DMAR:", UnitLineStyle.BaseOnly, false, false, false, true,
         "drivers/pci/dmar.c (2.6.3x): #define PREFIX \"DMAR:\"; alloc_iommu pr_debug(\"IOMMU %llx: ver %d:%d cap %llx ecap %llx\")");
@@ -86,6 +108,7 @@ public sealed record LogDialect(
         E820MemFormat = true,
         E820HeaderPrefix = "e820: ",
         LastPfnPrefix = "e820: ",
+        IdentityMapEndInclusive = true,
     };
 
     /// <summary>3.15–4.0: as 3.x plus dmar_parse_one_andd's pr_info("ANDD device: %x name: %s"); unknown types only pr_debug (dmar_walk_remapping_entries).</summary>
@@ -103,6 +126,7 @@ public sealed record LogDialect(
         Name = "4.1",
         DmarPrefix = "DMAR: ",
         Unit = UnitLineStyle.Name,
+        IntelIommuPrefix = "DMAR: ",
         Source = "drivers/iommu/dmar.c (4.1+; drivers/iommu/intel/dmar.c from 5.8): #define pr_fmt(fmt) \"DMAR: \" fmt; alloc_iommu pr_info(\"%s: reg_base_addr %llx ver %d:%d cap %llx ecap %llx\", iommu->name)",
     };
 

@@ -93,7 +93,7 @@ public sealed partial class KernelLog
     private static (string? Message, int Column) StripPrefix(string raw)
     {
         var m = Prefix().Match(raw);
-        if (m.Success) return (raw[m.Length..], m.Length + 1);
+        if (m.Success && m.Length > 0) return (raw[m.Length..], m.Length + 1);
         // Without timestamps (dmesg -t): a continuation line starts with white space.
         return raw.Length == 0 || char.IsWhiteSpace(raw[0]) && !raw.TrimStart().StartsWith("BIOS-e820", StringComparison.Ordinal)
             ? (null, 0)
@@ -256,7 +256,8 @@ public sealed partial class KernelLog
 
     private static int Int(Group g) => int.Parse(g.Value, CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"^(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+ kernel: )?\[ *\d+\.\d+\] ")]
+    // "[    0.123456] ", optionally after a syslog/journal "Oct 19 09:57:07 host kernel: ", which may also stand alone.
+    [GeneratedRegex(@"^(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+ kernel: )?(?:\[ *\d+\.\d+\] )?")]
     private static partial Regex Prefix();
 
     [GeneratedRegex(@"^Linux version (\S+)")]

@@ -52,6 +52,11 @@ public static class DmarInfoReader
                 case Satc c:
                     log.Add(new("SATC", $"SATC flags: {Hex.Format(c.Flags)}", true, 5));
                     break;
+                default:
+                    // A type this kernel model does not parse (SIDP, reserved types): only the old default
+                    // branch's pr_warn("Unknown DMAR structure type %d") mentions it (LogDialect).
+                    log.Add(new("UNKNOWN", "", true, s.TypeCode));
+                    break;
             }
         }
         return new DmarInfo(table.HostAddressWidth, table.Flags, drhds, rmrrs, log);

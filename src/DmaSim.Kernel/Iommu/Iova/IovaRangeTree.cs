@@ -22,6 +22,8 @@ internal sealed class IovaRangeTree
     private ulong[] _lo = new ulong[64];
     private ulong[] _hi = new ulong[64];
     private ulong[] _gapLo = new ulong[64];
+    private ulong[] _ownFit = new ulong[64];
+    private ulong[] _ownLen = new ulong[64];
     private ulong[] _subFit = new ulong[64];
     private ulong[] _subLen = new ulong[64];
     private int[] _left = new int[64];
@@ -67,8 +69,16 @@ internal sealed class IovaRangeTree
         return 0;
     }
 
-    private ulong OwnFit(int n) => MaxAlignedFit(_gapLo[n], _lo[n]);
-    private ulong OwnLen(int n) => _lo[n] > _gapLo[n] ? _lo[n] - _gapLo[n] : 0;
+    private ulong OwnFit(int n) => _ownFit[n];
+    private ulong OwnLen(int n) => _ownLen[n];
+
+    // The gap's own values change only with its bounds; caching them keeps Pull to a few loads and maxes.
+    private void SetGap(int n, ulong gapLo)
+    {
+        _gapLo[n] = gapLo;
+        _ownFit[n] = MaxAlignedFit(gapLo, _lo[n]);
+        _ownLen[n] = _lo[n] > gapLo ? _lo[n] - gapLo : 0;
+    }
     private int H(int n) => n == Nil ? 0 : _height[n];
     private ulong SubFit(int n) => n == Nil ? 0 : _subFit[n];
     private ulong SubLen(int n) => n == Nil ? 0 : _subLen[n];
@@ -84,6 +94,22 @@ internal sealed class IovaRangeTree
     private void PullToRoot(int n)
     {
         for (; n != Nil; n = _parent[n]) Pull(n);
+    }
+
+    private bool PullChanged(int n)
+    {
+        var height = _height[n];
+        var fit = _subFit[n];
+        var len = _subLen[n];
+        Pull(n);
+        return height != _height[n] || fit != _subFit[n] || len != _subLen[n];
+    }
+
+    // n's own gap changed: re-pull it, then its ancestors until one comes out unchanged.
+    private void PullUpFrom(int n)
+    {
+        Pull(n);
+        for (n = _parent[n]; n != Nil && PullChanged(n); n = _parent[n]) { }
     }
 
     private int NewNode(ulong lo, ulong hi)
@@ -112,6 +138,8 @@ internal sealed class IovaRangeTree
         Array.Resize(ref _lo, size);
         Array.Resize(ref _hi, size);
         Array.Resize(ref _gapLo, size);
+        Array.Resize(ref _ownFit, size);
+        Array.Resize(ref _ownLen, size);
         Array.Resize(ref _subFit, size);
         Array.Resize(ref _subLen, size);
         Array.Resize(ref _left, size);
@@ -126,13 +154,22 @@ internal sealed class IovaRangeTree
     public int Insert(ulong lo, ulong hi)
     {
         var n = NewNode(lo, hi);
-        int parent = Nil, cur = _root;
+        int parent = Nil, cur = _root, pred = Nil, succ = Nil;
         var goLeft = false;
         while (cur != Nil)
         {
             parent = cur;
             goLeft = lo < _lo[cur];
-            cur = goLeft ? _left[cur] : _right[cur];
+            if (goLeft)
+            {
+                succ = cur;
+                cur = _left[cur];
+            }
+            else
+            {
+                pred = cur;
+                cur = _right[cur];
+            }
         }
         _parent[n] = parent;
         if (parent == Nil) _root = n;
@@ -140,12 +177,12 @@ internal sealed class IovaRangeTree
         else _right[parent] = n;
         Count++;
 
-        _gapLo[n] = GapFloorAbove(Predecessor(n));
+        // The last turns of the descent are the new leaf's neighbours.
+        SetGap(n, GapFloorAbove(pred));
         Pull(n);
-        // n is a leaf, so its successor is one of its ancestors and the rebalancing pass re-pulls it.
-        var succ = Successor(n);
-        if (succ != Nil) _gapLo[succ] = Math.Max(hi + 1, Floor);
+        if (succ != Nil) SetGap(succ, Math.Max(hi + 1, Floor));
         Rebalance(parent);
+        if (succ != Nil) PullUpFrom(succ);
         return n;
     }
 
@@ -154,6 +191,7 @@ internal sealed class IovaRangeTree
     {
         var pred = Predecessor(n);
         var succ = Successor(n);
+        if (succ != Nil) SetGap(succ, GapFloorAbove(pred));
         int rebalanceFrom;
         if (_left[n] == Nil || _right[n] == Nil)
         {
@@ -179,19 +217,24 @@ internal sealed class IovaRangeTree
             Transplant(n, y);
             _left[y] = _left[n];
             _parent[_left[y]] = y;
+            // y now stands where n stood: "changed" must be judged against what n's parent last saw.
+            _height[y] = _height[n];
+            _subFit[y] = _subFit[n];
+            _subLen[y] = _subLen[n];
         }
-        if (succ != Nil) _gapLo[succ] = GapFloorAbove(pred);
         _left[n] = _freeList;
         _freeList = n;
         Count--;
         Rebalance(rebalanceFrom);
-        if (succ != Nil) PullToRoot(succ);
+        // The successor's gap grew: not visible to an early-stopping rebalance, so pulled on its own.
+        if (succ != Nil) PullUpFrom(succ);
     }
 
     /// <summary>Lowers node n's start (reserve_iova merging); the order of nodes is unchanged.</summary>
     public void SetLo(int n, ulong lo)
     {
         _lo[n] = lo;
+        SetGap(n, _gapLo[n]);
         PullToRoot(n);
     }
 
@@ -208,18 +251,23 @@ internal sealed class IovaRangeTree
     {
         while (n != Nil)
         {
-            Pull(n);
+            // Ancestors depend only on their children's height and maxima: once a node is balanced and
+            // those are unchanged, nothing above changes either.
+            var changed = PullChanged(n);
             var balance = H(_left[n]) - H(_right[n]);
             if (balance > 1)
             {
                 if (H(_left[_left[n]]) < H(_right[_left[n]])) RotateLeft(_left[n]);
                 n = RotateRight(n);
+                changed = true;
             }
             else if (balance < -1)
             {
                 if (H(_right[_right[n]]) < H(_left[_right[n]])) RotateRight(_right[n]);
                 n = RotateLeft(n);
+                changed = true;
             }
+            if (!changed) return;
             n = _parent[n];
         }
     }
@@ -381,6 +429,7 @@ internal sealed class IovaRangeTree
             count++;
             if (prev != Nil && _lo[n] <= _hi[prev]) throw new InvalidOperationException($"overlap at {_lo[n]:x}");
             if (_gapLo[n] != GapFloorAbove(prev)) throw new InvalidOperationException($"stale gap at {_lo[n]:x}");
+            if (_ownFit[n] != MaxAlignedFit(_gapLo[n], _lo[n])) throw new InvalidOperationException($"stale fit at {_lo[n]:x}");
             prev = n;
         }
         if (count != Count) throw new InvalidOperationException("count");

@@ -74,7 +74,7 @@ public sealed class IovaSearchPropertyTests
             }
             fast.Tree.Validate();
             Assert.Equal(naive.Ranges(), fast.Ranges().Select(r => (r.PfnLo, r.PfnHi)));
-        }, iter: 300);
+        }, iter: 1000);
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class IovaSearchPropertyTests
             }
             fast.Tree.Validate();
             Assert.Equal(naive.Ranges(), fast.Ranges().Select(r => (r.PfnLo, r.PfnHi)));
-        }, iter: 300);
+        }, iter: 1000);
     }
 
     [Fact]

@@ -1,0 +1,64 @@
+using DmaSim.Kernel.Boot;
+using DmaSim.Kernel.Iommu.Intel;
+using DmaSim.Kernel.Profiles;
+
+namespace DmaSim.Simulation.Tests.Import;
+
+/// <summary>(5) The DMAR wording per release: prefix, unit line, and which structures print.</summary>
+public sealed class LogDialectTests
+{
+    private static readonly DmarLogEntry Andd = new("ANDD", "ANDD device: 1 name: \\_SB.PCI0.I2C0", true, 4);
+    private static readonly DmarLogEntry Satc = new("SATC", "SATC flags: 0x1", true, 5);
+
+    [Theory]
+    [InlineData("2.6.32-5-amd64", "DMAR:Host address width 40", "IOMMU fed90000: ver 1:0 cap c90780106f0462 ecap f020fe")]
+    [InlineData("3.17.4-301.fc21.x86_64", "dmar: Host address width 40", "dmar: IOMMU 0: reg_base_addr fed90000 ver 1:0 cap c90780106f0462 ecap f020fe")]
+    [InlineData("4.19.0-10-amd64", "DMAR: Host address width 40", "DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap c90780106f0462 ecap f020fe")]
+    [InlineData("6.2.10-arch1-1", "DMAR: Host address width 40", "DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap c90780106f0462 ecap f020fe")]
+    public void Each_release_words_the_parse_as_it_did(string release, string haw, string unit)
+    {
+        var d = LogDialect.For(ProfileCatalog.Linux2632, release);
+        Assert.Equal(haw, d.HostAddressWidth(40));
+        Assert.Equal(unit, d.UnitLine(0, 0xfed90000, 0x10, 0xc90780106f0462, 0xf020fe));
+    }
+
+    [Fact]
+    public void Without_a_version_the_profile_keeps_its_wording()
+    {
+        Assert.Same(LogDialect.Pci26, LogDialect.For(ProfileCatalog.Linux2632, null));
+        Assert.Equal("DMAR: dmar1: reg_base_addr fed91000 ver 4:0 cap 1 ecap 2", LogDialect.For(ProfileCatalog.Linux61, null).UnitLine(1, 0xfed91000, 0x40, 1, 2));
+    }
+
+    [Fact]
+    public void ANDD_prints_from_3_15_and_SATC_from_5_12()
+    {
+        Assert.Equal("dmar: Unknown DMAR structure type 4", LogDialect.For(ProfileCatalog.Linux30, "3.10.0").StructureLine(Andd));
+        Assert.Equal("dmar: ANDD device: 1 name: \\_SB.PCI0.I2C0", LogDialect.For(ProfileCatalog.Linux30, "3.17.4").StructureLine(Andd));
+        Assert.Null(LogDialect.For(ProfileCatalog.Linux61, "5.11.22").StructureLine(Satc));
+        Assert.Equal("DMAR: SATC flags: 0x1", LogDialect.For(ProfileCatalog.Linux61, "6.2.10").StructureLine(Satc));
+    }
+
+    [Theory]
+    [InlineData("5.11.22-4-pve", 5, 11, 22)]
+    [InlineData("2.6.32-rc5", 2, 6, 32)]
+    [InlineData("6.1", 6, 1, 0)]
+    public void Versions_parse_from_the_release_string(string text, int major, int minor, int patch)
+    {
+        Assert.True(KernelVersion.TryParse(text, out var v));
+        Assert.Equal(new KernelVersion(major, minor, patch), v);
+    }
+
+    [Fact]
+    public void The_identity_map_lines_follow_the_release()
+    {
+        // 4.19 (hp-proliant-dl360-g6 log): "DMAR: Setting identity map for device 0000:01:04.0 [0xdf63e000 - 0xdf63ffff]".
+        var d419 = LogDialect.For(ProfileCatalog.Linux30, "4.19.0-10-amd64");
+        Assert.Equal("DMAR: Setting RMRR:", d419.SettingRmrr());
+        Assert.Equal("DMAR: Setting identity map for device 0000:01:04.0 [0xdf63e000 - 0xdf63ffff]", d419.IdentityMap("0000:01:04.0", 0xdf63e000, 0xdf63ffff));
+        Assert.Equal("DMAR: Prepare 0-16MiB unity mapping for LPC", d419.LpcUnityMap());
+        // 2.6.32 passed end + 1 (iommu_prepare_identity_map(pdev, base, end + 1)) and printed "IOMMU: ".
+        Assert.Equal("IOMMU: Setting identity map for device 0000:00:1d.0 [0x7f5f0000 - 0x7f600000]",
+            LogDialect.For(ProfileCatalog.Linux2632, null).IdentityMap("0000:00:1d.0", 0x7f5f0000, 0x7f5fffff));
+    }
+}
+
