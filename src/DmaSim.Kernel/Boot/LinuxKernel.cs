@@ -130,6 +130,14 @@ public sealed class LinuxKernel
         }
         var units = IntelIommu.CreateUnits(k, dmar, Platform.RemappingUnitAt);
         BootLog.Units(k, units);
+        // iommu_init_domains / alloc_iommu: a unit whose SAGAW offers no usable width fails VT-d init.
+        foreach (var u in units.Where(u => u.Hw.Agaw < 0))
+        {
+            k.Log(Profile.IsModern ? $"DMAR: {u.Name}: Cannot get a valid agaw for iommu (seq_id = {u.Index})" : $"IOMMU: Cannot get a valid agaw for iommu (seq_id = {u.Index})");
+            k.Log(Profile.IsModern ? "DMAR: Initialization failed" : "IOMMU: dmar init failed");
+            IommuOffReason = "a remapping unit supports no usable address width";
+            return false;
+        }
         // init_dmars: queued invalidation where ECAP.QI allows (dmar_enable_qi), else the registers.
         foreach (var u in units)
         {

@@ -9,7 +9,7 @@ namespace DmaSim.Simulation.Tests.Rules;
 /// <summary>Unit-level checks of the era rules on a booted machine: RMRR setup, fallback order, alias programming.</summary>
 public class KernelRuleTests
 {
-    private static string Machine(string faults = "[]", string cmdline = "intel_iommu=on iommu=pt", bool pt = true, string extraDevices = "") => $$"""
+    private static string Machine(string faults = "[]", string cmdline = "intel_iommu=on iommu=pt", bool pt = true, string extraDevices = "", string sagaw = "39, 48") => $$"""
         schema: dmasim/v1
         name: rules
         seed: 1
@@ -25,7 +25,7 @@ public class KernelRuleTests
           iommu:
             host-address-width: 40
             units:
-              - { base: 0xfed90000, include-pci-all: true, pass-through: {{(pt ? "true" : "false")}} }
+              - { base: 0xfed90000, include-pci-all: true, pass-through: {{(pt ? "true" : "false")}}, sagaw: [{{sagaw}}] }
             rmrr:
               - { start: 0x7f000000, end: 0x7f00ffff, devices: ["00:1d.0"] }
           firmware-faults: {{faults}}
@@ -93,5 +93,17 @@ public class KernelRuleTests
         Assert.Equal(0x200000000UL, r.Address);
         // Under 2.6.32 (3dfc813d) the bridged device was never in si_domain.
         Assert.Equal(DeviceDomain.Translated, scsi.Domain);
+    }
+
+    [Fact]
+    public void A_unit_without_a_usable_address_width_fails_vtd_init_instead_of_crashing()
+    {
+        // 2.6.32 picks the largest SAGAW width up to 48 bits; a unit offering only 5-level (57-bit) tables has none.
+        var m = Boot(Machine(sagaw: "57"), ProfileCatalog.Linux2632);
+        Assert.Null(m.Kernel.Iommu);
+        Assert.Contains(m.Events.LogLines(), l => l.Contains("Cannot get a valid agaw", StringComparison.Ordinal));
+        Assert.Equal(DmaOpsKind.Direct, m.Kernel.Devices.Single().Ops!.Kind);
+        // 6.1's default width is 57 bits, so the same unit works there.
+        Assert.NotNull(Boot(Machine(sagaw: "57"), ProfileCatalog.Linux61).Kernel.Iommu);
     }
 }

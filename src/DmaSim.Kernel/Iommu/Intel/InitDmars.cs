@@ -54,7 +54,7 @@ public static class InitDmars
         }
 
         // RMRRs: iommu_prepare_rmrr_dev for every device in every RMRR scope.
-        k.Log("IOMMU: Setting RMRR:");
+        Boot.BootLog.SettingRmrr(k);
         foreach (var rmrr in iommu.Dmar.Rmrrs)
         {
             foreach (var scoped in rmrr.Devices)
@@ -85,7 +85,7 @@ public static class InitDmars
             k.Log($"Ignoring identity map for HW passthrough device {dev.PciName} [0x{start:x} - 0x{end:x}]");
             return;
         }
-        k.Log($"IOMMU: Setting identity map for device {dev.PciName} [0x{start:x} - 0x{end:x}]");
+        Boot.BootLog.IdentityMap(k, dev.PciName, start, end - 1);
         if (end <= start)
         {
             k.Log("Your BIOS is broken; RMRR ends before it starts!");
