@@ -55,7 +55,8 @@ internal static class BenchCommand
         }
         catch (ArgumentOutOfRangeException e)
         {
-            Console.Error.WriteLine($"dmasim bench: {e.Message}");
+            // The first line only: ArgumentOutOfRangeException appends the parameter and value on more lines.
+            Console.Error.WriteLine($"dmasim bench: {e.Message.Split('\n')[0].Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}");
             return ExitCodes.BadInput;
         }
         var bench = new MapBenchmark(options);
