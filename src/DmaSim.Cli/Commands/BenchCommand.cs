@@ -55,7 +55,8 @@ internal static class BenchCommand
         }
         catch (ArgumentOutOfRangeException e)
         {
-            Console.Error.WriteLine($"dmasim bench: {e.Message}");
+            // The first line only: ArgumentOutOfRangeException appends the parameter and value on more lines.
+            Console.Error.WriteLine($"dmasim bench: {e.Message.Split('\n')[0].Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}");
             return ExitCodes.BadInput;
         }
         var bench = new MapBenchmark(options);
@@ -79,9 +80,11 @@ internal static class BenchCommand
                 var task = ctx.AddTask($"bench {MapBenchmark.NameOf(bench.Options.Mode)}", maxValue: seconds);
                 while (!run.Wait(100))
                 {
-                    task.Value = Math.Min(seconds, bench.ElapsedSeconds);
-                    task.Description = string.Create(CultureInfo.InvariantCulture,
-                        $"bench {MapBenchmark.NameOf(bench.Options.Mode)}: {bench.Iterations:N0} map+unmap");
+                    var elapsed = bench.ElapsedSeconds;
+                    task.Value = Math.Min(seconds, elapsed);
+                    task.Description = elapsed == 0
+                        ? $"bench {MapBenchmark.NameOf(bench.Options.Mode)}: warming up ({MapBenchmark.WarmupIterations:N0} untimed iterations per thread)"
+                        : string.Create(CultureInfo.InvariantCulture, $"bench {MapBenchmark.NameOf(bench.Options.Mode)}: {bench.Iterations:N0} map+unmap");
                 }
                 task.Value = seconds;
             });

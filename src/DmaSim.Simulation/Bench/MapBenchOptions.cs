@@ -49,13 +49,12 @@ public sealed record MapBenchOptions
     public void Validate()
     {
         // map_benchmark_ioctl: threads 1..DMA_MAP_MAX_THREADS, seconds 1..DMA_MAP_MAX_SECONDS, granule 1..1024.
-        ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1, nameof(Threads));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(Threads, MaxThreads, nameof(Threads));
-        if (!(Seconds > 0) || Seconds > MaxSeconds) throw new ArgumentOutOfRangeException(nameof(Seconds), Seconds, "seconds must be in (0, 300]");
-        ArgumentOutOfRangeException.ThrowIfLessThan(Granule, 1, nameof(Granule));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(Granule, 1024, nameof(Granule));
-        ArgumentOutOfRangeException.ThrowIfNegative(MaxIterations, nameof(MaxIterations));
-        if (Direction == DmaDirection.None) throw new ArgumentOutOfRangeException(nameof(Direction), Direction, "DMA_NONE is not a mapping direction");
+        if (Threads is < 1 or > MaxThreads) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, $"threads must be 1..{MaxThreads}");
+        if (!(Seconds > 0) || Seconds > MaxSeconds) throw new ArgumentOutOfRangeException(nameof(Seconds), Seconds, $"seconds must be in (0, {MaxSeconds}]");
+        if (Granule is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(Granule), Granule, "granule must be 1..1024 pages");
+        if (MaxIterations < 0) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "max iterations must not be negative");
+        if (Direction is not (DmaDirection.Bidirectional or DmaDirection.ToDevice or DmaDirection.FromDevice))
+            throw new ArgumentOutOfRangeException(nameof(Direction), Direction, "direction must be bidirectional, to-device or from-device");
     }
 }
 

@@ -1,0 +1,162 @@
+using DmaSim.Checking;
+using DmaSim.Core;
+using DmaSim.Kernel.Dma;
+using DmaSim.Kernel.Mm;
+using DmaSim.Kernel.Profiles;
+using static DmaSim.Simulation.Tests.SimRig;
+
+namespace DmaSim.Simulation.Tests;
+
+/// <summary>Scripted DMA-API calls and device DMAs through ScriptRunner, plus the §3.7 worked zone table.</summary>
+public class ScriptedOpsTests
+{
+    private static string Scripted(string profile, string cmdline, int deviceBits, string highEnd, params string[] steps) =>
+        string.Join('\n',
+        [
+            "schema: dmasim/v1",
+            "name: scripted",
+            "seed: 3",
+            "platform:",
+            "  physical-address-bits: 40",
+            "  memory:",
+            "    - { start: 0x0, end: 0x9ffff, type: usable }",
+            "    - { start: 0x100000, end: 0xbfffffff, type: usable }",
+            "    - { start: 0xc0000000, end: 0xffffffff, type: reserved }",
+            $"    - {{ start: 0x100000000, end: {highEnd}, type: usable }}",
+            "  iommu:",
+            "    host-address-width: 40",
+            "    units:",
+            "      - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }",
+            "  devices:",
+            $"    - {{ bdf: \"04:00.0\", name: dev, model: scripted, address-bits: {deviceBits} }}",
+            "kernel:",
+            $"  profile: {profile}",
+            $"  cmdline: {cmdline}",
+            "workload:",
+            .. steps.Select(x => "  - " + x),
+            "",
+        ]);
+
+    private static readonly string[] BounceRoundTrip =
+    [
+        "{ device: dev, op: alloc-buffer, size: 8KiB, as: hi, at: 0x200000000 }",
+        "{ device: dev, op: map, buffer: hi, direction: from-device, as: rx }",
+        "{ device: dev, op: dma-write, target: rx, offset: 0, bytes: 512 }",
+        "{ device: dev, op: unmap, target: rx }",
+        "{ device: dev, op: cpu-read, target: rx }",
+    ];
+
+    private static long Counter(RunResult r, string name) => r.Counters.Single(c => c.Name == name).Value;
+
+    [Fact]
+    public void Swiotlb_bounce_round_trip_under_2_6_31_for_a_32_bit_device_and_a_buffer_above_4G()
+    {
+        var s = Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, "0x23fffffff", BounceRoundTrip));
+        var r = ScenarioRunner.Run(s, ProfileCatalog.Linux2631);
+        Assert.Equal("swiotlb", r.Devices[0].DmaOps);
+        Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
+        Assert.True(Counter(r, "swiotlb-bounces") > 0);
+
+        var m = RunKeeping(s, ProfileCatalog.Linux2631);
+        var map = m.Events.Events.OfType<DmaApiEvent>().Single(e => e.Call == "dma_map_single");
+        Assert.Equal(0x200000000UL, map.Cpu!.Value.Value);
+        Assert.True(map.Dma!.Value.Value + 512 <= 0x100000000, $"bounce slot at {map.Dma}");
+        Assert.NotEqual(map.Cpu.Value.Value, map.Dma.Value.Value);
+    }
+
+    [Fact]
+    public void Without_the_unmap_the_cpu_never_sees_the_bounced_bytes()
+    {
+        // Negative control of the round trip: the copy back happens at unmap (or sync), not at DMA time.
+        var steps = BounceRoundTrip.Where(x => !x.Contains("op: unmap", StringComparison.Ordinal)).ToArray();
+        var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, "0x23fffffff", steps)), ProfileCatalog.Linux2631);
+        Assert.Equal(Outcome.Corruption, r.Devices[0].Outcome);
+        Assert.Contains(r.Findings, f => f.Kind == "data-mismatch");
+    }
+
+    [Fact]
+    public void Sync_for_cpu_also_copies_the_bounce_slot_back()
+    {
+        var steps = BounceRoundTrip.Select(x => x.Replace("op: unmap", "op: sync-for-cpu", StringComparison.Ordinal)).ToArray();
+        var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, "0x23fffffff", steps)), ProfileCatalog.Linux2631);
+        Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
+    }
+
+    [Fact]
+    public void To_device_bounce_carries_the_cpus_bytes_to_the_device()
+    {
+        var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, "0x23fffffff",
+            "{ device: dev, op: alloc-buffer, size: 4KiB, as: hi, at: 0x180000000 }",
+            "{ device: dev, op: cpu-write, target: hi, bytes: 256 }",
+            "{ device: dev, op: map, buffer: hi, direction: to-device, as: tx }",
+            "{ device: dev, op: dma-read, target: tx, offset: 0, bytes: 256 }",
+            "{ device: dev, op: unmap, target: tx }")), ProfileCatalog.Linux2631);
+        Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
+        Assert.True(Counter(r, "swiotlb-bounces") > 0);
+    }
+
+    [Theory]
+    [InlineData("linux-2.6.32")]
+    [InlineData("linux-3.0")]
+    public void Translated_domain_dma_goes_through_the_vtd_page_walk(string profile)
+    {
+        var s = Parse(Scripted(profile, "intel_iommu=on", 64, "0x23fffffff",
+            "{ device: dev, op: set-mask, dma-mask-bits: 64 }",
+            "{ device: dev, op: alloc-coherent, size: 4KiB, as: ring }",
+            "{ device: dev, op: dma-write, target: ring, offset: 0, bytes: 64 }",
+            "{ device: dev, op: map, size: 64KiB, direction: from-device, as: buf }",
+            "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 4096 }",
+            "{ device: dev, op: sync-for-cpu, target: buf }",
+            "{ device: dev, op: cpu-read, target: buf }",
+            "{ device: dev, op: unmap, target: buf }"));
+        var r = ScenarioRunner.Run(s, P(profile));
+        Assert.Equal("translated", r.Devices[0].Domain);
+        Assert.Equal("intel-iommu", r.Devices[0].DmaOps);
+        Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
+        Assert.True(Counter(r, "dmar0-page-walks") > 0);
+    }
+
+    [Fact]
+    public void Dma_after_unmap_in_a_translated_domain_is_reported()
+    {
+        var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on,strict", 64, "0x23fffffff",
+            "{ device: dev, op: map, size: 4KiB, direction: from-device, as: buf }",
+            "{ device: dev, op: unmap, target: buf }",
+            "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }"));
+        var r = ScenarioRunner.Run(s, ProfileCatalog.Linux2632);
+        Assert.Contains(r.Findings, f => f.Kind == "use-after-unmap");
+    }
+
+    // §3.7: identity device (dma_mask 64 bits), RAM to 64 GiB ⇒ required mask 2^36 − 1.
+    [Theory]
+    [InlineData("linux-2.6.32-rc5", 64, new[] { ZoneType.Normal })]
+    [InlineData("linux-2.6.32-rc5", 32, new[] { ZoneType.Normal })]   // bug: flags cleared
+    [InlineData("linux-2.6.32-rc5", 24, new[] { ZoneType.Normal })]   // bug
+    [InlineData("linux-2.6.32", 64, new[] { ZoneType.Normal })]
+    [InlineData("linux-2.6.32", 36, new[] { ZoneType.Normal })]       // mask ≥ required: no flag needed
+    [InlineData("linux-2.6.32", 34, new[] { ZoneType.Dma32 })]
+    [InlineData("linux-2.6.32", 32, new[] { ZoneType.Dma32 })]
+    [InlineData("linux-2.6.32", 31, new[] { ZoneType.Dma })]
+    [InlineData("linux-2.6.32", 24, new[] { ZoneType.Dma })]
+    [InlineData("linux-6.1", 64, new[] { ZoneType.Normal })]
+    [InlineData("linux-6.1", 36, new[] { ZoneType.Normal, ZoneType.Dma32 })]  // no flag first; retry DMA32 if page > mask
+    [InlineData("linux-6.1", 34, new[] { ZoneType.Normal, ZoneType.Dma32 })]
+    [InlineData("linux-6.1", 32, new[] { ZoneType.Dma32 })]
+    [InlineData("linux-6.1", 31, new[] { ZoneType.Dma32, ZoneType.Dma })]     // DMA32 first, then DMA
+    [InlineData("linux-6.1", 24, new[] { ZoneType.Dma })]
+    public void Worked_decision_table_identity_device_ram_to_64G(string profile, int coherentBits, ZoneType[] zones)
+    {
+        var s = Parse(Scripted(profile, "intel_iommu=on iommu=pt", 64, "0xfffffffff",
+            "{ device: dev, op: set-mask, dma-mask-bits: 64 }",
+            $"{{ device: dev, op: set-mask, coherent-dma-mask-bits: {coherentBits} }}",
+            "{ device: dev, op: alloc-coherent, size: 4KiB, as: ring }"));
+        var m = RunKeeping(s, P(profile));
+        Assert.Equal(DeviceDomain.PassThrough, m.Kernel.Device("dev").Domain);
+        var ring = FirstCoherent(m, "dev");
+        var zone = ZoneOf(m, ring);
+        Assert.True(zones.Contains(zone), $"{profile} coherent {coherentBits}: ZONE {zone}");
+        Assert.Equal(ring.Cpu!.Value.Value, ring.Dma!.Value.Value);
+        if (profile != "linux-2.6.32-rc5")
+            Assert.True(DmaMask.Admits(DmaMask.Bits(coherentBits), ring.Dma.Value.Value, ring.Size), $"{profile}: {ring.Dma} beyond {coherentBits} bits");
+    }
+}

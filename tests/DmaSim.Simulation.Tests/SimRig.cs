@@ -1,0 +1,107 @@
+using DmaSim.Core;
+using DmaSim.Kernel.Dma;
+using DmaSim.Kernel.Mm;
+using DmaSim.Kernel.Profiles;
+using DmaSim.Scenarios;
+using DmaSim.Simulation.Devices;
+using DmaSim.Simulation.Machine;
+
+namespace DmaSim.Simulation.Tests;
+
+/// <summary>Scenario texts and a runner that keeps the machine, for event-level assertions.</summary>
+internal static class SimRig
+{
+    public static string SeedPath
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "scenarios", "seed", "smartarray-passthrough.yaml"))) dir = dir.Parent;
+            return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "scenarios", "seed", "smartarray-passthrough.yaml");
+        }
+    }
+
+    public static Scenario Seed => ScenarioLoader.Load(SeedPath);
+
+    public static Scenario Parse(string yaml) => ScenarioLoader.Parse(yaml, "test.yaml");
+
+    /// <summary>The seed's platform with variable numbers: RAM above 4 GiB up to <paramref name="highEnd"/> (inclusive; null = none).</summary>
+    public static string Storage(
+        string? highEnd = "0x23fffffff",
+        string lowEnd = "0xbfffffff",
+        string bdf = "03:00.0",
+        int descriptorBits = 32,
+        string driver = "{ device: smartarray, dma-mask-bits: 64 }",
+        string workload = "{ device: smartarray, run: io, count: 64, size: 64KiB }",
+        string cmdline = "intel_iommu=on iommu=pt",
+        string profile = "linux-2.6.32-rc5")
+    {
+        var lines = new List<string>
+        {
+            "schema: dmasim/v1",
+            "name: variant",
+            "seed: 7",
+            "platform:",
+            "  physical-address-bits: 40",
+            "  memory:",
+            "    - { start: 0x0, end: 0x9ffff, type: usable }",
+            $"    - {{ start: 0x100000, end: {lowEnd}, type: usable }}",
+        };
+        var lowLast = ulong.Parse(lowEnd.AsSpan(2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        if (lowLast < 0xffffffff) lines.Add($"    - {{ start: {Hex.Format(lowLast + 1)}, end: 0xffffffff, type: reserved }}");
+        if (highEnd is not null) lines.Add($"    - {{ start: 0x100000000, end: {highEnd}, type: usable }}");
+        lines.AddRange(
+        [
+            "  iommu:",
+            "    host-address-width: 40",
+            "    units:",
+            "      - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }",
+            "  devices:",
+            $"    - {{ bdf: \"{bdf}\", name: smartarray, model: storage-controller, address-bits: 64, descriptor-address-bits: {descriptorBits} }}",
+            "kernel:",
+            $"  profile: {profile}",
+            $"  cmdline: {cmdline}",
+            "drivers:",
+            $"  - {driver}",
+            "workload:",
+            $"  - {workload}",
+        ]);
+        return string.Join('\n', lines) + "\n";
+    }
+
+    public static KernelProfile P(string name) => ProfileCatalog.Find(name)!;
+
+    /// <summary>ScenarioRunner.Run's sequence, keeping the machine (its event stream) for the test.</summary>
+    public static SimMachine RunKeeping(Scenario s, KernelProfile p, string? cmdline = null)
+    {
+        var m = SimMachine.Boot(s, p, cmdline ?? s.Kernel.Cmdline);
+        foreach (var drv in s.Drivers)
+        {
+            var dev = m.Kernel.Devices.First(d => d.Name == drv.Device);
+            if (drv.DmaMaskBits is { } b) m.Kernel.Dma.SetMask(dev, DmaMask.Bits(b));
+            if (drv.CoherentDmaMaskBits is { } c) m.Kernel.Dma.SetCoherentMask(dev, DmaMask.Bits(c));
+        }
+        var models = new Dictionary<string, DeviceModel>();
+        foreach (var d in s.Platform.Devices)
+            if (d.Model == DeviceKind.StorageController) models[d.Name] = new StorageController(m, d);
+        var script = new ScriptRunner(m);
+        foreach (var step in s.Workload)
+            for (var i = 0; i < step.Repeat; i++)
+            {
+                switch (step)
+                {
+                    case RunStep run: models[run.Device].Run(run); break;
+                    case OpStep op: script.Run(op, i); break;
+                    case HotplugMemoryStep hp: m.Kernel.HotAddMemory(hp.Range); break;
+                }
+                m.Clock.Advance(1000);
+            }
+        return m;
+    }
+
+    /// <summary>The first coherent allocation of a device, as the DMA API recorded it.</summary>
+    public static DmaApiEvent FirstCoherent(SimMachine m, string device = "smartarray") =>
+        m.Events.Events.OfType<DmaApiEvent>().First(e => e.Device == device && e.Call == "dma_alloc_coherent" && e.Ok);
+
+    public static ZoneType ZoneOf(SimMachine m, DmaApiEvent e) => m.Kernel.K.Pages.ZoneOf(e.Cpu!.Value)!.Value;
+}
