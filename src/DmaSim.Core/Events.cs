@@ -6,8 +6,8 @@ namespace DmaSim.Core;
 /// </summary>
 public abstract record SimEvent
 {
-    /// <summary>Simulated time at which the event happened.</summary>
-    public ulong TimeNs { get; init; }
+    /// <summary>Simulated time at which the event happened (stamped by the stream when it is emitted).</summary>
+    public ulong TimeNs { get; internal set; }
 }
 
 /// <summary>A kernel log line, in the era's wording (without the timestamp).</summary>
@@ -33,7 +33,8 @@ public sealed class EventStream
     /// <summary>Stamps the event with the current simulated time, records it and hands it to observers.</summary>
     public T Emit<T>(T e) where T : SimEvent
     {
-        e = e with { TimeNs = _clock.NowNs };
+        // Stamped in place: an event is emitted once, and copying every record cost more than the event.
+        e.TimeNs = _clock.NowNs;
         if (Record) _events.Add(e);
         foreach (var o in _observers) o(e);
         return e;

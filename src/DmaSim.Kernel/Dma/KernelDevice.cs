@@ -15,6 +15,7 @@ public sealed class KernelDevice
     {
         Name = name;
         Pci = pci;
+        PciName = "0000:" + pci.Bdf;
     }
 
     /// <summary>The scenario's name for the device ("smartarray").</summary>
@@ -23,7 +24,7 @@ public sealed class KernelDevice
     public Bdf Bdf => Pci.Bdf;
 
     /// <summary>pci_name(): "0000:03:00.0".</summary>
-    public string PciName => "0000:" + Bdf;
+    public string PciName { get; }
 
     public ulong DmaMask { get; set; } = Core.DmaMask.Bits(DefaultMaskBits);
     public ulong CoherentDmaMask { get; set; } = Core.DmaMask.Bits(DefaultMaskBits);

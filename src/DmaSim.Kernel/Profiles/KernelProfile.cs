@@ -70,5 +70,6 @@ public sealed record KernelProfile
         yield return (nameof(ModernSwiotlb), ModernSwiotlb.Value.ToString(), ModernSwiotlb.Source);
         yield return (nameof(RmrrDevicesNeverIdentity), RmrrDevicesNeverIdentity.Value.ToString(), RmrrDevicesNeverIdentity.Source);
         yield return (nameof(HotplugExtendsIdentityMap), HotplugExtendsIdentityMap.Value.ToString(), HotplugExtendsIdentityMap.Source);
+        yield return (nameof(LogStyle), LogStyle.Value.ToString(), LogStyle.Source);
     }
 }

@@ -264,7 +264,7 @@ public class ProfileCatalogTests
         }
     }
 
-    [Fact(Skip = "BUG: KernelProfile.Rules() omits the LogStyle rule, so reports of 'why' never list it")]
+    [Fact]
     public void Rules_lists_every_rule_property()
     {
         foreach (var p in ProfileCatalog.All)

@@ -248,7 +248,9 @@ public sealed class DmaPageTable
             var child = NextTable(pte);
             var entryLast = entryBase + (1UL << shift) - 1;
             ClearRange(child, level - 1, Math.Max(first, entryBase), Math.Min(last, entryLast), entryBase, ref cleared, ref freed);
-            if (IsEmpty(child))
+            // dma_pte_free_pagetable / dma_pte_clear_level: a lower table is freed only when the unmapped
+            // range covers all of it; a partly covered table stays, even if it became empty.
+            if (first <= entryBase && last >= entryLast)
             {
                 _memory.WriteU64(entry, 0);
                 FreeTable(child);

@@ -2,7 +2,7 @@ using DmaSim.Checking;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 
-namespace DmaSim.Simulation.Tests.Seed;
+namespace DmaSim.Simulation.Tests.Suite;
 
 /// <summary>
 /// Scenarios that differ from the shipped ones only in their numbers behave as the rules imply: nothing

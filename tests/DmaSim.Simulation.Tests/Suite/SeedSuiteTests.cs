@@ -2,7 +2,7 @@ using DmaSim.Checking;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 
-namespace DmaSim.Simulation.Tests.Seed;
+namespace DmaSim.Simulation.Tests.Suite;
 
 /// <summary>Every embedded seed scenario, under every profile: each of its expectations holds.</summary>
 public class SeedSuiteTests
