@@ -11,7 +11,11 @@ public sealed class DmarCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args) => CliProcess.Run(args);
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var r = Dmasim.Run(args);
+        return (r.ExitCode, r.Stdout, r.Stderr);
+    }
 
     private static string Table(string name) => SharedData.Path_("dmar", name);
 
