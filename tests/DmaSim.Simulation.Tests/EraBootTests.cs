@@ -87,3 +87,46 @@ public class EraBootTests
         Assert.True(r.Counters.Single(c => c.Name == "dmar0-page-walks").Value > 0);
     }
 }
+
+/// <summary>§2.3: the second T1 bug "Use coherent DMA mask when requested" fixed in 3.0.</summary>
+public class CoherentIovaLimitTests
+{
+    [Theory]
+    [InlineData("linux-2.6.32", false)]   // __intel_map_single passes pdev->dma_mask (64 bits) to intel_alloc_iova
+    [InlineData("linux-2.6.33", false)]
+    [InlineData("linux-3.0", true)]       // coherent IOVA below the coherent mask
+    public void A_translated_coherent_iova_respects_a_31_bit_coherent_mask_only_from_3_0(string profile, bool below)
+    {
+        var s = Parse(Storage(cmdline: "intel_iommu=on", descriptorBits: 31, driver: "{ device: smartarray, dma-mask-bits: 64, coherent-dma-mask-bits: 31 }"));
+        var m = RunKeeping(s, P(profile));
+        var ring = FirstCoherent(m);
+        var end = ring.Dma!.Value.Value + ring.Size - 1;
+        // 2.6.3x IOVAs are tried below 4 GiB first, top-down, so with only the streaming mask as limit the ring lands above 2 GiB.
+        Assert.Equal(below, end <= 0x7FFFFFFF);
+        var outcome = m.Checker.Worst.GetValueOrDefault("smartarray", Outcome.Ok);
+        Assert.Equal(below ? Outcome.Ok : Outcome.Stall, outcome);
+    }
+}
+
+/// <summary>§4: hot-added memory raises max_pfn and the required mask; the seed's bug appears only once RAM crosses 4 GiB.</summary>
+public class HotplugTests
+{
+    [Fact]
+    public void Ram_hot_added_above_4G_before_the_driver_allocates_brings_the_seed_bug_back()
+    {
+        var yaml = Storage(highEnd: null, lowEnd: "0xffffffff",
+            workload: "{ hotplug-memory: { start: 0x100000000, end: 0x23fffffff } }\n  - { device: smartarray, run: io, count: 16, size: 64KiB }");
+        var s = Parse(yaml);
+        foreach (var p in ProfileCatalog.All)
+        {
+            var r = ScenarioRunner.Run(s, p);
+            var d = r.Devices.Single();
+            Assert.True((p == ProfileCatalog.Linux2632Rc5 ? Outcome.Stall : Outcome.Ok) == d.Outcome, $"{p.Name}: {d.Outcome}");
+            Assert.Contains(r.Log, l => l.Contains("required DMA mask now 0x3ffffffff", StringComparison.Ordinal));
+        }
+        // 3.0 re-evaluates on the next DMA-API call: the coherent mask no longer covers the required mask.
+        var t3 = ScenarioRunner.Run(s, ProfileCatalog.Linux30);
+        Assert.Equal("translated", t3.Devices[0].Domain);
+        Assert.Contains(t3.Log, l => l.Contains("32bit 0000:03:00.0 uses non-identity mapping", StringComparison.Ordinal));
+    }
+}

@@ -159,4 +159,27 @@ public class ScriptedOpsTests
         if (profile != "linux-2.6.32-rc5")
             Assert.True(DmaMask.Admits(DmaMask.Bits(coherentBits), ring.Dma.Value.Value, ring.Size), $"{profile}: {ring.Dma} beyond {coherentBits} bits");
     }
+
+    [Fact]
+    public void Modern_identity_device_with_a_32_bit_mask_bounces_through_swiotlb()
+    {
+        var r = ScenarioRunner.Run(Parse(Scripted("linux-6.1", "intel_iommu=on iommu=pt", 32, "0x23fffffff", BounceRoundTrip)), ProfileCatalog.Linux61);
+        Assert.Equal("passthrough", r.Devices[0].Domain);
+        Assert.Equal("direct", r.Devices[0].DmaOps);
+        Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
+        Assert.True(Counter(r, "swiotlb-bounces") > 0);
+    }
+
+    [Theory]
+    [InlineData("linux-2.6.32")]
+    [InlineData("linux-3.0")]
+    public void A_32_bit_device_under_iommu_pt_leaves_si_domain_and_is_remapped(string profile)
+    {
+        var r = ScenarioRunner.Run(Parse(Scripted(profile, "intel_iommu=on iommu=pt", 32, "0x23fffffff", BounceRoundTrip)), P(profile));
+        Assert.Equal("translated", r.Devices[0].Domain);
+        Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
+        Assert.True(Counter(r, "dmar0-page-walks") > 0);
+        Assert.Equal(0, Counter(r, "swiotlb-bounces"));
+        Assert.Contains(r.Log, l => l.Contains("32bit 0000:04:00.0 uses non-identity mapping", StringComparison.Ordinal));
+    }
 }
