@@ -184,7 +184,7 @@ public class ScriptedOpsTests
     }
 
     // §2.2 runtime re-evaluation (T1): lazy, on the next DMA-API call, both ways.
-    [Fact(Skip = "BUG: IntelDmaOps.NoMapping re-adds a device to si_domain only when DomainOf(dev) is null; 2.6.32 iommu_no_mapping re-adds any device not in si_domain (logs \"64bit ... uses identity mapping\")")]
+    [Fact]
     public void Linux_2_6_32_moves_a_device_out_on_its_next_dma_call_and_back_when_its_mask_grows()
     {
         var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on iommu=pt", 64, "0x23fffffff",

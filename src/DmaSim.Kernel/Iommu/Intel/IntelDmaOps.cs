@@ -47,7 +47,8 @@ public sealed class IntelDmaOps : IDmaOps
             _k.Events.Emit(new IommuDecisionEvent(dev.Name, "left si_domain", verdict.Reason, verdict.Source));
             return false;
         }
-        if (verdict.Identity && si is not null && _iommu.DomainOf(dev) is null)
+        // 2.6.32 re-adds any device not in si_domain, even one that holds a private domain.
+        if (verdict.Identity && si is not null)
         {
             if (_iommu.Attach(dev, si, _iommu.HwPassThrough ? ContextTranslationType.PassThrough : ContextTranslationType.MultiLevel))
             {

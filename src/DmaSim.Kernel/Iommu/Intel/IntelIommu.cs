@@ -133,8 +133,17 @@ public sealed partial class IntelIommu
                 : unit.AllocDid(Profile.IsModern ? (ushort)2 /* IDA_START_DID */ : unit.Hw.CachingMode ? (ushort)1 : (ushort)0);
             domain.Dids[unit] = did;
         }
+        var moving = _domainOf.TryGetValue(dev, out var previous) && previous != domain;
+        if (moving) previous!.Devices.Remove(dev);
         foreach (var alias in _k.Pci.DmaAliases(dev.Bdf))
         {
+            if (unit.Hw.ContextPresent(alias))
+            {
+                // domain_context_mapping_one returns early on a present entry: a device moved without a
+                // detach keeps its old domain in the hardware.
+                if (moving) _k.Note($"context entry for {alias} already present: {dev.PciName} keeps its old domain in the hardware");
+                continue;
+            }
             if (OmitAliasContext && alias != dev.Bdf)
             {
                 _k.Note($"fault injection: context entry for DMA alias {alias} of {dev.PciName} not programmed");
