@@ -105,27 +105,27 @@ public static class ScenarioRunner
         switch (e)
         {
             case OutcomeExpectation o:
-            {
-                var d = devices.First(x => x.Name == o.Device);
-                var want = Vocabulary.Outcomes.NameOf(o.Outcome);
-                var got = OutcomeNames.Of(d.Outcome);
-                return new(e.Text, want == got, got);
-            }
+                {
+                    var d = devices.First(x => x.Name == o.Device);
+                    var want = Vocabulary.Outcomes.NameOf(o.Outcome);
+                    var got = OutcomeNames.Of(d.Outcome);
+                    return new(e.Text, want == got, got);
+                }
             case DomainExpectation dom:
-            {
-                var d = devices.First(x => x.Name == dom.Device);
-                return new(e.Text, Vocabulary.Domains.NameOf(dom.Domain) == d.Domain, d.Domain);
-            }
+                {
+                    var d = devices.First(x => x.Name == dom.Device);
+                    return new(e.Text, Vocabulary.Domains.NameOf(dom.Domain) == d.Domain, d.Domain);
+                }
             case DmaOpsExpectation ops:
-            {
-                var d = devices.First(x => x.Name == ops.Device);
-                return new(e.Text, Vocabulary.DmaOps.NameOf(ops.DmaOps) == d.DmaOps, d.DmaOps);
-            }
+                {
+                    var d = devices.First(x => x.Name == ops.Device);
+                    return new(e.Text, Vocabulary.DmaOps.NameOf(ops.DmaOps) == d.DmaOps, d.DmaOps);
+                }
             case LogContainsExpectation l:
-            {
-                var held = m.Events.LogLines().Any(x => x.Contains(l.Contains, StringComparison.Ordinal));
-                return new(e.Text, held, held ? null : "no such line");
-            }
+                {
+                    var held = m.Events.LogLines().Any(x => x.Contains(l.Contains, StringComparison.Ordinal));
+                    return new(e.Text, held, held ? null : "no such line");
+                }
             default:
                 return new(e.Text, false, "unknown expectation");
         }

@@ -46,88 +46,88 @@ public sealed class ScriptRunner
         switch (step.Op)
         {
             case ScriptOp.AllocCoherent:
-            {
-                var size = step.Size ?? PhysAddr.PageSize;
-                var b = api.AllocCoherent(dev!, size);
-                if (b is null) { Report(devName, "map-error", Outcome.MapError, $"dma_alloc_coherent({Sizes.Format(size)}) for {name} failed"); return; }
-                _m.Owners.Assign(PhysRange.FromSize(b.Value.Cpu, PhysAddr.PageSize << b.Value.Order), new FrameOwner(OwnerKind.CoherentBuffer, devName, name));
-                Add(new Buffer { Name = name!, Device = devName, Cpu = b.Value.Cpu, Size = size, Order = b.Value.Order, Coherent = true, Dma = b.Value.Dma, Direction = DmaDirection.Bidirectional });
-                return;
-            }
+                {
+                    var size = step.Size ?? PhysAddr.PageSize;
+                    var b = api.AllocCoherent(dev!, size);
+                    if (b is null) { Report(devName, "map-error", Outcome.MapError, $"dma_alloc_coherent({Sizes.Format(size)}) for {name} failed"); return; }
+                    _m.Owners.Assign(PhysRange.FromSize(b.Value.Cpu, PhysAddr.PageSize << b.Value.Order), new FrameOwner(OwnerKind.CoherentBuffer, devName, name));
+                    Add(new Buffer { Name = name!, Device = devName, Cpu = b.Value.Cpu, Size = size, Order = b.Value.Order, Coherent = true, Dma = b.Value.Dma, Direction = DmaDirection.Bidirectional });
+                    return;
+                }
             case ScriptOp.FreeCoherent:
-            {
-                var b = Get(step.Target!.Value, iteration);
-                if (b is null) return;
-                api.FreeCoherent(dev!, new CoherentBuffer(b.Cpu, b.Dma!.Value, b.Size, b.Order));
-                _buffers.Remove(b.Name);
-                return;
-            }
+                {
+                    var b = Get(step.Target!.Value, iteration);
+                    if (b is null) return;
+                    api.FreeCoherent(dev!, new CoherentBuffer(b.Cpu, b.Dma!.Value, b.Size, b.Order));
+                    _buffers.Remove(b.Name);
+                    return;
+                }
             case ScriptOp.AllocBuffer:
-            {
-                var size = step.Size ?? PhysAddr.PageSize;
-                var b = AllocKernelBuffer(devName, name!, size, step.At);
-                if (b is not null) Add(b);
-                return;
-            }
+                {
+                    var size = step.Size ?? PhysAddr.PageSize;
+                    var b = AllocKernelBuffer(devName, name!, size, step.At);
+                    if (b is not null) Add(b);
+                    return;
+                }
             case ScriptOp.Map:
-            {
-                Buffer? src;
-                if (step.Buffer is { } br) src = Get(br, iteration);
-                else src = AllocKernelBuffer(devName, (name ?? "buffer") + " (data)", step.Size ?? PhysAddr.PageSize, null);
-                if (src is null) return;
-                var offset = step.Offset ?? 0;
-                var size = step.Size ?? (src.Size - offset);
-                var dir = (DmaDirection)(int)(step.Direction ?? StepDirection.Bidirectional);
-                var m = api.Map(dev!, src.Cpu.Add(offset), size, dir);
-                if (!m.Ok) { Report(devName, "map-error", Outcome.MapError, $"dma_map_single of {Sizes.Format(size)} ({name}) failed: {m.Error}"); return; }
-                if (name is not null)
-                    Add(new Buffer { Name = name, Device = devName, Cpu = src.Cpu.Add(offset), Size = size, Dma = m.Address, Direction = dir, Backing = src, BackingOffset = offset });
-                return;
-            }
+                {
+                    Buffer? src;
+                    if (step.Buffer is { } br) src = Get(br, iteration);
+                    else src = AllocKernelBuffer(devName, (name ?? "buffer") + " (data)", step.Size ?? PhysAddr.PageSize, null);
+                    if (src is null) return;
+                    var offset = step.Offset ?? 0;
+                    var size = step.Size ?? (src.Size - offset);
+                    var dir = (DmaDirection)(int)(step.Direction ?? StepDirection.Bidirectional);
+                    var m = api.Map(dev!, src.Cpu.Add(offset), size, dir);
+                    if (!m.Ok) { Report(devName, "map-error", Outcome.MapError, $"dma_map_single of {Sizes.Format(size)} ({name}) failed: {m.Error}"); return; }
+                    if (name is not null)
+                        Add(new Buffer { Name = name, Device = devName, Cpu = src.Cpu.Add(offset), Size = size, Dma = m.Address, Direction = dir, Backing = src, BackingOffset = offset });
+                    return;
+                }
             case ScriptOp.Unmap:
-            {
-                var b = Get(step.Target!.Value, iteration);
-                if (b?.Dma is null) return;
-                api.Unmap(dev!, b.Dma.Value, b.Size, step.Direction is { } d ? (DmaDirection)(int)d : b.Direction);
-                b.Dma = null;
-                return;
-            }
+                {
+                    var b = Get(step.Target!.Value, iteration);
+                    if (b?.Dma is null) return;
+                    api.Unmap(dev!, b.Dma.Value, b.Size, step.Direction is { } d ? (DmaDirection)(int)d : b.Direction);
+                    b.Dma = null;
+                    return;
+                }
             case ScriptOp.SyncForCpu or ScriptOp.SyncForDevice:
-            {
-                var b = Get(step.Target!.Value, iteration);
-                if (b?.Dma is null) return;
-                var dir = step.Direction is { } d ? (DmaDirection)(int)d : b.Direction;
-                var off = step.Offset ?? 0;
-                var len = step.Bytes ?? (b.Size - off);
-                if (step.Op == ScriptOp.SyncForCpu) api.SyncForCpu(dev!, b.Dma.Value.Add(off), len, dir);
-                else api.SyncForDevice(dev!, b.Dma.Value.Add(off), len, dir);
-                return;
-            }
+                {
+                    var b = Get(step.Target!.Value, iteration);
+                    if (b?.Dma is null) return;
+                    var dir = step.Direction is { } d ? (DmaDirection)(int)d : b.Direction;
+                    var off = step.Offset ?? 0;
+                    var len = step.Bytes ?? (b.Size - off);
+                    if (step.Op == ScriptOp.SyncForCpu) api.SyncForCpu(dev!, b.Dma.Value.Add(off), len, dir);
+                    else api.SyncForDevice(dev!, b.Dma.Value.Add(off), len, dir);
+                    return;
+                }
             case ScriptOp.DmaRead or ScriptOp.DmaWrite:
                 DeviceDma(step, iteration, devName, dev!);
                 return;
             case ScriptOp.CpuWrite:
-            {
-                var b = Get(step.Target!.Value, iteration);
-                if (b is null) return;
-                var off = step.Offset ?? 0;
-                var data = new byte[Math.Min(step.Bytes ?? b.Size - off, b.Size - off)];
-                _m.Random.NextBytes(data);
-                _m.Memory.Write(b.Cpu.Add(off), data);
-                b.Expected = data;
-                b.ExpectedOffset = off;
-                return;
-            }
+                {
+                    var b = Get(step.Target!.Value, iteration);
+                    if (b is null) return;
+                    var off = step.Offset ?? 0;
+                    var data = new byte[Math.Min(step.Bytes ?? b.Size - off, b.Size - off)];
+                    _m.Random.NextBytes(data);
+                    _m.Memory.Write(b.Cpu.Add(off), data);
+                    b.Expected = data;
+                    b.ExpectedOffset = off;
+                    return;
+                }
             case ScriptOp.CpuRead:
-            {
-                var b = Get(step.Target!.Value, iteration);
-                if (b?.Expected is null) return;
-                var got = new byte[b.Expected.Length];
-                _m.Memory.Read(b.Cpu.Add(b.ExpectedOffset), got);
-                if (!got.AsSpan().SequenceEqual(b.Expected))
-                    Report(devName, "data-mismatch", Outcome.Corruption, $"the CPU reads of {b.Name} differ from what the device wrote ({got.Length} bytes at offset {b.ExpectedOffset})");
-                return;
-            }
+                {
+                    var b = Get(step.Target!.Value, iteration);
+                    if (b?.Expected is null) return;
+                    var got = new byte[b.Expected.Length];
+                    _m.Memory.Read(b.Cpu.Add(b.ExpectedOffset), got);
+                    if (!got.AsSpan().SequenceEqual(b.Expected))
+                        Report(devName, "data-mismatch", Outcome.Corruption, $"the CPU reads of {b.Name} differ from what the device wrote ({got.Length} bytes at offset {b.ExpectedOffset})");
+                    return;
+                }
             case ScriptOp.SetMask:
                 if (step.DmaMaskBits is { } mb) api.SetMask(dev!, DmaMask.Bits(mb));
                 if (step.CoherentDmaMaskBits is { } cb) api.SetCoherentMask(dev!, DmaMask.Bits(cb));

@@ -253,7 +253,8 @@ public sealed partial class IntelIommu
         {
             var hw = mmio(d.RegisterBase) ?? throw new InvalidOperationException($"no remapping unit at {Hex.Format(d.RegisterBase)}");
             var options = (k.Profile.IsModern ? IntelIommuDriverOptions.Modern : IntelIommuDriverOptions.Linux2632)
-                with { DefaultDomainAddressWidth = k.Profile.DefaultDomainAddressWidth.Value };
+                with
+            { DefaultDomainAddressWidth = k.Profile.DefaultDomainAddressWidth.Value };
             var driver = new IntelIommuUnitDriver(hw, k.Memory, TablePageAllocator(k, "root/context table"), TablePageFreer(k), options);
             units.Add(new DmarUnit(units.Count, d, driver));
         }

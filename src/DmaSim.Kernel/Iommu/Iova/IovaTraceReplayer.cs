@@ -190,42 +190,42 @@ public static class IovaTraceReplayer
             switch (Field(0))
             {
                 case "alloc":
-                {
-                    ExpectFields(6, "alloc,id,size,limit_pfn,result_pfn_lo,result_pfn_hi");
-                    var id = Number(1, "id");
-                    var size = Number(2, "size");
-                    if (size == 0) throw Error(Column(2), "size: must be at least one page");
-                    var limit = Number(3, "limit_pfn");
-                    Iova? expected = null;
-                    if (Field(4) != "fail") expected = new Iova(Number(4, "result_pfn_lo"), Number(5, "result_pfn_hi"));
-                    else if (Field(5).Length != 0) throw Error(Column(5), "a failed allocation has no result_pfn_hi");
-                    var actual = Domain.AllocIova(size, limit, sizeAligned: true);
-                    Allocations++;
-                    if (expected is null) Failures++;
-                    if (actual != expected) return Differ(Show(expected), Show(actual));
-                    if (actual is { } got && !_live.TryAdd(id, got)) throw Error(Column(1), $"id {id} is already live");
-                    return true;
-                }
+                    {
+                        ExpectFields(6, "alloc,id,size,limit_pfn,result_pfn_lo,result_pfn_hi");
+                        var id = Number(1, "id");
+                        var size = Number(2, "size");
+                        if (size == 0) throw Error(Column(2), "size: must be at least one page");
+                        var limit = Number(3, "limit_pfn");
+                        Iova? expected = null;
+                        if (Field(4) != "fail") expected = new Iova(Number(4, "result_pfn_lo"), Number(5, "result_pfn_hi"));
+                        else if (Field(5).Length != 0) throw Error(Column(5), "a failed allocation has no result_pfn_hi");
+                        var actual = Domain.AllocIova(size, limit, sizeAligned: true);
+                        Allocations++;
+                        if (expected is null) Failures++;
+                        if (actual != expected) return Differ(Show(expected), Show(actual));
+                        if (actual is { } got && !_live.TryAdd(id, got)) throw Error(Column(1), $"id {id} is already live");
+                        return true;
+                    }
                 case "free":
-                {
-                    if (FieldCount is < 2 or > 6) throw Error(1, "expected free,ID");
-                    var id = Number(1, "id");
-                    if (!_live.Remove(id, out var iova)) throw Error(Column(1), $"free of id {id}, which is not live");
-                    Domain.Free(iova);
-                    Frees++;
-                    return true;
-                }
+                    {
+                        if (FieldCount is < 2 or > 6) throw Error(1, "expected free,ID");
+                        var id = Number(1, "id");
+                        if (!_live.Remove(id, out var iova)) throw Error(Column(1), $"free of id {id}, which is not live");
+                        Domain.Free(iova);
+                        Frees++;
+                        return true;
+                    }
                 case "freepfn":
-                {
-                    if (FieldCount is < 5 or > 6) throw Error(1, "expected freepfn,,,,PFN_LO");
-                    var pfn = Number(4, "result_pfn_lo");
-                    var live = Domain.FindIova(pfn);
-                    Frees++;
-                    if (live is not { } range || range.PfnLo != pfn)
-                        return Differ($"a live range starting at 0x{pfn:x}", live is { } r ? $"{r}" : "no live range there");
-                    Domain.Free(range);
-                    return true;
-                }
+                    {
+                        if (FieldCount is < 5 or > 6) throw Error(1, "expected freepfn,,,,PFN_LO");
+                        var pfn = Number(4, "result_pfn_lo");
+                        var live = Domain.FindIova(pfn);
+                        Frees++;
+                        if (live is not { } range || range.PfnLo != pfn)
+                            return Differ($"a live range starting at 0x{pfn:x}", live is { } r ? $"{r}" : "no live range there");
+                        Domain.Free(range);
+                        return true;
+                    }
                 default:
                     throw Error(1, $"unknown operation '{Field(0)}' (expected alloc, free or freepfn)");
             }
@@ -236,28 +236,28 @@ public static class IovaTraceReplayer
             switch (Field(0))
             {
                 case "alloc":
-                {
-                    ExpectFields(4, "alloc,size,limit_pfn,result_pfn");
-                    var size = Number(1, "size");
-                    if (size == 0) throw Error(Column(1), "size: must be at least one page");
-                    var limit = Number(2, "limit_pfn");
-                    var expected = Field(3) == "fail" ? 0 : Number(3, "result_pfn");
-                    // dma-iommu for a PCI device: 32-bit first without flushing, then the full limit with flush.
-                    var actual = Domain.AllocIovaFast(size, limit, flushRcache: false);
-                    if (actual == 0) actual = Domain.AllocIovaFast(size, FastFallbackLimitPfn, flushRcache: true);
-                    Allocations++;
-                    if (expected == 0) Failures++;
-                    return actual == expected || Differ(expected == 0 ? "fail" : $"0x{expected:x}", actual == 0 ? "fail" : $"0x{actual:x}");
-                }
+                    {
+                        ExpectFields(4, "alloc,size,limit_pfn,result_pfn");
+                        var size = Number(1, "size");
+                        if (size == 0) throw Error(Column(1), "size: must be at least one page");
+                        var limit = Number(2, "limit_pfn");
+                        var expected = Field(3) == "fail" ? 0 : Number(3, "result_pfn");
+                        // dma-iommu for a PCI device: 32-bit first without flushing, then the full limit with flush.
+                        var actual = Domain.AllocIovaFast(size, limit, flushRcache: false);
+                        if (actual == 0) actual = Domain.AllocIovaFast(size, FastFallbackLimitPfn, flushRcache: true);
+                        Allocations++;
+                        if (expected == 0) Failures++;
+                        return actual == expected || Differ(expected == 0 ? "fail" : $"0x{expected:x}", actual == 0 ? "fail" : $"0x{actual:x}");
+                    }
                 case "free":
-                {
-                    ExpectFields(4, "free,SIZE,,PFN");
-                    var size = Number(1, "size");
-                    if (size == 0) throw Error(Column(1), "size: must be at least one page");
-                    Domain.FreeIovaFast(Number(3, "pfn"), size);
-                    Frees++;
-                    return true;
-                }
+                    {
+                        ExpectFields(4, "free,SIZE,,PFN");
+                        var size = Number(1, "size");
+                        if (size == 0) throw Error(Column(1), "size: must be at least one page");
+                        Domain.FreeIovaFast(Number(3, "pfn"), size);
+                        Frees++;
+                        return true;
+                    }
                 default:
                     throw Error(1, $"unknown operation '{Field(0)}' (expected alloc or free)");
             }
