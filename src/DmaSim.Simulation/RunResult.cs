@@ -2,7 +2,10 @@ using DmaSim.Checking;
 
 namespace DmaSim.Simulation;
 
-/// <summary>One device's line in a result: the kernel's view (masks, domain, ops) and the outcome.</summary>
+/// <summary>
+/// One device's line in a result: the kernel's view (masks, domain, ops) and the outcome. `Flush` is the
+/// unmap invalidation of a translated device (`strict` | `lazy`), null otherwise.
+/// </summary>
 public sealed record DeviceResult(
     string Name,
     string Bdf,
@@ -11,7 +14,8 @@ public sealed record DeviceResult(
     string Domain,
     string DmaOps,
     Outcome Outcome,
-    string Model);
+    string Model,
+    string? Flush = null);
 
 /// <summary>An expectation of the scenario and whether it held in this run.</summary>
 public sealed record ExpectationResult(string Text, bool Held, string? Actual);

@@ -90,13 +90,17 @@ public static class ScenarioRunner
             var kd = m.Kernel.Devices.First(x => x.Name == d.Name);
             devices.Add(new DeviceResult(d.Name, d.Bdf.ToString(), DmaMask.Width(kd.DmaMask), DmaMask.Width(kd.CoherentDmaMask),
                 ContractNames.Of(kd.Domain), kd.Ops is null ? "none" : ContractNames.Of(kd.Ops.Kind),
-                m.Checker.Worst.GetValueOrDefault(d.Name, Outcome.Ok), Vocabulary.DeviceModels.NameOf(d.Model)));
+                m.Checker.Worst.GetValueOrDefault(d.Name, Outcome.Ok), Vocabulary.DeviceModels.NameOf(d.Model), FlushOf(m, kd)));
         }
         var log = m.Events.Events.OfType<LogEvent>().Select(e => Stamp(e.TimeNs) + " " + e.Line).ToList();
         var expectations = s.Expect.Where(e => e.AppliesTo(p.Name)).Select(e => Evaluate(e, devices, m)).ToList();
         return new RunResult(s.Name, s.SourceFile, p.Name, p.Summary, cmdline, s.Seed, devices, m.Checker.Findings, log, expectations,
             Explain.For(m, devices), Counters(m), m.Clock.NowNs);
     }
+
+    /// <summary>A translated device's unmaps flush the IOTLB at once (strict) or in batches (lazy: deferred list / flush queue).</summary>
+    private static string? FlushOf(SimMachine m, KernelDevice kd) =>
+        kd.Domain != DeviceDomain.Translated ? null : m.Kernel.Iommu is { Strict: true } || m.Kernel.K.Cmdline.Strict ? "strict" : "lazy";
 
     private static string Stamp(ulong ns) => $"[{ns / 1_000_000_000,5}.{ns / 1000 % 1_000_000:D6}]";
 

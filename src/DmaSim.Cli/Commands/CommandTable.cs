@@ -13,5 +13,6 @@ internal static class CommandTable
         yield return BenchCommand.Create();
         yield return VersionCommand.Create();
         yield return ImportCommand.Create();
+        yield return SweepCommand.Create();
     }
 }

@@ -16,18 +16,7 @@ public static partial class ScenarioLoader
     /// <summary>Reads and parses a scenario file; a `dmar-table:` it names must exist too.</summary>
     public static Scenario Load(string path)
     {
-        if (Directory.Exists(path)) throw new InputException(new SourceSpan(path, 0, 0), "cannot read scenario: it is a directory");
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new InputException(new SourceSpan(path, 0, 0), $"cannot read scenario: {Reason(e)}");
-        }
-
-        var scenario = Parse(text, path);
+        var scenario = Parse(ReadText(path, "scenario"), path);
         if (scenario.Platform.Iommu is DmarTableIommu table && !File.Exists(table.ResolvedPath))
             throw new InputException(table.Span, $"dmar-table file not found: {table.ResolvedPath}");
         return scenario;
@@ -37,9 +26,11 @@ public static partial class ScenarioLoader
     /// Parses scenario text; <paramref name="fileName"/> is what errors print and what a relative
     /// `dmar-table:` is resolved against. Touches no file.
     /// </summary>
-    public static Scenario Parse(string yamlText, string fileName)
+    public static Scenario Parse(string yamlText, string fileName) => FromTree(YamlTree.Read(yamlText, fileName), fileName);
+
+    /// <summary>A scenario from an already-read YAML tree (a sweep's edited copy of one).</summary>
+    internal static Scenario FromTree(YNode root, string fileName)
     {
-        var root = YamlTree.Read(yamlText, fileName);
         if (root is YScalar { IsNull: true }) throw Error(root.Span, "the file holds no scenario; it starts with 'schema: dmasim/v1'");
         var m = Map(root, "scenario", _keys);
 
@@ -91,6 +82,20 @@ public static partial class ScenarioLoader
             drivers.Add(new DriverConfig(device, dma, coherent, m.Span));
         }
         return drivers.ToImmutable();
+    }
+
+    /// <summary>A YAML file's text; a folder, a missing or unreadable file is bad input naming <paramref name="what"/>.</summary>
+    internal static string ReadText(string path, string what)
+    {
+        if (Directory.Exists(path)) throw new InputException(new SourceSpan(path, 0, 0), $"cannot read {what}: it is a directory");
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new InputException(new SourceSpan(path, 0, 0), $"cannot read {what}: {Reason(e)}");
+        }
     }
 
     private static string Reason(Exception e) => e switch

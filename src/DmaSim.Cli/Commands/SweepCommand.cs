@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using DmaSim.Core;
+using DmaSim.Reporting.Sweep;
+using DmaSim.Scenarios.Sweep;
+using DmaSim.Simulation.Sweep;
+
+namespace DmaSim.Cli.Commands;
+
+/// <summary>
+/// `dmasim sweep SPEC [-o DIR] [--format text|jsonl] [--shard I/N] [--html FILE] [--shrink] [--emit slurm|k8s] [--quiet]`
+/// and `dmasim sweep merge DIR... -o DIR`: wiring only; plans and runs live in DmaSim.Simulation.Sweep,
+/// the files in DmaSim.Reporting.Sweep.
+/// </summary>
+internal static class SweepCommand
+{
+    public static Command Create()
+    {
+        var spec = new Argument<string>("spec") { Description = "Sweep spec (dmasim-sweep/v1 YAML)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write rows.jsonl, rows.parquet, summary.txt and sweep.json here." };
+        var format = new Option<string>("--format") { Description = "Standard output: text (the summary table) or jsonl (the rows).", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "jsonl");
+        var shard = new Option<string?>("--shard") { Description = "Run only shard I of N (I from 0): every N-th cell starting at I." };
+        var html = new Option<string?>("--html") { Description = "Also write a heat map (axis × axis → worst outcome) to this file." };
+        var shrink = new Option<bool>("--shrink") { Description = "Shrink every failing cell to a minimal scenario, written to DIR/shrunk/." };
+        var emit = new Option<string?>("--emit") { Description = "Write cluster job files into -o DIR instead of running: slurm or k8s." };
+        emit.AcceptOnlyFromAmong("slurm", "k8s");
+        var tasks = new Option<int>("--tasks") { Description = "With --emit: number of shards (array tasks / job indexes).", DefaultValueFactory = _ => 4 };
+        var dmasimCommand = new Option<string>("--dmasim") { Description = "With --emit: how the cluster runs dmasim.", DefaultValueFactory = _ => "dmasim" };
+        var image = new Option<string>("--image") { Description = "With --emit k8s: the container image that has dmasim and the spec.", DefaultValueFactory = _ => "dmasim:latest" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress on standard error." };
+        var command = new Command("sweep", "Run every cell of a sweep spec (profiles × command lines × RAM × any scenario value).")
+        {
+            spec, output, format, shard, html, shrink, emit, tasks, dmasimCommand, image, quiet,
+        };
+        command.Subcommands.Add(MergeCommand());
+        command.SetAction(parse =>
+        {
+            var o = new SweepOptions(parse.GetValue(spec)!, parse.GetValue(output), parse.GetValue(format) ?? "text", ParseShard(parse.GetValue(shard)),
+                parse.GetValue(html), parse.GetValue(shrink), parse.GetValue(quiet));
+            if (parse.GetValue(emit) is { } target)
+                return Emit(o, target, new ClusterJob(parse.GetValue(tasks), parse.GetValue(dmasimCommand)!, parse.GetValue(image)!));
+            return Execute(o);
+        });
+        return command;
+    }
+
+    private sealed record SweepOptions(string Spec, string? Output, string Format, (int Index, int Count)? Shard, string? Html, bool Shrink, bool Quiet);
+
+    private static int Execute(SweepOptions o)
+    {
+        var spec = SweepSpecLoader.Load(o.Spec);
+        var plan = SweepPlan.Create(spec);
+        var cells = o.Shard is { } s ? plan.Shard(s.Index, s.Count) : Enumerable.Range(0, plan.CellCount).ToList();
+        var rows = SweepProgress.Run("cells", cells.Count, o.Quiet, tick => SweepRunner.Run(plan, cells, tick));
+        if (o.Output is { } dir)
+            SweepOutput.Write(dir, new SweepManifest(spec.Name, Sha256(o.Spec), plan.CellCount, o.Shard?.Index, o.Shard?.Count), rows);
+        if (o.Format == "jsonl") SweepJsonl.Write(Console.Out, rows);
+        else Console.Out.Write(SweepSummary.Write(spec.Name, plan.CellCount, rows));
+        if (o.Html is { } path) Write(path, SweepHeatMap.Write(spec.Name, rows));
+        if (o.Shrink) ShrinkFailures(plan, rows, o);
+        return rows.Any(r => r.ExpectationsBroken.Count > 0) ? ExitCodes.ExpectationFailed : ExitCodes.Ok;
+    }
+
+    private static void ShrinkFailures(SweepPlan plan, IReadOnlyList<SweepRow> rows, SweepOptions o)
+    {
+        var dir = Path.Combine(o.Output ?? ".", "shrunk");
+        var failing = rows.Where(r => r.Outcome != "ok").Select(r => r.Cell).Distinct().ToList();
+        var results = SweepProgress.Run("shrink", failing.Count, o.Quiet, tick => Shrinker.ShrinkAll(plan, failing, tick));
+        Directory.CreateDirectory(dir);
+        foreach (var r in results)
+        {
+            var file = Path.Combine(dir, r.FileName);
+            File.WriteAllText(file, r.Yaml);
+            Console.Error.WriteLine($"cell {r.Cell}: {r.Device} {r.Outcome} → {file} ({r.Summary})");
+        }
+    }
+
+    private static int Emit(SweepOptions o, string target, ClusterJob job)
+    {
+        if (o.Output is null) throw Usage("--emit", "needs -o DIR: the results folder on storage every node shares");
+        if (job.Tasks is < 1 or > 100_000) throw Usage("--tasks", $"must be between 1 and 100000, not {job.Tasks}");
+        var spec = SweepSpecLoader.Load(o.Spec);
+        SweepPlan.Create(spec); // refuse a spec that cannot run before anything is queued
+        var files = target == "slurm"
+            ? ClusterScripts.Slurm(spec.Name, Path.GetFullPath(o.Spec), Path.GetFullPath(o.Output), job)
+            : ClusterScripts.Kubernetes(spec.Name, o.Spec, o.Output, job);
+        foreach (var (name, text) in files)
+        {
+            var path = Path.Combine(o.Output, name);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            Write(path, text);
+            Console.Out.WriteLine(path);
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static Command MergeCommand()
+    {
+        var dirs = new Argument<string[]>("dir") { Arity = ArgumentArity.OneOrMore, Description = "Shard output folders (each written by `sweep --shard I/N -o DIR`)." };
+        var output = new Option<string>("--output", "-o") { Description = "Write the merged output here.", Required = true };
+        var format = new Option<string>("--format") { Description = "Standard output: text (the summary table) or jsonl (the rows).", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "jsonl");
+        var command = new Command("merge", "Merge shard outputs into exactly what the unsharded sweep writes.") { dirs, output, format };
+        command.SetAction(parse =>
+        {
+            var (manifest, rows) = SweepOutput.Merge(parse.GetValue(dirs)!);
+            SweepOutput.Write(parse.GetValue(output)!, manifest, rows);
+            if (parse.GetValue(format) == "jsonl") SweepJsonl.Write(Console.Out, rows);
+            else Console.Out.Write(SweepSummary.Write(manifest.Spec, manifest.Cells, rows));
+            return rows.Any(r => r.ExpectationsBroken.Count > 0) ? ExitCodes.ExpectationFailed : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static (int, int)? ParseShard(string? text)
+    {
+        if (text is null) return null;
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && i < n)
+            return (i, n);
+        throw Usage("--shard", $"'{text}' is not I/N with 0 ≤ I < N (e.g. 0/4 … 3/4)");
+    }
+
+    private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+
+    private static void Write(string path, string text)
+    {
+        try
+        {
+            File.WriteAllText(path, text);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(new SourceSpan(path, 0, 0), $"cannot write: {e.Message}");
+        }
+    }
+
+    internal static InputException Usage(string option, string problem) => new(new SourceSpan("dmasim", 0, 0), $"{option}: {problem}");
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DmaSim.Core;
+using DmaSim.Simulation.Sweep;
+
+namespace DmaSim.Reporting.Sweep;
+
+/// <summary>What a sweep output folder holds besides its rows: which spec, how many cells, which shard (null: all of them).</summary>
+public sealed record SweepManifest(string Spec, string SpecSha256, int Cells, int? ShardIndex, int? ShardCount)
+{
+    public const string Schema = "dmasim-sweep-output/v1";
+}
+
+/// <summary>
+/// A sweep's output folder: rows.jsonl, rows.parquet, summary.txt and sweep.json. `sweep merge` reads
+/// shard folders back and writes exactly what one unsharded run writes: rows in cell order, the same
+/// Parquet bytes, the same summary, a manifest without a shard.
+/// </summary>
+public static class SweepOutput
+{
+    public const string RowsFile = "rows.jsonl", ParquetFile = "rows.parquet", SummaryFile = "summary.txt", ManifestFile = "sweep.json";
+
+    public static void Write(string dir, SweepManifest manifest, IReadOnlyList<SweepRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(rows);
+        try
+        {
+            Directory.CreateDirectory(dir);
+            using (var w = new StreamWriter(Path.Combine(dir, RowsFile), false, new UTF8Encoding(false)))
+                SweepJsonl.Write(w, rows);
+            using (var f = File.Create(Path.Combine(dir, ParquetFile)))
+                SweepParquet.WriteAsync(f, rows).GetAwaiter().GetResult();
+            File.WriteAllText(Path.Combine(dir, SummaryFile), SweepSummary.Write(manifest.Spec, manifest.Cells, rows));
+            File.WriteAllText(Path.Combine(dir, ManifestFile), ManifestJson(manifest));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(new SourceSpan(dir, 0, 0), $"cannot write the sweep output: {e.Message}");
+        }
+    }
+
+    /// <summary>Reads shard folders; they must be the shards 0..N-1 of one spec, each once.</summary>
+    public static (SweepManifest Manifest, List<SweepRow> Rows) Merge(IReadOnlyList<string> dirs)
+    {
+        ArgumentNullException.ThrowIfNull(dirs);
+        var parts = dirs.Select(d => (Dir: d, Manifest: ReadManifest(d))).ToList();
+        var first = parts[0];
+        foreach (var p in parts.Skip(1))
+        {
+            if (p.Manifest.SpecSha256 != first.Manifest.SpecSha256 || p.Manifest.Cells != first.Manifest.Cells || p.Manifest.Spec != first.Manifest.Spec)
+                throw Bad(p.Dir, $"is from another sweep than {first.Dir} (spec '{p.Manifest.Spec}' with {p.Manifest.Cells} cells vs '{first.Manifest.Spec}' with {first.Manifest.Cells})");
+        }
+        var count = first.Manifest.ShardCount ?? 1;
+        var seen = new string?[count];
+        foreach (var p in parts)
+        {
+            if ((p.Manifest.ShardCount ?? 1) != count) throw Bad(p.Dir, $"is shard {Shard(p.Manifest)} but {first.Dir} is shard {Shard(first.Manifest)}: every shard must come from the same --shard I/N split");
+            var i = p.Manifest.ShardIndex ?? 0;
+            if (seen[i] is { } twice) throw Bad(p.Dir, $"holds shard {i}/{count}, which {twice} holds too");
+            seen[i] = p.Dir;
+        }
+        var missing = Enumerable.Range(0, count).Where(i => seen[i] is null).ToList();
+        if (missing.Count > 0) throw Bad(first.Dir, $"shard(s) {string.Join(", ", missing.Select(i => $"{i}/{count}"))} missing: give every shard folder of the sweep");
+        // Each shard is in cell order; a stable sort by cell interleaves them back into the one-process order.
+        var rows = parts.SelectMany(p => SweepJsonl.Read(Path.Combine(p.Dir, RowsFile))).OrderBy(r => r.Cell).ToList();
+        return (first.Manifest with { ShardIndex = null, ShardCount = null }, rows);
+    }
+
+    public static string ManifestJson(SweepManifest m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("schema", SweepManifest.Schema);
+            w.WriteString("spec", m.Spec);
+            w.WriteString("specSha256", m.SpecSha256);
+            w.WriteNumber("cells", m.Cells);
+            if (m.ShardIndex is { } i) w.WriteString("shard", $"{i}/{m.ShardCount}");
+            else w.WriteNull("shard");
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    private static SweepManifest ReadManifest(string dir)
+    {
+        var path = Path.Combine(dir, ManifestFile);
+        if (!File.Exists(path)) throw Bad(dir, $"is not a sweep output folder (no {ManifestFile})");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            var o = doc.RootElement;
+            if (o.GetProperty("schema").GetString() != SweepManifest.Schema) throw new InputException(new SourceSpan(path, 1, 1), $"not a {SweepManifest.Schema} manifest");
+            var shard = o.GetProperty("shard");
+            int? index = null, count = null;
+            if (shard.ValueKind != JsonValueKind.Null)
+            {
+                var parts = shard.GetString()!.Split('/');
+                index = int.Parse(parts[0], CultureInfo.InvariantCulture);
+                count = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            }
+            return new SweepManifest(o.GetProperty("spec").GetString()!, o.GetProperty("specSha256").GetString()!, o.GetProperty("cells").GetInt32(), index, count);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or IndexOutOfRangeException or IOException)
+        {
+            throw new InputException(new SourceSpan(path, 0, 0), $"unreadable sweep manifest: {e.Message}");
+        }
+    }
+
+    private static string Shard(SweepManifest m) => m.ShardIndex is { } i ? $"{i}/{m.ShardCount}" : "(unsharded)";
+
+    private static InputException Bad(string dir, string problem) => new(new SourceSpan(dir, 0, 0), $"sweep output {problem}");
+}
