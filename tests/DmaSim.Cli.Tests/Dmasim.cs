@@ -20,7 +20,7 @@ internal static class Dmasim
     public static string SeedFile => Path.Combine(RepoRoot, "scenarios", "seed", "smartarray-passthrough.yaml");
 
     /// <summary>dmasim.dll next to the test assembly (the project reference copies it), else the CLI's own build output.</summary>
-    private static string DllPath
+    public static string DllPath
     {
         get
         {

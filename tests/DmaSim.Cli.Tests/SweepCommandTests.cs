@@ -25,7 +25,7 @@ public sealed class SweepCommandTests : IDisposable
     {
         var spec = Spec(SmallAxes);
         var whole = Dmasim.Run("sweep", spec, "-o", Out("whole"), "--quiet");
-        Assert.True(whole.ExitCode is 0 or 1, whole.Stderr);
+        Assert.True(whole.ExitCode == 0, whole.Stderr);
         Assert.Contains("sweep t: 6 cells, 6 rows", whole.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"profile\s+linux-2\.6\.32-rc5\s+1\s+1", whole.Stdout);
         var again = Dmasim.Run("sweep", spec, "-o", Out("again"), "--quiet", "--format", "jsonl");
@@ -33,7 +33,7 @@ public sealed class SweepCommandTests : IDisposable
         foreach (var i in new[] { 0, 1, 2, 3 })
         {
             var shard = Dmasim.Run("sweep", spec, "-o", Out($"shard-{i}"), "--shard", $"{i}/4", "--quiet");
-            Assert.True(shard.ExitCode is 0 or 1, shard.Stderr);
+            Assert.True(shard.ExitCode == 0, shard.Stderr);
         }
         var merged = Dmasim.Run("sweep", "merge", Out("shard-2"), Out("shard-0"), Out("shard-3"), Out("shard-1"), "-o", Out("merged"));
         Assert.True(merged.ExitCode == whole.ExitCode, merged.Stderr);

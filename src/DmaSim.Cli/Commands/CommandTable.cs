@@ -14,5 +14,6 @@ internal static class CommandTable
         yield return VersionCommand.Create();
         yield return ImportCommand.Create();
         yield return SweepCommand.Create();
+        yield return BisectCommand.Create();
     }
 }

@@ -60,7 +60,8 @@ internal static class SweepCommand
         else Console.Out.Write(SweepSummary.Write(spec.Name, plan.CellCount, rows));
         if (o.Html is { } path) Write(path, SweepHeatMap.Write(spec.Name, rows));
         if (o.Shrink) ShrinkFailures(plan, rows, o);
-        return rows.Any(r => r.ExpectationsBroken.Count > 0) ? ExitCodes.ExpectationFailed : ExitCodes.Ok;
+        // Failing cells are the sweep's data, not an error: a scheduler must not see a shard as failed for them.
+        return ExitCodes.Ok;
     }
 
     private static void ShrinkFailures(SweepPlan plan, IReadOnlyList<SweepRow> rows, SweepOptions o)
@@ -109,7 +110,7 @@ internal static class SweepCommand
             SweepOutput.Write(parse.GetValue(output)!, manifest, rows);
             if (parse.GetValue(format) == "jsonl") SweepJsonl.Write(Console.Out, rows);
             else Console.Out.Write(SweepSummary.Write(manifest.Spec, manifest.Cells, rows));
-            return rows.Any(r => r.ExpectationsBroken.Count > 0) ? ExitCodes.ExpectationFailed : ExitCodes.Ok;
+            return ExitCodes.Ok;
         });
         return command;
     }
