@@ -118,24 +118,6 @@ public enum ExpectedDmaOps
     Direct,
 }
 
-/// <summary>The eight kernel policy profile names of the contract (DESIGN.md, "Policy profiles").</summary>
-public static class KnownProfiles
-{
-    public static ImmutableArray<string> Names { get; } =
-    [
-        "linux-2.6.31",
-        "linux-2.6.32-rc5",
-        "linux-2.6.32-rc5+alex",
-        "linux-2.6.32-rc5+dwmw2",
-        "linux-2.6.32",
-        "linux-2.6.33",
-        "linux-3.0",
-        "linux-6.1",
-    ];
-
-    public static bool IsKnown(string name) => Names.Contains(name, StringComparer.Ordinal);
-}
-
 /// <summary>A two-way table between a vocabulary word as written in YAML and its enum value.</summary>
 public sealed class VocabularyTable<T> where T : struct, Enum
 {

@@ -60,7 +60,7 @@ public sealed class RobustnessTests
     public void Known_profiles_are_the_eight_contract_names() => Assert.Equal(
         ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2",
          "linux-2.6.32", "linux-2.6.33", "linux-3.0", "linux-6.1"],
-        KnownProfiles.Names.ToArray());
+        ProfileNames.All.ToArray());
 
     [Fact]
     public void Every_vocabulary_value_has_its_word()

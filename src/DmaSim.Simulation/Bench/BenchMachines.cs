@@ -41,7 +41,7 @@ public sealed class BenchMachine
 public static class BenchMachines
 {
     /// <summary>The profile every bench machine runs: the modern default-domain model.</summary>
-    public const string Profile = "linux-6.1";
+    public const string Profile = ProfileNames.Linux61;
 
     /// <summary>The dmasim/v1 scenario text of a mode (not meaningful for <see cref="MapBenchMode.Iova"/>).</summary>
     public static string ScenarioYaml(MapBenchMode mode)
