@@ -1,3 +1,4 @@
+using DmaSim.Core;
 using DmaSim.Hardware.Pci;
 using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Dma;

@@ -38,9 +38,9 @@ internal static class ExpectReader
         var device = devices.ResolveEndpoint(m.Required("device"), "device").Name;
         return check switch
         {
-            "outcome" => new OutcomeExpectation(device, Word(value, "outcome", Vocabulary.Outcomes), profiles, m.Span),
-            "domain" => new DomainExpectation(device, Word(value, "domain", Vocabulary.Domains), profiles, m.Span),
-            _ => new DmaOpsExpectation(device, Word(value, "dma-ops", Vocabulary.DmaOps), profiles, m.Span),
+            "outcome" => new OutcomeExpectation(device, Word(value, "outcome", ContractWords.Outcomes), profiles, m.Span),
+            "domain" => new DomainExpectation(device, Word(value, "domain", ContractWords.Domains), profiles, m.Span),
+            _ => new DmaOpsExpectation(device, Word(value, "dma-ops", ContractWords.DmaOps), profiles, m.Span),
         };
     }
 

@@ -111,7 +111,7 @@ public static class BenchMachines
             _ => DeviceDomain.None,
         };
         if (dev.Domain != expected)
-            throw new InvalidOperationException($"bench machine {MapBenchmark.NameOf(mode)}: device domain is {ContractNames.Of(dev.Domain)}, expected {ContractNames.Of(expected)}");
+            throw new InvalidOperationException($"bench machine {MapBenchmark.NameOf(mode)}: device domain is {ContractWords.Domains.NameOf(dev.Domain)}, expected {ContractWords.Domains.NameOf(expected)}");
         return new BenchMachine(m, dev, pages.Start, size);
     }
 }
