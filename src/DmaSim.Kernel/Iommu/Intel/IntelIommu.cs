@@ -60,8 +60,10 @@ public sealed partial class IntelIommu
     public DmarUnit? UnitFor(Bdf bdf)
     {
         DmarUnit? catchAll = null;
-        foreach (var u in Units)
+        // An index loop: foreach over the IReadOnlyList would allocate an enumerator on every dma_map.
+        for (var i = 0; i < Units.Count; i++)
         {
+            var u = Units[i];
             if (u.Drhd.IncludePciAll) { catchAll ??= u; continue; }
             foreach (var s in u.Drhd.Devices)
             {
