@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cold `dmasim run` of the whole seed suite, process start to exit (target <= 1.5 s), and peak RSS of the
+# Cold `dmasim run` of the whole seed suite, process start to exit (target <= 1.0 s, issue 13), and peak RSS of the
 # 16 TiB scenario (target <= 200 MB). BenchmarkDotNet cannot time a fresh runtime start, so this does.
 # Usage: bench/scripts/cold-run.sh [runs]   (default 11; prints every run and the median)
 set -euo pipefail
