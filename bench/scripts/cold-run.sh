@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${1:-11}"
-dotnet build src/DmaSim.Cli -c Release -v q -nologo >/dev/null
+# COLD_RUN_NO_BUILD=1: the caller has just built the Release CLI (performance-report.sh does).
+[ "${COLD_RUN_NO_BUILD:-}" = 1 ] || dotnet build src/DmaSim.Cli -c Release -v q -nologo >/dev/null
 exe=src/DmaSim.Cli/bin/Release/net10.0/dmasim
 times=()
 for _ in $(seq "$runs"); do

@@ -23,7 +23,7 @@ cli=src/DmaSim.Cli/bin/Release/net10.0/dmasim
 "$cli" iova bench --workload tree --live 65536 --format json > "$out/iova-tree-65536.json"
 "$cli" iova bench --workload churn --format json > "$out/iova-churn.json"
 "$cli" iova bench --workload full32 --reps 3 --format json > "$out/iova-full32.json"
-bench/scripts/cold-run.sh 7 > "$out/cold-run.txt"
+COLD_RUN_NO_BUILD=1 bench/scripts/cold-run.sh 7 > "$out/cold-run.txt"
 cat /proc/loadavg > "$out/load-after.txt"
 python3 bench/scripts/performance_doc.py "$out" bench/scripts/performance.md.in > docs/performance.md
 echo "docs/performance.md regenerated from $out"
