@@ -1,3 +1,5 @@
+using DmaSim.Kernel.Profiles;
+
 namespace DmaSim.Kernel.Iommu.Intel;
 
 /// <summary>
@@ -22,8 +24,8 @@ public sealed class DeferredUnmaps
         _iommu = iommu;
     }
 
-    /// <summary>HIGH_WATER_MARK (250) in 2.6.3x; IOVA_FQ_SIZE (256) in modern kernels.</summary>
-    public int HighWaterMark => _k.Profile.IsModern ? 256 : 250;
+    /// <summary>HIGH_WATER_MARK (250) of add_unmap; IOVA_FQ_SIZE (256) of the dma-iommu flush queue (<see cref="KernelProfile.FlushQueue"/>).</summary>
+    public int HighWaterMark => _k.Profile.FlushQueue.Value == FlushQueue.PerDomainFlushQueue ? 256 : 250;
 
     public int Pending => _pending.Count;
     public ulong Flushes { get; private set; }
@@ -65,7 +67,7 @@ public sealed class DeferredUnmaps
     {
         if (_pending.Count == 0) return;
         Flushes++;
-        if (_k.Profile.IsModern)
+        if (_k.Profile.FlushQueue.Value == FlushQueue.PerDomainFlushQueue)
         {
             foreach (var d in DistinctDomains())
                 foreach (var (unit, did) in d.Dids) unit.Hw.FlushIotlbDomain(did);
