@@ -21,7 +21,7 @@ public sealed class SlurmSweepTests : IDisposable
         var spec = Path.Combine(_dir, "spec.yaml");
         File.WriteAllText(spec, $"schema: dmasim-sweep/v1\nname: slurm-fixture\nbase: {Dmasim.SeedFile}\naxes:\n" +
             "  profile: [linux-2.6.31, linux-2.6.32-rc5, linux-6.1]\n  ram: [2GiB, 8GiB]\n  set:\n    workload.0.count: [4]\n");
-        var script = Path.Combine(Dmasim.RepoRoot, "tests", "slurm", "slurm-sweep.sh");
+        var script = Path.Combine(DmaSim.Testing.SharedData.RepoRoot, "tests", "slurm", "slurm-sweep.sh");
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { script, "dotnet " + Dmasim.DllPath, spec, Path.Combine(_dir, "work") }) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

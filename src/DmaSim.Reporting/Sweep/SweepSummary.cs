@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using DmaSim.Checking;
+using DmaSim.Core;
 using DmaSim.Simulation.Sweep;
 
 namespace DmaSim.Reporting.Sweep;
@@ -46,8 +46,8 @@ public static class SweepSummary
         return [.. present.OrderBy(Severity).ThenBy(o => o, StringComparer.Ordinal)];
     }
 
-    /// <summary>Rank of an outcome; "panic" (not an Outcome value) is the worst.</summary>
-    public static int Severity(string outcome) => OutcomeNames.Parse(outcome) is { } o ? (int)o : 100;
+    /// <summary>Rank of an outcome, best to worst in the contract order; an unknown word ranks last.</summary>
+    public static int Severity(string outcome) => ContractWords.Outcomes.TryParse(outcome, out var o) ? (int)o : 100;
 
     public static string Value(SweepRow row, string axis) => row.Axes.FirstOrDefault(a => a.Key == axis).Value ?? "";
 

@@ -114,7 +114,7 @@ public static class SweepSpecLoader
     private static List<AxisValue> Profiles(YNode node)
     {
         if (node is YScalar { Value: "all", Quoted: false } all)
-            return [.. KnownProfiles.Names.Select(n => new AxisValue(n, false, all.Span))];
+            return [.. ProfileNames.All.Select(n => new AxisValue(n, false, all.Span))];
         return Values(node, "profile", v => ExpectReader.Profile(v));
     }
 

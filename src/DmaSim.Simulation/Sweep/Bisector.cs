@@ -1,4 +1,4 @@
-using DmaSim.Checking;
+using DmaSim.Core;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 
@@ -37,7 +37,7 @@ public static class Bisector
         ArgumentNullException.ThrowIfNull(good);
         ArgumentNullException.ThrowIfNull(bad);
         string Outcomes(KernelProfile p) =>
-            string.Join(", ", ScenarioRunner.Run(scenario, p, cmdline).Devices.Select(d => $"{d.Name} {OutcomeNames.Of(d.Outcome)}"));
+            string.Join(", ", ScenarioRunner.Run(scenario, p, cmdline).Devices.Select(d => $"{d.Name} {ContractWords.Outcomes.NameOf(d.Outcome)}"));
         var goodOut = Outcomes(good);
         var badOut = Outcomes(bad);
         var differing = ProfileMix.Differing(good, bad);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using DmaSim.Checking;
 using DmaSim.Core;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
@@ -62,7 +61,7 @@ public static class Shrinker
 
     private sealed record Goal(string Device, Outcome Outcome, KernelProfile Profile, string Cmdline)
     {
-        public string OutcomeName => OutcomeNames.Of(Outcome);
+        public string OutcomeName => ContractWords.Outcomes.NameOf(Outcome);
 
         /// <summary>The candidate still fails the same way: same device, same outcome.</summary>
         public bool Holds(ScenarioTemplate t)

@@ -28,7 +28,7 @@ public sealed class SweepSpecTests
     public void Profile_all_is_every_known_profile_in_catalogue_order()
     {
         var spec = Parse(Head + "axes:\n  profile: all\n");
-        Assert.Equal(KnownProfiles.Names, spec.Axes.Single().Values.Select(v => v.Text));
+        Assert.Equal(ProfileNames.All, spec.Axes.Single().Values.Select(v => v.Text));
     }
 
     [Fact]

@@ -49,8 +49,8 @@ public sealed class SweepPlanTests
         var high = SweepRunner.RunOne(plan, plan.Cell(1));
         Assert.Equal(("linux-2.6.32-rc5", "intel_iommu=on iommu=pt"), (low.Profile, low.Cmdline));
         // The seed bug needs RAM above 4 GiB: with 2 GiB every page is below the 32-bit coherent mask.
-        Assert.Equal(Checking.Outcome.Ok, low.Devices[0].Outcome);
-        Assert.Equal(Checking.Outcome.Stall, high.Devices[0].Outcome);
+        Assert.Equal(Outcome.Ok, low.Devices[0].Outcome);
+        Assert.Equal(Outcome.Stall, high.Devices[0].Outcome);
     }
 
     [Fact]
