@@ -184,6 +184,10 @@ internal static class IommuReader
             if (widths.Contains(width)) throw Error(item.Span, $"sagaw width {width} is listed twice");
             widths.Add(width);
         }
+        // A unit with 2-level tables only would give every domain 1 GiB of address space (MGAW 30); the
+        // simulated units and driver need at least 3 levels (docs/limits.md).
+        if (widths.Max() == 30)
+            throw Error(node.Span, "sagaw: [30] alone (2-level tables, a 1 GiB address space) is not modelled; add 39, 48 or 57");
         return widths.MoveToImmutable();
     }
 

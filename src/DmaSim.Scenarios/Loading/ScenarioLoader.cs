@@ -16,17 +16,7 @@ public static partial class ScenarioLoader
     /// <summary>Reads and parses a scenario file; a `dmar-table:` it names must exist too.</summary>
     public static Scenario Load(string path)
     {
-        if (Directory.Exists(path)) throw new InputException(new SourceSpan(path, 0, 0), "cannot read scenario: it is a directory");
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new InputException(new SourceSpan(path, 0, 0), $"cannot read scenario: {Reason(e)}");
-        }
-
+        var text = InputFiles.ReadText(path, "scenario", InputFiles.MaxScenarioBytes);
         var scenario = Parse(text, path);
         if (scenario.Platform.Iommu is DmarTableIommu table && !File.Exists(table.ResolvedPath))
             throw new InputException(table.Span, $"dmar-table file not found: {table.ResolvedPath}");
@@ -92,14 +82,6 @@ public static partial class ScenarioLoader
         }
         return drivers.ToImmutable();
     }
-
-    private static string Reason(Exception e) => e switch
-    {
-        FileNotFoundException => "no such file",
-        DirectoryNotFoundException => "no such directory",
-        UnauthorizedAccessException => "permission denied",
-        _ => e.Message,
-    };
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\d{1,3}\.\d{1,3}(\.\d{1,4})?([-+~.][0-9A-Za-z._+~-]*)?$")]
     private static partial System.Text.RegularExpressions.Regex KernelVersionText();
