@@ -24,11 +24,13 @@ internal static class RunLimits
             HelpName = "SECONDS",
             Recursive = true,
         };
+        // Checked on the token itself: reading the typed value of a token that does not parse throws.
         option.Validators.Add(r =>
         {
-            var v = r.GetValueOrDefault<double?>();
-            if (v is { } s && (!double.IsFinite(s) || s <= 0 || s > MaxTimeoutSeconds))
-                r.AddError($"--timeout: must be a number of seconds above 0 and at most {MaxTimeoutSeconds:0}, not {s.ToString(CultureInfo.InvariantCulture)}");
+            if (r.Tokens.Count == 0) return;
+            var text = r.Tokens[^1].Value;
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) || !double.IsFinite(s) || s <= 0 || s > MaxTimeoutSeconds)
+                r.AddError($"--timeout: must be a number of seconds above 0 and at most {MaxTimeoutSeconds:0}, not '{text}'");
         });
         return option;
     }

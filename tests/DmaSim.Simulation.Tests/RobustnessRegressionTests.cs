@@ -85,7 +85,11 @@ public sealed class RobustnessRegressionTests
         Assert.Equal(Outcome.Ok, r.Devices[0].Outcome);
         var e = Assert.Throws<InputException>(() => Parse(Machine(unit: "sagaw: [30]")));
         Assert.Equal(12, e.Where.Line);
-        Assert.Contains("sagaw: [30] alone", e.Problem, StringComparison.Ordinal);
+        Assert.Contains("sagaw: 30 without 39 or 48", e.Problem, StringComparison.Ordinal);
+        // The same unit described by its registers: SAGAW bits 0 and 3 (30 and 57 bits), as a fuzzed cap had.
+        var cap = Assert.Throws<InputException>(() => Parse(Machine(unit: "cap: \"1f637090e\", ecap: \"f2a8a163a4\"")));
+        Assert.Equal(12, cap.Where.Line);
+        Assert.Contains("SAGAW offers 2-level tables", cap.Problem, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -101,6 +105,21 @@ public sealed class RobustnessRegressionTests
         var e = Refused(Machine("linux-2.6.31", "intel_iommu=off swiotlb=99999999", deviceBits: 32), ProfileCatalog.Linux2631);
         Assert.Contains("Kernel panic - not syncing: DMA: Cannot allocate SWIOTLB buffer", e.Problem, StringComparison.Ordinal);
         Assert.True(e.Where.Line > 0 && e.Where.File == "test.yaml");
+    }
+
+    [Fact]
+    public void A_modern_kernel_without_low_memory_for_a_pool_boots_without_one_and_fails_the_map()
+    {
+        // Only 640 KiB below 4 GiB: swiotlb_init_remap halves down to IO_TLB_MIN_SLABS (1 MiB), fails, and
+        // boots on without a pool; dma-direct then refuses what a 32-bit device cannot reach.
+        var yaml = Machine("linux-6.1", "intel_iommu=off", deviceBits: 32, steps:
+        [
+            "{ device: dev, op: alloc-buffer, size: 4KiB, as: hi, at: 0x200000000 }",
+            "{ device: dev, op: map, buffer: hi, direction: to-device, as: m }",
+        ]).Replace("    - { start: 0x100000, end: 0xbfffffff, type: usable }\n", "", StringComparison.Ordinal);
+        var r = ScenarioRunner.Run(Parse(yaml), ProfileCatalog.Linux61);
+        Assert.Contains(r.Log, l => l.Contains("Failed to allocate", StringComparison.Ordinal));
+        Assert.Equal(Outcome.MapError, r.Devices[0].Outcome);
     }
 
     [Fact]
@@ -170,7 +189,7 @@ public sealed class RobustnessRegressionTests
     public void An_iommu_group_beyond_int_is_refused_at_its_line(string line)
     {
         var log = "[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable\n" + line;
-        var e = Assert.Throws<InputException>(() => Import.KernelLog.Parse(log, "boot.txt"));
+        var e = Assert.Throws<InputException>(() => Simulation.Import.KernelLog.Parse(log, "boot.txt"));
         Assert.Equal(2, e.Where.Line);
         Assert.Contains("out of range", e.Problem, StringComparison.Ordinal);
     }

@@ -88,7 +88,15 @@ public sealed class Swiotlb
     /// cannot be allocated, down to IO_TLB_MIN_SLABS; 2.6.32 panics ("DMA: Cannot allocate SWIOTLB buffer"),
     /// which here is a <see cref="Boot.KernelPanicException"/>.
     /// </summary>
-    public static Swiotlb Create(PageAllocator allocator, PhysicalMemory memory, EventStream events, SwiotlbConfig config)
+    public static Swiotlb Create(PageAllocator allocator, PhysicalMemory memory, EventStream events, SwiotlbConfig config) =>
+        TryCreate(allocator, memory, events, config) ?? throw new InvalidOperationException("swiotlb: no memory below 4 GiB for even the minimum pool");
+
+    /// <summary>
+    /// As <see cref="Create"/>, but a modern kernel that cannot place even IO_TLB_MIN_SLABS below 4 GiB
+    /// boots without a pool (swiotlb_init_remap returns after "Failed to allocate … tlb structure"),
+    /// which is null here; dma-direct then fails what it cannot reach instead of bouncing it.
+    /// </summary>
+    public static Swiotlb? TryCreate(PageAllocator allocator, PhysicalMemory memory, EventStream events, SwiotlbConfig config)
     {
         ArgumentNullException.ThrowIfNull(allocator);
         ArgumentNullException.ThrowIfNull(memory);
@@ -113,8 +121,8 @@ public sealed class Swiotlb
             if (config.Variant == SwiotlbVariant.Legacy) throw new Boot.KernelPanicException("DMA: Cannot allocate SWIOTLB buffer");
             if (nslabs <= IoTlbMinSlabs)
             {
-                events.Log("software IO TLB: Failed to allocate the swiotlb buffer");
-                throw new InvalidOperationException("swiotlb: no memory below 4 GiB for even the minimum pool");
+                events.Log($"software IO TLB: swiotlb_memblock_alloc: Failed to allocate {nslabs << IoTlbShift} bytes tlb structure");
+                return null;
             }
             nslabs = AlignUp(nslabs >> 1, IoTlbSegSize);
         }
