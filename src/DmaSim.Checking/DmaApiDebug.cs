@@ -20,10 +20,7 @@ public sealed class DmaApiDebug
 
     public int LiveEntries => _live.Count;
 
-    public void Attach(EventStream events) => events.Subscribe(e =>
-    {
-        if (e is DmaApiEvent a) Observe(a);
-    });
+    public void Attach(EventStream events) => events.Subscribe<DmaApiEvent>(Observe);
 
     public void Observe(DmaApiEvent e)
     {
