@@ -4,20 +4,13 @@ using DmaSim.Core;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 using DmaSim.Simulation;
+using DmaSim.Testing;
 
 namespace DmaSim.Reporting.Tests;
 
 public class ReportTests
 {
-    private static string SeedPath
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "scenarios", "seed"))) dir = dir.Parent;
-            return Path.Combine(dir!.FullName, "scenarios", "seed", "smartarray-passthrough.yaml");
-        }
-    }
+    private static string SeedPath => RepoFiles.Seed("smartarray-passthrough");
 
     private static RunResult Sample(bool held = true, Outcome outcome = Outcome.Ok) => new(
         "s", "s.yaml", "linux-2.6.32", "summary", "iommu=pt", 1,

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 using DmaSim.Simulation;
 
@@ -14,6 +15,21 @@ namespace DmaSim.Benchmarks.SeedSuite;
 [MemoryDiagnoser]
 public class SeedSuiteBenchmarks
 {
+    private Scenario _one = null!;
+    private KernelProfile _profile = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var seed = DmaSim.Scenarios.SeedSuite.All().First();
+        _one = ScenarioLoader.Parse(seed.Text, seed.ResourceName);
+        _profile = ScenarioRunner.ProfilesFor(_one, "linux-6.1")[0];
+    }
+
+    /// <summary>One scenario × one profile in process: boot plus the seed workload (target ≤ 0.5 ms, issue 13).</summary>
+    [Benchmark]
+    public bool OneScenarioOneProfile() => ScenarioRunner.Run(_one, _profile).AllExpectationsHeld;
+
     [Benchmark]
     public int ParseAndRunAllProfiles()
     {
