@@ -5,6 +5,12 @@ public readonly record struct SourceSpan(string File, int Line, int Column, long
 {
     public static SourceSpan AtByte(string file, long offset) => new(file, 0, 0, offset);
 
+    /// <summary>A command-line option (e.g. "--profile") as the place of a problem: "dmasim: error: --profile: …".</summary>
+    public static SourceSpan Option(string option) => new(option, 0, 0);
+
+    /// <summary>True when the place is a command-line option rather than a file.</summary>
+    public bool IsOption => File.StartsWith('-') && File.Length > 1 && Line == 0 && ByteOffset < 0;
+
     public override string ToString() =>
         ByteOffset >= 0 ? $"{File}: byte offset {ByteOffset} (0x{ByteOffset:x})"
         : Line > 0 ? $"{File}:{Line}:{Column}"
@@ -37,5 +43,6 @@ public sealed class InputException : Exception
     public static string Format(SourceSpan where, string problem) =>
         where.ByteOffset >= 0 ? $"{where.File}: error: at byte offset {where.ByteOffset} (0x{where.ByteOffset:x}): {problem}"
         : where.Line > 0 ? $"{where.File}:{where.Line}:{where.Column}: error: {problem}"
+        : where.IsOption ? $"dmasim: error: {where.File}: {problem}"
         : $"{where.File}: error: {problem}";
 }

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using DmaSim.Checking;
 using DmaSim.Core;
 using DmaSim.Kernel.Dma;
@@ -18,7 +19,7 @@ public static class ScenarioRunner
         if (profileOverride == "all") return ProfileCatalog.All;
         var name = profileOverride ?? s.Kernel.Profile;
         var p = ProfileCatalog.Find(name)
-            ?? throw new InputException(profileOverride is null ? s.Kernel.Span : new SourceSpan("--profile", 0, 0), $"unknown profile '{name}' (known: {string.Join(", ", ProfileCatalog.All.Select(x => x.Name))})");
+            ?? throw new InputException(profileOverride is null ? s.Kernel.Span : SourceSpan.Option("--profile"), $"unknown profile '{name}' (known: {string.Join(", ", ProfileCatalog.All.Select(x => x.Name))})");
         return [p];
     }
 
@@ -154,10 +155,30 @@ public static class ScenarioRunner
 /// <summary>Runs many (scenario, profile) cells; each machine is independent, so cells run in parallel and come back in order.</summary>
 public static class SuiteRunner
 {
+    /// <summary>
+    /// Runs every cell. A cell that throws makes the whole run throw that cell's own exception (the first
+    /// failing cell in order, so the message does not depend on thread timing), with its original stack —
+    /// never Parallel.For's AggregateException, which would hide an input error's place or a bug's cause.
+    /// </summary>
     public static IReadOnlyList<RunResult> Run(IReadOnlyList<(Scenario Scenario, KernelProfile Profile)> cells, string? cmdlineOverride = null)
     {
+        ArgumentNullException.ThrowIfNull(cells);
         var results = new RunResult[cells.Count];
-        Parallel.For(0, cells.Count, i => results[i] = ScenarioRunner.Run(cells[i].Scenario, cells[i].Profile, cmdlineOverride));
+        var failures = new ExceptionDispatchInfo?[cells.Count];
+        Parallel.For(0, cells.Count, i =>
+        {
+            try
+            {
+                results[i] = ScenarioRunner.Run(cells[i].Scenario, cells[i].Profile, cmdlineOverride);
+            }
+#pragma warning disable CA1031 // Captured and rethrown below with its own stack.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failures[i] = ExceptionDispatchInfo.Capture(e);
+            }
+        });
+        Array.Find(failures, f => f is not null)?.Throw();
         return results;
     }
 }

@@ -50,7 +50,7 @@ public sealed class ScriptRunner
                     var size = step.Size ?? PhysAddr.PageSize;
                     var b = api.AllocCoherent(dev!, size);
                     if (b is null) { Report(devName, "map-error", Outcome.MapError, $"dma_alloc_coherent({Sizes.Format(size)}) for {name} failed"); return; }
-                    _m.Owners.Assign(PhysRange.FromSize(b.Value.Cpu, PhysAddr.PageSize << b.Value.Order), new FrameOwner(OwnerKind.CoherentBuffer, devName, name));
+                    _m.Owners.Assign(b.Value.Footprint, new FrameOwner(OwnerKind.CoherentBuffer, devName, name));
                     Add(new Buffer { Name = name!, Device = devName, Cpu = b.Value.Cpu, Size = size, Order = b.Value.Order, Coherent = true, Dma = b.Value.Dma, Direction = DmaDirection.Bidirectional });
                     return;
                 }
@@ -76,7 +76,7 @@ public sealed class ScriptRunner
                     else src = AllocKernelBuffer(devName, (name ?? "buffer") + " (data)", step.Size ?? PhysAddr.PageSize, null);
                     if (src is null) return;
                     var offset = step.Offset ?? 0;
-                    var size = step.Size ?? (src.Size - offset);
+                    var size = step.Size ?? RestOf(src, offset, step, "map");
                     var dir = (DmaDirection)(int)(step.Direction ?? StepDirection.Bidirectional);
                     var m = api.Map(dev!, src.Cpu.Add(offset), size, dir);
                     if (!m.Ok) { Report(devName, "map-error", Outcome.MapError, $"dma_map_single of {Sizes.Format(size)} ({name}) failed: {m.Error}"); return; }
@@ -98,7 +98,7 @@ public sealed class ScriptRunner
                     if (b?.Dma is null) return;
                     var dir = step.Direction is { } d ? (DmaDirection)(int)d : b.Direction;
                     var off = step.Offset ?? 0;
-                    var len = step.Bytes ?? (b.Size - off);
+                    var len = (ulong)AccessLength(step, b, off, "sync");
                     if (step.Op == ScriptOp.SyncForCpu) api.SyncForCpu(dev!, b.Dma.Value.Add(off), len, dir);
                     else api.SyncForDevice(dev!, b.Dma.Value.Add(off), len, dir);
                     return;
@@ -111,7 +111,7 @@ public sealed class ScriptRunner
                     var b = Get(step.Target!.Value, iteration);
                     if (b is null) return;
                     var off = step.Offset ?? 0;
-                    var data = new byte[Math.Min(step.Bytes ?? b.Size - off, b.Size - off)];
+                    var data = new byte[AccessLength(step, b, off, "cpu-write")];
                     _m.Random.NextBytes(data);
                     _m.Memory.Write(b.Cpu.Add(off), data);
                     b.Expected = data;
@@ -141,7 +141,7 @@ public sealed class ScriptRunner
         if (b is null) return;
         if (b.Dma is null) { Report(devName, "use-after-unmap", Outcome.Ok, $"{devName} DMA to {b.Name}, which is not mapped: the driver gave the device a stale address"); return; }
         var off = step.Offset ?? 0;
-        var len = (int)Math.Min(step.Bytes ?? b.Size - off, b.Size - off);
+        var len = AccessLength(step, b, off, step.Op == ScriptOp.DmaWrite ? "dma-write" : "dma-read");
         var dma = b.Dma.Value.Add(off);
         var cpu = b.Cpu.Add(off);
         var bounced = _m.Kernel.K.Swiotlb is { } pool && pool.IsBounceAddress(dma.AsIdentity()) && dev.Domain != DeviceDomain.Translated;
@@ -186,6 +186,25 @@ public sealed class ScriptRunner
         var page = _m.Kernel.K.Pages.AllocPages(PageAllocator.GetOrder(size), Gfp.Kernel, owner);
         if (page is null) { Report(devName, "oom", Outcome.MapError, $"out of memory allocating {Sizes.Format(size)} for {name}"); return null; }
         return new Buffer { Name = name, Device = devName, Cpu = page.Value.Start, Size = size, Order = page.Value.Order };
+    }
+
+    /// <summary>
+    /// The bytes an access moves: inside the buffer, `bytes:` clipped at its end (the whole rest without
+    /// `bytes:`); from an offset at or past its end, exactly `bytes:` (a scripted out-of-bounds access).
+    /// Bounded by <see cref="ScenarioLimits.MaxAccessBytes"/>, since the bytes are real.
+    /// </summary>
+    private static int AccessLength(OpStep step, Buffer b, ulong offset, string what)
+    {
+        var length = offset < b.Size ? Math.Min(step.Bytes ?? ulong.MaxValue, b.Size - offset) : RestOf(b, offset, step, what);
+        if (length > ScenarioLimits.MaxAccessBytes) throw ScenarioLimits.AccessTooLarge(step.Span, what, length);
+        return (int)length;
+    }
+
+    /// <summary>The bytes from <paramref name="offset"/> to the buffer's end; past the end only `bytes:` (or `size:`) can say how many.</summary>
+    private static ulong RestOf(Buffer b, ulong offset, OpStep step, string what)
+    {
+        if (offset < b.Size) return b.Size - offset;
+        return step.Bytes ?? throw new InputException(step.Span, $"{what}: offset {Hex.Format(offset)} is at or past the end of '{b.Name}' ({Sizes.Format(b.Size)}); give '{(what == "map" ? "size" : "bytes")}:' to say how much");
     }
 
     private void Add(Buffer b) => _buffers[b.Name] = b;

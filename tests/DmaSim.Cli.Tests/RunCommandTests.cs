@@ -157,7 +157,7 @@ public sealed class RunCommandTests : IDisposable
     {
         var r = Dmasim.Run("run", Dmasim.SeedFile, "--profile", "nosuch");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("error: unknown profile 'nosuch'", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("dmasim: error: --profile: unknown profile 'nosuch'", r.Stderr, StringComparison.Ordinal);
         Assert.Contains("linux-2.6.32-rc5+alex", r.Stderr, StringComparison.Ordinal);
     }
 }

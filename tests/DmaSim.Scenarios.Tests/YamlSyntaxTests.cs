@@ -29,6 +29,11 @@ public sealed class YamlSyntaxTests
         Error(Build(tail: "seed: " + new string('[', 200) + new string(']', 200) + "\n")));
 
     [Fact]
+    public void Two_hundred_kilobytes_of_flow_nesting_stop_at_the_same_place_as_two_hundred_bytes() => Assert.Equal(
+        "t.yaml:11:71: error: nested more than 64 levels deep; a scenario needs a handful",
+        Error(Build(tail: "seed: " + new string('[', 200_000) + "\n")));
+
+    [Fact]
     public void Crlf_and_bom_do_not_move_positions()
     {
         var lf = With("address-bits: 64", "adress-bits: 64");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using DmaSim.Core;
 using DmaSim.Kernel.Dma;
 using DmaSim.Simulation.Bench;
 using Spectre.Console;
@@ -56,8 +57,8 @@ internal static class BenchCommand
         catch (ArgumentOutOfRangeException e)
         {
             // The first line only: ArgumentOutOfRangeException appends the parameter and value on more lines.
-            Console.Error.WriteLine($"dmasim bench: {e.Message.Split('\n')[0].Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}");
-            return ExitCodes.BadInput;
+            var problem = e.Message.Split('\n')[0].Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            throw new InputException(SourceSpan.Option(OptionOf(e.ParamName)), $"{problem}, not {e.ActualValue}");
         }
         var bench = new MapBenchmark(options);
         var result = RunWithProgress(bench);
@@ -66,6 +67,15 @@ internal static class BenchCommand
     }
 
     /// <summary>The run on a worker, a Spectre.Console progress bar on stderr (stdout stays clean for JSON).</summary>
+    private static string OptionOf(string? parameter) => parameter switch
+    {
+        nameof(MapBenchOptions.Threads) => "--threads",
+        nameof(MapBenchOptions.Seconds) => "--seconds",
+        nameof(MapBenchOptions.Granule) => "--granule",
+        nameof(MapBenchOptions.Direction) => "--dir",
+        _ => "--mode",
+    };
+
     private static MapBenchResult RunWithProgress(MapBenchmark bench)
     {
         var run = Task.Run(() => bench.Run());

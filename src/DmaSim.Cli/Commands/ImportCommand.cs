@@ -19,7 +19,7 @@ internal static class ImportCommand
         {
             var options = new ImportOptions(parse.GetValue(dmesg)!, parse.GetValue(dmar), parse.GetValue(output));
             var yaml = ScenarioImporter.Import(options);
-            if (options.OutputPath is { } path) File.WriteAllText(path, yaml);
+            if (options.OutputPath is { } path) OutputFile.Write(path, yaml, "--output");
             else Console.Out.Write(yaml);
             return ExitCodes.Ok;
         });

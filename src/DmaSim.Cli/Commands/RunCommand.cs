@@ -46,7 +46,7 @@ internal static class RunCommand
             if (!seedSuite || o.Log)
                 foreach (var r in runs) Console.Write(TextReport.Run(r, o.Log));
         }
-        if (o.Html is { } path) File.WriteAllText(path, HtmlReport.Write(runs));
+        if (o.Html is { } path) OutputFile.Write(path, HtmlReport.Write(runs), "--html");
         return runs.All(r => r.AllExpectationsHeld) ? ExitCodes.Ok : ExitCodes.ExpectationFailed;
     }
 }

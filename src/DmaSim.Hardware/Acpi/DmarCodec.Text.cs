@@ -102,15 +102,7 @@ public static partial class DmarCodec
     public static DmarTable Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            throw new InputException(new SourceSpan(path, 0, 0), "cannot read: " + e.Message);
-        }
+        var bytes = InputFiles.ReadBytes(path, "DMAR table", InputFiles.MaxTableBytes);
         return LooksLikeText(bytes) ? ParseAcpidump(Encoding.Latin1.GetString(bytes), path) : Parse(bytes, path);
     }
 

@@ -121,17 +121,7 @@ public sealed partial record DmarLintContext
         return e820Path is null ? context : context with { E820 = ParseE820(ReadText(e820Path), e820Path) };
     }
 
-    private static string ReadText(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            throw new InputException(new SourceSpan(path, 0, 0), "cannot read: " + e.Message);
-        }
-    }
+    private static string ReadText(string path) => InputFiles.ReadText(path, "log", InputFiles.MaxLogBytes);
 
     private static E820Map ToMap(List<E820Entry> entries, string fileName)
     {

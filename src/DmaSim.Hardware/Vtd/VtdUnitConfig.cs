@@ -164,7 +164,7 @@ public sealed record VtdUnitConfig
 
     private void Validate()
     {
-        if (HostAddressWidth is < 32 or > 57) throw new ArgumentOutOfRangeException(nameof(HostAddressWidth), HostAddressWidth, "host address width must be 32..57 bits");
+        if (HostAddressWidth is < 32 or > 64) throw new ArgumentOutOfRangeException(nameof(HostAddressWidth), HostAddressWidth, "host address width must be 32..64 bits");
         if (MaxGuestAddressWidth is < 32 or > 64) throw new ArgumentOutOfRangeException(nameof(MaxGuestAddressWidth), MaxGuestAddressWidth, "MGAW must be 32..64 bits");
         if ((Sagaw & ~0x1F) != 0) throw new ArgumentOutOfRangeException(nameof(Sagaw), Sagaw, "SAGAW is a 5-bit field");
         if (FaultRecordingRegisters is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(FaultRecordingRegisters), FaultRecordingRegisters, "1..256 fault recording registers");

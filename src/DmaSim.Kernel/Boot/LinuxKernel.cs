@@ -162,8 +162,10 @@ public sealed class LinuxKernel
     private void SetUpSwiotlb()
     {
         var k = K;
-        var slabs = k.Cmdline.SwiotlbSlabs ?? 32768;
-        k.Swiotlb = Swiotlb.Create(k.Pages, k.Memory, k.Events, new SwiotlbConfig
+        // swiotlb=0 leaves io_tlb_nslabs at 0, which swiotlb_init_with_default_size (lib/swiotlb.c,
+        // 2.6.32) replaces with the default 64 MiB; the same rule is applied to the modern eras.
+        var slabs = k.Cmdline.SwiotlbSlabs is { } n and > 0 ? n : 32768;
+        k.Swiotlb = Swiotlb.TryCreate(k.Pages, k.Memory, k.Events, new SwiotlbConfig
         {
             PoolSize = Math.Min(slabs, 1UL << 24) * Swiotlb.IoTlbSize,
             Variant = Profile.ModernSwiotlb.Value ? SwiotlbVariant.Modern : SwiotlbVariant.Legacy,

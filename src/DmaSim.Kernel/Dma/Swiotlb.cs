@@ -86,9 +86,17 @@ public sealed class Swiotlb
     /// Allocate the pool early below 4 GiB (legacy swiotlb_init: alloc_bootmem_low_pages; modern
     /// swiotlb_init_remap: memblock_alloc_low) and lay out the slots. The modern kernel halves a pool that
     /// cannot be allocated, down to IO_TLB_MIN_SLABS; 2.6.32 panics ("DMA: Cannot allocate SWIOTLB buffer"),
-    /// which here is an <see cref="InvalidOperationException"/>.
+    /// which here is a <see cref="Boot.KernelPanicException"/>.
     /// </summary>
-    public static Swiotlb Create(PageAllocator allocator, PhysicalMemory memory, EventStream events, SwiotlbConfig config)
+    public static Swiotlb Create(PageAllocator allocator, PhysicalMemory memory, EventStream events, SwiotlbConfig config) =>
+        TryCreate(allocator, memory, events, config) ?? throw new InvalidOperationException("swiotlb: no memory below 4 GiB for even the minimum pool");
+
+    /// <summary>
+    /// As <see cref="Create"/>, but a modern kernel that cannot place even IO_TLB_MIN_SLABS below 4 GiB
+    /// boots without a pool (swiotlb_init_remap returns after "Failed to allocate … tlb structure"),
+    /// which is null here; dma-direct then fails what it cannot reach instead of bouncing it.
+    /// </summary>
+    public static Swiotlb? TryCreate(PageAllocator allocator, PhysicalMemory memory, EventStream events, SwiotlbConfig config)
     {
         ArgumentNullException.ThrowIfNull(allocator);
         ArgumentNullException.ThrowIfNull(memory);
@@ -110,11 +118,11 @@ public sealed class Swiotlb
                 ? allocator.AllocEarlyBottomUp(nslabs << IoTlbShift, PageSize, goal, below4G, owner)
                 : allocator.AllocEarly(nslabs << IoTlbShift, PageSize, below4G, owner);
             if (start is not null) break;
-            if (config.Variant == SwiotlbVariant.Legacy) throw new InvalidOperationException("Kernel panic - not syncing: DMA: Cannot allocate SWIOTLB buffer");
+            if (config.Variant == SwiotlbVariant.Legacy) throw new Boot.KernelPanicException("DMA: Cannot allocate SWIOTLB buffer");
             if (nslabs <= IoTlbMinSlabs)
             {
-                events.Log("software IO TLB: Failed to allocate the swiotlb buffer");
-                throw new InvalidOperationException("swiotlb: no memory below 4 GiB for even the minimum pool");
+                events.Log($"software IO TLB: swiotlb_memblock_alloc: Failed to allocate {nslabs << IoTlbShift} bytes tlb structure");
+                return null;
             }
             nslabs = AlignUp(nslabs >> 1, IoTlbSegSize);
         }
@@ -127,7 +135,7 @@ public sealed class Swiotlb
             var o = (config.BootmemGoal is { } g
                     ? allocator.AllocEarlyBottomUp(config.OverflowSize, PageSize, g, below4G, overflowOwner)
                     : allocator.AllocEarly(config.OverflowSize, PageSize, below4G, overflowOwner))
-                ?? throw new InvalidOperationException("Kernel panic - not syncing: DMA: Cannot allocate SWIOTLB overflow buffer!");
+                ?? throw new Boot.KernelPanicException("DMA: Cannot allocate SWIOTLB overflow buffer!");
             overflow = PhysRange.FromSize(o, config.OverflowSize);
         }
         var tlb = new Swiotlb(memory, events, config, pool, overflow);

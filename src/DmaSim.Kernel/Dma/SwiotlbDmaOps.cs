@@ -40,7 +40,7 @@ public sealed class SwiotlbDmaOps : IDmaOps
             return null;
         }
         _k.Memory.Fill(r.Address, size, 0);
-        return new CoherentBuffer(r.Address, DmaAddr.Identity(r.Address), size, -1);
+        return new CoherentBuffer(r.Address, DmaAddr.Identity(r.Address), size, CoherentBuffer.PoolOrder);
     }
 
     public void FreeCoherent(KernelDevice dev, CoherentBuffer buffer)

@@ -112,7 +112,7 @@ internal static class IommuReader
             cachingMode = (registers.Cap & (1UL << 7)) != 0;        // CAP.CM
             nfr = (int)((registers.Cap >> 40) & 0xff) + 1;          // CAP.NFR
             var sagawBits = (int)((registers.Cap >> 8) & 0x1f);     // CAP.SAGAW
-            sagaw = [.. _sagawWidths.Where((_, i) => (sagawBits & (1 << i)) != 0)];
+            sagaw = SagawOf(registers.Cap);
         }
         return new IommuUnit(at, includeAll, passThrough, sagaw, scope, cachingMode, qi, coherent, nfr, m.Span) { Registers = registers };
     }
@@ -131,7 +131,10 @@ internal static class IommuReader
         if (m.What == "unit" && _registerFieldKeys.FirstOrDefault(m.Has) is { } field)
             throw Error(m.KeyNode(field)!.Span, $"'{field}' cannot be combined with 'cap'/'ecap': the register values decide it");
         var (major, minor) = m.Get("ver") is { } ver ? ReadVersion(ver) : (1, 0);
-        return new UnitRegisters(at, RawRegister(cap, "cap"), RawRegister(ecap, "ecap"), major, minor, m.Span);
+        var registers = new UnitRegisters(at, RawRegister(cap, "cap"), RawRegister(ecap, "ecap"), major, minor, m.Span);
+        if (OnlyTwoLevel(SagawOf(registers.Cap)))
+            throw Error(m.Span, $"cap {registers.Cap:x}: SAGAW offers 2-level tables and no 3- or 4-level ones, so a 2.6.3x driver would pick 2 levels; that is not modelled (docs/limits.md)");
+        return registers;
     }
 
     private static ulong RawRegister(YNode node, string what)
@@ -184,8 +187,23 @@ internal static class IommuReader
             if (widths.Contains(width)) throw Error(item.Span, $"sagaw width {width} is listed twice");
             widths.Add(width);
         }
+        if (OnlyTwoLevel(widths))
+            throw Error(node.Span, "sagaw: 30 without 39 or 48 (2-level tables, a 1 GiB address space) is not modelled; add 39 or 48");
         return widths.MoveToImmutable();
     }
+
+    /// <summary>
+    /// A driver looks for the widest table at or below its default width (48 in 2.6.3x,
+    /// __iommu_calculate_agaw); when that is 30, domains get 2-level tables (1 GiB), which the
+    /// simulated page tables do not model (docs/limits.md).
+    /// </summary>
+    private static ImmutableArray<int> SagawOf(ulong cap)
+    {
+        var bits = (int)((cap >> 8) & 0x1f); // CAP.SAGAW
+        return [.. _sagawWidths.Where((_, i) => (bits & (1 << i)) != 0)];
+    }
+
+    private static bool OnlyTwoLevel(IEnumerable<int> widths) => widths.Contains(30) && !widths.Any(w => w is 39 or 48);
 
     private static ImmutableArray<PciBdf> ReadScope(YNode node, DeviceIndex devices, string what)
     {

@@ -76,6 +76,14 @@ internal static class Reader
         return value > 0 ? value : throw Error(node.Span, $"{what} must be at least 1");
     }
 
+    /// <summary>A number from 1 to <paramref name="max"/>; <paramref name="why"/> says what the bound protects.</summary>
+    public static ulong Positive(YNode node, string what, ulong max, string why, bool isBytes = true)
+    {
+        var value = Positive(node, what);
+        string Show(ulong v) => isBytes ? Sizes.Format(v) : v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return value <= max ? value : throw Error(node.Span, $"{what} must be at most {Show(max)}, not {Show(value)}: {why} (docs/limits.md)");
+    }
+
     public static bool Flag(YNode node, string what)
     {
         var text = Text(node, what);
@@ -127,39 +135,7 @@ internal static class Reader
     }
 
     /// <summary>The closest candidate within two edits, to turn a typo into a "did you mean".</summary>
-    public static string? Suggest(string text, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        var bestDistance = 3;
-        foreach (var c in candidates)
-        {
-            var d = Distance(text, c);
-            if (d < bestDistance)
-            {
-                best = c;
-                bestDistance = d;
-            }
-        }
-        return best;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var row = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++) row[j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var diagonal = row[0];
-            row[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var above = row[j];
-                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
-                diagonal = above;
-            }
-        }
-        return row[b.Length];
-    }
+    public static string? Suggest(string text, IEnumerable<string> candidates) => Spelling.Suggest(text, candidates);
 }
 
 /// <summary>The entries of one mapping, looked up by key; unknown keys were already refused.</summary>

@@ -16,7 +16,8 @@ public static partial class ScenarioLoader
     /// <summary>Reads and parses a scenario file; a `dmar-table:` it names must exist too.</summary>
     public static Scenario Load(string path)
     {
-        var scenario = Parse(ReadText(path, "scenario"), path);
+        var text = InputFiles.ReadText(path, "scenario", InputFiles.MaxScenarioBytes);
+        var scenario = Parse(text, path);
         if (scenario.Platform.Iommu is DmarTableIommu table && !File.Exists(table.ResolvedPath))
             throw new InputException(table.Span, $"dmar-table file not found: {table.ResolvedPath}");
         return scenario;
@@ -83,28 +84,6 @@ public static partial class ScenarioLoader
         }
         return drivers.ToImmutable();
     }
-
-    /// <summary>A YAML file's text; a folder, a missing or unreadable file is bad input naming <paramref name="what"/>.</summary>
-    internal static string ReadText(string path, string what)
-    {
-        if (Directory.Exists(path)) throw new InputException(new SourceSpan(path, 0, 0), $"cannot read {what}: it is a directory");
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new InputException(new SourceSpan(path, 0, 0), $"cannot read {what}: {Reason(e)}");
-        }
-    }
-
-    private static string Reason(Exception e) => e switch
-    {
-        FileNotFoundException => "no such file",
-        DirectoryNotFoundException => "no such directory",
-        UnauthorizedAccessException => "permission denied",
-        _ => e.Message,
-    };
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\d{1,3}\.\d{1,3}(\.\d{1,4})?([-+~.][0-9A-Za-z._+~-]*)?$")]
     private static partial System.Text.RegularExpressions.Regex KernelVersionText();

@@ -43,7 +43,7 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
     private sealed record BufferInfo(BufferKind Kind, ScriptOp CreatedBy, int? GroupSize, int Line);
 
     /// <summary>Upper bound on repeat: enough for swiotlb-exhaustion scenarios, small enough to stay a typo check.</summary>
-    private const int MaxRepeat = 1 << 20;
+    private const int MaxRepeat = ScenarioLimits.MaxRepeat;
 
     private readonly Dictionary<string, BufferInfo> _buffers = new(StringComparer.Ordinal);
     private readonly List<(PhysRange Range, int Line)> _hotplugged = [];
@@ -52,7 +52,16 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
     {
         if (node is null) return [];
         var steps = ImmutableArray.CreateBuilder<WorkloadStep>();
-        foreach (var item in List(node, "workload")) steps.Add(ReadStep(item));
+        ulong operations = 0;
+        foreach (var item in List(node, "workload"))
+        {
+            var step = ReadStep(item);
+            // Aliases make a short file repeat one step many times; the sum is what the run costs.
+            operations += (ulong)step.Repeat * (step is RunStep run ? run.Count : 1);
+            if (operations > ScenarioLimits.MaxOperations)
+                throw Error(step.Span, $"the workload runs more than {ScenarioLimits.MaxOperations} operations up to here (repeat × count, summed over the steps; docs/limits.md)");
+            steps.Add(step);
+        }
         return steps.ToImmutable();
     }
 
@@ -101,8 +110,8 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
             throw Error(runNode.Span, $"'{device.Name}' is a {ContractWords.DeviceModels.NameOf(device.Model)}, which has no built-in io job; script it with op: steps");
         if (job == RunJob.FirmwareDma && device.FirmwareDma != FirmwareDmaKind.Rmrr)
             throw Error(runNode.Span, $"run: firmware-dma needs a device with firmware-dma: rmrr; '{device.Name}' has none");
-        var count = m.Get("count") is { } c ? Positive(c, "count") : 1UL;
-        var size = m.Get("size") is { } s ? Positive(s, "size") : (ulong?)null;
+        var count = m.Get("count") is { } c ? Positive(c, "count", ScenarioLimits.MaxRunCount, "each transfer is a map, a DMA and an unmap", isBytes: false) : 1UL;
+        var size = m.Get("size") is { } s ? Positive(s, "size", ScenarioLimits.MaxRunTransferBytes, "one transfer's bytes are moved for real") : (ulong?)null;
         var (repeat, repeated) = ReadRepeat(m);
         return new RunStep(device.Name, job, count, size, repeat, repeated, m.Span);
     }
@@ -130,14 +139,14 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
 
         var (repeat, repeated) = ReadRepeat(m);
         var bits = platform.PhysicalAddressBits;
-        var size = m.Get("size") is { } s ? Positive(s, "size") : (ulong?)null;
+        var size = m.Get("size") is { } s ? Positive(s, "size", DmaMask.Bits(bits), $"a buffer fits in the {bits}-bit physical address space") : (ulong?)null;
         var atNode = m.Get("at");
         var at = atNode is null ? (PhysAddr?)null : Address(atNode, "at", bits);
         if (at is { } start && size is { } length && length - 1 > DmaMask.Bits(bits) - start.Value)
             throw Error(atNode!.Span, $"buffer at {start} of {Sizes.Format(length)} runs past the {bits}-bit physical address space");
         var direction = m.Get("direction") is { } d ? Word(d, "direction", Vocabulary.Directions) : (StepDirection?)null;
-        var offset = m.Get("offset") is { } o ? Number(o, "offset") : (ulong?)null;
-        var bytes = m.Get("bytes") is { } b ? Positive(b, "bytes") : (ulong?)null;
+        var offset = m.Get("offset") is { } o ? Offset(o, bits) : (ulong?)null;
+        var bytes = m.Get("bytes") is { } b ? Positive(b, "bytes", ScenarioLimits.MaxAccessBytes, "one access's bytes are moved for real; split it into several ops") : (ulong?)null;
         var dmaMask = m.Get("dma-mask-bits") is { } dm ? Bits(dm, "dma-mask-bits") : (int?)null;
         var coherentMask = m.Get("coherent-dma-mask-bits") is { } cm ? Bits(cm, "coherent-dma-mask-bits") : (int?)null;
         if (op == ScriptOp.SetMask && dmaMask is null && coherentMask is null)
@@ -162,6 +171,13 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
         }
 
         return new OpStep(device, op, size, name, target, buffer, direction, offset, bytes, at, dmaMask, coherentMask, repeat, repeated, m.Span);
+    }
+
+    /// <summary>An offset may run past its buffer (that is how corruption is scripted), not past the address space.</summary>
+    private static ulong Offset(YNode node, int bits)
+    {
+        var value = Number(node, "offset");
+        return value <= DmaMask.Bits(bits) ? value : throw Error(node.Span, $"offset {Hex.Format(value)} is beyond the {bits}-bit physical address space");
     }
 
     private static (int Repeat, bool Repeated) ReadRepeat(MapReader m) =>

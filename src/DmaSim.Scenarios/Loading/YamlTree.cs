@@ -64,16 +64,27 @@ internal static class YamlTree
         var scanner = new Scanner(new StringReader(text));
         var parser = new Parser(scanner);
         var events = new List<ParsingEvent>();
+        var depth = 0;
         try
         {
-            while (parser.MoveNext()) events.Add(parser.Current!);
+            while (parser.MoveNext())
+            {
+                var e = parser.Current!;
+                // Nesting is refused as the scanner reaches it: YamlDotNet's cost per token grows with
+                // the flow depth, so 200 KB of '[' would otherwise take minutes before ReadNode sees it.
+                // The root node is level 0 for ReadNode, and level 1 here.
+                if (e is SequenceStart or MappingStart && ++depth > MaxDepth + 1)
+                    throw new InputException(At(file, e.Start), $"nested more than {MaxDepth} levels deep; a scenario needs a handful");
+                if (e is SequenceEnd or MappingEnd) depth--;
+                events.Add(e);
+            }
             return events;
         }
         catch (YamlException e)
         {
             throw new InputException(At(file, e.Start), StripPosition(e.Message));
         }
-        catch (Exception e) when (e is not (OutOfMemoryException or InsufficientExecutionStackException))
+        catch (Exception e) when (e is not (InputException or OutOfMemoryException or InsufficientExecutionStackException))
         {
             // Any other exception out of a third-party parser on text it rejects is still bad input.
             throw new InputException(At(file, scanner.CurrentPosition), "YAML syntax: the scanner stopped here on malformed text");

@@ -12,7 +12,7 @@ public static class SweepSpecLoader
     private static readonly string[] _keys = ["schema", "name", "description", "base", "fleet", "axes"];
     private static readonly string[] _axisKeys = ["profile", "cmdline", "ram", "set", "zip"];
 
-    public static SweepSpec Load(string path) => Parse(ScenarioLoader.ReadText(path, "sweep spec"), path);
+    public static SweepSpec Load(string path) => Parse(InputFiles.ReadText(path, "sweep spec", InputFiles.MaxScenarioBytes), path);
 
     /// <summary>Parses spec text; `base:`/`fleet:` are resolved against <paramref name="fileName"/>'s folder. Touches no file.</summary>
     public static SweepSpec Parse(string yamlText, string fileName)

@@ -19,7 +19,7 @@ namespace DmaSim.Simulation.Bench;
 /// </summary>
 public sealed class MapBenchmark
 {
-    /// <summary>Iterations each thread runs before timing starts, so the JIT has reached tier 1.</summary>
+    /// <summary>Iterations each thread runs before timing starts, so the JIT has reached tier 1 (fewer if warm-up reaches --seconds first).</summary>
     public const int WarmupIterations = 20_000;
     private const int PublishEvery = 256;
 
@@ -70,6 +70,9 @@ public sealed class MapBenchmark
         using var ready = new CountdownEvent(_targets.Length);
         using var go = new ManualResetEventSlim(false);
         var deadline = 0L;
+        // Warm-up is bounded by time as well as by count: with many threads (or 1024-page granules) on
+        // few cores, 20,000 untimed iterations each would take minutes and make --seconds meaningless.
+        var warmupDeadline = Stopwatch.GetTimestamp() + (long)(_options.Seconds * Stopwatch.Frequency);
         Exception? failure = null;
         var threads = new Thread[_targets.Length];
         for (var i = 0; i < threads.Length; i++)
@@ -79,7 +82,7 @@ public sealed class MapBenchmark
             {
                 try
                 {
-                    Warmup(_targets[index]);
+                    Warmup(_targets[index], warmupDeadline);
                     ready.Signal();
                     go.Wait(cancellation);
                     Loop(_targets[index], _stats[index], Volatile.Read(ref deadline), cancellation);
@@ -104,10 +107,11 @@ public sealed class MapBenchmark
         return Summarise(overhead);
     }
 
-    private static void Warmup(IMapBenchTarget target)
+    private static void Warmup(IMapBenchTarget target, long deadline)
     {
         for (var i = 0; i < WarmupIterations; i++)
         {
+            if (i % 64 == 0 && Stopwatch.GetTimestamp() >= deadline) return;
             target.Map();
             target.Unmap();
             target.Advance(100);

@@ -138,7 +138,7 @@ public sealed partial class KernelLog
         if (OldGroup().Match(s) is { Success: true } og)
         {
             // 4.x: "iommu: Adding device 0000:00:1d.0 to group 26".
-            if (Device(at, og.Groups[1].Value, og.Groups[2].Value, og.Groups[3].Value, og.Groups[4].Value) is { } od) od.IommuGroup = Int(og.Groups[5]);
+            if (Device(at, og.Groups[1].Value, og.Groups[2].Value, og.Groups[3].Value, og.Groups[4].Value) is { } od) od.IommuGroup = GroupId(at, og.Groups[5]);
             RemappingActive = true;
             return true;
         }
@@ -219,7 +219,7 @@ public sealed partial class KernelLog
                 dev.SecondaryBus = byte.Parse(b.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             if (Group().Match(tail) is { Success: true } g)
             {
-                dev.IommuGroup = Int(g.Groups[1]);
+                dev.IommuGroup = GroupId(at, g.Groups[1]);
                 RemappingActive = true;
             }
             return;
@@ -255,6 +255,12 @@ public sealed partial class KernelLog
     private static ulong Hex(Group g) => ulong.Parse(g.Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
     private static int Int(Group g) => int.Parse(g.Value, CultureInfo.InvariantCulture);
+
+    /// <summary>An iommu group id is an int (iommu_group_alloc: ida_alloc); a longer number is no kernel's line.</summary>
+    private int GroupId(LogLine at, Group g) =>
+        int.TryParse(g.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            ? id
+            : throw new InputException(new SourceSpan(FileName, at.Line, at.Column), $"iommu group {g.Value} is out of range (a group id is below 2^31)");
 
     // "[    0.123456] ", optionally after a syslog/journal "Oct 19 09:57:07 host kernel: ", which may also stand alone.
     [GeneratedRegex(@"^(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+ kernel: )?(?:\[ *\d+\.\d+\] )?")]

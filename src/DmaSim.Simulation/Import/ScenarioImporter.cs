@@ -22,15 +22,7 @@ public static class ScenarioImporter
     public static string Import(ImportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string text;
-        try
-        {
-            text = File.ReadAllText(options.DmesgPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new InputException(new SourceSpan(options.DmesgPath, 0, 0), $"cannot read kernel log: {e.Message}");
-        }
+        var text = InputFiles.ReadText(options.DmesgPath, "kernel log", InputFiles.MaxLogBytes);
         var log = KernelLog.Parse(text, options.DmesgPath);
         var table = options.DmarPath is null ? null : DmarCodec.Load(options.DmarPath);
         var yaml = Write(log, table, options);

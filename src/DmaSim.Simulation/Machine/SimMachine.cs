@@ -69,8 +69,26 @@ public sealed class SimMachine
     {
         var m = new SimMachine(scenario, profile, cmdline);
         m.BuildIommu();
+        m.CheckRamWithinHostAddressWidth();
         m.BootKernel();
         return m;
+    }
+
+    /// <summary>
+    /// The DMAR host address width is the platform's DMA addressability (VT-d spec 8.1): a unit masks
+    /// every table and queue address to it (QEMU VTD_HAW_MASK), so RAM above it — where the kernel may
+    /// put its root table or invalidation queue — describes no machine that could boot. Refused with the
+    /// place of the RAM, rather than simulated into an invalidation queue error.
+    /// </summary>
+    private void CheckRamWithinHostAddressWidth()
+    {
+        if (DmarTable is null || DmarTable.HostAddressWidth >= 64) return;
+        var limit = (1UL << DmarTable.HostAddressWidth) - 1;
+        var haw = DmarTable.HostAddressWidth;
+        foreach (var r in Scenario.Platform.Memory.Where(r => r.Type == MemoryType.Usable && r.Range.End.Value > limit))
+            throw new InputException(r.Span, $"usable RAM [{Hex.Format(r.Range.Start.Value)}-{Hex.Format(r.Range.End.Value)}] reaches beyond the DMAR host address width ({haw} bits, last address {Hex.Format(limit)}): the remapping hardware could not reach its own tables there; raise host-address-width or lower the RAM");
+        foreach (var h in Scenario.Workload.OfType<HotplugMemoryStep>().Where(h => h.Range.End.Value > limit))
+            throw new InputException(h.Span, $"hot-plugged RAM [{Hex.Format(h.Range.Start.Value)}-{Hex.Format(h.Range.End.Value)}] reaches beyond the DMAR host address width ({haw} bits, last address {Hex.Format(limit)})");
     }
 
     private void BuildIommu()
@@ -141,7 +159,18 @@ public sealed class SimMachine
         // The parse reads each unit's VER/CAP/ECAP through MMIO, as alloc_iommu does.
         var dmarInfo = DmarTable is null ? null : DmarInfoReader.Read(DmarTable, Pci, b => units.GetValueOrDefault(b));
         Kernel = new LinuxKernel(ctx, new KernelPlatform(dmarInfo, b => units.GetValueOrDefault(b), faults));
-        Kernel.Boot(Scenario.Platform.Devices.Select(d => (d.Name, Pci.Find(ToBdf(d.Bdf))!)));
+        try
+        {
+            Kernel.Boot(Scenario.Platform.Devices.Select(d => (d.Name, Pci.Find(ToBdf(d.Bdf))!)));
+        }
+        catch (KernelPanicException panic)
+        {
+            // The kernel this scenario asks for cannot boot on this machine (2.6.32 panics where a
+            // modern kernel would shrink, e.g. a swiotlb= pool larger than low memory): nothing of the
+            // workload would run, so the run is refused at the command line that caused it.
+            var where = Cmdline == Scenario.Kernel.Cmdline ? Scenario.Kernel.Span : SourceSpan.Option("--cmdline");
+            throw new InputException(where, $"under {Profile.Name} this machine panics at boot with cmdline '{Cmdline}': {panic.LogLine}");
+        }
     }
 
     /// <summary>A unit reporting a real machine's registers (scenario `cap:`/`ecap:`/`ver:`, e.g. from `dmasim import`).</summary>

@@ -90,10 +90,11 @@ public static class VtdCap
     /// <summary>SAGAW bit n ⇔ (n+2)-level tables, width 30 + 9n (vtd-hardware.md §1.2, §3.2).</summary>
     public static int SagawBitForWidth(int widthBits) => widthBits switch
     {
+        30 => 1 << 0,
         39 => 1 << 1,
         48 => 1 << 2,
         57 => 1 << 3,
-        _ => throw new ArgumentOutOfRangeException(nameof(widthBits), widthBits, "SAGAW widths are 39, 48 or 57 bits"),
+        _ => throw new ArgumentOutOfRangeException(nameof(widthBits), widthBits, "SAGAW widths are 30, 39, 48 or 57 bits"),
     };
 
     /// <summary>Number of domains = 2^(4 + 2·ND) (Linux <c>cap_ndoms</c>).</summary>

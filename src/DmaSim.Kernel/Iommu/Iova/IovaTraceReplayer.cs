@@ -48,15 +48,7 @@ public static class IovaTraceReplayer
     /// <summary>Replays the trace at <paramref name="path"/> (.csv, or gzip by extension or magic bytes).</summary>
     public static IovaReplayResult Replay(string path)
     {
-        Stream stream;
-        try
-        {
-            stream = File.OpenRead(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new InputException(new SourceSpan(path, 0, 0), "cannot read trace: " + e.Message);
-        }
+        Stream stream = InputFiles.Open(path, "trace");
         using (stream)
         {
             return Replay(path, OpenText(path, stream));
@@ -73,7 +65,9 @@ public static class IovaTraceReplayer
             stream.Position = 0;
             gzip = magic[0] == 0x1f && magic[1] == 0x8b;
         }
-        return new StreamReader(gzip ? new GZipStream(stream, CompressionMode.Decompress) : stream);
+        // Bounded after decompression: a small gzip file can hold gigabytes (docs/limits.md).
+        var text = gzip ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+        return new StreamReader(new BoundedStream(text, InputFiles.MaxTraceBytes, path, "trace (decompressed)"));
     }
 
     /// <summary>Replays trace text; <paramref name="name"/> is used in diagnostics.</summary>
@@ -83,7 +77,7 @@ public static class IovaTraceReplayer
         try
         {
             string? line;
-            while ((line = reader.ReadLine()) is not null)
+            while ((line = ReadLine(reader, name, run.LineNumber + 1)) is not null)
             {
                 run.LineNumber++;
                 if (!run.Step(line)) break;
@@ -99,6 +93,21 @@ public static class IovaTraceReplayer
         }
         if (run.Kind is null) throw new InputException(new SourceSpan(name, run.LineNumber, 1), "no header line (op,...) found");
         return new IovaReplayResult(name, run.Kind.Value, run.LineNumber, run.Allocations, run.Frees, run.Failures, run.Mismatch);
+    }
+
+    /// <summary>One line, refused past <see cref="InputFiles.MaxTraceLineChars"/> so one endless line cannot fill memory.</summary>
+    private static string? ReadLine(TextReader reader, string name, int lineNumber)
+    {
+        var line = new System.Text.StringBuilder();
+        while (true)
+        {
+            var c = reader.Read();
+            if (c < 0) return line.Length == 0 ? null : line.ToString();
+            if (c == '\n') return line.ToString();
+            if (line.Length == InputFiles.MaxTraceLineChars)
+                throw new InputException(new SourceSpan(name, lineNumber, 1), $"line longer than {InputFiles.MaxTraceLineChars} characters; a trace line holds a few numbers (docs/limits.md)");
+            line.Append((char)c);
+        }
     }
 
     private sealed class Run(string name)
@@ -172,6 +181,18 @@ public static class IovaTraceReplayer
             return value;
         }
 
+        /// <summary>
+        /// A size in pages: 1 … 2^63. alloc_iova's size-aligned mask (fls_long(size − 1)) has no meaning
+        /// above that, and no kernel can ask for it (a DMA size_t shifted by the granule is below 2^52).
+        /// </summary>
+        private ulong Size(int index)
+        {
+            var size = Number(index, "size");
+            if (size == 0) throw Error(Column(index), "size: must be at least one page");
+            if (size > 1UL << 63) throw Error(Column(index), $"size: {size} pages is beyond 2^63, more than any IOVA space holds");
+            return size;
+        }
+
         private void ExpectFields(int count, string form)
         {
             if (FieldCount != count) throw Error(1, $"expected {count} fields ({form}), got {FieldCount}");
@@ -193,8 +214,7 @@ public static class IovaTraceReplayer
                     {
                         ExpectFields(6, "alloc,id,size,limit_pfn,result_pfn_lo,result_pfn_hi");
                         var id = Number(1, "id");
-                        var size = Number(2, "size");
-                        if (size == 0) throw Error(Column(2), "size: must be at least one page");
+                        var size = Size(2);
                         var limit = Number(3, "limit_pfn");
                         Iova? expected = null;
                         if (Field(4) != "fail") expected = new Iova(Number(4, "result_pfn_lo"), Number(5, "result_pfn_hi"));
@@ -238,8 +258,7 @@ public static class IovaTraceReplayer
                 case "alloc":
                     {
                         ExpectFields(4, "alloc,size,limit_pfn,result_pfn");
-                        var size = Number(1, "size");
-                        if (size == 0) throw Error(Column(1), "size: must be at least one page");
+                        var size = Size(1);
                         var limit = Number(2, "limit_pfn");
                         var expected = Field(3) == "fail" ? 0 : Number(3, "result_pfn");
                         // dma-iommu for a PCI device: 32-bit first without flushing, then the full limit with flush.
@@ -252,8 +271,7 @@ public static class IovaTraceReplayer
                 case "free":
                     {
                         ExpectFields(4, "free,SIZE,,PFN");
-                        var size = Number(1, "size");
-                        if (size == 0) throw Error(Column(1), "size: must be at least one page");
+                        var size = Size(1);
                         Domain.FreeIovaFast(Number(3, "pfn"), size);
                         Frees++;
                         return true;

@@ -59,4 +59,38 @@ public sealed class IovaTraceReplayTests
 
         Assert.Contains("/nonexistent/x.csv.gz", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("op,id,size,limit_pfn,result_pfn_lo,result_pfn_hi\nalloc,1,18446744073709551615,4095,fail,\n", 9)]
+    [InlineData("op,size,limit_pfn,result_pfn\nalloc,0xffffffffffffffff,4095,fail\n", 7)]
+    public void A_size_beyond_2_63_pages_is_refused_at_its_field(string trace, int column)
+    {
+        var e = Assert.Throws<InputException>(() => IovaTraceReplayer.Replay("t.csv", new StringReader(trace)));
+        Assert.Equal(new SourceSpan("t.csv", 2, column), e.Where);
+        Assert.Contains("beyond 2^63", e.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void One_endless_line_in_a_small_gzip_file_is_refused_at_its_line()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dmasim-long-line-{Environment.ProcessId}.csv.gz");
+        try
+        {
+            using (var file = File.Create(path))
+            using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+            {
+                gzip.Write("op,size,limit_pfn,result_pfn\n"u8);
+                var chunk = new byte[1 << 20];
+                Array.Fill(chunk, (byte)'1');
+                for (var i = 0; i < 16; i++) gzip.Write(chunk); // 16 MiB of one line, a few KiB on disk
+            }
+            var e = Assert.Throws<InputException>(() => IovaTraceReplayer.Replay(path));
+            Assert.Equal(2, e.Where.Line);
+            Assert.Contains("line longer than 4096 characters", e.Problem, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
