@@ -47,7 +47,7 @@ public static class ScenarioRunner
                 {
                     case RunStep run:
                         if (models.TryGetValue(run.Device, out var model)) model.Run(run);
-                        else m.Checker.Add(new Finding("unsupported-job", run.Device, Outcome.Ok, $"{run.Device} is a {Vocabulary.DeviceModels.NameOf(scenario.Device(run.Device).Model)}: it has no built-in job; use op steps"));
+                        else m.Checker.Add(new Finding(FindingKind.UnsupportedJob, run.Device, Outcome.Ok, $"{run.Device} is a {Vocabulary.DeviceModels.NameOf(scenario.Device(run.Device).Model)}: it has no built-in job; use op steps"));
                         break;
                     case HotplugMemoryStep hp:
                         m.Kernel.HotAddMemory(hp.Range);
@@ -59,6 +59,7 @@ public static class ScenarioRunner
                 m.Clock.Advance(1000);
             }
         }
+        m.DmaDebug.ReportLeaksAtEnd();
         return Collect(m, scenario, profile, cmdline);
     }
 
@@ -120,6 +121,11 @@ public static class ScenarioRunner
                 {
                     var d = devices.First(x => x.Name == ops.Device);
                     return new(e.Text, Vocabulary.DmaOps.NameOf(ops.DmaOps) == d.DmaOps, d.DmaOps);
+                }
+            case FindingExpectation f:
+                {
+                    var held = m.Checker.Saw(f.Device, f.Kind);
+                    return new(e.Text, held, held ? null : "no such finding");
                 }
             case LogContainsExpectation l:
                 {

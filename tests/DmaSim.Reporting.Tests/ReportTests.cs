@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DmaSim.Checking;
+using DmaSim.Core;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 using DmaSim.Simulation;
@@ -21,7 +22,7 @@ public class ReportTests
     private static RunResult Sample(bool held = true, Outcome outcome = Outcome.Ok) => new(
         "s", "s.yaml", "linux-2.6.32", "summary", "iommu=pt", 1,
         [new DeviceResult("dev", "03:00.0", 64, 32, "passthrough", "intel-iommu", outcome, "scripted")],
-        [new Finding("stray-write", "dev", Outcome.Corruption, "m")],
+        [new Finding(FindingKind.StrayWrite, "dev", Outcome.Corruption, "m")],
         ["[    0.000000] line"],
         [new ExpectationResult("dev outcome ok", held, held ? null : "stall")],
         [], [new Counter("dma-transactions", 3)], 42);

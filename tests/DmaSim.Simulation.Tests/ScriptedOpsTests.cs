@@ -71,7 +71,7 @@ public class ScriptedOpsTests
         var steps = BounceRoundTrip.Where(x => !x.Contains("op: unmap", StringComparison.Ordinal)).ToArray();
         var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, "0x23fffffff", steps)), ProfileCatalog.Linux2631);
         Assert.Equal(Outcome.Corruption, r.Devices[0].Outcome);
-        Assert.Contains(r.Findings, f => f.Kind == "data-mismatch");
+        Assert.Contains(r.Findings, f => f.Kind == FindingKind.DataMismatch);
     }
 
     [Fact]
@@ -117,14 +117,30 @@ public class ScriptedOpsTests
     }
 
     [Fact]
-    public void Dma_after_unmap_in_a_translated_domain_is_reported()
+    public void Dma_after_a_strict_unmap_really_happens_and_faults_on_the_cleared_pte()
     {
         var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on,strict", 64, "0x23fffffff",
             "{ device: dev, op: map, size: 4KiB, direction: from-device, as: buf }",
+            "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }",
             "{ device: dev, op: unmap, target: buf }",
             "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }"));
         var r = ScenarioRunner.Run(s, ProfileCatalog.Linux2632);
-        Assert.Contains(r.Findings, f => f.Kind == "use-after-unmap");
+        var f = Assert.Single(r.Findings, f => f.Kind == FindingKind.IommuFault);
+        Assert.Contains("already unmapped or freed", f.Message, StringComparison.Ordinal);
+        Assert.Equal(Outcome.Fault, r.Devices.Single().Outcome);
+    }
+
+    [Fact]
+    public void Dma_after_a_lazy_unmap_hits_the_stale_iotlb_entry_and_lands_in_the_old_buffer()
+    {
+        var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on", 64, "0x23fffffff",
+            "{ device: dev, op: map, size: 4KiB, direction: from-device, as: buf }",
+            "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }",
+            "{ device: dev, op: unmap, target: buf }",
+            "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }"));
+        var r = ScenarioRunner.Run(s, ProfileCatalog.Linux2632);
+        Assert.Equal([FindingKind.UseAfterUnmap], r.Findings.Select(f => f.Kind));
+        Assert.Equal(Outcome.Ok, r.Devices.Single().Outcome);
     }
 
     // §3.7: identity device (dma_mask 64 bits), RAM to 64 GiB ⇒ required mask 2^36 − 1.

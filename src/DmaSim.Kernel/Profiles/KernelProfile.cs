@@ -52,6 +52,9 @@ public sealed record KernelProfile
 
     public required Rule<LogStyle> LogStyle { get; init; }
 
+    /// <summary>Which CONFIG_DMA_API_DEBUG checks the era's debug.c has, and how it prefixes its messages.</summary>
+    public required Rule<DmaDebugChecks> DmaDebug { get; init; }
+
     public bool IsModern => Era == Era.T4;
 
     /// <summary>Every rule with its name, for reports ("why did this happen").</summary>
@@ -71,5 +74,6 @@ public sealed record KernelProfile
         yield return (nameof(RmrrDevicesNeverIdentity), RmrrDevicesNeverIdentity.Value.ToString(), RmrrDevicesNeverIdentity.Source);
         yield return (nameof(HotplugExtendsIdentityMap), HotplugExtendsIdentityMap.Value.ToString(), HotplugExtendsIdentityMap.Source);
         yield return (nameof(LogStyle), LogStyle.Value.ToString(), LogStyle.Source);
+        yield return (nameof(DmaDebug), DmaDebug.Value.ToString(), DmaDebug.Source);
     }
 }

@@ -30,6 +30,7 @@ public static class ProfileCatalog
         RmrrDevicesNeverIdentity = new(false, Vtd2632 + " iommu_should_identity_map ignores RMRRs"),
         HotplugExtendsIdentityMap = new(false, "no memory notifier in drivers/pci/intel-iommu.c before 3.15 (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\"); absent from 3.0.8"),
         LogStyle = new(LogStyle.Legacy, "drivers/pci/dmar.c (2.6.3x) printk format \"DMAR:...\""),
+        DmaDebug = new(DmaDebugChecks.PageTypeDistinct, "lib/dma-debug.c (2.6.32, 3.0): check_unmap, check_sync, dma_debug_device_change; dma_debug_page type; err_printk \"%s %s: \" then \"DMA-API: ...\""),
     };
 
     /// <summary>2.6.32-rc5: after 19943b0e — the seed bug.</summary>
@@ -103,6 +104,8 @@ public static class ProfileCatalog
         ModernSwiotlb = new(true, "kernel/dma/swiotlb.c (areas, \"swiotlb buffer is full\")"),
         HotplugExtendsIdentityMap = new(true, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init: register_memory_notifier when si_domain has software tables; intel_iommu_memory_notifier (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\", 3.15)"),
         LogStyle = new(LogStyle.Modern, "drivers/iommu/intel/dmar.c pr_fmt \"DMAR: \""),
+        DmaDebug = new(DmaDebugChecks.MapErrorCheck | DmaDebugChecks.OverlapCheck | DmaDebugChecks.CoherentCpuAddressCheck | DmaDebugChecks.PrefixFirst | DmaDebugChecks.ScatterGatherSpelledRight | DmaDebugChecks.SgSegmentCheck,
+            "kernel/dma/debug.c (6.1): check_unmap, check_sync, add_dma_entry, check_sg_segment, dma_debug_device_change, pr_fmt \"DMA-API: \"; no page type since 2e05ea5cdc1a"),
     };
 
     public static IReadOnlyList<KernelProfile> All { get; } =
