@@ -53,8 +53,14 @@ public sealed partial class ScriptRunner
         _m.Owners.Assign(PhysRange.FromSize(b.Value.Cpu, PhysAddr.PageSize << Math.Max(b.Value.Order, 0)), owner);
         Add(new ScriptBuffer
         {
-            Name = name, Device = s.Device, Cpu = b.Value.Cpu, Size = s.Size, Order = b.Value.Order, Owner = owner,
-            Handle = b.Value.Dma, Direction = DmaDirection.Bidirectional,
+            Name = name,
+            Device = s.Device,
+            Cpu = b.Value.Cpu,
+            Size = s.Size,
+            Order = b.Value.Order,
+            Owner = owner,
+            Handle = b.Value.Dma,
+            Direction = DmaDirection.Bidirectional,
         });
     }
 
@@ -86,8 +92,16 @@ public sealed partial class ScriptRunner
         if (!m.Ok) { Report(s.Device, FindingKind.MapError, Outcome.MapError, $"dma_map_single of {Sizes.Format(size)} ({name}) failed: {m.Error}"); return; }
         Add(new ScriptBuffer
         {
-            Name = name, Device = s.Device, Cpu = cpu, Size = size, Handle = m.Address, Direction = dir, Function = s.Function,
-            Backing = src, BackingOffset = s.Offset, Owner = OwnerReachedBy(dev, m.Address, cpu),
+            Name = name,
+            Device = s.Device,
+            Cpu = cpu,
+            Size = size,
+            Handle = m.Address,
+            Direction = dir,
+            Function = s.Function,
+            Backing = src,
+            BackingOffset = s.Offset,
+            Owner = OwnerReachedBy(dev, m.Address, cpu),
         });
     }
 
@@ -136,8 +150,14 @@ public sealed partial class ScriptRunner
         if (handles is null) { Report(s.Device, FindingKind.MapError, Outcome.MapError, $"dma_map_sg of {parts.Count} entries ({name}) failed"); return; }
         var segments = parts.Select((p, i) => new ScriptBuffer
         {
-            Name = $"{name}[{i}]", Device = s.Device, Cpu = p.Cpu, Size = p.Size, Handle = handles[i], Direction = dir,
-            Backing = p, Owner = OwnerReachedBy(dev, handles[i], p.Cpu),
+            Name = $"{name}[{i}]",
+            Device = s.Device,
+            Cpu = p.Cpu,
+            Size = p.Size,
+            Handle = handles[i],
+            Direction = dir,
+            Backing = p,
+            Owner = OwnerReachedBy(dev, handles[i], p.Cpu),
         }).ToList();
         Add(new ScriptBuffer { Name = name, Device = s.Device, Cpu = parts[0].Cpu, Size = (ulong)parts.Sum(p => (decimal)p.Size), Direction = dir, Segments = segments });
     }

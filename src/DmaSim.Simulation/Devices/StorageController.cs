@@ -79,7 +79,8 @@ public class StorageController : DeviceModel
         M.Random.NextBytes(data);
         M.Memory.Write(page.Value.Start, data);
         var map = Api.Map(Dev, page.Value.Start, size, DmaDirection.ToDevice);
-        var ok = map.Ok;
+        // A correct driver checks every handle (Documentation/core-api/dma-api.rst, dma_mapping_error).
+        var ok = !Api.MappingError(Dev, map.Address, !map.Ok);
         if (!ok) Report(FindingKind.MapError, Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} write buffer failed: {map.Error}");
         else
         {
@@ -101,7 +102,7 @@ public class StorageController : DeviceModel
         if (page is null) return;
         M.Memory.Fill(page.Value.Start, size, 0xCC);
         var map = Api.Map(Dev, page.Value.Start, size, DmaDirection.FromDevice);
-        if (!map.Ok) Report(FindingKind.MapError, Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} read buffer failed: {map.Error}");
+        if (Api.MappingError(Dev, map.Address, !map.Ok)) Report(FindingKind.MapError, Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} read buffer failed: {map.Error}");
         else
         {
             var ok = Execute(write: false, lba, map.Address, page.Value.Start, size);
