@@ -210,14 +210,16 @@ public sealed class DmaApiDebug
 
     private DebugEntry? FindContaining(DebugEntry r)
     {
+        // Only buckets holding a containing entry can answer; visit those in the kernel's walking order.
         var limit = Math.Min(DebugHash.Size, (r.Dma >> DebugHash.Shift) + 1);
-        for (ulong i = 0; i < limit; i++)
-        {
-            var bucket = DebugHash.Bucket(r.Dma - (i << DebugHash.Shift));
-            var found = FindBest(_entries.Where(x => x.Device == r.Device && DebugHash.Bucket(x.Dma) == bucket
-                && x.Dma <= r.Dma && x.Dma + x.Size >= r.Dma + r.Size), r);
-            if (found is not null) return found;
-        }
+        var home = DebugHash.Bucket(r.Dma);
+        var groups = _entries
+            .Where(x => x.Device == r.Device && x.Dma <= r.Dma && x.Dma + x.Size >= r.Dma + r.Size)
+            .GroupBy(x => (home - DebugHash.Bucket(x.Dma)) & (DebugHash.Size - 1))
+            .Where(g => g.Key < limit)
+            .OrderBy(g => g.Key);
+        foreach (var g in groups)
+            if (FindBest(g, r) is { } found) return found;
         return null;
     }
 

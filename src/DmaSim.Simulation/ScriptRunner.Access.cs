@@ -35,38 +35,35 @@ public sealed partial class ScriptRunner
         _m.Clock.Advance(1000);
     }
 
+    /// <summary>What the device wrote is remembered on the memory the mapping was made from (one content per buffer).</summary>
     private void DeviceWrite(ScriptBuffer b, ulong offset, int len, Hardware.Pci.Bdf bdf, DmaAddr dma, DmaIntent intent)
     {
         var data = new byte[len];
         _m.Random.NextBytes(data);
         // A blocked write changes nothing, so there is nothing for the CPU to find afterwards.
         if (!_m.Fabric.Write(bdf, dma, data, DmaLines.Data, intent).Ok) return;
-        b.Expected = data;
-        b.ExpectedOffset = offset;
-        // The CPU sees the device's bytes through the buffer the mapping was made from.
-        if (b.Backing is { } backing)
-        {
-            backing.Expected = data;
-            backing.ExpectedOffset = b.BackingOffset + offset;
-        }
+        var memory = b.Backing ?? b;
+        memory.Expected = data;
+        memory.ExpectedOffset = b.BackingOffset + offset;
     }
 
     private void DeviceRead(string device, ScriptBuffer b, ulong offset, int len, Hardware.Pci.Bdf bdf, DmaAddr dma, DmaIntent intent)
     {
         var got = new byte[len];
         var r = _m.Fabric.Read(bdf, dma, got, DmaLines.Data, intent);
-        var (want, wantOffset) = b.Expected is not null ? (b.Expected, b.ExpectedOffset)
-            : b.Backing?.Expected is { } bw ? (bw, b.Backing.ExpectedOffset - b.BackingOffset) : (null, 0UL);
-        if (r.Ok && want is not null && wantOffset == offset && want.Length == len && !got.AsSpan().SequenceEqual(want))
+        var memory = b.Backing ?? b;
+        if (r.Ok && memory.Expected is { } want && memory.ExpectedOffset == b.BackingOffset + offset && want.Length == len && !got.AsSpan().SequenceEqual(want))
             Report(device, FindingKind.DataMismatch, Outcome.Corruption, $"{device} read other bytes from {b.Name} than the CPU wrote");
     }
 
     /// <summary>The driver's CPU side stays inside its buffer: CPU overruns are not what this simulator checks.</summary>
     private void CpuAccess(AccessStep s, int iteration)
     {
-        if (Get(s.Target, iteration) is not { } b) return;
+        if (Get(s.Target, iteration) is not { } target) return;
         var device = s.Device ?? "kernel";
-        var off = Math.Min(s.Offset, b.Size);
+        // The CPU reads and writes the memory a mapping was made from.
+        var b = target.Backing ?? target;
+        var off = Math.Min(target.BackingOffset + s.Offset, b.Size);
         var len = (int)Math.Min(s.Bytes ?? b.Size - off, b.Size - off);
         if (s.IsWrite)
         {
