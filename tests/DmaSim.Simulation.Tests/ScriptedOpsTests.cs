@@ -143,6 +143,49 @@ public class ScriptedOpsTests
         Assert.Equal(Outcome.Ok, r.Devices.Single().Outcome);
     }
 
+    [Theory]
+    [InlineData("linux-6.1", "DMA-API: dev 0000:04:00.0: device driver tries to free DMA memory it has not allocated")]
+    [InlineData("linux-2.6.32", "dev 0000:04:00.0: DMA-API: device driver tries to free DMA memory it has not allocated")]
+    public void Double_free_then_unbind_is_reported_as_the_kernel_prints_it_and_expect_finding_sees_it(string profile, string line)
+    {
+        var s = Parse(Scripted(profile, "intel_iommu=off", 64, "0x23fffffff",
+            "{ device: dev, op: alloc-coherent, size: 4KiB, as: ring }",
+            "{ device: dev, op: map, size: 4KiB, direction: to-device, as: buf }",
+            "{ device: dev, op: free-coherent, target: ring }",
+            "{ device: dev, op: free-coherent, target: ring }",
+            "{ device: dev, op: unbind }") + "expect:\n  - { device: dev, finding: free-not-allocated }\n  - { device: dev, finding: pending-at-unbind }\n  - { device: dev, finding: leak-at-end }\n");
+        var r = ScenarioRunner.Run(s, ProfileCatalog.Find(profile)!);
+        Assert.True(r.AllExpectationsHeld, string.Join(" | ", r.Expectations.Select(e => e.Text + " " + e.Actual)));
+        Assert.Contains(r.Log, l => l.Contains(line, StringComparison.Ordinal));
+        Assert.Equal(Outcome.Ok, r.Devices.Single().Outcome);
+    }
+
+    [Fact]
+    public void Dma_debug_off_on_the_command_line_silences_the_layer()
+    {
+        var s = Parse(Scripted("linux-6.1", "intel_iommu=off dma_debug=off", 64, "0x23fffffff",
+            "{ device: dev, op: map, size: 4KiB, direction: to-device, as: buf }",
+            "{ device: dev, op: unmap, target: buf }",
+            "{ device: dev, op: unmap, target: buf }"));
+        var r = ScenarioRunner.Run(s, ProfileCatalog.Linux61);
+        Assert.DoesNotContain(r.Findings, f => FindingKinds.IsDmaApiDebug(f.Kind));
+        Assert.Contains("DMA-API: debugging disabled on kernel command line", r.Log.Select(l => l[15..]));
+    }
+
+    [Fact]
+    public void A_dma_past_the_end_is_issued_whole_and_names_the_page_it_hits()
+    {
+        var s = Parse(Scripted("linux-6.1", "intel_iommu=off", 64, "0x23fffffff",
+            "{ op: alloc-buffer, size: 4KiB, as: b, at: 0x80000000 }",
+            "{ device: dev, op: map, buffer: b, size: 4KiB, direction: from-device, as: m }",
+            "{ device: dev, op: dma-write, target: m, offset: 4032, bytes: 128 }"));
+        var r = ScenarioRunner.Run(s, ProfileCatalog.Linux61);
+        var f = Assert.Single(r.Findings, f => f.Kind == FindingKind.OutOfMapping);
+        Assert.Contains("64 bytes past the end of m", f.Message, StringComparison.Ordinal);
+        Assert.Contains("free RAM", f.Message, StringComparison.Ordinal);
+        Assert.Equal(Outcome.Corruption, r.Devices.Single().Outcome);
+    }
+
     // §3.7: identity device (dma_mask 64 bits), RAM to 64 GiB ⇒ required mask 2^36 − 1.
     [Theory]
     [InlineData("linux-2.6.32-rc5", 64, new[] { ZoneType.Normal })]
