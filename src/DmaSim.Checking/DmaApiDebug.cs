@@ -43,11 +43,11 @@ public sealed class DmaApiDebug
     /// <summary>Every error the layer found, in order (error_count of debugfs).</summary>
     public List<Finding> Errors { get; } = [];
 
-    public void Attach(EventStream events) => events.Subscribe(e =>
+    public void Attach(EventStream events)
     {
-        if (e is DmaApiEvent a) Observe(a);
-        else if (e is DriverUnboundEvent u) DeviceUnbound(u.Device);
-    });
+        events.Subscribe<DmaApiEvent>(Observe);
+        events.Subscribe<DriverUnboundEvent>(u => DeviceUnbound(u.Device));
+    }
 
     public void Observe(DmaApiEvent e)
     {

@@ -21,10 +21,7 @@ public sealed class PhysicalTruthChecker
     public Dictionary<string, Outcome> Worst { get; } = [];
     public long Transactions { get; private set; }
 
-    public void Attach(EventStream events) => events.Subscribe(e =>
-    {
-        if (e is DmaTransactionEvent tx) Observe(tx);
-    });
+    public void Attach(EventStream events) => events.Subscribe<DmaTransactionEvent>(Observe);
 
     public void Observe(DmaTransactionEvent tx)
     {

@@ -19,6 +19,9 @@ public sealed class EventStream
     private readonly List<SimEvent> _events = [];
     private readonly List<Action<SimEvent>> _observers = [];
     private readonly SimClock _clock;
+    // Event types some observer asked for by type; an observer of every event (Subscribe) wants all.
+    private Type[] _interests = [];
+    private bool _observesAll;
 
     public EventStream(SimClock clock) => _clock = clock;
 
@@ -28,7 +31,34 @@ public sealed class EventStream
     /// <summary>Keep every event (default) or only hand them to observers (sweeps and benchmarks).</summary>
     public bool Record { get; set; } = true;
 
-    public void Subscribe(Action<SimEvent> observer) => _observers.Add(observer);
+    /// <summary>An observer of every event (so <see cref="Wants{T}"/> is true for every type).</summary>
+    public void Subscribe(Action<SimEvent> observer)
+    {
+        _observers.Add(observer);
+        _observesAll = true;
+    }
+
+    /// <summary>An observer of the events of type <typeparamref name="T"/> only (exact type).</summary>
+    public void Subscribe<T>(Action<T> observer) where T : SimEvent
+    {
+        _observers.Add(e =>
+        {
+            if (e is T t) observer(t);
+        });
+        if (Array.IndexOf(_interests, typeof(T)) < 0) _interests = [.. _interests, typeof(T)];
+    }
+
+    /// <summary>
+    /// Whether an event of type <typeparamref name="T"/> would be kept or seen by anyone. Hot paths ask
+    /// before building an event, so millions of unobserved events cost no allocation (issue 13).
+    /// </summary>
+    public bool Wants<T>() where T : SimEvent
+    {
+        if (Record || _observesAll) return true;
+        foreach (var t in _interests)
+            if (t == typeof(T)) return true;
+        return false;
+    }
 
     /// <summary>Stamps the event with the current simulated time, records it and hands it to observers.</summary>
     public T Emit<T>(T e) where T : SimEvent

@@ -7,5 +7,8 @@ public sealed class SimClock
     public void Advance(ulong ns) => NowNs += ns;
 
     /// <summary>dmesg-style timestamp, "[    0.000000]".</summary>
-    public string Stamp() => $"[{NowNs / 1_000_000_000,5}.{NowNs / 1000 % 1_000_000:D6}]";
+    public string Stamp() => Stamp(NowNs);
+
+    /// <summary>The dmesg-style timestamp of a simulated instant.</summary>
+    public static string Stamp(ulong ns) => $"[{ns / 1_000_000_000,5}.{ns / 1000 % 1_000_000:D6}]";
 }

@@ -55,7 +55,7 @@ public sealed class KernelContext
     /// </summary>
     public ulong RequiredMask(KernelDevice? dev)
     {
-        if (Profile.IsModern && dev?.Ops?.Kind == DmaOpsKind.IntelIommu) return DmaMask.Bits(32);
+        if (Profile.DmaApiFrontEnd.Value == DmaApiFrontEnd.Generic && dev?.Ops?.Kind == DmaOpsKind.IntelIommu) return DmaMask.Bits(32);
         return RequiredMaskForMaxPfn(Pages.MaxPfn);
     }
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using DmaSim.Checking;
+using DmaSim.Core;
 using DmaSim.Simulation;
 
 namespace DmaSim.Reporting;
@@ -28,7 +28,7 @@ public static class HtmlReport
                 if (r is null) { sb.Append("<td></td>"); continue; }
                 var worst = r.Devices.Select(d => d.Outcome).DefaultIfEmpty(Outcome.Ok).Max();
                 sb.Append("<td class=\"").Append(worst == Outcome.Ok ? "ok" : "bad").Append(r.AllExpectationsHeld ? "" : " broken").Append("\"><a href=\"#")
-                  .Append(E(Anchor(r))).Append("\">").Append(OutcomeNames.Of(worst)).Append("</a></td>");
+                  .Append(E(Anchor(r))).Append("\">").Append(ContractWords.Outcomes.NameOf(worst)).Append("</a></td>");
             }
             sb.Append("</tr>\n");
         }
@@ -40,11 +40,11 @@ public static class HtmlReport
             sb.Append("<table><tr><th>device</th><th>bdf</th><th>dma_mask</th><th>coherent</th><th>domain</th><th>dma ops</th><th>outcome</th></tr>\n");
             foreach (var d in r.Devices)
                 sb.Append("<tr><td>").Append(E(d.Name)).Append("</td><td>").Append(E(d.Bdf)).Append("</td><td>").Append(d.DmaMaskBits).Append("</td><td>")
-                  .Append(d.CoherentDmaMaskBits).Append("</td><td>").Append(E(d.Domain)).Append("</td><td>").Append(E(d.DmaOps)).Append("</td><td class=\"")
-                  .Append(d.Outcome == Outcome.Ok ? "ok" : "bad").Append("\">").Append(OutcomeNames.Of(d.Outcome)).Append("</td></tr>\n");
+                  .Append(d.CoherentDmaMaskBits).Append("</td><td>").Append(E(d.DomainName)).Append("</td><td>").Append(E(d.DmaOpsName)).Append("</td><td class=\"")
+                  .Append(d.Outcome == Outcome.Ok ? "ok" : "bad").Append("\">").Append(d.OutcomeName).Append("</td></tr>\n");
             sb.Append("</table>\n<ul>");
             foreach (var e in r.Explanations) sb.Append("<li>").Append(E(e.Text)).Append(" <small>[").Append(E(e.Source)).Append("]</small></li>");
-            foreach (var f in r.Findings) sb.Append("<li><b>").Append(OutcomeNames.Of(f.Outcome)).Append("</b> ").Append(E(f.Message)).Append("</li>");
+            foreach (var f in r.Findings) sb.Append("<li><b>").Append(ContractWords.Outcomes.NameOf(f.Outcome)).Append("</b> ").Append(E(f.Message)).Append("</li>");
             foreach (var x in r.Expectations) sb.Append("<li>").Append(x.Held ? "held: " : "<b>FAILED</b>: ").Append(E(x.Text)).Append("</li>");
             sb.Append("</ul>\n<details><summary>kernel log</summary><pre>");
             foreach (var l in r.Log) sb.Append(E(l)).Append('\n');

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using DmaSim.Checking;
+using DmaSim.Core;
 using DmaSim.Simulation;
 
 namespace DmaSim.Reporting;
@@ -46,12 +46,12 @@ public static class JsonReport
             w.WriteStartObject();
             w.WriteString("name", d.Name);
             w.WriteString("bdf", d.Bdf);
-            w.WriteString("model", d.Model);
+            w.WriteString("model", d.ModelName);
             w.WriteNumber("dmaMaskBits", d.DmaMaskBits);
             w.WriteNumber("coherentDmaMaskBits", d.CoherentDmaMaskBits);
-            w.WriteString("domain", d.Domain);
-            w.WriteString("dmaOps", d.DmaOps);
-            w.WriteString("outcome", OutcomeNames.Of(d.Outcome));
+            w.WriteString("domain", d.DomainName);
+            w.WriteString("dmaOps", d.DmaOpsName);
+            w.WriteString("outcome", d.OutcomeName);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -61,7 +61,7 @@ public static class JsonReport
             w.WriteStartObject();
             w.WriteString("kind", f.KindName);
             w.WriteString("device", f.Device);
-            w.WriteString("outcome", OutcomeNames.Of(f.Outcome));
+            w.WriteString("outcome", ContractWords.Outcomes.NameOf(f.Outcome));
             w.WriteString("message", f.Message);
             w.WriteEndObject();
         }

@@ -1,4 +1,4 @@
-using DmaSim.Checking;
+using DmaSim.Core;
 using DmaSim.Simulation;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -20,7 +20,7 @@ public static class TextReport
         var t = new Table().Border(TableBorder.Simple);
         foreach (var h in new[] { "device", "bdf", "model", "dma_mask", "coherent", "domain", "dma ops", "outcome" }) t.AddColumn(h);
         foreach (var d in r.Devices)
-            t.AddRow(Cell(d.Name), Cell(d.Bdf), Cell(d.Model), Cell($"{d.DmaMaskBits}-bit"), Cell($"{d.CoherentDmaMaskBits}-bit"), Cell(d.Domain), Cell(d.DmaOps), Cell(OutcomeNames.Of(d.Outcome)));
+            t.AddRow(Cell(d.Name), Cell(d.Bdf), Cell(d.ModelName), Cell($"{d.DmaMaskBits}-bit"), Cell($"{d.CoherentDmaMaskBits}-bit"), Cell(d.DomainName), Cell(d.DmaOpsName), Cell(d.OutcomeName));
         console.Write(t);
         if (r.Explanations.Count > 0)
         {
@@ -30,7 +30,7 @@ public static class TextReport
         if (r.Findings.Count > 0)
         {
             console.WriteLine("Findings:");
-            foreach (var f in r.Findings) console.WriteLine($"  - [{OutcomeNames.Of(f.Outcome)}] {f.KindName}: {f.Message}");
+            foreach (var f in r.Findings) console.WriteLine($"  - [{ContractWords.Outcomes.NameOf(f.Outcome)}] {f.KindName}: {f.Message}");
         }
         if (r.Expectations.Count > 0)
         {
@@ -66,7 +66,7 @@ public static class TextReport
                 var r = runs.FirstOrDefault(x => x.Scenario == scenario && x.Profile == p);
                 if (r is null) { cells.Add(Cell("")); continue; }
                 var worst = r.Devices.Select(d => d.Outcome).DefaultIfEmpty(Outcome.Ok).Max();
-                cells.Add(Cell($"{OutcomeNames.Of(worst)} {(r.Expectations.Count == 0 ? "·" : r.AllExpectationsHeld ? "✓" : "✗")}"));
+                cells.Add(Cell($"{ContractWords.Outcomes.NameOf(worst)} {(r.Expectations.Count == 0 ? "·" : r.AllExpectationsHeld ? "✓" : "✗")}"));
             }
             t.AddRow(cells);
         }

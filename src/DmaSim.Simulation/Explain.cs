@@ -1,5 +1,6 @@
-using DmaSim.Checking;
+using DmaSim.Core;
 using DmaSim.Kernel.Dma;
+using DmaSim.Scenarios;
 using DmaSim.Simulation.Machine;
 
 namespace DmaSim.Simulation;
@@ -16,7 +17,7 @@ public static class Explain
         var p = m.Profile;
         foreach (var d in devices)
         {
-            if (d.Model is "pcie-root-port" or "pci-bridge" or "pcie-to-pci-bridge") continue;
+            if (Vocabulary.IsBridge(d.Model)) continue;
             var decision = m.Events.Events.OfType<IommuDecisionEvent>().LastOrDefault(e => e.Device == d.Name);
             if (decision is not null)
                 list.Add(new(d.Name, $"{d.Name}: {decision.Decision} because {decision.Rule}.", decision.Source));
@@ -25,7 +26,7 @@ public static class Explain
             {
                 var source = coherent.Ops switch
                 {
-                    "intel_dma_ops" when d.Domain == "translated" => p.CoherentIovaLimit.Source,
+                    "intel_dma_ops" when d.Domain == DeviceDomain.Translated => p.CoherentIovaLimit.Source,
                     "intel_dma_ops" => p.IdentityCoherentAlloc.Source,
                     "iommu_dma_ops" => "drivers/iommu/dma-iommu.c iommu_dma_alloc",
                     "dma-direct" => "kernel/dma/direct.c dma_direct_alloc",
@@ -37,7 +38,7 @@ public static class Explain
             }
             var finding = m.Checker.Findings.FirstOrDefault(f => f.Device == d.Name && f.Outcome == d.Outcome && d.Outcome != Outcome.Ok);
             if (finding is not null)
-                list.Add(new(d.Name, $"Outcome {OutcomeNames.Of(d.Outcome)}: {finding.Message}", "physical truth (DmaSim checker)"));
+                list.Add(new(d.Name, $"Outcome {d.OutcomeName}: {finding.Message}", "physical truth (DmaSim checker)"));
         }
         return list;
     }

@@ -1,17 +1,25 @@
 using DmaSim.Checking;
+using DmaSim.Core;
 
 namespace DmaSim.Simulation;
 
-/// <summary>One device's line in a result: the kernel's view (masks, domain, ops) and the outcome.</summary>
+/// <summary>One device's line in a result: the kernel's view (masks, domain, ops) and the outcome, as contract enums.</summary>
 public sealed record DeviceResult(
     string Name,
     string Bdf,
     int DmaMaskBits,
     int CoherentDmaMaskBits,
-    string Domain,
-    string DmaOps,
+    DeviceDomain Domain,
+    DmaOpsKind? DmaOps,
     Outcome Outcome,
-    string Model);
+    DeviceKind Model)
+{
+    /// <summary>The contract words of the kernel's view, as reports print them ("none" for a device without dma ops).</summary>
+    public string DomainName => ContractWords.Domains.NameOf(Domain);
+    public string DmaOpsName => ContractWords.DmaOpsName(DmaOps);
+    public string OutcomeName => ContractWords.Outcomes.NameOf(Outcome);
+    public string ModelName => ContractWords.DeviceModels.NameOf(Model);
+}
 
 /// <summary>An expectation of the scenario and whether it held in this run.</summary>
 public sealed record ExpectationResult(string Text, bool Held, string? Actual);

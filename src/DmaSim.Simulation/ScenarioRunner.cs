@@ -47,7 +47,7 @@ public static class ScenarioRunner
                 {
                     case RunStep run:
                         if (models.TryGetValue(run.Device, out var model)) model.Run(run);
-                        else m.Checker.Add(new Finding(FindingKind.UnsupportedJob, run.Device, Outcome.Ok, $"{run.Device} is a {Vocabulary.DeviceModels.NameOf(scenario.Device(run.Device).Model)}: it has no built-in job; use op steps"));
+                        else m.Checker.Add(new Finding(FindingKind.UnsupportedJob, run.Device, Outcome.Ok, $"{run.Device} is a {ContractWords.DeviceModels.NameOf(scenario.Device(run.Device).Model)}: it has no built-in job; use op steps"));
                         break;
                     case HotplugMemoryStep hp:
                         m.Kernel.HotAddMemory(hp.Range);
@@ -90,16 +90,13 @@ public static class ScenarioRunner
         {
             var kd = m.Kernel.Devices.First(x => x.Name == d.Name);
             devices.Add(new DeviceResult(d.Name, d.Bdf.ToString(), DmaMask.Width(kd.DmaMask), DmaMask.Width(kd.CoherentDmaMask),
-                ContractNames.Of(kd.Domain), kd.Ops is null ? "none" : ContractNames.Of(kd.Ops.Kind),
-                m.Checker.Worst.GetValueOrDefault(d.Name, Outcome.Ok), Vocabulary.DeviceModels.NameOf(d.Model)));
+                kd.Domain, kd.Ops?.Kind, m.Checker.Worst.GetValueOrDefault(d.Name, Outcome.Ok), d.Model));
         }
-        var log = m.Events.Events.OfType<LogEvent>().Select(e => Stamp(e.TimeNs) + " " + e.Line).ToList();
+        var log = m.Events.Events.OfType<LogEvent>().Select(e => SimClock.Stamp(e.TimeNs) + " " + e.Line).ToList();
         var expectations = s.Expect.Where(e => e.AppliesTo(p.Name)).Select(e => Evaluate(e, devices, m)).ToList();
         return new RunResult(s.Name, s.SourceFile, p.Name, p.Summary, cmdline, s.Seed, devices, m.Checker.Findings, log, expectations,
             Explain.For(m, devices), Counters(m), m.Clock.NowNs);
     }
-
-    private static string Stamp(ulong ns) => $"[{ns / 1_000_000_000,5}.{ns / 1000 % 1_000_000:D6}]";
 
     private static ExpectationResult Evaluate(Expectation e, List<DeviceResult> devices, SimMachine m)
     {
@@ -108,19 +105,17 @@ public static class ScenarioRunner
             case OutcomeExpectation o:
                 {
                     var d = devices.First(x => x.Name == o.Device);
-                    var want = Vocabulary.Outcomes.NameOf(o.Outcome);
-                    var got = OutcomeNames.Of(d.Outcome);
-                    return new(e.Text, want == got, got);
+                    return new(e.Text, o.Outcome == d.Outcome, d.OutcomeName);
                 }
             case DomainExpectation dom:
                 {
                     var d = devices.First(x => x.Name == dom.Device);
-                    return new(e.Text, Vocabulary.Domains.NameOf(dom.Domain) == d.Domain, d.Domain);
+                    return new(e.Text, dom.Domain == d.Domain, d.DomainName);
                 }
             case DmaOpsExpectation ops:
                 {
                     var d = devices.First(x => x.Name == ops.Device);
-                    return new(e.Text, Vocabulary.DmaOps.NameOf(ops.DmaOps) == d.DmaOps, d.DmaOps);
+                    return new(e.Text, ops.DmaOps == d.DmaOps, d.DmaOpsName);
                 }
             case FindingExpectation f:
                 {

@@ -104,17 +104,4 @@ public class PhysicalTruthCheckerTests
         Assert.Equal(2, c.Findings.Count);
         Assert.Equal(5, c.CountFor("d"));
     }
-
-    [Theory]
-    [InlineData(Outcome.Ok, "ok")]
-    [InlineData(Outcome.MapError, "map-error")]
-    [InlineData(Outcome.Fault, "fault")]
-    [InlineData(Outcome.Stall, "stall")]
-    [InlineData(Outcome.Corruption, "corruption")]
-    [InlineData(Outcome.FirmwareFault, "firmware-fault")]
-    public void Outcome_contract_names_round_trip(Outcome o, string name)
-    {
-        Assert.Equal(name, OutcomeNames.Of(o));
-        Assert.Equal(o, OutcomeNames.Parse(name));
-    }
 }

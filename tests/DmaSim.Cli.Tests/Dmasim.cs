@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DmaSim.Testing;
 
 namespace DmaSim.Cli.Tests;
 
@@ -7,17 +8,7 @@ internal static class Dmasim
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "scenarios", "seed"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-        }
-    }
-
-    public static string SeedFile => Path.Combine(RepoRoot, "scenarios", "seed", "smartarray-passthrough.yaml");
+    public static string SeedFile => RepoFiles.Seed("smartarray-passthrough");
 
     /// <summary>dmasim.dll next to the test assembly (the project reference copies it), else the CLI's own build output.</summary>
     private static string DllPath
@@ -27,7 +18,7 @@ internal static class Dmasim
             var here = Path.Combine(AppContext.BaseDirectory, "dmasim.dll");
             if (File.Exists(here) && File.Exists(Path.Combine(AppContext.BaseDirectory, "dmasim.runtimeconfig.json"))) return here;
             var config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // …/bin/<Config>/net10.0/
-            var built = Path.Combine(RepoRoot, "src", "DmaSim.Cli", "bin", config, "net10.0", "dmasim.dll");
+            var built = Path.Combine(SharedData.RepoRoot, "src", "DmaSim.Cli", "bin", config, "net10.0", "dmasim.dll");
             return File.Exists(built) ? built : throw new FileNotFoundException("dmasim.dll not built", built);
         }
     }

@@ -4,24 +4,17 @@ using DmaSim.Core;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 using DmaSim.Simulation;
+using DmaSim.Testing;
 
 namespace DmaSim.Reporting.Tests;
 
 public class ReportTests
 {
-    private static string SeedPath
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "scenarios", "seed"))) dir = dir.Parent;
-            return Path.Combine(dir!.FullName, "scenarios", "seed", "smartarray-passthrough.yaml");
-        }
-    }
+    private static string SeedPath => RepoFiles.Seed("smartarray-passthrough");
 
     private static RunResult Sample(bool held = true, Outcome outcome = Outcome.Ok) => new(
         "s", "s.yaml", "linux-2.6.32", "summary", "iommu=pt", 1,
-        [new DeviceResult("dev", "03:00.0", 64, 32, "passthrough", "intel-iommu", outcome, "scripted")],
+        [new DeviceResult("dev", "03:00.0", 64, 32, DeviceDomain.PassThrough, DmaOpsKind.IntelIommu, outcome, DeviceKind.Scripted)],
         [new Finding(FindingKind.StrayWrite, "dev", Outcome.Corruption, "m")],
         ["[    0.000000] line"],
         [new ExpectationResult("dev outcome ok", held, held ? null : "stall")],

@@ -143,24 +143,24 @@ public sealed class ExampleScenarioTests
         var e = _s.Expect;
         Assert.Equal(5, e.Length);
         var stall = Assert.IsType<OutcomeExpectation>(e[0]);
-        Assert.Equal(("smartarray", ExpectedOutcome.Stall), (stall.Device, stall.Outcome));
+        Assert.Equal(("smartarray", Outcome.Stall), (stall.Device, stall.Outcome));
         Assert.Equal(new SourceSpan(_path, 39, 5), stall.Span);
         Assert.Equal<string>(["linux-2.6.32-rc5"], stall.Profiles);
         Assert.True(e[0].AppliesTo("linux-2.6.32-rc5"));
         Assert.False(e[0].AppliesTo("linux-2.6.31"));
 
         var ok = Assert.IsType<OutcomeExpectation>(e[1]);
-        Assert.Equal(ExpectedOutcome.Ok, ok.Outcome);
+        Assert.Equal(Outcome.Ok, ok.Outcome);
         Assert.Equal<string>(["linux-2.6.31", "linux-2.6.32"], ok.Profiles);
         Assert.Equal("smartarray outcome ok [linux-2.6.31, linux-2.6.32]", ok.Text);
 
         var domain = Assert.IsType<DomainExpectation>(e[2]);
-        Assert.Equal(("smartarray", ExpectedDomain.Passthrough), (domain.Device, domain.Domain));
+        Assert.Equal(("smartarray", DeviceDomain.PassThrough), (domain.Device, domain.Domain));
         Assert.Empty(domain.Profiles);
         Assert.True(domain.AppliesTo("linux-6.1"));
 
         var ops = Assert.IsType<DmaOpsExpectation>(e[3]);
-        Assert.Equal(("usb", ExpectedDmaOps.IntelIommu), (ops.Device, ops.DmaOps));
+        Assert.Equal(("usb", DmaOpsKind.IntelIommu), (ops.Device, ops.DmaOps));
         Assert.Equal("usb dma-ops intel-iommu", ops.Text);
 
         var log = Assert.IsType<LogContainsExpectation>(e[4]);

@@ -60,21 +60,21 @@ public sealed class RobustnessTests
     public void Known_profiles_are_the_eight_contract_names() => Assert.Equal(
         ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2",
          "linux-2.6.32", "linux-2.6.33", "linux-3.0", "linux-6.1"],
-        KnownProfiles.Names.ToArray());
+        ProfileNames.All.ToArray());
 
     [Fact]
     public void Every_vocabulary_value_has_its_word()
     {
-        AssertComplete(Vocabulary.MemoryTypes);
-        AssertComplete(Vocabulary.DeviceModels);
+        AssertComplete(ContractWords.MemoryTypes);
+        AssertComplete(ContractWords.DeviceModels);
         AssertComplete(Vocabulary.FirmwareDma);
         AssertComplete(Vocabulary.FirmwareFaults);
         AssertComplete(Vocabulary.RunJobs);
         AssertComplete(Vocabulary.Ops);
         AssertComplete(Vocabulary.Directions);
-        AssertComplete(Vocabulary.Outcomes);
-        AssertComplete(Vocabulary.Domains);
-        AssertComplete(Vocabulary.DmaOps);
+        AssertComplete(ContractWords.Outcomes);
+        AssertComplete(ContractWords.Domains);
+        AssertComplete(ContractWords.DmaOps);
     }
 
     private static void AssertComplete<T>(VocabularyTable<T> table) where T : struct, Enum
@@ -91,10 +91,10 @@ public sealed class RobustnessTests
     [Fact]
     public void Contract_vocabulary_words()
     {
-        Assert.Equal(["usable", "reserved", "acpi", "nvs", "unusable"], Vocabulary.MemoryTypes.Names.ToArray());
-        Assert.Equal(["ok", "stall", "corruption", "fault", "map-error", "firmware-fault", "panic"], Vocabulary.Outcomes.Names.ToArray());
-        Assert.Equal(["passthrough", "identity", "translated", "none"], Vocabulary.Domains.Names.ToArray());
-        Assert.Equal(["intel-iommu", "swiotlb", "direct"], Vocabulary.DmaOps.Names.ToArray());
+        Assert.Equal(["usable", "reserved", "acpi", "nvs", "unusable"], ContractWords.MemoryTypes.Names.ToArray());
+        Assert.Equal(["ok", "stall", "corruption", "fault", "map-error", "firmware-fault", "panic"], ContractWords.Outcomes.Names.ToArray());
+        Assert.Equal(["passthrough", "identity", "translated", "none"], ContractWords.Domains.Names.ToArray());
+        Assert.Equal(["intel-iommu", "swiotlb", "direct"], ContractWords.DmaOps.Names.ToArray());
         Assert.Equal(["to-device", "from-device", "bidirectional"], Vocabulary.Directions.Names.ToArray());
         // Kernel values, so the simulator can cast to enum dma_data_direction.
         Assert.Equal((0, 1, 2), ((int)StepDirection.Bidirectional, (int)StepDirection.ToDevice, (int)StepDirection.FromDevice));

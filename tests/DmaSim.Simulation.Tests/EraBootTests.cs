@@ -1,4 +1,4 @@
-using DmaSim.Checking;
+using DmaSim.Core;
 using DmaSim.Kernel.Profiles;
 using static DmaSim.Simulation.Tests.SimRig;
 
@@ -44,7 +44,7 @@ public class EraBootTests
     {
         var r = ScenarioRunner.Run(Parse(Bridged), P(profile));
         var d = r.Devices.Single(x => x.Name == "oldscsi");
-        Assert.Equal(domain, d.Domain);
+        Assert.Equal(domain, d.DomainName);
         Assert.True(Outcome.Ok == d.Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
     }
 
@@ -54,7 +54,7 @@ public class EraBootTests
         var r = ScenarioRunner.Run(Parse(Bridged), ProfileCatalog.Linux2632Rc5);
         // Boot put it in si_domain (startup=1); its first DMA-API call finds dma_mask ≤ 32 bits and moves it.
         Assert.Contains(r.Log, l => l.Contains("32bit 0000:05:01.0 uses non-identity mapping", StringComparison.Ordinal));
-        Assert.Equal("translated", r.Devices.Single(x => x.Name == "oldscsi").Domain);
+        Assert.Equal("translated", r.Devices.Single(x => x.Name == "oldscsi").DomainName);
     }
 
     [Theory]
@@ -65,8 +65,8 @@ public class EraBootTests
         var yaml = Storage().Replace("  iommu:", "  firmware-faults: [dmar-init-failure]\n  iommu:", StringComparison.Ordinal);
         var r = ScenarioRunner.Run(Parse(yaml), P(profile));
         var d = r.Devices.Single();
-        Assert.Equal(ops, d.DmaOps);
-        Assert.Equal("none", d.Domain);
+        Assert.Equal(ops, d.DmaOpsName);
+        Assert.Equal("none", d.DomainName);
         Assert.Contains(r.Log, l => l.Contains("dmar init failed", StringComparison.Ordinal));
         // Either fallback honours the coherent mask (dma_generic_alloc_coherent): the ring stays reachable.
         Assert.True(Outcome.Ok == d.Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
@@ -81,8 +81,8 @@ public class EraBootTests
     {
         var r = ScenarioRunner.Run(Parse(Storage(cmdline: "intel_iommu=on")), P(profile));
         var d = r.Devices.Single();
-        Assert.Equal("translated", d.Domain);
-        Assert.Equal("intel-iommu", d.DmaOps);
+        Assert.Equal("translated", d.DomainName);
+        Assert.Equal("intel-iommu", d.DmaOpsName);
         Assert.True(Outcome.Ok == d.Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
         Assert.True(r.Counters.Single(c => c.Name == "dmar0-page-walks").Value > 0);
     }
@@ -126,7 +126,7 @@ public class HotplugTests
         }
         // 3.0 re-evaluates on the next DMA-API call: the coherent mask no longer covers the required mask.
         var t3 = ScenarioRunner.Run(s, ProfileCatalog.Linux30);
-        Assert.Equal("translated", t3.Devices[0].Domain);
+        Assert.Equal("translated", t3.Devices[0].DomainName);
         Assert.Contains(t3.Log, l => l.Contains("32bit 0000:03:00.0 uses non-identity mapping", StringComparison.Ordinal));
     }
 }

@@ -1,4 +1,3 @@
-using DmaSim.Checking;
 using DmaSim.Core;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Mm;
@@ -53,7 +52,7 @@ public class ScriptedOpsTests
     {
         var s = Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, "0x23fffffff", BounceRoundTrip));
         var r = ScenarioRunner.Run(s, ProfileCatalog.Linux2631);
-        Assert.Equal("swiotlb", r.Devices[0].DmaOps);
+        Assert.Equal("swiotlb", r.Devices[0].DmaOpsName);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
         Assert.True(Counter(r, "swiotlb-bounces") > 0);
 
@@ -110,8 +109,8 @@ public class ScriptedOpsTests
             "{ device: dev, op: cpu-read, target: buf }",
             "{ device: dev, op: unmap, target: buf }"));
         var r = ScenarioRunner.Run(s, P(profile));
-        Assert.Equal("translated", r.Devices[0].Domain);
-        Assert.Equal("intel-iommu", r.Devices[0].DmaOps);
+        Assert.Equal("translated", r.Devices[0].DomainName);
+        Assert.Equal("intel-iommu", r.Devices[0].DmaOpsName);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
         Assert.True(Counter(r, "dmar0-page-walks") > 0);
     }
@@ -223,8 +222,8 @@ public class ScriptedOpsTests
     public void Modern_identity_device_with_a_32_bit_mask_bounces_through_swiotlb()
     {
         var r = ScenarioRunner.Run(Parse(Scripted("linux-6.1", "intel_iommu=on iommu=pt", 32, "0x23fffffff", BounceRoundTrip)), ProfileCatalog.Linux61);
-        Assert.Equal("passthrough", r.Devices[0].Domain);
-        Assert.Equal("direct", r.Devices[0].DmaOps);
+        Assert.Equal("passthrough", r.Devices[0].DomainName);
+        Assert.Equal("direct", r.Devices[0].DmaOpsName);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
         Assert.True(Counter(r, "swiotlb-bounces") > 0);
     }
@@ -235,7 +234,7 @@ public class ScriptedOpsTests
     public void A_32_bit_device_under_iommu_pt_leaves_si_domain_and_is_remapped(string profile)
     {
         var r = ScenarioRunner.Run(Parse(Scripted(profile, "intel_iommu=on iommu=pt", 32, "0x23fffffff", BounceRoundTrip)), P(profile));
-        Assert.Equal("translated", r.Devices[0].Domain);
+        Assert.Equal("translated", r.Devices[0].DomainName);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
         Assert.True(Counter(r, "dmar0-page-walks") > 0);
         Assert.Equal(0, Counter(r, "swiotlb-bounces"));

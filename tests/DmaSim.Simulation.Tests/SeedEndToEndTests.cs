@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using DmaSim.Checking;
+using DmaSim.Core;
 using DmaSim.Kernel.Mm;
 using DmaSim.Kernel.Profiles;
 using static DmaSim.Simulation.Tests.SimRig;
@@ -33,9 +33,9 @@ public partial class SeedEndToEndTests
         Assert.Equal("03:00.0", d.Bdf);
         Assert.Equal(64, d.DmaMaskBits);
         Assert.Equal(32, d.CoherentDmaMaskBits);
-        Assert.Equal(outcome, OutcomeNames.Of(d.Outcome));
-        Assert.Equal(domain, d.Domain);
-        Assert.Equal(ops, d.DmaOps);
+        Assert.Equal(outcome, ContractWords.Outcomes.NameOf(d.Outcome));
+        Assert.Equal(domain, d.DomainName);
+        Assert.Equal(ops, d.DmaOpsName);
         Assert.All(r.Expectations, e => Assert.True(e.Held, $"{profile}: {e.Text} (got {e.Actual})"));
         Assert.Equal(outcome == "ok", r.Findings.All(f => f.Outcome == Outcome.Ok));
     }

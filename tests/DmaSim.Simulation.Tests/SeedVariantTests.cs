@@ -1,4 +1,4 @@
-using DmaSim.Checking;
+using DmaSim.Core;
 using DmaSim.Kernel.Mm;
 using DmaSim.Kernel.Profiles;
 using static DmaSim.Simulation.Tests.SimRig;
@@ -14,7 +14,7 @@ public class SeedVariantTests
         return ProfileCatalog.All.ToDictionary(p => p.Name, p => ScenarioRunner.Run(s, p));
     }
 
-    private static string OutcomeOf(RunResult r) => OutcomeNames.Of(r.Devices.Single(d => d.Name == "smartarray").Outcome);
+    private static string OutcomeOf(RunResult r) => ContractWords.Outcomes.NameOf(r.Devices.Single(d => d.Name == "smartarray").Outcome);
 
     /// <summary>With RAM above 4 GiB, a 32-bit-descriptor controller with a 64-bit streaming mask stalls under rc5 only.</summary>
     private static void AssertSeedShape(Dictionary<string, RunResult> runs, string bdf = "03:00.0")
@@ -22,7 +22,7 @@ public class SeedVariantTests
         foreach (var (profile, r) in runs)
         {
             Assert.Equal(profile == "linux-2.6.32-rc5" ? "stall" : "ok", OutcomeOf(r));
-            Assert.Equal(profile == "linux-3.0" ? "translated" : "passthrough", r.Devices[0].Domain);
+            Assert.Equal(profile == "linux-3.0" ? "translated" : "passthrough", r.Devices[0].DomainName);
         }
         Assert.Contains(runs["linux-3.0"].Log, l => l.EndsWith($"32bit 0000:{bdf} uses non-identity mapping", StringComparison.Ordinal));
     }
@@ -35,7 +35,7 @@ public class SeedVariantTests
         {
             Assert.True(OutcomeOf(r) == "ok", $"{profile}: {OutcomeOf(r)} {string.Join(" | ", r.Findings.Select(f => f.Message))}");
             // required mask is 0xffffffff: 3.0's min(64, 32) covers it, so the device keeps pass-through.
-            Assert.Equal("passthrough", r.Devices[0].Domain);
+            Assert.Equal("passthrough", r.Devices[0].DomainName);
         }
         Assert.DoesNotContain(runs["linux-3.0"].Log, l => l.Contains("uses non-identity mapping", StringComparison.Ordinal));
     }

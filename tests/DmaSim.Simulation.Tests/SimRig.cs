@@ -5,21 +5,14 @@ using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 using DmaSim.Simulation.Devices;
 using DmaSim.Simulation.Machine;
+using DmaSim.Testing;
 
 namespace DmaSim.Simulation.Tests;
 
 /// <summary>Scenario texts and a runner that keeps the machine, for event-level assertions.</summary>
 internal static class SimRig
 {
-    public static string SeedPath
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "scenarios", "seed", "smartarray-passthrough.yaml"))) dir = dir.Parent;
-            return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "scenarios", "seed", "smartarray-passthrough.yaml");
-        }
-    }
+    public static string SeedPath => RepoFiles.Seed("smartarray-passthrough");
 
     public static Scenario Seed => ScenarioLoader.Load(SeedPath);
 

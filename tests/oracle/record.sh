@@ -117,18 +117,26 @@ record_boot() {
     -kernel "$vmlinuz" -initrd "$initrd" -append "${append% }")
   echo "record.sh: booting $name ($mem, ${vtd}, '$cmdline')" >&2
   local t0=$SECONDS
-  timeout "$timeout_s" "${qemu[@]}" </dev/null || die "$name: qemu failed or timed out (see $work)"
-  grep -q '^=== end' "$work/data.log" || die "$name: the guest did not finish (see $work/console.log)"
+  if ! timeout "$timeout_s" "${qemu[@]}" </dev/null; then
+    echo "record.sh: error: $name: qemu failed or timed out (see $work)" >&2; return 1
+  fi
+  if ! grep -q '^=== end' "$work/data.log"; then
+    echo "record.sh: error: $name: the guest did not finish (see $work/console.log)" >&2; return 1
+  fi
   printf '%s\n' "${qemu[@]}" > "$work/qemu-argv"
   python3 "$here/split.py" "$work/data.log" "$dir" "$name" "$mem" "$vtd" "$cmdline" "$work/qemu-argv" \
     "$(cat "$kroot/.deb-name" 2>/dev/null || echo "$kroot")"
   echo "record.sh: $name done in $((SECONDS - t0)) s" >&2
 }
 
-want=("$@")
+want=("$@") failed=()
 while IFS=$'\t' read -r name mem vtd cmdline; do
   case "$name" in ''|'#'*) continue ;; esac
   if [ ${#want[@]} -gt 0 ] && [[ ! " ${want[*]} " == *" $name "* ]]; then continue; fi
-  record_boot "$name" "$mem" "$vtd" "${cmdline:-}"
+  # Under TCG on a loaded host the kernel's timer check (timer_irq_works in setup_IO_APIC) can miss its
+  # ticks and panic ("IO-APIC + timer doesn't work!"): try a boot up to three times.
+  record_boot "$name" "$mem" "$vtd" "${cmdline:-}" || record_boot "$name" "$mem" "$vtd" "${cmdline:-}" \
+    || record_boot "$name" "$mem" "$vtd" "${cmdline:-}" || failed+=("$name")
 done < "$here/boots.tsv"
 python3 "$here/manifest.py" "$here"
+if [ ${#failed[@]} -gt 0 ]; then echo "record.sh: failed: ${failed[*]}" >&2; exit 1; fi

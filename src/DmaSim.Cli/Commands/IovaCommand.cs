@@ -4,7 +4,7 @@ using DmaSim.Kernel.Iommu.Iova;
 
 namespace DmaSim.Cli.Commands;
 
-/// <summary>`dmasim iova replay TRACE...`: checks the IOVA allocator against traces recorded from Linux.</summary>
+/// <summary>`dmasim iova replay TRACE...`: checks the IOVA allocator against traces recorded from Linux; `dmasim iova bench` times it.</summary>
 internal static class IovaCommand
 {
     public static Command Create()
@@ -16,7 +16,7 @@ internal static class IovaCommand
         };
         var replay = new Command("replay", "Replay recorded IOVA allocator traces; exit 1 at the first answer that differs.") { traces };
         replay.SetAction(parse => Replay(parse.GetValue(traces) ?? []));
-        return new Command("iova", "The IOVA allocator (Linux drivers/iommu/iova.c).") { replay };
+        return new Command("iova", "The IOVA allocator (Linux drivers/iommu/iova.c).") { replay, IovaBenchCommand.Create() };
     }
 
     private static int Replay(string[] files)

@@ -179,8 +179,15 @@ public sealed class PhysicalMemory
     public void WriteU64(PhysAddr address, ulong value) =>
         BinaryPrimitives.WriteUInt64LittleEndian(PageForWrite(address.Value >> PageShift).AsSpan((int)(address.Value & (PageSize - 1)), 8), value);
 
+    /// <summary>Little-endian 32-bit read; inside one page it reads the page directly (the invalidation-wait status word).</summary>
     public uint ReadU32(PhysAddr address)
     {
+        var offset = (int)(address.Value & (PageSize - 1));
+        if (offset <= PageSize - 4)
+        {
+            var page = PageForRead(address.Value >> PageShift);
+            return page is null ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(offset, 4));
+        }
         Span<byte> b = stackalloc byte[4];
         Read(address, b);
         return BinaryPrimitives.ReadUInt32LittleEndian(b);
@@ -188,6 +195,12 @@ public sealed class PhysicalMemory
 
     public void WriteU32(PhysAddr address, uint value)
     {
+        var offset = (int)(address.Value & (PageSize - 1));
+        if (offset <= PageSize - 4)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(PageForWrite(address.Value >> PageShift).AsSpan(offset, 4), value);
+            return;
+        }
         Span<byte> b = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(b, value);
         Write(address, b);

@@ -45,7 +45,8 @@ public sealed partial class VtdUnit
                 performed = VtdInvalidationGranularity.None;
                 break;
         }
-        _events?.Emit(new VtdInvalidationEvent(Config.RegisterBase, VtdCacheKind.ContextCache, queued, requested, performed, domainId, sourceId, 0, 0));
+        if (_events?.Wants<VtdInvalidationEvent>() == true)
+            _events.Emit(new VtdInvalidationEvent(Config.RegisterBase, VtdCacheKind.ContextCache, queued, requested, performed, domainId, sourceId, 0, 0));
         return performed;
     }
 
@@ -91,7 +92,9 @@ public sealed partial class VtdUnit
                 performed = VtdInvalidationGranularity.None;
                 break;
         }
-        _events?.Emit(new VtdInvalidationEvent(Config.RegisterBase, VtdCacheKind.Iotlb, queued, requested, performed, domainId, 0, address, am));
+        // Built only when someone keeps or observes it: a strict unmap performs one per call (issue 13).
+        if (_events?.Wants<VtdInvalidationEvent>() == true)
+            _events.Emit(new VtdInvalidationEvent(Config.RegisterBase, VtdCacheKind.Iotlb, queued, requested, performed, domainId, 0, address, am));
         return performed;
     }
 

@@ -139,7 +139,7 @@ public sealed partial class VtdUnit
             if ((pte & need) == 0)
                 return Fault(sourceId, address, isWrite, isWrite ? VtdFaultReason.WriteNotPermitted : VtdFaultReason.ReadNotPermitted, fpd);
             var large = (level == 2 || level == 3) && (pte & VtdSlPte.PageSize) != 0;
-            if ((pte & VtdSlPte.ReservedMask(level, large, Config.HostAddressWidth)) != 0)
+            if ((pte & (large ? _reservedLarge[level] : _reservedSmall[level])) != 0)
                 return Fault(sourceId, address, isWrite, VtdFaultReason.PagingEntryReserved, fpd);
             if (level == 1 || (pte & VtdSlPte.PageSize) != 0) break;
             table = pte & _hawMask & ~0xFFFUL;

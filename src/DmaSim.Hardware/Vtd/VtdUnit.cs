@@ -26,6 +26,10 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
     private readonly int _frcdBase;
     private readonly ulong _hawMask;
     private readonly int _mgaw;
+    // VtdSlPte.ReservedMask per level (index 1..5) for this unit's host address width, computed once
+    // instead of on every level of every walk (issue 13).
+    private readonly ulong[] _reservedSmall = new ulong[6];
+    private readonly ulong[] _reservedLarge = new ulong[6];
 
     // Latched state (QEMU IntelIOMMUState: root, dmar_enabled, qi_enabled, iq, iq_size, iq_head, iq_tail).
     private ulong _rootTable;
@@ -51,6 +55,11 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
         _frcdBase = VtdUnitConfigSpec.FrcdOffset(_cap, 0);
         _hawMask = VtdWidth.HawMask(config.HostAddressWidth);
         _mgaw = config.MaxGuestAddressWidth;
+        for (var level = 1; level <= 5; level++)
+        {
+            _reservedSmall[level] = VtdSlPte.ReservedMask(level, false, config.HostAddressWidth);
+            _reservedLarge[level] = VtdSlPte.ReservedMask(level, true, config.HostAddressWidth);
+        }
         // DMAR_REG_SIZE = FRCD offset + 16 × records (vtd-hardware.md §1.1).
         // Real units may place the IOTLB registers above the fault records (ECAP.IRO > CAP.FRO).
         _regs = new VtdRegisterFile(Math.Max(_frcdBase + VtdRegister.FrcdSize * config.FaultRecordingRegisters, _iotlbOffset + 8));

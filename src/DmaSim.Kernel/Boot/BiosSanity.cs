@@ -1,7 +1,6 @@
 using DmaSim.Hardware.Vtd;
 using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Iommu.Intel;
-using DmaSim.Kernel.Profiles;
 
 namespace DmaSim.Kernel.Boot;
 
@@ -16,12 +15,11 @@ public static class BiosSanity
     public static bool Check(KernelContext k, DmarInfo dmar, Func<ulong, VtdUnit?> mmio, out string? why)
     {
         why = null;
-        var modern = k.Profile.Era == Era.T4;
         // parse_dmar_table: the table's width field (HAW − 1) must be at least PAGE_SHIFT − 1.
         if (dmar.HostAddressWidth - 1 < 11)
         {
             why = $"Invalid DMAR haw ({dmar.HostAddressWidth} bits)";
-            k.Log($"{(modern ? "DMAR: " : "DMAR:")}Invalid DMAR haw");
+            k.Log(InitMessages.InvalidHaw(k.Profile));
             return false;
         }
         foreach (var d in dmar.Drhds)
@@ -29,8 +27,7 @@ public static class BiosSanity
             if (d.RegisterBase == 0)
             {
                 why = "DRHD at address zero";
-                // warn_invalid_dmar: 2.6.32 "…at address zero!", modern "[Firmware Bug]: …at address 0!".
-                k.Log(modern ? "DMAR: [Firmware Bug]: Your BIOS is broken; DMAR reported at address 0!" : "Your BIOS is broken; DMAR reported at address zero!");
+                k.Log(InitMessages.DrhdAtAddressZero(k.Profile));
                 return false;
             }
             var unit = mmio(d.RegisterBase);
@@ -38,7 +35,7 @@ public static class BiosSanity
             if (unit is null || (unit.ReadRegister(VtdRegister.Cap, 8) == ulong.MaxValue && unit.ReadRegister(VtdRegister.Ecap, 8) == ulong.MaxValue))
             {
                 why = $"DRHD at {d.RegisterBase:x} returns all ones";
-                k.Log($"{(modern ? "DMAR: [Firmware Bug]: " : "")}Your BIOS is broken; DMAR reported at address {d.RegisterBase:x} returns all ones!");
+                k.Log(InitMessages.DrhdAllOnes(k.Profile, d.RegisterBase));
                 return false;
             }
         }

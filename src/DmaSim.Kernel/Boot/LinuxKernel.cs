@@ -45,22 +45,31 @@ public sealed class LinuxKernel
         if (k.Cmdline.Unrecognised.Count > 0) k.Events.Emit(new IommuDecisionEvent("kernel", "ignored command-line options", string.Join(' ', k.Cmdline.Unrecognised), "not modelled"));
 
         var over4G = k.Pages.MaxPfn > (1UL << 20);
-        // intel_iommu_init (2.6.3x) refuses when no_iommu, swiotlb (iommu=soft or swiotlb=force) or dmar_disabled.
+        // intel_iommu_init refuses when no_iommu, iommu=soft or dmar_disabled (and, in 2.6.3x, swiotlb=force).
         var dmarUsable = Platform.Dmar is not null && !k.Cmdline.NoIommu && !k.Cmdline.SwiotlbOnly && k.Cmdline.IntelIommuOn != false
-            && (Profile.IsModern || !k.Cmdline.SwiotlbForce);
+            && !(Profile.SwiotlbForceDisablesVtd.Value && k.Cmdline.SwiotlbForce);
         if (Platform.Dmar is { } dmar) BootLog.DmarTable(k, dmar);
 
-        if (Profile.IsModern)
+        switch (Profile.BootSequence.Value)
         {
-            BootModern(over4G, dmarUsable);
-            return;
+            case BootSequence.InitDmars: BootInitDmars(over4G, dmarUsable); break;
+            case BootSequence.DefaultDomains: BootDefaultDomains(over4G, dmarUsable); break;
+            default: throw new InvalidOperationException($"boot sequence {Profile.BootSequence.Value} is not modelled");
         }
+    }
+
+    /// <summary>x86 pci_iommu_init of 2.6.3x – 5.2: swiotlb pool, intel_iommu_init → init_dmars, per-device dma ops.</summary>
+    private void BootInitDmars(bool over4G, bool dmarUsable)
+    {
+        var k = K;
+        // 2.6.31 gives pass-through devices swiotlb dma ops (4ed0d3e6c64c).
+        var passThroughViaSwiotlb = Profile.PassThroughDmaOps.Value == PassThroughOps.Swiotlb && k.Cmdline.PassThrough;
 
         // Which path sets up the swiotlb pool at boot (arch/x86/kernel/pci-swiotlb.c pci_swiotlb_init):
         // 2.6.31/32: only when no IOMMU was detected (plus iommu=pt in 2.6.31); 2.6.33 (75f1cdf1dda9):
         // whenever RAM goes above 4 GiB, freed again if an IOMMU takes over.
         var wantPool = k.Cmdline.SwiotlbOnly || k.Cmdline.SwiotlbForce
-            || (Profile.Era == Era.T0 && k.Cmdline.PassThrough && dmarUsable)
+            || (passThroughViaSwiotlb && dmarUsable)
             || (over4G && !k.Cmdline.NoIommu && (!dmarUsable || Profile.InitFailureFallback.Value == InitFailureFallback.Swiotlb));
         if (wantPool) SetUpSwiotlb();
 
@@ -68,7 +77,7 @@ public sealed class LinuxKernel
         if (dmarUsable && TryInitIntelIommu(out var iommu))
         {
             Iommu = iommu;
-            if (Profile.Era == Era.T0 && k.Cmdline.PassThrough && iommu.SiDomain is not null)
+            if (passThroughViaSwiotlb && iommu.SiDomain is not null)
             {
                 // 2.6.31 pass-through: the DMA API stays on swiotlb (4ed0d3e6c64c).
                 foreach (var d in _devices) d.Ops = globalOps;
@@ -81,7 +90,7 @@ public sealed class LinuxKernel
                 if (d.Domain == DeviceDomain.None) d.Domain = iommu.UnitFor(d.Bdf) is null ? DeviceDomain.None : DeviceDomain.Translated;
             }
             // An IOMMU that does not need swiotlb frees the pool (75f1cdf1dda9 step 5).
-            if (k.Swiotlb is not null && Profile.Era != Era.T0)
+            if (k.Swiotlb is not null && Profile.IommuReleasesSwiotlb.Value)
             {
                 k.Swiotlb = null;
                 k.Note("swiotlb pool released: the IOMMU took over DMA (75f1cdf1dda9 step 5)");
@@ -93,7 +102,8 @@ public sealed class LinuxKernel
             k.Note("VT-d init failed and no swiotlb pool exists: every device uses nommu_dma_ops");
     }
 
-    private void BootModern(bool over4G, bool dmarUsable)
+    /// <summary>The IOMMU core of 5.3+: swiotlb pool, intel_iommu_init, default domains per group.</summary>
+    private void BootDefaultDomains(bool over4G, bool dmarUsable)
     {
         var k = K;
         // pci_swiotlb_detect: bounce pool whenever RAM goes above 4 GiB, unless iommu=off or swiotlb=noforce.
@@ -119,7 +129,7 @@ public sealed class LinuxKernel
         if (Platform.FirmwareFaults.Contains(KernelPlatform.DmarInitFailure))
         {
             // intel_iommu_init: 2.6.32 printk(KERN_ERR "IOMMU: dmar init failed"); modern pr_err("Initialization failed").
-            k.Log(Profile.IsModern ? "DMAR: Initialization failed" : "IOMMU: dmar init failed");
+            k.Log(InitMessages.InitFailed(Profile));
             IommuOffReason = "VT-d init failed (firmware fault)";
             return false;
         }
@@ -133,8 +143,8 @@ public sealed class LinuxKernel
         // iommu_init_domains / alloc_iommu: a unit whose SAGAW offers no usable width fails VT-d init.
         foreach (var u in units.Where(u => u.Hw.Agaw < 0))
         {
-            k.Log(Profile.IsModern ? $"DMAR: {u.Name}: Cannot get a valid agaw for iommu (seq_id = {u.Index})" : $"IOMMU: Cannot get a valid agaw for iommu (seq_id = {u.Index})");
-            k.Log(Profile.IsModern ? "DMAR: Initialization failed" : "IOMMU: dmar init failed");
+            k.Log(InitMessages.NoValidAgaw(Profile, u));
+            k.Log(InitMessages.InitFailed(Profile));
             IommuOffReason = "a remapping unit supports no usable address width";
             return false;
         }
@@ -142,12 +152,10 @@ public sealed class LinuxKernel
         foreach (var u in units)
         {
             var qi = u.Hw.SupportsQueuedInvalidation && u.Hw.EnableQueuedInvalidation();
-            k.Log(Profile.IsModern
-                ? $"DMAR: {u.Name}: Using {(qi ? "Queued" : "Register based")} invalidation"
-                : $"IOMMU 0x{u.Drhd.RegisterBase:x}: using {(qi ? "Queued" : "Register based")} invalidation");
+            k.Log(InitMessages.InvalidationMethod(Profile, u, qi));
         }
         iommu = new IntelIommu(k, dmar, units);
-        if (!Profile.IsModern) InitDmars.Run(k, iommu, _devices);
+        if (Profile.BootSequence.Value == BootSequence.InitDmars) InitDmars.Run(k, iommu, _devices);
         return true;
     }
 

@@ -41,7 +41,7 @@ public sealed class DmaApi
     /// </summary>
     public bool Supported(KernelDevice dev, ulong mask)
     {
-        if (!_k.Profile.IsModern) return mask >= DmaMask.Bits(24);
+        if (_k.Profile.DmaApiFrontEnd.Value == DmaApiFrontEnd.X86Legacy) return mask >= DmaMask.Bits(24);
         if (dev.Ops?.Kind == DmaOpsKind.IntelIommu) return true;
         if (mask >= DmaMask.Bits(32)) return true;
         var top = (_k.Pages.MaxPfn << PhysAddr.PageShift) - 1;
@@ -54,19 +54,11 @@ public sealed class DmaApi
     public CoherentBuffer? AllocCoherent(KernelDevice dev, ulong size, Gfp gfp = Gfp.Kernel)
     {
         var ops = Ops(dev);
-        Gfp flags;
-        if (_k.Profile.IsModern)
-        {
-            // kernel/dma/mapping.c dma_alloc_attrs: zone modifiers are stripped, "let the implementation decide".
-            flags = gfp & ~(Gfp.Dma | Gfp.Dma32 | Gfp.HighMem);
-        }
-        else
-        {
-            // arch/x86/include/asm/dma-mapping.h dma_alloc_coherent (2.6.3x): strip the caller's zone bits,
-            // then dma_alloc_coherent_gfp_flags: mask ≤ 24 bits → GFP_DMA; ≤ 32 bits → GFP_DMA32.
-            flags = gfp & ~(Gfp.Dma | Gfp.Dma32 | Gfp.HighMem);
-            flags |= FrontEndZoneFlags(dev, flags);
-        }
+        // Both front ends strip the caller's zone bits: kernel/dma/mapping.c dma_alloc_attrs ("let the
+        // implementation decide"); arch/x86/include/asm/dma-mapping.h dma_alloc_coherent (2.6.3x), which then
+        // adds dma_alloc_coherent_gfp_flags: mask ≤ 24 bits → GFP_DMA; ≤ 32 bits → GFP_DMA32.
+        var flags = gfp & ~(Gfp.Dma | Gfp.Dma32 | Gfp.HighMem);
+        if (_k.Profile.DmaApiFrontEnd.Value == DmaApiFrontEnd.X86Legacy) flags |= FrontEndZoneFlags(dev, flags);
         var buf = ops.AllocCoherent(dev, size, flags);
         Record(dev, "dma_alloc_coherent", size, buf?.Cpu, buf?.Dma, buf is not null,
             buf is { } b ? $"front end passed {FormatGfp(flags)}; page {b.Cpu} came from ZONE_{ZoneName(b.Cpu)}" : $"front end passed {FormatGfp(flags)}; allocation failed");
@@ -216,6 +208,4 @@ public sealed class DmaApi
         if ((g & Gfp.Zero) != 0) parts.Add("__GFP_ZERO");
         return string.Join('|', parts);
     }
-
-    internal static bool IsModern(KernelProfile p) => p.IsModern;
 }

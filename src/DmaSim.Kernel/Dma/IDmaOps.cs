@@ -2,17 +2,6 @@ using DmaSim.Core;
 
 namespace DmaSim.Kernel.Dma;
 
-/// <summary>The dma ops families the contract distinguishes.</summary>
-public enum DmaOpsKind
-{
-    /// <summary>nommu_dma_ops / dma-direct: physical addresses.</summary>
-    Direct,
-    /// <summary>swiotlb_dma_ops: physical addresses, bouncing what the mask cannot reach.</summary>
-    Swiotlb,
-    /// <summary>intel_dma_ops (2.6.3x) or dma-iommu (modern): the IOMMU decides.</summary>
-    IntelIommu,
-}
-
 /// <summary>A coherent allocation as the DMA API returns it.</summary>
 public readonly record struct CoherentBuffer(PhysAddr Cpu, DmaAddr Dma, ulong Size, int Order);
 

@@ -1,3 +1,4 @@
+using DmaSim.Core;
 using DmaSim.Hardware.Pci;
 
 namespace DmaSim.Kernel.Dma;
@@ -39,36 +40,4 @@ public sealed class KernelDevice
     public bool Pci32BitWorkaround { get; set; } = true;
 
     public override string ToString() => $"{Name} ({PciName})";
-}
-
-/// <summary>The domain kinds the scenario format names.</summary>
-public enum DeviceDomain
-{
-    /// <summary>No IOMMU translation for this device.</summary>
-    None,
-    /// <summary>Hardware pass-through: context entry translation type 2.</summary>
-    PassThrough,
-    /// <summary>Software 1:1 page tables (si_domain with multi-level tables).</summary>
-    Identity,
-    /// <summary>A DMA domain with IOVAs.</summary>
-    Translated,
-}
-
-/// <summary>Names the scenario format and JSON contract use.</summary>
-public static class ContractNames
-{
-    public static string Of(DeviceDomain d) => d switch
-    {
-        DeviceDomain.PassThrough => "passthrough",
-        DeviceDomain.Identity => "identity",
-        DeviceDomain.Translated => "translated",
-        _ => "none",
-    };
-
-    public static string Of(DmaOpsKind k) => k switch
-    {
-        DmaOpsKind.IntelIommu => "intel-iommu",
-        DmaOpsKind.Swiotlb => "swiotlb",
-        _ => "direct",
-    };
 }

@@ -1,7 +1,9 @@
+using DmaSim.Core;
 using DmaSim.Hardware.Pci;
 using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Iommu.Intel;
+using DmaSim.Kernel.Profiles;
 
 namespace DmaSim.Kernel.Iommu;
 
@@ -15,12 +17,10 @@ public static class DefaultDomains
     public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct)
     {
         foreach (var u in iommu.Units) u.Hw.SetRootTable();
-        iommu.Strict = k.Cmdline.Strict;
+        iommu.Strict = k.Cmdline.Strict || k.Profile.DefaultInvalidation.Value == InvalidationMode.Strict;
         var wantIdentity = k.Cmdline.PassThrough && !k.Cmdline.NoPassThrough;
-        k.Log(wantIdentity
-            ? "iommu: Default domain type: Passthrough (set via kernel command line)"
-            : k.Cmdline.Strict ? "iommu: Default domain type: Translated" : "iommu: Default domain type: Translated");
-        k.Log(k.Cmdline.Strict ? "iommu: DMA domain TLB invalidation policy: strict mode" : "iommu: DMA domain TLB invalidation policy: lazy mode");
+        k.Log(wantIdentity ? "iommu: Default domain type: Passthrough (set via kernel command line)" : "iommu: Default domain type: Translated");
+        k.Log(iommu.Strict ? "iommu: DMA domain TLB invalidation policy: strict mode" : "iommu: DMA domain TLB invalidation policy: lazy mode");
         var dmaOps = new DmaIommuOps(k, iommu);
         var groups = new Dictionary<Bdf, DmarDomain>();
         // init_dmars (6.1): hw_pass_through is cleared if any unit lacks ECAP.PT, and si_domain_init then
@@ -44,7 +44,7 @@ public static class DefaultDomains
             if (identityOk)
             {
                 iommu.Attach(dev, identity, hw ? ContextTranslationType.PassThrough : ContextTranslationType.MultiLevel);
-                dev.Ops = direct;
+                dev.Ops = IdentityOps(k, direct);
                 dev.Domain = hw ? DeviceDomain.PassThrough : DeviceDomain.Identity;
                 k.Events.Emit(new IommuDecisionEvent(dev.Name, hw ? "identity default domain (hardware pass-through)" : "identity default domain (software si_domain: a unit lacks ECAP.PT)",
                     "iommu=pt sets the default domain type to identity", "drivers/iommu/iommu.c iommu_get_default_domain_type; drivers/iommu/intel/iommu.c (6.1) init_dmars, si_domain_init"));
@@ -58,7 +58,8 @@ public static class DefaultDomains
                 }
                 iommu.Attach(dev, domain, ContextTranslationType.MultiLevel);
                 // iommu_create_device_direct_mappings: RMRRs (IOMMU_RESV_DIRECT[_RELAXABLE]) mapped 1:1.
-                foreach (var r in iommu.RmrrsOf(dev.Bdf)) iommu.MapRmrr(dev, domain, r);
+                if (k.Profile.RmrrMappedIntoNewDomains.Value)
+                    foreach (var r in iommu.RmrrsOf(dev.Bdf)) iommu.MapRmrr(dev, domain, r);
                 dev.Ops = dmaOps;
                 dev.Domain = DeviceDomain.Translated;
                 k.Events.Emit(new IommuDecisionEvent(dev.Name, "DMA default domain",
@@ -75,6 +76,13 @@ public static class DefaultDomains
         }
         k.Log("DMAR: Intel(R) Virtualization Technology for Directed I/O");
     }
+
+    /// <summary>The dma ops of an identity default domain (<see cref="KernelProfile.PassThroughDmaOps"/>): iommu_setup_dma_ops leaves none, so dma-direct.</summary>
+    private static IDmaOps IdentityOps(KernelContext k, IDmaOps direct) => k.Profile.PassThroughDmaOps.Value switch
+    {
+        PassThroughOps.DmaDirect => direct,
+        var other => throw new InvalidOperationException($"{k.Profile.Name}: identity default domains with {other} dma ops are not modelled"),
+    };
 
     private static int GroupNumber(Dictionary<Bdf, DmarDomain> groups, Bdf group, bool identity) =>
         identity ? 0 : groups.Keys.ToList().IndexOf(group);

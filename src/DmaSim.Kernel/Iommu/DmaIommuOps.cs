@@ -104,7 +104,7 @@ public sealed class DmaIommuOps : IDmaOps
         }
         else
         {
-            _iommu.Unmaps.Add(domain, () => iovad.FreeIovaFast(pfn, pages));
+            _iommu.Unmaps.Add(domain, pfn, pages, DeferredUnmaps.IovaRelease.FreeFast);
         }
     }
 

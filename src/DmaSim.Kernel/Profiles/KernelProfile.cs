@@ -4,7 +4,9 @@ namespace DmaSim.Kernel.Profiles;
 
 /// <summary>
 /// The set of decisions one kernel version makes about DMA and VT-d. Each decision is a named rule with
-/// its source, so one era's policy reads as one list and changes in one place (ProfileCatalog).
+/// its source, so one era's policy reads as one list and changes in one place: the profile's own file
+/// (Linux2631Profile.cs …), which states only what differs from its predecessor. Model code reads these
+/// rules and never the era itself (ArchitectureTests).
 /// </summary>
 public sealed record KernelProfile
 {
@@ -55,7 +57,32 @@ public sealed record KernelProfile
     /// <summary>Which CONFIG_DMA_API_DEBUG checks the era's debug.c has, and how it prefixes its messages.</summary>
     public required Rule<DmaDebugChecks> DmaDebug { get; init; }
 
-    public bool IsModern => Era == Era.T4;
+    /// <summary>Who decides domains at boot: init_dmars of the driver, or the IOMMU core's default domains.</summary>
+    public required Rule<BootSequence> BootSequence { get; init; }
+
+    /// <summary>What identity mapping init_dmars builds: pass-through contexts only (2.6.31) or si_domain.</summary>
+    public required Rule<IdentityMapping> IdentityMapping { get; init; }
+
+    /// <summary>The arch DMA-API front end: dma_supported, the coherent zone flags, dma_get_required_mask.</summary>
+    public required Rule<DmaApiFrontEnd> DmaApiFrontEnd { get; init; }
+
+    /// <summary>intel_iommu_init refuses to run under swiotlb=force.</summary>
+    public required Rule<bool> SwiotlbForceDisablesVtd { get; init; }
+
+    /// <summary>The boot-time swiotlb pool is freed when VT-d takes over DMA.</summary>
+    public required Rule<bool> IommuReleasesSwiotlb { get; init; }
+
+    /// <summary>How lazy unmaps wait for their IOTLB flush.</summary>
+    public required Rule<FlushQueue> FlushQueue { get; init; }
+
+    /// <summary>How domain ids are handed out per unit.</summary>
+    public required Rule<DomainIdAllocation> DomainIds { get; init; }
+
+    /// <summary>A caching-mode flush after a not-present → present change targets domain 0, not the domain's id.</summary>
+    public required Rule<bool> CachingModeFlushesDomainZero { get; init; }
+
+    /// <summary>Page-selective invalidation widens the mask until the aligned window covers the range.</summary>
+    public required Rule<bool> AlignPageSelectiveRange { get; init; }
 
     /// <summary>Every rule with its name, for reports ("why did this happen").</summary>
     public IEnumerable<(string Name, string Value, string Source)> Rules()
@@ -75,5 +102,14 @@ public sealed record KernelProfile
         yield return (nameof(HotplugExtendsIdentityMap), HotplugExtendsIdentityMap.Value.ToString(), HotplugExtendsIdentityMap.Source);
         yield return (nameof(LogStyle), LogStyle.Value.ToString(), LogStyle.Source);
         yield return (nameof(DmaDebug), DmaDebug.Value.ToString(), DmaDebug.Source);
+        yield return (nameof(BootSequence), BootSequence.Value.ToString(), BootSequence.Source);
+        yield return (nameof(IdentityMapping), IdentityMapping.Value.ToString(), IdentityMapping.Source);
+        yield return (nameof(DmaApiFrontEnd), DmaApiFrontEnd.Value.ToString(), DmaApiFrontEnd.Source);
+        yield return (nameof(SwiotlbForceDisablesVtd), SwiotlbForceDisablesVtd.Value.ToString(), SwiotlbForceDisablesVtd.Source);
+        yield return (nameof(IommuReleasesSwiotlb), IommuReleasesSwiotlb.Value.ToString(), IommuReleasesSwiotlb.Source);
+        yield return (nameof(FlushQueue), FlushQueue.Value.ToString(), FlushQueue.Source);
+        yield return (nameof(DomainIds), DomainIds.Value.ToString(), DomainIds.Source);
+        yield return (nameof(CachingModeFlushesDomainZero), CachingModeFlushesDomainZero.Value.ToString(), CachingModeFlushesDomainZero.Source);
+        yield return (nameof(AlignPageSelectiveRange), AlignPageSelectiveRange.Value.ToString(), AlignPageSelectiveRange.Source);
     }
 }

@@ -1,115 +1,45 @@
-using DmaSim.Kernel.Iommu.Iova;
+using System.Collections.Frozen;
+using System.Reflection;
+using DmaSim.Core;
 
 namespace DmaSim.Kernel.Profiles;
 
 /// <summary>
-/// The eight contract profiles. Each later profile is its predecessor plus the changes that era made,
-/// so the list of differences is the history.
+/// The contract profiles, in the order of <see cref="ProfileNames.All"/>. Each profile lives in its own file
+/// (a static class marked <see cref="ProfileDefinitionAttribute"/>) as its predecessor plus the changes that
+/// era made, so the list of differences is the history. The catalog finds them by that mark: adding a
+/// profile is one new file plus its line in ProfileNames (docs/architecture.md, "Adding an era").
 /// </summary>
 public static class ProfileCatalog
 {
-    private const string Vtd2632 = "drivers/pci/intel-iommu.c (2.6.32)";
+    private static readonly FrozenDictionary<string, KernelProfile> _defined = Defined();
 
-    /// <summary>2.6.31: before the thread. Pass-through devices use swiotlb dma ops.</summary>
-    public static readonly KernelProfile Linux2631 = new()
+    public static IReadOnlyList<KernelProfile> All { get; } = [.. ProfileNames.All.Select(Get)];
+
+    public static KernelProfile Linux2631 => Get(ProfileNames.Linux2631);
+    public static KernelProfile Linux2632Rc5 => Get(ProfileNames.Linux2632Rc5);
+    public static KernelProfile Linux2632Rc5Alex => Get(ProfileNames.Linux2632Rc5Alex);
+    public static KernelProfile Linux2632Rc5Dwmw2 => Get(ProfileNames.Linux2632Rc5Dwmw2);
+    public static KernelProfile Linux2632 => Get(ProfileNames.Linux2632);
+    public static KernelProfile Linux2633 => Get(ProfileNames.Linux2633);
+    public static KernelProfile Linux30 => Get(ProfileNames.Linux30);
+    public static KernelProfile Linux61 => Get(ProfileNames.Linux61);
+
+    public static KernelProfile? Find(string name) => _defined.GetValueOrDefault(name);
+
+    private static KernelProfile Get(string name) =>
+        Find(name) ?? throw new InvalidOperationException($"profile '{name}' is in ProfileNames but no file under Profiles/ defines it");
+
+    private static FrozenDictionary<string, KernelProfile> Defined()
     {
-        Name = "linux-2.6.31",
-        Summary = "before the thread: hardware pass-through devices use swiotlb dma ops, whose coherent allocator honours the coherent mask",
-        Era = Era.T0,
-        PassThroughDmaOps = new(PassThroughOps.Swiotlb, "4ed0d3e6c64c \"Intel IOMMU Pass Through Support\"; arch/x86/kernel/pci-swiotlb.c pci_swiotlb_init sets swiotlb when iommu_pass_through"),
-        IdentityCoherentAlloc = new(IdentityCoherentAlloc.ClearZoneFlags, Vtd2632 + " intel_alloc_coherent (only reached by translated devices in 2.6.31)"),
-        RuntimeIdentityCheck = new(IdentityCheck.None, "2.6.31 has no si_domain: pass-through is a boot-time, all-device decision (4ed0d3e6c64c)"),
-        BridgedDevicesNeverIdentity = new(false, "3dfc813d94bb not yet merged"),
-        InitFailureFallback = new(InitFailureFallback.Nommu, "arch/x86/kernel/pci-dma.c pci_iommu_init: no swiotlb fallback before 75f1cdf1dda9"),
-        RmrrMappedIntoNewDomains = new(false, Vtd2632 + " get_valid_domain_for_dev: no RMRR setup for new domains"),
-        CoherentIovaLimit = new(CoherentIovaLimit.StreamingMask, Vtd2632 + " __intel_map_single passes pdev->dma_mask to intel_alloc_iova"),
-        Iova = new(IovaAlgorithm.Linux2632, "drivers/pci/iova.c (2.6.3x) alloc_iova with caller-passed 32-bit limit"),
-        DefaultInvalidation = new(InvalidationMode.Lazy, Vtd2632 + " add_unmap / flush_unmaps (HIGH_WATER_MARK 250, 10 ms timer); intel_iommu=strict disables"),
-        DefaultDomainAddressWidth = new(48, Vtd2632 + " DEFAULT_DOMAIN_ADDRESS_WIDTH"),
-        ModernSwiotlb = new(false, "lib/swiotlb.c (2.6.3x): single io_tlb_index, overflow buffer, swiotlb_full panic"),
-        RmrrDevicesNeverIdentity = new(false, Vtd2632 + " iommu_should_identity_map ignores RMRRs"),
-        HotplugExtendsIdentityMap = new(false, "no memory notifier in drivers/pci/intel-iommu.c before 3.15 (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\"); absent from 3.0.8"),
-        LogStyle = new(LogStyle.Legacy, "drivers/pci/dmar.c (2.6.3x) printk format \"DMAR:...\""),
-        DmaDebug = new(DmaDebugChecks.PageTypeDistinct, "lib/dma-debug.c (2.6.32, 3.0): check_unmap, check_sync, dma_debug_device_change; dma_debug_page type; err_printk \"%s %s: \" then \"DMA-API: ...\""),
-    };
-
-    /// <summary>2.6.32-rc5: after 19943b0e — the seed bug.</summary>
-    public static readonly KernelProfile Linux2632Rc5 = Linux2631 with
-    {
-        Name = "linux-2.6.32-rc5",
-        Summary = "after 19943b0e \"Unify hardware and software passthrough support\": identity devices sit in si_domain and use intel dma ops; intel_alloc_coherent clears GFP_DMA/GFP_DMA32 (the seed bug)",
-        Era = Era.T1,
-        PassThroughDmaOps = new(PassThroughOps.IntelDmaOps, "19943b0e30b0 \"intel-iommu: Unify hardware and software passthrough support\""),
-        IdentityCoherentAlloc = new(IdentityCoherentAlloc.ClearZoneFlags, Vtd2632 + "-rc5 intel_alloc_coherent: flags &= ~(GFP_DMA | GFP_DMA32) unconditionally"),
-        RuntimeIdentityCheck = new(IdentityCheck.StreamingMaskAbove32Bits, Vtd2632 + " iommu_should_identity_map(startup=0): pdev->dma_mask > DMA_BIT_MASK(32)"),
-    };
-
-    /// <summary>rc5 plus the thread's first patch.</summary>
-    public static readonly KernelProfile Linux2632Rc5Alex = Linux2632Rc5 with
-    {
-        Name = "linux-2.6.32-rc5+alex",
-        Summary = "rc5 plus the thread's first patch: no-mapping devices get GFP_DMA and GFP_DMA32 OR'ed in",
-        IdentityCoherentAlloc = new(IdentityCoherentAlloc.OrDmaAndDma32, "LKML 2009-10-22 Alex Williamson \"[PATCH] intel-iommu: Fix alloc_coherent for pass-through devices\""),
-    };
-
-    /// <summary>rc5 plus David Woodhouse's counter-proposal.</summary>
-    public static readonly KernelProfile Linux2632Rc5Dwmw2 = Linux2632Rc5 with
-    {
-        Name = "linux-2.6.32-rc5+dwmw2",
-        Summary = "rc5 plus the thread's counter-proposal: no-mapping devices use dma_generic_alloc_coherent",
-        IdentityCoherentAlloc = new(IdentityCoherentAlloc.GenericAllocCoherent, "LKML 2009-10-22 David Woodhouse reply: iommu_no_mapping → dma_generic_alloc_coherent"),
-    };
-
-    /// <summary>What shipped in 2.6.32.</summary>
-    public static readonly KernelProfile Linux2632 = Linux2632Rc5 with
-    {
-        Name = "linux-2.6.32",
-        Summary = "what shipped: identity devices whose coherent mask is below the required mask get GFP_DMA32 (GFP_DMA below 32 bits); runtime identity check still dma_mask > 32 bits; bridged devices never identity; init failure falls back to nommu; RMRRs lost on leaving si_domain",
-        IdentityCoherentAlloc = new(IdentityCoherentAlloc.ZoneFromRequiredMask, Vtd2632 + " intel_alloc_coherent: coherent_dma_mask < dma_get_required_mask → GFP_DMA32 (GFP_DMA if < 32 bits)"),
-        BridgedDevicesNeverIdentity = new(true, "3dfc813d94bb \"intel-iommu: Don't use identity mapping for PCI devices behind bridges\""),
-    };
-
-    /// <summary>2.6.33: swiotlb survives a VT-d init failure.</summary>
-    public static readonly KernelProfile Linux2633 = Linux2632 with
-    {
-        Name = "linux-2.6.33",
-        Summary = "2.6.32 plus swiotlb kept as the fallback when VT-d init fails (75f1cdf1dda9)",
-        Era = Era.T2,
-        InitFailureFallback = new(InitFailureFallback.Swiotlb, "75f1cdf1dda9 \"x86: Handle HW IOMMU initialization failure gracefully\""),
-    };
-
-    /// <summary>The 2011 fixes.</summary>
-    public static readonly KernelProfile Linux30 = Linux2633 with
-    {
-        Name = "linux-3.0",
-        Summary = "the 2011 fixes: identity iff min(dma_mask, coherent mask) ≥ required mask; coherent IOVAs allocated below the coherent mask",
-        Era = Era.T3,
-        RuntimeIdentityCheck = new(IdentityCheck.MinMaskCoversRequiredMask, "\"intel-iommu: Check for identity mapping candidate using system dma mask\" (2.6.39/3.0; drivers/pci/intel-iommu.c iommu_should_identity_map)"),
-        CoherentIovaLimit = new(CoherentIovaLimit.CoherentMask, "\"intel-iommu: Use coherent DMA mask when requested\" (2.6.39/3.0)"),
-    };
-
-    /// <summary>Modern mainline.</summary>
-    public static readonly KernelProfile Linux61 = Linux30 with
-    {
-        Name = "linux-6.1",
-        Summary = "modern: IOMMU-core default domain types (identity / DMA / DMA-FQ); identity → dma-direct + swiotlb; translated → dma-iommu; RMRRs as direct-mapped reserved regions",
-        Era = Era.T4,
-        PassThroughDmaOps = new(PassThroughOps.DmaDirect, "drivers/iommu/dma-iommu.c iommu_setup_dma_ops: identity default domain → no ops (dma-direct)"),
-        IdentityCoherentAlloc = new(IdentityCoherentAlloc.DmaDirect, "kernel/dma/direct.c dma_direct_alloc / __dma_direct_alloc_pages"),
-        RuntimeIdentityCheck = new(IdentityCheck.None, "drivers/iommu/iommu.c: default domain chosen at probe; no runtime mask re-check"),
-        RmrrMappedIntoNewDomains = new(true, "drivers/iommu/iommu.c iommu_create_device_direct_mappings (IOMMU_RESV_DIRECT regions from intel_iommu_get_resv_regions)"),
-        Iova = new(IovaAlgorithm.Modern, "drivers/iommu/iova.c alloc_iova_fast / free_iova_fast"),
-        DefaultInvalidation = new(InvalidationMode.Lazy, "drivers/iommu/iommu.c iommu_subsys_init: DMA upgraded to DMA_FQ unless strict; dma-iommu.c flush queue"),
-        DefaultDomainAddressWidth = new(57, "drivers/iommu/intel/iommu.h DEFAULT_DOMAIN_ADDRESS_WIDTH"),
-        ModernSwiotlb = new(true, "kernel/dma/swiotlb.c (areas, \"swiotlb buffer is full\")"),
-        HotplugExtendsIdentityMap = new(true, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init: register_memory_notifier when si_domain has software tables; intel_iommu_memory_notifier (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\", 3.15)"),
-        LogStyle = new(LogStyle.Modern, "drivers/iommu/intel/dmar.c pr_fmt \"DMAR: \""),
-        DmaDebug = new(DmaDebugChecks.MapErrorCheck | DmaDebugChecks.OverlapCheck | DmaDebugChecks.CoherentCpuAddressCheck | DmaDebugChecks.PrefixFirst | DmaDebugChecks.ScatterGatherSpelledRight | DmaDebugChecks.SgSegmentCheck,
-            "kernel/dma/debug.c (6.1): check_unmap, check_sync, add_dma_entry, check_sg_segment, dma_debug_device_change, pr_fmt \"DMA-API: \"; no page type since 2e05ea5cdc1a"),
-    };
-
-    public static IReadOnlyList<KernelProfile> All { get; } =
-        [Linux2631, Linux2632Rc5, Linux2632Rc5Alex, Linux2632Rc5Dwmw2, Linux2632, Linux2633, Linux30, Linux61];
-
-    public static KernelProfile? Find(string name) => All.FirstOrDefault(p => p.Name == name);
+        var profiles = typeof(ProfileCatalog).Assembly.GetTypes()
+            .Where(t => t.IsDefined(typeof(ProfileDefinitionAttribute), inherit: false))
+            .OrderBy(t => t.FullName, StringComparer.Ordinal)
+            .Select(t => (KernelProfile)(t.GetProperty("Profile", BindingFlags.Public | BindingFlags.Static)?.GetValue(null)
+                ?? throw new InvalidOperationException($"{t.Name} is marked [ProfileDefinition] but has no static Profile property")))
+            .ToList();
+        var unlisted = profiles.Select(p => p.Name).Where(n => !ProfileNames.IsKnown(n)).ToList();
+        if (unlisted.Count > 0) throw new InvalidOperationException($"profiles defined but missing from ProfileNames: {string.Join(", ", unlisted)}");
+        return profiles.ToFrozenDictionary(p => p.Name, StringComparer.Ordinal);
+    }
 }

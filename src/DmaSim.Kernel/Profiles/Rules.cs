@@ -6,7 +6,10 @@ public sealed record Rule<T>(T Value, string Source)
     public override string ToString() => $"{Value} ({Source})";
 }
 
-/// <summary>The broad kernel generation a profile belongs to; selects log wording and code paths that moved.</summary>
+/// <summary>
+/// The broad kernel generation a profile belongs to: a label for people and reports. Model code never
+/// branches on it (ArchitectureTests); every difference it stands for is a named rule of the profile.
+/// </summary>
 public enum Era
 {
     /// <summary>2.6.31: hardware pass-through devices use swiotlb dma ops.</summary>
@@ -111,4 +114,49 @@ public enum DmaDebugChecks
     ScatterGatherSpelledRight = 32,
     /// <summary>check_sg_segment: segment length and boundary against the device's dma_parms.</summary>
     SgSegmentCheck = 64,
+}
+
+/// <summary>Which code decides the devices' domains and dma ops at boot.</summary>
+public enum BootSequence
+{
+    /// <summary>x86 pci_iommu_init → intel_iommu_init → init_dmars: the driver owns its domains (2.6.3x – 5.2).</summary>
+    InitDmars,
+    /// <summary>The IOMMU core gives every group a default domain at probe; dma ops follow from it (5.3+).</summary>
+    DefaultDomains,
+}
+
+/// <summary>What identity mapping init_dmars sets up.</summary>
+public enum IdentityMapping
+{
+    /// <summary>2.6.31: iommu=pt programs a pass-through context for every device; no si_domain, no runtime check.</summary>
+    PassThroughContextsOnly,
+    /// <summary>19943b0e onwards: the static identity domain si_domain (hardware or software pass-through).</summary>
+    StaticIdentityDomain,
+}
+
+/// <summary>The arch DMA-API front end a driver's calls pass through.</summary>
+public enum DmaApiFrontEnd
+{
+    /// <summary>2.6.3x x86 (arch/x86/kernel/pci-dma.c, asm/dma-mapping.h): masks below 24 bits refused; the front end picks GFP_DMA / GFP_DMA32 from the coherent mask.</summary>
+    X86Legacy,
+    /// <summary>kernel/dma/mapping.c: zone bits stripped ("let the implementation decide"), dma_direct_supported, 32-bit required mask for IOMMU-translated devices.</summary>
+    Generic,
+}
+
+/// <summary>How freed IOVAs wait for their IOTLB flush in lazy mode.</summary>
+public enum FlushQueue
+{
+    /// <summary>add_unmap / flush_unmaps: HIGH_WATER_MARK 250 entries or 10 ms, then a global IOTLB flush of every unit.</summary>
+    AddUnmapGlobalFlush,
+    /// <summary>dma-iommu flush queue: IOVA_FQ_SIZE 256 entries or 10 ms, then a domain-selective flush per domain.</summary>
+    PerDomainFlushQueue,
+}
+
+/// <summary>How a unit hands out domain ids.</summary>
+public enum DomainIdAllocation
+{
+    /// <summary>iommu_alloc_domain: first clear bit of the unit's bitmap; bit 0 is reserved under caching mode.</summary>
+    FirstFreeBit,
+    /// <summary>Pass-through contexts use FLPT_DEFAULT_DID (1); other domains come from the IDA starting at IDA_START_DID (2).</summary>
+    IdaFromTwo,
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using DmaSim.Core;
 using static DmaSim.Scenarios.Reader;
 
 namespace DmaSim.Scenarios;
@@ -37,10 +38,10 @@ internal static class ExpectReader
         var device = devices.ResolveEndpoint(m.Required("device"), "device").Name;
         return check switch
         {
-            "outcome" => new OutcomeExpectation(device, Word(value, "outcome", Vocabulary.Outcomes), profiles, m.Span),
-            "domain" => new DomainExpectation(device, Word(value, "domain", Vocabulary.Domains), profiles, m.Span),
+            "outcome" => new OutcomeExpectation(device, Word(value, "outcome", ContractWords.Outcomes), profiles, m.Span),
+            "domain" => new DomainExpectation(device, Word(value, "domain", ContractWords.Domains), profiles, m.Span),
             "finding" => new FindingExpectation(device, Word(value, "finding", Vocabulary.Findings), profiles, m.Span),
-            _ => new DmaOpsExpectation(device, Word(value, "dma-ops", Vocabulary.DmaOps), profiles, m.Span),
+            _ => new DmaOpsExpectation(device, Word(value, "dma-ops", ContractWords.DmaOps), profiles, m.Span),
         };
     }
 
@@ -59,13 +60,13 @@ internal static class ExpectReader
         return names.MoveToImmutable();
     }
 
-    /// <summary>A profile name from <see cref="KnownProfiles.Names"/>.</summary>
+    /// <summary>A profile name from <see cref="ProfileNames.All"/>.</summary>
     public static string Profile(YNode node)
     {
         var name = Text(node, "profile");
         // No "did you mean": the names differ by a version digit, and a near miss is another kernel.
-        return KnownProfiles.IsKnown(name)
+        return ProfileNames.IsKnown(name)
             ? name
-            : throw Error(node.Span, $"unknown profile '{name}'; expected one of: {string.Join(", ", KnownProfiles.Names)}");
+            : throw Error(node.Span, $"unknown profile '{name}'; expected one of: {string.Join(", ", ProfileNames.All)}");
     }
 }

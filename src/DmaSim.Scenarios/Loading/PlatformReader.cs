@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using DmaSim.Core;
 using static DmaSim.Scenarios.Reader;
 
 namespace DmaSim.Scenarios;
@@ -43,7 +44,7 @@ internal static class PlatformReader
         {
             var e = Map(item, "e820 entry", "start", "end", "type");
             var range = Range(e, bits);
-            var type = Word(e.Required("type"), "memory type", Vocabulary.MemoryTypes);
+            var type = Word(e.Required("type"), "memory type", ContractWords.MemoryTypes);
             // The kernel sanitises overlapping e820 entries; a scenario states the result, so an overlap is a typo.
             foreach (var earlier in regions)
             {
@@ -93,9 +94,9 @@ internal static class PlatformReader
         var m = Map(node, "device", _deviceKeys);
         var bdf = Bdf(m.Required("bdf"), "bdf");
         var name = Name(m.Required("name"), "device name");
-        var model = Word(m.Required("model"), "device model", Vocabulary.DeviceModels);
+        var model = Word(m.Required("model"), "device model", ContractWords.DeviceModels);
         var pcie = m.Get("pcie") is { } p ? Flag(p, "pcie") : true;
-        var modelName = Vocabulary.DeviceModels.NameOf(model);
+        var modelName = ContractWords.DeviceModels.NameOf(model);
         if (Vocabulary.IsBridge(model))
         {
             foreach (var key in _endpointOnlyKeys)
@@ -192,7 +193,7 @@ internal sealed class DeviceIndex(ImmutableArray<DeviceConfig> devices)
     {
         var device = Resolve(node, what);
         return device.IsBridge
-            ? throw Error(node.Span, $"'{device.Name}' is a {Vocabulary.DeviceModels.NameOf(device.Model)}; bridges do no DMA of their own")
+            ? throw Error(node.Span, $"'{device.Name}' is a {ContractWords.DeviceModels.NameOf(device.Model)}; bridges do no DMA of their own")
             : device;
     }
 }

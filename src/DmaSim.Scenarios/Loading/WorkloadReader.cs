@@ -101,7 +101,7 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
         var runNode = m.Required("run");
         var job = Word(runNode, "run", Vocabulary.RunJobs);
         if (job == RunJob.Io && device.Model is not (DeviceKind.StorageController or DeviceKind.UsbController))
-            throw Error(runNode.Span, $"'{device.Name}' is a {Vocabulary.DeviceModels.NameOf(device.Model)}, which has no built-in io job; script it with op: steps");
+            throw Error(runNode.Span, $"'{device.Name}' is a {ContractWords.DeviceModels.NameOf(device.Model)}, which has no built-in io job; script it with op: steps");
         if (job == RunJob.FirmwareDma && device.FirmwareDma != FirmwareDmaKind.Rmrr)
             throw Error(runNode.Span, $"run: firmware-dma needs a device with firmware-dma: rmrr; '{device.Name}' has none");
         var count = m.Get("count") is { } c ? Positive(c, "count") : 1UL;

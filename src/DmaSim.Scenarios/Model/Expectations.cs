@@ -17,24 +17,24 @@ public abstract record Expectation(ImmutableArray<string> Profiles, SourceSpan S
 }
 
 /// <summary>`{ device, outcome }`: the device's worst outcome over the run.</summary>
-public sealed record OutcomeExpectation(string Device, ExpectedOutcome Outcome, ImmutableArray<string> Profiles, SourceSpan Span)
+public sealed record OutcomeExpectation(string Device, Outcome Outcome, ImmutableArray<string> Profiles, SourceSpan Span)
     : Expectation(Profiles, Span)
 {
-    public override string Text => $"{Device} outcome {Vocabulary.Outcomes.NameOf(Outcome)}{ProfileSuffix}";
+    public override string Text => $"{Device} outcome {ContractWords.Outcomes.NameOf(Outcome)}{ProfileSuffix}";
 }
 
 /// <summary>`{ device, domain }`: the domain type the kernel put the device in.</summary>
-public sealed record DomainExpectation(string Device, ExpectedDomain Domain, ImmutableArray<string> Profiles, SourceSpan Span)
+public sealed record DomainExpectation(string Device, DeviceDomain Domain, ImmutableArray<string> Profiles, SourceSpan Span)
     : Expectation(Profiles, Span)
 {
-    public override string Text => $"{Device} domain {Vocabulary.Domains.NameOf(Domain)}{ProfileSuffix}";
+    public override string Text => $"{Device} domain {ContractWords.Domains.NameOf(Domain)}{ProfileSuffix}";
 }
 
 /// <summary>`{ device, dma-ops }`: the dma ops the kernel gave the device.</summary>
-public sealed record DmaOpsExpectation(string Device, ExpectedDmaOps DmaOps, ImmutableArray<string> Profiles, SourceSpan Span)
+public sealed record DmaOpsExpectation(string Device, DmaOpsKind DmaOps, ImmutableArray<string> Profiles, SourceSpan Span)
     : Expectation(Profiles, Span)
 {
-    public override string Text => $"{Device} dma-ops {Vocabulary.DmaOps.NameOf(DmaOps)}{ProfileSuffix}";
+    public override string Text => $"{Device} dma-ops {ContractWords.DmaOps.NameOf(DmaOps)}{ProfileSuffix}";
 }
 
 /// <summary>`{ device, finding: KIND }`: some checker reported a finding of this kind for the device.</summary>

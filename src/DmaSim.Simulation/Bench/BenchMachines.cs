@@ -41,7 +41,7 @@ public sealed class BenchMachine
 public static class BenchMachines
 {
     /// <summary>The profile every bench machine runs: the modern default-domain model.</summary>
-    public const string Profile = "linux-6.1";
+    public const string Profile = ProfileNames.Linux61;
 
     /// <summary>The dmasim/v1 scenario text of a mode (not meaningful for <see cref="MapBenchMode.Iova"/>).</summary>
     public static string ScenarioYaml(MapBenchMode mode)
@@ -111,7 +111,7 @@ public static class BenchMachines
             _ => DeviceDomain.None,
         };
         if (dev.Domain != expected)
-            throw new InvalidOperationException($"bench machine {MapBenchmark.NameOf(mode)}: device domain is {ContractNames.Of(dev.Domain)}, expected {ContractNames.Of(expected)}");
+            throw new InvalidOperationException($"bench machine {MapBenchmark.NameOf(mode)}: device domain is {ContractWords.Domains.NameOf(dev.Domain)}, expected {ContractWords.Domains.NameOf(expected)}");
         return new BenchMachine(m, dev, pages.Start, size);
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using DmaSim.Checking;
 using DmaSim.Core;
 using DmaSim.Hardware.Memory;
 using DmaSim.Hardware.Platform;

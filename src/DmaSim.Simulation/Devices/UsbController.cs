@@ -1,4 +1,3 @@
-using DmaSim.Checking;
 using DmaSim.Core;
 using DmaSim.Hardware.Platform;
 using DmaSim.Scenarios;

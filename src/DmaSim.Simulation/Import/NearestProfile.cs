@@ -1,3 +1,4 @@
+using DmaSim.Core;
 using DmaSim.Kernel.Boot;
 
 namespace DmaSim.Simulation.Import;
@@ -21,16 +22,16 @@ public static class NearestProfile
         if (!KernelVersion.TryParse(release, out var v))
         {
             why = "no \"Linux version\" line: the modern profile, log wording from the DMAR lines' prefix";
-            return "linux-6.1";
+            return ProfileNames.Linux61;
         }
         var rc = RcNumber(release!);
         string profile;
-        if (v < new KernelVersion(2, 6, 32) || (v == new KernelVersion(2, 6, 32) && rc is < 5)) profile = "linux-2.6.31";
-        else if (v == new KernelVersion(2, 6, 32) && rc is not null) profile = "linux-2.6.32-rc5";
-        else if (v < new KernelVersion(2, 6, 33)) profile = "linux-2.6.32";
-        else if (v < new KernelVersion(2, 6, 39)) profile = "linux-2.6.33";
-        else if (v < new KernelVersion(5, 3, 0)) profile = "linux-3.0";
-        else profile = "linux-6.1";
+        if (v < new KernelVersion(2, 6, 32) || (v == new KernelVersion(2, 6, 32) && rc is < 5)) profile = ProfileNames.Linux2631;
+        else if (v == new KernelVersion(2, 6, 32) && rc is not null) profile = ProfileNames.Linux2632Rc5;
+        else if (v < new KernelVersion(2, 6, 33)) profile = ProfileNames.Linux2632;
+        else if (v < new KernelVersion(2, 6, 39)) profile = ProfileNames.Linux2633;
+        else if (v < new KernelVersion(5, 3, 0)) profile = ProfileNames.Linux30;
+        else profile = ProfileNames.Linux61;
         why = $"{release} → {profile} (docs/real-machines.md, nearest profile)";
         return profile;
     }

@@ -244,6 +244,29 @@ public class ProfileCatalogTests
         Assert.Null(ProfileCatalog.Find("nosuch"));
     }
 
+    [Fact]
+    public void The_catalog_follows_the_one_name_list_in_Core()
+    {
+        Assert.Equal(ProfileNames.All, ProfileCatalog.All.Select(p => p.Name));
+        Assert.Equal(ProfileNames.All.Length, ProfileNames.All.Distinct().Count());
+        Assert.False(ProfileNames.IsKnown("linux-2.6.32-RC5"));
+    }
+
+    [Fact]
+    public void Each_profile_is_one_file_under_Profiles_named_after_its_class()
+    {
+        var dir = Path.Combine(DmaSim.Testing.SharedData.RepoRoot, "src", "DmaSim.Kernel", "Profiles");
+        var definitions = typeof(KernelProfile).Assembly.GetTypes()
+            .Where(t => t.GetCustomAttributes().Any(a => a.GetType().Name == "ProfileDefinitionAttribute")).ToList();
+        Assert.Equal(ProfileNames.All.Length, definitions.Count);
+        foreach (var t in definitions)
+        {
+            var file = Path.Combine(dir, t.Name + ".cs");
+            Assert.True(File.Exists(file), $"{t.Name} is not in {file}");
+            Assert.Single(File.ReadAllLines(file), l => l.Trim() == "[ProfileDefinition]");
+        }
+    }
+
     private static IEnumerable<PropertyInfo> RuleProperties() =>
         typeof(KernelProfile).GetProperties().Where(pi => pi.PropertyType.IsGenericType && pi.PropertyType.GetGenericTypeDefinition() == typeof(Rule<>));
 
@@ -286,5 +309,16 @@ public class ProfileCatalogTests
         Assert.Equal(PassThroughOps.DmaDirect, ProfileCatalog.Linux61.PassThroughDmaOps.Value);
         Assert.False(ProfileCatalog.Linux2632Rc5.BridgedDevicesNeverIdentity.Value);
         Assert.True(ProfileCatalog.Linux2632.BridgedDevicesNeverIdentity.Value);
+        Assert.Equal(IdentityMapping.PassThroughContextsOnly, ProfileCatalog.Linux2631.IdentityMapping.Value);
+        Assert.Equal(IdentityMapping.StaticIdentityDomain, ProfileCatalog.Linux2632Rc5.IdentityMapping.Value);
+        Assert.False(ProfileCatalog.Linux2632.IommuReleasesSwiotlb.Value);
+        Assert.True(ProfileCatalog.Linux2633.IommuReleasesSwiotlb.Value);
+        Assert.Equal(BootSequence.InitDmars, ProfileCatalog.Linux30.BootSequence.Value);
+        Assert.Equal(BootSequence.DefaultDomains, ProfileCatalog.Linux61.BootSequence.Value);
+        Assert.Equal(DmaApiFrontEnd.X86Legacy, ProfileCatalog.Linux30.DmaApiFrontEnd.Value);
+        Assert.Equal(DmaApiFrontEnd.Generic, ProfileCatalog.Linux61.DmaApiFrontEnd.Value);
+        Assert.Equal(FlushQueue.PerDomainFlushQueue, ProfileCatalog.Linux61.FlushQueue.Value);
+        Assert.True(ProfileCatalog.Linux30.SwiotlbForceDisablesVtd.Value);
+        Assert.False(ProfileCatalog.Linux61.SwiotlbForceDisablesVtd.Value);
     }
 }

@@ -66,4 +66,36 @@ public sealed class FastPathBehaviourTests
         mem.Discard(0x4000_0000 >> 12);
         Assert.Equal(0UL, mem.ReadU64(new PhysAddr(0x4000_0000)));
     }
+    /// <summary>
+    /// Allocation budget (not time): in steady state the IOMMU part of a map+unmap pair allocates nothing,
+    /// so a strict or lazy pair allocates no more than a dma-direct pair, whose only allocations are the
+    /// DMA-API call records the DMA-API debug layer consumes. Guards the unobserved-event skip
+    /// (EventStream.Wants) and the closure-free flush queue.
+    /// </summary>
+    [Theory]
+    [InlineData(MapBenchMode.Strict)]
+    [InlineData(MapBenchMode.Lazy)]
+    public void Iommu_map_unmap_pair_allocates_no_more_than_a_direct_pair(MapBenchMode mode)
+    {
+        var direct = BytesPerPair(BenchMachines.Build(MapBenchMode.Direct));
+        var iommu = BytesPerPair(BenchMachines.Build(mode));
+        Assert.True(iommu <= direct + 1, $"{mode}: {iommu:F1} B per pair, dma-direct {direct:F1} B");
+    }
+
+    private static double BytesPerPair(BenchMachine m)
+    {
+        const int Pairs = 4096;
+        void Run(int n)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var r = m.Dma.Map(m.Device, m.Buffer, m.Size, DmaDirection.Bidirectional);
+                m.Dma.Unmap(m.Device, r.Address, m.Size, DmaDirection.Bidirectional);
+            }
+        }
+        Run(Pairs); // steady state: range caches, flush queue and IOTLB bookkeeping sized
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Run(Pairs);
+        return (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Pairs;
+    }
 }

@@ -1,3 +1,4 @@
+using DmaSim.Core;
 using DmaSim.Hardware.Pci;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Profiles;

@@ -1,4 +1,4 @@
-using DmaSim.Checking;
+using DmaSim.Core;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 
@@ -89,7 +89,7 @@ public class VariantTests
         Assert.Equal(Outcome.Corruption, Worst(s, ProfileCatalog.Linux2632));
         var r30 = ScenarioRunner.Run(s, ProfileCatalog.Linux30);
         Assert.Equal(Outcome.Ok, r30.Devices.Single().Outcome);
-        Assert.Equal("translated", r30.Devices.Single().Domain);
+        Assert.Equal("translated", r30.Devices.Single().DomainName);
         Assert.Equal(Outcome.Ok, Worst(s, ProfileCatalog.Linux61));
     }
 
@@ -103,7 +103,7 @@ public class VariantTests
         {
             var r = ScenarioRunner.Run(s, p);
             Assert.Equal(Outcome.Ok, r.Devices.Single().Outcome);
-            Assert.Equal("passthrough", r.Devices.Single().Domain);
+            Assert.Equal("passthrough", r.Devices.Single().DomainName);
         }
     }
 

@@ -1,3 +1,5 @@
+using DmaSim.Kernel.Profiles;
+
 namespace DmaSim.Kernel.Iommu.Intel;
 
 /// <summary>
@@ -11,7 +13,9 @@ public sealed class DeferredUnmaps
     private const ulong TimeoutNs = 10_000_000;
     private readonly KernelContext _k;
     private readonly IntelIommu _iommu;
-    private readonly List<(DmarDomain Domain, Action Release)> _pending = [];
+    // Plain values, not a closure per unmap: the lazy path queues one entry per dma_unmap (issue 13).
+    private readonly List<(DmarDomain Domain, ulong Pfn, ulong Pages, IovaRelease How)> _pending = [];
+    private readonly List<DmarDomain> _flushDomains = [];
     private ulong _deadline = ulong.MaxValue;
 
     public DeferredUnmaps(KernelContext kernel, IntelIommu iommu)
@@ -20,18 +24,27 @@ public sealed class DeferredUnmaps
         _iommu = iommu;
     }
 
-    /// <summary>HIGH_WATER_MARK (250) in 2.6.3x; IOVA_FQ_SIZE (256) in modern kernels.</summary>
-    public int HighWaterMark => _k.Profile.IsModern ? 256 : 250;
+    /// <summary>HIGH_WATER_MARK (250) of add_unmap; IOVA_FQ_SIZE (256) of the dma-iommu flush queue (<see cref="KernelProfile.FlushQueue"/>).</summary>
+    public int HighWaterMark => _k.Profile.FlushQueue.Value == FlushQueue.PerDomainFlushQueue ? 256 : 250;
 
     public int Pending => _pending.Count;
     public ulong Flushes { get; private set; }
 
+    /// <summary>How a queued range goes back to the domain's allocator once the IOTLB is flushed.</summary>
+    public enum IovaRelease
+    {
+        /// <summary>free_iova_fast(pfn, pages): the dma-iommu flush queue (fq_ring_free).</summary>
+        FreeFast,
+        /// <summary>__free_iova of the range starting at pfn: 2.6.3x flush_unmaps.</summary>
+        FreeRange,
+    }
+
     /// <summary>Queues the release of an unmapped IOVA range until the next flush.</summary>
-    public void Add(DmarDomain domain, Action release)
+    public void Add(DmarDomain domain, ulong pfn, ulong pages, IovaRelease how)
     {
         Poll();
         if (_pending.Count >= HighWaterMark) Flush();
-        _pending.Add((domain, release));
+        _pending.Add((domain, pfn, pages, how));
         if (_deadline == ulong.MaxValue) _deadline = _k.Clock.NowNs + TimeoutNs;
     }
 
@@ -41,20 +54,33 @@ public sealed class DeferredUnmaps
         if (_pending.Count > 0 && _k.Clock.NowNs >= _deadline) Flush();
     }
 
+    /// <summary>Each queued domain once, in first-queued order, into a reused list (no LINQ set per flush).</summary>
+    private List<DmarDomain> DistinctDomains()
+    {
+        _flushDomains.Clear();
+        foreach (var p in _pending)
+            if (!_flushDomains.Contains(p.Domain)) _flushDomains.Add(p.Domain);
+        return _flushDomains;
+    }
+
     public void Flush()
     {
         if (_pending.Count == 0) return;
         Flushes++;
-        if (_k.Profile.IsModern)
+        if (_k.Profile.FlushQueue.Value == FlushQueue.PerDomainFlushQueue)
         {
-            foreach (var d in _pending.Select(p => p.Domain).Distinct())
+            foreach (var d in DistinctDomains())
                 foreach (var (unit, did) in d.Dids) unit.Hw.FlushIotlbDomain(did);
         }
         else
         {
             foreach (var unit in _iommu.Units) unit.Hw.FlushIotlbGlobal();
         }
-        foreach (var (_, release) in _pending) release();
+        foreach (var (domain, pfn, pages, how) in _pending)
+        {
+            if (how == IovaRelease.FreeFast) domain.Iova!.FreeIovaFast(pfn, pages);
+            else domain.Iova!.FreeIova(pfn);
+        }
         _pending.Clear();
         _deadline = ulong.MaxValue;
     }

@@ -1,3 +1,4 @@
+using DmaSim.Core;
 using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Profiles;
@@ -22,7 +23,7 @@ public static class InitDmars
         iommu.HwPassThrough = iommu.Units.All(u => u.Hw.SupportsPassThrough);
         iommu.Strict = k.Cmdline.Strict || p.DefaultInvalidation.Value == InvalidationMode.Strict;
 
-        if (p.Era == Era.T0)
+        if (p.IdentityMapping.Value == IdentityMapping.PassThroughContextsOnly)
         {
             RunPassThrough2631(k, iommu, devices, passThroughRequested);
             return;

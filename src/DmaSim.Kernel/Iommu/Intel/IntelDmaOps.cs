@@ -186,8 +186,7 @@ public sealed class IntelDmaOps : IDmaOps
         }
         else
         {
-            var iovad = domain.Iova!;
-            _iommu.Unmaps.Add(domain, () => iovad.FreeIova(range.PfnLo));
+            _iommu.Unmaps.Add(domain, range.PfnLo, range.Size, DeferredUnmaps.IovaRelease.FreeRange);
         }
     }
 

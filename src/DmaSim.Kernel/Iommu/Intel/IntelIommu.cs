@@ -60,8 +60,10 @@ public sealed partial class IntelIommu
     public DmarUnit? UnitFor(Bdf bdf)
     {
         DmarUnit? catchAll = null;
-        foreach (var u in Units)
+        // An index loop: foreach over the IReadOnlyList would allocate an enumerator on every dma_map.
+        for (var i = 0; i < Units.Count; i++)
         {
+            var u = Units[i];
             if (u.Drhd.IncludePciAll) { catchAll ??= u; continue; }
             foreach (var s in u.Drhd.Devices)
             {
@@ -129,8 +131,7 @@ public sealed partial class IntelIommu
         if (unit is null) return false;
         if (!domain.Dids.TryGetValue(unit, out var did))
         {
-            did = type == ContextTranslationType.PassThrough && Profile.IsModern ? (ushort)1 /* FLPT_DEFAULT_DID */
-                : unit.AllocDid(Profile.IsModern ? (ushort)2 /* IDA_START_DID */ : unit.Hw.CachingMode ? (ushort)1 : (ushort)0);
+            did = DomainIdFor(unit, type);
             domain.Dids[unit] = did;
         }
         var moving = _domainOf.TryGetValue(dev, out var previous) && previous != domain;
@@ -157,6 +158,14 @@ public sealed partial class IntelIommu
         _domainOf[dev] = domain;
         return true;
     }
+
+    /// <summary>The domain id a new domain gets on a unit (<see cref="KernelProfile.DomainIds"/>).</summary>
+    private ushort DomainIdFor(DmarUnit unit, ContextTranslationType type) => Profile.DomainIds.Value switch
+    {
+        DomainIdAllocation.IdaFromTwo when type == ContextTranslationType.PassThrough => 1, // FLPT_DEFAULT_DID
+        DomainIdAllocation.IdaFromTwo => unit.AllocDid(2), // IDA_START_DID
+        _ => unit.AllocDid(unit.Hw.CachingMode ? (ushort)1 : (ushort)0), // bit 0 reserved under caching mode
+    };
 
     /// <summary>Fault injection: leave the bridge alias's context entry out (shows what a missing alias costs).</summary>
     public bool OmitAliasContext { get; set; }
@@ -252,10 +261,7 @@ public sealed partial class IntelIommu
         foreach (var d in dmar.Drhds)
         {
             var hw = mmio(d.RegisterBase) ?? throw new InvalidOperationException($"no remapping unit at {Hex.Format(d.RegisterBase)}");
-            var options = (k.Profile.IsModern ? IntelIommuDriverOptions.Modern : IntelIommuDriverOptions.Linux2632)
-                with
-            { DefaultDomainAddressWidth = k.Profile.DefaultDomainAddressWidth.Value };
-            var driver = new IntelIommuUnitDriver(hw, k.Memory, TablePageAllocator(k, "root/context table"), TablePageFreer(k), options);
+            var driver = new IntelIommuUnitDriver(hw, k.Memory, TablePageAllocator(k, "root/context table"), TablePageFreer(k), IntelIommuDriverOptions.For(k.Profile));
             units.Add(new DmarUnit(units.Count, d, driver));
         }
         return units;

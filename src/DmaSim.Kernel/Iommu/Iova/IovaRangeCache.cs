@@ -30,6 +30,7 @@ internal sealed class IovaRangeCache
     private readonly Magazine[,] _loaded;
     private readonly Magazine[,] _prev;
     private readonly Stack<Magazine>[] _depot = new Stack<Magazine>[RangeCacheMaxOrder];
+    private readonly Stack<Magazine> _spare = new(); // empty magazines for reuse (any order)
 
     public IovaRangeCache(IovaDomain domain, int cpuCount)
     {
@@ -91,7 +92,10 @@ internal sealed class IovaRangeCache
             }
             else if (_depot[order].Count != 0)
             {
-                // The empty loaded magazine is freed and a full one from the depot takes its place.
+                // The empty loaded magazine is freed and a full one from the depot takes its place. The
+                // simulator keeps the empty one for the next iova_magazine_alloc: same behaviour, and a
+                // lazy flush-queue cycle allocates nothing in steady state (issue 13).
+                _spare.Push(loaded);
                 loaded = _depot[order].Pop();
             }
             else
@@ -125,7 +129,7 @@ internal sealed class IovaRangeCache
             {
                 // Linux schedules the depot worker here; the owner of simulated time calls ReclaimDepots.
                 _depot[order].Push(loaded);
-                loaded = new Magazine();
+                loaded = _spare.Count != 0 ? _spare.Pop() : new Magazine();
             }
         }
         loaded.Push(pfn);

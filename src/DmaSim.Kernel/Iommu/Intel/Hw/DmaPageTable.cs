@@ -165,7 +165,7 @@ public sealed class DmaPageTable
             physPfn += span;
             pages -= span;
         }
-        return new MapResult(MapStatus.Ok, mapped, conflicts is null ? [] : conflicts);
+        return new MapResult(MapStatus.Ok, mapped, conflicts is null ? Array.Empty<PteConflict>() : conflicts); // not [] : that would be a new List per call
     }
 
     /// <summary>Modern <c>hardware_largepage_caps</c>: the largest level both pfns are aligned to with enough pages left.</summary>
@@ -225,7 +225,7 @@ public sealed class DmaPageTable
         List<PhysAddr>? freed = null;
         ulong cleared = 0;
         ClearRange(Root, Levels, iovaPfn, last, 0, ref cleared, ref freed);
-        return new UnmapResult(cleared, freed is null ? [] : freed);
+        return new UnmapResult(cleared, freed is null ? Array.Empty<PhysAddr>() : freed); // not [] : that would be a new List per call
     }
 
     private void ClearRange(PhysAddr table, int level, ulong first, ulong last, ulong tableBase, ref ulong cleared, ref List<PhysAddr>? freed)

@@ -1,3 +1,5 @@
+using DmaSim.Kernel.Profiles;
+
 namespace DmaSim.Kernel.Iommu.Intel.Hw;
 
 /// <summary>How the driver invalidates the unit's caches.</summary>
@@ -10,12 +12,13 @@ public enum InvalidationMethod
 }
 
 /// <summary>
-/// Era-dependent choices of the low-level driver. Defaults are Linux 2.6.32 (<c>drivers/pci/intel-iommu.c</c>,
-/// <c>drivers/pci/dmar.c</c>); <see cref="Modern"/> gives the T4 values (linux-semantics.md §7).
+/// What the low-level driver needs to know of its kernel's decisions. The kernel builds it from the profile
+/// (<see cref="For"/>), which is where the era values and their sources live; the property defaults are
+/// 2.6.32's, for tests that drive a unit without a kernel.
 /// </summary>
 public sealed record IntelIommuDriverOptions
 {
-    /// <summary>DEFAULT_DOMAIN_ADDRESS_WIDTH: 48 in 2.6.32, 57 in modern kernels (linux-semantics.md §7.1).</summary>
+    /// <summary>DEFAULT_DOMAIN_ADDRESS_WIDTH (<see cref="KernelProfile.DefaultDomainAddressWidth"/>).</summary>
     public int DefaultDomainAddressWidth { get; init; } = 48;
 
     /// <summary>
@@ -24,26 +27,21 @@ public sealed record IntelIommuDriverOptions
     /// </summary>
     public InvalidationMethod? Invalidation { get; init; }
 
-    /// <summary>
-    /// 2.6.32 <c>domain_context_mapping_one</c> flushes the IOTLB of "special domain #0" after a not-present →
-    /// present context change in caching mode; later kernels flush the device's own domain id.
-    /// </summary>
+    /// <summary>Caching-mode flushes after a not-present → present change target domain 0 (<see cref="KernelProfile.CachingModeFlushesDomainZero"/>).</summary>
     public bool CachingModeFlushesDomainZero { get; init; } = true;
 
-    /// <summary>
-    /// Modern <c>calculate_psi_aligned_address</c> widens the PSI mask until the aligned window covers the
-    /// range; 2.6.32 <c>iommu_flush_iotlb_psi</c> uses ilog2(roundup_pow_of_two(pages)) on the unaligned address.
-    /// </summary>
+    /// <summary>PSI widens its mask to an aligned window (<see cref="KernelProfile.AlignPageSelectiveRange"/>).</summary>
     public bool AlignPageSelectiveRange { get; init; }
 
-    /// <summary>Linux 2.6.32 defaults.</summary>
-    public static IntelIommuDriverOptions Linux2632 { get; } = new();
-
-    /// <summary>Modern (6.x) values.</summary>
-    public static IntelIommuDriverOptions Modern { get; } = new()
+    /// <summary>The options a kernel of this profile runs its unit drivers with.</summary>
+    public static IntelIommuDriverOptions For(KernelProfile profile)
     {
-        DefaultDomainAddressWidth = 57,
-        CachingModeFlushesDomainZero = false,
-        AlignPageSelectiveRange = true,
-    };
+        ArgumentNullException.ThrowIfNull(profile);
+        return new()
+        {
+            DefaultDomainAddressWidth = profile.DefaultDomainAddressWidth.Value,
+            CachingModeFlushesDomainZero = profile.CachingModeFlushesDomainZero.Value,
+            AlignPageSelectiveRange = profile.AlignPageSelectiveRange.Value,
+        };
+    }
 }

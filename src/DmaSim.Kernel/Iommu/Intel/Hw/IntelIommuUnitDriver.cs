@@ -39,7 +39,7 @@ public sealed partial class IntelIommuUnitDriver
         _memory = memory;
         _allocZeroedTablePage = allocZeroedTablePage;
         _freeTablePage = freeTablePage;
-        _options = options ?? IntelIommuDriverOptions.Linux2632;
+        _options = options ?? new IntelIommuDriverOptions();
         Cap = Read64(VtdRegister.Cap);
         Ecap = Read64(VtdRegister.Ecap);
         _ivaOffset = VtdUnitConfigSpec.IvaOffset(Ecap);

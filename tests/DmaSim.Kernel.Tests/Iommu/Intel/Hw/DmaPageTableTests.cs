@@ -3,6 +3,7 @@ using DmaSim.Core;
 using DmaSim.Hardware.Pci;
 using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Iommu.Intel.Hw;
+using DmaSim.Kernel.Profiles;
 
 namespace DmaSim.Kernel.Tests.Iommu.Intel.Hw;
 
@@ -131,7 +132,7 @@ public class DmaPageTableTests
         op.Array[1, 14].Sample(ops =>
         {
             // Modern PSI alignment: 2.6.32's unaligned mask relies on size-aligned IOVAs (see the driver tests).
-            var rig = new HwRig(options: IntelIommuDriverOptions.Modern).Boot();
+            var rig = new HwRig(options: IntelIommuDriverOptions.For(ProfileCatalog.Linux61)).Boot();
             rig.Events.Record = false;
             var pt = rig.NewDomain(agaw);
             rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 9, agaw, pt.Root);

@@ -3,6 +3,7 @@ using DmaSim.Hardware.Pci;
 using DmaSim.Hardware.Vtd;
 using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Iommu.Intel.Hw;
+using DmaSim.Kernel.Profiles;
 
 namespace DmaSim.Kernel.Tests.Iommu.Intel.Hw;
 
@@ -233,7 +234,7 @@ public class IntelIommuUnitDriverTests
         var e = Assert.Single(cm.Events.Events.OfType<VtdInvalidationEvent>().Skip(before));
         Assert.Equal((VtdInvalidationGranularity.DeviceOrPage, (ushort)0, 0x10000UL, 2), (e.Performed, e.DomainId, e.Address, e.AddressMask));
 
-        var modern = new HwRig(VtdUnitConfig.Qemu48() with { CachingMode = true }, IntelIommuDriverOptions.Modern).Boot();
+        var modern = new HwRig(VtdUnitConfig.Qemu48() with { CachingMode = true }, IntelIommuDriverOptions.For(ProfileCatalog.Linux61)).Boot();
         before = modern.Events.Events.OfType<VtdInvalidationEvent>().Count();
         modern.Driver.FlushAfterMap(7, 0x10, 4);
         Assert.Equal((ushort)7, Assert.Single(modern.Events.Events.OfType<VtdInvalidationEvent>().Skip(before)).DomainId);

@@ -1,0 +1,127 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+
+namespace DmaSim.Core;
+
+/// <summary>
+/// Per-device outcome of a run, worst wins (the order of this enum). Words: <see cref="ContractWords.Outcomes"/>.
+/// </summary>
+public enum Outcome
+{
+    Ok,
+    /// <summary>A DMA-API call failed (swiotlb full, IOVA space exhausted, mask refused).</summary>
+    MapError,
+    /// <summary>The IOMMU blocked a DMA of the device.</summary>
+    Fault,
+    /// <summary>The device read control data from a place the driver never wrote.</summary>
+    Stall,
+    /// <summary>A device write landed in memory the buffer does not own (or read data from the wrong place).</summary>
+    Corruption,
+    /// <summary>Firmware DMA into an RMRR was blocked: the SMM handler crashes the box.</summary>
+    FirmwareFault,
+    /// <summary>The simulated kernel panicked; the run stops there (the format accepts it; no model reports it yet).</summary>
+    Panic,
+}
+
+/// <summary>The domain the kernel put a device in. Words: <see cref="ContractWords.Domains"/>.</summary>
+public enum DeviceDomain
+{
+    /// <summary>No IOMMU translation for this device.</summary>
+    None,
+    /// <summary>Hardware pass-through: context entry translation type 2.</summary>
+    PassThrough,
+    /// <summary>Software 1:1 page tables (si_domain with multi-level tables).</summary>
+    Identity,
+    /// <summary>A DMA domain with IOVAs.</summary>
+    Translated,
+}
+
+/// <summary>The dma ops families the contract distinguishes. Words: <see cref="ContractWords.DmaOps"/>.</summary>
+public enum DmaOpsKind
+{
+    /// <summary>nommu_dma_ops / dma-direct: physical addresses.</summary>
+    Direct,
+    /// <summary>swiotlb_dma_ops: physical addresses, bouncing what the mask cannot reach.</summary>
+    Swiotlb,
+    /// <summary>intel_dma_ops (2.6.3x) or dma-iommu (modern): the IOMMU decides.</summary>
+    IntelIommu,
+}
+
+/// <summary>e820 memory types; numeric values are the BIOS e820 type codes. Words: <see cref="ContractWords.MemoryTypes"/>.</summary>
+public enum MemoryType
+{
+    Usable = 1,
+    Reserved = 2,
+    Acpi = 3,
+    Nvs = 4,
+    Unusable = 5,
+}
+
+/// <summary>The device models a scenario can place on the PCI bus. Words: <see cref="ContractWords.DeviceModels"/>.</summary>
+public enum DeviceKind
+{
+    StorageController,
+    UsbController,
+    Scripted,
+    PcieRootPort,
+    PciBridge,
+    PcieToPciBridge,
+}
+
+/// <summary>A two-way table between a contract word as written in YAML, JSON and reports and its enum value.</summary>
+public sealed class VocabularyTable<T> where T : struct, Enum
+{
+    private readonly FrozenDictionary<string, T> _byName;
+    private readonly FrozenDictionary<T, string> _byValue;
+
+    public VocabularyTable(params (string Name, T Value)[] entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        Names = [.. entries.Select(e => e.Name)];
+        _byName = entries.ToFrozenDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal);
+        _byValue = entries.ToFrozenDictionary(e => e.Value, e => e.Name);
+    }
+
+    /// <summary>The accepted words, in documentation order.</summary>
+    public ImmutableArray<string> Names { get; }
+
+    public bool TryParse(string name, out T value) => _byName.TryGetValue(name, out value);
+
+    /// <summary>The word for a value, as the scenario format and the result contract write it.</summary>
+    public string NameOf(T value) => _byValue[value];
+}
+
+/// <summary>
+/// The words of the contract (DESIGN.md, "Vocabulary the checks rely on"; docs/scenario-format.md) that more
+/// than one layer speaks: the scenario loader parses them, the kernel and checker produce the enums, reports
+/// print them. One table per word list, in documentation order.
+/// </summary>
+public static class ContractWords
+{
+    public static VocabularyTable<Outcome> Outcomes { get; } = new(
+        ("ok", Outcome.Ok), ("stall", Outcome.Stall), ("corruption", Outcome.Corruption),
+        ("fault", Outcome.Fault), ("map-error", Outcome.MapError),
+        ("firmware-fault", Outcome.FirmwareFault), ("panic", Outcome.Panic));
+
+    public static VocabularyTable<DeviceDomain> Domains { get; } = new(
+        ("passthrough", DeviceDomain.PassThrough), ("identity", DeviceDomain.Identity),
+        ("translated", DeviceDomain.Translated), ("none", DeviceDomain.None));
+
+    public static VocabularyTable<DmaOpsKind> DmaOps { get; } = new(
+        ("intel-iommu", DmaOpsKind.IntelIommu), ("swiotlb", DmaOpsKind.Swiotlb), ("direct", DmaOpsKind.Direct));
+
+    public static VocabularyTable<MemoryType> MemoryTypes { get; } = new(
+        ("usable", MemoryType.Usable), ("reserved", MemoryType.Reserved), ("acpi", MemoryType.Acpi),
+        ("nvs", MemoryType.Nvs), ("unusable", MemoryType.Unusable));
+
+    public static VocabularyTable<DeviceKind> DeviceModels { get; } = new(
+        ("storage-controller", DeviceKind.StorageController), ("usb-controller", DeviceKind.UsbController),
+        ("scripted", DeviceKind.Scripted), ("pcie-root-port", DeviceKind.PcieRootPort),
+        ("pci-bridge", DeviceKind.PciBridge), ("pcie-to-pci-bridge", DeviceKind.PcieToPciBridge));
+
+    /// <summary>The word JSON and text reports print for a device without dma ops (a bridge).</summary>
+    public const string NoDmaOps = "none";
+
+    /// <summary>The dma-ops word of a device, or "none" when the kernel gave it none.</summary>
+    public static string DmaOpsName(DmaOpsKind? kind) => kind is { } k ? DmaOps.NameOf(k) : NoDmaOps;
+}

@@ -1,0 +1,26 @@
+using System.Collections.Immutable;
+
+namespace DmaSim.Core;
+
+/// <summary>
+/// The kernel policy profile names of the contract (DESIGN.md, "Policy profiles"), in report column order.
+/// The one list every project uses: the scenario loader checks `expect: profile:` against it, the kernel's
+/// ProfileCatalog orders its profiles by it (and fails to start when a name has no definition), the importer
+/// picks from it. Adding a profile is one file under src/DmaSim.Kernel/Profiles/ plus its line here.
+/// </summary>
+public static class ProfileNames
+{
+    public const string Linux2631 = "linux-2.6.31";
+    public const string Linux2632Rc5 = "linux-2.6.32-rc5";
+    public const string Linux2632Rc5Alex = "linux-2.6.32-rc5+alex";
+    public const string Linux2632Rc5Dwmw2 = "linux-2.6.32-rc5+dwmw2";
+    public const string Linux2632 = "linux-2.6.32";
+    public const string Linux2633 = "linux-2.6.33";
+    public const string Linux30 = "linux-3.0";
+    public const string Linux61 = "linux-6.1";
+
+    public static ImmutableArray<string> All { get; } =
+        [Linux2631, Linux2632Rc5, Linux2632Rc5Alex, Linux2632Rc5Dwmw2, Linux2632, Linux2633, Linux30, Linux61];
+
+    public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);
+}

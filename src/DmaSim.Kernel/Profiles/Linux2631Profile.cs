@@ -1,0 +1,41 @@
+using DmaSim.Core;
+using DmaSim.Kernel.Iommu.Iova;
+using static DmaSim.Kernel.Profiles.Sources;
+
+namespace DmaSim.Kernel.Profiles;
+
+/// <summary>2.6.31: before the thread. Pass-through devices use swiotlb dma ops. Every rule is stated here; later profiles state only what changed.</summary>
+[ProfileDefinition]
+internal static class Linux2631Profile
+{
+    public static KernelProfile Profile { get; } = new()
+    {
+        Name = ProfileNames.Linux2631,
+        Summary = "before the thread: hardware pass-through devices use swiotlb dma ops, whose coherent allocator honours the coherent mask",
+        Era = Era.T0,
+        PassThroughDmaOps = new(PassThroughOps.Swiotlb, "4ed0d3e6c64c \"Intel IOMMU Pass Through Support\"; arch/x86/kernel/pci-swiotlb.c pci_swiotlb_init sets swiotlb when iommu_pass_through"),
+        IdentityCoherentAlloc = new(IdentityCoherentAlloc.ClearZoneFlags, Vtd2632 + " intel_alloc_coherent (only reached by translated devices in 2.6.31)"),
+        RuntimeIdentityCheck = new(IdentityCheck.None, "2.6.31 has no si_domain: pass-through is a boot-time, all-device decision (4ed0d3e6c64c)"),
+        BridgedDevicesNeverIdentity = new(false, "3dfc813d94bb not yet merged"),
+        InitFailureFallback = new(InitFailureFallback.Nommu, "arch/x86/kernel/pci-dma.c pci_iommu_init: no swiotlb fallback before 75f1cdf1dda9"),
+        RmrrMappedIntoNewDomains = new(false, Vtd2632 + " get_valid_domain_for_dev: no RMRR setup for new domains"),
+        CoherentIovaLimit = new(CoherentIovaLimit.StreamingMask, Vtd2632 + " __intel_map_single passes pdev->dma_mask to intel_alloc_iova"),
+        Iova = new(IovaAlgorithm.Linux2632, "drivers/pci/iova.c (2.6.3x) alloc_iova with caller-passed 32-bit limit"),
+        DefaultInvalidation = new(InvalidationMode.Lazy, Vtd2632 + " add_unmap / flush_unmaps (HIGH_WATER_MARK 250, 10 ms timer); intel_iommu=strict disables"),
+        DefaultDomainAddressWidth = new(48, Vtd2632 + " DEFAULT_DOMAIN_ADDRESS_WIDTH"),
+        ModernSwiotlb = new(false, "lib/swiotlb.c (2.6.3x): single io_tlb_index, overflow buffer, swiotlb_full panic"),
+        RmrrDevicesNeverIdentity = new(false, Vtd2632 + " iommu_should_identity_map ignores RMRRs"),
+        HotplugExtendsIdentityMap = new(false, "no memory notifier in drivers/pci/intel-iommu.c before 3.15 (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\"); absent from 3.0.8"),
+        LogStyle = new(LogStyle.Legacy, "drivers/pci/dmar.c (2.6.3x) printk format \"DMAR:...\""),
+        DmaDebug = new(DmaDebugChecks.PageTypeDistinct, "lib/dma-debug.c (2.6.32, 3.0): check_unmap, check_sync, dma_debug_device_change; dma_debug_page type; err_printk \"%s %s: \" then \"DMA-API: ...\""),
+        BootSequence = new(BootSequence.InitDmars, "arch/x86/kernel/pci-dma.c pci_iommu_init → intel_iommu_init → init_dmars (drivers/pci/intel-iommu.c)"),
+        IdentityMapping = new(IdentityMapping.PassThroughContextsOnly, "4ed0d3e6c64c init_context_pass_through: iommu=pt gives every device a pass-through context; si_domain arrives with 19943b0e"),
+        DmaApiFrontEnd = new(DmaApiFrontEnd.X86Legacy, "arch/x86/kernel/pci-dma.c dma_supported; arch/x86/include/asm/dma-mapping.h dma_alloc_coherent, dma_alloc_coherent_gfp_flags (2.6.3x)"),
+        SwiotlbForceDisablesVtd = new(true, Vtd2632 + " intel_iommu_init: no_iommu || swiotlb || dmar_disabled → -ENODEV"),
+        IommuReleasesSwiotlb = new(false, "arch/x86/kernel/pci-swiotlb.c (2.6.31) pci_swiotlb_init: the pool set up for iommu=pt stays; freeing it arrived with 75f1cdf1dda9"),
+        FlushQueue = new(FlushQueue.AddUnmapGlobalFlush, Vtd2632 + " add_unmap / flush_unmaps: HIGH_WATER_MARK 250, then iommu->flush.flush_iotlb(DMA_TLB_GLOBAL_FLUSH) per unit"),
+        DomainIds = new(DomainIdAllocation.FirstFreeBit, Vtd2632 + " iommu_alloc_domain: find_first_zero_bit; iommu_init_domains sets bit 0 when cap_caching_mode"),
+        CachingModeFlushesDomainZero = new(true, Vtd2632 + " domain_context_mapping_one: in caching mode flush the IOTLB of \"special domain #0\""),
+        AlignPageSelectiveRange = new(false, Vtd2632 + " iommu_flush_iotlb_psi: ilog2(__roundup_pow_of_two(pages)) on the unaligned address"),
+    };
+}

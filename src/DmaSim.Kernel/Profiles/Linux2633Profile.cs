@@ -1,0 +1,17 @@
+using DmaSim.Core;
+
+namespace DmaSim.Kernel.Profiles;
+
+/// <summary>2.6.33: swiotlb survives a VT-d init failure.</summary>
+[ProfileDefinition]
+internal static class Linux2633Profile
+{
+    public static KernelProfile Profile { get; } = Linux2632Profile.Profile with
+    {
+        Name = ProfileNames.Linux2633,
+        Summary = "2.6.32 plus swiotlb kept as the fallback when VT-d init fails (75f1cdf1dda9)",
+        Era = Era.T2,
+        InitFailureFallback = new(InitFailureFallback.Swiotlb, "75f1cdf1dda9 \"x86: Handle HW IOMMU initialization failure gracefully\""),
+        IommuReleasesSwiotlb = new(true, "75f1cdf1dda9 \"x86: Handle HW IOMMU initialization failure gracefully\": the pool is set up whenever RAM goes above 4 GiB and freed when an IOMMU takes over"),
+    };
+}

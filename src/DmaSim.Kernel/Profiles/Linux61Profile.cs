@@ -1,0 +1,36 @@
+using DmaSim.Core;
+using DmaSim.Kernel.Iommu.Iova;
+
+namespace DmaSim.Kernel.Profiles;
+
+/// <summary>Modern mainline.</summary>
+[ProfileDefinition]
+internal static class Linux61Profile
+{
+    public static KernelProfile Profile { get; } = Linux30Profile.Profile with
+    {
+        Name = ProfileNames.Linux61,
+        Summary = "modern: IOMMU-core default domain types (identity / DMA / DMA-FQ); identity → dma-direct + swiotlb; translated → dma-iommu; RMRRs as direct-mapped reserved regions",
+        Era = Era.T4,
+        PassThroughDmaOps = new(PassThroughOps.DmaDirect, "drivers/iommu/dma-iommu.c iommu_setup_dma_ops: identity default domain → no ops (dma-direct)"),
+        IdentityCoherentAlloc = new(IdentityCoherentAlloc.DmaDirect, "kernel/dma/direct.c dma_direct_alloc / __dma_direct_alloc_pages"),
+        RuntimeIdentityCheck = new(IdentityCheck.None, "drivers/iommu/iommu.c: default domain chosen at probe; no runtime mask re-check"),
+        RmrrMappedIntoNewDomains = new(true, "drivers/iommu/iommu.c iommu_create_device_direct_mappings (IOMMU_RESV_DIRECT regions from intel_iommu_get_resv_regions)"),
+        Iova = new(IovaAlgorithm.Modern, "drivers/iommu/iova.c alloc_iova_fast / free_iova_fast"),
+        DefaultInvalidation = new(InvalidationMode.Lazy, "drivers/iommu/iommu.c iommu_subsys_init: DMA upgraded to DMA_FQ unless strict; dma-iommu.c flush queue"),
+        DefaultDomainAddressWidth = new(57, "drivers/iommu/intel/iommu.h DEFAULT_DOMAIN_ADDRESS_WIDTH"),
+        ModernSwiotlb = new(true, "kernel/dma/swiotlb.c (areas, \"swiotlb buffer is full\")"),
+        HotplugExtendsIdentityMap = new(true, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init: register_memory_notifier when si_domain has software tables; intel_iommu_memory_notifier (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\", 3.15)"),
+        LogStyle = new(LogStyle.Modern, "drivers/iommu/intel/dmar.c pr_fmt \"DMAR: \""),
+        DmaDebug = new(DmaDebugChecks.MapErrorCheck | DmaDebugChecks.OverlapCheck | DmaDebugChecks.CoherentCpuAddressCheck | DmaDebugChecks.PrefixFirst | DmaDebugChecks.ScatterGatherSpelledRight | DmaDebugChecks.SgSegmentCheck,
+            "kernel/dma/debug.c (6.1): check_unmap, check_sync, add_dma_entry, check_sg_segment, dma_debug_device_change, pr_fmt \"DMA-API: \"; no page type since 2e05ea5cdc1a"),
+        BootSequence = new(BootSequence.DefaultDomains, "drivers/iommu/iommu.c: every group gets a default domain at probe; VT-d hands its DMA domains to the core since 5.3 (\"iommu/vt-d: Delegate the dma domain to upper layer\")"),
+        DmaApiFrontEnd = new(DmaApiFrontEnd.Generic, "kernel/dma/mapping.c dma_alloc_attrs, dma_supported, dma_get_required_mask; kernel/dma/direct.c dma_direct_supported"),
+        SwiotlbForceDisablesVtd = new(false, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init has no swiotlb check: swiotlb=force only makes dma-direct bounce"),
+        IommuReleasesSwiotlb = new(false, "arch/x86/kernel/pci-dma.c (6.1) pci_iommu_init: the pool is kept (\"Using software bounce buffering\") unless x86_swiotlb_enable was cleared, which intel_iommu_init does not do"),
+        FlushQueue = new(FlushQueue.PerDomainFlushQueue, "drivers/iommu/dma-iommu.c queue_iova / fq_flush_timeout: IOVA_FQ_SIZE 256 entries or 10 ms, then a flush of each queued domain"),
+        DomainIds = new(DomainIdAllocation.IdaFromTwo, "drivers/iommu/intel/iommu.c: FLPT_DEFAULT_DID (1) for pass-through contexts; DMA domains from IDA_START_DID (2)"),
+        CachingModeFlushesDomainZero = new(false, "drivers/iommu/intel/iommu.c domain_context_mapping_one: in caching mode flush the domain's own id"),
+        AlignPageSelectiveRange = new(true, "drivers/iommu/intel/iommu.c calculate_psi_aligned_address: widen the mask until the aligned window covers the range"),
+    };
+}
