@@ -12,6 +12,7 @@ public sealed class PhysicalTruthChecker
 {
     private readonly List<Finding> _findings = [];
     private readonly Dictionary<string, int> _perDeviceReported = [];
+    private readonly HashSet<(string Device, FindingKind Kind)> _seen = [];
 
     /// <summary>Only the first few findings per device are kept in full (like dma-debug's num_errors), all are counted.</summary>
     public int MaxFindingsPerDevice { get; init; } = 4;
@@ -30,44 +31,63 @@ public sealed class PhysicalTruthChecker
         {
             var outcome = intent?.IsFirmware == true ? Outcome.FirmwareFault : Outcome.Fault;
             var who = intent?.IsFirmware == true ? "firmware DMA (SMM) of " + tx.Device : tx.Device;
-            Add(new Finding(outcome == Outcome.FirmwareFault ? "firmware-dma-blocked" : "iommu-fault", tx.Device, outcome,
+            Add(new Finding(outcome == Outcome.FirmwareFault ? FindingKind.FirmwareDmaBlocked : FindingKind.IommuFault, tx.Device, outcome,
                 $"{who}: {(tx.IsWrite ? "write" : "read")} of {tx.Length} bytes at DMA address {tx.Address} (requester id {tx.RequesterId}) blocked by {tx.Remapper ?? "the platform"}: {tx.FaultText}" +
-                (intent is null ? "" : $" — it was meant for {intent.Label} at {intent.ExpectedPhys}")));
+                (intent is null ? "" : $" — it was meant for {intent.Label} at {intent.ExpectedPhys}" + (intent.Released ? ", which the driver had already unmapped or freed" : ""))));
             return;
         }
         if (intent is null) return;
+        if (intent.Released)
+            Add(new Finding(FindingKind.UseAfterUnmap, tx.Device, Outcome.Ok,
+                $"{tx.Device} {(tx.IsWrite ? "wrote" : "read")} {tx.Length} bytes through {intent.Label} after the driver had unmapped or freed it (DMA address {tx.Address})"));
         foreach (var seg in tx.Segments)
         {
-            var expected = intent.ExpectedPhys.Value + (seg.Issued - tx.Address.Value);
-            if (seg.Physical.Value == expected) continue;
-            Outcome outcome;
-            string what;
-            if (tx.IsWrite)
+            var offset = seg.Issued - tx.Address.Value;
+            var expected = intent.ExpectedPhys.Value + offset;
+            if (intent.Extent is { } extent && offset + (ulong)seg.Length > extent)
             {
-                outcome = Outcome.Corruption;
-                what = $"wrote {seg.Length} bytes of {intent.Label} into {seg.Physical}, which is {seg.Owner}";
+                ReportOutside(tx, intent, seg, offset, extent);
+                return;
             }
-            else if (intent.IsControl)
-            {
-                outcome = Outcome.Stall;
-                what = $"fetched {intent.Label} from {seg.Physical}, which is {seg.Owner}, where the driver never wrote it";
-            }
-            else
-            {
-                outcome = Outcome.Corruption;
-                what = $"read {seg.Length} bytes for {intent.Label} from {seg.Physical}, which is {seg.Owner} (the device moves the wrong data)";
-            }
-            var lines = seg.Driven != seg.Issued
-                ? $"was handed DMA address {Hex.Format(seg.Issued)} but its {tx.LineBits} {(tx.Lines == DmaLines.Descriptor ? "descriptor" : "data")} address lines drove {Hex.Format(seg.Driven)}"
-                : $"drove DMA address {Hex.Format(seg.Issued)}" + (tx.Remapper is null ? "" : $", which {tx.Remapper} translated to {seg.Physical}");
-            Add(new Finding(tx.IsWrite ? "stray-write" : intent.IsControl ? "stray-control-read" : "stray-data-read", tx.Device, outcome,
-                $"{tx.Device} {lines}; it {what}; the driver's {intent.Label} is at {Hex.Format(expected)}"));
+            if (seg.Physical.Value == expected && (intent.Owner is null || seg.Owner == intent.Owner)) continue;
+            ReportStray(tx, intent, seg, expected);
             return;
         }
     }
 
+    /// <summary>The bytes reached another page than the buffer's, or the buffer's page has changed hands since.</summary>
+    private void ReportStray(DmaTransactionEvent tx, DmaIntent intent, DmaSegment seg, ulong expected)
+    {
+        var (outcome, kind) = Classify(tx, intent);
+        var what = tx.IsWrite ? $"wrote {seg.Length} bytes of {intent.Label} into {seg.Physical}, which is {seg.Owner}"
+            : intent.IsControl ? $"fetched {intent.Label} from {seg.Physical}, which is {seg.Owner}, where the driver never wrote it"
+            : $"read {seg.Length} bytes for {intent.Label} from {seg.Physical}, which is {seg.Owner} (the device moves the wrong data)";
+        Add(new Finding(kind, tx.Device, outcome, $"{tx.Device} {Lines(tx, seg)}; it {what}; the driver's {intent.Label} is at {Hex.Format(expected)}"));
+    }
+
+    /// <summary>An access running past the end of what the driver gave the device, wherever it lands.</summary>
+    private void ReportOutside(DmaTransactionEvent tx, DmaIntent intent, DmaSegment seg, ulong offset, ulong extent)
+    {
+        var (outcome, _) = Classify(tx, intent);
+        var first = Math.Max(offset, extent);
+        var phys = seg.Physical.Add(first - offset);
+        var bytes = offset + (ulong)seg.Length - first;
+        Add(new Finding(FindingKind.OutOfMapping, tx.Device, outcome,
+            $"{tx.Device} {Lines(tx, seg)}; it {(tx.IsWrite ? "wrote" : "read")} {bytes} bytes past the end of {intent.Label} ({extent} bytes from where the access starts) at {phys}, which is {seg.Owner}"));
+    }
+
+    private static (Outcome, FindingKind) Classify(DmaTransactionEvent tx, DmaIntent intent) =>
+        tx.IsWrite ? (Outcome.Corruption, FindingKind.StrayWrite)
+        : intent.IsControl ? (Outcome.Stall, FindingKind.StrayControlRead)
+        : (Outcome.Corruption, FindingKind.StrayDataRead);
+
+    private static string Lines(DmaTransactionEvent tx, DmaSegment seg) => seg.Driven != seg.Issued
+        ? $"was handed DMA address {Hex.Format(seg.Issued)} but its {tx.LineBits} {(tx.Lines == DmaLines.Descriptor ? "descriptor" : "data")} address lines drove {Hex.Format(seg.Driven)}"
+        : $"drove DMA address {Hex.Format(seg.Issued)}" + (tx.Remapper is null ? "" : $", which {tx.Remapper} translated to {seg.Physical}");
+
     public void Add(Finding f)
     {
+        _seen.Add((f.Device, f.Kind));
         if (!Worst.TryGetValue(f.Device, out var w) || f.Outcome > w) Worst[f.Device] = f.Outcome;
         var n = _perDeviceReported.GetValueOrDefault(f.Device);
         _perDeviceReported[f.Device] = n + 1;
@@ -75,4 +95,7 @@ public sealed class PhysicalTruthChecker
     }
 
     public int CountFor(string device) => _perDeviceReported.GetValueOrDefault(device);
+
+    /// <summary>Whether any finding of <paramref name="kind"/> was reported for the device (kept in full or only counted).</summary>
+    public bool Saw(string device, FindingKind kind) => _seen.Contains((device, kind));
 }

@@ -35,6 +35,9 @@ public sealed record KernelCmdline
     /// <summary>dmasim.omit_dma_alias=1: fault injection, the driver skips the bridge alias's context entry.</summary>
     public bool OmitDmaAlias { get; init; }
 
+    /// <summary>dma_debug=off: CONFIG_DMA_API_DEBUG stays silent (kernel/dma/debug.c dma_debug_cmdline).</summary>
+    public bool DmaDebugOff { get; init; }
+
     public IReadOnlyList<string> Unrecognised { get; init; } = [];
 
     /// <summary>Parses the options the model understands (intel_iommu_setup, x86 iommu_setup, setup_io_tlb_npages).</summary>
@@ -96,6 +99,10 @@ public sealed record KernelCmdline
                         else if (v == "noforce") c = c with { SwiotlbNoForce = true };
                         else if (ulong.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && c.SwiotlbSlabs is null) c = c with { SwiotlbSlabs = n };
                     }
+                    break;
+                case "dma_debug":
+                    // dma_debug_cmdline compares only the first three characters with "off".
+                    c = c with { DmaDebugOff = c.DmaDebugOff || token[(eq + 1)..].StartsWith("off", StringComparison.Ordinal) };
                     break;
                 case "dmasim.omit_dma_alias":
                     c = c with { OmitDmaAlias = values is ["1"] };

@@ -59,7 +59,7 @@ public static class JsonReport
         foreach (var f in r.Findings)
         {
             w.WriteStartObject();
-            w.WriteString("kind", f.Kind);
+            w.WriteString("kind", f.KindName);
             w.WriteString("device", f.Device);
             w.WriteString("outcome", ContractWords.Outcomes.NameOf(f.Outcome));
             w.WriteString("message", f.Message);

@@ -30,7 +30,7 @@ public static class TextReport
         if (r.Findings.Count > 0)
         {
             console.WriteLine("Findings:");
-            foreach (var f in r.Findings) console.WriteLine($"  - [{ContractWords.Outcomes.NameOf(f.Outcome)}] {f.Kind}: {f.Message}");
+            foreach (var f in r.Findings) console.WriteLine($"  - [{ContractWords.Outcomes.NameOf(f.Outcome)}] {f.KindName}: {f.Message}");
         }
         if (r.Expectations.Count > 0)
         {

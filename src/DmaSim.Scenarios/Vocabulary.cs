@@ -50,6 +50,9 @@ public enum ScriptOp
     CpuRead,
     SetMask,
     AllocBuffer,
+    Unbind,
+    MapSg,
+    UnmapSg,
 }
 
 /// <summary>`direction:`; numeric values are enum dma_data_direction's (include/linux/dma-direction.h).</summary>
@@ -79,7 +82,17 @@ public static class Vocabulary
         ("sync-for-cpu", ScriptOp.SyncForCpu), ("sync-for-device", ScriptOp.SyncForDevice),
         ("dma-read", ScriptOp.DmaRead), ("dma-write", ScriptOp.DmaWrite),
         ("cpu-write", ScriptOp.CpuWrite), ("cpu-read", ScriptOp.CpuRead),
-        ("set-mask", ScriptOp.SetMask), ("alloc-buffer", ScriptOp.AllocBuffer));
+        ("set-mask", ScriptOp.SetMask), ("alloc-buffer", ScriptOp.AllocBuffer),
+        ("unbind", ScriptOp.Unbind), ("map-sg", ScriptOp.MapSg), ("unmap-sg", ScriptOp.UnmapSg));
+
+    public static VocabularyTable<MapFunction> MapFunctions { get; } = new(
+        ("map-single", MapFunction.MapSingle), ("map-page", MapFunction.MapPage));
+
+    public static VocabularyTable<MapFunction> UnmapFunctions { get; } = new(
+        ("unmap-single", MapFunction.MapSingle), ("unmap-page", MapFunction.MapPage));
+
+    /// <summary>`finding:` kinds; the table itself lives in Core (<see cref="DmaSim.Core.FindingKinds"/>).</summary>
+    public static VocabularyTable<DmaSim.Core.FindingKind> Findings { get; } = new([.. DmaSim.Core.FindingKinds.All]);
 
     public static VocabularyTable<StepDirection> Directions { get; } = new(
         ("to-device", StepDirection.ToDevice), ("from-device", StepDirection.FromDevice),

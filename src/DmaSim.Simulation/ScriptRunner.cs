@@ -1,7 +1,6 @@
 using DmaSim.Checking;
 using DmaSim.Core;
 using DmaSim.Hardware.Memory;
-using DmaSim.Hardware.Platform;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Mm;
 using DmaSim.Scenarios;
@@ -11,206 +10,208 @@ namespace DmaSim.Simulation;
 
 /// <summary>
 /// Executes scripted `op` steps: a generic driver doing exactly the DMA-API calls and CPU accesses the
-/// scenario lists, and the device doing exactly the DMAs it lists. Buffer names are global to the run.
+/// scenario lists — also the wrong ones (twice, after release, with the wrong size or direction) — and
+/// the device doing exactly the DMAs it lists, at any offset and length. Nothing is clamped or skipped:
+/// the fabric, the remapping unit and the checkers decide what happened. Buffer names are global to the run.
 /// </summary>
-public sealed class ScriptRunner
+public sealed partial class ScriptRunner
 {
     private readonly SimMachine _m;
-    private readonly Dictionary<string, Buffer> _buffers = [];
+    private readonly Dictionary<string, ScriptBuffer> _buffers = [];
 
     public ScriptRunner(SimMachine machine) => _m = machine;
 
-    private sealed class Buffer
-    {
-        public required string Name { get; init; }
-        public required string Device { get; init; }
-        public required PhysAddr Cpu { get; init; }
-        public required ulong Size { get; init; }
-        public int Order { get; init; } = -1;
-        public bool Coherent { get; init; }
-        public DmaAddr? Dma { get; set; }
-        public DmaDirection Direction { get; set; }
-        public Buffer? Backing { get; init; }
-        public ulong BackingOffset { get; init; }
-        /// <summary>What the last writer (CPU or device) put there, for the other side to check.</summary>
-        public byte[]? Expected { get; set; }
-        public ulong ExpectedOffset { get; set; }
-    }
+    private DmaApi Api => _m.Kernel.Dma;
 
     public void Run(OpStep step, int iteration)
     {
-        var name = step.NameFor(iteration);
-        var dev = step.Device is null ? null : _m.Kernel.Devices.First(d => d.Name == step.Device);
-        var api = _m.Kernel.Dma;
-        var devName = step.Device ?? "kernel";
-        switch (step.Op)
+        switch (step)
         {
-            case ScriptOp.AllocCoherent:
-                {
-                    var size = step.Size ?? PhysAddr.PageSize;
-                    var b = api.AllocCoherent(dev!, size);
-                    if (b is null) { Report(devName, "map-error", Outcome.MapError, $"dma_alloc_coherent({Sizes.Format(size)}) for {name} failed"); return; }
-                    _m.Owners.Assign(b.Value.Footprint, new FrameOwner(OwnerKind.CoherentBuffer, devName, name));
-                    Add(new Buffer { Name = name!, Device = devName, Cpu = b.Value.Cpu, Size = size, Order = b.Value.Order, Coherent = true, Dma = b.Value.Dma, Direction = DmaDirection.Bidirectional });
-                    return;
-                }
-            case ScriptOp.FreeCoherent:
-                {
-                    var b = Get(step.Target!.Value, iteration);
-                    if (b is null) return;
-                    api.FreeCoherent(dev!, new CoherentBuffer(b.Cpu, b.Dma!.Value, b.Size, b.Order));
-                    _buffers.Remove(b.Name);
-                    return;
-                }
-            case ScriptOp.AllocBuffer:
-                {
-                    var size = step.Size ?? PhysAddr.PageSize;
-                    var b = AllocKernelBuffer(devName, name!, size, step.At);
-                    if (b is not null) Add(b);
-                    return;
-                }
-            case ScriptOp.Map:
-                {
-                    Buffer? src;
-                    if (step.Buffer is { } br) src = Get(br, iteration);
-                    else src = AllocKernelBuffer(devName, (name ?? "buffer") + " (data)", step.Size ?? PhysAddr.PageSize, null);
-                    if (src is null) return;
-                    var offset = step.Offset ?? 0;
-                    var size = step.Size ?? RestOf(src, offset, step, "map");
-                    var dir = (DmaDirection)(int)(step.Direction ?? StepDirection.Bidirectional);
-                    var m = api.Map(dev!, src.Cpu.Add(offset), size, dir);
-                    if (!m.Ok) { Report(devName, "map-error", Outcome.MapError, $"dma_map_single of {Sizes.Format(size)} ({name}) failed: {m.Error}"); return; }
-                    if (name is not null)
-                        Add(new Buffer { Name = name, Device = devName, Cpu = src.Cpu.Add(offset), Size = size, Dma = m.Address, Direction = dir, Backing = src, BackingOffset = offset });
-                    return;
-                }
-            case ScriptOp.Unmap:
-                {
-                    var b = Get(step.Target!.Value, iteration);
-                    if (b?.Dma is null) return;
-                    api.Unmap(dev!, b.Dma.Value, b.Size, step.Direction is { } d ? (DmaDirection)(int)d : b.Direction);
-                    b.Dma = null;
-                    return;
-                }
-            case ScriptOp.SyncForCpu or ScriptOp.SyncForDevice:
-                {
-                    var b = Get(step.Target!.Value, iteration);
-                    if (b?.Dma is null) return;
-                    var dir = step.Direction is { } d ? (DmaDirection)(int)d : b.Direction;
-                    var off = step.Offset ?? 0;
-                    var len = (ulong)AccessLength(step, b, off, "sync");
-                    if (step.Op == ScriptOp.SyncForCpu) api.SyncForCpu(dev!, b.Dma.Value.Add(off), len, dir);
-                    else api.SyncForDevice(dev!, b.Dma.Value.Add(off), len, dir);
-                    return;
-                }
-            case ScriptOp.DmaRead or ScriptOp.DmaWrite:
-                DeviceDma(step, iteration, devName, dev!);
-                return;
-            case ScriptOp.CpuWrite:
-                {
-                    var b = Get(step.Target!.Value, iteration);
-                    if (b is null) return;
-                    var off = step.Offset ?? 0;
-                    var data = new byte[AccessLength(step, b, off, "cpu-write")];
-                    _m.Random.NextBytes(data);
-                    _m.Memory.Write(b.Cpu.Add(off), data);
-                    b.Expected = data;
-                    b.ExpectedOffset = off;
-                    return;
-                }
-            case ScriptOp.CpuRead:
-                {
-                    var b = Get(step.Target!.Value, iteration);
-                    if (b?.Expected is null) return;
-                    var got = new byte[b.Expected.Length];
-                    _m.Memory.Read(b.Cpu.Add(b.ExpectedOffset), got);
-                    if (!got.AsSpan().SequenceEqual(b.Expected))
-                        Report(devName, "data-mismatch", Outcome.Corruption, $"the CPU reads of {b.Name} differ from what the device wrote ({got.Length} bytes at offset {b.ExpectedOffset})");
-                    return;
-                }
-            case ScriptOp.SetMask:
-                if (step.DmaMaskBits is { } mb) api.SetMask(dev!, DmaMask.Bits(mb));
-                if (step.CoherentDmaMaskBits is { } cb) api.SetCoherentMask(dev!, DmaMask.Bits(cb));
-                return;
+            case AllocCoherentStep s: AllocCoherent(s, iteration); break;
+            case FreeCoherentStep s: FreeCoherent(s, iteration); break;
+            case AllocBufferStep s: AllocBuffer(s, iteration); break;
+            case MapStep s: Map(s, iteration); break;
+            case UnmapStep s: Unmap(s, iteration); break;
+            case SyncStep s: Sync(s, iteration); break;
+            case AccessStep { ByDevice: true } s: DeviceDma(s, iteration); break;
+            case AccessStep s: CpuAccess(s, iteration); break;
+            case SetMaskStep s: SetMask(s); break;
+            case UnbindStep s: Api.Unbind(Device(s.Device)); break;
+            case MapSgStep s: MapSg(s, iteration); break;
+            case UnmapSgStep s: UnmapSg(s, iteration); break;
         }
     }
 
-    private void DeviceDma(OpStep step, int iteration, string devName, KernelDevice dev)
+    private KernelDevice Device(string name) => _m.Kernel.Devices.First(d => d.Name == name);
+
+    private void AllocCoherent(AllocCoherentStep s, int iteration)
     {
-        var b = Get(step.Target!.Value, iteration);
-        if (b is null) return;
-        if (b.Dma is null) { Report(devName, "use-after-unmap", Outcome.Ok, $"{devName} DMA to {b.Name}, which is not mapped: the driver gave the device a stale address"); return; }
-        var off = step.Offset ?? 0;
-        var len = AccessLength(step, b, off, step.Op == ScriptOp.DmaWrite ? "dma-write" : "dma-read");
-        var dma = b.Dma.Value.Add(off);
-        var cpu = b.Cpu.Add(off);
-        var bounced = _m.Kernel.K.Swiotlb is { } pool && pool.IsBounceAddress(dma.AsIdentity()) && dev.Domain != DeviceDomain.Translated;
-        var intent = new DmaIntent(b.Name, bounced ? dma.AsIdentity() : cpu, IsControl: false);
-        var bdf = SimMachine.ToBdf(_m.Scenario.Device(devName).Bdf);
-        if (step.Op == ScriptOp.DmaWrite)
+        var name = s.NameFor(iteration)!;
+        var b = Api.AllocCoherent(Device(s.Device), s.Size);
+        if (b is null) { Report(s.Device, FindingKind.MapError, Outcome.MapError, $"dma_alloc_coherent({Sizes.Format(s.Size)}) for {name} failed"); return; }
+        var owner = new FrameOwner(OwnerKind.CoherentBuffer, s.Device, name);
+        _m.Owners.Assign(b.Value.Footprint, owner);
+        Add(new ScriptBuffer
         {
-            var data = new byte[len];
-            _m.Random.NextBytes(data);
-            // A blocked write changes nothing, so there is nothing for the CPU to find afterwards.
-            if (!_m.Fabric.Write(bdf, dma, data, DmaLines.Data, intent).Ok) return;
-            b.Expected = data;
-            b.ExpectedOffset = off;
-            // The CPU sees the device's bytes through the buffer the mapping was made from.
-            if (b.Backing is { } backing)
-            {
-                backing.Expected = data;
-                backing.ExpectedOffset = b.BackingOffset + off;
-            }
-        }
-        else
-        {
-            var got = new byte[len];
-            var r = _m.Fabric.Read(bdf, dma, got, DmaLines.Data, intent);
-            var (want, wantOffset) = b.Expected is not null ? (b.Expected, b.ExpectedOffset)
-                : b.Backing?.Expected is { } bw ? (bw, b.Backing.ExpectedOffset - b.BackingOffset) : (null, 0UL);
-            if (r.Ok && want is not null && wantOffset == off && want.Length == len && !got.AsSpan().SequenceEqual(want))
-                Report(devName, "data-mismatch", Outcome.Corruption, $"{devName} read other bytes from {b.Name} than the CPU wrote");
-        }
-        _m.Clock.Advance(1000);
+            Name = name,
+            Device = s.Device,
+            Cpu = b.Value.Cpu,
+            Size = s.Size,
+            Order = b.Value.Order,
+            Owner = owner,
+            Handle = b.Value.Dma,
+            Direction = DmaDirection.Bidirectional,
+        });
     }
 
-    private Buffer? AllocKernelBuffer(string devName, string name, ulong size, PhysAddr? at)
+    /// <summary>dma_free_coherent with the handle the driver holds, however often the script says.</summary>
+    private void FreeCoherent(FreeCoherentStep s, int iteration)
+    {
+        if (Get(s.Target, iteration) is not { Handle: { } handle } b) return;
+        Api.FreeCoherent(Device(s.Device), new CoherentBuffer(b.Cpu, handle, b.Size, b.Order));
+        b.Live = false;
+    }
+
+    private void AllocBuffer(AllocBufferStep s, int iteration)
+    {
+        if (AllocKernelBuffer(s.Device ?? "kernel", s.NameFor(iteration)!, s.Size, s.At) is { } b) Add(b);
+    }
+
+    private void Map(MapStep s, int iteration)
+    {
+        var name = s.NameFor(iteration)!;
+        var src = s.Buffer is { } br ? Get(br, iteration) : AllocKernelBuffer(s.Device, name + " (data)", s.Size ?? PhysAddr.PageSize, null);
+        if (src is null) return;
+        if (s.Size is null && s.Offset >= src.Size)
+            throw new InputException(s.Span, $"map: offset {Hex.Format(s.Offset)} is at or past the end of '{src.Name}' ({Sizes.Format(src.Size)}); give 'size:' to say how much");
+        var size = s.Size ?? src.RestFrom(s.Offset);
+        var dir = ToKernel(s.Direction);
+        var dev = Device(s.Device);
+        var cpu = src.Cpu.Add(s.Offset);
+        var m = Api.Map(dev, cpu, size, dir, s.Function == MapFunction.MapPage ? DmaCall.MapPage : DmaCall.MapSingle);
+        // A driver that checks calls dma_mapping_error on every handle; one that does not, never does.
+        if (s.CheckError) Api.MappingError(dev, m.Address, !m.Ok);
+        if (!m.Ok) { Report(s.Device, FindingKind.MapError, Outcome.MapError, $"dma_map_single of {Sizes.Format(size)} ({name}) failed: {m.Error}"); return; }
+        Add(new ScriptBuffer
+        {
+            Name = name,
+            Device = s.Device,
+            Cpu = cpu,
+            Size = size,
+            Handle = m.Address,
+            Direction = dir,
+            Function = s.Function,
+            Backing = src,
+            BackingOffset = s.Offset,
+            Owner = OwnerReachedBy(dev, m.Address, cpu),
+        });
+    }
+
+    /// <summary>dma_unmap_single/page with the handle held and the size, direction and function the script gives.</summary>
+    private void Unmap(UnmapStep s, int iteration)
+    {
+        if (Get(s.Target, iteration) is not { Handle: { } handle } b) return;
+        var function = s.Function ?? b.Function;
+        Api.Unmap(Device(s.Device), handle, s.Size ?? b.Size, s.Direction is { } d ? ToKernel(d) : b.Direction,
+            function == MapFunction.MapPage ? DmaCall.UnmapPage : DmaCall.UnmapSingle);
+        b.Live = false;
+    }
+
+    private void Sync(SyncStep s, int iteration)
+    {
+        if (Get(s.Target, iteration) is not { } b) return;
+        var dev = Device(s.Device);
+        var dir = s.Direction is { } d ? ToKernel(d) : b.Direction;
+        if (b.IsSg) { Api.SyncSg(dev, b.SgEntries, dir, s.ForCpu); return; }
+        if (b.Handle is not { } handle) return;
+        var len = (ulong)AccessLength(s.Bytes ?? b.RestFrom(s.Offset), s.Span, "sync");
+        var at = Beyond(handle, s.Offset, len, s.Span, s.ForCpu ? "sync-for-cpu" : "sync-for-device");
+        if (s.ForCpu) Api.SyncForCpu(dev, at, len, dir);
+        else Api.SyncForDevice(dev, at, len, dir);
+    }
+
+    private void SetMask(SetMaskStep s)
+    {
+        var dev = Device(s.Device);
+        if (s.DmaMaskBits is { } mb) Api.SetMask(dev, DmaMask.Bits(mb));
+        if (s.CoherentDmaMaskBits is { } cb) Api.SetCoherentMask(dev, DmaMask.Bits(cb));
+    }
+
+    /// <summary>dma_map_sg of fresh kernel buffers, one per entry.</summary>
+    private void MapSg(MapSgStep s, int iteration)
+    {
+        var name = s.NameFor(iteration)!;
+        var parts = new List<ScriptBuffer>();
+        foreach (var (size, i) in s.Segments.Select((x, i) => (x, i)))
+        {
+            if (AllocKernelBuffer(s.Device, $"{name}[{i}] (data)", size, null) is not { } part) return;
+            parts.Add(part);
+        }
+        var dev = Device(s.Device);
+        var dir = ToKernel(s.Direction);
+        var handles = Api.MapSg(dev, [.. parts.Select(p => (p.Cpu, p.Size))], dir);
+        if (handles is null) { Report(s.Device, FindingKind.MapError, Outcome.MapError, $"dma_map_sg of {parts.Count} entries ({name}) failed"); return; }
+        var segments = parts.Select((p, i) => new ScriptBuffer
+        {
+            Name = $"{name}[{i}]",
+            Device = s.Device,
+            Cpu = p.Cpu,
+            Size = p.Size,
+            Handle = handles[i],
+            Direction = dir,
+            Backing = p,
+            Owner = OwnerReachedBy(dev, handles[i], p.Cpu),
+        }).ToList();
+        Add(new ScriptBuffer { Name = name, Device = s.Device, Cpu = parts[0].Cpu, Size = (ulong)parts.Sum(p => (decimal)p.Size), Direction = dir, Segments = segments });
+    }
+
+    private void UnmapSg(UnmapSgStep s, int iteration)
+    {
+        if (Get(s.Target, iteration) is not { IsSg: true } b) return;
+        Api.UnmapSg(Device(s.Device), b.SgEntries, b.Direction);
+        b.Live = false;
+        foreach (var part in b.Segments) part.Live = false;
+    }
+
+    /// <summary>
+    /// The owner of the memory a device reaches through a fresh handle: the bounce slot when swiotlb
+    /// bounced it, else the buffer itself. Recorded now, because after a release the page may change hands.
+    /// </summary>
+    private FrameOwner OwnerReachedBy(KernelDevice dev, DmaAddr handle, PhysAddr cpu) =>
+        _m.Owners.OwnerOf(Bounced(dev, handle) ? handle.AsIdentity() : cpu);
+
+    private bool Bounced(KernelDevice dev, DmaAddr handle) =>
+        _m.Kernel.K.Swiotlb is { } pool && pool.IsBounceAddress(handle.AsIdentity()) && dev.Domain != DeviceDomain.Translated;
+
+    private ScriptBuffer? AllocKernelBuffer(string devName, string name, ulong size, PhysAddr? at)
     {
         var owner = new FrameOwner(OwnerKind.KernelBuffer, devName == "kernel" ? null : devName, name);
         if (at is { } a)
         {
             // A buffer at a chosen address (e.g. a highmem page the test wants): tagged as the driver's.
             _m.Owners.Assign(PhysRange.FromSize(a, size), owner);
-            return new Buffer { Name = name, Device = devName, Cpu = a, Size = size };
+            return new ScriptBuffer { Name = name, Device = devName, Cpu = a, Size = size, Owner = owner };
         }
         var page = _m.Kernel.K.Pages.AllocPages(PageAllocator.GetOrder(size), Gfp.Kernel, owner);
-        if (page is null) { Report(devName, "oom", Outcome.MapError, $"out of memory allocating {Sizes.Format(size)} for {name}"); return null; }
-        return new Buffer { Name = name, Device = devName, Cpu = page.Value.Start, Size = size, Order = page.Value.Order };
+        if (page is null) { Report(devName, FindingKind.Oom, Outcome.MapError, $"out of memory allocating {Sizes.Format(size)} for {name}"); return null; }
+        return new ScriptBuffer { Name = name, Device = devName, Cpu = page.Value.Start, Size = size, Order = page.Value.Order, Owner = owner };
     }
 
-    /// <summary>
-    /// The bytes an access moves: inside the buffer, `bytes:` clipped at its end (the whole rest without
-    /// `bytes:`); from an offset at or past its end, exactly `bytes:` (a scripted out-of-bounds access).
-    /// Bounded by <see cref="ScenarioLimits.MaxAccessBytes"/>, since the bytes are real.
-    /// </summary>
-    private static int AccessLength(OpStep step, Buffer b, ulong offset, string what)
-    {
-        var length = offset < b.Size ? Math.Min(step.Bytes ?? ulong.MaxValue, b.Size - offset) : RestOf(b, offset, step, what);
-        if (length > ScenarioLimits.MaxAccessBytes) throw ScenarioLimits.AccessTooLarge(step.Span, what, length);
-        return (int)length;
-    }
+    /// <summary>An access's bytes are real: more than <see cref="ScenarioLimits.MaxAccessBytes"/> is refused at the op.</summary>
+    private static int AccessLength(ulong length, SourceSpan at, string what) =>
+        length <= ScenarioLimits.MaxAccessBytes ? (int)length : throw ScenarioLimits.AccessTooLarge(at, what, length);
 
-    /// <summary>The bytes from <paramref name="offset"/> to the buffer's end; past the end only `bytes:` (or `size:`) can say how many.</summary>
-    private static ulong RestOf(Buffer b, ulong offset, OpStep step, string what)
-    {
-        if (offset < b.Size) return b.Size - offset;
-        return step.Bytes ?? throw new InputException(step.Span, $"{what}: offset {Hex.Format(offset)} is at or past the end of '{b.Name}' ({Sizes.Format(b.Size)}); give '{(what == "map" ? "size" : "bytes")}:' to say how much");
-    }
+    /// <summary>A handle plus a scripted offset, refused at the op when the sum leaves the 64-bit DMA address space.</summary>
+    private static DmaAddr Beyond(DmaAddr handle, ulong offset, ulong length, SourceSpan at, string what) =>
+        offset <= ulong.MaxValue - handle.Value && length - 1 <= ulong.MaxValue - handle.Value - offset ? handle.Add(offset)
+            : throw new InputException(at, $"{what}: {handle} + offset {Hex.Format(offset)} (and its bytes) runs past the 64-bit DMA address space");
 
-    private void Add(Buffer b) => _buffers[b.Name] = b;
+    private static DmaDirection ToKernel(StepDirection d) => (DmaDirection)(int)d;
 
-    private Buffer? Get(BufferRef r, int iteration) => _buffers.GetValueOrDefault(r.Resolve(iteration));
+    private void Add(ScriptBuffer b) => _buffers[b.Name] = b;
 
-    private void Report(string device, string kind, Outcome outcome, string message) =>
+    private ScriptBuffer? Get(BufferRef r, int iteration) => _buffers.GetValueOrDefault(r.Resolve(iteration));
+
+    private void Report(string device, FindingKind kind, Outcome outcome, string message) =>
         _m.Checker.Add(new Finding(kind, device, outcome, message));
 }

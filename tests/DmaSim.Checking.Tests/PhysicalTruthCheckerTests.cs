@@ -25,7 +25,7 @@ public class PhysicalTruthCheckerTests
         c.Observe(Tx(false, 0x23fc04040, 0x3fc04040, 0x3fc04040, ring, FreeRam, DmaLines.Descriptor, 32));
         var f = Assert.Single(c.Findings);
         Assert.Equal(Outcome.Stall, f.Outcome);
-        Assert.Equal("stray-control-read", f.Kind);
+        Assert.Equal(FindingKind.StrayControlRead, f.Kind);
         Assert.Equal(Outcome.Stall, c.Worst["smartarray"]);
         Assert.Contains("0x23fc04040", f.Message, StringComparison.Ordinal);
         Assert.Contains("0x3fc04040", f.Message, StringComparison.Ordinal);
@@ -41,7 +41,7 @@ public class PhysicalTruthCheckerTests
         c.Observe(Tx(true, 0x180000000, 0x80000000, 0x80000000, new DmaIntent("buf", new PhysAddr(0x180000000), false), victim, lineBits: 32));
         var f = Assert.Single(c.Findings);
         Assert.Equal(Outcome.Corruption, f.Outcome);
-        Assert.Equal("stray-write", f.Kind);
+        Assert.Equal(FindingKind.StrayWrite, f.Kind);
         Assert.Contains("kernel buffer rx#3 of nic", f.Message, StringComparison.Ordinal);
     }
 
@@ -78,7 +78,7 @@ public class PhysicalTruthCheckerTests
         fw.Observe(Tx(true, 0x7f5f0000, 0, 0, new DmaIntent("RMRR", new PhysAddr(0x7f5f0000), false, IsFirmware: true), FreeRam, faulted: true, faultText: "no context", remapper: "dmar0"));
         var f = Assert.Single(fw.Findings);
         Assert.Equal(Outcome.FirmwareFault, f.Outcome);
-        Assert.Equal("firmware-dma-blocked", f.Kind);
+        Assert.Equal(FindingKind.FirmwareDmaBlocked, f.Kind);
     }
 
     [Fact]
@@ -87,12 +87,12 @@ public class PhysicalTruthCheckerTests
         Assert.True(Outcome.Ok < Outcome.MapError && Outcome.MapError < Outcome.Fault && Outcome.Fault < Outcome.Stall
             && Outcome.Stall < Outcome.Corruption && Outcome.Corruption < Outcome.FirmwareFault);
         var c = new PhysicalTruthChecker();
-        c.Add(new Finding("x", "d", Outcome.Stall, "s"));
-        c.Add(new Finding("x", "d", Outcome.MapError, "m"));
+        c.Add(new Finding(FindingKind.Stall, "d", Outcome.Stall, "s"));
+        c.Add(new Finding(FindingKind.Stall, "d", Outcome.MapError, "m"));
         Assert.Equal(Outcome.Stall, c.Worst["d"]);
-        c.Add(new Finding("x", "d", Outcome.FirmwareFault, "f"));
+        c.Add(new Finding(FindingKind.Stall, "d", Outcome.FirmwareFault, "f"));
         Assert.Equal(Outcome.FirmwareFault, c.Worst["d"]);
-        c.Add(new Finding("x", "e", Outcome.Ok, "note"));
+        c.Add(new Finding(FindingKind.Stall, "e", Outcome.Ok, "note"));
         Assert.Equal(Outcome.Ok, c.Worst["e"]);
     }
 
@@ -100,7 +100,7 @@ public class PhysicalTruthCheckerTests
     public void Findings_beyond_the_limit_are_counted_not_kept()
     {
         var c = new PhysicalTruthChecker { MaxFindingsPerDevice = 2 };
-        for (var i = 0; i < 5; i++) c.Add(new Finding("x", "d", Outcome.Corruption, i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        for (var i = 0; i < 5; i++) c.Add(new Finding(FindingKind.Stall, "d", Outcome.Corruption, i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal(2, c.Findings.Count);
         Assert.Equal(5, c.CountFor("d"));
     }

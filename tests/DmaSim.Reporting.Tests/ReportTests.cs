@@ -15,7 +15,7 @@ public class ReportTests
     private static RunResult Sample(bool held = true, Outcome outcome = Outcome.Ok) => new(
         "s", "s.yaml", "linux-2.6.32", "summary", "iommu=pt", 1,
         [new DeviceResult("dev", "03:00.0", 64, 32, DeviceDomain.PassThrough, DmaOpsKind.IntelIommu, outcome, DeviceKind.Scripted)],
-        [new Finding("stray-write", "dev", Outcome.Corruption, "m")],
+        [new Finding(FindingKind.StrayWrite, "dev", Outcome.Corruption, "m")],
         ["[    0.000000] line"],
         [new ExpectationResult("dev outcome ok", held, held ? null : "stall")],
         [], [new Counter("dma-transactions", 3)], 42);

@@ -109,26 +109,28 @@ public sealed class ExampleScenarioTests
         Assert.Equal(new RunStep("usb", RunJob.FirmwareDma, 8, null, 1, false, new SourceSpan(_path, 31, 5)), w[1]);
         Assert.Equal(new HotplugMemoryStep(new PhysRange(0x240000000, 0x43fffffff), false, new SourceSpan(_path, 32, 5)), w[2]);
 
-        var ring = Assert.IsType<OpStep>(w[3]);
+        var ring = Assert.IsType<AllocCoherentStep>(w[3]);
         Assert.Equal((ScriptOp.AllocCoherent, "smartarray", 4 * Sizes.KiB, "ring"), (ring.Op, ring.Device, ring.Size, ring.As));
         Assert.Equal("ring", ring.NameFor(0));
 
-        var map = Assert.IsType<OpStep>(w[4]);
+        var map = Assert.IsType<MapStep>(w[4]);
         Assert.Equal((ScriptOp.Map, 64 * Sizes.KiB, StepDirection.FromDevice, "buf"), (map.Op, map.Size, map.Direction, map.As));
         Assert.Null(map.Buffer);
+        Assert.Equal((MapFunction.MapSingle, true), (map.Function, map.CheckError));
 
-        var write = Assert.IsType<OpStep>(w[5]);
+        var write = Assert.IsType<AccessStep>(w[5]);
         Assert.Equal(ScriptOp.DmaWrite, write.Op);
         Assert.Equal(new BufferRef("buf", false), write.Target);
-        Assert.Equal((0UL, 512UL), (write.Offset!.Value, write.Bytes!.Value));
+        Assert.Equal((0UL, 512UL), (write.Offset, write.Bytes!.Value));
         Assert.Null(write.As);
         Assert.Null(write.NameFor(0));
 
-        var unmap = Assert.IsType<OpStep>(w[6]);
-        Assert.Equal((ScriptOp.Unmap, "buf"), (unmap.Op, unmap.Target!.Value.Name));
+        var unmap = Assert.IsType<UnmapStep>(w[6]);
+        Assert.Equal((ScriptOp.Unmap, "buf"), (unmap.Op, unmap.Target.Name));
         Assert.Null(unmap.Direction);
+        Assert.Null(unmap.Size);
 
-        var big = Assert.IsType<OpStep>(w[7]);
+        var big = Assert.IsType<MapStep>(w[7]);
         Assert.Equal((ScriptOp.Map, 256 * Sizes.KiB, StepDirection.ToDevice, 300, true), (big.Op, big.Size, big.Direction, big.Repeat, big.Repeated));
         Assert.Equal("big#0", big.NameFor(0));
         Assert.Equal("big#299", big.NameFor(299));

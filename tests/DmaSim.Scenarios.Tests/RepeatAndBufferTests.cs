@@ -21,9 +21,9 @@ public sealed class RepeatAndBufferTests
     public void Suffixed_names_are_known_to_later_steps(string target)
     {
         var s = Steps(Big, $"{{ device: dev, op: dma-read, target: {target} }}");
-        var read = Assert.IsType<OpStep>(s.Workload[1]);
+        var read = Assert.IsType<AccessStep>(s.Workload[1]);
         Assert.Equal(new BufferRef(target, false), read.Target);
-        Assert.Equal(target, read.Target!.Value.Resolve(7));
+        Assert.Equal(target, read.Target.Resolve(7));
     }
 
     [Fact]
@@ -40,10 +40,10 @@ public sealed class RepeatAndBufferTests
     public void Bare_group_name_from_a_repeated_step_means_one_per_iteration()
     {
         var s = Steps(Big, "{ device: dev, op: unmap, target: big, repeat: 300 }");
-        var unmap = Assert.IsType<OpStep>(s.Workload[1]);
+        var unmap = Assert.IsType<UnmapStep>(s.Workload[1]);
         Assert.Equal(new BufferRef("big", true), unmap.Target);
-        Assert.Equal("big#0", unmap.Target!.Value.Resolve(0));
-        Assert.Equal("big#299", unmap.Target!.Value.Resolve(299));
+        Assert.Equal("big#0", unmap.Target.Resolve(0));
+        Assert.Equal("big#299", unmap.Target.Resolve(299));
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class RepeatAndBufferTests
     [Fact]
     public void Explicit_repeat_1_still_suffixes()
     {
-        var step = Assert.IsType<OpStep>(Steps("{ device: dev, op: alloc-coherent, size: 4KiB, as: r, repeat: 1 }").Workload[0]);
+        var step = Assert.IsType<AllocCoherentStep>(Steps("{ device: dev, op: alloc-coherent, size: 4KiB, as: r, repeat: 1 }").Workload[0]);
         Assert.Equal((1, true, "r#0"), (step.Repeat, step.Repeated, step.NameFor(0)));
     }
 
@@ -82,15 +82,15 @@ public sealed class RepeatAndBufferTests
             "{ device: dev, op: sync-for-cpu, target: m, direction: bidirectional, offset: 0, bytes: 512 }",
             "{ device: dev, op: cpu-write, target: hi, bytes: 16 }",
             "{ device: dev, op: set-mask, dma-mask-bits: 64, coherent-dma-mask-bits: 32 }");
-        var alloc = Assert.IsType<OpStep>(s.Workload[0]);
+        var alloc = Assert.IsType<AllocBufferStep>(s.Workload[0]);
         Assert.Equal((ScriptOp.AllocBuffer, (string?)null, 64 * Sizes.KiB, "hi", new PhysAddr(0x7000000000)),
-            (alloc.Op, alloc.Device, alloc.Size!.Value, alloc.As, alloc.At!.Value));
-        var map = Assert.IsType<OpStep>(s.Workload[1]);
+            (alloc.Op, alloc.Device, alloc.Size, alloc.As, alloc.At!.Value));
+        var map = Assert.IsType<MapStep>(s.Workload[1]);
         Assert.Equal((new BufferRef("hi", false), 4 * Sizes.KiB, StepDirection.Bidirectional, (ulong?)null),
-            (map.Buffer!.Value, map.Offset!.Value, map.Direction!.Value, map.Size));
-        var sync = Assert.IsType<OpStep>(s.Workload[2]);
-        Assert.Equal((ScriptOp.SyncForCpu, "m", 0UL, 512UL), (sync.Op, sync.Target!.Value.Name, sync.Offset!.Value, sync.Bytes!.Value));
-        var mask = Assert.IsType<OpStep>(s.Workload[4]);
+            (map.Buffer!.Value, map.Offset, map.Direction, map.Size));
+        var sync = Assert.IsType<SyncStep>(s.Workload[2]);
+        Assert.Equal((ScriptOp.SyncForCpu, "m", 0UL, 512UL), (sync.Op, sync.Target.Name, sync.Offset, sync.Bytes!.Value));
+        var mask = Assert.IsType<SetMaskStep>(s.Workload[4]);
         Assert.Equal((64, 32), (mask.DmaMaskBits!.Value, mask.CoherentDmaMaskBits!.Value));
     }
 

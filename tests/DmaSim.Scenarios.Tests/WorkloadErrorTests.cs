@@ -203,7 +203,7 @@ public sealed class WorkloadErrorTests
 
     [Fact]
     public void Expectation_checking_nothing() => Assert.Equal(
-        "t.yaml:12:5: error: an expect entry needs one of: outcome, domain, dma-ops, log-contains",
+        "t.yaml:12:5: error: an expect entry needs one of: outcome, domain, dma-ops, finding, log-contains",
         Error(Expect("{ device: dev }")));
 
     [Fact]

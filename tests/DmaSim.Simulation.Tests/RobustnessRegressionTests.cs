@@ -132,13 +132,27 @@ public sealed class RobustnessRegressionTests
 
     [Theory]
     [InlineData("{ device: dev, op: dma-read, target: m, bytes: 2GiB }", "bytes must be at most 64MiB")]
-    [InlineData("{ device: dev, op: dma-read, target: m, offset: 0xffffffffffff0000, bytes: 16 }", "is beyond the 40-bit physical address space")]
+    [InlineData("{ device: dev, op: cpu-read, target: m, offset: 0xffffffffffff0000, bytes: 16 }", "is beyond the 40-bit physical address space")]
     [InlineData("{ device: dev, op: map, size: 2TiB, direction: to-device, as: big }", "size must be at most")]
     public void Oversized_offsets_and_sizes_are_refused_where_they_are_written(string step, string problem)
     {
         var e = Assert.Throws<InputException>(() => Parse(Machine(steps: [Map4K, step])));
         Assert.Equal(20, e.Where.Line);
         Assert.Contains(problem, e.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_device_offset_may_leave_physical_memory_but_not_the_64_bit_dma_address_space()
+    {
+        // A stale or wild handle is what a checker exists to catch, so a DMA offset is any 64-bit
+        // distance; only a sum that wraps past 2^64 is not an address a device can send.
+        var wild = Parse(Machine(steps: [Map4K, "{ device: dev, op: dma-read, target: m, offset: 0x10000000000, bytes: 16 }"]));
+        var far = ScenarioRunner.Run(wild, ProfileCatalog.Linux61);
+        Assert.NotEqual(Outcome.Ok, far.Devices[0].Outcome);
+        var wraps = Parse(Machine(steps: [Map4K, "{ device: dev, op: dma-read, target: m, offset: 0xffffffffffff0000, bytes: 16 }"]));
+        var e = Assert.Throws<InputException>(() => ScenarioRunner.Run(wraps, ProfileCatalog.Linux61));
+        Assert.Equal(20, e.Where.Line);
+        Assert.Contains("runs past the 64-bit DMA address space", e.Problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public class ScriptedOpsTests
         var steps = BounceRoundTrip.Where(x => !x.Contains("op: unmap", StringComparison.Ordinal)).ToArray();
         var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, "0x23fffffff", steps)), ProfileCatalog.Linux2631);
         Assert.Equal(Outcome.Corruption, r.Devices[0].Outcome);
-        Assert.Contains(r.Findings, f => f.Kind == "data-mismatch");
+        Assert.Contains(r.Findings, f => f.Kind == FindingKind.DataMismatch);
     }
 
     [Fact]
@@ -116,14 +116,73 @@ public class ScriptedOpsTests
     }
 
     [Fact]
-    public void Dma_after_unmap_in_a_translated_domain_is_reported()
+    public void Dma_after_a_strict_unmap_really_happens_and_faults_on_the_cleared_pte()
     {
         var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on,strict", 64, "0x23fffffff",
             "{ device: dev, op: map, size: 4KiB, direction: from-device, as: buf }",
+            "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }",
             "{ device: dev, op: unmap, target: buf }",
             "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }"));
         var r = ScenarioRunner.Run(s, ProfileCatalog.Linux2632);
-        Assert.Contains(r.Findings, f => f.Kind == "use-after-unmap");
+        var f = Assert.Single(r.Findings, f => f.Kind == FindingKind.IommuFault);
+        Assert.Contains("already unmapped or freed", f.Message, StringComparison.Ordinal);
+        Assert.Equal(Outcome.Fault, r.Devices.Single().Outcome);
+    }
+
+    [Fact]
+    public void Dma_after_a_lazy_unmap_hits_the_stale_iotlb_entry_and_lands_in_the_old_buffer()
+    {
+        var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on", 64, "0x23fffffff",
+            "{ device: dev, op: map, size: 4KiB, direction: from-device, as: buf }",
+            "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }",
+            "{ device: dev, op: unmap, target: buf }",
+            "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }"));
+        var r = ScenarioRunner.Run(s, ProfileCatalog.Linux2632);
+        Assert.Equal([FindingKind.UseAfterUnmap], r.Findings.Select(f => f.Kind));
+        Assert.Equal(Outcome.Ok, r.Devices.Single().Outcome);
+    }
+
+    [Theory]
+    [InlineData("linux-6.1", "DMA-API: dev 0000:04:00.0: device driver tries to free DMA memory it has not allocated")]
+    [InlineData("linux-2.6.32", "dev 0000:04:00.0: DMA-API: device driver tries to free DMA memory it has not allocated")]
+    public void Double_free_then_unbind_is_reported_as_the_kernel_prints_it_and_expect_finding_sees_it(string profile, string line)
+    {
+        var s = Parse(Scripted(profile, "intel_iommu=off", 64, "0x23fffffff",
+            "{ device: dev, op: alloc-coherent, size: 4KiB, as: ring }",
+            "{ device: dev, op: map, size: 4KiB, direction: to-device, as: buf }",
+            "{ device: dev, op: free-coherent, target: ring }",
+            "{ device: dev, op: free-coherent, target: ring }",
+            "{ device: dev, op: unbind }") + "expect:\n  - { device: dev, finding: free-not-allocated }\n  - { device: dev, finding: pending-at-unbind }\n  - { device: dev, finding: leak-at-end }\n");
+        var r = ScenarioRunner.Run(s, ProfileCatalog.Find(profile)!);
+        Assert.True(r.AllExpectationsHeld, string.Join(" | ", r.Expectations.Select(e => e.Text + " " + e.Actual)));
+        Assert.Contains(r.Log, l => l.Contains(line, StringComparison.Ordinal));
+        Assert.Equal(Outcome.Ok, r.Devices.Single().Outcome);
+    }
+
+    [Fact]
+    public void Dma_debug_off_on_the_command_line_silences_the_layer()
+    {
+        var s = Parse(Scripted("linux-6.1", "intel_iommu=off dma_debug=off", 64, "0x23fffffff",
+            "{ device: dev, op: map, size: 4KiB, direction: to-device, as: buf }",
+            "{ device: dev, op: unmap, target: buf }",
+            "{ device: dev, op: unmap, target: buf }"));
+        var r = ScenarioRunner.Run(s, ProfileCatalog.Linux61);
+        Assert.DoesNotContain(r.Findings, f => FindingKinds.IsDmaApiDebug(f.Kind));
+        Assert.Contains("DMA-API: debugging disabled on kernel command line", r.Log.Select(l => l[15..]));
+    }
+
+    [Fact]
+    public void A_dma_past_the_end_is_issued_whole_and_names_the_page_it_hits()
+    {
+        var s = Parse(Scripted("linux-6.1", "intel_iommu=off", 64, "0x23fffffff",
+            "{ op: alloc-buffer, size: 4KiB, as: b, at: 0x80000000 }",
+            "{ device: dev, op: map, buffer: b, size: 4KiB, direction: from-device, as: m }",
+            "{ device: dev, op: dma-write, target: m, offset: 4032, bytes: 128 }"));
+        var r = ScenarioRunner.Run(s, ProfileCatalog.Linux61);
+        var f = Assert.Single(r.Findings, f => f.Kind == FindingKind.OutOfMapping);
+        Assert.Contains("64 bytes past the end of m", f.Message, StringComparison.Ordinal);
+        Assert.Contains("free RAM", f.Message, StringComparison.Ordinal);
+        Assert.Equal(Outcome.Corruption, r.Devices.Single().Outcome);
     }
 
     // §3.7: identity device (dma_mask 64 bits), RAM to 64 GiB ⇒ required mask 2^36 − 1.

@@ -34,7 +34,17 @@ public interface IDmaRemapper
 /// What a DMA was meant to do, attached by whoever issued it (a device model or firmware) so the
 /// physical-truth checker can compare where the bytes really went with where the driver put the buffer.
 /// </summary>
-public sealed record DmaIntent(string Label, PhysAddr ExpectedPhys, bool IsControl, bool IsFirmware = false);
+public sealed record DmaIntent(string Label, PhysAddr ExpectedPhys, bool IsControl, bool IsFirmware = false)
+{
+    /// <summary>How many bytes from <see cref="ExpectedPhys"/> on the buffer really has; bytes past it are outside it.</summary>
+    public ulong? Extent { get; init; }
+
+    /// <summary>The owner the buffer's memory had when it was made; a page with another owner now is not the buffer's.</summary>
+    public FrameOwner? Owner { get; init; }
+
+    /// <summary>The driver had already unmapped or freed the buffer when the device used it.</summary>
+    public bool Released { get; init; }
+}
 
 /// <summary>One page-sized piece of a DMA as the silicon performed it.</summary>
 public readonly record struct DmaSegment(ulong Issued, ulong Driven, PhysAddr Physical, int Length, FrameOwner Owner);

@@ -84,20 +84,81 @@ public sealed class DmaApi
         Record(dev, "dma_free_coherent", buffer.Size, buffer.Cpu, buffer.Dma, true, null);
     }
 
-    /// <summary>dma_map_single / dma_map_page.</summary>
-    public DmaMapping Map(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir)
+    /// <summary>dma_map_single / dma_map_page (both reach ops-&gt;map_page; the call name is what dma-debug records).</summary>
+    public DmaMapping Map(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaCall call = DmaCall.MapSingle)
     {
-        if (size == 0) return Fail(dev, phys, size, "dma_map_single", "zero-length mapping");
+        var name = CallName(call);
+        if (size == 0) return Fail(dev, phys, size, name, "zero-length mapping");
         var m = Ops(dev).MapPage(dev, phys, size, dir);
-        Record(dev, "dma_map_single", size, phys, m.Ok ? m.Address : null, m.Ok, m.Ok ? DirName(dir) : m.Error, dir);
+        Record(dev, name, size, phys, m.Ok ? m.Address : null, m.Ok, m.Ok ? DirName(dir) : m.Error, dir);
         return m;
     }
 
-    public void Unmap(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
+    /// <summary>dma_unmap_single / dma_unmap_page with whatever size and direction the driver passes.</summary>
+    public void Unmap(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir, DmaCall call = DmaCall.UnmapSingle)
     {
+        // kernel/dma/mapping.c dma_unmap_page_attrs: the ops unmap first, then debug_dma_unmap_page.
         Ops(dev).UnmapPage(dev, addr, size, dir);
-        Record(dev, "dma_unmap_single", size, null, addr, true, DirName(dir), dir);
+        Record(dev, CallName(call), size, null, addr, true, DirName(dir), dir);
     }
+
+    /// <summary>dma_mapping_error: the driver asks whether a handle is the error value (dma-debug marks the entry checked).</summary>
+    public bool MappingError(KernelDevice dev, DmaAddr addr, bool failed)
+    {
+        Record(dev, "dma_mapping_error", 0, null, addr, true, failed ? "error" : null);
+        return failed;
+    }
+
+    /// <summary>
+    /// dma_map_sg, one ops-&gt;map_page per entry (the dma-direct shape; intel and dma-iommu ops would merge
+    /// the entries into one IOVA range, which the model does not). All or nothing: a failed entry unmaps
+    /// the ones before it and the call returns no segments, as dma_map_sg returns 0.
+    /// </summary>
+    public IReadOnlyList<DmaAddr>? MapSg(KernelDevice dev, IReadOnlyList<(PhysAddr Phys, ulong Size)> sg, DmaDirection dir)
+    {
+        var done = new List<DmaAddr>(sg.Count);
+        foreach (var (phys, size) in sg)
+        {
+            var m = Ops(dev).MapPage(dev, phys, size, dir);
+            if (m.Ok) { done.Add(m.Address); continue; }
+            for (var i = 0; i < done.Count; i++) Ops(dev).UnmapPage(dev, done[i], sg[i].Size, dir);
+            Record(dev, "dma_map_sg", size, phys, null, false, m.Error, dir);
+            return null;
+        }
+        for (var i = 0; i < sg.Count; i++)
+            Record(dev, "dma_map_sg", sg[i].Size, sg[i].Phys, done[i], true, DirName(dir), dir, new SgInfo(sg.Count, done.Count));
+        return done;
+    }
+
+    /// <summary>dma_unmap_sg: each entry unmapped with the size it was mapped with.</summary>
+    public void UnmapSg(KernelDevice dev, IReadOnlyList<(PhysAddr Phys, DmaAddr Dma, ulong Size)> sg, DmaDirection dir)
+    {
+        foreach (var (_, dma, size) in sg) Ops(dev).UnmapPage(dev, dma, size, dir);
+        foreach (var (phys, dma, size) in sg)
+            Record(dev, "dma_unmap_sg", size, phys, dma, true, DirName(dir), dir, new SgInfo(sg.Count, 0));
+    }
+
+    /// <summary>dma_sync_sg_for_cpu / _for_device: each entry synced.</summary>
+    public void SyncSg(KernelDevice dev, IReadOnlyList<(PhysAddr Phys, DmaAddr Dma, ulong Size)> sg, DmaDirection dir, bool forCpu)
+    {
+        foreach (var (phys, dma, size) in sg)
+        {
+            if (forCpu) Ops(dev).SyncForCpu(dev, dma, size, dir);
+            else Ops(dev).SyncForDevice(dev, dma, size, dir);
+            Record(dev, forCpu ? "dma_sync_sg_for_cpu" : "dma_sync_sg_for_device", size, phys, dma, true, DirName(dir), dir, new SgInfo(sg.Count, 0));
+        }
+    }
+
+    /// <summary>The driver is unbound from the device (BUS_NOTIFY_UNBOUND_DRIVER); mappings are left as they are.</summary>
+    public void Unbind(KernelDevice dev) => _k.Events.Emit(new DriverUnboundEvent(dev.Name));
+
+    private static string CallName(DmaCall call) => call switch
+    {
+        DmaCall.MapPage => "dma_map_page",
+        DmaCall.UnmapSingle => "dma_unmap_single",
+        DmaCall.UnmapPage => "dma_unmap_page",
+        _ => "dma_map_single",
+    };
 
     public void SyncForCpu(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
     {
@@ -120,8 +181,8 @@ public sealed class DmaApi
         return DmaMapping.Failure(why);
     }
 
-    private void Record(KernelDevice dev, string call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail, DmaDirection? dir = null) =>
-        _k.Events.Emit(new DmaApiEvent(dev.Name, call, size, cpu, dma, ok, dev.Ops?.Name ?? "none", detail) { Direction = dir });
+    private void Record(KernelDevice dev, string call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail, DmaDirection? dir = null, SgInfo? sg = null) =>
+        _k.Events.Emit(new DmaApiEvent(dev.Name, call, size, cpu, dma, ok, dev.Ops?.Name ?? "none", detail) { Direction = dir, Sg = sg });
 
     private string ZoneName(PhysAddr a) => _k.Pages.ZoneOf(a) switch
     {

@@ -18,7 +18,7 @@ public sealed class DmaDirectOps : IDmaOps
 
     public CoherentBuffer? AllocCoherent(KernelDevice dev, ulong size, Gfp gfp) => CoherentAllocators.DirectAlloc(_k, dev, size, gfp);
 
-    public void FreeCoherent(KernelDevice dev, CoherentBuffer buffer) => _k.Pages.FreePages(buffer.Cpu, buffer.Order);
+    public void FreeCoherent(KernelDevice dev, CoherentBuffer buffer) => _k.Pages.FreePagesIfAllocated(buffer.Cpu, buffer.Order);
 
     public DmaMapping MapPage(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir)
     {

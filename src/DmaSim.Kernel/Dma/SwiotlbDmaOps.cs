@@ -47,7 +47,7 @@ public sealed class SwiotlbDmaOps : IDmaOps
     {
         // swiotlb_free_coherent: a pool buffer goes back without a copy (unmapped as DMA_TO_DEVICE).
         if (_pool.IsBounceAddress(buffer.Cpu)) _pool.Unmap(buffer.Cpu, buffer.Size, DmaDirection.ToDevice);
-        else _k.Pages.FreePages(buffer.Cpu, buffer.Order);
+        else _k.Pages.FreePagesIfAllocated(buffer.Cpu, buffer.Order);
     }
 
     public DmaMapping MapPage(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir)

@@ -182,6 +182,18 @@ public sealed class PageAllocator
     }
 
     /// <summary>
+    /// free_pages as a driver's second dma_free_coherent reaches it: a block that is no longer allocated
+    /// (its refcount is already zero) is left alone — without CONFIG_DEBUG_VM put_page_testzero just
+    /// underflows the count (mm/page_alloc.c __free_pages, 6.1). Returns whether anything was freed.
+    /// </summary>
+    public bool FreePagesIfAllocated(PhysAddr start, int order)
+    {
+        if (order < 0 || start.PageOffset != 0 || !_allocated.TryGetValue(start.Pfn, out var a) || a.Order != order) return false;
+        FreePages(start, order);
+        return true;
+    }
+
+    /// <summary>
     /// memblock-style early allocation: the highest suitably aligned free range that ends at or below
     /// <paramref name="maxAddrInclusive"/> (memblock allocates top-down by default: mm/memblock.c
     /// struct memblock initialiser has bottom_up = false; memblock_find_in_range_node walks free ranges

@@ -54,6 +54,9 @@ public sealed record KernelProfile
 
     public required Rule<LogStyle> LogStyle { get; init; }
 
+    /// <summary>Which CONFIG_DMA_API_DEBUG checks the era's debug.c has, and how it prefixes its messages.</summary>
+    public required Rule<DmaDebugChecks> DmaDebug { get; init; }
+
     /// <summary>Who decides domains at boot: init_dmars of the driver, or the IOMMU core's default domains.</summary>
     public required Rule<BootSequence> BootSequence { get; init; }
 
@@ -98,6 +101,7 @@ public sealed record KernelProfile
         yield return (nameof(RmrrDevicesNeverIdentity), RmrrDevicesNeverIdentity.Value.ToString(), RmrrDevicesNeverIdentity.Source);
         yield return (nameof(HotplugExtendsIdentityMap), HotplugExtendsIdentityMap.Value.ToString(), HotplugExtendsIdentityMap.Source);
         yield return (nameof(LogStyle), LogStyle.Value.ToString(), LogStyle.Source);
+        yield return (nameof(DmaDebug), DmaDebug.Value.ToString(), DmaDebug.Source);
         yield return (nameof(BootSequence), BootSequence.Value.ToString(), BootSequence.Source);
         yield return (nameof(IdentityMapping), IdentityMapping.Value.ToString(), IdentityMapping.Source);
         yield return (nameof(DmaApiFrontEnd), DmaApiFrontEnd.Value.ToString(), DmaApiFrontEnd.Source);

@@ -27,6 +27,7 @@ internal static class Linux2631Profile
         RmrrDevicesNeverIdentity = new(false, Vtd2632 + " iommu_should_identity_map ignores RMRRs"),
         HotplugExtendsIdentityMap = new(false, "no memory notifier in drivers/pci/intel-iommu.c before 3.15 (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\"); absent from 3.0.8"),
         LogStyle = new(LogStyle.Legacy, "drivers/pci/dmar.c (2.6.3x) printk format \"DMAR:...\""),
+        DmaDebug = new(DmaDebugChecks.PageTypeDistinct, "lib/dma-debug.c (2.6.32, 3.0): check_unmap, check_sync, dma_debug_device_change; dma_debug_page type; err_printk \"%s %s: \" then \"DMA-API: ...\""),
         BootSequence = new(BootSequence.InitDmars, "arch/x86/kernel/pci-dma.c pci_iommu_init → intel_iommu_init → init_dmars (drivers/pci/intel-iommu.c)"),
         IdentityMapping = new(IdentityMapping.PassThroughContextsOnly, "4ed0d3e6c64c init_context_pass_through: iommu=pt gives every device a pass-through context; si_domain arrives with 19943b0e"),
         DmaApiFrontEnd = new(DmaApiFrontEnd.X86Legacy, "arch/x86/kernel/pci-dma.c dma_supported; arch/x86/include/asm/dma-mapping.h dma_alloc_coherent, dma_alloc_coherent_gfp_flags (2.6.3x)"),

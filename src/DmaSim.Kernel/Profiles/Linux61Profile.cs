@@ -22,6 +22,8 @@ internal static class Linux61Profile
         ModernSwiotlb = new(true, "kernel/dma/swiotlb.c (areas, \"swiotlb buffer is full\")"),
         HotplugExtendsIdentityMap = new(true, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init: register_memory_notifier when si_domain has software tables; intel_iommu_memory_notifier (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\", 3.15)"),
         LogStyle = new(LogStyle.Modern, "drivers/iommu/intel/dmar.c pr_fmt \"DMAR: \""),
+        DmaDebug = new(DmaDebugChecks.MapErrorCheck | DmaDebugChecks.OverlapCheck | DmaDebugChecks.CoherentCpuAddressCheck | DmaDebugChecks.PrefixFirst | DmaDebugChecks.ScatterGatherSpelledRight | DmaDebugChecks.SgSegmentCheck,
+            "kernel/dma/debug.c (6.1): check_unmap, check_sync, add_dma_entry, check_sg_segment, dma_debug_device_change, pr_fmt \"DMA-API: \"; no page type since 2e05ea5cdc1a"),
         BootSequence = new(BootSequence.DefaultDomains, "drivers/iommu/iommu.c: every group gets a default domain at probe; VT-d hands its DMA domains to the core since 5.3 (\"iommu/vt-d: Delegate the dma domain to upper layer\")"),
         DmaApiFrontEnd = new(DmaApiFrontEnd.Generic, "kernel/dma/mapping.c dma_alloc_attrs, dma_supported, dma_get_required_mask; kernel/dma/direct.c dma_direct_supported"),
         SwiotlbForceDisablesVtd = new(false, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init has no swiotlb check: swiotlb=force only makes dma-direct bounce"),

@@ -95,6 +95,27 @@ public enum LogStyle
     Modern,
 }
 
+/// <summary>The CONFIG_DMA_API_DEBUG features an era's lib/dma-debug.c or kernel/dma/debug.c has.</summary>
+[Flags]
+public enum DmaDebugChecks
+{
+    None = 0,
+    /// <summary>dma_map_page entries are type "page", distinct from "single" (until 2e05ea5cdc1a, 5.1).</summary>
+    PageTypeDistinct = 1,
+    /// <summary>"device driver failed to check map error" (6c9c6d630128 "dma-debug: New interfaces to debug dma mapping errors", 3.9).</summary>
+    MapErrorCheck = 2,
+    /// <summary>Active-cacheline tracking reports overlapping mappings (add_dma_entry "cacheline tracking EEXIST").</summary>
+    OverlapCheck = 4,
+    /// <summary>check_unmap compares a coherent free's CPU address with the allocation's.</summary>
+    CoherentCpuAddressCheck = 8,
+    /// <summary>Messages read "DMA-API: DRIVER BDF: …" (pr_fmt) instead of "DRIVER BDF: DMA-API: …".</summary>
+    PrefixFirst = 16,
+    /// <summary>type2name spells "scatter-gather" (older tables say "scather-gather").</summary>
+    ScatterGatherSpelledRight = 32,
+    /// <summary>check_sg_segment: segment length and boundary against the device's dma_parms.</summary>
+    SgSegmentCheck = 64,
+}
+
 /// <summary>Which code decides the devices' domains and dma ops at boot.</summary>
 public enum BootSequence
 {

@@ -7,8 +7,8 @@ namespace DmaSim.Scenarios;
 /// <summary>Reads `expect:`: each entry checks exactly one thing, optionally for some profiles only.</summary>
 internal static class ExpectReader
 {
-    private static readonly string[] _keys = ["device", "outcome", "domain", "dma-ops", "log-contains", "profile"];
-    private static readonly string[] _checks = ["outcome", "domain", "dma-ops", "log-contains"];
+    private static readonly string[] _keys = ["device", "outcome", "domain", "dma-ops", "finding", "log-contains", "profile"];
+    private static readonly string[] _checks = ["outcome", "domain", "dma-ops", "finding", "log-contains"];
 
     public static ImmutableArray<Expectation> Read(YNode? node, DeviceIndex devices)
     {
@@ -22,7 +22,7 @@ internal static class ExpectReader
     {
         var m = Map(node, "expect entry", _keys);
         var checks = _checks.Where(m.Has).ToList();
-        if (checks.Count == 0) throw Error(m.Span, "an expect entry needs one of: outcome, domain, dma-ops, log-contains");
+        if (checks.Count == 0) throw Error(m.Span, "an expect entry needs one of: outcome, domain, dma-ops, finding, log-contains");
         // One check per entry so each line of the report says held or failed about exactly one thing.
         if (checks.Count > 1) throw Error(m.KeyNode(checks[1])!.Span, $"an expect entry checks one thing: '{checks[0]}' and '{checks[1]}' together; split it");
         var profiles = m.Get("profile") is { } p ? ReadProfiles(p) : [];
@@ -40,6 +40,7 @@ internal static class ExpectReader
         {
             "outcome" => new OutcomeExpectation(device, Word(value, "outcome", ContractWords.Outcomes), profiles, m.Span),
             "domain" => new DomainExpectation(device, Word(value, "domain", ContractWords.Domains), profiles, m.Span),
+            "finding" => new FindingExpectation(device, Word(value, "finding", Vocabulary.Findings), profiles, m.Span),
             _ => new DmaOpsExpectation(device, Word(value, "dma-ops", ContractWords.DmaOps), profiles, m.Span),
         };
     }

@@ -15,7 +15,7 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
     private static readonly string[] _opKeys =
     [
         "device", "op", "size", "as", "target", "buffer", "direction", "offset", "bytes", "at",
-        "dma-mask-bits", "coherent-dma-mask-bits", "repeat",
+        "dma-mask-bits", "coherent-dma-mask-bits", "as-function", "check-error", "segments", "repeat",
     ];
 
     private static readonly string[] _runKeys = ["device", "run", "count", "size", "repeat"];
@@ -25,8 +25,8 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
     {
         [ScriptOp.AllocCoherent] = (["size", "as"], []),
         [ScriptOp.FreeCoherent] = (["target"], []),
-        [ScriptOp.Map] = (["direction", "as"], ["size", "buffer", "offset"]),
-        [ScriptOp.Unmap] = (["target"], ["direction"]),
+        [ScriptOp.Map] = (["direction", "as"], ["size", "buffer", "offset", "as-function", "check-error"]),
+        [ScriptOp.Unmap] = (["target"], ["direction", "size", "as-function"]),
         [ScriptOp.SyncForCpu] = (["target"], ["direction", "offset", "bytes"]),
         [ScriptOp.SyncForDevice] = (["target"], ["direction", "offset", "bytes"]),
         [ScriptOp.DmaRead] = (["target"], ["offset", "bytes"]),
@@ -35,10 +35,13 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
         [ScriptOp.CpuWrite] = (["target"], ["offset", "bytes"]),
         [ScriptOp.SetMask] = ([], ["dma-mask-bits", "coherent-dma-mask-bits"]),
         [ScriptOp.AllocBuffer] = (["size", "as"], ["at"]),
+        [ScriptOp.Unbind] = ([], []),
+        [ScriptOp.MapSg] = (["segments", "direction", "as"], []),
+        [ScriptOp.UnmapSg] = (["target"], []),
     };
 
     /// <summary>The kind of thing a name stands for, so an op gets what it can work on.</summary>
-    private enum BufferKind { Coherent, Mapping, KernelBuffer }
+    private enum BufferKind { Coherent, Mapping, KernelBuffer, SgList }
 
     private sealed record BufferInfo(BufferKind Kind, ScriptOp CreatedBy, int? GroupSize, int Line);
 
@@ -120,6 +123,38 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
     {
         var opNode = m.Required("op");
         var op = Word(opNode, "op", Vocabulary.Ops);
+        CheckKeys(m, op);
+        // alloc-buffer is a kernel allocation, not a device's; every other op acts for a device.
+        string? device = null;
+        if (m.Get("device") is { } dn) device = devices.ResolveEndpoint(dn, "device").Name;
+        else if (op != ScriptOp.AllocBuffer) throw Error(m.Span, $"op {Vocabulary.Ops.NameOf(op)} needs 'device'");
+        var (repeat, repeated) = ReadRepeat(m);
+        var step = new StepContext(m, op, device, repeat, repeated);
+        return op switch
+        {
+            ScriptOp.AllocCoherent => new AllocCoherentStep(step.Endpoint, BufferSize(m.Required("size")), NewName(step), repeat, repeated, m.Span),
+            ScriptOp.FreeCoherent => new FreeCoherentStep(step.Endpoint, Target(step), repeat, repeated, m.Span),
+            ScriptOp.AllocBuffer => ReadAllocBuffer(step),
+            ScriptOp.Map => ReadMap(step),
+            ScriptOp.Unmap => ReadUnmap(step),
+            ScriptOp.SyncForCpu or ScriptOp.SyncForDevice => new SyncStep(op, step.Endpoint, Target(step), OptionalDirection(m), DmaOffset(m), Bytes(m), repeat, repeated, m.Span),
+            ScriptOp.DmaRead or ScriptOp.DmaWrite or ScriptOp.CpuRead or ScriptOp.CpuWrite => new AccessStep(op, device, Target(step), op is ScriptOp.DmaRead or ScriptOp.DmaWrite ? DmaOffset(m) : Offset(m), Bytes(m), repeat, repeated, m.Span),
+            ScriptOp.SetMask => ReadSetMask(step),
+            ScriptOp.Unbind => new UnbindStep(step.Endpoint, repeat, repeated, m.Span),
+            ScriptOp.MapSg => new MapSgStep(step.Endpoint, Segments(m.Required("segments")), Word(m.Required("direction"), "direction", Vocabulary.Directions), NewName(step), repeat, repeated, m.Span),
+            _ => new UnmapSgStep(step.Endpoint, Target(step), repeat, repeated, m.Span),
+        };
+    }
+
+    /// <summary>What every op reader needs: the step's keys and the facts read before the op-specific ones.</summary>
+    private sealed record StepContext(MapReader Map, ScriptOp Op, string? Device, int Repeat, bool Repeated)
+    {
+        /// <summary>The device of an op that must have one (ReadOp refused the step otherwise).</summary>
+        public string Endpoint => Device ?? throw new InvalidOperationException($"op {Vocabulary.Ops.NameOf(Op)} without a device got past ReadOp");
+    }
+
+    private static void CheckKeys(MapReader m, ScriptOp op)
+    {
         var opName = Vocabulary.Ops.NameOf(op);
         var (required, optional) = _opFields[op];
         foreach (var key in m.Keys)
@@ -131,53 +166,99 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
         {
             if (!m.Has(key)) throw Error(m.Span, $"op {opName} needs '{key}'");
         }
+    }
 
-        // alloc-buffer is a kernel allocation, not a device's; every other op acts for a device.
-        string? device = null;
-        if (m.Get("device") is { } dn) device = devices.ResolveEndpoint(dn, "device").Name;
-        else if (op != ScriptOp.AllocBuffer) throw Error(m.Span, $"op {opName} needs 'device'");
-
-        var (repeat, repeated) = ReadRepeat(m);
+    private AllocBufferStep ReadAllocBuffer(StepContext c)
+    {
         var bits = platform.PhysicalAddressBits;
-        var size = m.Get("size") is { } s ? Positive(s, "size", DmaMask.Bits(bits), $"a buffer fits in the {bits}-bit physical address space") : (ulong?)null;
-        var atNode = m.Get("at");
+        var size = BufferSize(c.Map.Required("size"));
+        var atNode = c.Map.Get("at");
         var at = atNode is null ? (PhysAddr?)null : Address(atNode, "at", bits);
-        if (at is { } start && size is { } length && length - 1 > DmaMask.Bits(bits) - start.Value)
-            throw Error(atNode!.Span, $"buffer at {start} of {Sizes.Format(length)} runs past the {bits}-bit physical address space");
-        var direction = m.Get("direction") is { } d ? Word(d, "direction", Vocabulary.Directions) : (StepDirection?)null;
-        var offset = m.Get("offset") is { } o ? Offset(o, bits) : (ulong?)null;
-        var bytes = m.Get("bytes") is { } b ? Positive(b, "bytes", ScenarioLimits.MaxAccessBytes, "one access's bytes are moved for real; split it into several ops") : (ulong?)null;
+        if (at is { } start && size - 1 > DmaMask.Bits(bits) - start.Value)
+            throw Error(atNode!.Span, $"buffer at {start} of {Sizes.Format(size)} runs past the {bits}-bit physical address space");
+        return new AllocBufferStep(c.Device, size, NewName(c), at, c.Repeat, c.Repeated, c.Map.Span);
+    }
+
+    private MapStep ReadMap(StepContext c)
+    {
+        var m = c.Map;
+        var size = m.Get("size") is { } s ? BufferSize(s) : (ulong?)null;
+        BufferRef? buffer = null;
+        if (m.Get("buffer") is { } bn) buffer = Reference(bn, "buffer", c.Op, c.Repeat, c.Repeated, BufferKind.KernelBuffer);
+        else if (size is null) throw Error(m.Span, "op map needs 'size' (a fresh kernel buffer) or 'buffer' (one made by alloc-buffer)");
+        if (buffer is null && m.KeyNode("offset") is { } ok) throw Error(ok.Span, "'offset' applies to map only together with 'buffer'");
+        var direction = Word(m.Required("direction"), "direction", Vocabulary.Directions);
+        var function = m.Get("as-function") is { } f ? Word(f, "as-function", Vocabulary.MapFunctions) : MapFunction.MapSingle;
+        var checkError = m.Get("check-error") is not { } ce || Flag(ce, "check-error");
+        return new MapStep(c.Endpoint, direction, NewName(c), size, buffer, Offset(m), function, checkError, c.Repeat, c.Repeated, m.Span);
+    }
+
+    private UnmapStep ReadUnmap(StepContext c)
+    {
+        var m = c.Map;
+        var size = m.Get("size") is { } s ? BufferSize(s) : (ulong?)null;
+        var function = m.Get("as-function") is { } f ? Word(f, "as-function", Vocabulary.UnmapFunctions) : (MapFunction?)null;
+        return new UnmapStep(c.Endpoint, Target(c), size, OptionalDirection(m), function, c.Repeat, c.Repeated, m.Span);
+    }
+
+    private static SetMaskStep ReadSetMask(StepContext c)
+    {
+        var m = c.Map;
         var dmaMask = m.Get("dma-mask-bits") is { } dm ? Bits(dm, "dma-mask-bits") : (int?)null;
         var coherentMask = m.Get("coherent-dma-mask-bits") is { } cm ? Bits(cm, "coherent-dma-mask-bits") : (int?)null;
-        if (op == ScriptOp.SetMask && dmaMask is null && coherentMask is null)
+        if (dmaMask is null && coherentMask is null)
             throw Error(m.Span, "op set-mask needs 'dma-mask-bits' or 'coherent-dma-mask-bits'");
+        return new SetMaskStep(c.Endpoint, dmaMask, coherentMask, c.Repeat, c.Repeated, m.Span);
+    }
 
-        BufferRef? buffer = null;
-        if (op == ScriptOp.Map)
-        {
-            if (m.Get("buffer") is { } bn) buffer = Reference(bn, "buffer", op, repeat, repeated, BufferKind.KernelBuffer);
-            else if (size is null) throw Error(m.Span, "op map needs 'size' (a fresh kernel buffer) or 'buffer' (one made by alloc-buffer)");
-            if (buffer is null && m.KeyNode("offset") is { } ok) throw Error(ok.Span, "'offset' applies to map only together with 'buffer'");
-        }
-        BufferRef? target = m.Get("target") is { } tn ? Reference(tn, "target", op, repeat, repeated, TargetKinds(op)) : null;
+    /// <summary>`segments: [SIZE, ...]`: at least one, each ≥ 1 byte (a scatterlist of kernel buffers).</summary>
+    private static ImmutableArray<ulong> Segments(YNode node)
+    {
+        var items = List(node, "segments");
+        if (items.Count == 0) throw Error(node.Span, "segments needs at least one size");
+        return [.. items.Select(i => Positive(i, "segment size", ScenarioLimits.MaxAccessBytes, "a segment's bytes are moved for real"))];
+    }
 
-        string? name = null;
-        if (m.Get("as") is { } asNode)
-        {
-            name = Name(asNode, "buffer name");
-            if (_buffers.TryGetValue(name, out var earlier))
-                throw Error(asNode.Span, $"buffer name '{name}' is already used at line {earlier.Line}");
-            _buffers.Add(name, new BufferInfo(CreatedKind(op), op, repeated ? repeat : null, m.Span.Line));
-        }
+    private static StepDirection? OptionalDirection(MapReader m) =>
+        m.Get("direction") is { } d ? Word(d, "direction", Vocabulary.Directions) : null;
 
-        return new OpStep(device, op, size, name, target, buffer, direction, offset, bytes, at, dmaMask, coherentMask, repeat, repeated, m.Span);
+    /// <summary>A buffer or mapping size: it fits in the physical address space.</summary>
+    private ulong BufferSize(YNode node)
+    {
+        var bits = platform.PhysicalAddressBits;
+        return Positive(node, "size", DmaMask.Bits(bits), $"a buffer fits in the {bits}-bit physical address space");
     }
 
     /// <summary>An offset may run past its buffer (that is how corruption is scripted), not past the address space.</summary>
-    private static ulong Offset(YNode node, int bits)
+    private ulong Offset(MapReader m)
     {
+        if (m.Get("offset") is not { } node) return 0;
+        var bits = platform.PhysicalAddressBits;
         var value = Number(node, "offset");
         return value <= DmaMask.Bits(bits) ? value : throw Error(node.Span, $"offset {Hex.Format(value)} is beyond the {bits}-bit physical address space");
+    }
+
+    /// <summary>
+    /// An offset from a DMA handle: any 64-bit distance, since a device can be handed a stale or wild
+    /// address; the run refuses one whose sum leaves the 64-bit DMA address space.
+    /// </summary>
+    private static ulong DmaOffset(MapReader m) => m.Get("offset") is { } node ? Number(node, "offset") : 0;
+
+    private static ulong? Bytes(MapReader m) =>
+        m.Get("bytes") is { } b ? Positive(b, "bytes", ScenarioLimits.MaxAccessBytes, "one access's bytes are moved for real; split it into several ops") : null;
+
+    private BufferRef Target(StepContext c) =>
+        Reference(c.Map.Required("target"), "target", c.Op, c.Repeat, c.Repeated, TargetKinds(c.Op));
+
+    /// <summary>The `as:` name a step creates: new, and remembered so later steps can refer to it.</summary>
+    private string NewName(StepContext c)
+    {
+        var asNode = c.Map.Required("as");
+        var name = Name(asNode, "buffer name");
+        if (_buffers.TryGetValue(name, out var earlier))
+            throw Error(asNode.Span, $"buffer name '{name}' is already used at line {earlier.Line}");
+        _buffers.Add(name, new BufferInfo(CreatedKind(c.Op), c.Op, c.Repeated ? c.Repeat : null, c.Map.Span.Line));
+        return name;
     }
 
     private static (int Repeat, bool Repeated) ReadRepeat(MapReader m) =>
@@ -187,6 +268,7 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
     {
         ScriptOp.AllocCoherent => BufferKind.Coherent,
         ScriptOp.Map => BufferKind.Mapping,
+        ScriptOp.MapSg => BufferKind.SgList,
         _ => BufferKind.KernelBuffer,
     };
 
@@ -194,9 +276,11 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
     private static BufferKind[] TargetKinds(ScriptOp op) => op switch
     {
         ScriptOp.FreeCoherent => [BufferKind.Coherent],
-        ScriptOp.Unmap or ScriptOp.SyncForCpu or ScriptOp.SyncForDevice => [BufferKind.Mapping],
-        ScriptOp.DmaRead or ScriptOp.DmaWrite => [BufferKind.Coherent, BufferKind.Mapping],
-        _ => [BufferKind.Coherent, BufferKind.Mapping, BufferKind.KernelBuffer],
+        ScriptOp.Unmap => [BufferKind.Mapping],
+        ScriptOp.UnmapSg => [BufferKind.SgList],
+        ScriptOp.SyncForCpu or ScriptOp.SyncForDevice => [BufferKind.Mapping, BufferKind.SgList],
+        ScriptOp.DmaRead or ScriptOp.DmaWrite => [BufferKind.Coherent, BufferKind.Mapping, BufferKind.SgList],
+        _ => [BufferKind.Coherent, BufferKind.Mapping, BufferKind.KernelBuffer, BufferKind.SgList],
     };
 
     /// <summary>

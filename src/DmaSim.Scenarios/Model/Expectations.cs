@@ -37,6 +37,13 @@ public sealed record DmaOpsExpectation(string Device, DmaOpsKind DmaOps, Immutab
     public override string Text => $"{Device} dma-ops {ContractWords.DmaOps.NameOf(DmaOps)}{ProfileSuffix}";
 }
 
+/// <summary>`{ device, finding: KIND }`: some checker reported a finding of this kind for the device.</summary>
+public sealed record FindingExpectation(string Device, FindingKind Kind, ImmutableArray<string> Profiles, SourceSpan Span)
+    : Expectation(Profiles, Span)
+{
+    public override string Text => $"{Device} finding {FindingKinds.NameOf(Kind)}{ProfileSuffix}";
+}
+
 /// <summary>`{ log-contains: TEXT }`: some log line contains TEXT (ordinal substring match).</summary>
 public sealed record LogContainsExpectation(string Contains, ImmutableArray<string> Profiles, SourceSpan Span)
     : Expectation(Profiles, Span)

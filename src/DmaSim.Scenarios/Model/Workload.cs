@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using DmaSim.Core;
 
@@ -32,30 +33,103 @@ public readonly record struct BufferRef(string Name, bool PerIteration)
 }
 
 /// <summary>
-/// A scripted step `{ device, op, ... }`. Which fields an op takes (the loader enforces it):
-/// alloc-coherent size, as · free-coherent target · map direction, as, size and/or buffer (+offset) ·
-/// unmap target [direction] · sync-for-cpu/sync-for-device target [direction, offset, bytes] ·
-/// dma-read/dma-write/cpu-read/cpu-write target [offset, bytes] · set-mask dma-mask-bits and/or
-/// coherent-dma-mask-bits · alloc-buffer size, as [at] (device optional). Unset fields are null.
+/// A scripted step `{ device, op, ... }`: one record per op, each holding exactly the fields its op takes
+/// (the loader enforces which keys apply). Each op that acts for a device has a non-null `Device`.
 /// </summary>
-public sealed record OpStep(
-    string? Device,
-    ScriptOp Op,
-    ulong? Size,
-    string? As,
-    BufferRef? Target,
-    BufferRef? Buffer,
-    StepDirection? Direction,
-    ulong? Offset,
-    ulong? Bytes,
-    PhysAddr? At,
-    int? DmaMaskBits,
-    int? CoherentDmaMaskBits,
-    int Repeat,
-    bool Repeated,
-    SourceSpan Span) : WorkloadStep(Repeat, Repeated, Span)
+public abstract record OpStep(ScriptOp Op, int Repeat, bool Repeated, SourceSpan Span)
+    : WorkloadStep(Repeat, Repeated, Span)
 {
+    /// <summary>The name of a step that creates a buffer (`as:`), or null.</summary>
+    public virtual string? As => null;
+
     /// <summary>The name iteration <paramref name="iteration"/> creates, or null if the op names nothing.</summary>
     public string? NameFor(int iteration) =>
         As is null ? null : Repeated ? As + "#" + iteration.ToString(CultureInfo.InvariantCulture) : As;
 }
+
+/// <summary>`alloc-coherent { size, as }`: dma_alloc_coherent.</summary>
+public sealed record AllocCoherentStep(string Device, ulong Size, string Name, int Repeat, bool Repeated, SourceSpan Span)
+    : OpStep(ScriptOp.AllocCoherent, Repeat, Repeated, Span)
+{
+    public override string? As => Name;
+}
+
+/// <summary>`free-coherent { target }`: dma_free_coherent (twice is a legal step: the misuse is the point).</summary>
+public sealed record FreeCoherentStep(string Device, BufferRef Target, int Repeat, bool Repeated, SourceSpan Span)
+    : OpStep(ScriptOp.FreeCoherent, Repeat, Repeated, Span);
+
+/// <summary>`alloc-buffer { size, as, at? }`: a kernel buffer, at a chosen physical address when <see cref="At"/> is set.</summary>
+public sealed record AllocBufferStep(string? Device, ulong Size, string Name, PhysAddr? At, int Repeat, bool Repeated, SourceSpan Span)
+    : OpStep(ScriptOp.AllocBuffer, Repeat, Repeated, Span)
+{
+    public override string? As => Name;
+}
+
+/// <summary>Which DMA-API entry a `map` calls (`as-function:`).</summary>
+public enum MapFunction
+{
+    MapSingle,
+    MapPage,
+}
+
+/// <summary>
+/// `map { direction, as, size | buffer (+offset), as-function, check-error }`: dma_map_single/page of a
+/// fresh kernel buffer (<see cref="Buffer"/> null) or of an `alloc-buffer` buffer. <see cref="CheckError"/>
+/// false: the driver never calls dma_mapping_error on the handle.
+/// </summary>
+public sealed record MapStep(
+    string Device, StepDirection Direction, string Name, ulong? Size, BufferRef? Buffer, ulong Offset,
+    MapFunction Function, bool CheckError, int Repeat, bool Repeated, SourceSpan Span)
+    : OpStep(ScriptOp.Map, Repeat, Repeated, Span)
+{
+    public override string? As => Name;
+}
+
+/// <summary>
+/// `unmap { target, size?, direction?, as-function? }`: dma_unmap_single/page; unset fields repeat what
+/// the map used, set ones are what the driver wrongly passes.
+/// </summary>
+public sealed record UnmapStep(
+    string Device, BufferRef Target, ulong? Size, StepDirection? Direction, MapFunction? Function,
+    int Repeat, bool Repeated, SourceSpan Span)
+    : OpStep(ScriptOp.Unmap, Repeat, Repeated, Span);
+
+/// <summary>`sync-for-cpu` / `sync-for-device { target, direction?, offset?, bytes? }`.</summary>
+public sealed record SyncStep(
+    ScriptOp Which, string Device, BufferRef Target, StepDirection? Direction, ulong Offset, ulong? Bytes,
+    int Repeat, bool Repeated, SourceSpan Span)
+    : OpStep(Which, Repeat, Repeated, Span)
+{
+    public bool ForCpu => Which == ScriptOp.SyncForCpu;
+}
+
+/// <summary>
+/// `dma-read` / `dma-write` (the device) and `cpu-read` / `cpu-write` (the driver) `{ target, offset?,
+/// bytes? }`. A device access is issued exactly as written, wherever it lands.
+/// </summary>
+public sealed record AccessStep(
+    ScriptOp Which, string? Device, BufferRef Target, ulong Offset, ulong? Bytes, int Repeat, bool Repeated, SourceSpan Span)
+    : OpStep(Which, Repeat, Repeated, Span)
+{
+    public bool IsWrite => Which is ScriptOp.DmaWrite or ScriptOp.CpuWrite;
+    public bool ByDevice => Which is ScriptOp.DmaRead or ScriptOp.DmaWrite;
+}
+
+/// <summary>`set-mask { dma-mask-bits?, coherent-dma-mask-bits? }` (at least one).</summary>
+public sealed record SetMaskStep(string Device, int? DmaMaskBits, int? CoherentDmaMaskBits, int Repeat, bool Repeated, SourceSpan Span)
+    : OpStep(ScriptOp.SetMask, Repeat, Repeated, Span);
+
+/// <summary>`unbind { device }`: the driver is removed; its mappings stay as the kernel leaves them.</summary>
+public sealed record UnbindStep(string Device, int Repeat, bool Repeated, SourceSpan Span)
+    : OpStep(ScriptOp.Unbind, Repeat, Repeated, Span);
+
+/// <summary>`map-sg { segments: [SIZE, ...], direction, as }`: dma_map_sg of fresh kernel buffers, one per segment.</summary>
+public sealed record MapSgStep(string Device, ImmutableArray<ulong> Segments, StepDirection Direction, string Name, int Repeat, bool Repeated, SourceSpan Span)
+    : OpStep(ScriptOp.MapSg, Repeat, Repeated, Span)
+{
+    public override string? As => Name;
+}
+
+/// <summary>`unmap-sg { target }`: dma_unmap_sg of a `map-sg` list.</summary>
+public sealed record UnmapSgStep(string Device, BufferRef Target, int Repeat, bool Repeated, SourceSpan Span)
+    : OpStep(ScriptOp.UnmapSg, Repeat, Repeated, Span);

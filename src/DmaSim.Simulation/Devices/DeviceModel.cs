@@ -34,13 +34,13 @@ public abstract class DeviceModel
     /// <summary>A device model's built-in job (`run:`).</summary>
     public abstract void Run(RunStep step);
 
-    protected void Report(string kind, Outcome outcome, string message) => M.Checker.Add(new Finding(kind, Name, outcome, message));
+    protected void Report(FindingKind kind, Outcome outcome, string message) => M.Checker.Add(new Finding(kind, Name, outcome, message));
 
     /// <summary>A kernel buffer as a driver allocates it (kmalloc / __get_free_pages with GFP_KERNEL: Normal first).</summary>
     protected PageAllocation? AllocKernelBuffer(ulong size, string label)
     {
         var page = M.Kernel.K.Pages.AllocPages(PageAllocator.GetOrder(size), Gfp.Kernel, new FrameOwner(OwnerKind.KernelBuffer, Name, label));
-        if (page is null) Report("oom", Outcome.MapError, $"{Name}: out of memory allocating {Sizes.Format(size)} for {label}");
+        if (page is null) Report(FindingKind.Oom, Outcome.MapError, $"{Name}: out of memory allocating {Sizes.Format(size)} for {label}");
         return page;
     }
 

@@ -40,7 +40,7 @@ public class StorageController : DeviceModel
     {
         if (step.Run != RunJob.Io)
         {
-            Report("unsupported-job", Outcome.Ok, $"{Name}: job '{Vocabulary.RunJobs.NameOf(step.Run)}' is not something a storage controller does; ignored");
+            Report(FindingKind.UnsupportedJob, Outcome.Ok, $"{Name}: job '{Vocabulary.RunJobs.NameOf(step.Run)}' is not something a storage controller does; ignored");
             return;
         }
         if (!Probe()) return;
@@ -62,7 +62,7 @@ public class StorageController : DeviceModel
         _replies = Api.AllocCoherent(Dev, Slots * ReplySize);
         if (_ring is null || _replies is null)
         {
-            Report("coherent-alloc-failed", Outcome.MapError, $"{Name}: dma_alloc_coherent failed for the command ring or reply queue");
+            Report(FindingKind.CoherentAllocFailed, Outcome.MapError, $"{Name}: dma_alloc_coherent failed for the command ring or reply queue");
             return false;
         }
         Relabel(_ring.Value.Cpu, _ring.Value.Size, OwnerKind.CoherentBuffer, "command ring");
@@ -78,14 +78,15 @@ public class StorageController : DeviceModel
         M.Random.NextBytes(data);
         M.Memory.Write(page.Value.Start, data);
         var map = Api.Map(Dev, page.Value.Start, size, DmaDirection.ToDevice);
-        var ok = map.Ok;
-        if (!ok) Report("map-error", Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} write buffer failed: {map.Error}");
+        // A correct driver checks every handle (Documentation/core-api/dma-api.rst, dma_mapping_error).
+        var ok = !Api.MappingError(Dev, map.Address, !map.Ok);
+        if (!ok) Report(FindingKind.MapError, Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} write buffer failed: {map.Error}");
         else
         {
             ok = Execute(write: true, lba, map.Address, page.Value.Start, size);
             Api.Unmap(Dev, map.Address, size, DmaDirection.ToDevice);
             if (ok && _disk.TryGetValue(lba, out var stored) && !stored.AsSpan().SequenceEqual(data))
-                Report("data-mismatch", Outcome.Corruption, $"{Name}: lba {lba}: the disk received other bytes than the driver's write buffer held");
+                Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the disk received other bytes than the driver's write buffer held");
             _expected[lba] = data;
         }
         M.Kernel.K.Pages.FreePages(page.Value.Start, page.Value.Order);
@@ -100,7 +101,7 @@ public class StorageController : DeviceModel
         if (page is null) return;
         M.Memory.Fill(page.Value.Start, size, 0xCC);
         var map = Api.Map(Dev, page.Value.Start, size, DmaDirection.FromDevice);
-        if (!map.Ok) Report("map-error", Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} read buffer failed: {map.Error}");
+        if (Api.MappingError(Dev, map.Address, !map.Ok)) Report(FindingKind.MapError, Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} read buffer failed: {map.Error}");
         else
         {
             var ok = Execute(write: false, lba, map.Address, page.Value.Start, size);
@@ -110,7 +111,7 @@ public class StorageController : DeviceModel
                 var got = new byte[size];
                 M.Memory.Read(page.Value.Start, got);
                 if (!got.AsSpan().SequenceEqual(want))
-                    Report("data-mismatch", Outcome.Corruption, $"{Name}: lba {lba}: the data the driver read back differs from what it wrote ({CountDiff(got, want)} of {size} bytes)");
+                    Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the data the driver read back differs from what it wrote ({CountDiff(got, want)} of {size} bytes)");
             }
         }
         M.Kernel.K.Pages.FreePages(page.Value.Start, page.Value.Order);
@@ -192,7 +193,7 @@ public class StorageController : DeviceModel
 
     private void Stalled(string why)
     {
-        Report("stall", Outcome.Stall, $"{Name}: {why}; the driver waits for it forever (controller stalls)");
+        Report(FindingKind.Stall, Outcome.Stall, $"{Name}: {why}; the driver waits for it forever (controller stalls)");
         // A stalled controller takes no further commands: the run of this device ends here.
         _dead = true;
     }

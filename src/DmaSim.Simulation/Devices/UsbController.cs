@@ -30,7 +30,7 @@ public sealed class UsbController : StorageController
             ?? (M.DmarTable is null ? [] : Kernel.Iommu.Intel.DmarInfoReader.Read(M.DmarTable, M.Pci).Rmrrs.Where(r => r.Devices.Any(d => d.Bdf == Bdf)).ToList());
         if (rmrrs.Count == 0)
         {
-            Report("no-rmrr", Outcome.Ok, $"{Name}: firmware DMA needs an RMRR naming {Bdf}; the platform has none, so the firmware does no DMA");
+            Report(FindingKind.NoRmrr, Outcome.Ok, $"{Name}: firmware DMA needs an RMRR naming {Bdf}; the platform has none, so the firmware does no DMA");
             return;
         }
         var range = rmrrs[0].Range;

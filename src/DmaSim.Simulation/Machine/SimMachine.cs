@@ -41,7 +41,10 @@ public sealed class SimMachine
             Fabric.AddPort(new DmaPort(d.Name, ToBdf(d.Bdf), d.AddressBits, d.DescriptorAddressBits));
         Checker = new PhysicalTruthChecker();
         Checker.Attach(Events);
-        DmaDebug = new DmaApiDebug(Checker.Add);
+        DmaDebug = new DmaApiDebug(profile.DmaDebug.Value, DriverAndBdf, Checker.Add, Events.Log)
+        {
+            Enabled = !KernelCmdline.Parse(cmdline).DmaDebugOff,
+        };
         DmaDebug.Attach(Events);
     }
 
@@ -158,6 +161,8 @@ public sealed class SimMachine
             units.Remove(Remappers[0].Unit.Config.RegisterBase);
         // The parse reads each unit's VER/CAP/ECAP through MMIO, as alloc_iommu does.
         var dmarInfo = DmarTable is null ? null : DmarInfoReader.Read(DmarTable, Pci, b => units.GetValueOrDefault(b));
+        // kernel/dma/debug.c dma_debug_cmdline: "dma_debug=off" at parse time, before the subsystems boot.
+        if (cmd.DmaDebugOff) Events.Log("DMA-API: debugging disabled on kernel command line");
         Kernel = new LinuxKernel(ctx, new KernelPlatform(dmarInfo, b => units.GetValueOrDefault(b), faults));
         try
         {
@@ -202,6 +207,16 @@ public sealed class SimMachine
             QueuedInvalidation = u.QueuedInvalidation,
             FaultRecordingRegisters = Math.Max(1, u.FaultRecordingRegisters),
         };
+    }
+
+    /// <summary>
+    /// dev_driver_string and dev_name as dma-debug prints them: the driver's name (the scenario's `driver:`,
+    /// else the device's own name, since the script is its driver) and the PCI name.
+    /// </summary>
+    private string DriverAndBdf(string device)
+    {
+        var d = Scenario.Device(device);
+        return $"{d.Driver ?? d.Name} 0000:{d.Bdf}";
     }
 
     private DeviceScope Scope(PciBdf b)

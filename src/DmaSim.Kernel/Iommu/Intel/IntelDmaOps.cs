@@ -110,7 +110,7 @@ public sealed class IntelDmaOps : IDmaOps
     public void FreeCoherent(KernelDevice dev, CoherentBuffer buffer)
     {
         UnmapPage(dev, buffer.Dma, buffer.Size, DmaDirection.Bidirectional);
-        _k.Pages.FreePages(buffer.Cpu, buffer.Order);
+        _k.Pages.FreePagesIfAllocated(buffer.Cpu, buffer.Order);
     }
 
     public DmaMapping MapPage(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir) =>

@@ -1,0 +1,217 @@
+using DmaSim.Core;
+
+namespace DmaSim.Simulation.Tests.Soundness;
+
+/// <summary>
+/// The independent reference of the soundness campaign, written from the rules, not from the model: it
+/// walks the step list of a <see cref="CampaignScenario"/> and says which DMA-API debug messages the
+/// kernel's debug.c prints (in order) and which physical-truth findings the DMAs earn, computing for each
+/// DMA the page it reaches from the handle (physical address of the buffer), the offset and the address
+/// lines of the engine.
+/// </summary>
+internal sealed class CampaignReference
+{
+    private sealed class Entry
+    {
+        public required string Key { get; init; }
+        public required ulong Size { get; init; }
+        public required string Type { get; init; }
+        public required int Direction { get; init; }
+        public required ulong Line { get; init; }
+        public int SgEnts { get; init; }
+        public bool Unchecked { get; set; }
+    }
+
+    private readonly CampaignScenario _s;
+    private readonly List<Entry> _live = [];
+    private readonly Dictionary<ulong, int> _lines = [];
+    private readonly bool[] _mapLive;
+    private bool _coherentFreed;
+
+    public CampaignReference(CampaignScenario s)
+    {
+        _s = s;
+        _mapLive = new bool[s.Maps.Length];
+    }
+
+    public List<FindingKind> Debug { get; } = [];
+    public HashSet<FindingKind> Physical { get; } = [];
+
+    public static CampaignReference Of(CampaignScenario s)
+    {
+        var r = new CampaignReference(s);
+        r.Run();
+        return r;
+    }
+
+    private void Run()
+    {
+        for (var i = 0; i < _s.Maps.Length; i++)
+        {
+            var m = _s.Maps[i];
+            _mapLive[i] = true;
+            var type = m.AsPage && !_s.Modern ? "page" : "single";
+            // Bidirectional or from-device mappings track the buffer's first cacheline (add_dma_entry).
+            Add(new Entry { Key = Key(m.Buffer), Size = m.Size, Type = type, Direction = m.Direction, Line = CampaignScenario.BufferAddress(m.Buffer) >> 6, Unchecked = _s.Modern });
+            // debug_dma_mapping_error marks the first unchecked entry at that address — an earlier mapping of
+            // the same buffer, if there is one, not necessarily the one just made.
+            if (m.CheckError && _live.FirstOrDefault(e => e.Key == Key(m.Buffer) && e.Unchecked) is { } first) first.Unchecked = false;
+        }
+        if (_s.Coherent) Add(new Entry { Key = "coherent", Size = 4096, Type = "coherent", Direction = 0, Line = 1UL << 60 });
+        for (var j = 0; j < _s.Sg.Length; j++)
+        {
+            Add(new Entry { Key = "sg" + j, Size = _s.Sg[j], Type = "sg", Direction = 1, Line = 0, SgEnts = _s.Sg.Length });
+            if (_s.Modern && _s.Sg[j] > 65536) Debug.Add(FindingKind.SgSegmentTooLong);
+        }
+        foreach (var step in _s.Steps)
+            if (_s.StepYaml(step) is not null) Step(step);
+        if (_live.Any(e => e.Type != "coherent")) Debug.Add(FindingKind.LeakAtEnd);
+    }
+
+    private static string Key(int buffer) => "b" + buffer;
+
+    private void Add(Entry e)
+    {
+        _live.Add(e);
+        if (e.Direction == 1) return;
+        if (_lines.TryGetValue(e.Line, out var n))
+        {
+            _lines[e.Line] = n + 1;
+            if (_s.Modern) Debug.Add(FindingKind.OverlappingMapping);
+        }
+        else _lines[e.Line] = 0;
+    }
+
+    private void Step(CampaignStep s)
+    {
+        var mi = s.Target % _s.Maps.Length;
+        var map = _s.Maps[mi];
+        var key = Key(map.Buffer);
+        var unmapType = map.AsPage ? "page" : "single";
+        switch (s.Act)
+        {
+            case Act.DmaWrite or Act.DmaRead:
+                {
+                    var off = s.Offset % map.Size;
+                    Dma(map.Buffer, off, Math.Min(s.Bytes, map.Size - off), map.Size, !_mapLive[mi], s.Act == Act.DmaWrite);
+                    break;
+                }
+            case Act.DmaPastEnd:
+                Dma(map.Buffer, s.Offset % (map.Size + 64), map.Size + s.Bytes % 4096, map.Size, !_mapLive[mi], write: true);
+                break;
+            case Act.DmaUnreachable:
+                Dma(map.Buffer, 1UL << CampaignScenario.PhysBits, 64, map.Size, !_mapLive[mi], write: true);
+                break;
+            case Act.Unmap:
+                Unmap(key, map.Size, unmapType, map.Direction, mi);
+                break;
+            case Act.UnmapWrongSize:
+                Unmap(key, CampaignScenario.WrongSize(map.Size), unmapType, map.Direction, mi);
+                break;
+            case Act.UnmapWrongDirection:
+                Unmap(key, map.Size, unmapType, (map.Direction + 1 + s.Direction % 2) % 3, mi);
+                break;
+            case Act.UnmapWrongFunction:
+                Unmap(key, map.Size, map.AsPage ? "single" : "page", map.Direction, mi);
+                break;
+            case Act.SyncForCpu or Act.SyncForDevice:
+                Sync(key, map.Size, s.Direction, s.Act == Act.SyncForCpu);
+                break;
+            case Act.SyncPastEnd:
+                Sync(key, map.Size + 1, map.Direction, toCpu: true);
+                break;
+            case Act.FreeCoherent:
+                Release("coherent", 4096, "coherent", 0, 0);
+                _coherentFreed = true;
+                break;
+            case Act.CoherentWrite:
+                // The page was free RAM once released: the write strays into it.
+                if (_coherentFreed) { Physical.Add(FindingKind.UseAfterUnmap); Physical.Add(FindingKind.StrayWrite); }
+                break;
+            case Act.UnmapSg:
+                for (var j = 0; j < _s.Sg.Length; j++) Release("sg" + j, _s.Sg[j], "sg", 1, _s.Sg.Length);
+                break;
+            case Act.Unbind:
+                if (_live.Count > 0) Debug.Add(FindingKind.PendingAtUnbind);
+                break;
+        }
+    }
+
+    private void Unmap(string key, ulong size, string type, int dir, int map)
+    {
+        // 2.6.3x and 3.0 have a page type; 6.1 records single and page alike.
+        if (_s.Modern) type = "single";
+        Release(key, size, type, dir, 0);
+        _mapLive[map] = false;
+    }
+
+    /// <summary>check_unmap: exact address match with the kernel's best fit, then the checks in source order.</summary>
+    private void Release(string key, ulong size, string type, int dir, int sgEnts)
+    {
+        var e = BestFit(_live.Where(x => x.Key == key), size, type, dir, sgEnts);
+        if (e is null) { Debug.Add(FindingKind.FreeNotAllocated); return; }
+        if (e.Size != size) Debug.Add(FindingKind.FreeDifferentSize);
+        if (e.Type != type) Debug.Add(FindingKind.FreeWrongFunction);
+        if (sgEnts != 0 && e.SgEnts != sgEnts) Debug.Add(FindingKind.FreeDifferentSgCount);
+        if (e.Direction != dir) Debug.Add(FindingKind.FreeDifferentDirection);
+        if (e.Unchecked) Debug.Add(FindingKind.MapErrorNotChecked);
+        _live.Remove(e);
+        if (e.Direction == 1) return;
+        if (_lines[e.Line] == 0) _lines.Remove(e.Line);
+        else _lines[e.Line]--;
+    }
+
+    private static Entry? BestFit(IEnumerable<Entry> matches, ulong size, string type, int dir, int sgEnts)
+    {
+        Entry? best = null;
+        int count = 0, bestLevel = -1;
+        foreach (var x in matches)
+        {
+            count++;
+            var level = (x.Size == size ? 1 : 0) + (x.Type == type ? 1 : 0) + (x.Direction == dir ? 1 : 0) + (x.SgEnts == sgEnts ? 1 : 0);
+            if (level == 4) return x;
+            if (level > bestLevel) { best = x; bestLevel = level; }
+        }
+        return count == 1 ? best : null;
+    }
+
+    /// <summary>check_sync: a live entry of the buffer that contains [0, size) (the sync starts at the handle).</summary>
+    private void Sync(string key, ulong size, int dir, bool toCpu)
+    {
+        var e = BestFit(_live.Where(x => x.Key == key && x.Size >= size), size, "single", dir, 0);
+        if (e is null) { Debug.Add(FindingKind.SyncNotAllocated); return; }
+        if (e.Direction == 0) return;
+        if (dir != e.Direction) Debug.Add(FindingKind.SyncDifferentDirection);
+        if (toCpu && e.Direction != 2 && dir != 1) Debug.Add(FindingKind.SyncReadOnlyForCpu);
+        if (!toCpu && e.Direction != 1 && dir != 2) Debug.Add(FindingKind.SyncWriteOnlyToDevice);
+    }
+
+    /// <summary>
+    /// A device DMA of <paramref name="length"/> bytes at <paramref name="offset"/> into the mapping of
+    /// <paramref name="size"/> bytes at the start of at-buffer <paramref name="buffer"/>: the engine drives
+    /// the low address lines it has; an address beyond the CPU's physical space is a master abort.
+    /// </summary>
+    private void Dma(int buffer, ulong offset, ulong length, ulong size, bool released, bool write)
+    {
+        var handle = CampaignScenario.BufferAddress(buffer);
+        var lines = _s.DeviceBits == 64 ? ulong.MaxValue : (1UL << _s.DeviceBits) - 1;
+        var limit = (1UL << CampaignScenario.PhysBits) - 1;
+        var pos = 0UL;
+        var issuedFirst = handle + offset;
+        if ((issuedFirst & lines) > limit || ((issuedFirst + length - 1) & lines) > limit)
+        {
+            Physical.Add(FindingKind.IommuFault);
+            return;
+        }
+        if (released) Physical.Add(FindingKind.UseAfterUnmap);
+        var extent = offset < size ? size - offset : 0;
+        while (pos < length)
+        {
+            var driven = (issuedFirst + pos) & lines;
+            var chunk = Math.Min(length - pos, 4096 - (driven & 4095));
+            if (pos + chunk > extent) { Physical.Add(FindingKind.OutOfMapping); return; }
+            if (driven != issuedFirst + pos) { Physical.Add(write ? FindingKind.StrayWrite : FindingKind.StrayDataRead); return; }
+            pos += chunk;
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using CsCheck;
+using DmaSim.Core;
+using DmaSim.Kernel.Profiles;
+using DmaSim.Scenarios;
+
+namespace DmaSim.Simulation.Tests.Soundness;
+
+/// <summary>What one generated step does. Buffers are numbered; `B` is a buffer index, `M` a mapping index.</summary>
+internal enum Act
+{
+    DmaWrite, DmaRead, DmaPastEnd, DmaUnreachable,
+    Unmap, UnmapWrongSize, UnmapWrongDirection, UnmapWrongFunction,
+    SyncForCpu, SyncForDevice, SyncPastEnd,
+    FreeCoherent, CoherentWrite,
+    UnmapSg, Unbind,
+}
+
+/// <summary>A mapping the scenario makes in its first phase: of at-buffer <see cref="Buffer"/>.</summary>
+internal sealed record CampaignMap(int Buffer, int Direction, ulong Size, bool CheckError, bool AsPage);
+
+internal sealed record CampaignStep(Act Act, int Target, ulong Offset, ulong Bytes, int Direction);
+
+/// <summary>
+/// One generated scenario: a scripted device on a machine whose driver buffers sit at known physical
+/// addresses (in an e820-reserved window, so no allocator hands them out), mapped in phase one, then
+/// used, misused and released in phase two. Nothing is allocated after anything is released, so no
+/// handle is reused and every expected finding follows from the step list.
+/// </summary>
+internal sealed record CampaignScenario(
+    KernelProfile Profile, bool PassThrough, int DeviceBits, int Buffers, CampaignMap[] Maps,
+    bool Coherent, ulong[] Sg, CampaignStep[] Steps)
+{
+    public const int PhysBits = 36;
+    public const ulong Window = 0x40000000;
+
+    /// <summary>The physical address of at-buffer <paramref name="b"/>: 1 MiB apart, so they stay apart when 28 address lines wrap them.</summary>
+    public static ulong BufferAddress(int b) => Window + (ulong)b * 0x100000;
+
+    public static string DirectionWord(int d) => d switch { 0 => "bidirectional", 1 => "to-device", _ => "from-device" };
+
+    public bool Modern => Profile.Name == "linux-6.1";
+
+    public static Gen<CampaignScenario> Gen { get; } = MakeGen();
+
+    private static Gen<CampaignScenario> MakeGen()
+    {
+        var map = CsCheck.Gen.Select(CsCheck.Gen.Int[0, 3], CsCheck.Gen.Int[0, 2], CsCheck.Gen.ULong[1, 4096], CsCheck.Gen.Bool, CsCheck.Gen.Bool)
+            .Select((b, d, s, c, p) => new CampaignMap(b, d, s, c, p));
+        var step = CsCheck.Gen.Select(CsCheck.Gen.Int[0, (int)Act.Unbind], CsCheck.Gen.Int[0, 7], CsCheck.Gen.ULong[0, 5000], CsCheck.Gen.ULong[1, 5000], CsCheck.Gen.Int[0, 2])
+            .Select((a, t, o, n, d) => new CampaignStep((Act)a, t, o, n, d));
+        return CsCheck.Gen.Select(CsCheck.Gen.Int[0, ProfileCatalog.All.Count - 1], CsCheck.Gen.Bool, CsCheck.Gen.Bool.Select(b => b ? 64 : 28),
+                map.Array[1, 5], CsCheck.Gen.Bool, CsCheck.Gen.ULong[1, 96 * 1024].Array[0, 3], step.Array[1, 12])
+            .Select((p, pt, bits, maps, coherent, sg, steps) =>
+            {
+                // Truncating engines get no allocator-placed buffers: their wrapped writes could land in them.
+                var plain = bits == 28;
+                return new CampaignScenario(ProfileCatalog.All[p], pt, bits, 4, maps, coherent && !plain, plain ? [] : sg, steps);
+            });
+    }
+
+    public string Yaml() => Yaml(withSteps: true);
+
+    private string Yaml(bool withSteps)
+    {
+        var y = new StringBuilder();
+        void L(string s) => y.Append(s).Append('\n');
+        L("schema: dmasim/v1");
+        L("name: soundness");
+        L("seed: 1");
+        L("platform:");
+        L($"  physical-address-bits: {PhysBits}");
+        L("  memory:");
+        L("    - { start: 0x0, end: 0x9ffff, type: usable }");
+        L("    - { start: 0x100000, end: 0x7ffffff, type: usable }");
+        L("    - { start: 0x40000000, end: 0x4fffffff, type: reserved }");
+        if (PassThrough)
+        {
+            L("  iommu:");
+            L($"    host-address-width: {PhysBits + 4}");
+            L("    units:");
+            L("      - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }");
+        }
+        L("  devices:");
+        L($"    - {{ bdf: \"03:00.0\", name: dev, model: scripted, address-bits: {DeviceBits} }}");
+        L("kernel:");
+        L($"  profile: {Profile.Name}");
+        // A small bounce pool keeps boot cheap; nothing here bounces.
+        L($"  cmdline: \"swiotlb=4096{(PassThrough ? " intel_iommu=on iommu=pt" : "")}\"");
+        L("drivers:");
+        L("  - { device: dev, dma-mask-bits: 64, coherent-dma-mask-bits: 32 }");
+        if (!withSteps) return y.ToString();
+        L("workload:");
+        for (var b = 0; b < Buffers; b++)
+            L($"  - {{ op: alloc-buffer, size: 4KiB, as: b{b}, at: 0x{BufferAddress(b):x} }}");
+        for (var i = 0; i < Maps.Length; i++)
+        {
+            var m = Maps[i];
+            L($"  - {{ device: dev, op: map, buffer: b{m.Buffer}, size: {m.Size}, direction: {DirectionWord(m.Direction)}, as: m{i}, check-error: {(m.CheckError ? "true" : "false")}, as-function: {(m.AsPage ? "map-page" : "map-single")} }}");
+        }
+        if (Coherent) L("  - { device: dev, op: alloc-coherent, size: 4KiB, as: c }");
+        if (Sg.Length > 0) L($"  - {{ device: dev, op: map-sg, segments: [{string.Join(", ", Sg)}], direction: to-device, as: sg }}");
+        foreach (var s in Steps)
+            if (StepYaml(s) is { } text) L("  - " + text);
+        return y.ToString();
+    }
+
+    /// <summary>The step as written, or null when it names something this scenario lacks.</summary>
+    public string? StepYaml(CampaignStep s)
+    {
+        var m = s.Target % Maps.Length;
+        var map = Maps[m];
+        var inv = CultureInfo.InvariantCulture;
+        return s.Act switch
+        {
+            Act.DmaWrite => $"{{ device: dev, op: dma-write, target: m{m}, offset: {s.Offset % map.Size}, bytes: {Math.Min(s.Bytes, map.Size - s.Offset % map.Size)} }}",
+            Act.DmaRead => $"{{ device: dev, op: dma-read, target: m{m}, offset: {s.Offset % map.Size}, bytes: {Math.Min(s.Bytes, map.Size - s.Offset % map.Size)} }}",
+            Act.DmaPastEnd => $"{{ device: dev, op: dma-write, target: m{m}, offset: {s.Offset % (map.Size + 64)}, bytes: {map.Size + s.Bytes % 4096} }}",
+            Act.DmaUnreachable => $"{{ device: dev, op: dma-write, target: m{m}, offset: {(1UL << PhysBits).ToString(inv)}, bytes: 64 }}",
+            Act.Unmap => $"{{ device: dev, op: unmap, target: m{m} }}",
+            Act.UnmapWrongSize => $"{{ device: dev, op: unmap, target: m{m}, size: {WrongSize(map.Size)} }}",
+            Act.UnmapWrongDirection => $"{{ device: dev, op: unmap, target: m{m}, direction: {DirectionWord((map.Direction + 1 + s.Direction % 2) % 3)} }}",
+            Act.UnmapWrongFunction => $"{{ device: dev, op: unmap, target: m{m}, as-function: {(map.AsPage ? "unmap-single" : "unmap-page")} }}",
+            Act.SyncForCpu => $"{{ device: dev, op: sync-for-cpu, target: m{m}, direction: {DirectionWord(s.Direction)}, offset: 0, bytes: {map.Size} }}",
+            Act.SyncForDevice => $"{{ device: dev, op: sync-for-device, target: m{m}, direction: {DirectionWord(s.Direction)}, offset: 0, bytes: {map.Size} }}",
+            Act.SyncPastEnd => $"{{ device: dev, op: sync-for-cpu, target: m{m}, offset: 0, bytes: {map.Size + 1} }}",
+            Act.FreeCoherent when Coherent => "{ device: dev, op: free-coherent, target: c }",
+            Act.CoherentWrite when Coherent => $"{{ device: dev, op: dma-write, target: c, offset: {s.Offset % 4096}, bytes: {Math.Min(s.Bytes, 4096 - s.Offset % 4096)} }}",
+            Act.UnmapSg when Sg.Length > 0 => "{ device: dev, op: unmap-sg, target: sg }",
+            Act.Unbind => "{ device: dev, op: unbind }",
+            _ => null,
+        };
+    }
+
+    public static ulong WrongSize(ulong size) => size == 1 ? 2 : size - 1;
+
+    private static readonly ConcurrentDictionary<(string, bool, int), Scenario> _platforms = new();
+
+    /// <summary>
+    /// The scenario as the loader would produce it from <see cref="Yaml()"/>: the platform part is parsed
+    /// once per (profile, pass-through, address bits), the steps are made as the step records directly,
+    /// so ten thousand runs do not parse ten thousand files.
+    /// </summary>
+    public Scenario Build()
+    {
+        var template = _platforms.GetOrAdd((Profile.Name, PassThrough, DeviceBits), _ => SimRig.Parse(Yaml(withSteps: false)));
+        var steps = ImmutableArray.CreateBuilder<WorkloadStep>();
+        for (var b = 0; b < Buffers; b++) steps.Add(new AllocBufferStep(null, 4096, "b" + b, new PhysAddr(BufferAddress(b)), 1, false, default));
+        for (var i = 0; i < Maps.Length; i++)
+        {
+            var m = Maps[i];
+            steps.Add(new MapStep("dev", (StepDirection)m.Direction, "m" + i, m.Size, new BufferRef("b" + m.Buffer, false), 0,
+                m.AsPage ? MapFunction.MapPage : MapFunction.MapSingle, m.CheckError, 1, false, default));
+        }
+        if (Coherent) steps.Add(new AllocCoherentStep("dev", 4096, "c", 1, false, default));
+        if (Sg.Length > 0) steps.Add(new MapSgStep("dev", [.. Sg], StepDirection.ToDevice, "sg", 1, false, default));
+        foreach (var s in Steps)
+            if (StepRecord(s) is { } step) steps.Add(step);
+        return template with { Workload = steps.ToImmutable() };
+    }
+
+    private OpStep? StepRecord(CampaignStep s)
+    {
+        var mi = s.Target % Maps.Length;
+        var map = Maps[mi];
+        var m = new BufferRef("m" + mi, false);
+        var off = s.Offset % map.Size;
+        AccessStep Dma(ScriptOp op, BufferRef t, ulong o, ulong n) => new(op, "dev", t, o, n, 1, false, default);
+        return s.Act switch
+        {
+            Act.DmaWrite => Dma(ScriptOp.DmaWrite, m, off, Math.Min(s.Bytes, map.Size - off)),
+            Act.DmaRead => Dma(ScriptOp.DmaRead, m, off, Math.Min(s.Bytes, map.Size - off)),
+            Act.DmaPastEnd => Dma(ScriptOp.DmaWrite, m, s.Offset % (map.Size + 64), map.Size + s.Bytes % 4096),
+            Act.DmaUnreachable => Dma(ScriptOp.DmaWrite, m, 1UL << PhysBits, 64),
+            Act.Unmap => new UnmapStep("dev", m, null, null, null, 1, false, default),
+            Act.UnmapWrongSize => new UnmapStep("dev", m, WrongSize(map.Size), null, null, 1, false, default),
+            Act.UnmapWrongDirection => new UnmapStep("dev", m, null, (StepDirection)((map.Direction + 1 + s.Direction % 2) % 3), null, 1, false, default),
+            Act.UnmapWrongFunction => new UnmapStep("dev", m, null, null, map.AsPage ? MapFunction.MapSingle : MapFunction.MapPage, 1, false, default),
+            Act.SyncForCpu => new SyncStep(ScriptOp.SyncForCpu, "dev", m, (StepDirection)s.Direction, 0, map.Size, 1, false, default),
+            Act.SyncForDevice => new SyncStep(ScriptOp.SyncForDevice, "dev", m, (StepDirection)s.Direction, 0, map.Size, 1, false, default),
+            Act.SyncPastEnd => new SyncStep(ScriptOp.SyncForCpu, "dev", m, null, 0, map.Size + 1, 1, false, default),
+            Act.FreeCoherent when Coherent => new FreeCoherentStep("dev", new BufferRef("c", false), 1, false, default),
+            Act.CoherentWrite when Coherent => Dma(ScriptOp.DmaWrite, new BufferRef("c", false), s.Offset % 4096, Math.Min(s.Bytes, 4096 - s.Offset % 4096)),
+            Act.UnmapSg when Sg.Length > 0 => new UnmapSgStep("dev", new BufferRef("sg", false), 1, false, default),
+            Act.Unbind => new UnbindStep("dev", 1, false, default),
+            _ => null,
+        };
+    }
+
+    public override string ToString() => Yaml();
+}

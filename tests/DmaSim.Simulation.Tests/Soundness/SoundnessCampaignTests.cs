@@ -1,0 +1,83 @@
+using System.Globalization;
+using CsCheck;
+using DmaSim.Core;
+using DmaSim.Scenarios;
+
+namespace DmaSim.Simulation.Tests.Soundness;
+
+/// <summary>
+/// The soundness campaign: generated scenarios with injected DMA-API misuse (every reachable debug.c
+/// class), address truncation, out-of-mapping and unreachable DMAs and DMA after release, run in-process
+/// under every profile; the checkers must report exactly what <see cref="CampaignReference"/> derives —
+/// no miss, no false finding. CI runs a fixed-seed batch; DMASIM_SOUNDNESS=N runs N scenarios
+/// (docs/checking.md, "Soundness campaign").
+/// </summary>
+public class SoundnessCampaignTests
+{
+    private const int CiScenarios = 10_000;
+
+    private static int Count =>
+        int.TryParse(Environment.GetEnvironmentVariable("DMASIM_SOUNDNESS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : CiScenarios;
+
+    [Fact]
+    public void The_checkers_report_exactly_the_injected_set()
+    {
+        var failures = new List<string>();
+        var covered = new HashSet<FindingKind>();
+        var gate = new object();
+        Parallel.For(0, Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+        {
+            // One fixed PCG stream per index: the batch is the same on every run and machine.
+            var scenario = CampaignScenario.Gen.Generate(new PCG(1, (ulong)i), null, out _);
+            var (debug, physical) = Actual(scenario);
+            var want = CampaignReference.Of(scenario);
+            lock (gate)
+            {
+                covered.UnionWith(debug);
+                covered.UnionWith(physical);
+                if (!debug.SequenceEqual(want.Debug) || !physical.SetEquals(want.Physical))
+                    failures.Add($"#{i} {scenario.Profile.Name}: debug [{string.Join(", ", debug)}] want [{string.Join(", ", want.Debug)}]; physical [{string.Join(", ", physical.Order())}] want [{string.Join(", ", want.Physical.Order())}]\n{scenario.Yaml()}");
+            }
+        });
+        if (failures.Count > 0) Assert.Fail($"{failures.Count} of {Count} scenarios differ; first:\n{failures.OrderBy(f => f, StringComparer.Ordinal).First()}");
+        // The generator must really inject every class it claims to: a campaign that never reaches one proves nothing about it.
+        FindingKind[] injected =
+        [
+            FindingKind.FreeNotAllocated, FindingKind.FreeDifferentSize, FindingKind.FreeWrongFunction, FindingKind.FreeDifferentDirection,
+            FindingKind.MapErrorNotChecked, FindingKind.SyncNotAllocated, FindingKind.SyncDifferentDirection, FindingKind.SyncReadOnlyForCpu,
+            FindingKind.SyncWriteOnlyToDevice, FindingKind.OverlappingMapping, FindingKind.PendingAtUnbind, FindingKind.SgSegmentTooLong,
+            FindingKind.LeakAtEnd, FindingKind.StrayWrite, FindingKind.StrayDataRead, FindingKind.OutOfMapping, FindingKind.UseAfterUnmap,
+            FindingKind.IommuFault,
+        ];
+        if (Count >= CiScenarios) Assert.Empty(injected.Except(covered));
+    }
+
+    [Fact]
+    public void The_scenarios_built_in_memory_are_the_files_the_failures_print()
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var scenario = CampaignScenario.Gen.Generate(new PCG(1, (ulong)i), null, out _);
+            var parsed = SimRig.Parse(scenario.Yaml()).Workload.Select(w => w with { Span = default }).ToList();
+            var built = scenario.Build().Workload;
+            Assert.Equal(parsed.Count, built.Length);
+            for (var j = 0; j < built.Length; j++)
+            {
+                if (built[j] is MapSgStep sg) Assert.Equal(sg.Segments.ToArray(), Assert.IsType<MapSgStep>(parsed[j]).Segments.ToArray());
+                else Assert.Equal(parsed[j], built[j]);
+            }
+        }
+    }
+
+    /// <summary>What the model reported: every dma-debug error in order, and the set of other finding kinds.</summary>
+    private static (List<FindingKind> Debug, HashSet<FindingKind> Physical) Actual(CampaignScenario scenario)
+    {
+        var s = scenario.Build();
+        var m = SimRig.RunKeeping(s, scenario.Profile);
+        m.DmaDebug.ReportLeaksAtEnd();
+        var physical = Enum.GetValues<FindingKind>()
+            .Where(k => !FindingKinds.IsDmaApiDebug(k) && k != FindingKind.LeakAtEnd && m.Checker.Saw("dev", k))
+            .ToHashSet();
+        return ([.. m.DmaDebug.Errors.Select(f => f.Kind)], physical);
+    }
+}
