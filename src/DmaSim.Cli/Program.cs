@@ -8,8 +8,7 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        var root = new RootCommand("DmaSim: the path of a DMA on Linux x86 with Intel VT-d, kernel view against physical truth.");
-        foreach (var command in CommandTable.All()) root.Subcommands.Add(command);
+        var root = CommandTable.Root();
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
