@@ -12,11 +12,14 @@ namespace DmaSim.Cli;
 /// </summary>
 public static class CliEntry
 {
-    /// <summary>The command tree, with the checks every command shares (<see cref="Usage"/>).</summary>
+    /// <summary>The whole command tree (completion scripts and dmasim(1) come from it), with the checks every command shares (<see cref="Usage"/>).</summary>
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("DmaSim: the path of a DMA on Linux x86 with Intel VT-d, kernel view against physical truth.");
         foreach (var command in CommandTable.All()) root.Subcommands.Add(command);
+        // Completion scripts and the man page are generated from this same tree.
+        root.Subcommands.Add(CompletionCommand.Create(BuildRoot));
+        root.Subcommands.Add(CompletionCommand.CreateManPage(BuildRoot));
         root.Options.Add(RunLimits.TimeoutOption);
         Usage.RefuseOptionsAsFiles(root);
         return root;

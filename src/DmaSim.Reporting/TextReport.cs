@@ -8,12 +8,17 @@ namespace DmaSim.Reporting;
 /// <summary>Human-readable reports: one run in detail, or a scenario × profile matrix of outcomes.</summary>
 public static class TextReport
 {
-    private const int Width = 200;
+    /// <summary>Width when the output is not a terminal: wide enough that no line is hard-wrapped (a pipe or file reader wraps).</summary>
+    public const int UnlimitedWidth = 4096;
 
     /// <summary>One run: devices, why, findings, expectations.</summary>
-    public static string Run(RunResult r, bool withLog = false)
+    /// <param name="r">The run.</param>
+    /// <param name="withLog">Also print the kernel log.</param>
+    /// <param name="width">Terminal width: tables fit it, wrapping inside cells; <see cref="UnlimitedWidth"/> when piped.</param>
+    public static string Run(RunResult r, bool withLog = false, int width = UnlimitedWidth)
     {
-        var (console, writer) = Console();
+        ArgumentNullException.ThrowIfNull(r);
+        var (console, writer) = Console(width);
         console.WriteLine($"== {r.Scenario} under {r.Profile}");
         console.WriteLine($"   {r.ProfileSummary}");
         console.WriteLine($"   cmdline: {r.Cmdline}");
@@ -51,9 +56,10 @@ public static class TextReport
     /// scenario's main device (worst over devices), marked ✓ when every expectation of that run held
     /// and ✗ when one broke.
     /// </summary>
-    public static string Matrix(IReadOnlyList<RunResult> runs)
+    public static string Matrix(IReadOnlyList<RunResult> runs, int width = UnlimitedWidth)
     {
-        var (console, writer) = Console();
+        ArgumentNullException.ThrowIfNull(runs);
+        var (console, writer) = Console(width);
         var profiles = runs.Select(r => r.Profile).Distinct().ToList();
         var t = new Table().Border(TableBorder.Simple).Title("scenario × kernel profile (worst device outcome; ✓ expectations held, ✗ broken)");
         t.AddColumn(new TableColumn("scenario").NoWrap());
@@ -80,7 +86,7 @@ public static class TextReport
 
     private static Markup Cell(string s) => new(Markup.Escape(s));
 
-    private static (IAnsiConsole Console, StringWriter Writer) Console()
+    private static (IAnsiConsole Console, StringWriter Writer) Console(int width)
     {
         var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -90,7 +96,7 @@ public static class TextReport
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(writer),
         });
-        console.Profile.Width = Width;
+        console.Profile.Width = Math.Clamp(width, 40, UnlimitedWidth);
         console.Profile.Capabilities.Unicode = true;
         return (console, writer);
     }

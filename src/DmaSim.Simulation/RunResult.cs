@@ -1,5 +1,6 @@
 using DmaSim.Checking;
 using DmaSim.Core;
+using DmaSim.Simulation.Pictures;
 
 namespace DmaSim.Simulation;
 
@@ -51,4 +52,7 @@ public sealed record RunResult(
     ulong SimulatedNs)
 {
     public bool AllExpectationsHeld => Expectations.All(e => e.Held);
+
+    /// <summary>What the HTML report draws: the memory map and the DMAs that went wrong, with their paths.</summary>
+    public RunPicture? Picture { get; init; }
 }

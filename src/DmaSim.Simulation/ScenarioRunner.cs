@@ -7,6 +7,7 @@ using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 using DmaSim.Simulation.Devices;
 using DmaSim.Simulation.Machine;
+using DmaSim.Simulation.Pictures;
 
 namespace DmaSim.Simulation;
 
@@ -27,6 +28,8 @@ public static class ScenarioRunner
     {
         var cmdline = cmdlineOverride ?? scenario.Kernel.Cmdline;
         var m = SimMachine.Boot(scenario, profile, cmdline);
+        var pictures = new PictureRecorder();
+        pictures.Attach(m.Events);
         var models = new Dictionary<string, DeviceModel>();
         foreach (var d in scenario.Platform.Devices)
         {
@@ -61,7 +64,7 @@ public static class ScenarioRunner
             }
         }
         m.DmaDebug.ReportLeaksAtEnd();
-        return Collect(m, scenario, profile, cmdline);
+        return Collect(m, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong) };
     }
 
     /// <summary>Driver probe: each driver sets the masks it asks for (pci_set_dma_mask / pci_set_consistent_dma_mask).</summary>

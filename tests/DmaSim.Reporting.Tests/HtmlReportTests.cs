@@ -15,7 +15,7 @@ public class HtmlReportTests
         Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
         Assert.Contains("<th>linux-2.6.32-rc5</th>", html, StringComparison.Ordinal);
         Assert.Contains("id=\"smartarray-passthrough--linux-2.6.32\"", html, StringComparison.Ordinal);
-        Assert.Contains(">stall</a>", html, StringComparison.Ordinal);
+        Assert.Contains(">stall ✓</a>", html, StringComparison.Ordinal);
         // Log lines and findings go through HTML encoding (the rule sources quote titles with '"').
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("&quot;", html, StringComparison.Ordinal);

@@ -3,7 +3,7 @@ using DmaSim.Testing;
 
 namespace DmaSim.Scenarios.Tests;
 
-/// <summary>DESIGN.md's example scenario, copied verbatim into Resources/, loads with every field as written.</summary>
+/// <summary>The design contract's example scenario (docs/reference/design-contracts.md, a copy of the brief's DESIGN.md), copied verbatim into Resources/, loads with every field as written.</summary>
 public sealed class ExampleScenarioTests
 {
     private static readonly string _path = Path.Combine(AppContext.BaseDirectory, "Resources", "design-example.yaml");
@@ -12,7 +12,7 @@ public sealed class ExampleScenarioTests
     [Fact]
     public void Example_resource_is_still_the_one_in_design_md()
     {
-        var design = File.ReadAllText(Path.Combine(SharedData.RepoRoot, "..", "shared", "DESIGN.md"));
+        var design = File.ReadAllText(Path.Combine(SharedData.RepoRoot, "docs", "reference", "design-contracts.md"));
         var start = design.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
         var end = design.IndexOf("```", start, StringComparison.Ordinal);
         Assert.Equal(design[start..end], File.ReadAllText(_path));

@@ -57,6 +57,16 @@ public sealed class RobustnessTests
         }, iter: 1000);
 
     [Fact]
+    public void A_broken_event_order_from_the_yaml_parser_is_bad_input_at_its_place()
+    {
+        // Found by the property above (seed 5KeLcdCKtAN1): YamlDotNet gives a key with no value event.
+        var text = Apply(_example, [(2702, 1, ':'), (1801, 2, 'x')]);
+        var e = Assert.Throws<InputException>(() => ScenarioLoader.Parse(text, "m.yaml"));
+        Assert.StartsWith("m.yaml:", e.Message, StringComparison.Ordinal);
+        Assert.Contains("YAML syntax: the end of a mapping where a value was expected", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Known_profiles_are_the_eight_contract_names() => Assert.Equal(
         ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2",
          "linux-2.6.32", "linux-2.6.33", "linux-3.0", "linux-6.1"],

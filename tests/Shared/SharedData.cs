@@ -1,11 +1,11 @@
 namespace DmaSim.Testing;
 
-/// <summary>Finds the repository root and the ../shared/data folder beside it, wherever tests run from.</summary>
+/// <summary>Finds the repository root and its samples/ folder (real tables, logs, traces; see samples/README.md), wherever tests run from.</summary>
 internal static class SharedData
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    public static string DataDir => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "data"));
+    public static string DataDir => Path.Combine(RepoRoot, "samples");
 
     public static string Path_(params string[] parts) => Path.Combine([DataDir, .. parts]);
 

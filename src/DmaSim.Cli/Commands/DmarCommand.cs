@@ -15,6 +15,28 @@ internal static class DmarCommand
         var command = new Command("dmar", "Decode and check ACPI DMAR tables (raw bytes or acpidump text).");
         command.Subcommands.Add(Decode());
         command.Subcommands.Add(Lint());
+        command.Subcommands.Add(Summary());
+        return command;
+    }
+
+    private static Command Summary()
+    {
+        var files = FilesArgument();
+        var dmesg = new Option<string?>("--dmesg") { HelpName = "FILE", Description = "kernel log of the same machine: units' CAP/ECAP and devices' classes make the summary definite" };
+        var command = new Command("summary", "One screen: what the table's units cover, the RMRRs and the devices they pin, what each era of Linux does with it, firmware bugs.");
+        command.Arguments.Add(files);
+        command.Options.Add(dmesg);
+        command.SetAction(parse =>
+        {
+            var context = DmarLintContext.FromFiles(null, parse.GetValue(dmesg));
+            var paths = parse.GetValue(files) ?? [];
+            foreach (var path in paths)
+            {
+                if (path != paths[0]) Console.Out.WriteLine();
+                Console.Out.Write(DmaSim.Simulation.Firmware.DmarSummary.Text(path, DmarCodec.Load(path), context));
+            }
+            return ExitCodes.Ok;
+        });
         return command;
     }
 

@@ -27,6 +27,21 @@ internal static class RunCommand
         return command;
     }
 
+    /// <summary>The terminal's width (COLUMNS first, as shells export it), or unlimited when stdout is a pipe or a file.</summary>
+    private static int TerminalWidth()
+    {
+        if (Console.IsOutputRedirected) return TextReport.UnlimitedWidth;
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), System.Globalization.CultureInfo.InvariantCulture, out var columns) && columns > 0) return columns;
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
+        }
+        catch (IOException)
+        {
+            return 80;
+        }
+    }
+
     private sealed record RunOptions(string[] Files, string? Profile, string? Cmdline, string Format, string? Html, bool Log);
 
     private static int Execute(RunOptions o)
@@ -42,9 +57,10 @@ internal static class RunCommand
         if (o.Format == "json") Console.Write(JsonReport.Write(runs));
         else
         {
-            if (runs.Count > 1 || seedSuite) Console.Write(TextReport.Matrix(runs));
+            var width = TerminalWidth();
+            if (runs.Count > 1 || seedSuite) Console.Write(TextReport.Matrix(runs, width));
             if (!seedSuite || o.Log)
-                foreach (var r in runs) Console.Write(TextReport.Run(r, o.Log));
+                foreach (var r in runs) Console.Write(TextReport.Run(r, o.Log, width));
         }
         if (o.Html is { } path) OutputFile.Write(path, HtmlReport.Write(runs), "--html");
         return runs.All(r => r.AllExpectationsHeld) ? ExitCodes.Ok : ExitCodes.ExpectationFailed;

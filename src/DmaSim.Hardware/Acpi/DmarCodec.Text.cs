@@ -23,7 +23,12 @@ public static partial class DmarCodec
         var start = FindTitle(lines, AcpidumpTitle);
         if (start < 0) start = FindTitle(lines, IaslRawDumpTitle);
         if (start < 0)
-            throw new InputException(new SourceSpan(fileName, 0, 0), $"no \"{AcpidumpTitle}...\" block (acpidump) or \"{IaslRawDumpTitle}\" dump (iasl) in this text");
+        {
+            var found = OtherTables(lines);
+            throw new InputException(new SourceSpan(fileName, 0, 0), found.Count > 0
+                ? $"no DMAR table in this dump (found: {string.Join(", ", found)})"
+                : $"no \"{AcpidumpTitle}...\" block (acpidump) or \"{IaslRawDumpTitle}\" dump (iasl) in this text");
+        }
 
         var bytes = new List<byte>();
         var firstDataLine = start + 2;
@@ -87,6 +92,20 @@ public static partial class DmarCodec
     private const string AcpidumpTitle = "DMAR @ 0x";
     private const string IaslRawDumpTitle = "Raw Table Data:";
 
+    /// <summary>Signatures of the tables an acpidump text holds ("APIC @ 0x…" titles), in dump order, each once.</summary>
+    private static List<string> OtherTables(string[] lines)
+    {
+        var found = new List<string>();
+        foreach (var line in lines)
+        {
+            var t = line.Trim();
+            if (t.Length > 9 && t[4] == ' ' && t.AsSpan(5, 4).SequenceEqual("@ 0x") && t[..4].All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
+                && !found.Contains(t[..4]))
+                found.Add(t[..4]);
+        }
+        return found;
+    }
+
     private static int FindTitle(string[] lines, string title)
     {
         for (var i = 0; i < lines.Length; i++)
@@ -111,6 +130,8 @@ public static partial class DmarCodec
     {
         if (bytes.Length >= 5 && bytes[..4].SequenceEqual("DMAR"u8) && bytes[4] is not ((byte)' ' or (byte)'\n' or (byte)'\r'))
             return false; // a raw table: "DMAR" then a binary length
-        return bytes.IndexOf("DMAR @ 0x"u8) >= 0 || bytes.IndexOf("Raw Table Data:"u8) >= 0;
+        // Any acpidump title ("SSDT @ 0x…") marks text too, so a dump without a DMAR says so instead of
+        // being read as a raw table whose signature is "SSDT".
+        return bytes.IndexOf(" @ 0x"u8) >= 0 || bytes.IndexOf("Raw Table Data:"u8) >= 0;
     }
 }

@@ -11,6 +11,9 @@ namespace DmaSim.Hardware.Acpi;
 /// </summary>
 public static class DmarJson
 {
+    /// <summary>Schema tag of a decoded table (schemas/dmasim-dmar.v1.schema.json).</summary>
+    public const string Schema = "dmasim-dmar/v1";
+
     /// <summary>Indented, and without \uXXXX escapes for quotes and '§': this JSON is read by people and by tools alike.</summary>
     internal static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -41,6 +44,7 @@ public static class DmarJson
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(t);
         w.WriteStartObject();
+        w.WriteString("schema", Schema);
         w.WriteString("file", file);
         w.WriteString("signature", t.Signature);
         w.WriteNumber("length", t.Length);

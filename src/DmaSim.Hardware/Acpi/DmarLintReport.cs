@@ -39,6 +39,7 @@ public static class DmarLintReport
             foreach (var (file, findings) in results)
             {
                 w.WriteStartObject();
+                w.WriteString("schema", "dmasim-dmar-lint/v1");
                 w.WriteString("file", file);
                 w.WriteNumber("errors", findings.Count(f => f.Severity == DmarLintSeverity.Error));
                 w.WriteNumber("warnings", findings.Count(f => f.Severity == DmarLintSeverity.Warning));

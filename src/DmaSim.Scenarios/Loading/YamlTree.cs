@@ -42,12 +42,12 @@ internal static class YamlTree
         if (text.StartsWith('\uFEFF')) text = text[1..];
         CheckTabs(text, file);
         var events = new EventCursor(Scan(text, file));
-        events.Consume<StreamStart>();
+        events.Consume<StreamStart>(file);
         if (events.TryConsume<StreamEnd>(out _))
             throw new InputException(new SourceSpan(file, 1, 1), "the file is empty; a scenario starts with 'schema: dmasim/v1'");
-        events.Consume<DocumentStart>();
+        events.Consume<DocumentStart>(file);
         var root = ReadNode(events, file, new Dictionary<string, YNode>(StringComparer.Ordinal), 0);
-        events.Consume<DocumentEnd>();
+        events.Consume<DocumentEnd>(file);
         if (events.TryConsume<DocumentStart>(out var second))
             throw new InputException(At(file, second.Start), "a second YAML document; a scenario file holds exactly one");
         return root;
@@ -120,7 +120,7 @@ internal static class YamlTree
         }
         else
         {
-            var mapStart = events.Consume<MappingStart>();
+            var mapStart = events.Consume<MappingStart>(file);
             var entries = new List<KeyValuePair<YScalar, YNode>>();
             var seen = new Dictionary<string, YScalar>(StringComparer.Ordinal);
             while (!events.TryConsume<MappingEnd>(out _))
@@ -200,8 +200,20 @@ internal static class YamlTree
         /// <summary>Where the next event starts.</summary>
         public SourceSpan Position(string file) => At(file, events[Math.Min(_next, events.Count - 1)].Start);
 
-        /// <summary>The parser guarantees event order for well-formed streams, which is all that reaches here.</summary>
-        public T Consume<T>() where T : ParsingEvent =>
-            TryConsume<T>(out var e) ? e : throw new InvalidOperationException($"YAML event stream: expected {typeof(T).Name} at event {_next}");
+        /// <summary>
+        /// The next event, which must be a <typeparamref name="T"/>. YamlDotNet's parser lets some malformed
+        /// text through with a broken event order (seen: a ':' alone on the last line gives a key with no
+        /// value event), so a wrong event here is bad input at its place, not a bug.
+        /// </summary>
+        public T Consume<T>(string file) where T : ParsingEvent =>
+            TryConsume<T>(out var e) ? e : throw new InputException(Position(file), $"YAML syntax: {Describe(events.ElementAtOrDefault(_next))} where a value was expected");
+
+        private static string Describe(ParsingEvent? e) => e switch
+        {
+            null or StreamEnd or DocumentEnd => "the end of the text",
+            MappingEnd => "the end of a mapping",
+            SequenceEnd => "the end of a list",
+            _ => "a malformed node",
+        };
     }
 }

@@ -43,19 +43,26 @@ public static class BenchMachines
     /// <summary>The profile every bench machine runs: the modern default-domain model.</summary>
     public const string Profile = ProfileNames.Linux61;
 
+    /// <summary>
+    /// The device's DMA mask: -b when given (map_benchmark_ioctl: dma_set_mask(dev, DMA_BIT_MASK(dma_bits))), else the
+    /// mode's own: 32 bits for swiotlb (it must bounce), 64 otherwise. The silicon drives as many address lines.
+    /// </summary>
+    public static int DmaBitsOf(MapBenchMode mode, int? requested) => requested ?? (mode == MapBenchMode.Swiotlb ? 32 : 64);
+
     /// <summary>The dmasim/v1 scenario text of a mode (not meaningful for <see cref="MapBenchMode.Iova"/>).</summary>
-    public static string ScenarioYaml(MapBenchMode mode)
+    public static string ScenarioYaml(MapBenchMode mode, int? dmaBits = null)
     {
         var (iommu, bits, cmdline) = mode switch
         {
-            MapBenchMode.Strict => (Unit, 64, "intel_iommu=on,strict"),
-            MapBenchMode.Lazy => (Unit, 64, "intel_iommu=on iommu.strict=0"),
-            MapBenchMode.Passthrough => (Unit, 64, "intel_iommu=on iommu=pt"),
+            MapBenchMode.Strict => (Unit, 0, "intel_iommu=on,strict"),
+            MapBenchMode.Lazy => (Unit, 0, "intel_iommu=on iommu.strict=0"),
+            MapBenchMode.Passthrough => (Unit, 0, "intel_iommu=on iommu=pt"),
             // A 32-bit device, no IOMMU: dma-direct must bounce a buffer above 4 GiB (kernel/dma/direct.h).
-            MapBenchMode.Swiotlb => ("none", 32, ""),
-            MapBenchMode.Direct => ("none", 64, ""),
+            MapBenchMode.Swiotlb => ("none", 0, ""),
+            MapBenchMode.Direct => ("none", 0, ""),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "the IOVA mode has no machine"),
         };
+        bits = DmaBitsOf(mode, dmaBits);
         return string.Create(CultureInfo.InvariantCulture, $$"""
             schema: dmasim/v1
             name: bench-{{MapBenchmark.NameOf(mode)}}
@@ -82,10 +89,10 @@ public static class BenchMachines
     private const string Unit = "{ host-address-width: 46, units: [ { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] } ] }";
 
     /// <summary>Boots the machine of <paramref name="mode"/> and allocates a buffer of <paramref name="granule"/> pages.</summary>
-    public static BenchMachine Build(MapBenchMode mode, int granule = 1)
+    public static BenchMachine Build(MapBenchMode mode, int granule = 1, int? dmaBits = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(granule, 1);
-        var scenario = ScenarioLoader.Parse(ScenarioYaml(mode), $"<bench:{MapBenchmark.NameOf(mode)}>");
+        var scenario = ScenarioLoader.Parse(ScenarioYaml(mode, dmaBits), $"<bench:{MapBenchmark.NameOf(mode)}>");
         var profile = ProfileCatalog.Find(Profile) ?? throw new InvalidOperationException($"profile {Profile} is missing");
         var m = SimMachine.Boot(scenario, profile, scenario.Kernel.Cmdline);
         // Millions of operations: hand events to observers only, keep none (EventStream.Record).

@@ -44,6 +44,15 @@ public sealed record MapBenchOptions
     public DmaDirection Direction { get; init; } = DmaDirection.Bidirectional;
     /// <summary>Stop each thread after this many iterations (tests); 0 = run for <see cref="Seconds"/>.</summary>
     public long MaxIterations { get; init; }
+    /// <summary>-b: the device's DMA mask in bits; null = the mode's own (64, or 32 for swiotlb). The tool's default is 32.</summary>
+    public int? DmaBits { get; init; }
+    /// <summary>-x: simulated nanoseconds between map and unmap, untimed (the tool's ndelay(dma_trans_ns)).</summary>
+    public int TransferDelayNs { get; init; }
+    /// <summary>-n: NUMA node the threads run on; the simulated machine has one node, so -1 (none) or 0.</summary>
+    public int Node { get; init; } = -1;
+
+    /// <summary>DMA_MAP_MAX_TRANS_DELAY: 10 ms.</summary>
+    public const int MaxTransferDelayNs = 10_000_000;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> where the kernel's ioctl returns -EINVAL.</summary>
     public void Validate()
@@ -53,6 +62,13 @@ public sealed record MapBenchOptions
         if (!(Seconds > 0) || Seconds > MaxSeconds) throw new ArgumentOutOfRangeException(nameof(Seconds), Seconds, $"seconds must be in (0, {MaxSeconds}]");
         if (Granule is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(Granule), Granule, "granule must be 1..1024 pages");
         if (MaxIterations < 0) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "max iterations must not be negative");
+        // map_benchmark_ioctl: dma_bits 20..64 ("invalid dma_bits"), dma_trans_ns <= 10 ms ("invalid transmission
+        // delay"), node NUMA_NO_NODE or a possible node ("invalid numa node"; one node here).
+        if (DmaBits is < 20 or > 64) throw new ArgumentOutOfRangeException(nameof(DmaBits), DmaBits, "dma bits must be 20..64");
+        if (Mode == MapBenchMode.Swiotlb && DmaBits > 32)
+            throw new ArgumentOutOfRangeException(nameof(DmaBits), DmaBits, "swiotlb mode bounces a buffer above 4 GiB: dma bits must be 20..32");
+        if (TransferDelayNs is < 0 or > MaxTransferDelayNs) throw new ArgumentOutOfRangeException(nameof(TransferDelayNs), TransferDelayNs, $"transfer delay must be 0..{MaxTransferDelayNs} ns");
+        if (Node is not (-1 or 0)) throw new ArgumentOutOfRangeException(nameof(Node), Node, "invalid numa node: the simulated machine has node 0 only (-1 = no node)");
         if (Direction is not (DmaDirection.Bidirectional or DmaDirection.ToDevice or DmaDirection.FromDevice))
             throw new ArgumentOutOfRangeException(nameof(Direction), Direction, "direction must be bidirectional, to-device or from-device");
     }

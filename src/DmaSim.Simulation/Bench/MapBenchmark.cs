@@ -41,7 +41,7 @@ public sealed class MapBenchmark
         {
             _targets[i] = options.Mode == MapBenchMode.Iova
                 ? new IovaTarget((ulong)options.Granule)
-                : new DmaApiTarget(BenchMachines.Build(options.Mode, options.Granule), options.Direction);
+                : new DmaApiTarget(BenchMachines.Build(options.Mode, options.Granule, options.DmaBits), options.Direction);
             _stats[i] = new ThreadStats();
         }
     }
@@ -130,10 +130,13 @@ public sealed class MapBenchmark
             var t0 = Stopwatch.GetTimestamp();
             target.Map();
             var t1 = Stopwatch.GetTimestamp();
+            // -x: the device "transfers" for dma_trans_ns between map and unmap, outside both timings (ndelay).
+            if (_options.TransferDelayNs > 0) target.Advance((ulong)_options.TransferDelayNs);
+            var tUnmap = _options.TransferDelayNs > 0 ? Stopwatch.GetTimestamp() : t1;
             target.Unmap();
             var t2 = Stopwatch.GetTimestamp();
             var map = t1 - t0;
-            var unmap = t2 - t1;
+            var unmap = t2 - tUnmap;
             mapSum += map;
             unmapSum += unmap;
             mapSq += (double)map * map;

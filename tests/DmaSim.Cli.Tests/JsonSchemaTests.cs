@@ -1,0 +1,71 @@
+using System.Text.Json;
+using DmaSim.Testing;
+using Json.Schema;
+
+namespace DmaSim.Cli.Tests;
+
+/// <summary>
+/// Real outputs of every JSON-producing command validate against the schemas in schemas/ (JsonSchema.Net), and the
+/// schemas are strict enough to catch a field nobody documented.
+/// </summary>
+public sealed class JsonSchemaTests
+{
+    private static string Sample(params string[] parts) => Path.Combine([SharedData.RepoRoot, "samples", .. parts]);
+
+    public static TheoryData<string, string[]> Outputs() => new()
+    {
+        { "dmasim-result.v1", ["run", Dmasim.SeedFile, "--format", "json"] },
+        { "dmasim-result.v1", ["run", Dmasim.SeedFile, "--profile", "all", "--format", "json"] },
+        { "dmasim-result.v1", ["run", Path.Combine(SharedData.RepoRoot, "scenarios", "seed", "swiotlb-exhaustion.yaml"), "--profile", "all", "--format", "json"] },
+        { "dmasim-dmar.v1", ["dmar", "decode", Sample("dmar", "lenovo-thinkpad-t410_1C0315195E84.dat"), "--format", "json"] },
+        { "dmasim-dmar.v1", ["dmar", "decode", Sample("dmar", "apple-macbookpro14-3_91077C25D705.dat"), Sample("dmar", "framework-laptop-13-mtl_717EDB7C4975.dat"), "--format", "json"] },
+        { "dmasim-dmar-lint.v1", ["dmar", "lint", Sample("dmar", "hp-compaq-dc7800-sff_80DC1538C4FA.dat"), "--format", "json"] },
+        { "dmasim-bench.v1", ["bench", "--mode", "lazy", "--seconds", "0.1", "--format", "json"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Outputs))]
+    public void Output_validates_against_its_schema(string schema, string[] args)
+    {
+        var r = Dmasim.Run(args);
+        Assert.True(r.ExitCode is 0 or 1, r.Stderr);
+        var errors = Validate(schema, r.Stdout);
+        Assert.True(errors.Count == 0, string.Join('\n', errors));
+    }
+
+    [Fact]
+    public void An_undocumented_field_fails_validation()
+    {
+        var run = Dmasim.Run("run", Dmasim.SeedFile, "--format", "json").Stdout;
+        var tampered = run.Replace("\"outcome\": \"stall\"", "\"outcome\": \"stall\", \"surprise\": 1", StringComparison.Ordinal);
+        Assert.NotEqual(run, tampered);
+        Assert.NotEmpty(Validate("dmasim-result.v1", tampered));
+        Assert.NotEmpty(Validate("dmasim-result.v1", run.Replace("\"domain\": \"passthrough\"", "\"domain\": \"sideways\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Every_schema_is_valid_json_schema_and_names_its_tag()
+    {
+        Assert.True(_schemas.Count >= 4);
+        foreach (var file in Directory.GetFiles(Path.Combine(SharedData.RepoRoot, "schemas"), "*.schema.json"))
+        {
+            var tag = Path.GetFileName(file).Replace(".schema.json", "", StringComparison.Ordinal).Replace(".v", "/v", StringComparison.Ordinal);
+            Assert.Contains($"({tag})", File.ReadAllText(file), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Each schema is built once: JsonSchema.Net registers a schema by its $id globally.</summary>
+    private static readonly Dictionary<string, JsonSchema> _schemas = Directory
+        .GetFiles(Path.Combine(SharedData.RepoRoot, "schemas"), "*.schema.json")
+        .ToDictionary(f => Path.GetFileName(f).Replace(".schema.json", "", StringComparison.Ordinal), f => JsonSchema.FromText(File.ReadAllText(f)));
+
+    private static List<string> Validate(string schemaName, string json)
+    {
+        var schema = _schemas[schemaName];
+        using var doc = JsonDocument.Parse(json);
+        var result = schema.Evaluate(doc.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (result.IsValid) return [];
+        return [.. (result.Details ?? []).Where(d => d.Errors is { Count: > 0 })
+            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}"))];
+    }
+}
