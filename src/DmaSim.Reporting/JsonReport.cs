@@ -52,6 +52,11 @@ public static class JsonReport
             w.WriteString("domain", d.Domain);
             w.WriteString("dmaOps", d.DmaOps);
             w.WriteString("outcome", OutcomeNames.Of(d.Outcome));
+            if (d.Group is { } g) w.WriteNumber("group", g);
+            else w.WriteNull("group");
+            w.WriteString("flush", d.Flush);
+            w.WriteString("driver", d.Driver);
+            w.WriteString("vfio", d.Vfio);
             w.WriteEndObject();
         }
         w.WriteEndArray();

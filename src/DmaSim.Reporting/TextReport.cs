@@ -18,9 +18,12 @@ public static class TextReport
         console.WriteLine($"   {r.ProfileSummary}");
         console.WriteLine($"   cmdline: {r.Cmdline}");
         var t = new Table().Border(TableBorder.Simple);
-        foreach (var h in new[] { "device", "bdf", "model", "dma_mask", "coherent", "domain", "dma ops", "outcome" }) t.AddColumn(h);
+        foreach (var h in new[] { "device", "bdf", "model", "driver", "dma_mask", "coherent", "domain", "group", "flush", "dma ops", "outcome" }) t.AddColumn(h);
         foreach (var d in r.Devices)
-            t.AddRow(Cell(d.Name), Cell(d.Bdf), Cell(d.Model), Cell($"{d.DmaMaskBits}-bit"), Cell($"{d.CoherentDmaMaskBits}-bit"), Cell(d.Domain), Cell(d.DmaOps), Cell(OutcomeNames.Of(d.Outcome)));
+        {
+            t.AddRow(Cell(d.Name), Cell(d.Bdf), Cell(d.Model), Cell(d.Driver ?? "-"), Cell($"{d.DmaMaskBits}-bit"), Cell($"{d.CoherentDmaMaskBits}-bit"), Cell(d.Domain),
+                Cell(d.Group?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"), Cell(d.Flush ?? "-"), Cell(d.DmaOps), Cell(OutcomeNames.Of(d.Outcome)));
+        }
         console.Write(t);
         if (r.Explanations.Count > 0)
         {

@@ -22,6 +22,8 @@ public enum DeviceKind
     PcieRootPort,
     PciBridge,
     PcieToPciBridge,
+    PcieUpstreamPort,
+    PcieDownstreamPort,
 }
 
 /// <summary>What firmware (BIOS/SMM) DMAs on a device's behalf (`firmware-dma:`).</summary>
@@ -168,7 +170,8 @@ public static class Vocabulary
     public static VocabularyTable<DeviceKind> DeviceModels { get; } = new(
         ("storage-controller", DeviceKind.StorageController), ("usb-controller", DeviceKind.UsbController),
         ("scripted", DeviceKind.Scripted), ("pcie-root-port", DeviceKind.PcieRootPort),
-        ("pci-bridge", DeviceKind.PciBridge), ("pcie-to-pci-bridge", DeviceKind.PcieToPciBridge));
+        ("pci-bridge", DeviceKind.PciBridge), ("pcie-to-pci-bridge", DeviceKind.PcieToPciBridge),
+        ("pcie-upstream-port", DeviceKind.PcieUpstreamPort), ("pcie-downstream-port", DeviceKind.PcieDownstreamPort));
 
     public static VocabularyTable<FirmwareDmaKind> FirmwareDma { get; } = new(
         ("none", FirmwareDmaKind.None), ("rmrr", FirmwareDmaKind.Rmrr));
@@ -206,5 +209,6 @@ public static class Vocabulary
 
     /// <summary>Bridges forward DMA but never originate it, so they take no driver, run or op.</summary>
     public static bool IsBridge(DeviceKind kind) =>
-        kind is DeviceKind.PcieRootPort or DeviceKind.PciBridge or DeviceKind.PcieToPciBridge;
+        kind is DeviceKind.PcieRootPort or DeviceKind.PciBridge or DeviceKind.PcieToPciBridge
+            or DeviceKind.PcieUpstreamPort or DeviceKind.PcieDownstreamPort;
 }

@@ -11,7 +11,20 @@ public sealed record DeviceResult(
     string Domain,
     string DmaOps,
     Outcome Outcome,
-    string Model);
+    string Model)
+{
+    /// <summary>The IOMMU group number Linux would print (context-entry sharing before 3.5), or null when no unit translates the device.</summary>
+    public int? Group { get; init; }
+
+    /// <summary>"strict" or "lazy" IOTLB invalidation of a translated device (DMA vs DMA-FQ in 6.1); null when not translated.</summary>
+    public string? Flush { get; init; }
+
+    /// <summary>The catalogue driver bound to the device, or null (PCI defaults).</summary>
+    public string? Driver { get; init; }
+
+    /// <summary>VFIO assignability: "assignable", "rmrr", "group", or null (not assignable through VFIO in this era or setup).</summary>
+    public string? Vfio { get; init; }
+}
 
 /// <summary>An expectation of the scenario and whether it held in this run.</summary>
 public sealed record ExpectationResult(string Text, bool Held, string? Actual);

@@ -90,7 +90,12 @@ public static class ScenarioRunner
             var kd = m.Kernel.Devices.First(x => x.Name == d.Name);
             devices.Add(new DeviceResult(d.Name, d.Bdf.ToString(), DmaMask.Width(kd.DmaMask), DmaMask.Width(kd.CoherentDmaMask),
                 ContractNames.Of(kd.Domain), kd.Ops is null ? "none" : ContractNames.Of(kd.Ops.Kind),
-                m.Checker.Worst.GetValueOrDefault(d.Name, Outcome.Ok), Vocabulary.DeviceModels.NameOf(d.Model)));
+                m.Checker.Worst.GetValueOrDefault(d.Name, Outcome.Ok), Vocabulary.DeviceModels.NameOf(d.Model))
+            {
+                Group = kd.Group,
+                Flush = kd.Domain != DeviceDomain.Translated || m.Kernel.Iommu is not { } iommu ? null : iommu.Strict ? "strict" : "lazy",
+                Driver = d.Driver is { } drv && DriverCatalogue.TryGet(drv, out var entry) ? entry.Name : null,
+            });
         }
         var log = m.Events.Events.OfType<LogEvent>().Select(e => Stamp(e.TimeNs) + " " + e.Line).ToList();
         var expectations = s.Expect.Where(e => e.AppliesTo(p.Name)).Select(e => Evaluate(e, devices, m)).ToList();

@@ -147,7 +147,11 @@ public sealed class LinuxKernel
                 : $"IOMMU 0x{u.Drhd.RegisterBase:x}: using {(qi ? "Queued" : "Register based")} invalidation");
         }
         iommu = new IntelIommu(k, dmar, units);
-        if (!Profile.IsModern) InitDmars.Run(k, iommu, _devices);
+        if (!Profile.IsModern)
+        {
+            IommuGroupProbe.Run(k, iommu, _devices);
+            InitDmars.Run(k, iommu, _devices);
+        }
         return true;
     }
 

@@ -52,6 +52,12 @@ public sealed record KernelProfile
 
     public required Rule<LogStyle> LogStyle { get; init; }
 
+    /// <summary>Which devices share isolation: context entries (2.6.3x/3.0) or IOMMU groups (pci_device_group).</summary>
+    public required Rule<Iommu.IGroupFormation> IommuGroups { get; init; }
+
+    /// <summary>Whether a unit in caching mode (a virtual IOMMU) forces strict invalidation.</summary>
+    public required Rule<bool> CachingModeForcesStrict { get; init; }
+
     public bool IsModern => Era == Era.T4;
 
     /// <summary>Every rule with its name, for reports ("why did this happen").</summary>
@@ -71,5 +77,7 @@ public sealed record KernelProfile
         yield return (nameof(RmrrDevicesNeverIdentity), RmrrDevicesNeverIdentity.Value.ToString(), RmrrDevicesNeverIdentity.Source);
         yield return (nameof(HotplugExtendsIdentityMap), HotplugExtendsIdentityMap.Value.ToString(), HotplugExtendsIdentityMap.Source);
         yield return (nameof(LogStyle), LogStyle.Value.ToString(), LogStyle.Source);
+        yield return (nameof(IommuGroups), IommuGroups.Value.Name, IommuGroups.Source);
+        yield return (nameof(CachingModeForcesStrict), CachingModeForcesStrict.Value.ToString(), CachingModeForcesStrict.Source);
     }
 }

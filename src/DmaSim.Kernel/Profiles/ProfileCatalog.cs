@@ -30,6 +30,8 @@ public static class ProfileCatalog
         RmrrDevicesNeverIdentity = new(false, Vtd2632 + " iommu_should_identity_map ignores RMRRs"),
         HotplugExtendsIdentityMap = new(false, "no memory notifier in drivers/pci/intel-iommu.c before 3.15 (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\"); absent from 3.0.8"),
         LogStyle = new(LogStyle.Legacy, "drivers/pci/dmar.c (2.6.3x) printk format \"DMAR:...\""),
+        IommuGroups = new(new Iommu.SharedContextEntryGroups(), Vtd2632 + " device_to_context_entry / get_domain_for_dev: devices behind a PCIe-to-PCI bridge share its context entry and domain (IOMMU groups arrived in 3.5)"),
+        CachingModeForcesStrict = new(false, Vtd2632 + " flush_unmaps batches whatever the unit's CAP.CM; only intel_iommu=strict disables batching"),
     };
 
     /// <summary>2.6.32-rc5: after 19943b0e — the seed bug.</summary>
@@ -103,6 +105,8 @@ public static class ProfileCatalog
         ModernSwiotlb = new(true, "kernel/dma/swiotlb.c (areas, \"swiotlb buffer is full\")"),
         HotplugExtendsIdentityMap = new(true, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init: register_memory_notifier when si_domain has software tables; intel_iommu_memory_notifier (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\", 3.15)"),
         LogStyle = new(LogStyle.Modern, "drivers/iommu/intel/dmar.c pr_fmt \"DMAR: \""),
+        IommuGroups = new(new Iommu.PciDeviceGroups(), "drivers/iommu/iommu.c pci_device_group (6.1), pci_acs_enabled / pci_acs_path_enabled (drivers/pci/pci.c), ACS quirks drivers/pci/quirks.c pci_dev_acs_enabled[]"),
+        CachingModeForcesStrict = new(true, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init: cap_caching_mode → pr_info_once(\"IOMMU batching disallowed due to virtualization\"), iommu_set_dma_strict()"),
     };
 
     public static IReadOnlyList<KernelProfile> All { get; } =
