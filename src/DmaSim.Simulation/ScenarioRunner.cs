@@ -71,8 +71,9 @@ public static class ScenarioRunner
             if (d.Driver is null || !DriverCatalogue.TryGet(d.Driver, out var entry)) continue;
             var dev = m.Kernel.Devices.First(x => x.Name == d.Name);
             var own = s.DriverFor(d.Name);
-            if (own?.DmaMaskBits is null) m.Kernel.Dma.SetMask(dev, DmaMask.Bits(entry.StreamingMaskBits));
-            if (own?.CoherentDmaMaskBits is null) m.Kernel.Dma.SetCoherentMask(dev, DmaMask.Bits(entry.CoherentMaskBits));
+            var (streaming, coherent) = CatalogueMasks(m, dev, entry);
+            if (own?.DmaMaskBits is null) m.Kernel.Dma.SetMask(dev, DmaMask.Bits(streaming));
+            if (own?.CoherentDmaMaskBits is null) m.Kernel.Dma.SetCoherentMask(dev, DmaMask.Bits(coherent));
         }
         foreach (var drv in s.Drivers)
         {
@@ -80,6 +81,18 @@ public static class ScenarioRunner
             if (drv.DmaMaskBits is { } b) m.Kernel.Dma.SetMask(dev, DmaMask.Bits(b));
             if (drv.CoherentDmaMaskBits is { } c) m.Kernel.Dma.SetCoherentMask(dev, DmaMask.Bits(c));
         }
+    }
+
+    /// <summary>
+    /// The masks the driver asks for on this machine: its principal masks, or for drivers that look at
+    /// dma_get_required_mask() first (mptsas, mpt3sas, qla2xxx) 32/32 when 32 bits are enough — which
+    /// modern translated devices are always told.
+    /// </summary>
+    private static (int Streaming, int Coherent) CatalogueMasks(SimMachine m, Kernel.Dma.KernelDevice dev, DriverEntry entry)
+    {
+        return entry.Rule != DriverMaskRule.RequiredMask || m.Kernel.K.RequiredMask(dev) > DmaMask.Bits(32)
+            ? (entry.StreamingMaskBits, entry.CoherentMaskBits)
+            : (32, 32);
     }
 
     private static RunResult Collect(SimMachine m, Scenario s, KernelProfile p, string cmdline)

@@ -156,6 +156,14 @@ public sealed partial class KernelLog
             RemappingActive = true;
             return true;
         }
+        // Drivers that name the function inside the message: "nvme nvme0: pci function 0000:02:00.0",
+        // "sym0: <895a> rev 0x0 at pci 0000:07:02.0 irq 23".
+        if (OwnedBy().Match(s) is { Success: true } ob)
+        {
+            var driver = ob.Groups[1].Success ? ob.Groups[1].Value : "sym53c8xx";
+            if (Device(at, ob.Groups[2].Value, ob.Groups[3].Value, ob.Groups[4].Value, ob.Groups[5].Value) is { } od) od.Driver ??= driver;
+            return true;
+        }
         ReadPci(at);
         return true;
     }
@@ -332,6 +340,9 @@ public sealed partial class KernelLog
 
     [GeneratedRegex(@"^(\S+) ([0-9a-f]{4,5}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])")]
     private static partial Regex DeviceLine();
+
+    [GeneratedRegex(@"^(?:(nvme) nvme\d+: pci function |sym\d+: <[^>]+> rev 0x[0-9a-f]+ at pci )([0-9a-f]{4,5}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])")]
+    private static partial Regex OwnedBy();
 
     [GeneratedRegex(@"^: \[([0-9a-f]{4}:[0-9a-f]{4})\] type ([0-9a-f]{2}) class 0x([0-9a-f]{6})")]
     private static partial Regex Header();

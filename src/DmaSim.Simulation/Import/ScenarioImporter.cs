@@ -220,6 +220,11 @@ public static class ScenarioImporter
         var ids = p.VendorDevice is { } vd ? $"[{vd}] class 0x{p.ClassCode:x6}; " : "";
         var link = f.Note.Length > 0 ? f.Note + "; " : "";
         var driverName = p.Driver;
+        if (driverName is null && DriverFromIds.For(p) is { } inferred)
+        {
+            driverName = inferred.Driver;
+            ids += $"the log names no driver; {inferred.Driver} binds by {inferred.Why}; ";
+        }
         var name = Slug($"{driverName ?? "pci"}-{f.Bdf.Replace(':', '-').Replace('.', '-')}");
         if (driverName is not null && DriverCatalogue.TryGet(driverName, out var entry))
         {
