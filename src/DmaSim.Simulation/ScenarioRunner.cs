@@ -108,6 +108,7 @@ public static class ScenarioRunner
                 Group = kd.Group,
                 Flush = kd.Domain != DeviceDomain.Translated || m.Kernel.Iommu is not { } iommu ? null : iommu.Strict ? "strict" : "lazy",
                 Driver = d.Driver is { } drv && DriverCatalogue.TryGet(drv, out var entry) ? entry.Name : null,
+                Vfio = Kernel.Iommu.VfioEligibility.For(m.Kernel.K, m.Kernel.Iommu, kd, m.Kernel.Devices),
             });
         }
         var log = m.Events.Events.OfType<LogEvent>().Select(e => Stamp(e.TimeNs) + " " + e.Line).ToList();
@@ -173,10 +174,14 @@ public static class ScenarioRunner
 /// <summary>Runs many (scenario, profile) cells; each machine is independent, so cells run in parallel and come back in order.</summary>
 public static class SuiteRunner
 {
-    public static IReadOnlyList<RunResult> Run(IReadOnlyList<(Scenario Scenario, KernelProfile Profile)> cells, string? cmdlineOverride = null)
+    public static IReadOnlyList<RunResult> Run(IReadOnlyList<(Scenario Scenario, KernelProfile Profile)> cells, string? cmdlineOverride = null) =>
+        Run([.. cells.Select(c => (c.Scenario, c.Profile, cmdlineOverride))]);
+
+    /// <summary>Cells with their own command line each (`--cmdline` given several times: one run per (profile, command line)).</summary>
+    public static IReadOnlyList<RunResult> Run(IReadOnlyList<(Scenario Scenario, KernelProfile Profile, string? Cmdline)> cells)
     {
         var results = new RunResult[cells.Count];
-        Parallel.For(0, cells.Count, i => results[i] = ScenarioRunner.Run(cells[i].Scenario, cells[i].Profile, cmdlineOverride));
+        Parallel.For(0, cells.Count, i => results[i] = ScenarioRunner.Run(cells[i].Scenario, cells[i].Profile, cells[i].Cmdline));
         return results;
     }
 }

@@ -98,7 +98,19 @@ public static class IommuGroupProbe
             .Where(f => byBdf.ContainsKey(f.Bdf) && iommu.UnitFor(f.Bdf) is not null)
             .Select(f => byBdf[f.Bdf])
             .ToList();
-        k.Profile.IommuGroups.Value.Assign(k.Pci, order);
+        Formation(k).Assign(k.Pci, order);
         return order;
+    }
+
+    /// <summary>
+    /// The profile's formation, narrowed by the exact release when the scenario gives one: the linux-3.0
+    /// profile spans 2.6.39 – 5.2, and IOMMU groups (pci_device_group) arrived in 3.5 ("iommu: IOMMU Groups").
+    /// </summary>
+    public static IGroupFormation Formation(KernelContext k)
+    {
+        var formation = k.Profile.IommuGroups.Value;
+        return formation is SharedContextEntryGroups && Boot.KernelVersion.TryParse(k.KernelVersion, out var v) && v >= new Boot.KernelVersion(3, 5, 0)
+            ? new PciDeviceGroups()
+            : formation;
     }
 }

@@ -58,6 +58,9 @@ public sealed record KernelProfile
     /// <summary>Whether a unit in caching mode (a virtual IOMMU) forces strict invalidation.</summary>
     public required Rule<bool> CachingModeForcesStrict { get; init; }
 
+    /// <summary>VFIO and RMRR devices (null / assignable / refused).</summary>
+    public required Rule<Iommu.VfioRmrrPolicy> VfioRmrr { get; init; }
+
     public bool IsModern => Era == Era.T4;
 
     /// <summary>Every rule with its name, for reports ("why did this happen").</summary>
@@ -79,5 +82,6 @@ public sealed record KernelProfile
         yield return (nameof(LogStyle), LogStyle.Value.ToString(), LogStyle.Source);
         yield return (nameof(IommuGroups), IommuGroups.Value.Name, IommuGroups.Source);
         yield return (nameof(CachingModeForcesStrict), CachingModeForcesStrict.Value.ToString(), CachingModeForcesStrict.Source);
+        yield return (nameof(VfioRmrr), VfioRmrr.Value.ToString(), VfioRmrr.Source);
     }
 }

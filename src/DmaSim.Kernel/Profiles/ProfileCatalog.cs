@@ -32,6 +32,7 @@ public static class ProfileCatalog
         LogStyle = new(LogStyle.Legacy, "drivers/pci/dmar.c (2.6.3x) printk format \"DMAR:...\""),
         IommuGroups = new(new Iommu.SharedContextEntryGroups(), Vtd2632 + " device_to_context_entry / get_domain_for_dev: devices behind a PCIe-to-PCI bridge share its context entry and domain (IOMMU groups arrived in 3.5)"),
         CachingModeForcesStrict = new(false, Vtd2632 + " flush_unmaps batches whatever the unit's CAP.CM; only intel_iommu=strict disables batching"),
+        VfioRmrr = new(Iommu.VfioRmrrPolicy.NoVfio, "VFIO arrived in 3.6 (drivers/vfio); with kernel.version the release decides: 3.6 no RMRR check, 3.17 'iommu/vt-d: Suppress RMRR device assignment', 5.3 relaxable USB/graphics RMRRs"),
     };
 
     /// <summary>2.6.32-rc5: after 19943b0e — the seed bug.</summary>
@@ -106,6 +107,7 @@ public static class ProfileCatalog
         HotplugExtendsIdentityMap = new(true, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init: register_memory_notifier when si_domain has software tables; intel_iommu_memory_notifier (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\", 3.15)"),
         LogStyle = new(LogStyle.Modern, "drivers/iommu/intel/dmar.c pr_fmt \"DMAR: \""),
         IommuGroups = new(new Iommu.PciDeviceGroups(), "drivers/iommu/iommu.c pci_device_group (6.1), pci_acs_enabled / pci_acs_path_enabled (drivers/pci/pci.c), ACS quirks drivers/pci/quirks.c pci_dev_acs_enabled[]"),
+        VfioRmrr = new(Iommu.VfioRmrrPolicy.RmrrBlocksExceptUsbGraphics, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_get_resv_regions / device_rmrr_is_relaxable: USB and graphics RMRRs IOMMU_RESV_DIRECT_RELAXABLE; others IOMMU_RESV_DIRECT, refused by iommu_group_claim_dma_owner users (vfio)"),
         CachingModeForcesStrict = new(true, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init: cap_caching_mode → pr_info_once(\"IOMMU batching disallowed due to virtualization\"), iommu_set_dma_strict()"),
     };
 
