@@ -66,6 +66,8 @@ public enum DeviceKind
     PcieRootPort,
     PciBridge,
     PcieToPciBridge,
+    PcieUpstreamPort,
+    PcieDownstreamPort,
 }
 
 /// <summary>A two-way table between a contract word as written in YAML, JSON and reports and its enum value.</summary>
@@ -117,7 +119,13 @@ public static class ContractWords
     public static VocabularyTable<DeviceKind> DeviceModels { get; } = new(
         ("storage-controller", DeviceKind.StorageController), ("usb-controller", DeviceKind.UsbController),
         ("scripted", DeviceKind.Scripted), ("pcie-root-port", DeviceKind.PcieRootPort),
-        ("pci-bridge", DeviceKind.PciBridge), ("pcie-to-pci-bridge", DeviceKind.PcieToPciBridge));
+        ("pci-bridge", DeviceKind.PciBridge), ("pcie-to-pci-bridge", DeviceKind.PcieToPciBridge),
+        ("pcie-upstream-port", DeviceKind.PcieUpstreamPort), ("pcie-downstream-port", DeviceKind.PcieDownstreamPort));
+
+    /// <summary>Bridges and ports: they forward other devices' DMA and do none of their own.</summary>
+    public static bool IsBridge(DeviceKind kind) =>
+        kind is DeviceKind.PcieRootPort or DeviceKind.PciBridge or DeviceKind.PcieToPciBridge
+            or DeviceKind.PcieUpstreamPort or DeviceKind.PcieDownstreamPort;
 
     /// <summary>The word JSON and text reports print for a device without dma ops (a bridge).</summary>
     public const string NoDmaOps = "none";

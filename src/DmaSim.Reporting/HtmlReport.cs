@@ -62,10 +62,11 @@ public static class HtmlReport
         var anchor = Anchor(r);
         sb.Append("<h2 id=\"").Append(E(anchor)).Append("\">").Append(E(r.Scenario)).Append(" — ").Append(E(r.Profile)).Append("</h2>\n<p>")
           .Append(E(r.ProfileSummary)).Append("<br>cmdline: <code>").Append(E(r.Cmdline)).Append("</code></p>\n");
-        sb.Append("<table><tr><th>device</th><th>bdf</th><th>dma_mask</th><th>coherent</th><th>domain</th><th>dma ops</th><th>outcome</th></tr>\n");
+        sb.Append("<table><tr><th>device</th><th>bdf</th><th>dma_mask</th><th>coherent</th><th>domain</th><th>group</th><th>flush</th><th>dma ops</th><th>outcome</th></tr>\n");
         foreach (var d in r.Devices)
             sb.Append("<tr><td>").Append(E(d.Name)).Append("</td><td>").Append(E(d.Bdf)).Append("</td><td>").Append(d.DmaMaskBits).Append("</td><td>")
-              .Append(d.CoherentDmaMaskBits).Append("</td><td>").Append(E(d.DomainName)).Append("</td><td>").Append(E(d.DmaOpsName)).Append("</td><td class=\"")
+              .Append(d.CoherentDmaMaskBits).Append("</td><td>").Append(E(d.DomainName)).Append("</td><td>")
+              .Append(d.Group?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-").Append("</td><td>").Append(E(d.Flush ?? "-")).Append("</td><td>").Append(E(d.DmaOpsName)).Append("</td><td class=\"")
               .Append(d.Outcome == Outcome.Ok ? "ok" : "bad").Append("\">").Append(ContractWords.Outcomes.NameOf(d.Outcome)).Append("</td></tr>\n");
         sb.Append("</table>\n<h3>Why</h3>\n<ul>");
         foreach (var (text, source, devices) in Grouped(r.Explanations))

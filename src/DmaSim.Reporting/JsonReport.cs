@@ -52,6 +52,11 @@ public static class JsonReport
             w.WriteString("domain", d.DomainName);
             w.WriteString("dmaOps", d.DmaOpsName);
             w.WriteString("outcome", d.OutcomeName);
+            if (d.Group is { } g) w.WriteNumber("group", g);
+            else w.WriteNull("group");
+            w.WriteString("flush", d.Flush);
+            w.WriteString("driver", d.Driver);
+            w.WriteString("vfio", d.Vfio);
             w.WriteEndObject();
         }
         w.WriteEndArray();

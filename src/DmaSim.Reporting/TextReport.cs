@@ -23,9 +23,12 @@ public static class TextReport
         console.WriteLine($"   {r.ProfileSummary}");
         console.WriteLine($"   cmdline: {r.Cmdline}");
         var t = new Table().Border(TableBorder.Simple);
-        foreach (var h in new[] { "device", "bdf", "model", "dma_mask", "coherent", "domain", "dma ops", "outcome" }) t.AddColumn(h);
+        foreach (var h in new[] { "device", "bdf", "model", "driver", "dma_mask", "coherent", "domain", "group", "flush", "dma ops", "outcome" }) t.AddColumn(h);
         foreach (var d in r.Devices)
-            t.AddRow(Cell(d.Name), Cell(d.Bdf), Cell(d.ModelName), Cell($"{d.DmaMaskBits}-bit"), Cell($"{d.CoherentDmaMaskBits}-bit"), Cell(d.DomainName), Cell(d.DmaOpsName), Cell(d.OutcomeName));
+        {
+            t.AddRow(Cell(d.Name), Cell(d.Bdf), Cell(d.ModelName), Cell(d.Driver ?? "-"), Cell($"{d.DmaMaskBits}-bit"), Cell($"{d.CoherentDmaMaskBits}-bit"), Cell(d.DomainName),
+                Cell(d.Group?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"), Cell(d.Flush ?? "-"), Cell(d.DmaOpsName), Cell(d.OutcomeName));
+        }
         console.Write(t);
         if (r.Explanations.Count > 0)
         {
@@ -79,8 +82,50 @@ public static class TextReport
         console.Write(t);
         var broken = runs.Where(r => !r.AllExpectationsHeld).ToList();
         console.WriteLine(broken.Count == 0
-            ? $"{runs.Count} runs, every expectation held."
+            ? runs.Sum(r => r.Expectations.Count) == 0 ? $"{runs.Count} runs; no expectations to check." : $"{runs.Count} runs, every expectation held."
             : $"{runs.Count} runs, {broken.Count} with a broken expectation: " + string.Join("; ", broken.Select(b => $"{b.Scenario}/{b.Profile}: {string.Join(", ", b.Expectations.Where(e => !e.Held).Select(e => e.Text + " (got " + e.Actual + ")"))}")));
+        return writer.ToString();
+    }
+
+    /// <summary>
+    /// One machine across kernels and command lines: a row per device, a column per (profile, command line),
+    /// each cell the domain and outcome; then a one-line reason for every cell that is not ok.
+    /// </summary>
+    public static string DeviceMatrix(IReadOnlyList<RunResult> runs, int width = UnlimitedWidth)
+    {
+        var (console, writer) = Console(width);
+        var cmdlines = runs.Select(r => r.Cmdline).Distinct().ToList();
+        string Column(RunResult r) => r.Profile.Replace("linux-", "", StringComparison.Ordinal) + (cmdlines.Count > 1 ? $" [{cmdlines.IndexOf(r.Cmdline) + 1}]" : "");
+        var t = new Table().Border(TableBorder.Simple).Title($"{runs[0].Scenario}: device × kernel (domain/outcome)");
+        t.AddColumn(new TableColumn("device").NoWrap());
+        foreach (var r in runs) t.AddColumn(new TableColumn(Column(r)).Centered());
+        var devices = runs[0].Devices.Where(d => !ContractWords.IsBridge(d.Model)).Select(d => d.Name).ToList();
+        foreach (var name in devices)
+        {
+            var cells = new List<IRenderable> { Cell(name) };
+            foreach (var r in runs)
+            {
+                var d = r.Devices.First(x => x.Name == name);
+                cells.Add(Cell($"{d.DomainName}/{d.OutcomeName}"));
+            }
+            t.AddRow(cells);
+        }
+        console.Write(t);
+        if (cmdlines.Count > 1)
+            for (var i = 0; i < cmdlines.Count; i++) console.WriteLine($"[{i + 1}] {cmdlines[i]}");
+        foreach (var r in runs)
+        {
+            foreach (var d in r.Devices.Where(d => d.Outcome != Outcome.Ok))
+            {
+                var why = r.Findings.FirstOrDefault(f => f.Device == d.Name && f.Outcome == d.Outcome)?.Message ?? "worst outcome of the run";
+                console.WriteLine($"  {d.Name} @ {Column(r)}: {d.OutcomeName} — {why}");
+            }
+        }
+        var expectations = runs.Sum(r => r.Expectations.Count);
+        var broken = runs.Count(r => !r.AllExpectationsHeld);
+        console.WriteLine(expectations == 0
+            ? $"{runs.Count} runs; the scenario states no expectations, so nothing above was checked against a claim."
+            : broken == 0 ? $"{runs.Count} runs, every one of {expectations} expectations held." : $"{runs.Count} runs, {broken} with a broken expectation.");
         return writer.ToString();
     }
 

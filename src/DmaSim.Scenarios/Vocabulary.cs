@@ -99,6 +99,5 @@ public static class Vocabulary
         ("bidirectional", StepDirection.Bidirectional));
 
     /// <summary>Bridges forward DMA but never originate it, so they take no driver, run or op.</summary>
-    public static bool IsBridge(DeviceKind kind) =>
-        kind is DeviceKind.PcieRootPort or DeviceKind.PciBridge or DeviceKind.PcieToPciBridge;
+    public static bool IsBridge(DeviceKind kind) => ContractWords.IsBridge(kind);
 }

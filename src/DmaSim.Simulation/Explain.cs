@@ -18,6 +18,7 @@ public static class Explain
         foreach (var d in devices)
         {
             if (Vocabulary.IsBridge(d.Model)) continue;
+            if (DriverLine(m, d) is { } driverLine) list.Add(driverLine);
             var decision = m.Events.Events.OfType<IommuDecisionEvent>().LastOrDefault(e => e.Device == d.Name);
             if (decision is not null)
                 list.Add(new(d.Name, $"{d.Name}: {decision.Decision} because {decision.Rule}.", decision.Source));
@@ -41,5 +42,17 @@ public static class Explain
                 list.Add(new(d.Name, $"Outcome {d.OutcomeName}: {finding.Message}", "physical truth (DmaSim checker)"));
         }
         return list;
+    }
+
+    /// <summary>Where the device's masks came from: its catalogue driver (and the rule it applied), or the PCI defaults.</summary>
+    private static Explanation? DriverLine(SimMachine m, DeviceResult d)
+    {
+        if (m.Scenario.DriverFor(d.Name) is { } own && (own.DmaMaskBits is not null || own.CoherentDmaMaskBits is not null)) return null;
+        if (d.Driver is null || !DriverCatalogue.TryGet(d.Driver, out var e))
+            return new(d.Name, $"{d.Name}: no driver from the catalogue: the PCI core's default masks {d.DmaMaskBits}/{d.CoherentDmaMaskBits} stay.", "drivers/pci/probe.c pci_setup_device");
+        var how = e.Rule == DriverMaskRule.RequiredMask
+            ? d.DmaMaskBits == 32 ? " — dma_get_required_mask() said 32 bits suffice" : " — dma_get_required_mask() exceeds 32 bits"
+            : "";
+        return new(d.Name, $"{d.Name}: driver {e.Name} sets {d.DmaMaskBits}/{d.CoherentDmaMaskBits}{how} ({e.Condition}).", $"{e.SourcePath}{(e.Function is null ? "" : " " + e.Function)}");
     }
 }

@@ -24,6 +24,15 @@ public sealed record DeviceResult(
     public string DmaOpsName => ContractWords.DmaOpsName(DmaOps);
     public string OutcomeName => ContractWords.Outcomes.NameOf(Outcome);
     public string ModelName => ContractWords.DeviceModels.NameOf(Model);
+
+    /// <summary>The IOMMU group number Linux would print (context-entry sharing before 3.5), or null when no unit translates the device.</summary>
+    public int? Group { get; init; }
+
+    /// <summary>The catalogue driver bound to the device, or null (PCI defaults).</summary>
+    public string? Driver { get; init; }
+
+    /// <summary>VFIO assignability: "assignable", "rmrr", "group", or null (not assignable through VFIO in this era or setup).</summary>
+    public string? Vfio { get; init; }
 }
 
 /// <summary>An expectation of the scenario and whether it held in this run.</summary>

@@ -76,8 +76,9 @@ public static class ScenarioRunner
             if (d.Driver is null || !DriverCatalogue.TryGet(d.Driver, out var entry)) continue;
             var dev = m.Kernel.Devices.First(x => x.Name == d.Name);
             var own = s.DriverFor(d.Name);
-            if (own?.DmaMaskBits is null) m.Kernel.Dma.SetMask(dev, DmaMask.Bits(entry.StreamingMaskBits));
-            if (own?.CoherentDmaMaskBits is null) m.Kernel.Dma.SetCoherentMask(dev, DmaMask.Bits(entry.CoherentMaskBits));
+            var (streaming, coherent) = CatalogueMasks(m, dev, entry);
+            if (own?.DmaMaskBits is null) m.Kernel.Dma.SetMask(dev, DmaMask.Bits(streaming));
+            if (own?.CoherentDmaMaskBits is null) m.Kernel.Dma.SetCoherentMask(dev, DmaMask.Bits(coherent));
         }
         foreach (var drv in s.Drivers)
         {
@@ -87,6 +88,18 @@ public static class ScenarioRunner
         }
     }
 
+    /// <summary>
+    /// The masks the driver asks for on this machine: its principal masks, or for drivers that look at
+    /// dma_get_required_mask() first (mptsas, mpt3sas, qla2xxx) 32/32 when 32 bits are enough — which
+    /// modern translated devices are always told.
+    /// </summary>
+    private static (int Streaming, int Coherent) CatalogueMasks(SimMachine m, Kernel.Dma.KernelDevice dev, DriverEntry entry)
+    {
+        return entry.Rule != DriverMaskRule.RequiredMask || m.Kernel.K.RequiredMask(dev) > DmaMask.Bits(32)
+            ? (entry.StreamingMaskBits, entry.CoherentMaskBits)
+            : (32, 32);
+    }
+
     private static RunResult Collect(SimMachine m, Scenario s, KernelProfile p, string cmdline)
     {
         var devices = new List<DeviceResult>();
@@ -94,7 +107,12 @@ public static class ScenarioRunner
         {
             var kd = m.Kernel.Devices.First(x => x.Name == d.Name);
             devices.Add(new DeviceResult(d.Name, d.Bdf.ToString(), DmaMask.Width(kd.DmaMask), DmaMask.Width(kd.CoherentDmaMask),
-                kd.Domain, kd.Ops?.Kind, m.Checker.Worst.GetValueOrDefault(d.Name, Outcome.Ok), d.Model, FlushOf(m, kd)));
+                kd.Domain, kd.Ops?.Kind, m.Checker.Worst.GetValueOrDefault(d.Name, Outcome.Ok), d.Model, FlushOf(m, kd))
+            {
+                Group = kd.Group,
+                Driver = d.Driver is { } drv && DriverCatalogue.TryGet(drv, out var entry) ? entry.Name : null,
+                Vfio = Kernel.Iommu.VfioEligibility.For(m.Kernel.K, m.Kernel.Iommu, kd, m.Kernel.Devices),
+            });
         }
         var log = m.Events.Events.OfType<LogEvent>().Select(e => SimClock.Stamp(e.TimeNs) + " " + e.Line).ToList();
         var expectations = s.Expect.Where(e => e.AppliesTo(p.Name)).Select(e => Evaluate(e, devices, m)).ToList();
@@ -165,12 +183,16 @@ public static class ScenarioRunner
 /// <summary>Runs many (scenario, profile) cells; each machine is independent, so cells run in parallel and come back in order.</summary>
 public static class SuiteRunner
 {
+    public static IReadOnlyList<RunResult> Run(IReadOnlyList<(Scenario Scenario, KernelProfile Profile)> cells, string? cmdlineOverride = null) =>
+        Run([.. cells.Select(c => (c.Scenario, c.Profile, cmdlineOverride))]);
+
     /// <summary>
-    /// Runs every cell. A cell that throws makes the whole run throw that cell's own exception (the first
+    /// Cells with their own command line each (`--cmdline` given several times: one run per (profile,
+    /// command line)). A cell that throws makes the whole run throw that cell's own exception (the first
     /// failing cell in order, so the message does not depend on thread timing), with its original stack —
     /// never Parallel.For's AggregateException, which would hide an input error's place or a bug's cause.
     /// </summary>
-    public static IReadOnlyList<RunResult> Run(IReadOnlyList<(Scenario Scenario, KernelProfile Profile)> cells, string? cmdlineOverride = null)
+    public static IReadOnlyList<RunResult> Run(IReadOnlyList<(Scenario Scenario, KernelProfile Profile, string? Cmdline)> cells)
     {
         ArgumentNullException.ThrowIfNull(cells);
         var results = new RunResult[cells.Count];
@@ -179,7 +201,7 @@ public static class SuiteRunner
         {
             try
             {
-                results[i] = ScenarioRunner.Run(cells[i].Scenario, cells[i].Profile, cmdlineOverride);
+                results[i] = ScenarioRunner.Run(cells[i].Scenario, cells[i].Profile, cells[i].Cmdline);
             }
 #pragma warning disable CA1031 // Captured and rethrown below with its own stack.
             catch (Exception e)

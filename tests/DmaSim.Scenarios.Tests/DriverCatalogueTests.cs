@@ -16,7 +16,7 @@ public sealed class DriverCatalogueTests
     public void Every_row_of_the_shared_file_is_an_entry_with_its_source_and_condition()
     {
         var rows = File.ReadAllLines(SharedData.Path_("drivers-dma-masks.csv")).Count(l => l.Length > 0) - 1;
-        Assert.Equal(rows, DriverCatalogue.Entries.Length);
+        Assert.Equal(rows, DriverCatalogue.SharedEntries.Length);
         Assert.All(DriverCatalogue.Entries, e =>
         {
             Assert.False(string.IsNullOrWhiteSpace(e.SourcePath));
@@ -43,6 +43,36 @@ public sealed class DriverCatalogueTests
         Assert.Equal(streaming, e.StreamingMaskBits);
         Assert.Equal(coherent, e.CoherentMaskBits);
         Assert.Equal(source, e.SourcePath);
+    }
+
+    [Theory]
+    [InlineData("e1000", 32, 32, "e1000_probe", DriverMaskRule.Fixed)]
+    [InlineData("e1000e", 64, 64, "e1000_probe", DriverMaskRule.Fixed)]
+    [InlineData("nvme", 64, 64, "nvme_pci_enable", DriverMaskRule.Fixed)]
+    [InlineData("virtio-pci", 64, 64, "virtio_pci_modern_probe", DriverMaskRule.Fixed)]
+    [InlineData("sym53c8xx", 40, 32, "sym_setup_bus_dma_mask", DriverMaskRule.Fixed)]
+    [InlineData("mptsas", 64, 64, "mpt_mapresources", DriverMaskRule.RequiredMask)]
+    [InlineData("mpt3sas", 64, 64, "_base_config_dma_addressing", DriverMaskRule.RequiredMask)]
+    [InlineData("snd_hda_intel", 64, 64, "azx_first_init", DriverMaskRule.Fixed)]
+    [InlineData("snd-hda-intel", 64, 64, "azx_first_init", DriverMaskRule.Fixed)]
+    [InlineData("ath10k_pci", 32, 32, "ath10k_pci_claim", DriverMaskRule.Fixed)]
+    public void Our_rows_name_the_function_and_the_rule(string name, int streaming, int coherent, string function, DriverMaskRule rule)
+    {
+        Assert.True(DriverCatalogue.TryGet(name, out var e));
+        Assert.Equal((streaming, coherent, function, rule), (e.StreamingMaskBits, e.CoherentMaskBits, e.Function, e.Rule));
+    }
+
+    [Fact]
+    public void The_catalogue_knows_at_least_150_drivers_each_with_a_source_file()
+    {
+        Assert.True(DriverCatalogue.Entries.Length >= 150, $"{DriverCatalogue.Entries.Length} rows");
+        Assert.All(DriverCatalogue.Entries.Where(e => e.Function is not null), e =>
+        {
+            Assert.Matches(@"^(drivers|sound)/", e.SourcePath);
+            Assert.False(string.IsNullOrWhiteSpace(e.Function));
+            Assert.InRange(e.StreamingMaskBits, 24, 64);
+            Assert.InRange(e.CoherentMaskBits, 24, 64);
+        });
     }
 
     [Fact]

@@ -119,7 +119,7 @@ public sealed class PlatformErrorTests
 
     [Fact]
     public void Unknown_model() => Assert.Equal(
-        "t.yaml:8:43: error: unknown device model 'nic'; expected one of: storage-controller, usb-controller, scripted, pcie-root-port, pci-bridge, pcie-to-pci-bridge",
+        "t.yaml:8:43: error: unknown device model 'nic'; expected one of: storage-controller, usb-controller, scripted, pcie-root-port, pci-bridge, pcie-to-pci-bridge, pcie-upstream-port, pcie-downstream-port",
         Error(With("model: storage-controller", "model: nic")));
 
     [Fact]

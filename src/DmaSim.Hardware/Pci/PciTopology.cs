@@ -10,6 +10,10 @@ public enum PciFunctionKind
     PciBridge,
     /// <summary>PCIe-to-PCI(-X) bridge: conventional DMA is tagged (secondary bus, devfn 0).</summary>
     PcieToPciBridge,
+    /// <summary>Upstream port of a PCIe switch: requester ids pass through unchanged.</summary>
+    PcieUpstreamPort,
+    /// <summary>Downstream port of a PCIe switch: requester ids pass through unchanged.</summary>
+    PcieDownstreamPort,
 }
 
 /// <summary>One PCI function of the platform.</summary>
@@ -21,9 +25,13 @@ public sealed record PciFunction(
     byte? SecondaryBus = null,
     ushort VendorId = 0x8086,
     ushort DeviceId = 0,
-    uint ClassCode = 0)
+    uint ClassCode = 0,
+    bool Acs = false)
 {
     public bool IsBridge => Kind != PciFunctionKind.Endpoint;
+
+    /// <summary>A PCIe port (root, switch upstream or downstream): forwards requester ids unchanged.</summary>
+    public bool IsPciePort => Kind is PciFunctionKind.PcieRootPort or PciFunctionKind.PcieUpstreamPort or PciFunctionKind.PcieDownstreamPort;
 }
 
 /// <summary>
@@ -51,6 +59,39 @@ public sealed class PciTopology
 
     /// <summary>The bridge whose secondary bus the function is on, or null on the root bus.</summary>
     public PciFunction? UpstreamBridge(Bdf bdf) => _bridgeBySecondaryBus.GetValueOrDefault(bdf.Bus);
+
+    /// <summary>
+    /// Another function shares the slot (bus, device): the header's multi-function bit, which is set
+    /// whenever a slot holds more than function 0 (PCI Local Bus spec 6.2.1).
+    /// </summary>
+    public bool IsMultifunction(Bdf bdf) =>
+        _functions.Keys.Any(b => b.Bus == bdf.Bus && b.Device == bdf.Device && b.Function != bdf.Function);
+
+    /// <summary>The other functions of the same slot, in function order.</summary>
+    public IEnumerable<PciFunction> SlotSiblings(Bdf bdf) =>
+        Functions.Where(f => f.Bdf.Bus == bdf.Bus && f.Bdf.Device == bdf.Device && f.Bdf.Function != bdf.Function);
+
+    /// <summary>
+    /// Functions in the order a depth-first bus scan adds them (drivers/pci/probe.c pci_scan_child_bus_extend:
+    /// every slot of a bus first, then each bridge's subtree in devfn order). Functions on a bus that no
+    /// bridge provides come after the root bus, bus by bus.
+    /// </summary>
+    public IReadOnlyList<PciFunction> ScanOrder()
+    {
+        var order = new List<PciFunction>();
+        var visited = new HashSet<byte>();
+        void Scan(byte bus)
+        {
+            if (!visited.Add(bus)) return;
+            var onBus = Functions.Where(f => f.Bdf.Bus == bus).ToList();
+            order.AddRange(onBus);
+            foreach (var b in onBus.Where(f => f.IsBridge)) Scan(b.SecondaryBus!.Value);
+        }
+        Scan(0);
+        foreach (var bus in Functions.Select(f => f.Bdf.Bus).Distinct().Order())
+            if (UpstreamBridge(new Bdf(bus, 0, 0)) is null) Scan(bus);
+        return order;
+    }
 
     /// <summary>On the root bus: no bridge above it.</summary>
     public bool IsOnRootBus(Bdf bdf) => UpstreamBridge(bdf) is null;

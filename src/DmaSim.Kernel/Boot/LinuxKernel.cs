@@ -155,7 +155,11 @@ public sealed class LinuxKernel
             k.Log(InitMessages.InvalidationMethod(Profile, u, qi));
         }
         iommu = new IntelIommu(k, dmar, units);
-        if (Profile.BootSequence.Value == BootSequence.InitDmars) InitDmars.Run(k, iommu, _devices);
+        if (Profile.BootSequence.Value == BootSequence.InitDmars)
+        {
+            IommuGroupProbe.Run(k, iommu, _devices);
+            InitDmars.Run(k, iommu, _devices);
+        }
         return true;
     }
 

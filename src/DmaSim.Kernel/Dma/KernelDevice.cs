@@ -36,6 +36,9 @@ public sealed class KernelDevice
     /// <summary>What the IOMMU layer did with the device (for reports and expectations).</summary>
     public DeviceDomain Domain { get; set; } = DeviceDomain.None;
 
+    /// <summary>The device's IOMMU group as the era forms them (KernelProfile.IommuGroups); null when no unit translates it.</summary>
+    public int? Group { get; set; }
+
     /// <summary>Modern PCI SAC trick state: still tries 32-bit IOVAs first.</summary>
     public bool Pci32BitWorkaround { get; set; } = true;
 

@@ -1,5 +1,4 @@
 using DmaSim.Core;
-using DmaSim.Hardware.Pci;
 using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Iommu.Intel;
@@ -21,8 +20,15 @@ public static class DefaultDomains
         var wantIdentity = k.Cmdline.PassThrough && !k.Cmdline.NoPassThrough;
         k.Log(wantIdentity ? "iommu: Default domain type: Passthrough (set via kernel command line)" : "iommu: Default domain type: Translated");
         k.Log(iommu.Strict ? "iommu: DMA domain TLB invalidation policy: strict mode" : "iommu: DMA domain TLB invalidation policy: lazy mode");
+        // intel_iommu_init, after init_dmars: a unit in caching mode (a virtual IOMMU) makes every DMA
+        // domain strict; the policy line above was printed earlier by iommu_subsys_init and stays "lazy".
+        if (k.Profile.CachingModeForcesStrict.Value && iommu.Units.Any(u => u.Hw.CachingMode))
+        {
+            k.Log("DMAR: IOMMU batching disallowed due to virtualization");
+            iommu.Strict = true;
+        }
         var dmaOps = new DmaIommuOps(k, iommu);
-        var groups = new Dictionary<Bdf, DmarDomain>();
+        var groups = new Dictionary<int, DmarDomain>();
         // init_dmars (6.1): hw_pass_through is cleared if any unit lacks ECAP.PT, and si_domain_init then
         // builds real 1:1 tables (RMRRs included); intel_iommu_init registers the memory notifier for it.
         iommu.HwPassThrough = iommu.Units.All(u => u.Hw.SupportsPassThrough);
@@ -30,17 +36,17 @@ public static class DefaultDomains
         var identity = iommu.InitSiDomain(hw);
         if (!hw)
             foreach (var r in iommu.Dmar.Rmrrs) iommu.IdentityMap(identity, r.Range);
-        foreach (var dev in devices)
+        foreach (var dev in devices.Where(d => iommu.UnitFor(d.Bdf) is null))
         {
-            var unit = iommu.UnitFor(dev.Bdf);
-            if (unit is null)
-            {
-                dev.Ops = direct;
-                dev.Domain = DeviceDomain.None;
-                continue;
-            }
+            dev.Ops = direct;
+            dev.Domain = DeviceDomain.None;
+        }
+        // bus_set_iommu → bus_iommu_probe: devices are probed in bus-scan order; each group gets one default domain.
+        foreach (var dev in IommuGroupProbe.Run(k, iommu, devices))
+        {
+            var unit = iommu.UnitFor(dev.Bdf)!;
             var identityOk = wantIdentity;
-            var group = k.Pci.RequesterIdSeenByRootComplex(dev.Bdf);
+            var group = dev.Group!.Value;
             if (identityOk)
             {
                 iommu.Attach(dev, identity, hw ? ContextTranslationType.PassThrough : ContextTranslationType.MultiLevel);
@@ -66,7 +72,7 @@ public static class DefaultDomains
                     "default domain type is translated",
                     "drivers/iommu/intel/iommu.c device_def_domain_type; drivers/iommu/iommu.c iommu_subsys_init"));
             }
-            k.Log($"pci {dev.PciName}: Adding to iommu group {GroupNumber(groups, group, identityOk)}");
+            k.Log($"pci {dev.PciName}: Adding to iommu group {group}");
         }
         foreach (var u in iommu.Units)
         {
@@ -83,7 +89,4 @@ public static class DefaultDomains
         PassThroughOps.DmaDirect => direct,
         var other => throw new InvalidOperationException($"{k.Profile.Name}: identity default domains with {other} dma ops are not modelled"),
     };
-
-    private static int GroupNumber(Dictionary<Bdf, DmarDomain> groups, Bdf group, bool identity) =>
-        identity ? 0 : groups.Keys.ToList().IndexOf(group);
 }

@@ -83,6 +83,14 @@ public sealed record KernelProfile
 
     /// <summary>Page-selective invalidation widens the mask until the aligned window covers the range.</summary>
     public required Rule<bool> AlignPageSelectiveRange { get; init; }
+    /// <summary>Which devices share isolation: context entries (2.6.3x/3.0) or IOMMU groups (pci_device_group).</summary>
+    public required Rule<Iommu.IGroupFormation> IommuGroups { get; init; }
+
+    /// <summary>Whether a unit in caching mode (a virtual IOMMU) forces strict invalidation.</summary>
+    public required Rule<bool> CachingModeForcesStrict { get; init; }
+
+    /// <summary>VFIO and RMRR devices (null / assignable / refused).</summary>
+    public required Rule<Iommu.VfioRmrrPolicy> VfioRmrr { get; init; }
 
     /// <summary>Every rule with its name, for reports ("why did this happen").</summary>
     public IEnumerable<(string Name, string Value, string Source)> Rules()
@@ -111,5 +119,8 @@ public sealed record KernelProfile
         yield return (nameof(DomainIds), DomainIds.Value.ToString(), DomainIds.Source);
         yield return (nameof(CachingModeFlushesDomainZero), CachingModeFlushesDomainZero.Value.ToString(), CachingModeFlushesDomainZero.Source);
         yield return (nameof(AlignPageSelectiveRange), AlignPageSelectiveRange.Value.ToString(), AlignPageSelectiveRange.Source);
+        yield return (nameof(IommuGroups), IommuGroups.Value.Name, IommuGroups.Source);
+        yield return (nameof(CachingModeForcesStrict), CachingModeForcesStrict.Value.ToString(), CachingModeForcesStrict.Source);
+        yield return (nameof(VfioRmrr), VfioRmrr.Value.ToString(), VfioRmrr.Source);
     }
 }

@@ -37,5 +37,8 @@ internal static class Linux2631Profile
         DomainIds = new(DomainIdAllocation.FirstFreeBit, Vtd2632 + " iommu_alloc_domain: find_first_zero_bit; iommu_init_domains sets bit 0 when cap_caching_mode"),
         CachingModeFlushesDomainZero = new(true, Vtd2632 + " domain_context_mapping_one: in caching mode flush the IOTLB of \"special domain #0\""),
         AlignPageSelectiveRange = new(false, Vtd2632 + " iommu_flush_iotlb_psi: ilog2(__roundup_pow_of_two(pages)) on the unaligned address"),
+        IommuGroups = new(new Iommu.SharedContextEntryGroups(), Vtd2632 + " device_to_context_entry / get_domain_for_dev: devices behind a PCIe-to-PCI bridge share its context entry and domain (IOMMU groups arrived in 3.5)"),
+        CachingModeForcesStrict = new(false, Vtd2632 + " flush_unmaps batches whatever the unit's CAP.CM; only intel_iommu=strict disables batching"),
+        VfioRmrr = new(Iommu.VfioRmrrPolicy.NoVfio, "VFIO arrived in 3.6 (drivers/vfio); with kernel.version the release decides: 3.6 no RMRR check, 3.17 'iommu/vt-d: Suppress RMRR device assignment', 5.3 relaxable USB/graphics RMRRs"),
     };
 }

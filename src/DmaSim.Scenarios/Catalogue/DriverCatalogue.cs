@@ -22,7 +22,24 @@ public sealed record DriverEntry(
     string CoherentText,
     string Asymmetric,
     string Condition,
-    string Evidence);
+    string Evidence)
+{
+    /// <summary>The function that sets the masks (probe path), when the row names it.</summary>
+    public string? Function { get; init; }
+
+    /// <summary>How the driver picks its masks at probe.</summary>
+    public DriverMaskRule Rule { get; init; }
+}
+
+/// <summary>How a driver chooses its masks.</summary>
+public enum DriverMaskRule
+{
+    /// <summary>The principal masks, whatever the machine (a 64 → 32 fallback never triggers on x86: dma_supported accepts 64 bits).</summary>
+    Fixed,
+
+    /// <summary>The principal masks only when dma_get_required_mask() exceeds 32 bits, else 32/32 (mptsas, mpt3sas, qla2xxx).</summary>
+    RequiredMask,
+}
 
 /// <summary>
 /// The device-driver catalogue users name in scenarios (`driver: hpsa`). Built from
@@ -42,7 +59,6 @@ public static partial class DriverCatalogue
         ["xhci_hcd"] = "xhci-hcd",
         ["xhci-pci"] = "xhci-hcd",
         ["snd_emu10k1"] = "snd-emu10k1",
-        ["virtio-pci"] = "virtio-pci-legacy",
     };
 
     public static ImmutableArray<DriverEntry> Entries => _entries.Value;
@@ -61,13 +77,7 @@ public static partial class DriverCatalogue
     }
 
     /// <summary>The checked-in CSV text (embedded resource).</summary>
-    public static string CsvText()
-    {
-        using var stream = typeof(DriverCatalogue).Assembly.GetManifestResourceStream("catalogue/drivers-dma-masks.csv")
-            ?? throw new InvalidOperationException("catalogue resource missing from the build");
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return reader.ReadToEnd();
-    }
+    public static string CsvText() => Resource("catalogue/drivers-dma-masks.csv");
 
     /// <summary>Parses catalogue CSV (RFC 4180 quoting); public so tests can parse the shared file the same way.</summary>
     public static ImmutableArray<DriverEntry> Parse(string csv)
@@ -95,13 +105,53 @@ public static partial class DriverCatalogue
         return m.Success ? int.Parse(m.Value, CultureInfo.InvariantCulture) : null;
     }
 
-    private static ImmutableArray<DriverEntry> Load() => Parse(CsvText());
+    /// <summary>Our rows first (each names its function and rule), then the shared file's.</summary>
+    private static ImmutableArray<DriverEntry> Load() => [.. ParseReal(Resource("catalogue/drivers-real.csv")), .. Parse(CsvText())];
+
+    /// <summary>The shared file's rows only.</summary>
+    public static ImmutableArray<DriverEntry> SharedEntries => [.. Entries.Where(e => e.Function is null)];
+
+    private static string Resource(string name)
+    {
+        using var stream = typeof(DriverCatalogue).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"catalogue resource {name} missing from the build");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Parses drivers-real.csv: driver,source,function,streaming,coherent,rule,condition.</summary>
+    public static ImmutableArray<DriverEntry> ParseReal(string csv)
+    {
+        ArgumentNullException.ThrowIfNull(csv);
+        var rows = Rows(csv).ToList();
+        if (rows.Count == 0 || rows[0].Count != 7 || rows[0][0] != "driver")
+            throw new InvalidOperationException("drivers-real.csv must start with driver,source,function,streaming,coherent,rule,condition");
+        var list = ImmutableArray.CreateBuilder<DriverEntry>();
+        foreach (var r in rows.Skip(1).Where(r => r.Count == 7))
+        {
+            var names = r[0].Split('/', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToImmutableArray();
+            var streaming = int.Parse(r[3], CultureInfo.InvariantCulture);
+            var coherent = int.Parse(r[4], CultureInfo.InvariantCulture);
+            var rule = r[5] switch
+            {
+                "fixed" => DriverMaskRule.Fixed,
+                "required-mask" => DriverMaskRule.RequiredMask,
+                _ => throw new InvalidOperationException($"drivers-real.csv: unknown rule '{r[5]}' for {r[0]}"),
+            };
+            list.Add(new DriverEntry(names[0], names, r[1], r[6], streaming, coherent, r[3], r[4], "", r[6], "") { Function = r[2], Rule = rule });
+        }
+        return list.ToImmutable();
+    }
 
     private static Dictionary<string, DriverEntry> Index()
     {
         var map = new Dictionary<string, DriverEntry>(StringComparer.Ordinal);
         foreach (var e in Entries)
-            foreach (var n in e.Names) map.TryAdd(n, e);
+            foreach (var n in e.Names)
+            {
+                map.TryAdd(n, e);
+                map.TryAdd(n.Replace('_', '-'), e);
+            }
         return map;
     }
 

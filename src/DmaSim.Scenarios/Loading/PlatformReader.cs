@@ -10,7 +10,7 @@ internal static class PlatformReader
     private static readonly string[] _keys = ["physical-address-bits", "memory", "iommu", "firmware-faults", "devices"];
 
     private static readonly string[] _deviceKeys =
-        ["bdf", "name", "model", "pcie", "address-bits", "descriptor-address-bits", "firmware-dma", "secondary-bus", "driver"];
+        ["bdf", "name", "model", "pcie", "address-bits", "descriptor-address-bits", "firmware-dma", "secondary-bus", "driver", "acs", "pci-id"];
 
     /// <summary>Keys that describe a DMA engine, meaningless on a bridge, which only forwards.</summary>
     private static readonly string[] _endpointOnlyKeys = ["address-bits", "descriptor-address-bits", "firmware-dma", "driver"];
@@ -97,6 +97,8 @@ internal static class PlatformReader
         var model = Word(m.Required("model"), "device model", ContractWords.DeviceModels);
         var pcie = m.Get("pcie") is { } p ? Flag(p, "pcie") : true;
         var modelName = ContractWords.DeviceModels.NameOf(model);
+        var acs = m.Get("acs") is { } a && Flag(a, "acs");
+        var pciId = m.Get("pci-id") is { } id ? PciId(id) : null;
         if (Vocabulary.IsBridge(model))
         {
             foreach (var key in _endpointOnlyKeys)
@@ -106,7 +108,7 @@ internal static class PlatformReader
             // Bus 0 is the root bus the host bridge provides; no bridge can provide it again.
             var secondary = Int(m.Required("secondary-bus"), "secondary-bus", 1, 255);
             if (secondary == bdf.Bus) throw Error(m.Get("secondary-bus")!.Span, $"secondary-bus {secondary} is the bus the bridge itself sits on");
-            return new DeviceConfig(bdf, name, model, pcie, 0, 0, FirmwareDmaKind.None, secondary, null, m.Span);
+            return new DeviceConfig(bdf, name, model, pcie, 0, 0, FirmwareDmaKind.None, secondary, null, m.Span) { Acs = acs, PciId = pciId };
         }
 
         if (m.KeyNode("secondary-bus") is { } sb) throw Error(sb.Span, $"key 'secondary-bus' does not apply to a {modelName}; only bridges have a secondary bus");
@@ -115,7 +117,18 @@ internal static class PlatformReader
         var descriptorBits = m.Get("descriptor-address-bits") is { } d ? Bits(d, "descriptor-address-bits", 24, 64) : addressBits;
         var firmwareDma = m.Get("firmware-dma") is { } f ? Word(f, "firmware-dma", Vocabulary.FirmwareDma) : FirmwareDmaKind.None;
         var driver = m.Get("driver") is { } dr ? CatalogueDriver(dr) : null;
-        return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span);
+        return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span) { Acs = acs, PciId = pciId };
+    }
+
+    /// <summary>`pci-id: "vvvv:dddd"` as lspci -nn and the kernel log print it.</summary>
+    private static (ushort, ushort)? PciId(YNode node)
+    {
+        var text = Text(node, "pci-id");
+        if (text.Length == 9 && text[4] == ':'
+            && ushort.TryParse(text.AsSpan(0, 4), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            && ushort.TryParse(text.AsSpan(5, 4), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var d))
+            return (v, d);
+        throw Error(node.Span, $"pci-id '{text}' is not vendor:device in hex (e.g. \"8086:3b42\")");
     }
 
     /// <summary>

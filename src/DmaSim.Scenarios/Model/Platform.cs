@@ -65,4 +65,10 @@ public sealed record DeviceConfig(
     SourceSpan Span)
 {
     public bool IsBridge => Vocabulary.IsBridge(Model);
+
+    /// <summary>`acs: true`: the function has an ACS capability with source validation, request and completion redirect and upstream forwarding (what Linux enables).</summary>
+    public bool Acs { get; init; }
+
+    /// <summary>`pci-id: "8086:3b42"`: vendor and device id, for the kernel's per-chip quirks; null when not given.</summary>
+    public (ushort Vendor, ushort Device)? PciId { get; init; }
 }

@@ -29,7 +29,17 @@ public sealed class LoggedPciDevice(ushort segment, byte bus, byte device, byte 
     public byte? SecondaryBus { get; set; }
     public string? Driver { get; set; }
     public int? IommuGroup { get; set; }
+    public LogLine? GroupAt { get; set; }
     public int FirstLine { get; init; }
+
+    /// <summary>The PCIe port driver bound (a "pcieport" line): the function is a root or switch port.</summary>
+    public bool PortDriver { get; set; }
+
+    /// <summary>"PCI bridge to [bus 05] (subtractive decode)": a transparent, conventional bridge.</summary>
+    public bool SubtractiveDecode { get; set; }
+
+    /// <summary>Where the "PCI bridge to" line was.</summary>
+    public LogLine? BridgeAt { get; set; }
 
     public string Bdf => $"{Bus:x2}:{Device:x2}.{Function}";
 }
@@ -138,8 +148,20 @@ public sealed partial class KernelLog
         if (OldGroup().Match(s) is { Success: true } og)
         {
             // 4.x: "iommu: Adding device 0000:00:1d.0 to group 26".
-            if (Device(at, og.Groups[1].Value, og.Groups[2].Value, og.Groups[3].Value, og.Groups[4].Value) is { } od) od.IommuGroup = GroupId(at, og.Groups[5]);
+            if (Device(at, og.Groups[1].Value, og.Groups[2].Value, og.Groups[3].Value, og.Groups[4].Value) is { } od)
+            {
+                od.IommuGroup = GroupNumber(at, og.Groups[5]);
+                od.GroupAt = at;
+            }
             RemappingActive = true;
+            return true;
+        }
+        // Drivers that name the function inside the message: "nvme nvme0: pci function 0000:02:00.0",
+        // "sym0: <895a> rev 0x0 at pci 0000:07:02.0 irq 23".
+        if (OwnedBy().Match(s) is { Success: true } ob)
+        {
+            var driver = ob.Groups[1].Success ? ob.Groups[1].Value : "sym53c8xx";
+            if (Device(at, ob.Groups[2].Value, ob.Groups[3].Value, ob.Groups[4].Value, ob.Groups[5].Value) is { } od) od.Driver ??= driver;
             return true;
         }
         ReadPci(at);
@@ -216,14 +238,20 @@ public sealed partial class KernelLog
                 dev.ClassCode = uint.Parse(h.Groups[3].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             }
             if (Bridge().Match(tail) is { Success: true } b)
+            {
                 dev.SecondaryBus = byte.Parse(b.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                dev.SubtractiveDecode |= tail.Contains("(subtractive decode)", StringComparison.Ordinal);
+                dev.BridgeAt ??= at;
+            }
             if (Group().Match(tail) is { Success: true } g)
             {
-                dev.IommuGroup = GroupId(at, g.Groups[1]);
+                dev.IommuGroup = GroupNumber(at with { Column = at.Column + m.Length }, g.Groups[1]);
+                dev.GroupAt = at;
                 RemappingActive = true;
             }
             return;
         }
+        if (who == "pcieport") dev.PortDriver = true;
         if (!_notDrivers.Contains(who)) dev.Driver ??= who;
     }
 
@@ -256,11 +284,13 @@ public sealed partial class KernelLog
 
     private static int Int(Group g) => int.Parse(g.Value, CultureInfo.InvariantCulture);
 
-    /// <summary>An iommu group id is an int (iommu_group_alloc: ida_alloc); a longer number is no kernel's line.</summary>
-    private int GroupId(LogLine at, Group g) =>
-        int.TryParse(g.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
-            ? id
-            : throw new InputException(new SourceSpan(FileName, at.Line, at.Column), $"iommu group {g.Value} is out of range (a group id is below 2^31)");
+    /// <summary>An iommu group number: Linux's group ids are ints from an IDA; anything wider is not a real log.</summary>
+    private int GroupNumber(LogLine at, Group g)
+    {
+        if (g.Value.Length > 9 || !int.TryParse(g.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            throw Bad(at with { Column = at.Column + g.Index }, $"iommu group number {g.Value} is out of range");
+        return n;
+    }
 
     // "[    0.123456] ", optionally after a syslog/journal "Oct 19 09:57:07 host kernel: ", which may also stand alone.
     [GeneratedRegex(@"^(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+ kernel: )?(?:\[ *\d+\.\d+\] )?")]
@@ -310,6 +340,9 @@ public sealed partial class KernelLog
 
     [GeneratedRegex(@"^(\S+) ([0-9a-f]{4,5}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])")]
     private static partial Regex DeviceLine();
+
+    [GeneratedRegex(@"^(?:(nvme) nvme\d+: pci function |sym\d+: <[^>]+> rev 0x[0-9a-f]+ at pci )([0-9a-f]{4,5}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])")]
+    private static partial Regex OwnedBy();
 
     [GeneratedRegex(@"^: \[([0-9a-f]{4}:[0-9a-f]{4})\] type ([0-9a-f]{2}) class 0x([0-9a-f]{6})")]
     private static partial Regex Header();

@@ -7,7 +7,10 @@ using DmaSim.Scenarios;
 namespace DmaSim.Simulation.Import;
 
 /// <summary>What `dmasim import` was given.</summary>
-public sealed record ImportOptions(string DmesgPath, string? DmarPath, string? OutputPath);
+public sealed record ImportOptions(string DmesgPath, string? DmarPath, string? OutputPath, string? LspciPath = null);
+
+/// <summary>The scenario text and the warnings (FILE:LINE: warning: …) the import raised.</summary>
+public sealed record ImportResult(string Yaml, IReadOnlyList<string> Warnings);
 
 /// <summary>
 /// `dmasim import`: a kernel log (and optionally the machine's DMAR table) → a dmasim/v1 scenario that
@@ -19,19 +22,28 @@ public sealed record ImportOptions(string DmesgPath, string? DmarPath, string? O
 public static class ScenarioImporter
 {
     /// <summary>Reads the files and returns the scenario text (validated by the scenario loader).</summary>
-    public static string Import(ImportOptions options)
+    public static string Import(ImportOptions options) => ImportWithWarnings(options).Yaml;
+
+    /// <summary>As <see cref="Import"/>, with the warnings for doubtful input.</summary>
+    public static ImportResult ImportWithWarnings(ImportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var text = InputFiles.ReadText(options.DmesgPath, "kernel log", InputFiles.MaxLogBytes);
-        var log = KernelLog.Parse(text, options.DmesgPath);
+        var log = KernelLog.Parse(InputFiles.ReadText(options.DmesgPath, "kernel log", InputFiles.MaxLogBytes), options.DmesgPath);
         var table = options.DmarPath is null ? null : DmarCodec.Load(options.DmarPath);
-        var yaml = Write(log, table, options);
+        var warnings = new List<string>();
+        IReadOnlyDictionary<string, LspciFunction>? lspci = null;
+        if (options.LspciPath is { } lp)
+        {
+            lspci = LspciDump.Parse(InputFiles.ReadText(lp, "lspci dump", InputFiles.MaxLogBytes), lp);
+            ImportTopology.CrossCheck(log, lspci, lp, warnings);
+        }
+        var yaml = Write(log, table, options, lspci, warnings);
         // The output must load: a failure here is a bug of the importer, not of the input.
         ScenarioLoader.Parse(yaml, options.OutputPath ?? "imported.yaml");
-        return yaml;
+        return new ImportResult(yaml, warnings);
     }
 
-    private static string Write(KernelLog log, DmarTable? table, ImportOptions o)
+    private static string Write(KernelLog log, DmarTable? table, ImportOptions o, IReadOnlyDictionary<string, LspciFunction>? lspci, List<string> warnings)
     {
         if (log.E820.Count == 0)
             throw new InputException(new SourceSpan(log.FileName, 1, 1), "the log has no BIOS-e820 lines: a machine needs its memory map (give the full dmesg from boot)");
@@ -57,7 +69,10 @@ public static class ScenarioImporter
             var (type, note) = MemoryType(e.Type);
             w.Line($"    - {{ start: {Hex.Format(e.Start)}, end: {Hex.Format(e.End)}, type: {type} }}", note);
         }
-        var devices = Devices(log);
+        if (log.Pci.Count == 0)
+            warnings.Add($"{log.FileName}:1: warning: the log names no PCI function (no \"pci 0000:BB:DD.F\" lines): the machine gets no devices; give the full dmesg from boot");
+        CheckGroupNumbers(log, warnings);
+        var devices = Devices(log, lspci, warnings);
         WriteIommu(w, log, table, o, devices);
         WriteDevices(w, log, devices);
         WriteKernel(w, log, profile, why);
@@ -153,32 +168,63 @@ public static class ScenarioImporter
 
     private sealed record ImportedDevice(string Bdf, string Name, string? Driver, string Line, string Note);
 
-    private static List<ImportedDevice> Devices(KernelLog log)
+    /// <summary>A logged group number no boot of this many functions can reach is a warning (the log was edited or mixed).</summary>
+    private static void CheckGroupNumbers(KernelLog log, List<string> warnings)
     {
-        var bdfs = log.Pci.Values.Select(p => p.Bdf).ToList();
+        foreach (var p in log.Pci.Values.Where(p => p.IommuGroup >= log.Pci.Count))
+            warnings.Add($"{log.FileName}:{p.GroupAt!.Value.Line}: warning: {p.Bdf} is in iommu group {p.IommuGroup}, but the log names only {log.Pci.Count} functions (groups count from 0): out of range");
+    }
+
+    private static List<ImportedDevice> Devices(KernelLog log, IReadOnlyDictionary<string, LspciFunction>? lspci, List<string> warnings)
+    {
         foreach (var m in log.IdentityMaps)
-            if (m.Bdf.StartsWith("0000:", StringComparison.Ordinal) && !bdfs.Contains(m.Bdf[5..])) bdfs.Add(m.Bdf[5..]);
-        var list = new List<ImportedDevice>();
-        foreach (var bdf in bdfs.Distinct().Order(StringComparer.Ordinal))
         {
-            var p = log.Pci.Values.FirstOrDefault(x => x.Bdf == bdf);
-            var ids = p?.VendorDevice is { } vd ? $"[{vd}] class 0x{p.ClassCode:x6}; " : "";
-            var driverName = p?.Driver;
-            var name = Slug($"{driverName ?? "pci"}-{bdf.Replace(':', '-').Replace('.', '-')}");
-            if (driverName is not null && DriverCatalogue.TryGet(driverName, out var entry))
-            {
-                var bits = Math.Max(entry.StreamingMaskBits, entry.CoherentMaskBits);
-                list.Add(new ImportedDevice(bdf, name, entry.Name,
-                    $"{{ bdf: \"{bdf}\", name: {name}, model: scripted, address-bits: {bits}, driver: {entry.Name} }}",
-                    $"{ids}driver {driverName}: catalogue masks {entry.StreamingMaskBits}/{entry.CoherentMaskBits} ({entry.SourcePath}); silicon width assumed = the wider mask"));
-                continue;
-            }
-            var why = driverName is null ? "no driver named in the log" : $"driver {driverName} is not in the catalogue";
-            list.Add(new ImportedDevice(bdf, name, null,
-                $"{{ bdf: \"{bdf}\", name: {name}, model: scripted, address-bits: 64 }}",
-                $"{ids}{why}: PCI defaults 32/32 (drivers/pci/probe.c); silicon width unknown, 64 assumed"));
+            if (!m.Bdf.StartsWith("0000:", StringComparison.Ordinal)) continue;
+            var b = m.Bdf[5..];
+            var key = ((ushort)0, Convert.ToByte(b[..2], 16), Convert.ToByte(b[3..5], 16), (byte)(b[6] - '0'));
+            if (!log.Pci.ContainsKey(key)) log.Pci.Add(key, new LoggedPciDevice(0, key.Item2, key.Item3, key.Item4) { FirstLine = m.At.Line });
         }
+        var list = new List<ImportedDevice>();
+        foreach (var f in ImportTopology.Build(log, lspci, warnings).OrderBy(f => f.Bdf, StringComparer.Ordinal))
+            list.Add(f.IsBridge ? Bridge(f) : Endpoint(f));
         return list;
+    }
+
+    private static string Extras(ImportedFunction f) =>
+        (f.Pcie ? "" : ", pcie: false") + (f.Acs ? ", acs: true" : "") + (f.Logged.VendorDevice is { } id ? $", pci-id: \"{id}\"" : "");
+
+    private static ImportedDevice Bridge(ImportedFunction f)
+    {
+        var p = f.Logged;
+        var name = Slug($"{(p.PortDriver ? "pcieport" : "bridge")}-{f.Bdf.Replace(':', '-').Replace('.', '-')}");
+        return new ImportedDevice(f.Bdf, name, null,
+            $"{{ bdf: \"{f.Bdf}\", name: {name}, model: {f.Model}, secondary-bus: 0x{f.SecondaryBus:x2}{Extras(f)} }}",
+            $"log line {p.BridgeAt!.Value.Line}: {f.Note}");
+    }
+
+    private static ImportedDevice Endpoint(ImportedFunction f)
+    {
+        var p = f.Logged;
+        var ids = p.VendorDevice is { } vd ? $"[{vd}] class 0x{p.ClassCode:x6}; " : "";
+        var link = f.Note.Length > 0 ? f.Note + "; " : "";
+        var driverName = p.Driver;
+        if (driverName is null && DriverFromIds.For(p) is { } inferred)
+        {
+            driverName = inferred.Driver;
+            ids += $"the log names no driver; {inferred.Driver} binds by {inferred.Why}; ";
+        }
+        var name = Slug($"{driverName ?? "pci"}-{f.Bdf.Replace(':', '-').Replace('.', '-')}");
+        if (driverName is not null && DriverCatalogue.TryGet(driverName, out var entry))
+        {
+            var bits = Math.Max(entry.StreamingMaskBits, entry.CoherentMaskBits);
+            return new ImportedDevice(f.Bdf, name, entry.Name,
+                $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: {bits}, driver: {entry.Name}{Extras(f)} }}",
+                $"{ids}{link}driver {driverName}: catalogue masks {entry.StreamingMaskBits}/{entry.CoherentMaskBits} ({entry.SourcePath}); silicon width assumed = the wider mask");
+        }
+        var why = driverName is null ? "no driver named in the log" : $"driver {driverName} is not in the catalogue";
+        return new ImportedDevice(f.Bdf, name, null,
+            $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: 64{Extras(f)} }}",
+            $"{ids}{link}{why}: PCI defaults 32/32 (drivers/pci/probe.c); silicon width unknown, 64 assumed");
     }
 
     private static void WriteDevices(YamlOut w, KernelLog log, List<ImportedDevice> devices)

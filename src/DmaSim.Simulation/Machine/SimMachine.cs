@@ -237,16 +237,21 @@ public sealed class SimMachine
             DeviceKind.PcieRootPort => PciFunctionKind.PcieRootPort,
             DeviceKind.PciBridge => PciFunctionKind.PciBridge,
             DeviceKind.PcieToPciBridge => PciFunctionKind.PcieToPciBridge,
+            DeviceKind.PcieUpstreamPort => PciFunctionKind.PcieUpstreamPort,
+            DeviceKind.PcieDownstreamPort => PciFunctionKind.PcieDownstreamPort,
             _ => PciFunctionKind.Endpoint,
         },
         d.Pcie,
         d.SecondaryBus is { } s ? (byte)s : null,
+        VendorId: d.PciId?.Vendor ?? 0x8086,
+        DeviceId: d.PciId?.Device ?? 0,
+        Acs: d.Acs,
         ClassCode: d.Model switch
         {
             // PCI class codes (PCI Code and ID Assignment spec): 0c0320 EHCI, 010400 RAID, 060400 PCI bridge.
             DeviceKind.UsbController => 0x0c0320u,
             DeviceKind.StorageController => 0x010400u,
-            DeviceKind.PcieRootPort or DeviceKind.PciBridge or DeviceKind.PcieToPciBridge => 0x060400u,
+            _ when d.IsBridge => 0x060400u,
             _ => 0u,
         });
 }

@@ -41,3 +41,21 @@ public class PciTopologyTests
     [InlineData("00:1f.8")]
     public void Bad_bdf_is_rejected(string text) => Assert.False(Bdf.TryParse(text, out _));
 }
+
+public class PciScanOrderTests
+{
+    [Fact]
+    public void Scan_order_is_depth_first_after_each_bus_and_multifunction_is_a_shared_slot()
+    {
+        var t = new PciTopology();
+        t.Add(new PciFunction(Bdf.Parse("02:00.0"), "nic", PciFunctionKind.Endpoint, true));
+        t.Add(new PciFunction(Bdf.Parse("00:1c.0"), "rp", PciFunctionKind.PcieRootPort, true, SecondaryBus: 2));
+        t.Add(new PciFunction(Bdf.Parse("00:01.0"), "rp1", PciFunctionKind.PcieRootPort, true, SecondaryBus: 1));
+        t.Add(new PciFunction(Bdf.Parse("01:00.0"), "gpu", PciFunctionKind.Endpoint, true));
+        t.Add(new PciFunction(Bdf.Parse("01:00.1"), "hda", PciFunctionKind.Endpoint, true));
+        t.Add(new PciFunction(Bdf.Parse("00:1f.0"), "lpc", PciFunctionKind.Endpoint, false));
+        Assert.Equal(["rp1", "rp", "lpc", "gpu", "hda", "nic"], t.ScanOrder().Select(f => f.Name));
+        Assert.True(t.IsMultifunction(Bdf.Parse("01:00.1")));
+        Assert.False(t.IsMultifunction(Bdf.Parse("00:1f.0")));
+    }
+}

@@ -1,0 +1,164 @@
+using DmaSim.Core;
+
+namespace DmaSim.Simulation.Import;
+
+/// <summary>A function the import writes: its scenario model, PCIe-ness, bridge bus, ACS and ids, and why.</summary>
+public sealed record ImportedFunction(
+    LoggedPciDevice Logged,
+    string Model,
+    bool Pcie,
+    int? SecondaryBus,
+    bool Acs,
+    string Note)
+{
+    public string Bdf => Logged.Bdf;
+    public bool IsBridge => SecondaryBus is not null;
+}
+
+/// <summary>
+/// Rebuilds the PCI hierarchy from the log (and `lspci -vvv` when given): which functions are bridges
+/// ("PCI bridge to [bus 02-03]"), what kind (PCIe root/switch port when the pcieport driver binds, a
+/// PCIe-to-PCI bridge below a PCIe port, a conventional bridge when subtractive or on the root bus), which
+/// endpoints are conventional PCI (behind a conventional bus), and ACS. Problems a log can have (two bridges
+/// to one bus, a loop) are errors at the log line; doubtful spots are warnings.
+/// </summary>
+public static class ImportTopology
+{
+    /// <summary>
+    /// Bridges whose kind and ACS a vendor:device id settles (QEMU's own devices, read in QEMU 7.2):
+    /// hw/pci-bridge/gen_pcie_root_port.c (ACS at GEN_PCIE_ROOT_PORT_ACS_OFFSET), ioh3420.c (no ACS),
+    /// xio3130_upstream.c / xio3130_downstream.c (pcie_acs_init), pcie_pci_bridge.c, pci_bridge_dev.c,
+    /// i82801b11.c (a DMI-to-PCI bridge without an Express capability).
+    /// </summary>
+    private static readonly Dictionary<string, (string Model, bool Acs, string Device)> _knownBridges = new(StringComparer.Ordinal)
+    {
+        ["1b36:000c"] = ("pcie-root-port", true, "QEMU pcie-root-port"),
+        ["8086:3420"] = ("pcie-root-port", false, "QEMU ioh3420"),
+        ["104c:8232"] = ("pcie-upstream-port", true, "QEMU x3130-upstream"),
+        ["104c:8233"] = ("pcie-downstream-port", true, "QEMU xio3130-downstream"),
+        ["1b36:000e"] = ("pcie-to-pci-bridge", false, "QEMU pcie-pci-bridge"),
+        ["1b36:0001"] = ("pci-bridge", false, "QEMU pci-bridge (conventional)"),
+        ["8086:244e"] = ("pci-bridge", false, "Intel 82801 DMI-to-PCI bridge"),
+    };
+
+    public static List<ImportedFunction> Build(KernelLog log, IReadOnlyDictionary<string, LspciFunction>? lspci, List<string> warnings)
+    {
+        var functions = log.Pci.Values.ToList();
+        var bridges = functions.Where(f => f.SecondaryBus is not null).ToList();
+        var provider = new Dictionary<int, LoggedPciDevice>();
+        foreach (var b in bridges)
+        {
+            var at = b.BridgeAt!.Value;
+            if (b.SecondaryBus == b.Bus || b.SecondaryBus == 0)
+                throw Bad(log, at, $"{b.Bdf} is a bridge to bus {b.SecondaryBus:x2}, which cannot be below it");
+            if (provider.TryGetValue(b.SecondaryBus!.Value, out var other))
+                throw Bad(log, at, $"{b.Bdf} and {other.Bdf} (line {other.BridgeAt!.Value.Line}) both claim bus {b.SecondaryBus:x2}: not one boot of one machine");
+            provider[b.SecondaryBus.Value] = b;
+        }
+        CheckLoops(log, functions, provider);
+        var models = new Dictionary<string, (string Model, bool Acs, string Note)>(StringComparer.Ordinal);
+        foreach (var b in bridges.OrderBy(b => Depth(b, provider)))
+            models[b.Bdf] = BridgeKind(b, provider, models, lspci);
+        var result = new List<ImportedFunction>();
+        foreach (var f in functions)
+        {
+            if (models.TryGetValue(f.Bdf, out var m))
+            {
+                result.Add(new ImportedFunction(f, m.Model, m.Model is not "pci-bridge", f.SecondaryBus, m.Acs, m.Note));
+                if (!functions.Any(x => x.Bus == f.SecondaryBus))
+                    warnings.Add($"{log.FileName}:{f.BridgeAt!.Value.Line}: warning: bridge {f.Bdf} leads to bus {f.SecondaryBus:x2}, but the log shows no device there (an empty slot, or a cut log)");
+                continue;
+            }
+            if (f.HeaderType is 1)
+                warnings.Add($"{log.FileName}:{f.FirstLine}: warning: {f.Bdf} has a bridge header but the log has no \"PCI bridge to [bus …]\" line for it: imported as an endpoint");
+            var (pcie, note) = EndpointLink(f, provider, models, lspci);
+            if (f.Bus != 0 && !provider.ContainsKey(f.Bus) && bridges.Count > 0)
+                warnings.Add($"{log.FileName}:{f.FirstLine}: warning: {f.Bdf} is on bus {f.Bus:x2}, which no bridge in the log leads to: imported as behind an implicit root port");
+            var acs = lspci?.GetValueOrDefault(f.Bdf)?.Acs ?? false;
+            result.Add(new ImportedFunction(f, "scripted", pcie, null, acs, note));
+        }
+        return result;
+    }
+
+    private static int Depth(LoggedPciDevice b, Dictionary<int, LoggedPciDevice> provider)
+    {
+        var depth = 0;
+        for (var bus = (int)b.Bus; provider.TryGetValue(bus, out var up); bus = up.Bus) depth++;
+        return depth;
+    }
+
+    private static void CheckLoops(KernelLog log, List<LoggedPciDevice> functions, Dictionary<int, LoggedPciDevice> provider)
+    {
+        foreach (var f in functions)
+        {
+            var seen = new HashSet<int>();
+            for (var bus = (int)f.Bus; provider.TryGetValue(bus, out var up); bus = up.Bus)
+            {
+                if (!seen.Add(bus)) throw Bad(log, up.BridgeAt!.Value, $"the bridges above {f.Bdf} form a loop (bus {bus:x2} leads back to itself)");
+            }
+        }
+    }
+
+    private static (string Model, bool Acs, string Note) BridgeKind(LoggedPciDevice b, Dictionary<int, LoggedPciDevice> provider,
+        Dictionary<string, (string Model, bool Acs, string Note)> known, IReadOnlyDictionary<string, LspciFunction>? lspci)
+    {
+        var parent = provider.GetValueOrDefault(b.Bus);
+        var parentModel = parent is null ? null : known.GetValueOrDefault(parent.Bdf).Model;
+        if (lspci?.GetValueOrDefault(b.Bdf) is { } l)
+        {
+            var model = LspciDump.BridgeModel(l.ExpressType) ?? "pci-bridge";
+            return (model, l.Acs, $"lspci line {l.Line}: {(l.ExpressType is null ? "no Express capability" : "Express " + l.ExpressType)}, {(l.AcsCapability ? l.Acs ? "ACS enabled" : "ACS present but not all of SV/RR/CR/UF on" : "no ACS capability")}");
+        }
+        if (b.VendorDevice is { } id && _knownBridges.TryGetValue(id, out var k))
+            return (k.Model, k.Acs, $"[{id}] is {k.Device}: {(k.Acs ? "ACS" : "no ACS")}");
+        const string NoAcs = "ACS unknown without --lspci: assumed absent";
+        if (b.PortDriver)
+        {
+            var model = parentModel switch
+            {
+                null => "pcie-root-port",
+                "pcie-root-port" or "pcie-downstream-port" => "pcie-upstream-port",
+                "pcie-upstream-port" => "pcie-downstream-port",
+                _ => "pcie-root-port",
+            };
+            return (model, false, $"pcieport bound: a PCIe port; {model} from its place in the tree; {NoAcs}");
+        }
+        if (b.SubtractiveDecode || parent is null)
+            return ("pci-bridge", false, b.SubtractiveDecode ? "subtractive decode: a conventional (DMI/hub-to-PCI) bridge" : "on the root bus without the pcieport driver: taken as a conventional PCI bridge");
+        return parentModel is "pcie-root-port" or "pcie-downstream-port"
+            ? ("pcie-to-pci-bridge", false, "below a PCIe port without the pcieport driver: a PCIe-to-PCI/PCI-X bridge")
+            : ("pci-bridge", false, "below a conventional bus: a conventional PCI-to-PCI bridge");
+    }
+
+    private static (bool Pcie, string Note) EndpointLink(LoggedPciDevice f, Dictionary<int, LoggedPciDevice> provider,
+        Dictionary<string, (string Model, bool Acs, string Note)> models, IReadOnlyDictionary<string, LspciFunction>? lspci)
+    {
+        if (lspci?.GetValueOrDefault(f.Bdf) is { } l)
+            return (l.ExpressType is not null, l.ExpressType is null ? "conventional PCI (lspci: no Express capability)" : $"PCIe {l.ExpressType} (lspci)");
+        if (provider.TryGetValue(f.Bus, out var up) && models.GetValueOrDefault(up.Bdf).Model is "pci-bridge" or "pcie-to-pci-bridge")
+            return (false, $"conventional PCI: behind {up.Bdf}");
+        return (true, "");
+    }
+
+    private static InputException Bad(KernelLog log, LogLine at, string problem) => new(new SourceSpan(log.FileName, at.Line, at.Column), problem);
+
+    /// <summary>An lspci dump must describe the machine of the log: ids that differ are an error at the lspci line.</summary>
+    public static void CrossCheck(KernelLog log, IReadOnlyDictionary<string, LspciFunction> lspci, string lspciPath, List<string> warnings)
+    {
+        var matched = 0;
+        foreach (var l in lspci.Values.OrderBy(l => l.Line))
+        {
+            var logged = log.Pci.Values.FirstOrDefault(p => p.Bdf == l.Bdf);
+            if (logged is null)
+            {
+                warnings.Add($"{lspciPath}:{l.Line}: warning: {l.Bdf} is not in the log {Path.GetFileName(log.FileName)}: ignored");
+                continue;
+            }
+            if (l.VendorDevice is { } id && logged.VendorDevice is { } lid && id != lid)
+                throw new InputException(new SourceSpan(lspciPath, l.Line, 1), $"{l.Bdf} is [{id}] here but [{lid}] in the log (line {logged.FirstLine}): an lspci dump of another machine");
+            matched++;
+        }
+        if (matched == 0)
+            throw new InputException(new SourceSpan(lspciPath, lspci.Values.Min(l => l.Line), 1), $"none of its {lspci.Count} functions is in the log: an lspci dump of another machine");
+    }
+}

@@ -1,0 +1,75 @@
+using DmaSim.Kernel.Profiles;
+using DmaSim.Scenarios;
+
+namespace DmaSim.Simulation.Tests.Import;
+
+/// <summary>VFIO assignability per era, and drivers whose masks depend on dma_get_required_mask().</summary>
+public sealed class VfioAndDriverRuleTests
+{
+    private const string Machine = """
+        schema: dmasim/v1
+        name: vfio
+        seed: 1
+        platform:
+          physical-address-bits: 40
+          memory:
+            - { start: 0x0, end: 0x9ffff, type: usable }
+            - { start: 0x100000, end: 0xbfffffff, type: usable }
+            - { start: 0x100000000, end: 0x23fffffff, type: usable }
+          iommu:
+            host-address-width: 40
+            units:
+              - { base: 0xfed90000, include-pci-all: true, pass-through: true }
+            rmrr:
+              - { start: 0x7f5f0000, end: 0x7f5fffff, devices: ["00:1d.0", "00:1f.2"] }
+          devices:
+            - { bdf: "00:1d.0", name: usb, model: usb-controller, address-bits: 32 }
+            - { bdf: "00:1f.2", name: sata, model: storage-controller, address-bits: 64, pcie: false }
+            - { bdf: "00:1f.3", name: smbus, model: scripted, address-bits: 32, pcie: false }
+            - { bdf: "03:00.0", name: hba, model: scripted, address-bits: 64, driver: mptsas }
+        kernel:
+          profile: linux-6.1
+          version: "VERSION"
+          cmdline: "intel_iommu=on"
+        """;
+
+    private static RunResult Run(string profile, string version, string cmdline = "intel_iommu=on") =>
+        ScenarioRunner.Run(ScenarioLoader.Parse(Machine.Replace("VERSION", version, StringComparison.Ordinal), "vfio.yaml"), ProfileCatalog.Find(profile)!, cmdline);
+
+    private static string Vfio(RunResult r) => string.Join(" ", r.Devices.Select(d => $"{d.Name}={d.Vfio ?? "null"}"));
+
+    [Fact]
+    public void Linux_61_refuses_rmrr_storage_allows_usb_rmrrs_and_needs_whole_groups()
+    {
+        Assert.Equal("usb=assignable sata=rmrr smbus=group hba=assignable", Vfio(Run("linux-6.1", "6.1.0")));
+    }
+
+    [Fact]
+    public void Releases_317_to_52_refuse_every_rmrr_device_older_ones_have_no_check_or_no_vfio()
+    {
+        Assert.Equal("usb=rmrr sata=rmrr smbus=group hba=assignable", Vfio(Run("linux-3.0", "3.17.4-301.fc21.x86_64")));
+        Assert.Equal("usb=assignable sata=group smbus=group hba=assignable", Vfio(Run("linux-3.0", "3.10.0")));
+        Assert.Equal("usb=null sata=null smbus=null hba=null", Vfio(Run("linux-2.6.32", "2.6.32")));
+    }
+
+    [Fact]
+    public void Mptsas_asks_64_bits_only_when_the_required_mask_exceeds_32_bits()
+    {
+        // Translated under 6.1: dma_get_required_mask() is 32 bits → 32/32; identity (iommu=pt) on 9 GiB → 64/64.
+        var translated = Run("linux-6.1", "6.1.0").Devices.Single(d => d.Name == "hba");
+        var identity = Run("linux-6.1", "6.1.0", "intel_iommu=on iommu=pt").Devices.Single(d => d.Name == "hba");
+        Assert.Equal((32, 32, "mptsas"), (translated.DmaMaskBits, translated.CoherentDmaMaskBits, translated.Driver));
+        Assert.Equal((64, 64), (identity.DmaMaskBits, identity.CoherentDmaMaskBits));
+    }
+
+    [Fact]
+    public void Caching_mode_makes_61_strict_with_the_kernel_line()
+    {
+        var yaml = Machine.Replace("VERSION", "6.1.0", StringComparison.Ordinal).Replace("pass-through: true }", "pass-through: true, caching-mode: true }", StringComparison.Ordinal);
+        var r = ScenarioRunner.Run(ScenarioLoader.Parse(yaml, "cm.yaml"), ProfileCatalog.Linux61);
+        Assert.Contains(r.Log, l => l.EndsWith("DMAR: IOMMU batching disallowed due to virtualization", StringComparison.Ordinal));
+        Assert.All(r.Devices, d => Assert.Equal("strict", d.Flush));
+        var legacy = ScenarioRunner.Run(ScenarioLoader.Parse(yaml, "cm.yaml"), ProfileCatalog.Linux2632);
+        Assert.Contains(legacy.Devices, d => d.Flush == "lazy");
+    }
+}
