@@ -2,7 +2,7 @@ namespace DmaSim.Checking;
 
 /// <summary>
 /// Per-device outcome of a run, worst wins (order of this enum). Contract names: ok, map-error, fault,
-/// stall, corruption, firmware-fault.
+/// stall, corruption, firmware-fault, panic.
 /// </summary>
 public enum Outcome
 {
@@ -17,6 +17,8 @@ public enum Outcome
     Corruption,
     /// <summary>Firmware DMA into an RMRR was blocked: the SMM handler crashes the box.</summary>
     FirmwareFault,
+    /// <summary>The simulated kernel panicked (legacy swiotlb overflow, IOMMU_WAIT_OP timeout); nothing runs after it.</summary>
+    Panic,
 }
 
 public static class OutcomeNames
@@ -29,6 +31,7 @@ public static class OutcomeNames
         Outcome.Stall => "stall",
         Outcome.Corruption => "corruption",
         Outcome.FirmwareFault => "firmware-fault",
+        Outcome.Panic => "panic",
         _ => o.ToString().ToLowerInvariant(),
     };
 
@@ -40,6 +43,7 @@ public static class OutcomeNames
         "stall" => Outcome.Stall,
         "corruption" => Outcome.Corruption,
         "firmware-fault" => Outcome.FirmwareFault,
+        "panic" => Outcome.Panic,
         _ => null,
     };
 }

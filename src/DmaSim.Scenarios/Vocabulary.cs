@@ -118,7 +118,10 @@ public enum ExpectedDmaOps
     Direct,
 }
 
-/// <summary>The eight kernel policy profile names of the contract (DESIGN.md, "Policy profiles").</summary>
+/// <summary>
+/// The kernel policy profile names: the eight of the contract (DESIGN.md, "Policy profiles") plus
+/// linux-2.6.32.7, the 2.6.32 stable release with the probe-time BIOS checks (docs/seed-suite.md).
+/// </summary>
 public static class KnownProfiles
 {
     public static ImmutableArray<string> Names { get; } =
@@ -128,6 +131,7 @@ public static class KnownProfiles
         "linux-2.6.32-rc5+alex",
         "linux-2.6.32-rc5+dwmw2",
         "linux-2.6.32",
+        "linux-2.6.32.7",
         "linux-2.6.33",
         "linux-3.0",
         "linux-6.1",

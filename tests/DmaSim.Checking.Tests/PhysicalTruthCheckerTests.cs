@@ -112,9 +112,19 @@ public class PhysicalTruthCheckerTests
     [InlineData(Outcome.Stall, "stall")]
     [InlineData(Outcome.Corruption, "corruption")]
     [InlineData(Outcome.FirmwareFault, "firmware-fault")]
+    [InlineData(Outcome.Panic, "panic")]
     public void Outcome_contract_names_round_trip(Outcome o, string name)
     {
         Assert.Equal(name, OutcomeNames.Of(o));
         Assert.Equal(o, OutcomeNames.Parse(name));
+    }
+
+    [Fact]
+    public void A_panic_is_the_worst_outcome()
+    {
+        var c = new PhysicalTruthChecker();
+        c.Add(new Finding("kernel-panic", "d", Outcome.Panic, "Kernel panic - not syncing"));
+        c.Add(new Finding("x", "d", Outcome.FirmwareFault, "later"));
+        Assert.Equal(Outcome.Panic, c.Worst["d"]);
     }
 }

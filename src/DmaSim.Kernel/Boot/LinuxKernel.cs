@@ -47,8 +47,12 @@ public sealed class LinuxKernel
         var over4G = k.Pages.MaxPfn > (1UL << 20);
         // intel_iommu_init (2.6.3x) refuses when no_iommu, swiotlb (iommu=soft or swiotlb=force) or dmar_disabled.
         var dmarUsable = Platform.Dmar is not null && !k.Cmdline.NoIommu && !k.Cmdline.SwiotlbOnly && k.Cmdline.IntelIommuOn != false
-            && (Profile.IsModern || !k.Cmdline.SwiotlbForce);
-        if (Platform.Dmar is { } dmar) BootLog.DmarTable(k, dmar);
+            && !(Profile.SwiotlbForceDisablesVtd.Value && k.Cmdline.SwiotlbForce);
+        if (Platform.Dmar is { } dmar)
+        {
+            BootLog.DmarTable(k, dmar);
+            dmarUsable &= !RejectedAtProbe(dmar);
+        }
 
         if (Profile.IsModern)
         {
@@ -91,6 +95,18 @@ public sealed class LinuxKernel
         foreach (var d in _devices) d.Ops = globalOps;
         if (Iommu is null && dmarUsable && globalOps is NommuDmaOps)
             k.Note("VT-d init failed and no swiotlb pool exists: every device uses nommu_dma_ops");
+    }
+
+    /// <summary>
+    /// detect_intel_iommu's BIOS checks, in the eras that make them at probe time: a rejected table sets
+    /// dmar_disabled before pci_swiotlb_init looks at iommu_detected.
+    /// </summary>
+    private bool RejectedAtProbe(DmarInfo dmar)
+    {
+        if (Profile.DrhdSanityCheck.Value != DrhdSanityCheck.AtProbe) return false;
+        if (BiosSanity.CheckDrhds(K, dmar, Platform.RemappingUnitAt, out var why)) return false;
+        IommuOffReason = why;
+        return true;
     }
 
     private void BootModern(bool over4G, bool dmarUsable)
@@ -155,10 +171,13 @@ public sealed class LinuxKernel
     {
         var k = K;
         var slabs = k.Cmdline.SwiotlbSlabs ?? 32768;
+        // dma32_reserve_bootmem only reserves (and so only moves bootmem's hint to 512 MiB) when RAM goes above 4 GiB.
+        var hint = Profile.SwiotlbPlacement.Value == SwiotlbPlacement.BootmemHint512M && k.Pages.MaxPfn > (1UL << 20);
         k.Swiotlb = Swiotlb.Create(k.Pages, k.Memory, k.Events, new SwiotlbConfig
         {
             PoolSize = Math.Min(slabs, 1UL << 24) * Swiotlb.IoTlbSize,
             Variant = Profile.ModernSwiotlb.Value ? SwiotlbVariant.Modern : SwiotlbVariant.Legacy,
+            BootmemGoal = hint ? SwiotlbConfig.LegacyBootmemGoal : null,
         });
     }
 

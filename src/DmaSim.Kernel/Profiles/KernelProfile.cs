@@ -52,6 +52,15 @@ public sealed record KernelProfile
 
     public required Rule<LogStyle> LogStyle { get; init; }
 
+    /// <summary>When the kernel rejects a DRHD at address zero or one whose registers read all ones, and whether it checks the latter at all.</summary>
+    public required Rule<DrhdSanityCheck> DrhdSanityCheck { get; init; }
+
+    /// <summary>Whether swiotlb=force (swiotlb set by pci_swiotlb_init) keeps intel_iommu_init from enabling VT-d.</summary>
+    public required Rule<bool> SwiotlbForceDisablesVtd { get; init; }
+
+    /// <summary>Where the boot-time swiotlb pool lands below 4 GiB.</summary>
+    public required Rule<SwiotlbPlacement> SwiotlbPlacement { get; init; }
+
     public bool IsModern => Era == Era.T4;
 
     /// <summary>Every rule with its name, for reports ("why did this happen").</summary>
@@ -71,5 +80,8 @@ public sealed record KernelProfile
         yield return (nameof(RmrrDevicesNeverIdentity), RmrrDevicesNeverIdentity.Value.ToString(), RmrrDevicesNeverIdentity.Source);
         yield return (nameof(HotplugExtendsIdentityMap), HotplugExtendsIdentityMap.Value.ToString(), HotplugExtendsIdentityMap.Source);
         yield return (nameof(LogStyle), LogStyle.Value.ToString(), LogStyle.Source);
+        yield return (nameof(DrhdSanityCheck), DrhdSanityCheck.Value.ToString(), DrhdSanityCheck.Source);
+        yield return (nameof(SwiotlbForceDisablesVtd), SwiotlbForceDisablesVtd.Value.ToString(), SwiotlbForceDisablesVtd.Source);
+        yield return (nameof(SwiotlbPlacement), SwiotlbPlacement.Value.ToString(), SwiotlbPlacement.Source);
     }
 }

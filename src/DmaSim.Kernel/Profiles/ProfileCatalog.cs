@@ -3,7 +3,7 @@ using DmaSim.Kernel.Iommu.Iova;
 namespace DmaSim.Kernel.Profiles;
 
 /// <summary>
-/// The eight contract profiles. Each later profile is its predecessor plus the changes that era made,
+/// The contract profiles. Each later profile is its predecessor plus the changes that era made,
 /// so the list of differences is the history.
 /// </summary>
 public static class ProfileCatalog
@@ -30,6 +30,9 @@ public static class ProfileCatalog
         RmrrDevicesNeverIdentity = new(false, Vtd2632 + " iommu_should_identity_map ignores RMRRs"),
         HotplugExtendsIdentityMap = new(false, "no memory notifier in drivers/pci/intel-iommu.c before 3.15 (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\"); absent from 3.0.8"),
         LogStyle = new(LogStyle.Legacy, "drivers/pci/dmar.c (2.6.3x) printk format \"DMAR:...\""),
+        DrhdSanityCheck = new(DrhdSanityCheck.ZeroAtParse, "drivers/pci/dmar.c (2.6.31) dmar_parse_one_drhd: WARN and -ENODEV for address 0 (e523b38e \"intel-iommu: Avoid panic() for DRHD at address zero\", 2.6.30); no all-ones check before \"intel-iommu: Cope with broken HP DC7900 BIOS\" [R]"),
+        SwiotlbForceDisablesVtd = new(true, Vtd2632 + " intel_iommu_init: if (no_iommu || swiotlb || dmar_disabled) return -ENODEV; pci_swiotlb_init sets swiotlb for swiotlb=force first"),
+        SwiotlbPlacement = new(SwiotlbPlacement.BootmemHint512M, "arch/x86/kernel/pci-dma.c (2.6.3x) dma32_reserve_bootmem (goal 512 MiB) / dma32_free_bootmem before pci_swiotlb_init [R]"),
     };
 
     /// <summary>2.6.32-rc5: after 19943b0e — the seed bug.</summary>
@@ -41,6 +44,7 @@ public static class ProfileCatalog
         PassThroughDmaOps = new(PassThroughOps.IntelDmaOps, "19943b0e30b0 \"intel-iommu: Unify hardware and software passthrough support\""),
         IdentityCoherentAlloc = new(IdentityCoherentAlloc.ClearZoneFlags, Vtd2632 + "-rc5 intel_alloc_coherent: flags &= ~(GFP_DMA | GFP_DMA32) unconditionally"),
         RuntimeIdentityCheck = new(IdentityCheck.StreamingMaskAbove32Bits, Vtd2632 + " iommu_should_identity_map(startup=0): pdev->dma_mask > DMA_BIT_MASK(32)"),
+        DrhdSanityCheck = new(DrhdSanityCheck.ZeroAndAllOnesAtParse, "drivers/pci/dmar.c alloc_iommu: \"Your BIOS is broken; DMAR reported at address %llx returns all ones!\" (\"intel-iommu: Cope with broken HP DC7900 BIOS\"; present in 2.6.32-rc5 [R])"),
     };
 
     /// <summary>rc5 plus the thread's first patch.</summary>
@@ -68,6 +72,17 @@ public static class ProfileCatalog
         BridgedDevicesNeverIdentity = new(true, "3dfc813d94bb \"intel-iommu: Don't use identity mapping for PCI devices behind bridges\""),
     };
 
+    /// <summary>
+    /// A 2.6.32 stable release with "intel-iommu: Detect DMAR in hyperspace at probe time" backported: a DRHD
+    /// at zero or reading all ones disables remapping before the swiotlb decision, so the machine bounces.
+    /// </summary>
+    public static readonly KernelProfile Linux2632Stable = Linux2632 with
+    {
+        Name = "linux-2.6.32.7",
+        Summary = "2.6.32 stable with the probe-time BIOS checks: a DRHD at address zero or reading all ones sets dmar_disabled in detect_intel_iommu, so iommu_detected stays 0 and pci_swiotlb_init sets up swiotlb",
+        DrhdSanityCheck = new(DrhdSanityCheck.AtProbe, "drivers/pci/dmar.c (2.6.32.y stable, read in a 2.6.32.63 tree) detect_intel_iommu: ret = check_zero_address(); ... if (ret && !no_iommu && !iommu_detected && !swiotlb && !dmar_disabled) iommu_detected = 1 (\"intel-iommu: Detect DMAR in hyperspace at probe time\")"),
+    };
+
     /// <summary>2.6.33: swiotlb survives a VT-d init failure.</summary>
     public static readonly KernelProfile Linux2633 = Linux2632 with
     {
@@ -75,6 +90,8 @@ public static class ProfileCatalog
         Summary = "2.6.32 plus swiotlb kept as the fallback when VT-d init fails (75f1cdf1dda9)",
         Era = Era.T2,
         InitFailureFallback = new(InitFailureFallback.Swiotlb, "75f1cdf1dda9 \"x86: Handle HW IOMMU initialization failure gracefully\""),
+        DrhdSanityCheck = new(DrhdSanityCheck.AtProbe, "drivers/pci/dmar.c (2.6.33) detect_intel_iommu → check_zero_address (\"intel-iommu: Detect DMAR in hyperspace at probe time\", v2.6.33-rc1)"),
+        SwiotlbForceDisablesVtd = new(false, "75f1cdf1dda9: intel_iommu_init checks only no_iommu || dmar_disabled and clears swiotlb once VT-d is up [R]"),
     };
 
     /// <summary>The 2011 fixes.</summary>
@@ -85,6 +102,7 @@ public static class ProfileCatalog
         Era = Era.T3,
         RuntimeIdentityCheck = new(IdentityCheck.MinMaskCoversRequiredMask, "\"intel-iommu: Check for identity mapping candidate using system dma mask\" (2.6.39/3.0; drivers/pci/intel-iommu.c iommu_should_identity_map)"),
         CoherentIovaLimit = new(CoherentIovaLimit.CoherentMask, "\"intel-iommu: Use coherent DMA mask when requested\" (2.6.39/3.0)"),
+        SwiotlbPlacement = new(SwiotlbPlacement.TopDownBelow4G, "3.x memblock: dma32_reserve_bootmem gone; swiotlb_init allocates the pool top-down below 4 GiB [R]"),
     };
 
     /// <summary>Modern mainline.</summary>
@@ -106,7 +124,7 @@ public static class ProfileCatalog
     };
 
     public static IReadOnlyList<KernelProfile> All { get; } =
-        [Linux2631, Linux2632Rc5, Linux2632Rc5Alex, Linux2632Rc5Dwmw2, Linux2632, Linux2633, Linux30, Linux61];
+        [Linux2631, Linux2632Rc5, Linux2632Rc5Alex, Linux2632Rc5Dwmw2, Linux2632, Linux2632Stable, Linux2633, Linux30, Linux61];
 
     public static KernelProfile? Find(string name) => All.FirstOrDefault(p => p.Name == name);
 }

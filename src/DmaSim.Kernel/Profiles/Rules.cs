@@ -91,3 +91,33 @@ public enum LogStyle
     /// <summary>Modern: "DMAR: Host address width 40", "DMAR: dmar0: reg_base_addr … ver … cap … ecap …".</summary>
     Modern,
 }
+
+/// <summary>What the kernel checks of each DRHD before it trusts the DMAR table, and when.</summary>
+public enum DrhdSanityCheck
+{
+    /// <summary>
+    /// Register base zero is refused while the table is parsed in intel_iommu_init ("intel-iommu: Avoid
+    /// panic() for DRHD at address zero", 2.6.30); registers that read all ones are not checked at all.
+    /// </summary>
+    ZeroAtParse,
+    /// <summary>Zero base and all-ones CAP/ECAP refused at parse time (alloc_iommu), after the swiotlb decision ("intel-iommu: Cope with broken HP DC7900 BIOS").</summary>
+    ZeroAndAllOnesAtParse,
+    /// <summary>
+    /// Both refused at probe time (detect_intel_iommu → check_zero_address sets dmar_disabled, so
+    /// iommu_detected stays 0 and pci_swiotlb_init sets up swiotlb): "intel-iommu: Detect DMAR in hyperspace at probe time".
+    /// </summary>
+    AtProbe,
+}
+
+/// <summary>Where the boot-time swiotlb pool lands.</summary>
+public enum SwiotlbPlacement
+{
+    /// <summary>Top-down below 4 GiB (memblock_alloc_low and friends: 3.x and later).</summary>
+    TopDownBelow4G,
+    /// <summary>
+    /// At 512 MiB when RAM goes above 4 GiB: dma32_reserve_bootmem reserves 128 MiB with a 512 MiB goal
+    /// and dma32_free_bootmem frees it right before pci_swiotlb_init, leaving bootmem's search hint there
+    /// (arch/x86/kernel/pci-dma.c, 2.6.26–2.6.37; "software IO TLB at phys 0x20000000 - 0x24000000").
+    /// </summary>
+    BootmemHint512M,
+}

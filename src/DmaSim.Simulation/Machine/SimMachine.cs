@@ -64,6 +64,18 @@ public sealed class SimMachine
     public IReadOnlyList<VtdRemapper> Remappers { get; private set; } = [];
     public LinuxKernel Kernel { get; private set; } = null!;
 
+    /// <summary>The panic that stopped the simulated kernel, if one did; nothing runs after it.</summary>
+    public KernelPanicException? Panic { get; private set; }
+
+    /// <summary>Records a kernel panic: prints the kernel's panic line (unless the panicking code did) and stops the kernel.</summary>
+    public void RecordPanic(KernelPanicException panic)
+    {
+        ArgumentNullException.ThrowIfNull(panic);
+        if (Panic is not null) return;
+        Panic = panic;
+        if (!panic.Logged) Events.Log(panic.LogLine);
+    }
+
     /// <summary>Builds the machine and boots the kernel.</summary>
     public static SimMachine Boot(Scenario scenario, KernelProfile profile, string cmdline)
     {
@@ -141,7 +153,14 @@ public sealed class SimMachine
         // The parse reads each unit's VER/CAP/ECAP through MMIO, as alloc_iommu does.
         var dmarInfo = DmarTable is null ? null : DmarInfoReader.Read(DmarTable, Pci, b => units.GetValueOrDefault(b));
         Kernel = new LinuxKernel(ctx, new KernelPlatform(dmarInfo, b => units.GetValueOrDefault(b), faults));
-        Kernel.Boot(Scenario.Platform.Devices.Select(d => (d.Name, Pci.Find(ToBdf(d.Bdf))!)));
+        try
+        {
+            Kernel.Boot(Scenario.Platform.Devices.Select(d => (d.Name, Pci.Find(ToBdf(d.Bdf))!)));
+        }
+        catch (KernelPanicException panic)
+        {
+            RecordPanic(panic);
+        }
     }
 
     /// <summary>A unit reporting a real machine's registers (scenario `cap:`/`ecap:`/`ver:`, e.g. from `dmasim import`).</summary>

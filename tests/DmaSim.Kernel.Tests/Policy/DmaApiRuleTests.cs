@@ -235,10 +235,10 @@ public class KernelCmdlineTests
 public class ProfileCatalogTests
 {
     [Fact]
-    public void The_eight_contract_profiles_in_order()
+    public void The_contract_profiles_and_the_2_6_32_stable_profile_in_order()
     {
         Assert.Equal(
-            ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2", "linux-2.6.32", "linux-2.6.33", "linux-3.0", "linux-6.1"],
+            ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2", "linux-2.6.32", "linux-2.6.32.7", "linux-2.6.33", "linux-3.0", "linux-6.1"],
             ProfileCatalog.All.Select(p => p.Name));
         foreach (var p in ProfileCatalog.All) Assert.Same(p, ProfileCatalog.Find(p.Name));
         Assert.Null(ProfileCatalog.Find("nosuch"));

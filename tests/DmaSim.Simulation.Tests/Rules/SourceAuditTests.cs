@@ -1,0 +1,97 @@
+using DmaSim.Checking;
+using DmaSim.Scenarios;
+using static DmaSim.Simulation.Tests.SimRig;
+
+namespace DmaSim.Simulation.Tests.Rules;
+
+/// <summary>
+/// The rules the second source audit (issue 9) changed, each pinned to the behaviour the kernel source
+/// gives (docs/kernel-model.md lists the versions read).
+/// </summary>
+public class SourceAuditTests
+{
+    private static Scenario SeedFile(string name) =>
+        ScenarioLoader.Load(Path.Combine(Path.GetDirectoryName(SeedPath)!, name + ".yaml"));
+
+    private static int IndexOf(IReadOnlyList<string> log, string text) =>
+        log.Select((l, i) => (l, i)).First(x => x.l.Contains(text, StringComparison.Ordinal)).i;
+
+    // lib/swiotlb.c (2.6.32) swiotlb_full: panic() for a request larger than the overflow buffer; nothing runs after it.
+    [Theory]
+    [InlineData("linux-2.6.31")]
+    [InlineData("linux-2.6.32")]
+    [InlineData("linux-3.0")]
+    public void Legacy_swiotlb_overflow_panics_and_the_kernel_stops_there(string profile)
+    {
+        var r = ScenarioRunner.Run(SeedFile("swiotlb-exhaustion"), P(profile));
+        Assert.Equal(Outcome.Panic, r.Devices.Single().Outcome);
+        Assert.Single(r.Log, l => l.Contains("Kernel panic - not syncing", StringComparison.Ordinal));
+        var panicAt = IndexOf(r.Log, "Kernel panic - not syncing: DMA: Random memory could be DMA read");
+        // The 257 further 256 KiB maps of the workload never run: no swiotlb message after the panic.
+        Assert.DoesNotContain(r.Log.Skip(panicAt + 1), l => l.Contains("SW-IOMMU", StringComparison.Ordinal));
+        Assert.Contains(r.Findings, f => f.Kind == "kernel-panic" && f.Outcome == Outcome.Panic);
+    }
+
+    [Fact]
+    public void Modern_swiotlb_full_is_a_mapping_error_not_a_panic()
+    {
+        var r = ScenarioRunner.Run(SeedFile("swiotlb-exhaustion"), P("linux-6.1"));
+        Assert.Equal(Outcome.MapError, r.Devices.Single().Outcome);
+        Assert.DoesNotContain(r.Log, l => l.Contains("Kernel panic", StringComparison.Ordinal));
+    }
+
+    // 2.6.31 has no all-ones check: CAP/ECAP = ~0 are trusted and IOMMU_WAIT_OP panics in init_dmars.
+    [Fact]
+    public void Registers_all_ones_panic_2_6_31_at_boot_and_no_driver_runs()
+    {
+        var r = ScenarioRunner.Run(SeedFile("bios-drhd-registers-all-ones"), P("linux-2.6.31"));
+        Assert.Equal(Outcome.Panic, r.Devices.Single().Outcome);
+        Assert.Equal("none", r.Devices.Single().DmaOps);
+        Assert.Contains("Kernel panic - not syncing: DMAR hardware is malfunctioning", r.Log[^1], StringComparison.Ordinal);
+        Assert.DoesNotContain(r.Log, l => l.Contains("returns all ones", StringComparison.Ordinal));
+    }
+
+    // detect_intel_iommu → check_zero_address (2.6.32 stable, 2.6.33): dmar_disabled before pci_swiotlb_init.
+    [Theory]
+    [InlineData("bios-drhd-at-address-zero", "linux-2.6.32", Outcome.MapError, "direct")]
+    [InlineData("bios-drhd-at-address-zero", "linux-2.6.32.7", Outcome.Ok, "swiotlb")]
+    [InlineData("bios-drhd-registers-all-ones", "linux-2.6.32", Outcome.MapError, "direct")]
+    [InlineData("bios-drhd-registers-all-ones", "linux-2.6.32.7", Outcome.Ok, "swiotlb")]
+    public void Probe_time_bios_checks_leave_the_machine_on_swiotlb(string scenario, string profile, Outcome outcome, string ops)
+    {
+        var r = ScenarioRunner.Run(SeedFile(scenario), P(profile));
+        var d = r.Devices.Single();
+        Assert.Equal(outcome, d.Outcome);
+        Assert.Equal(ops, d.DmaOps);
+        Assert.Contains(r.Log, l => l.Contains("Your BIOS is broken", StringComparison.Ordinal));
+        if (profile == "linux-2.6.32.7")
+            Assert.True(IndexOf(r.Log, "Your BIOS is broken") < IndexOf(r.Log, "software IO TLB"), "the probe-time check runs before the swiotlb pool is set up");
+    }
+
+    // 2.6.32 intel_iommu_init: if (no_iommu || swiotlb || dmar_disabled) return -ENODEV; 75f1cdf1dda9 drops swiotlb from the test.
+    [Theory]
+    [InlineData("linux-2.6.32", "none", "swiotlb")]
+    [InlineData("linux-2.6.33", "translated", "intel-iommu")]
+    [InlineData("linux-3.0", "translated", "intel-iommu")]
+    public void Swiotlb_force_keeps_vtd_off_only_up_to_2_6_32(string profile, string domain, string ops)
+    {
+        var s = Parse(Storage(cmdline: "intel_iommu=on swiotlb=force", driver: "{ device: smartarray, dma-mask-bits: 32 }", profile: profile));
+        var r = ScenarioRunner.Run(s, P(profile));
+        var d = r.Devices.Single();
+        Assert.Equal(domain, d.Domain);
+        Assert.Equal(ops, d.DmaOps);
+    }
+
+    // dma32_reserve_bootmem / dma32_free_bootmem (2.6.3x pci-dma.c): the pool lands at 512 MiB when RAM goes above 4 GiB.
+    [Theory]
+    [InlineData("linux-2.6.31", "0x23fffffff", true)]
+    [InlineData("linux-2.6.33", "0x23fffffff", true)]
+    [InlineData("linux-2.6.32", null, false)]
+    public void Legacy_swiotlb_pool_sits_at_512_MiB_when_ram_goes_above_4_GiB(string profile, string? highEnd, bool at512)
+    {
+        var s = Parse(Storage(highEnd: highEnd, cmdline: "swiotlb=force iommu=soft", profile: profile));
+        var r = ScenarioRunner.Run(s, P(profile));
+        Assert.Equal(at512, r.Log.Any(l => l.Contains("software IO TLB at phys 0x20000000 - 0x24000000", StringComparison.Ordinal)));
+        Assert.Contains(r.Log, l => l.Contains("software IO TLB at phys", StringComparison.Ordinal));
+    }
+}
