@@ -20,12 +20,11 @@ public static class BiosSanity
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(dmar);
         why = null;
-        var modern = k.Profile.Era == Era.T4;
         // parse_dmar_table: the table's width field (HAW − 1) must be at least PAGE_SHIFT − 1.
         if (dmar.HostAddressWidth - 1 < 11)
         {
             why = $"Invalid DMAR haw ({dmar.HostAddressWidth} bits)";
-            k.Log($"{(modern ? "DMAR: " : "DMAR:")}Invalid DMAR haw");
+            k.Log($"{BootLog.Dialect(k).DmarPrefix}Invalid DMAR haw");
             return false;
         }
         if (!CheckDrhds(k, dmar, mmio, out why)) return false;

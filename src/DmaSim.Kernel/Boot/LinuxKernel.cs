@@ -59,7 +59,24 @@ public sealed class LinuxKernel
             BootModern(over4G, dmarUsable);
             return;
         }
+        BootLegacy(over4G, dmarUsable);
+        // 75f1cdf1dda9 (2.6.33+): the pool was set up silently; pci_iommu_init announces it only if it stays.
+        if (SwiotlbPrintDeferred && k.Swiotlb is { } kept) AnnounceSwiotlb(kept);
+    }
 
+    /// <summary>Whether the era sets the pool up silently and prints it once the IOMMU decision is made (75f1cdf1dda9, and 6.x).</summary>
+    private bool SwiotlbPrintDeferred => Profile.IsModern || Profile.InitFailureFallback.Value == InitFailureFallback.Swiotlb;
+
+    /// <summary>pci_iommu_init (2.6.33+) / pci_swiotlb_init (2.6.31/32): "PCI-DMA: Using software bounce buffering" then swiotlb_print_info.</summary>
+    private void AnnounceSwiotlb(Swiotlb pool)
+    {
+        K.Log("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)");
+        pool.PrintInfo();
+    }
+
+    private void BootLegacy(bool over4G, bool dmarUsable)
+    {
+        var k = K;
         // Which path sets up the swiotlb pool at boot (arch/x86/kernel/pci-swiotlb.c pci_swiotlb_init):
         // 2.6.31/32: only when no IOMMU was detected (plus iommu=pt in 2.6.31); 2.6.33 (75f1cdf1dda9):
         // whenever RAM goes above 4 GiB, freed again if an IOMMU takes over.
@@ -124,7 +141,8 @@ public sealed class LinuxKernel
         {
             foreach (var d in _devices) d.Ops = direct;
         }
-        if (k.Swiotlb is not null) k.Log("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)");
+        // x86 pci_iommu_init (6.x): after the IOMMU's init, a kept pool is announced and printed.
+        if (k.Swiotlb is { } kept) AnnounceSwiotlb(kept);
     }
 
     private bool TryInitIntelIommu(out IntelIommu iommu)
@@ -160,7 +178,7 @@ public sealed class LinuxKernel
             var qi = u.Hw.SupportsQueuedInvalidation && u.Hw.EnableQueuedInvalidation();
             k.Log(Profile.IsModern
                 ? $"DMAR: {u.Name}: Using {(qi ? "Queued" : "Register based")} invalidation"
-                : $"IOMMU 0x{u.Drhd.RegisterBase:x}: using {(qi ? "Queued" : "Register based")} invalidation");
+                : BootLog.Dialect(k).InvalidationLine(u.Index, u.Drhd.RegisterBase, qi));
         }
         iommu = new IntelIommu(k, dmar, units);
         if (!Profile.IsModern) InitDmars.Run(k, iommu, _devices);
@@ -173,8 +191,11 @@ public sealed class LinuxKernel
         var slabs = k.Cmdline.SwiotlbSlabs ?? 32768;
         // dma32_reserve_bootmem only reserves (and so only moves bootmem's hint to 512 MiB) when RAM goes above 4 GiB.
         var hint = Profile.SwiotlbPlacement.Value == SwiotlbPlacement.BootmemHint512M && k.Pages.MaxPfn > (1UL << 20);
+        // 2.6.31/2.6.32 pci_swiotlb_init: printk "PCI-DMA: Using software bounce buffering" and swiotlb_init(1), verbose at once.
+        if (!SwiotlbPrintDeferred) k.Log("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)");
         k.Swiotlb = Swiotlb.Create(k.Pages, k.Memory, k.Events, new SwiotlbConfig
         {
+            PrintInfoAtInit = !SwiotlbPrintDeferred,
             PoolSize = Math.Min(slabs, 1UL << 24) * Swiotlb.IoTlbSize,
             Variant = Profile.ModernSwiotlb.Value ? SwiotlbVariant.Modern : SwiotlbVariant.Legacy,
             BootmemGoal = hint ? SwiotlbConfig.LegacyBootmemGoal : null,

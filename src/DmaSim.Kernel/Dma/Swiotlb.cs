@@ -131,11 +131,14 @@ public sealed class Swiotlb
             overflow = PhysRange.FromSize(o, config.OverflowSize);
         }
         var tlb = new Swiotlb(memory, events, config, pool, overflow);
-        tlb.LogPlacement();
+        // swiotlb_init_remap prints the area count as it sets the pool up (6.x, pr_fmt "software IO TLB: ").
+        if (config.Variant == SwiotlbVariant.Modern && areas > 1) events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: area num {areas}."));
+        if (config.PrintInfoAtInit) tlb.PrintInfo();
         return tlb;
     }
 
-    private void LogPlacement()
+    /// <summary>swiotlb_print_info: where the pool lies, in the era's words.</summary>
+    public void PrintInfo()
     {
         var bytes = Pool.Size;
         if (Variant == SwiotlbVariant.Legacy)
@@ -152,7 +155,6 @@ public sealed class Swiotlb
             // 6.x swiotlb_print_info with pr_fmt "software IO TLB: "; end = start + bytes, as 6.x boot logs
             // show ("software IO TLB: mapped [mem 0x000000003a600000-0x000000003e600000] (64MB)"), preceded
             // by "area num N." when the pool has more than one area.
-            if (_areaIndex.Length > 1) _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: area num {_areaIndex.Length}."));
             _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: mapped [mem 0x{Pool.Start.Value:x16}-0x{Pool.Start.Value + bytes:x16}] ({bytes >> 20}MB)"));
         }
     }

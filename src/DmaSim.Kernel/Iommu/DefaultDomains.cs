@@ -12,15 +12,27 @@ namespace DmaSim.Kernel.Iommu;
 /// </summary>
 public static class DefaultDomains
 {
+    /// <summary>
+    /// iommu_subsys_init (drivers/iommu/iommu.c, 6.1): pr_info("Default domain type: %s %s\n") — a trailing
+    /// space unless iommu=pt/nopt or iommu.passthrough= set it — and, only for a translated default,
+    /// pr_info("DMA domain TLB invalidation policy: %s mode %s\n") with "(set via kernel command line)" for
+    /// iommu.strict= (intel_iommu=strict calls iommu_set_dma_strict and sets no command-line flag).
+    /// </summary>
+    private static void LogDefaultDomainPolicy(KernelContext k, bool identity)
+    {
+        const string viaCmdline = "(set via kernel command line)";
+        var typeViaCmdline = k.Cmdline.PassThrough || k.Cmdline.NoPassThrough;
+        k.Log($"iommu: Default domain type: {(identity ? "Passthrough" : "Translated")} {(typeViaCmdline ? viaCmdline : "")}");
+        if (identity) return;
+        k.Log($"iommu: DMA domain TLB invalidation policy: {(k.Cmdline.Strict ? "strict" : "lazy")} mode {(k.Cmdline.StrictSetViaIommuParam ? viaCmdline : "")}");
+    }
+
     public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct)
     {
         foreach (var u in iommu.Units) u.Hw.SetRootTable();
         iommu.Strict = k.Cmdline.Strict;
         var wantIdentity = k.Cmdline.PassThrough && !k.Cmdline.NoPassThrough;
-        k.Log(wantIdentity
-            ? "iommu: Default domain type: Passthrough (set via kernel command line)"
-            : k.Cmdline.Strict ? "iommu: Default domain type: Translated" : "iommu: Default domain type: Translated");
-        k.Log(k.Cmdline.Strict ? "iommu: DMA domain TLB invalidation policy: strict mode" : "iommu: DMA domain TLB invalidation policy: lazy mode");
+        LogDefaultDomainPolicy(k, wantIdentity);
         var dmaOps = new DmaIommuOps(k, iommu);
         var groups = new Dictionary<Bdf, DmarDomain>();
         // init_dmars (6.1): hw_pass_through is cleared if any unit lacks ECAP.PT, and si_domain_init then

@@ -52,6 +52,9 @@ public sealed record KernelProfile
 
     public required Rule<LogStyle> LogStyle { get; init; }
 
+    /// <summary>Wording details of the legacy (2.6.3x/3.0) DMAR and intel-iommu lines.</summary>
+    public required Rule<LegacyLogWording> LegacyWording { get; init; }
+
     /// <summary>When the kernel rejects a DRHD at address zero or one whose registers read all ones, and whether it checks the latter at all.</summary>
     public required Rule<DrhdSanityCheck> DrhdSanityCheck { get; init; }
 
@@ -80,6 +83,7 @@ public sealed record KernelProfile
         yield return (nameof(RmrrDevicesNeverIdentity), RmrrDevicesNeverIdentity.Value.ToString(), RmrrDevicesNeverIdentity.Source);
         yield return (nameof(HotplugExtendsIdentityMap), HotplugExtendsIdentityMap.Value.ToString(), HotplugExtendsIdentityMap.Source);
         yield return (nameof(LogStyle), LogStyle.Value.ToString(), LogStyle.Source);
+        yield return (nameof(LegacyWording), LegacyWording.Value.ToString(), LegacyWording.Source);
         yield return (nameof(DrhdSanityCheck), DrhdSanityCheck.Value.ToString(), DrhdSanityCheck.Source);
         yield return (nameof(SwiotlbForceDisablesVtd), SwiotlbForceDisablesVtd.Value.ToString(), SwiotlbForceDisablesVtd.Source);
         yield return (nameof(SwiotlbPlacement), SwiotlbPlacement.Value.ToString(), SwiotlbPlacement.Source);

@@ -30,6 +30,7 @@ public static class ProfileCatalog
         RmrrDevicesNeverIdentity = new(false, Vtd2632 + " iommu_should_identity_map ignores RMRRs"),
         HotplugExtendsIdentityMap = new(false, "no memory notifier in drivers/pci/intel-iommu.c before 3.15 (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\"); absent from 3.0.8"),
         LogStyle = new(LogStyle.Legacy, "drivers/pci/dmar.c (2.6.3x) printk format \"DMAR:...\""),
+        LegacyWording = new(new("DMAR:", false, false), "drivers/pci/dmar.c (2.6.2x) #define PREFIX \"DMAR:\" [R for 2.6.31: no 2.6.31 tree indexed]; intel-iommu.c init_dmars \"IOMMU 0x%Lx: using … invalidation\"; iommu_prepare_rmrr_dev passes end_address + 1"),
         DrhdSanityCheck = new(DrhdSanityCheck.ZeroAtParse, "drivers/pci/dmar.c (2.6.31) dmar_parse_one_drhd: WARN and -ENODEV for address 0 (e523b38e \"intel-iommu: Avoid panic() for DRHD at address zero\", 2.6.30); no all-ones check before \"intel-iommu: Cope with broken HP DC7900 BIOS\" [R]"),
         SwiotlbForceDisablesVtd = new(true, Vtd2632 + " intel_iommu_init: if (no_iommu || swiotlb || dmar_disabled) return -ENODEV; pci_swiotlb_init sets swiotlb for swiotlb=force first"),
         SwiotlbPlacement = new(SwiotlbPlacement.BootmemHint512M, "arch/x86/kernel/pci-dma.c (2.6.3x) dma32_reserve_bootmem (goal 512 MiB) / dma32_free_bootmem before pci_swiotlb_init [R]"),
@@ -44,6 +45,7 @@ public static class ProfileCatalog
         PassThroughDmaOps = new(PassThroughOps.IntelDmaOps, "19943b0e30b0 \"intel-iommu: Unify hardware and software passthrough support\""),
         IdentityCoherentAlloc = new(IdentityCoherentAlloc.ClearZoneFlags, Vtd2632 + "-rc5 intel_alloc_coherent: flags &= ~(GFP_DMA | GFP_DMA32) unconditionally"),
         RuntimeIdentityCheck = new(IdentityCheck.StreamingMaskAbove32Bits, Vtd2632 + " iommu_should_identity_map(startup=0): pdev->dma_mask > DMA_BIT_MASK(32)"),
+        LegacyWording = new(new("DMAR: ", false, false), "drivers/pci/dmar.c (2.6.32.y stable, read in a 2.6.32.63 tree) #define PREFIX \"DMAR: \""),
         DrhdSanityCheck = new(DrhdSanityCheck.ZeroAndAllOnesAtParse, "drivers/pci/dmar.c alloc_iommu: \"Your BIOS is broken; DMAR reported at address %llx returns all ones!\" (\"intel-iommu: Cope with broken HP DC7900 BIOS\"; present in 2.6.32-rc5 [R])"),
     };
 
@@ -102,6 +104,7 @@ public static class ProfileCatalog
         Era = Era.T3,
         RuntimeIdentityCheck = new(IdentityCheck.MinMaskCoversRequiredMask, "\"intel-iommu: Check for identity mapping candidate using system dma mask\" (2.6.39/3.0; drivers/pci/intel-iommu.c iommu_should_identity_map)"),
         CoherentIovaLimit = new(CoherentIovaLimit.CoherentMask, "\"intel-iommu: Use coherent DMA mask when requested\" (2.6.39/3.0)"),
+        LegacyWording = new(new("DMAR: ", true, true), "drivers/pci/intel-iommu.c (3.0) init_dmars printk(\"IOMMU %d 0x%Lx: using %s invalidation\", iommu->seq_id, …); iommu_prepare_rmrr_dev passes rmrr->end_address [R: from the issue 9 audit of 3.0]"),
         SwiotlbPlacement = new(SwiotlbPlacement.TopDownBelow4G, "3.x memblock: dma32_reserve_bootmem gone; swiotlb_init allocates the pool top-down below 4 GiB [R]"),
     };
 

@@ -121,3 +121,12 @@ public enum SwiotlbPlacement
     /// </summary>
     BootmemHint512M,
 }
+
+/// <summary>
+/// The wording details of the 2.6.3x/3.0 intel-iommu and DMAR code that changed between those releases
+/// (the modern wording is <see cref="LogStyle.Modern"/>'s own).
+/// </summary>
+/// <param name="DmarPrefix">drivers/pci/dmar.c PREFIX: "DMAR:" (2.6.31 and before), "DMAR: " (2.6.32 stable trees, 3.0).</param>
+/// <param name="InvalidationLineHasUnitNumber">init_dmars: "IOMMU %d 0x%Lx: using … invalidation" (3.0) rather than "IOMMU 0x%Lx: …" (2.6.32).</param>
+/// <param name="IdentityMapEndInclusive">"Setting identity map for device … [0x%Lx - 0x%Lx]": the RMRR's end_address (3.0) or end_address + 1 (2.6.32).</param>
+public sealed record LegacyLogWording(string DmarPrefix, bool InvalidationLineHasUnitNumber, bool IdentityMapEndInclusive);

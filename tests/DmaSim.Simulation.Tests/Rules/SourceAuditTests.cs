@@ -95,3 +95,58 @@ public class SourceAuditTests
         Assert.Contains(r.Log, l => l.Contains("software IO TLB at phys", StringComparison.Ordinal));
     }
 }
+
+/// <summary>The boot lines of item 6: 6.1's iommu_subsys_init wording and when each era prints the swiotlb pool.</summary>
+public class SourceAuditLogTests
+{
+    private static IReadOnlyList<string> Log(string profile, string cmdline, string? highEnd = "0x23fffffff") =>
+        ScenarioRunner.Run(Parse(Storage(highEnd: highEnd, cmdline: cmdline, profile: profile)), P(profile)).Log;
+
+    private static bool Has(IReadOnlyList<string> log, string line) => log.Any(l => l.EndsWith("] " + line, StringComparison.Ordinal));
+
+    [Fact]
+    public void Linux_6_1_prints_the_domain_type_with_a_trailing_space_and_no_policy_line_for_passthrough()
+    {
+        var translated = Log("linux-6.1", "intel_iommu=on");
+        Assert.True(Has(translated, "iommu: Default domain type: Translated "), string.Join('\n', translated));
+        Assert.True(Has(translated, "iommu: DMA domain TLB invalidation policy: lazy mode "));
+        var pt = Log("linux-6.1", "intel_iommu=on iommu=pt");
+        Assert.True(Has(pt, "iommu: Default domain type: Passthrough (set via kernel command line)"));
+        Assert.DoesNotContain(pt, l => l.Contains("invalidation policy", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("intel_iommu=on iommu.strict=1", "iommu: DMA domain TLB invalidation policy: strict mode (set via kernel command line)")]
+    [InlineData("intel_iommu=on,strict", "iommu: DMA domain TLB invalidation policy: strict mode ")]
+    public void Linux_6_1_says_when_strict_came_from_iommu_strict(string cmdline, string line) =>
+        Assert.True(Has(Log("linux-6.1", cmdline), line));
+
+    [Fact]
+    public void Linux_6_1_prints_the_swiotlb_pool_after_vtd_init()
+    {
+        var log = Log("linux-6.1", "intel_iommu=on");
+        var vtd = log.ToList().FindIndex(l => l.Contains("Intel(R) Virtualization Technology", StringComparison.Ordinal));
+        var mapped = log.ToList().FindIndex(l => l.Contains("software IO TLB: mapped", StringComparison.Ordinal));
+        Assert.True(vtd >= 0 && mapped > vtd, string.Join('\n', log));
+    }
+
+    // 75f1cdf1dda9: swiotlb_init(0) at boot, swiotlb_print_info only when the pool survives pci_iommu_init.
+    [Theory]
+    [InlineData("linux-2.6.33", "intel_iommu=on", false)]
+    [InlineData("linux-2.6.33", "intel_iommu=off", true)]
+    [InlineData("linux-3.0", "intel_iommu=on", false)]
+    public void From_2_6_33_the_pool_is_printed_only_if_it_stays(string profile, string cmdline, bool printed)
+    {
+        var log = Log(profile, cmdline);
+        Assert.Equal(printed, log.Any(l => l.Contains("software IO TLB at phys", StringComparison.Ordinal)));
+        Assert.Equal(printed, log.Any(l => l.Contains("PCI-DMA: Using software bounce buffering", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Linux_2_6_32_prints_the_pool_as_it_sets_it_up()
+    {
+        var log = Log("linux-2.6.32", "intel_iommu=off");
+        Assert.Contains(log, l => l.Contains("PCI-DMA: Using software bounce buffering", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("software IO TLB at phys 0x20000000", StringComparison.Ordinal));
+    }
+}
