@@ -30,6 +30,8 @@ internal sealed class VtdIotlb
     private const int SlotMask = Slots - 1;
     private readonly ulong[] _keys = new ulong[Slots];       // 0 = empty (a real key always has level ≥ 1)
     private readonly IotlbEntry[] _entries = new IotlbEntry[Slots];
+    private readonly Dictionary<ushort, DomainEntries> _domains = [];
+    private DomainEntries? _lastDomain;
     private int _count;
 
     public int Count => _count;
@@ -93,15 +95,21 @@ internal sealed class VtdIotlb
         var i = Hash(key);
         while (_keys[i] != 0 && _keys[i] != key) i = (i + 1) & SlotMask;
         if (_keys[i] == 0) _count++;
+        else DomainOf(_entries[i].DomainId).Entries--; // replaced: the old entry may belong to another domain
         _keys[i] = key;
         _entries[i] = e;
+        var d = DomainOf(e.DomainId);
+        d.Entries++;
+        d.NoteSid(sid);
     }
 
+    /// <summary>Global invalidation (and the flush of a full table).</summary>
     public void Clear()
     {
         if (_count == 0) return;
         Array.Clear(_keys);
         _count = 0;
+        foreach (var d in _domains.Values) d.Reset();
     }
 
     /// <summary>Domain-selective invalidation: drop every entry of <paramref name="domainId"/>.</summary>
@@ -113,14 +121,33 @@ internal sealed class VtdIotlb
     /// </summary>
     public int InvalidatePages(ushort domainId, ulong address, int addressMask) => RemoveWhere(domainId, address, addressMask);
 
+    /// <summary>
+    /// Slots and keys examined by invalidations since creation: a work counter (not a time) so tests can
+    /// see that an empty table or a one-page invalidation does not scan all 4,096 slots.
+    /// </summary>
+    public long InvalidationProbes { get; private set; }
+
     private int RemoveWhere(ushort domainId, ulong address, int am)
     {
+        // Fast exits: nothing cached at all, or nothing of this domain (strict unmaps of pages no device
+        // touched since the last flush hit this every time).
+        if (_count == 0 || !_domains.TryGetValue(domainId, out var d) || d.Entries == 0) return 0;
+        var removed = am is >= 0 and <= MaxProbedAddressMask && !d.TooManySids
+            ? RemovePagesByProbing(domainId, address >> 12, am, d)
+            : RemoveByScan(domainId, address >> 12, am, d);
+        d.Entries -= removed;
+        return removed;
+    }
+
+    /// <summary>The general case: every slot, stopping once the domain has no entries left.</summary>
+    private int RemoveByScan(ushort domainId, ulong gfn, int am, DomainEntries d)
+    {
         var removed = 0;
-        var gfn = address >> 12;
         var mask = am < 0 ? 0 : ~((1UL << am) - 1);
         var i = 0;
-        while (i < Slots)
+        while (i < Slots && removed < d.Entries)
         {
+            InvalidationProbes++;
             if (_keys[i] != 0 && Matches(in _entries[i], domainId, gfn, mask, am))
             {
                 RemoveAt(i);
@@ -130,6 +157,87 @@ internal sealed class VtdIotlb
             i++;
         }
         return removed;
+    }
+
+    private const int MaxProbedAddressMask = 6; // up to 64 pages: 66 probes per SID instead of a 4,096-slot scan
+
+    /// <summary>
+    /// The same removal as the scan for AM &lt; 9 (the range lies inside one 2 MiB region), by key: a level-1
+    /// entry matches iff its gfn is in the aligned range; a 2 MiB or 1 GiB entry iff it contains the address
+    /// (for AM &lt; 9 "its gfn is in the range" implies that too). Every SID that inserted an entry of the
+    /// domain since the last flush is probed, a superset of the SIDs its live entries carry.
+    /// </summary>
+    private int RemovePagesByProbing(ushort domainId, ulong gfn, int am, DomainEntries d)
+    {
+        if ((gfn >> 45) != 0) return 0; // no cached IOVA is that high (Find refuses them)
+        var removed = 0;
+        var first = gfn & ~((1UL << am) - 1);
+        var count = 1UL << am;
+        for (var s = 0; s < d.SidCount; s++)
+        {
+            var sid = d.Sids[s];
+            for (var g = first; g < first + count; g++) removed += RemoveKey(domainId, sid, g, 1);
+            removed += RemoveKey(domainId, sid, gfn & ~((1UL << 9) - 1), 2);
+            removed += RemoveKey(domainId, sid, gfn & ~((1UL << 18) - 1), 3);
+        }
+        return removed;
+    }
+
+    private int RemoveKey(ushort domainId, ushort sid, ulong gfn, int level)
+    {
+        var key = Key(gfn, sid, level);
+        var i = Hash(key);
+        while (true)
+        {
+            InvalidationProbes++;
+            var k = _keys[i];
+            if (k == 0) return 0;
+            if (k == key)
+            {
+                if (_entries[i].DomainId != domainId) return 0;
+                RemoveAt(i);
+                return 1;
+            }
+            i = (i + 1) & SlotMask;
+        }
+    }
+
+    private DomainEntries DomainOf(ushort domainId)
+    {
+        if (_lastDomain is not null && _lastDomain.Id == domainId) return _lastDomain;
+        if (!_domains.TryGetValue(domainId, out var d)) _domains[domainId] = d = new DomainEntries(domainId);
+        return _lastDomain = d;
+    }
+
+    /// <summary>
+    /// Per domain: how many entries it holds and which SIDs inserted them since the last flush. Kept across
+    /// flushes (reset, not dropped) so the fill path does not allocate in steady state.
+    /// </summary>
+    private sealed class DomainEntries(ushort id)
+    {
+        public const int MaxProbedSids = 4;
+        public readonly ushort Id = id;
+        public readonly ushort[] Sids = new ushort[MaxProbedSids];
+        public int Entries;
+        public int SidCount;
+        public bool TooManySids;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void NoteSid(ushort sid)
+        {
+            if (SidCount > 0 && Sids[SidCount - 1] == sid) return;
+            for (var i = 0; i < SidCount; i++)
+                if (Sids[i] == sid) return;
+            if (SidCount == MaxProbedSids) TooManySids = true;
+            else Sids[SidCount++] = sid;
+        }
+
+        public void Reset()
+        {
+            Entries = 0;
+            SidCount = 0;
+            TooManySids = false;
+        }
     }
 
     private static bool Matches(in IotlbEntry e, ushort domainId, ulong gfn, ulong mask, int am)
@@ -160,80 +268,5 @@ internal sealed class VtdIotlb
             hole = j;
         }
         _keys[hole] = 0;
-    }
-}
-
-/// <summary>
-/// The context cache: one decoded context entry per requester, tagged with a generation number
-/// (QEMU <c>VTDContextCacheEntry.context_cache_gen</c>). A global invalidation bumps the unit's generation
-/// instead of walking the cache; 0 means invalid; on wrap everything is reset (vtd-hardware.md §5.1).
-/// Per-bus arrays are created on first use so an idle bus costs nothing.
-/// </summary>
-internal sealed class VtdContextCache
-{
-    internal struct Entry
-    {
-        public uint Generation;
-        public ulong Low;
-        public ulong High;
-    }
-
-    private readonly Entry[]?[] _buses = new Entry[]?[256];
-    private uint _generation = 1;
-
-    public uint Generation => _generation;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryGet(ushort sid, out ulong low, out ulong high)
-    {
-        var bus = _buses[sid >> 8];
-        if (bus is not null)
-        {
-            ref var e = ref bus[sid & 0xFF];
-            if (e.Generation == _generation)
-            {
-                low = e.Low;
-                high = e.High;
-                return true;
-            }
-        }
-        low = high = 0;
-        return false;
-    }
-
-    public void Store(ushort sid, ulong low, ulong high)
-    {
-        var bus = _buses[sid >> 8] ??= new Entry[256];
-        bus[sid & 0xFF] = new Entry { Generation = _generation, Low = low, High = high };
-    }
-
-    /// <summary>Global (and domain, which QEMU performs as global) invalidation.</summary>
-    public void InvalidateAll()
-    {
-        _generation++;
-        if (_generation == uint.MaxValue)
-        {
-            // Wrap: forget every entry and restart at 1 (QEMU vtd_reset_context_cache_locked).
-            Array.Clear(_buses);
-            _generation = 1;
-        }
-    }
-
-    /// <summary>Device-selective: every devfn on the bus that matches <paramref name="sid"/> under the function mask.</summary>
-    public int InvalidateDevice(ushort sid, int functionMask)
-    {
-        var bus = _buses[sid >> 8];
-        if (bus is null) return 0;
-        // FM 0: none ignored; 1: bit 2; 2: bits 2:1; 3: bits 2:0 (QEMU vtd_context_device_invalidate).
-        var ignore = functionMask switch { 0 => 0, 1 => 4, 2 => 6, _ => 7 };
-        var want = (sid & 0xFF) & ~ignore;
-        var n = 0;
-        for (var devfn = 0; devfn < 256; devfn++)
-        {
-            if ((devfn & ~ignore) != want || bus[devfn].Generation == 0) continue;
-            bus[devfn].Generation = 0;
-            n++;
-        }
-        return n;
     }
 }

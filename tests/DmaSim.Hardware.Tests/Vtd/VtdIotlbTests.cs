@@ -1,0 +1,121 @@
+using CsCheck;
+using DmaSim.Hardware.Vtd;
+
+namespace DmaSim.Hardware.Tests.Vtd;
+
+/// <summary>
+/// The IOTLB's invalidation fast paths (empty-table and empty-domain return, per-key probing of small
+/// page-selective ranges) against a plain model of QEMU's <c>vtd_hash_remove_by_page</c> /
+/// <c>vtd_hash_remove_by_domain</c> scan, and the work counter that shows no full scan happens.
+/// </summary>
+public sealed class VtdIotlbTests
+{
+    private const int Slots = 4096;
+
+    private static IotlbEntry Entry(ushort did, int level, ulong output) =>
+        new() { OutputPage = output, DomainId = did, Level = (byte)level, Read = true, Write = true };
+
+    [Fact]
+    public void Invalidating_an_empty_iotlb_examines_no_slot()
+    {
+        var tlb = new VtdIotlb();
+        Assert.Equal(0, tlb.InvalidatePages(1, 0x1000, 0));
+        Assert.Equal(0, tlb.InvalidateDomain(1));
+        Assert.Equal(0, tlb.InvalidationProbes);
+    }
+
+    [Fact]
+    public void Invalidating_a_domain_with_no_entries_examines_no_slot()
+    {
+        var tlb = new VtdIotlb();
+        tlb.Insert(0x10, 0x5000, Entry(1, 1, 0x9000));
+        tlb.InvalidatePages(2, 0x5000, 0);
+        tlb.InvalidateDomain(2);
+        Assert.Equal(0, tlb.InvalidationProbes);
+        Assert.Equal(1, tlb.Count);
+    }
+
+    [Fact]
+    public void One_page_invalidation_probes_keys_instead_of_scanning()
+    {
+        var tlb = new VtdIotlb();
+        for (var i = 0UL; i < 900; i++) tlb.Insert(0x10, 0x10_0000 + (i << 12), Entry(1, 1, 0x1000 * (i + 1)));
+        Assert.Equal(1, tlb.InvalidatePages(1, 0x10_0000 + (7UL << 12), 0));
+        Assert.True(tlb.InvalidationProbes < 64, $"{tlb.InvalidationProbes} slots examined for one page");
+        Assert.Equal(899, tlb.Count);
+    }
+
+    [Fact]
+    public void Domain_invalidation_stops_once_the_domain_is_empty()
+    {
+        var tlb = new VtdIotlb();
+        tlb.Insert(0x10, 0x5000, Entry(1, 1, 0x9000));
+        Assert.Equal(1, tlb.InvalidateDomain(1));
+        var afterFirst = tlb.InvalidationProbes;
+        Assert.True(afterFirst <= Slots);
+        Assert.Equal(0, tlb.InvalidateDomain(1));
+        Assert.Equal(afterFirst, tlb.InvalidationProbes);
+    }
+
+    /// <summary>
+    /// Random fills (five SIDs so the more-than-four-SIDs fallback is taken too, three domains, all three
+    /// leaf levels, a full-table flush now and then) and random invalidations of every kind: the table
+    /// keeps exactly the entries the scan model keeps, and Find returns what the model's level order finds.
+    /// </summary>
+    [Fact]
+    public void Probing_removes_exactly_what_the_scan_removes()
+    {
+        var op = Gen.Select(Gen.Int[0, 9], Gen.Int[0, 4], Gen.UShort[1, 3], Gen.ULong[0, 3000], Gen.Int[1, 3], Gen.Int[0, 10]);
+        op.Array[1, 1500].Sample(ops =>
+        {
+            var tlb = new VtdIotlb();
+            var model = new Dictionary<(ulong Gfn, ushort Sid, int Level), IotlbEntry>();
+            var output = 0UL;
+            foreach (var (kind, sidIndex, did, gfn, level, am) in ops)
+            {
+                var sid = (ushort)(0x100 + sidIndex);
+                if (kind < 6)
+                {
+                    if (model.Count >= VtdIotlb.MaxEntries) model.Clear();
+                    var e = Entry(did, level, ++output << 30);
+                    tlb.Insert(sid, gfn << 12, e);
+                    e.Gfn = gfn & ~((1UL << (9 * (level - 1))) - 1);
+                    model[(e.Gfn, sid, level)] = e;
+                }
+                else if (kind < 9) Remove(model, did, gfn, am);
+                else Remove(model, did, 0, -1);
+                if (kind >= 9) tlb.InvalidateDomain(did);
+                else if (kind >= 6) tlb.InvalidatePages(did, gfn << 12, am);
+                Assert.Equal(model.Count, tlb.Count);
+            }
+            for (var sidIndex = 0; sidIndex < 5; sidIndex++)
+                for (var gfn = 0UL; gfn < 3000; gfn += 7)
+                    Assert.Equal(ModelFind(model, (ushort)(0x100 + sidIndex), gfn), TlbFind(tlb, (ushort)(0x100 + sidIndex), gfn));
+        }, iter: 60);
+    }
+
+    private static void Remove(Dictionary<(ulong Gfn, ushort Sid, int Level), IotlbEntry> model, ushort did, ulong gfn, int am)
+    {
+        var mask = am < 0 ? 0 : ~((1UL << am) - 1);
+        foreach (var key in model.Keys.ToList())
+        {
+            var e = model[key];
+            if (e.DomainId != did) continue;
+            var levelMask = ~((1UL << (9 * (e.Level - 1))) - 1);
+            if (am < 0 || (e.Gfn & mask) == (gfn & mask) || (gfn & levelMask) == e.Gfn) model.Remove(key);
+        }
+    }
+
+    private static ulong? ModelFind(Dictionary<(ulong Gfn, ushort Sid, int Level), IotlbEntry> model, ushort sid, ulong gfn)
+    {
+        for (var level = 1; level <= 3; level++)
+            if (model.TryGetValue((gfn & ~((1UL << (9 * (level - 1))) - 1), sid, level), out var e)) return e.OutputPage;
+        return null;
+    }
+
+    private static ulong? TlbFind(VtdIotlb tlb, ushort sid, ulong gfn)
+    {
+        var slot = tlb.Find(sid, gfn << 12);
+        return slot < 0 ? null : tlb.At(slot).OutputPage;
+    }
+}
