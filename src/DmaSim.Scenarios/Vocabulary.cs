@@ -22,6 +22,8 @@ public enum DeviceKind
     PcieRootPort,
     PciBridge,
     PcieToPciBridge,
+    /// <summary>The host bridge (00:00.0, class 0x0600): a type-0 function that does no DMA of its own.</summary>
+    HostBridge,
 }
 
 /// <summary>What firmware (BIOS/SMM) DMAs on a device's behalf (`firmware-dma:`).</summary>
@@ -172,7 +174,8 @@ public static class Vocabulary
     public static VocabularyTable<DeviceKind> DeviceModels { get; } = new(
         ("storage-controller", DeviceKind.StorageController), ("usb-controller", DeviceKind.UsbController),
         ("scripted", DeviceKind.Scripted), ("pcie-root-port", DeviceKind.PcieRootPort),
-        ("pci-bridge", DeviceKind.PciBridge), ("pcie-to-pci-bridge", DeviceKind.PcieToPciBridge));
+        ("pci-bridge", DeviceKind.PciBridge), ("pcie-to-pci-bridge", DeviceKind.PcieToPciBridge),
+        ("host-bridge", DeviceKind.HostBridge));
 
     public static VocabularyTable<FirmwareDmaKind> FirmwareDma { get; } = new(
         ("none", FirmwareDmaKind.None), ("rmrr", FirmwareDmaKind.Rmrr));

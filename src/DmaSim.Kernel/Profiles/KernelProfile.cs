@@ -38,6 +38,9 @@ public sealed record KernelProfile
     /// <summary>Default unmap invalidation (T1: lazy with 250-entry high-water mark; T4: DMA-FQ).</summary>
     public required Rule<InvalidationMode> DefaultInvalidation { get; init; }
 
+    /// <summary>How many freed IOVAs the lazy unmap queue holds before it flushes (HIGH_WATER_MARK; the flush queue ring).</summary>
+    public required Rule<int> LazyUnmapQueueCapacity { get; init; }
+
     /// <summary>DEFAULT_DOMAIN_ADDRESS_WIDTH used for AGAW selection.</summary>
     public required Rule<int> DefaultDomainAddressWidth { get; init; }
 
@@ -51,6 +54,9 @@ public sealed record KernelProfile
     public required Rule<bool> HotplugExtendsIdentityMap { get; init; }
 
     public required Rule<LogStyle> LogStyle { get; init; }
+
+    /// <summary>iommu_prepare_static_identity_mapping skips host bridges (IS_BRIDGE_HOST_DEVICE) before asking iommu_should_identity_map.</summary>
+    public required Rule<bool> SkipsHostBridgesInStaticIdentityMap { get; init; }
 
     /// <summary>Wording details of the legacy (2.6.3x/3.0) DMAR and intel-iommu lines.</summary>
     public required Rule<LegacyLogWording> LegacyWording { get; init; }
@@ -78,11 +84,13 @@ public sealed record KernelProfile
         yield return (nameof(CoherentIovaLimit), CoherentIovaLimit.Value.ToString(), CoherentIovaLimit.Source);
         yield return (nameof(Iova), Iova.Value.ToString(), Iova.Source);
         yield return (nameof(DefaultInvalidation), DefaultInvalidation.Value.ToString(), DefaultInvalidation.Source);
+        yield return (nameof(LazyUnmapQueueCapacity), LazyUnmapQueueCapacity.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), LazyUnmapQueueCapacity.Source);
         yield return (nameof(DefaultDomainAddressWidth), DefaultDomainAddressWidth.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), DefaultDomainAddressWidth.Source);
         yield return (nameof(ModernSwiotlb), ModernSwiotlb.Value.ToString(), ModernSwiotlb.Source);
         yield return (nameof(RmrrDevicesNeverIdentity), RmrrDevicesNeverIdentity.Value.ToString(), RmrrDevicesNeverIdentity.Source);
         yield return (nameof(HotplugExtendsIdentityMap), HotplugExtendsIdentityMap.Value.ToString(), HotplugExtendsIdentityMap.Source);
         yield return (nameof(LogStyle), LogStyle.Value.ToString(), LogStyle.Source);
+        yield return (nameof(SkipsHostBridgesInStaticIdentityMap), SkipsHostBridgesInStaticIdentityMap.Value.ToString(), SkipsHostBridgesInStaticIdentityMap.Source);
         yield return (nameof(LegacyWording), LegacyWording.Value.ToString(), LegacyWording.Source);
         yield return (nameof(DrhdSanityCheck), DrhdSanityCheck.Value.ToString(), DrhdSanityCheck.Source);
         yield return (nameof(SwiotlbForceDisablesVtd), SwiotlbForceDisablesVtd.Value.ToString(), SwiotlbForceDisablesVtd.Source);

@@ -218,10 +218,11 @@ public sealed class SimMachine
         d.SecondaryBus is { } s ? (byte)s : null,
         ClassCode: d.Model switch
         {
-            // PCI class codes (PCI Code and ID Assignment spec): 0c0320 EHCI, 010400 RAID, 060400 PCI bridge.
+            // PCI class codes (PCI Code and ID Assignment spec): 0c0320 EHCI, 010400 RAID, 060400 PCI bridge, 060000 host bridge.
             DeviceKind.UsbController => 0x0c0320u,
             DeviceKind.StorageController => 0x010400u,
             DeviceKind.PcieRootPort or DeviceKind.PciBridge or DeviceKind.PcieToPciBridge => 0x060400u,
+            DeviceKind.HostBridge => 0x060000u,
             _ => 0u,
         });
 }

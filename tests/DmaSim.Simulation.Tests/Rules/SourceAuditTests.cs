@@ -150,3 +150,73 @@ public class SourceAuditLogTests
         Assert.Contains(log, l => l.Contains("software IO TLB at phys 0x20000000", StringComparison.Ordinal));
     }
 }
+
+/// <summary>Items 7 and 10: the flush-queue ring and 3.0's host-bridge skip.</summary>
+public class SourceAuditIommuTests
+{
+    // 6.1 queue_iova: fq_full() at (tail + 1) % 256 == head → the 256th queued IOVA flushes the 255 before it.
+    [Theory]
+    [InlineData("linux-6.1", 255)]
+    [InlineData("linux-2.6.32", 250)]
+    public void The_lazy_unmap_queue_flushes_when_its_ring_is_full(string profile, int capacity)
+    {
+        var s = Parse(Storage(cmdline: "intel_iommu=on", driver: "{ device: smartarray, dma-mask-bits: 64 }", profile: profile,
+            workload: "{ device: smartarray, run: io, count: 1, size: 4KiB }"));
+        var m = RunKeeping(s, P(profile));
+        var unmaps = m.Kernel.Iommu!.Unmaps;
+        unmaps.Flush();
+        var flushes = unmaps.Flushes;
+        var dev = m.Kernel.Device("smartarray");
+        var page = m.Kernel.K.Pages.AllocPages(0, DmaSim.Kernel.Mm.Gfp.Kernel, new DmaSim.Hardware.Memory.FrameOwner(DmaSim.Hardware.Memory.OwnerKind.KernelBuffer, "smartarray", "buf"))!.Value.Start;
+        for (var i = 0; i < capacity; i++)
+        {
+            var map = m.Kernel.Dma.Map(dev, page, 4096, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
+            Assert.True(map.Ok, map.Error);
+            m.Kernel.Dma.Unmap(dev, map.Address, 4096, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
+        }
+        Assert.Equal(flushes, unmaps.Flushes);
+        Assert.Equal(capacity, unmaps.Pending);
+        var last = m.Kernel.Dma.Map(dev, page, 4096, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
+        m.Kernel.Dma.Unmap(dev, last.Address, 4096, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
+        Assert.Equal(flushes + 1, unmaps.Flushes);
+        Assert.Equal(1, unmaps.Pending);
+    }
+
+    private const string WithHostBridge = """
+        schema: dmasim/v1
+        name: host-bridge
+        seed: 1
+        platform:
+          physical-address-bits: 40
+          memory:
+            - { start: 0x0, end: 0x9ffff, type: usable }
+            - { start: 0x100000, end: 0xbfffffff, type: usable }
+            - { start: 0xc0000000, end: 0xffffffff, type: reserved }
+            - { start: 0x100000000, end: 0x23fffffff, type: usable }
+          iommu:
+            host-address-width: 40
+            units:
+              - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }
+          devices:
+            - { bdf: "00:00.0", name: hostbridge, model: host-bridge, address-bits: 64 }
+            - { bdf: "03:00.0", name: nic, model: scripted, address-bits: 64 }
+        kernel:
+          profile: linux-3.0
+          cmdline: intel_iommu=on iommu=pt
+        workload:
+          - { device: nic, op: map, size: 4KiB, direction: to-device, as: buf }
+
+        """;
+
+    // 2.6.32 iommu_prepare_static_identity_mapping adds every device; 3.0 skips IS_BRIDGE_HOST_DEVICE first.
+    [Theory]
+    [InlineData("linux-2.6.32", true)]
+    [InlineData("linux-3.0", false)]
+    public void Linux_3_0_leaves_the_host_bridge_out_of_si_domain(string profile, bool identity)
+    {
+        var r = ScenarioRunner.Run(Parse(WithHostBridge), P(profile));
+        Assert.Equal(identity, r.Log.Any(l => l.EndsWith("IOMMU: hardware identity mapping for device 0000:00:00.0", StringComparison.Ordinal)));
+        Assert.Equal(identity ? "passthrough" : "translated", r.Devices.Single(d => d.Name == "hostbridge").Domain);
+        Assert.Contains(r.Log, l => l.EndsWith("IOMMU: hardware identity mapping for device 0000:03:00.0", StringComparison.Ordinal));
+    }
+}
