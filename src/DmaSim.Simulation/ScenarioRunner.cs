@@ -73,6 +73,7 @@ public static class ScenarioRunner
                         script.Run(op, i);
                         break;
                 }
+                m.Kernel.ServiceInterrupts();
                 m.Clock.Advance(1000);
             }
         }

@@ -181,6 +181,8 @@ public sealed class LinuxKernel
                 : BootLog.Dialect(k).InvalidationLine(u.Index, u.Drhd.RegisterBase, qi));
         }
         iommu = new IntelIommu(k, dmar, units);
+        // init_dmars: dmar_set_interrupt for every unit before translation is enabled.
+        iommu.Faults.EnableInterrupts();
         if (!Profile.IsModern) InitDmars.Run(k, iommu, _devices);
         return true;
     }
@@ -201,6 +203,9 @@ public sealed class LinuxKernel
             BootmemGoal = hint ? SwiotlbConfig.LegacyBootmemGoal : null,
         });
     }
+
+    /// <summary>Interrupts the hardware raised since the kernel last ran: the DMAR fault handler.</summary>
+    public void ServiceInterrupts() => Iommu?.Faults.Service();
 
     /// <summary>Memory hot-add: the allocator grows, max_pfn (and the required mask) rises, and the eras with a memory notifier extend the software identity map.</summary>
     public void HotAddMemory(PhysRange range)

@@ -55,6 +55,9 @@ public sealed record KernelProfile
 
     public required Rule<LogStyle> LogStyle { get; init; }
 
+    /// <summary>How the DMAR fault interrupt handler prints a fault.</summary>
+    public required Rule<FaultLogStyle> FaultLog { get; init; }
+
     /// <summary>iommu_prepare_static_identity_mapping skips host bridges (IS_BRIDGE_HOST_DEVICE) before asking iommu_should_identity_map.</summary>
     public required Rule<bool> SkipsHostBridgesInStaticIdentityMap { get; init; }
 
@@ -90,6 +93,7 @@ public sealed record KernelProfile
         yield return (nameof(RmrrDevicesNeverIdentity), RmrrDevicesNeverIdentity.Value.ToString(), RmrrDevicesNeverIdentity.Source);
         yield return (nameof(HotplugExtendsIdentityMap), HotplugExtendsIdentityMap.Value.ToString(), HotplugExtendsIdentityMap.Source);
         yield return (nameof(LogStyle), LogStyle.Value.ToString(), LogStyle.Source);
+        yield return (nameof(FaultLog), FaultLog.Value.ToString(), FaultLog.Source);
         yield return (nameof(SkipsHostBridgesInStaticIdentityMap), SkipsHostBridgesInStaticIdentityMap.Value.ToString(), SkipsHostBridgesInStaticIdentityMap.Source);
         yield return (nameof(LegacyWording), LegacyWording.Value.ToString(), LegacyWording.Source);
         yield return (nameof(DrhdSanityCheck), DrhdSanityCheck.Value.ToString(), DrhdSanityCheck.Source);

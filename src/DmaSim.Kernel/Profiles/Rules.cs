@@ -130,3 +130,18 @@ public enum SwiotlbPlacement
 /// <param name="InvalidationLineHasUnitNumber">init_dmars: "IOMMU %d 0x%Lx: using … invalidation" (3.0) rather than "IOMMU 0x%Lx: …" (2.6.32).</param>
 /// <param name="IdentityMapEndInclusive">"Setting identity map for device … [0x%Lx - 0x%Lx]": the RMRR's end_address (3.0) or end_address + 1 (2.6.32).</param>
 public sealed record LegacyLogWording(string DmarPrefix, bool InvalidationLineHasUnitNumber, bool IdentityMapEndInclusive);
+
+/// <summary>How the DMAR fault handler words a fault.</summary>
+public enum FaultLogStyle
+{
+    /// <summary>
+    /// 2.6.3x/3.0 iommu_page_fault + dmar_fault_do_one: "DRHD: handling fault status reg %x", then per record
+    /// "DMAR:[DMA Write] Request device [bb:dd.f] fault addr %llx " and "DMAR:[fault reason %02d] %s"; no ratelimit.
+    /// </summary>
+    TwoLines,
+    /// <summary>
+    /// 6.x dmar_fault: pr_fmt "DMAR: ", __ratelimit (10 per 5 s) on the status line and on every record,
+    /// "[DMA Write NO_PASID] Request device [bb:dd.f] fault addr 0x%llx [fault reason 0x%02x] %s".
+    /// </summary>
+    RatelimitedOneLine,
+}

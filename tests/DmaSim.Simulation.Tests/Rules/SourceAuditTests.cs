@@ -220,3 +220,56 @@ public class SourceAuditIommuTests
         Assert.Contains(r.Log, l => l.EndsWith("IOMMU: hardware identity mapping for device 0000:03:00.0", StringComparison.Ordinal));
     }
 }
+
+/// <summary>Item 12: the simulated kernel services the DMAR fault interrupt and prints each fault as its era did.</summary>
+public class SourceAuditFaultHandlerTests
+{
+    private static readonly string[] RatelimitedCmdline = ["intel_iommu=on"];
+
+    [Fact]
+    public void Linux_2_6_32_prints_the_status_register_and_two_lines_per_fault()
+    {
+        var file = Path.Combine(Path.GetDirectoryName(SeedPath)!, "bridge-alias-missing.yaml");
+        var r = ScenarioRunner.Run(ScenarioLoader.Load(file), P("linux-2.6.32"));
+        Assert.Contains(r.Log, l => l.EndsWith("] DRHD: handling fault status reg 2", StringComparison.Ordinal));
+        Assert.Contains(r.Log, l => l.Contains("] DMAR:[DMA ", StringComparison.Ordinal) && l.Contains("Request device [05:01.0] fault addr", StringComparison.Ordinal));
+        Assert.Contains(r.Log, l => l.EndsWith("DMAR:[fault reason 02] Present bit in context entry is clear", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Linux_6_1_prints_one_line_per_fault_with_no_pasid()
+    {
+        var file = Path.Combine(Path.GetDirectoryName(SeedPath)!, "bridge-alias-missing.yaml");
+        var r = ScenarioRunner.Run(ScenarioLoader.Load(file), P("linux-6.1"));
+        Assert.Contains(r.Log, l => l.EndsWith("] DMAR: DRHD: handling fault status reg 2", StringComparison.Ordinal));
+        Assert.Contains(r.Log, l => l.Contains("] DMAR: [DMA ", StringComparison.Ordinal) && l.Contains(" NO_PASID] Request device [05:01.0] fault addr 0x", StringComparison.Ordinal)
+            && l.EndsWith("[fault reason 0x02] Present bit in context entry is clear", StringComparison.Ordinal));
+    }
+
+    // 6.1 dmar_fault: one ratelimit state (10 per 5 s) shared by the status line and every record.
+    [Theory]
+    [InlineData("linux-6.1", 5)]
+    [InlineData("linux-2.6.32", 20)]
+    public void Twenty_faults_in_a_burst_print_as_the_era_allows(string profile, int printed)
+    {
+        var s = Parse(Storage(cmdline: RatelimitedCmdline[0], driver: "{ device: smartarray, dma-mask-bits: 64 }", profile: profile,
+            workload: "{ device: smartarray, run: io, count: 1, size: 4KiB }"));
+        var m = RunKeeping(s, P(profile));
+        var bdf = DmaSim.Simulation.Machine.SimMachine.ToBdf(s.Device("smartarray").Bdf);
+        for (var i = 0; i < 20; i++)
+        {
+            // An IOVA nobody mapped: the unit blocks the write and records a fault.
+            Assert.False(m.Fabric.Write(bdf, new DmaSim.Core.DmaAddr(0x7000_0000UL + (ulong)i * 4096), new byte[64], DmaSim.Hardware.Platform.DmaLines.Data).Ok);
+            m.Kernel.ServiceInterrupts();
+            m.Clock.Advance(1000);
+        }
+        var lines = m.Events.LogLines().Where(l => l.Contains("Request device", StringComparison.Ordinal)).ToList();
+        Assert.Equal(printed, lines.Count);
+        Assert.Equal(20, m.Kernel.Iommu!.Faults.Handled.Count);
+        if (profile != "linux-6.1") return;
+        m.Clock.Advance(6_000_000_000);
+        Assert.False(m.Fabric.Write(bdf, new DmaSim.Core.DmaAddr(0x7100_0000UL), new byte[64], DmaSim.Hardware.Platform.DmaLines.Data).Ok);
+        m.Kernel.ServiceInterrupts();
+        Assert.Contains("dmar_fault: 30 callbacks suppressed", m.Events.LogLines());
+    }
+}
