@@ -68,6 +68,8 @@ public enum DeviceKind
     PcieToPciBridge,
     PcieUpstreamPort,
     PcieDownstreamPort,
+    /// <summary>The host bridge (00:00.0, class 0x0600): a type-0 function that does no DMA of its own.</summary>
+    HostBridge,
 }
 
 /// <summary>A two-way table between a contract word as written in YAML, JSON and reports and its enum value.</summary>
@@ -120,7 +122,7 @@ public static class ContractWords
         ("storage-controller", DeviceKind.StorageController), ("usb-controller", DeviceKind.UsbController),
         ("scripted", DeviceKind.Scripted), ("pcie-root-port", DeviceKind.PcieRootPort),
         ("pci-bridge", DeviceKind.PciBridge), ("pcie-to-pci-bridge", DeviceKind.PcieToPciBridge),
-        ("pcie-upstream-port", DeviceKind.PcieUpstreamPort), ("pcie-downstream-port", DeviceKind.PcieDownstreamPort));
+        ("pcie-upstream-port", DeviceKind.PcieUpstreamPort), ("pcie-downstream-port", DeviceKind.PcieDownstreamPort), ("host-bridge", DeviceKind.HostBridge));
 
     /// <summary>Bridges and ports: they forward other devices' DMA and do none of their own.</summary>
     public static bool IsBridge(DeviceKind kind) =>

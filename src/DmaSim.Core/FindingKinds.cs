@@ -29,6 +29,8 @@ public enum FindingKind
     Stall,
     UnsupportedJob,
     NoRmrr,
+    /// <summary>The kernel panicked (at boot or in the workload): nothing ran after it.</summary>
+    KernelPanic,
 
     // CONFIG_DMA_API_DEBUG (kernel/dma/debug.c): check_unmap.
     FreeInvalidAddress,
@@ -76,6 +78,7 @@ public static class FindingKinds
         ("stall", FindingKind.Stall),
         ("unsupported-job", FindingKind.UnsupportedJob),
         ("no-rmrr", FindingKind.NoRmrr),
+        ("kernel-panic", FindingKind.KernelPanic),
         ("free-invalid-address", FindingKind.FreeInvalidAddress),
         ("free-not-allocated", FindingKind.FreeNotAllocated),
         ("free-different-size", FindingKind.FreeDifferentSize),

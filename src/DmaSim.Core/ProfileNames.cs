@@ -15,12 +15,13 @@ public static class ProfileNames
     public const string Linux2632Rc5Alex = "linux-2.6.32-rc5+alex";
     public const string Linux2632Rc5Dwmw2 = "linux-2.6.32-rc5+dwmw2";
     public const string Linux2632 = "linux-2.6.32";
+    public const string Linux263207 = "linux-2.6.32.7";
     public const string Linux2633 = "linux-2.6.33";
     public const string Linux30 = "linux-3.0";
     public const string Linux61 = "linux-6.1";
 
     public static ImmutableArray<string> All { get; } =
-        [Linux2631, Linux2632Rc5, Linux2632Rc5Alex, Linux2632Rc5Dwmw2, Linux2632, Linux2633, Linux30, Linux61];
+        [Linux2631, Linux2632Rc5, Linux2632Rc5Alex, Linux2632Rc5Dwmw2, Linux2632, Linux263207, Linux2633, Linux30, Linux61];
 
     public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);
 }

@@ -20,6 +20,8 @@ public sealed record KernelCmdline
     public bool NoIommu { get; init; }
     /// <summary>intel_iommu=strict / iommu.strict=1.</summary>
     public bool Strict { get; init; }
+    /// <summary>iommu.strict= appeared (IOMMU_CMD_LINE_STRICT): 6.x adds "(set via kernel command line)" to the policy line.</summary>
+    public bool StrictSetViaIommuParam { get; init; }
     /// <summary>iommu.strict=0: lazy even where the era defaults to strict.</summary>
     public bool Lazy { get; init; }
     /// <summary>intel_iommu=forcedac / iommu.forcedac=1: no 32-bit-first IOVA attempt.</summary>
@@ -86,7 +88,7 @@ public sealed record KernelCmdline
                     c = values is ["1"] or ["y"] or ["Y"] ? c with { PassThrough = true } : c with { NoPassThrough = true, PassThrough = false };
                     break;
                 case "iommu.strict":
-                    c = values is ["1"] or ["y"] or ["Y"] ? c with { Strict = true } : c with { Lazy = true };
+                    c = (values is ["1"] or ["y"] or ["Y"] ? c with { Strict = true } : c with { Lazy = true }) with { StrictSetViaIommuParam = true };
                     break;
                 case "iommu.forcedac":
                     c = c with { ForceDac = values is ["1"] or ["y"] or ["Y"] };

@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using DmaSim.Checking;
 using DmaSim.Core;
+using DmaSim.Kernel;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Mm;
 using DmaSim.Kernel.Profiles;
@@ -41,7 +42,24 @@ public static class ScenarioRunner
             };
             if (model is not null) models[d.Name] = model;
         }
-        Probe(m, scenario);
+        if (m.Panic is null)
+        {
+            try
+            {
+                Probe(m, scenario);
+                RunWorkload(m, scenario, models);
+                m.DmaDebug.ReportLeaksAtEnd();
+            }
+            catch (KernelPanicException panic)
+            {
+                m.RecordPanic(panic);
+            }
+        }
+        return Collect(m, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong) };
+    }
+
+    private static void RunWorkload(SimMachine m, Scenario scenario, Dictionary<string, DeviceModel> models)
+    {
         var script = new ScriptRunner(m);
         foreach (var step in scenario.Workload)
         {
@@ -60,11 +78,10 @@ public static class ScenarioRunner
                         script.Run(op, i);
                         break;
                 }
+                m.Kernel.ServiceInterrupts();
                 m.Clock.Advance(1000);
             }
         }
-        m.DmaDebug.ReportLeaksAtEnd();
-        return Collect(m, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong) };
     }
 
     /// <summary>Driver probe: each driver sets the masks it asks for (pci_set_dma_mask / pci_set_consistent_dma_mask).</summary>
@@ -102,6 +119,10 @@ public static class ScenarioRunner
 
     private static RunResult Collect(SimMachine m, Scenario s, KernelProfile p, string cmdline)
     {
+        // A panic stops every device: the kernel no longer runs any driver.
+        if (m.Panic is { } panic)
+            foreach (var d in s.Platform.Devices)
+                m.Checker.Add(new Finding(FindingKind.KernelPanic, d.Name, Outcome.Panic, $"{panic.LogLine}: the kernel stopped; nothing ran after it"));
         var devices = new List<DeviceResult>();
         foreach (var d in s.Platform.Devices)
         {

@@ -104,4 +104,13 @@ public class PhysicalTruthCheckerTests
         Assert.Equal(2, c.Findings.Count);
         Assert.Equal(5, c.CountFor("d"));
     }
+
+    [Fact]
+    public void A_panic_is_the_worst_outcome()
+    {
+        var c = new PhysicalTruthChecker();
+        c.Add(new Finding(FindingKind.KernelPanic, "d", Outcome.Panic, "Kernel panic - not syncing"));
+        c.Add(new Finding(FindingKind.FirmwareDmaBlocked, "d", Outcome.FirmwareFault, "later"));
+        Assert.Equal(Outcome.Panic, c.Worst["d"]);
+    }
 }

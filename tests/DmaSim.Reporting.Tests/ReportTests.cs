@@ -83,16 +83,16 @@ public class ReportTests
     }
 
     [Fact]
-    public void Matrix_of_the_seed_has_eight_columns_and_only_held_marks()
+    public void Matrix_of_the_seed_has_a_column_per_profile_and_only_held_marks()
     {
         var s = ScenarioLoader.Load(SeedPath);
         var text = TextReport.Matrix([.. ProfileCatalog.All.Select(p => ScenarioRunner.Run(s, p))]);
         foreach (var p in ProfileCatalog.All) Assert.Contains(p.Name.Replace("linux-", "", StringComparison.Ordinal), text, StringComparison.Ordinal);
         var row = text.Split('\n').Single(l => l.Contains("smartarray-passthrough", StringComparison.Ordinal));
-        Assert.Equal(8, row.Split('✓').Length - 1);
+        Assert.Equal(ProfileCatalog.All.Count, row.Split('✓').Length - 1);
         Assert.Contains("stall ✓", row, StringComparison.Ordinal);
         Assert.DoesNotContain("✗", row, StringComparison.Ordinal);
-        Assert.Contains("8 runs, every expectation held.", text, StringComparison.Ordinal);
+        Assert.Contains($"{ProfileCatalog.All.Count} runs, every expectation held.", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -101,5 +101,18 @@ public class ReportTests
         var text = TextReport.Run(Sample(held: false, outcome: Outcome.Stall));
         Assert.Contains("FAILED dev outcome ok (got stall)", text, StringComparison.Ordinal);
         Assert.Contains("[corruption] stray-write: m", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_kernel_panic_shows_as_outcome_panic_in_text_json_and_html()
+    {
+        var file = Path.Combine(Path.GetDirectoryName(SeedPath)!, "swiotlb-exhaustion.yaml");
+        var r = ScenarioRunner.Run(ScenarioLoader.Load(file), ProfileCatalog.Find("linux-2.6.32")!);
+        using var doc = JsonDocument.Parse(JsonReport.Write([r]));
+        var run = doc.RootElement;
+        Assert.Equal("panic", run.GetProperty("devices")[0].GetProperty("outcome").GetString());
+        Assert.Contains(run.GetProperty("findings").EnumerateArray(), f => f.GetProperty("outcome").GetString() == "panic");
+        Assert.Contains("[panic] kernel-panic: Kernel panic - not syncing", TextReport.Run(r), StringComparison.Ordinal);
+        Assert.Contains("<b>panic</b> kernel-panic: Kernel panic - not syncing", HtmlReport.Write([r]), StringComparison.Ordinal);
     }
 }

@@ -90,7 +90,7 @@ public sealed class PlatformErrorTests
 
     [Fact]
     public void Unknown_profile() => Assert.Equal(
-        "t.yaml:10:12: error: unknown profile 'rhel-5'; expected one of: linux-2.6.31, linux-2.6.32-rc5, linux-2.6.32-rc5+alex, linux-2.6.32-rc5+dwmw2, linux-2.6.32, linux-2.6.33, linux-3.0, linux-6.1",
+        "t.yaml:10:12: error: unknown profile 'rhel-5'; expected one of: linux-2.6.31, linux-2.6.32-rc5, linux-2.6.32-rc5+alex, linux-2.6.32-rc5+dwmw2, linux-2.6.32, linux-2.6.32.7, linux-2.6.33, linux-3.0, linux-6.1",
         Error(With("profile: linux-2.6.32", "profile: rhel-5")));
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class PlatformErrorTests
 
     [Fact]
     public void Unknown_model() => Assert.Equal(
-        "t.yaml:8:43: error: unknown device model 'nic'; expected one of: storage-controller, usb-controller, scripted, pcie-root-port, pci-bridge, pcie-to-pci-bridge, pcie-upstream-port, pcie-downstream-port",
+        "t.yaml:8:43: error: unknown device model 'nic'; expected one of: storage-controller, usb-controller, scripted, pcie-root-port, pci-bridge, pcie-to-pci-bridge, pcie-upstream-port, pcie-downstream-port, host-bridge",
         Error(With("model: storage-controller", "model: nic")));
 
     [Fact]

@@ -48,7 +48,11 @@ public sealed class LinuxKernel
         // intel_iommu_init refuses when no_iommu, iommu=soft or dmar_disabled (and, in 2.6.3x, swiotlb=force).
         var dmarUsable = Platform.Dmar is not null && !k.Cmdline.NoIommu && !k.Cmdline.SwiotlbOnly && k.Cmdline.IntelIommuOn != false
             && !(Profile.SwiotlbForceDisablesVtd.Value && k.Cmdline.SwiotlbForce);
-        if (Platform.Dmar is { } dmar) BootLog.DmarTable(k, dmar);
+        if (Platform.Dmar is { } dmar)
+        {
+            BootLog.DmarTable(k, dmar);
+            dmarUsable &= !RejectedAtProbe(dmar);
+        }
 
         switch (Profile.BootSequence.Value)
         {
@@ -56,6 +60,18 @@ public sealed class LinuxKernel
             case BootSequence.DefaultDomains: BootDefaultDomains(over4G, dmarUsable); break;
             default: throw new InvalidOperationException($"boot sequence {Profile.BootSequence.Value} is not modelled");
         }
+        // 75f1cdf1dda9 (2.6.33+): the pool was set up silently; pci_iommu_init announces it only if it stays.
+        if (SwiotlbPrintDeferred && k.Swiotlb is { } kept) AnnounceSwiotlb(kept);
+    }
+
+    /// <summary>Whether the era sets the pool up silently and prints it once the IOMMU decision is made (75f1cdf1dda9, and 6.x).</summary>
+    private bool SwiotlbPrintDeferred => Profile.BootSequence.Value == BootSequence.DefaultDomains || Profile.InitFailureFallback.Value == InitFailureFallback.Swiotlb;
+
+    /// <summary>pci_iommu_init (2.6.33+) / pci_swiotlb_init (2.6.31/32): "PCI-DMA: Using software bounce buffering" then swiotlb_print_info.</summary>
+    private void AnnounceSwiotlb(Swiotlb pool)
+    {
+        K.Log("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)");
+        pool.PrintInfo();
     }
 
     /// <summary>x86 pci_iommu_init of 2.6.3x – 5.2: swiotlb pool, intel_iommu_init → init_dmars, per-device dma ops.</summary>
@@ -64,7 +80,6 @@ public sealed class LinuxKernel
         var k = K;
         // 2.6.31 gives pass-through devices swiotlb dma ops (4ed0d3e6c64c).
         var passThroughViaSwiotlb = Profile.PassThroughDmaOps.Value == PassThroughOps.Swiotlb && k.Cmdline.PassThrough;
-
         // Which path sets up the swiotlb pool at boot (arch/x86/kernel/pci-swiotlb.c pci_swiotlb_init):
         // 2.6.31/32: only when no IOMMU was detected (plus iommu=pt in 2.6.31); 2.6.33 (75f1cdf1dda9):
         // whenever RAM goes above 4 GiB, freed again if an IOMMU takes over.
@@ -102,6 +117,18 @@ public sealed class LinuxKernel
             k.Note("VT-d init failed and no swiotlb pool exists: every device uses nommu_dma_ops");
     }
 
+    /// <summary>
+    /// detect_intel_iommu's BIOS checks, in the eras that make them at probe time: a rejected table sets
+    /// dmar_disabled before pci_swiotlb_init looks at iommu_detected.
+    /// </summary>
+    private bool RejectedAtProbe(DmarInfo dmar)
+    {
+        if (Profile.DrhdSanityCheck.Value != DrhdSanityCheck.AtProbe) return false;
+        if (BiosSanity.CheckDrhds(K, dmar, Platform.RemappingUnitAt, out var why)) return false;
+        IommuOffReason = why;
+        return true;
+    }
+
     /// <summary>The IOMMU core of 5.3+: swiotlb pool, intel_iommu_init, default domains per group.</summary>
     private void BootDefaultDomains(bool over4G, bool dmarUsable)
     {
@@ -118,7 +145,8 @@ public sealed class LinuxKernel
         {
             foreach (var d in _devices) d.Ops = direct;
         }
-        if (k.Swiotlb is not null) k.Log("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)");
+        // x86 pci_iommu_init (6.x): after the IOMMU's init, a kept pool is announced and printed.
+        if (k.Swiotlb is { } kept) AnnounceSwiotlb(kept);
     }
 
     private bool TryInitIntelIommu(out IntelIommu iommu)
@@ -152,9 +180,13 @@ public sealed class LinuxKernel
         foreach (var u in units)
         {
             var qi = u.Hw.SupportsQueuedInvalidation && u.Hw.EnableQueuedInvalidation();
-            k.Log(InitMessages.InvalidationMethod(Profile, u, qi));
+            k.Log(Profile.LogStyle.Value == LogStyle.Modern
+                ? InitMessages.InvalidationMethod(Profile, u, qi)
+                : BootLog.Dialect(k).InvalidationLine(u.Index, u.Drhd.RegisterBase, qi));
         }
         iommu = new IntelIommu(k, dmar, units);
+        // init_dmars: dmar_set_interrupt for every unit before translation is enabled.
+        iommu.Faults.EnableInterrupts();
         if (Profile.BootSequence.Value == BootSequence.InitDmars)
         {
             IommuGroupProbe.Run(k, iommu, _devices);
@@ -169,12 +201,21 @@ public sealed class LinuxKernel
         // swiotlb=0 leaves io_tlb_nslabs at 0, which swiotlb_init_with_default_size (lib/swiotlb.c,
         // 2.6.32) replaces with the default 64 MiB; the same rule is applied to the modern eras.
         var slabs = k.Cmdline.SwiotlbSlabs is { } n and > 0 ? n : 32768;
+        // dma32_reserve_bootmem only reserves (and so only moves bootmem's hint to 512 MiB) when RAM goes above 4 GiB.
+        var hint = Profile.SwiotlbPlacement.Value == SwiotlbPlacement.BootmemHint512M && k.Pages.MaxPfn > (1UL << 20);
+        // 2.6.31/2.6.32 pci_swiotlb_init: printk "PCI-DMA: Using software bounce buffering" and swiotlb_init(1), verbose at once.
+        if (!SwiotlbPrintDeferred) k.Log("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)");
         k.Swiotlb = Swiotlb.TryCreate(k.Pages, k.Memory, k.Events, new SwiotlbConfig
         {
+            PrintInfoAtInit = !SwiotlbPrintDeferred,
             PoolSize = Math.Min(slabs, 1UL << 24) * Swiotlb.IoTlbSize,
             Variant = Profile.ModernSwiotlb.Value ? SwiotlbVariant.Modern : SwiotlbVariant.Legacy,
+            BootmemGoal = hint ? SwiotlbConfig.LegacyBootmemGoal : null,
         });
     }
+
+    /// <summary>Interrupts the hardware raised since the kernel last ran: the DMAR fault handler.</summary>
+    public void ServiceInterrupts() => Iommu?.Faults.Service();
 
     /// <summary>Memory hot-add: the allocator grows, max_pfn (and the required mask) rises, and the eras with a memory notifier extend the software identity map.</summary>
     public void HotAddMemory(PhysRange range)

@@ -84,6 +84,13 @@ public sealed record LogDialect(
     /// </summary>
     public bool IdentityMapEndInclusive { get; init; }
 
+    /// <summary>init_dmars' invalidation line carries the unit number: "IOMMU %d 0x%Lx: using … invalidation" (3.0) rather than "IOMMU 0x%Lx: …" (2.6.32).</summary>
+    public bool InvalidationLineHasUnitNumber { get; init; }
+
+    /// <summary>init_dmars' line for one unit's invalidation interface (legacy wording; 4.1+ print "%s: Using … invalidation").</summary>
+    public string InvalidationLine(int seq, ulong registerBase, bool queued) =>
+        (InvalidationLineHasUnitNumber ? $"IOMMU {seq} 0x{registerBase:x}" : $"IOMMU 0x{registerBase:x}") + $": using {(queued ? "Queued" : "Register based")} invalidation";
+
     /// <summary>"Setting RMRR:" (init_dmars, before the per-device identity maps).</summary>
     public string SettingRmrr() => IntelIommuPrefix + "Setting RMRR:";
 
@@ -94,12 +101,22 @@ public sealed record LogDialect(
     /// <summary>"Prepare 0-16MiB unity mapping for LPC" (iommu_prepare_isa).</summary>
     public string LpcUnityMap() => IntelIommuPrefix + "Prepare 0-16MiB unity mapping for LPC";
 
-    /// <summary>2.6.3x: drivers/pci/dmar.c "#undef PREFIX / #define PREFIX "DMAR:"", printk(KERN_INFO PREFIX "Host address width %d\n").</summary>
-    public static readonly LogDialect Pci26 = new("2.6", "DMAR:", UnitLineStyle.BaseOnly, false, false, false, true,
-        "drivers/pci/dmar.c (2.6.3x): #define PREFIX \"DMAR:\"; alloc_iommu pr_debug(\"IOMMU %llx: ver %d:%d cap %llx ecap %llx\")");
+    /// <summary>2.6.32 … 3.4: drivers/pci/dmar.c "#define PREFIX "DMAR: "" (2.6.32.y stable trees), printk(KERN_INFO PREFIX "Host address width %d\n").</summary>
+    public static readonly LogDialect Pci26 = new("2.6", "DMAR: ", UnitLineStyle.BaseOnly, false, false, false, true,
+        "drivers/pci/dmar.c (2.6.32.y): #define PREFIX \"DMAR: \"; alloc_iommu pr_info(\"IOMMU %llx: ver %d:%d cap %llx ecap %llx\")");
 
-    /// <summary>2.6.3x wording with 3.x's e820 lines (the kernels between the e820 and the DMAR message changes).</summary>
-    private static readonly LogDialect Pci26MemE820 = Pci26 with { E820MemFormat = true, E820HeaderPrefix = "e820: ", LastPfnPrefix = "e820: " };
+    /// <summary>Before 2.6.32: "#undef PREFIX / #define PREFIX "DMAR:"" (no space).</summary>
+    public static readonly LogDialect Pci2631 = Pci26 with { Name = "2.6.31", DmarPrefix = "DMAR:" };
+
+    /// <summary>3.0 … 3.4: 2.6.32's DMAR wording with 3.x's e820 lines, the unit number in the invalidation line and the RMRR's inclusive end.</summary>
+    private static readonly LogDialect Pci26MemE820 = Pci26 with
+    {
+        E820MemFormat = true,
+        E820HeaderPrefix = "e820: ",
+        LastPfnPrefix = "e820: ",
+        InvalidationLineHasUnitNumber = true,
+        IdentityMapEndInclusive = true,
+    };
 
     /// <summary>3.x: drivers/iommu/dmar.c "#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt" → "dmar: "; alloc_iommu pr_info("IOMMU %d: reg_base_addr …").</summary>
     public static readonly LogDialect Iommu3 = new("3.x", "dmar: ", UnitLineStyle.SeqId, true, false, false, true,
@@ -109,6 +126,7 @@ public sealed record LogDialect(
         E820HeaderPrefix = "e820: ",
         LastPfnPrefix = "e820: ",
         IdentityMapEndInclusive = true,
+        InvalidationLineHasUnitNumber = true,
     };
 
     /// <summary>3.15–4.0: as 3.x plus dmar_parse_one_andd's pr_info("ANDD device: %x name: %s"); unknown types only pr_debug (dmar_walk_remapping_entries).</summary>
@@ -151,7 +169,8 @@ public sealed record LogDialect(
     {
         ArgumentNullException.ThrowIfNull(profile);
         // Without a version: exactly the wording the profiles printed before versions existed.
-        if (!KernelVersion.TryParse(version, out var v)) return profile.LogStyle.Value == LogStyle.Legacy ? Pci26 : Dmar512 with { LastPfnPrefix = "e820: " };
+        if (!KernelVersion.TryParse(version, out var v)) return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : Dmar512 with { LastPfnPrefix = "e820: " };
+        if (v < new KernelVersion(2, 6, 32)) return Pci2631;
         if (v < new KernelVersion(3, 0, 0)) return Pci26;
         // The move to drivers/iommu/ and pr_fmt(KBUILD_MODNAME) happened within 3.x; before 3.5 the
         // kernel still used PREFIX "DMAR:" (see docs/real-machines.md: the exact release is not pinned).
@@ -162,6 +181,14 @@ public sealed record LogDialect(
         if (v < new KernelVersion(5, 12, 0)) return Dmar412;
         return Dmar512;
     }
+
+    /// <summary>The unversioned legacy wording: 2.6.32's lines with the profile's era details.</summary>
+    private static LogDialect Legacy(LegacyLogWording w) => Pci26 with
+    {
+        DmarPrefix = w.DmarPrefix,
+        InvalidationLineHasUnitNumber = w.InvalidationLineHasUnitNumber,
+        IdentityMapEndInclusive = w.IdentityMapEndInclusive,
+    };
 
     /// <summary>parse_dmar_table: pr_info("Host address width %d\n", dmar->width + 1).</summary>
     public string HostAddressWidth(int haw) => $"{DmarPrefix}Host address width {haw}";

@@ -86,7 +86,7 @@ public sealed class Swiotlb
     /// Allocate the pool early below 4 GiB (legacy swiotlb_init: alloc_bootmem_low_pages; modern
     /// swiotlb_init_remap: memblock_alloc_low) and lay out the slots. The modern kernel halves a pool that
     /// cannot be allocated, down to IO_TLB_MIN_SLABS; 2.6.32 panics ("DMA: Cannot allocate SWIOTLB buffer"),
-    /// which here is a <see cref="Boot.KernelPanicException"/>.
+    /// which here is a <see cref="KernelPanicException"/>.
     /// </summary>
     public static Swiotlb Create(PageAllocator allocator, PhysicalMemory memory, EventStream events, SwiotlbConfig config) =>
         TryCreate(allocator, memory, events, config) ?? throw new InvalidOperationException("swiotlb: no memory below 4 GiB for even the minimum pool");
@@ -118,7 +118,7 @@ public sealed class Swiotlb
                 ? allocator.AllocEarlyBottomUp(nslabs << IoTlbShift, PageSize, goal, below4G, owner)
                 : allocator.AllocEarly(nslabs << IoTlbShift, PageSize, below4G, owner);
             if (start is not null) break;
-            if (config.Variant == SwiotlbVariant.Legacy) throw new Boot.KernelPanicException("DMA: Cannot allocate SWIOTLB buffer");
+            if (config.Variant == SwiotlbVariant.Legacy) throw new KernelPanicException("DMA: Cannot allocate SWIOTLB buffer");
             if (nslabs <= IoTlbMinSlabs)
             {
                 events.Log($"software IO TLB: swiotlb_memblock_alloc: Failed to allocate {nslabs << IoTlbShift} bytes tlb structure");
@@ -135,15 +135,18 @@ public sealed class Swiotlb
             var o = (config.BootmemGoal is { } g
                     ? allocator.AllocEarlyBottomUp(config.OverflowSize, PageSize, g, below4G, overflowOwner)
                     : allocator.AllocEarly(config.OverflowSize, PageSize, below4G, overflowOwner))
-                ?? throw new Boot.KernelPanicException("DMA: Cannot allocate SWIOTLB overflow buffer!");
+                ?? throw new KernelPanicException("DMA: Cannot allocate SWIOTLB overflow buffer!");
             overflow = PhysRange.FromSize(o, config.OverflowSize);
         }
         var tlb = new Swiotlb(memory, events, config, pool, overflow);
-        tlb.LogPlacement();
+        // swiotlb_init_remap prints the area count as it sets the pool up (6.x, pr_fmt "software IO TLB: ").
+        if (config.Variant == SwiotlbVariant.Modern && areas > 1) events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: area num {areas}."));
+        if (config.PrintInfoAtInit) tlb.PrintInfo();
         return tlb;
     }
 
-    private void LogPlacement()
+    /// <summary>swiotlb_print_info: where the pool lies, in the era's words.</summary>
+    public void PrintInfo()
     {
         var bytes = Pool.Size;
         if (Variant == SwiotlbVariant.Legacy)
@@ -160,7 +163,6 @@ public sealed class Swiotlb
             // 6.x swiotlb_print_info with pr_fmt "software IO TLB: "; end = start + bytes, as 6.x boot logs
             // show ("software IO TLB: mapped [mem 0x000000003a600000-0x000000003e600000] (64MB)"), preceded
             // by "area num N." when the pool has more than one area.
-            if (_areaIndex.Length > 1) _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: area num {_areaIndex.Length}."));
             _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: mapped [mem 0x{Pool.Start.Value:x16}-0x{Pool.Start.Value + bytes:x16}] ({bytes >> 20}MB)"));
         }
     }

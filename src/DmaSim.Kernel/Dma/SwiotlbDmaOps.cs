@@ -56,12 +56,12 @@ public sealed class SwiotlbDmaOps : IDmaOps
         if (NommuDmaOps.LegacyCapable(dev.DmaMask, phys.Value, size) && !_k.Cmdline.SwiotlbForce)
             return DmaMapping.Success(DmaAddr.Identity(phys));
         var r = _pool.Map(dev.PciName, phys, size, dir);
+        // swiotlb_full(dev, size, dir, 1) panics when the request is larger than the overflow buffer;
+        // the pool already printed the panic line (lib/swiotlb.c, 2.6.3x).
+        if (r.Status is SwiotlbMapStatus.Panic or SwiotlbMapStatus.NotReachable) throw new KernelPanicException(r.Message ?? "swiotlb", logged: true);
         if (!r.IsMapped) return DmaMapping.Failure(r.Message ?? "swiotlb mapping failed");
-        if (!NommuDmaOps.LegacyCapable(dev.DmaMask, r.Address.Value, size))
-        {
-            _k.Log("map_single: bounce buffer is not DMA'ble");
-            return DmaMapping.Failure("map_single: bounce buffer is not DMA'ble");
-        }
+        // 2.6.32 lib/swiotlb.c swiotlb_map_page: if (!dma_capable(dev, dev_addr, size)) panic("map_single: bounce buffer is not DMA'ble").
+        if (!NommuDmaOps.LegacyCapable(dev.DmaMask, r.Address.Value, size)) throw new KernelPanicException("map_single: bounce buffer is not DMA'ble");
         return DmaMapping.Success(DmaAddr.Identity(r.Address));
     }
 

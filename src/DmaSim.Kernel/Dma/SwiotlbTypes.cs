@@ -52,6 +52,13 @@ public sealed record SwiotlbConfig
     /// <summary>512 MiB: where 2.6.32-era x86-64 boot logs place the pool.</summary>
     public const ulong LegacyBootmemGoal = 0x20000000;
 
+    /// <summary>
+    /// Print the pool's placement when it is created (2.6.31/2.6.32 swiotlb_init(1)); false when the kernel
+    /// prints it later, once it knows the pool stays (75f1cdf1dda9's swiotlb_init(0) + swiotlb_print_info in
+    /// pci_iommu_init; 6.x swiotlb_print_info in pci_iommu_init): the caller then calls <see cref="Swiotlb.PrintInfo"/>.
+    /// </summary>
+    public bool PrintInfoAtInit { get; init; } = true;
+
     /// <summary>Emit a <see cref="SwiotlbMapEvent"/>/<see cref="SwiotlbUnmapEvent"/> per bounce (trace_swiotlb_bounced); failures are always reported.</summary>
     public bool TraceMaps { get; init; } = true;
 }

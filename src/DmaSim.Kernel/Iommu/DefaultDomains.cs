@@ -13,13 +13,27 @@ namespace DmaSim.Kernel.Iommu;
 /// </summary>
 public static class DefaultDomains
 {
+    /// <summary>
+    /// iommu_subsys_init (drivers/iommu/iommu.c, 6.1): pr_info("Default domain type: %s %s\n") — a trailing
+    /// space unless iommu=pt/nopt or iommu.passthrough= set it — and, only for a translated default,
+    /// pr_info("DMA domain TLB invalidation policy: %s mode %s\n") with "(set via kernel command line)" for
+    /// iommu.strict= (intel_iommu=strict calls iommu_set_dma_strict and sets no command-line flag).
+    /// </summary>
+    private static void LogDefaultDomainPolicy(KernelContext k, bool identity, bool strict)
+    {
+        const string viaCmdline = "(set via kernel command line)";
+        var typeViaCmdline = k.Cmdline.PassThrough || k.Cmdline.NoPassThrough;
+        k.Log($"iommu: Default domain type: {(identity ? "Passthrough" : "Translated")} {(typeViaCmdline ? viaCmdline : "")}");
+        if (identity) return;
+        k.Log($"iommu: DMA domain TLB invalidation policy: {(strict ? "strict" : "lazy")} mode {(k.Cmdline.StrictSetViaIommuParam ? viaCmdline : "")}");
+    }
+
     public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct)
     {
         foreach (var u in iommu.Units) u.Hw.SetRootTable();
         iommu.Strict = k.Cmdline.Strict || k.Profile.DefaultInvalidation.Value == InvalidationMode.Strict;
         var wantIdentity = k.Cmdline.PassThrough && !k.Cmdline.NoPassThrough;
-        k.Log(wantIdentity ? "iommu: Default domain type: Passthrough (set via kernel command line)" : "iommu: Default domain type: Translated");
-        k.Log(iommu.Strict ? "iommu: DMA domain TLB invalidation policy: strict mode" : "iommu: DMA domain TLB invalidation policy: lazy mode");
+        LogDefaultDomainPolicy(k, wantIdentity, iommu.Strict);
         // intel_iommu_init, after init_dmars: a unit in caching mode (a virtual IOMMU) makes every DMA
         // domain strict; the policy line above was printed earlier by iommu_subsys_init and stays "lazy".
         if (k.Profile.CachingModeForcesStrict.Value && iommu.Units.Any(u => u.Hw.CachingMode))

@@ -40,6 +40,9 @@ public sealed record KernelProfile
     /// <summary>Default unmap invalidation (T1: lazy with 250-entry high-water mark; T4: DMA-FQ).</summary>
     public required Rule<InvalidationMode> DefaultInvalidation { get; init; }
 
+    /// <summary>How many freed IOVAs the lazy unmap queue holds before it flushes (HIGH_WATER_MARK; the flush queue ring).</summary>
+    public required Rule<int> LazyUnmapQueueCapacity { get; init; }
+
     /// <summary>DEFAULT_DOMAIN_ADDRESS_WIDTH used for AGAW selection.</summary>
     public required Rule<int> DefaultDomainAddressWidth { get; init; }
 
@@ -92,6 +95,21 @@ public sealed record KernelProfile
     /// <summary>VFIO and RMRR devices (null / assignable / refused).</summary>
     public required Rule<Iommu.VfioRmrrPolicy> VfioRmrr { get; init; }
 
+    /// <summary>How the DMAR fault interrupt handler prints a fault.</summary>
+    public required Rule<FaultLogStyle> FaultLog { get; init; }
+
+    /// <summary>iommu_prepare_static_identity_mapping skips host bridges (IS_BRIDGE_HOST_DEVICE) before asking iommu_should_identity_map.</summary>
+    public required Rule<bool> SkipsHostBridgesInStaticIdentityMap { get; init; }
+
+    /// <summary>Wording details of the legacy (2.6.3x/3.0) DMAR and intel-iommu lines.</summary>
+    public required Rule<LegacyLogWording> LegacyWording { get; init; }
+
+    /// <summary>When the kernel rejects a DRHD at address zero or one whose registers read all ones, and whether it checks the latter at all.</summary>
+    public required Rule<DrhdSanityCheck> DrhdSanityCheck { get; init; }
+
+    /// <summary>Where the boot-time swiotlb pool lands below 4 GiB.</summary>
+    public required Rule<SwiotlbPlacement> SwiotlbPlacement { get; init; }
+
     /// <summary>Every rule with its name, for reports ("why did this happen").</summary>
     public IEnumerable<(string Name, string Value, string Source)> Rules()
     {
@@ -104,6 +122,7 @@ public sealed record KernelProfile
         yield return (nameof(CoherentIovaLimit), CoherentIovaLimit.Value.ToString(), CoherentIovaLimit.Source);
         yield return (nameof(Iova), Iova.Value.ToString(), Iova.Source);
         yield return (nameof(DefaultInvalidation), DefaultInvalidation.Value.ToString(), DefaultInvalidation.Source);
+        yield return (nameof(LazyUnmapQueueCapacity), LazyUnmapQueueCapacity.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), LazyUnmapQueueCapacity.Source);
         yield return (nameof(DefaultDomainAddressWidth), DefaultDomainAddressWidth.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), DefaultDomainAddressWidth.Source);
         yield return (nameof(ModernSwiotlb), ModernSwiotlb.Value.ToString(), ModernSwiotlb.Source);
         yield return (nameof(RmrrDevicesNeverIdentity), RmrrDevicesNeverIdentity.Value.ToString(), RmrrDevicesNeverIdentity.Source);
@@ -122,5 +141,10 @@ public sealed record KernelProfile
         yield return (nameof(IommuGroups), IommuGroups.Value.Name, IommuGroups.Source);
         yield return (nameof(CachingModeForcesStrict), CachingModeForcesStrict.Value.ToString(), CachingModeForcesStrict.Source);
         yield return (nameof(VfioRmrr), VfioRmrr.Value.ToString(), VfioRmrr.Source);
+        yield return (nameof(FaultLog), FaultLog.Value.ToString(), FaultLog.Source);
+        yield return (nameof(SkipsHostBridgesInStaticIdentityMap), SkipsHostBridgesInStaticIdentityMap.Value.ToString(), SkipsHostBridgesInStaticIdentityMap.Source);
+        yield return (nameof(LegacyWording), LegacyWording.Value.ToString(), LegacyWording.Source);
+        yield return (nameof(DrhdSanityCheck), DrhdSanityCheck.Value.ToString(), DrhdSanityCheck.Source);
+        yield return (nameof(SwiotlbPlacement), SwiotlbPlacement.Value.ToString(), SwiotlbPlacement.Source);
     }
 }

@@ -22,6 +22,7 @@ internal static class Linux2631Profile
         CoherentIovaLimit = new(CoherentIovaLimit.StreamingMask, Vtd2632 + " __intel_map_single passes pdev->dma_mask to intel_alloc_iova"),
         Iova = new(IovaAlgorithm.Linux2632, "drivers/pci/iova.c (2.6.3x) alloc_iova with caller-passed 32-bit limit"),
         DefaultInvalidation = new(InvalidationMode.Lazy, Vtd2632 + " add_unmap / flush_unmaps (HIGH_WATER_MARK 250, 10 ms timer); intel_iommu=strict disables"),
+        LazyUnmapQueueCapacity = new(250, Vtd2632 + " add_unmap: if (list_size == HIGH_WATER_MARK) flush_unmaps() before queueing (HIGH_WATER_MARK 250)"),
         DefaultDomainAddressWidth = new(48, Vtd2632 + " DEFAULT_DOMAIN_ADDRESS_WIDTH"),
         ModernSwiotlb = new(false, "lib/swiotlb.c (2.6.3x): single io_tlb_index, overflow buffer, swiotlb_full panic"),
         RmrrDevicesNeverIdentity = new(false, Vtd2632 + " iommu_should_identity_map ignores RMRRs"),
@@ -40,5 +41,10 @@ internal static class Linux2631Profile
         IommuGroups = new(new Iommu.SharedContextEntryGroups(), Vtd2632 + " device_to_context_entry / get_domain_for_dev: devices behind a PCIe-to-PCI bridge share its context entry and domain (IOMMU groups arrived in 3.5)"),
         CachingModeForcesStrict = new(false, Vtd2632 + " flush_unmaps batches whatever the unit's CAP.CM; only intel_iommu=strict disables batching"),
         VfioRmrr = new(Iommu.VfioRmrrPolicy.NoVfio, "VFIO arrived in 3.6 (drivers/vfio); with kernel.version the release decides: 3.6 no RMRR check, 3.17 'iommu/vt-d: Suppress RMRR device assignment', 5.3 relaxable USB/graphics RMRRs"),
+        FaultLog = new(FaultLogStyle.TwoLines, "drivers/pci/dmar.c (2.6.32) iommu_page_fault: printk(KERN_ERR \"DRHD: handling fault status reg %x\"); dmar_fault_do_one: \"DMAR:[%s] Request device [%02x:%02x.%d] fault addr %llx \\n DMAR:[fault reason %02d] %s\" (2.6.32.63 tree)"),
+        SkipsHostBridgesInStaticIdentityMap = new(false, Vtd2632 + " iommu_prepare_static_identity_mapping: for_each_pci_dev → iommu_should_identity_map(pdev, 1), no host-bridge test (read in a 2.6.32-era tree)"),
+        LegacyWording = new(new("DMAR:", false, false), "drivers/pci/dmar.c (2.6.2x) #define PREFIX \"DMAR:\" [R for 2.6.31: no 2.6.31 tree indexed]; intel-iommu.c init_dmars \"IOMMU 0x%Lx: using … invalidation\"; iommu_prepare_rmrr_dev passes end_address + 1"),
+        DrhdSanityCheck = new(DrhdSanityCheck.ZeroAtParse, "drivers/pci/dmar.c (2.6.31) dmar_parse_one_drhd: WARN and -ENODEV for address 0 (e523b38e \"intel-iommu: Avoid panic() for DRHD at address zero\", 2.6.30); no all-ones check before \"intel-iommu: Cope with broken HP DC7900 BIOS\" [R]"),
+        SwiotlbPlacement = new(SwiotlbPlacement.BootmemHint512M, "arch/x86/kernel/pci-dma.c (2.6.3x) dma32_reserve_bootmem (goal 512 MiB) / dma32_free_bootmem before pci_swiotlb_init [R]"),
     };
 }

@@ -12,6 +12,8 @@ internal static class Linux2633Profile
         Summary = "2.6.32 plus swiotlb kept as the fallback when VT-d init fails (75f1cdf1dda9)",
         Era = Era.T2,
         InitFailureFallback = new(InitFailureFallback.Swiotlb, "75f1cdf1dda9 \"x86: Handle HW IOMMU initialization failure gracefully\""),
+        DrhdSanityCheck = new(DrhdSanityCheck.AtProbe, "drivers/pci/dmar.c (2.6.33) detect_intel_iommu → check_zero_address (\"intel-iommu: Detect DMAR in hyperspace at probe time\", v2.6.33-rc1)"),
+        SwiotlbForceDisablesVtd = new(false, "75f1cdf1dda9: intel_iommu_init checks only no_iommu || dmar_disabled and clears swiotlb once VT-d is up [R]"),
         IommuReleasesSwiotlb = new(true, "75f1cdf1dda9 \"x86: Handle HW IOMMU initialization failure gracefully\": the pool is set up whenever RAM goes above 4 GiB and freed when an IOMMU takes over"),
     };
 }

@@ -13,5 +13,8 @@ internal static class Linux30Profile
         Era = Era.T3,
         RuntimeIdentityCheck = new(IdentityCheck.MinMaskCoversRequiredMask, "\"intel-iommu: Check for identity mapping candidate using system dma mask\" (2.6.39/3.0; drivers/pci/intel-iommu.c iommu_should_identity_map)"),
         CoherentIovaLimit = new(CoherentIovaLimit.CoherentMask, "\"intel-iommu: Use coherent DMA mask when requested\" (2.6.39/3.0)"),
+        SkipsHostBridgesInStaticIdentityMap = new(true, "drivers/pci/intel-iommu.c (3.0) iommu_prepare_static_identity_mapping: if (IS_BRIDGE_HOST_DEVICE(pdev)) continue [R: from the issue 9 audit of 3.0]"),
+        LegacyWording = new(new("DMAR: ", true, true), "drivers/pci/intel-iommu.c (3.0) init_dmars printk(\"IOMMU %d 0x%Lx: using %s invalidation\", iommu->seq_id, …); iommu_prepare_rmrr_dev passes rmrr->end_address [R: from the issue 9 audit of 3.0]"),
+        SwiotlbPlacement = new(SwiotlbPlacement.TopDownBelow4G, "3.x memblock: dma32_reserve_bootmem gone; swiotlb_init allocates the pool top-down below 4 GiB [R]"),
     };
 }

@@ -18,6 +18,8 @@ internal static class Linux61Profile
         RmrrMappedIntoNewDomains = new(true, "drivers/iommu/iommu.c iommu_create_device_direct_mappings (IOMMU_RESV_DIRECT regions from intel_iommu_get_resv_regions)"),
         Iova = new(IovaAlgorithm.Modern, "drivers/iommu/iova.c alloc_iova_fast / free_iova_fast"),
         DefaultInvalidation = new(InvalidationMode.Lazy, "drivers/iommu/iommu.c iommu_subsys_init: DMA upgraded to DMA_FQ unless strict; dma-iommu.c flush queue"),
+        LazyUnmapQueueCapacity = new(255, "drivers/iommu/dma-iommu.c (6.1) queue_iova: fq_full() is ((tail + 1) % IOVA_FQ_SIZE) == head, so a 256-slot ring holds 255 IOVAs before fq_flush_iotlb"),
+        FaultLog = new(FaultLogStyle.RatelimitedOneLine, "drivers/iommu/intel/dmar.c (6.1) dmar_fault: DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST); dmar_fault_do_one pr_err(\"[%s NO_PASID] Request device [%02x:%02x.%d] fault addr 0x%llx [fault reason 0x%02x] %s\") [R]"),
         DefaultDomainAddressWidth = new(57, "drivers/iommu/intel/iommu.h DEFAULT_DOMAIN_ADDRESS_WIDTH"),
         ModernSwiotlb = new(true, "kernel/dma/swiotlb.c (areas, \"swiotlb buffer is full\")"),
         HotplugExtendsIdentityMap = new(true, "drivers/iommu/intel/iommu.c (6.1) intel_iommu_init: register_memory_notifier when si_domain has software tables; intel_iommu_memory_notifier (\"iommu/vt-d: Update IOMMU state when memory hotplug happens\", 3.15)"),

@@ -21,6 +21,7 @@ public static class ProfileCatalog
     public static KernelProfile Linux2632Rc5Alex => Get(ProfileNames.Linux2632Rc5Alex);
     public static KernelProfile Linux2632Rc5Dwmw2 => Get(ProfileNames.Linux2632Rc5Dwmw2);
     public static KernelProfile Linux2632 => Get(ProfileNames.Linux2632);
+    public static KernelProfile Linux2632Stable => Get(ProfileNames.Linux263207);
     public static KernelProfile Linux2633 => Get(ProfileNames.Linux2633);
     public static KernelProfile Linux30 => Get(ProfileNames.Linux30);
     public static KernelProfile Linux61 => Get(ProfileNames.Linux61);

@@ -160,3 +160,57 @@ public enum DomainIdAllocation
     /// <summary>Pass-through contexts use FLPT_DEFAULT_DID (1); other domains come from the IDA starting at IDA_START_DID (2).</summary>
     IdaFromTwo,
 }
+
+/// <summary>What the kernel checks of each DRHD before it trusts the DMAR table, and when.</summary>
+public enum DrhdSanityCheck
+{
+    /// <summary>
+    /// Register base zero is refused while the table is parsed in intel_iommu_init ("intel-iommu: Avoid
+    /// panic() for DRHD at address zero", 2.6.30); registers that read all ones are not checked at all.
+    /// </summary>
+    ZeroAtParse,
+    /// <summary>Zero base and all-ones CAP/ECAP refused at parse time (alloc_iommu), after the swiotlb decision ("intel-iommu: Cope with broken HP DC7900 BIOS").</summary>
+    ZeroAndAllOnesAtParse,
+    /// <summary>
+    /// Both refused at probe time (detect_intel_iommu → check_zero_address sets dmar_disabled, so
+    /// iommu_detected stays 0 and pci_swiotlb_init sets up swiotlb): "intel-iommu: Detect DMAR in hyperspace at probe time".
+    /// </summary>
+    AtProbe,
+}
+
+/// <summary>Where the boot-time swiotlb pool lands.</summary>
+public enum SwiotlbPlacement
+{
+    /// <summary>Top-down below 4 GiB (memblock_alloc_low and friends: 3.x and later).</summary>
+    TopDownBelow4G,
+    /// <summary>
+    /// At 512 MiB when RAM goes above 4 GiB: dma32_reserve_bootmem reserves 128 MiB with a 512 MiB goal
+    /// and dma32_free_bootmem frees it right before pci_swiotlb_init, leaving bootmem's search hint there
+    /// (arch/x86/kernel/pci-dma.c, 2.6.26–2.6.37; "software IO TLB at phys 0x20000000 - 0x24000000").
+    /// </summary>
+    BootmemHint512M,
+}
+
+/// <summary>
+/// The wording details of the 2.6.3x/3.0 intel-iommu and DMAR code that changed between those releases
+/// (the modern wording is <see cref="LogStyle.Modern"/>'s own).
+/// </summary>
+/// <param name="DmarPrefix">drivers/pci/dmar.c PREFIX: "DMAR:" (2.6.31 and before), "DMAR: " (2.6.32 stable trees, 3.0).</param>
+/// <param name="InvalidationLineHasUnitNumber">init_dmars: "IOMMU %d 0x%Lx: using … invalidation" (3.0) rather than "IOMMU 0x%Lx: …" (2.6.32).</param>
+/// <param name="IdentityMapEndInclusive">"Setting identity map for device … [0x%Lx - 0x%Lx]": the RMRR's end_address (3.0) or end_address + 1 (2.6.32).</param>
+public sealed record LegacyLogWording(string DmarPrefix, bool InvalidationLineHasUnitNumber, bool IdentityMapEndInclusive);
+
+/// <summary>How the DMAR fault handler words a fault.</summary>
+public enum FaultLogStyle
+{
+    /// <summary>
+    /// 2.6.3x/3.0 iommu_page_fault + dmar_fault_do_one: "DRHD: handling fault status reg %x", then per record
+    /// "DMAR:[DMA Write] Request device [bb:dd.f] fault addr %llx " and "DMAR:[fault reason %02d] %s"; no ratelimit.
+    /// </summary>
+    TwoLines,
+    /// <summary>
+    /// 6.x dmar_fault: pr_fmt "DMAR: ", __ratelimit (10 per 5 s) on the status line and on every record,
+    /// "[DMA Write NO_PASID] Request device [bb:dd.f] fault addr 0x%llx [fault reason 0x%02x] %s".
+    /// </summary>
+    RatelimitedOneLine,
+}

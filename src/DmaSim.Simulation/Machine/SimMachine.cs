@@ -67,6 +67,18 @@ public sealed class SimMachine
     public IReadOnlyList<VtdRemapper> Remappers { get; private set; } = [];
     public LinuxKernel Kernel { get; private set; } = null!;
 
+    /// <summary>The panic that stopped the simulated kernel, if one did; nothing runs after it.</summary>
+    public KernelPanicException? Panic { get; private set; }
+
+    /// <summary>Records a kernel panic: prints the kernel's panic line (unless the panicking code did) and stops the kernel.</summary>
+    public void RecordPanic(KernelPanicException panic)
+    {
+        ArgumentNullException.ThrowIfNull(panic);
+        if (Panic is not null) return;
+        Panic = panic;
+        if (!panic.Logged) Events.Log(panic.LogLine);
+    }
+
     /// <summary>Builds the machine and boots the kernel.</summary>
     public static SimMachine Boot(Scenario scenario, KernelProfile profile, string cmdline)
     {
@@ -170,11 +182,7 @@ public sealed class SimMachine
         }
         catch (KernelPanicException panic)
         {
-            // The kernel this scenario asks for cannot boot on this machine (2.6.32 panics where a
-            // modern kernel would shrink, e.g. a swiotlb= pool larger than low memory): nothing of the
-            // workload would run, so the run is refused at the command line that caused it.
-            var where = Cmdline == Scenario.Kernel.Cmdline ? Scenario.Kernel.Span : SourceSpan.Option("--cmdline");
-            throw new InputException(where, $"under {Profile.Name} this machine panics at boot with cmdline '{Cmdline}': {panic.LogLine}");
+            RecordPanic(panic);
         }
     }
 
@@ -248,9 +256,10 @@ public sealed class SimMachine
         Acs: d.Acs,
         ClassCode: d.Model switch
         {
-            // PCI class codes (PCI Code and ID Assignment spec): 0c0320 EHCI, 010400 RAID, 060400 PCI bridge.
+            // PCI class codes (PCI Code and ID Assignment spec): 0c0320 EHCI, 010400 RAID, 060400 PCI bridge, 060000 host bridge.
             DeviceKind.UsbController => 0x0c0320u,
             DeviceKind.StorageController => 0x010400u,
+            DeviceKind.HostBridge => 0x060000u,
             _ when d.IsBridge => 0x060400u,
             _ => 0u,
         });

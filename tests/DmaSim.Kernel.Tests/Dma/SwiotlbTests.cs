@@ -340,6 +340,6 @@ public class SwiotlbTests
         var tlb = Swiotlb.Create(m.Allocator, m.Memory, m.Events, new SwiotlbConfig());
         Assert.Equal(16 * MiB, tlb.Pool.Size);
         var m2 = TestMachine.Create([TestMachine.Usable(0x0, 0x9ffff), TestMachine.Usable(0x100000, 0x1ffffff), TestMachine.Usable(0x100000000, 0x1ffffffff)]);
-        Assert.Throws<DmaSim.Kernel.Boot.KernelPanicException>(() => Swiotlb.Create(m2.Allocator, m2.Memory, m2.Events, new SwiotlbConfig { Variant = SwiotlbVariant.Legacy }));
+        Assert.Throws<DmaSim.Kernel.KernelPanicException>(() => Swiotlb.Create(m2.Allocator, m2.Memory, m2.Events, new SwiotlbConfig { Variant = SwiotlbVariant.Legacy }));
     }
 }

@@ -235,10 +235,10 @@ public class KernelCmdlineTests
 public class ProfileCatalogTests
 {
     [Fact]
-    public void The_eight_contract_profiles_in_order()
+    public void The_contract_profiles_and_the_2_6_32_stable_profile_in_order()
     {
         Assert.Equal(
-            ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2", "linux-2.6.32", "linux-2.6.33", "linux-3.0", "linux-6.1"],
+            ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2", "linux-2.6.32", "linux-2.6.32.7", "linux-2.6.33", "linux-3.0", "linux-6.1"],
             ProfileCatalog.All.Select(p => p.Name));
         foreach (var p in ProfileCatalog.All) Assert.Same(p, ProfileCatalog.Find(p.Name));
         Assert.Null(ProfileCatalog.Find("nosuch"));
@@ -318,7 +318,10 @@ public class ProfileCatalogTests
         Assert.Equal(DmaApiFrontEnd.X86Legacy, ProfileCatalog.Linux30.DmaApiFrontEnd.Value);
         Assert.Equal(DmaApiFrontEnd.Generic, ProfileCatalog.Linux61.DmaApiFrontEnd.Value);
         Assert.Equal(FlushQueue.PerDomainFlushQueue, ProfileCatalog.Linux61.FlushQueue.Value);
-        Assert.True(ProfileCatalog.Linux30.SwiotlbForceDisablesVtd.Value);
+        Assert.True(ProfileCatalog.Linux2632.SwiotlbForceDisablesVtd.Value);
+        Assert.False(ProfileCatalog.Linux2633.SwiotlbForceDisablesVtd.Value);
+        Assert.Equal(DrhdSanityCheck.AtProbe, ProfileCatalog.Linux2632Stable.DrhdSanityCheck.Value);
+        Assert.Equal(DrhdSanityCheck.ZeroAndAllOnesAtParse, ProfileCatalog.Linux2632.DrhdSanityCheck.Value);
         Assert.False(ProfileCatalog.Linux61.SwiotlbForceDisablesVtd.Value);
     }
 }

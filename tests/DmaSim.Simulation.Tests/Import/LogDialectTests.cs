@@ -11,7 +11,9 @@ public sealed class LogDialectTests
     private static readonly DmarLogEntry Satc = new("SATC", "SATC flags: 0x1", true, 5);
 
     [Theory]
-    [InlineData("2.6.32-5-amd64", "DMAR:Host address width 40", "IOMMU fed90000: ver 1:0 cap c90780106f0462 ecap f020fe")]
+    // drivers/pci/dmar.c PREFIX: "DMAR:" before 2.6.32, "DMAR: " in the 2.6.32.y stable trees (2.6.32.63 read).
+    [InlineData("2.6.31.12", "DMAR:Host address width 40", "IOMMU fed90000: ver 1:0 cap c90780106f0462 ecap f020fe")]
+    [InlineData("2.6.32-5-amd64", "DMAR: Host address width 40", "IOMMU fed90000: ver 1:0 cap c90780106f0462 ecap f020fe")]
     [InlineData("3.17.4-301.fc21.x86_64", "dmar: Host address width 40", "dmar: IOMMU 0: reg_base_addr fed90000 ver 1:0 cap c90780106f0462 ecap f020fe")]
     [InlineData("4.19.0-10-amd64", "DMAR: Host address width 40", "DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap c90780106f0462 ecap f020fe")]
     [InlineData("6.2.10-arch1-1", "DMAR: Host address width 40", "DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap c90780106f0462 ecap f020fe")]
@@ -25,7 +27,8 @@ public sealed class LogDialectTests
     [Fact]
     public void Without_a_version_the_profile_keeps_its_wording()
     {
-        Assert.Same(LogDialect.Pci26, LogDialect.For(ProfileCatalog.Linux2632, null));
+        Assert.Equal(LogDialect.Pci26, LogDialect.For(ProfileCatalog.Linux2632, null));
+        Assert.Equal("DMAR:Host address width 40", LogDialect.For(ProfileCatalog.Linux2631, null).HostAddressWidth(40));
         Assert.Equal("DMAR: dmar1: reg_base_addr fed91000 ver 4:0 cap 1 ecap 2", LogDialect.For(ProfileCatalog.Linux61, null).UnitLine(1, 0xfed91000, 0x40, 1, 2));
     }
 
@@ -60,5 +63,14 @@ public sealed class LogDialectTests
         Assert.Equal("IOMMU: Setting identity map for device 0000:00:1d.0 [0x7f5f0000 - 0x7f600000]",
             LogDialect.For(ProfileCatalog.Linux2632, null).IdentityMap("0000:00:1d.0", 0x7f5f0000, 0x7f5fffff));
     }
-}
 
+    [Fact]
+    public void The_3_0_invalidation_line_names_the_unit_and_its_rmrr_line_ends_inclusive()
+    {
+        var d30 = LogDialect.For(ProfileCatalog.Linux30, null);
+        Assert.Equal("IOMMU 1 0xfed91000: using Queued invalidation", d30.InvalidationLine(1, 0xfed91000, queued: true));
+        Assert.Equal("IOMMU: Setting identity map for device 0000:00:1d.0 [0x7f5f0000 - 0x7f5fffff]", d30.IdentityMap("0000:00:1d.0", 0x7f5f0000, 0x7f5fffff));
+        Assert.Equal("IOMMU 0xfed91000: using Register based invalidation", LogDialect.For(ProfileCatalog.Linux2632, null).InvalidationLine(1, 0xfed91000, queued: false));
+        Assert.Equal("IOMMU 0 0xfed90000: using Queued invalidation", LogDialect.For(ProfileCatalog.Linux2632, "3.2.0").InvalidationLine(0, 0xfed90000, queued: true));
+    }
+}

@@ -5,7 +5,7 @@ namespace DmaSim.Kernel.Iommu.Intel;
 /// <summary>
 /// Lazy unmap: freed IOVAs wait for an IOTLB flush before they can be reused. 2.6.3x (add_unmap /
 /// flush_unmaps): 250 pending entries (HIGH_WATER_MARK) or a 10 ms timer, then one global IOTLB flush
-/// per unit. Modern dma-iommu flush queue: 256 entries per CPU or 10 ms, then a domain-selective flush
+/// per unit. Modern dma-iommu flush queue: a 256-slot ring per CPU (255 entries) or 10 ms, then a domain-selective flush
 /// (drivers/iommu/dma-iommu.c queue_iova / fq_flush_timeout).
 /// </summary>
 public sealed class DeferredUnmaps
@@ -24,8 +24,8 @@ public sealed class DeferredUnmaps
         _iommu = iommu;
     }
 
-    /// <summary>HIGH_WATER_MARK (250) of add_unmap; IOVA_FQ_SIZE (256) of the dma-iommu flush queue (<see cref="KernelProfile.FlushQueue"/>).</summary>
-    public int HighWaterMark => _k.Profile.FlushQueue.Value == FlushQueue.PerDomainFlushQueue ? 256 : 250;
+    /// <summary>HIGH_WATER_MARK (250) in 2.6.3x; a ring of IOVA_FQ_SIZE (256) slots that is full at 255 in modern kernels (<see cref="KernelProfile.LazyUnmapQueueCapacity"/>).</summary>
+    public int HighWaterMark => _k.Profile.LazyUnmapQueueCapacity.Value;
 
     public int Pending => _pending.Count;
     public ulong Flushes { get; private set; }

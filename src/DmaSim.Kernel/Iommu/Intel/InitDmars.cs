@@ -38,6 +38,12 @@ public static class InitDmars
             var ops = new IntelDmaOps(k, iommu);
             foreach (var dev in devices)
             {
+                // IS_BRIDGE_HOST_DEVICE: (pdev->class >> 8) == PCI_CLASS_BRIDGE_HOST.
+                if (p.SkipsHostBridgesInStaticIdentityMap.Value && dev.Pci.ClassCode >> 8 == 0x0600)
+                {
+                    k.Events.Emit(new IommuDecisionEvent(dev.Name, "not identity at boot", "host bridge skipped", p.SkipsHostBridgesInStaticIdentityMap.Source));
+                    continue;
+                }
                 var v = IdentityPolicy.Decide(p, ops.Inputs(dev), startup: true);
                 if (!v.Identity)
                 {

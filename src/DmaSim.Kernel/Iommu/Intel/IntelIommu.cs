@@ -32,6 +32,7 @@ public sealed partial class IntelIommu
         Dmar = dmar;
         Units = units;
         Unmaps = new DeferredUnmaps(kernel, this);
+        Faults = new DmarFaultHandler(kernel, units);
         OmitAliasContext = kernel.Cmdline.OmitDmaAlias;
     }
 
@@ -52,6 +53,9 @@ public sealed partial class IntelIommu
     public bool Strict { get; set; }
 
     public DeferredUnmaps Unmaps { get; }
+
+    /// <summary>The DMAR fault interrupt handler (dmar_fault).</summary>
+    public DmarFaultHandler Faults { get; }
 
     /// <summary>
     /// device_to_iommu: the first DRHD whose scope names the device or a bridge above it, else the

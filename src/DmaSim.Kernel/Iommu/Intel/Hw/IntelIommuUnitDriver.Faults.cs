@@ -23,6 +23,21 @@ public readonly record struct DmarFault(bool IsRead, VtdFaultReason Reason, usho
 public sealed partial class IntelIommuUnitDriver
 {
     /// <summary>
+    /// dmar_set_interrupt → dmar_msi_write (FEDATA, FEADDR, FEUADDR) and dmar_msi_unmask (FECTL = 0):
+    /// from here on the unit signals recorded faults with an MSI, and a fault already pending is sent now.
+    /// </summary>
+    public void EnableFaultInterrupts(ulong msiAddress, uint msiData)
+    {
+        Write32(VtdRegister.FeData, msiData);
+        Write32(VtdRegister.FeAddr, (uint)msiAddress);
+        Write32(VtdRegister.FeUAddr, (uint)(msiAddress >> 32));
+        Write32(VtdRegister.Fectl, 0);
+    }
+
+    /// <summary>FSTS as the fault handler reads it first (the value "DRHD: handling fault status reg %x" prints).</summary>
+    public uint FaultStatus => (uint)Read32(VtdRegister.Fsts);
+
+    /// <summary>
     /// Linux 2.6.32 <c>iommu_page_fault</c> (dmar.c): if FSTS.PPF, walk the records from FSTS.FRI while F is set —
     /// dword +12 for F/FR/T, dword +8 for the SID, qword +0 for the page address — clear each F by writing it
     /// back, wrap at CAP.NFR+1; then clear PFO if it is set. Returns the faults in the order handled.

@@ -110,7 +110,7 @@ public sealed partial class IntelIommuUnitDriver
             var v = _unit.ReadRegister(offset, size);
             if (done(v)) return v;
         }
-        throw new InvalidOperationException("DMAR hardware is malfunctioning");
+        throw new KernelPanicException("DMAR hardware is malfunctioning");
     }
 
     /// <summary>
