@@ -16,6 +16,8 @@ public enum FindingKind
     StrayWrite,
     StrayControlRead,
     StrayDataRead,
+    /// <summary>dma_alloc_coherent handed the driver a DMA address above the device's coherent mask (flagged at the call, before any DMA).</summary>
+    CoherentAboveMask,
     /// <summary>A device access running past the end of the buffer it was given.</summary>
     OutOfMapping,
     /// <summary>A device access through a handle the driver had already unmapped or freed.</summary>
@@ -69,6 +71,7 @@ public static class FindingKinds
         ("stray-write", FindingKind.StrayWrite),
         ("stray-control-read", FindingKind.StrayControlRead),
         ("stray-data-read", FindingKind.StrayDataRead),
+        ("coherent-above-mask", FindingKind.CoherentAboveMask),
         ("out-of-mapping", FindingKind.OutOfMapping),
         ("use-after-unmap", FindingKind.UseAfterUnmap),
         ("data-mismatch", FindingKind.DataMismatch),

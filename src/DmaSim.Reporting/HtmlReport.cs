@@ -61,7 +61,8 @@ public static class HtmlReport
     {
         var anchor = Anchor(r);
         sb.Append("<h2 id=\"").Append(E(anchor)).Append("\">").Append(E(r.Scenario)).Append(" — ").Append(E(r.Profile)).Append("</h2>\n<p>")
-          .Append(E(r.ProfileSummary)).Append("<br>cmdline: <code>").Append(E(r.Cmdline)).Append("</code></p>\n");
+          .Append(E(r.ProfileSummary)).Append("<br>cmdline: <code>").Append(E(r.Cmdline)).Append("</code>")
+          .Append(r.DefaultWorkload ? "<br>workload: " + E(TextReport.DefaultWorkloadLine) : "").Append("</p>\n");
         sb.Append("<table><tr><th>device</th><th>bdf</th><th>dma_mask</th><th>coherent</th><th>domain</th><th>group</th><th>flush</th><th>dma ops</th><th>outcome</th></tr>\n");
         foreach (var d in r.Devices)
             sb.Append("<tr><td>").Append(E(d.Name)).Append("</td><td>").Append(E(d.Bdf)).Append("</td><td>").Append(d.DmaMaskBits).Append("</td><td>")

@@ -40,6 +40,7 @@ public static class JsonReport
         w.WriteString("sourceFile", r.SourceFile);
         w.WriteNumber("seed", r.Seed);
         w.WriteString("profileSummary", r.ProfileSummary);
+        w.WriteString("workload", r.WorkloadName);
         w.WriteStartArray("devices");
         foreach (var d in r.Devices)
         {

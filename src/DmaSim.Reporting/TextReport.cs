@@ -8,6 +8,9 @@ namespace DmaSim.Reporting;
 /// <summary>Human-readable reports: one run in detail, or a scenario × profile matrix of outcomes.</summary>
 public static class TextReport
 {
+    /// <summary>What the text and HTML reports say when the scenario had no `workload:` (JSON `workload: default`).</summary>
+    public const string DefaultWorkloadLine = "default (the scenario has no workload: each device's driver pattern ran — coherent rings, streaming maps of buffers from the top of RAM down, syncs, data and completion DMA)";
+
     /// <summary>Width when the output is not a terminal: wide enough that no line is hard-wrapped (a pipe or file reader wraps).</summary>
     public const int UnlimitedWidth = 4096;
 
@@ -22,6 +25,7 @@ public static class TextReport
         console.WriteLine($"== {r.Scenario} under {r.Profile}");
         console.WriteLine($"   {r.ProfileSummary}");
         console.WriteLine($"   cmdline: {r.Cmdline}");
+        if (r.DefaultWorkload) console.WriteLine($"   workload: {DefaultWorkloadLine}");
         var t = new Table().Border(TableBorder.Simple);
         foreach (var h in new[] { "device", "bdf", "model", "driver", "dma_mask", "coherent", "domain", "group", "flush", "dma ops", "outcome" }) t.AddColumn(h);
         foreach (var d in r.Devices)
@@ -81,9 +85,15 @@ public static class TextReport
         }
         console.Write(t);
         var broken = runs.Where(r => !r.AllExpectationsHeld).ToList();
+        var expectations = runs.Sum(r => r.Expectations.Count);
+        var silent = runs.Count(r => r.Expectations.Count == 0);
+        // Never "every expectation held" over runs that checked nothing: say what was not checked against a claim.
+        var none = silent == 0 ? "" : $" ({silent} of them state no expectation: their cells, marked ·, were not checked against a claim)";
         console.WriteLine(broken.Count == 0
-            ? runs.Sum(r => r.Expectations.Count) == 0 ? $"{runs.Count} runs; no expectations to check." : $"{runs.Count} runs, every expectation held."
+            ? expectations == 0 ? $"{runs.Count} runs; no scenario states an expectation for them, so nothing above was checked against a claim." : $"{runs.Count} runs, every one of {expectations} expectations held{none}."
             : $"{runs.Count} runs, {broken.Count} with a broken expectation: " + string.Join("; ", broken.Select(b => $"{b.Scenario}/{b.Profile}: {string.Join(", ", b.Expectations.Where(e => !e.Held).Select(e => e.Text + " (got " + e.Actual + ")"))}")));
+        var defaults = runs.Where(r => r.DefaultWorkload).Select(r => r.Scenario).Distinct().ToList();
+        if (defaults.Count > 0) console.WriteLine($"workload: default for {string.Join(", ", defaults)} (no workload in the scenario: each device's driver pattern ran).");
         return writer.ToString();
     }
 
@@ -98,7 +108,7 @@ public static class TextReport
         string Column(RunResult r) => r.Profile.Replace("linux-", "", StringComparison.Ordinal) + (cmdlines.Count > 1 ? $" [{cmdlines.IndexOf(r.Cmdline) + 1}]" : "");
         var t = new Table().Border(TableBorder.Simple).Title($"{runs[0].Scenario}: device × kernel (domain/outcome)");
         t.AddColumn(new TableColumn("device").NoWrap());
-        foreach (var r in runs) t.AddColumn(new TableColumn(Column(r)).Centered());
+        foreach (var r in runs) t.AddColumn(new TableColumn(Cell(Column(r))).Centered());
         var devices = runs[0].Devices.Where(d => !ContractWords.IsBridge(d.Model)).Select(d => d.Name).ToList();
         foreach (var name in devices)
         {
@@ -111,6 +121,7 @@ public static class TextReport
             t.AddRow(cells);
         }
         console.Write(t);
+        if (runs[0].DefaultWorkload) console.WriteLine($"workload: {DefaultWorkloadLine}");
         if (cmdlines.Count > 1)
             for (var i = 0; i < cmdlines.Count; i++) console.WriteLine($"[{i + 1}] {cmdlines[i]}");
         foreach (var r in runs)

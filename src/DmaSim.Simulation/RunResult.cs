@@ -62,6 +62,12 @@ public sealed record RunResult(
 {
     public bool AllExpectationsHeld => Expectations.All(e => e.Held);
 
+    /// <summary>True when the scenario had no `workload:` and each device's driver pattern ran instead.</summary>
+    public bool DefaultWorkload { get; init; }
+
+    /// <summary>The contract word of where the workload came from (JSON `workload`): `scenario` or `default`.</summary>
+    public string WorkloadName => DefaultWorkload ? "default" : "scenario";
+
     /// <summary>What the HTML report draws: the memory map and the DMAs that went wrong, with their paths.</summary>
     public RunPicture? Picture { get; init; }
 }

@@ -31,6 +31,7 @@ public static class ScenarioRunner
         var m = SimMachine.Boot(scenario, profile, cmdline);
         var pictures = new PictureRecorder();
         pictures.Attach(m.Events);
+        var defaultWorkload = scenario.Workload.IsEmpty;
         var models = new Dictionary<string, DeviceModel>();
         foreach (var d in scenario.Platform.Devices)
         {
@@ -38,16 +39,20 @@ public static class ScenarioRunner
             {
                 DeviceKind.StorageController => new StorageController(m, d),
                 DeviceKind.UsbController => new UsbController(m, d),
+                // Bridges, ports and host bridges forward DMA but never originate it.
+                DeviceKind.Scripted when defaultWorkload => new RingDevice(m, d),
                 _ => null,
             };
             if (model is not null) models[d.Name] = model;
         }
         if (m.Panic is null)
         {
+            CoherentMaskCheck.Attach(m);
             try
             {
                 Probe(m, scenario);
-                RunWorkload(m, scenario, models);
+                if (defaultWorkload) RunDefaultWorkload(m, scenario, models);
+                else RunWorkload(m, scenario, models);
                 m.DmaDebug.ReportLeaksAtEnd();
             }
             catch (KernelPanicException panic)
@@ -55,7 +60,23 @@ public static class ScenarioRunner
                 m.RecordPanic(panic);
             }
         }
-        return Collect(m, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong) };
+        return Collect(m, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong), DefaultWorkload = defaultWorkload };
+    }
+
+    /// <summary>
+    /// A machine with no `workload:` (e.g. from `dmasim import`) runs each DMA-capable device's driver
+    /// pattern in bus order, one device after the other, as drivers probe: the built-in models their `io`
+    /// job, every other endpoint the descriptor-ring pattern (<see cref="RingDevice"/>).
+    /// </summary>
+    private static void RunDefaultWorkload(SimMachine m, Scenario scenario, Dictionary<string, DeviceModel> models)
+    {
+        foreach (var d in scenario.Platform.Devices)
+        {
+            if (!models.TryGetValue(d.Name, out var model)) continue;
+            model.RunDefault();
+            m.Kernel.ServiceInterrupts();
+            m.Clock.Advance(1000);
+        }
     }
 
     private static void RunWorkload(SimMachine m, Scenario scenario, Dictionary<string, DeviceModel> models)
@@ -197,6 +218,10 @@ public static class ScenarioRunner
             list.Add(new($"{r.Name}-page-walks", r.Unit.PageWalks));
         }
         list.Add(new("touched-pages", m.Memory.TouchedPages));
+        // DMA per device (what shows that a workload exercised each endpoint): transactions the silicon issued.
+        var perDevice = ev.OfType<Hardware.Platform.DmaTransactionEvent>().CountBy(t => t.Device).ToDictionary(x => x.Key, x => (long)x.Value);
+        foreach (var d in m.Scenario.Platform.Devices.Where(d => !d.IsBridge && d.Model != DeviceKind.HostBridge))
+            list.Add(new($"{d.Name}-dma-transactions", perDevice.GetValueOrDefault(d.Name)));
         return list;
     }
 }

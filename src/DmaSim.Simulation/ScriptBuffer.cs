@@ -27,6 +27,9 @@ internal sealed class ScriptBuffer
     public bool Live { get; set; } = true;
 
     public DmaDirection Direction { get; init; }
+
+    /// <summary>A dma_alloc_coherent buffer: the device reaches it with its descriptor address lines (rings, completions).</summary>
+    public bool Coherent { get; init; }
     public MapFunction Function { get; init; }
     public ScriptBuffer? Backing { get; init; }
     public ulong BackingOffset { get; init; }

@@ -61,6 +61,7 @@ public sealed partial class ScriptRunner
             Owner = owner,
             Handle = b.Value.Dma,
             Direction = DmaDirection.Bidirectional,
+            Coherent = true,
         });
     }
 

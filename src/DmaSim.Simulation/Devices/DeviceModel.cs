@@ -34,12 +34,21 @@ public abstract class DeviceModel
     /// <summary>A device model's built-in job (`run:`).</summary>
     public abstract void Run(RunStep step);
 
+    /// <summary>
+    /// The device's part of the default workload (a machine with no `workload:`): its driver's own pattern —
+    /// coherent rings fetched through the descriptor lines, streaming maps, syncs, data and completion DMA.
+    /// </summary>
+    public abstract void RunDefault();
+
     protected void Report(FindingKind kind, Outcome outcome, string message) => M.Checker.Add(new Finding(kind, Name, outcome, message));
 
     /// <summary>A kernel buffer as a driver allocates it (kmalloc / __get_free_pages with GFP_KERNEL: Normal first).</summary>
-    protected PageAllocation? AllocKernelBuffer(ulong size, string label)
+    protected PageAllocation? AllocKernelBuffer(ulong size, string label) => AllocKernelBuffer(size, label, Gfp.Kernel);
+
+    /// <summary>A kernel buffer from the zones <paramref name="gfp"/> allows (highest first, mm/page_alloc.c get_page_from_freelist).</summary>
+    protected PageAllocation? AllocKernelBuffer(ulong size, string label, Gfp gfp)
     {
-        var page = M.Kernel.K.Pages.AllocPages(PageAllocator.GetOrder(size), Gfp.Kernel, new FrameOwner(OwnerKind.KernelBuffer, Name, label));
+        var page = M.Kernel.K.Pages.AllocPages(PageAllocator.GetOrder(size), gfp, new FrameOwner(OwnerKind.KernelBuffer, Name, label));
         if (page is null) Report(FindingKind.Oom, Outcome.MapError, $"{Name}: out of memory allocating {Sizes.Format(size)} for {label}");
         return page;
     }

@@ -23,6 +23,7 @@ public class StorageController : DeviceModel
     private const uint ReplyMagic = 0x52504C31;   // "RPL1"
     private const ulong DefaultIoSize = 64 * Sizes.KiB;
     private const ulong IoTimeNs = 20_000;
+    private const ulong DefaultIoCount = 4;
 
     private readonly Dictionary<ulong, byte[]> _disk = [];
     private CoherentBuffer? _ring;
@@ -52,6 +53,9 @@ public class StorageController : DeviceModel
             ReadIo(lba, size);
         }
     }
+
+    /// <summary>Default workload: the `io` job, a write and a read-back of each of a few 64 KiB blocks.</summary>
+    public override void RunDefault() => Run(new RunStep(Name, RunJob.Io, DefaultIoCount, null, 1, false, Config.Span));
 
     /// <summary>Driver probe: the coherent rings (hpsa allocates its command pool and reply queue this way).</summary>
     protected bool Probe()

@@ -217,9 +217,16 @@ public static class ScenarioImporter
         if (driverName is not null && DriverCatalogue.TryGet(driverName, out var entry))
         {
             var bits = Math.Max(entry.StreamingMaskBits, entry.CoherentMaskBits);
+            // A driver that sets a narrower coherent mask than its streaming mask does so because its hardware
+            // fetches control structures (rings, queues) with fewer address lines (hpsa: "the Inbound Post Queue
+            // takes 32-bit addresses"): those lines are assumed to be the coherent mask, so the default workload's
+            // ring fetches meet the same limit the real controller has.
+            var narrow = entry.CoherentMaskBits < entry.StreamingMaskBits;
+            var descriptor = narrow ? $", descriptor-address-bits: {entry.CoherentMaskBits}" : "";
+            var descriptorNote = narrow ? $"; descriptor lines assumed = the {entry.CoherentMaskBits}-bit coherent mask" : "";
             return new ImportedDevice(f.Bdf, name, entry.Name,
-                $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: {bits}, driver: {entry.Name}{Extras(f)} }}",
-                $"{ids}{link}driver {driverName}: catalogue masks {entry.StreamingMaskBits}/{entry.CoherentMaskBits} ({entry.SourcePath}); silicon width assumed = the wider mask");
+                $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: {bits}{descriptor}, driver: {entry.Name}{Extras(f)} }}",
+                $"{ids}{link}driver {driverName}: catalogue masks {entry.StreamingMaskBits}/{entry.CoherentMaskBits} ({entry.SourcePath}); silicon width assumed = the wider mask{descriptorNote}");
         }
         var why = driverName is null ? "no driver named in the log" : $"driver {driverName} is not in the catalogue";
         return new ImportedDevice(f.Bdf, name, null,

@@ -1,0 +1,154 @@
+using System.Buffers.Binary;
+using DmaSim.Core;
+using DmaSim.Hardware.Memory;
+using DmaSim.Hardware.Platform;
+using DmaSim.Kernel.Dma;
+using DmaSim.Kernel.Mm;
+using DmaSim.Scenarios;
+using DmaSim.Simulation.Machine;
+
+namespace DmaSim.Simulation.Devices;
+
+/// <summary>
+/// The driver pattern of the default workload for a device without a built-in model (`scripted`, and every
+/// device `dmasim import` writes): the descriptor-ring pattern real NIC, storage and USB drivers share.
+/// Probe allocates one coherent descriptor ring (e1000e: e1000e_setup_tx_resources/_rx_resources →
+/// e1000_alloc_ring_dma → dma_alloc_coherent, drivers/net/ethernet/intel/e1000e/netdev.c, 6.1); each
+/// transfer maps a kernel buffer with dma_map_single (transmit: DMA_TO_DEVICE; receive: DMA_FROM_DEVICE,
+/// e1000_alloc_rx_buffers), checks dma_mapping_error, writes a descriptor carrying the handle into the ring
+/// and rings the doorbell; the device fetches the descriptor and writes its status back (the DD bit) through
+/// its descriptor address lines, and moves the data through its data lines; the driver polls the status,
+/// syncs the buffer for the CPU (dma_sync_single_for_cpu, as the copybreak path of e1000_clean_rx_irq does),
+/// checks the bytes and unmaps. Buffers come from every zone a page cache hands out — ZONE_NORMAL first,
+/// whose blocks the buddy allocator gives from the top of RAM, then ZONE_DMA32 — and stay posted together,
+/// as a receive ring's buffers do, so they spread downwards from the top of each zone.
+/// </summary>
+public sealed class RingDevice : DeviceModel
+{
+    private const int DescriptorSize = 16;
+    private const int RingSlots = 256;
+    private const uint DoneBit = 1;
+    private const ulong TransferNs = 10_000;
+
+    /// <summary>Sizes of the default workload's buffers: a page, an MTU-sized receive buffer rounded up, a 64 KiB TSO/IO buffer.</summary>
+    private static readonly ulong[] _sizes = [4 * Sizes.KiB, 64 * Sizes.KiB, 16 * Sizes.KiB, 4 * Sizes.KiB, 64 * Sizes.KiB, 8 * Sizes.KiB];
+
+    /// <summary>Zones the buffers come from, in turn (GFP_KERNEL, GFP_DMA32 as e.g. a 32-bit-only block layer bounce gives).</summary>
+    private static readonly Gfp[] _zones = [Gfp.Kernel, Gfp.Kernel, Gfp.Kernel | Gfp.Dma32, Gfp.Kernel, Gfp.Kernel | Gfp.Dma32, Gfp.Kernel];
+
+    private CoherentBuffer? _ring;
+    private bool _dead;
+    private uint _tag;
+
+    public RingDevice(SimMachine machine, DeviceConfig config) : base(machine, config) { }
+
+    /// <summary>The descriptor ring, once probed (for tests).</summary>
+    public CoherentBuffer? Ring => _ring;
+
+    /// <summary>`run:` steps stay refused for scripted devices: this model only runs as the default workload.</summary>
+    public override void Run(RunStep step) =>
+        Report(FindingKind.UnsupportedJob, Outcome.Ok, $"{Name} is a {ContractWords.DeviceModels.NameOf(Config.Model)}: it has no built-in job; use op steps");
+
+    public override void RunDefault()
+    {
+        _ring = Api.AllocCoherent(Dev, RingSlots * DescriptorSize);
+        if (_ring is null)
+        {
+            Report(FindingKind.CoherentAllocFailed, Outcome.MapError, $"{Name}: dma_alloc_coherent failed for the descriptor ring");
+            return;
+        }
+        Relabel(_ring.Value.Cpu, _ring.Value.Size, OwnerKind.CoherentBuffer, "descriptor ring");
+        var posted = new List<(PageAllocation Page, ulong Size, bool Transmit)>();
+        for (var i = 0; i < _sizes.Length; i++)
+        {
+            var size = _sizes[i];
+            var transmit = i % 2 == 0;
+            var page = AllocKernelBuffer(size, $"{(transmit ? "transmit" : "receive")} buffer {i}", _zones[i]);
+            if (page is not null) posted.Add((page.Value, size, transmit));
+        }
+        foreach (var (page, size, transmit) in posted)
+        {
+            if (!_dead) Transfer(page.Start, size, transmit);
+        }
+        foreach (var (page, _, _) in posted) M.Kernel.K.Pages.FreePages(page.Start, page.Order);
+    }
+
+    /// <summary>One descriptor's life: map, post, device fetch + data + status write-back, driver poll, sync, unmap.</summary>
+    private void Transfer(PhysAddr cpu, ulong size, bool transmit)
+    {
+        var dir = transmit ? DmaDirection.ToDevice : DmaDirection.FromDevice;
+        var label = $"{(transmit ? "transmit" : "receive")} buffer at {cpu}";
+        var data = new byte[size];
+        M.Random.NextBytes(data);
+        if (transmit) M.Memory.Write(cpu, data);
+        else M.Memory.Fill(cpu, size, 0xCC);
+        var map = Api.Map(Dev, cpu, size, dir);
+        if (Api.MappingError(Dev, map.Address, !map.Ok))
+        {
+            Report(FindingKind.MapError, Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} {(transmit ? "transmit" : "receive")} buffer at {cpu} failed: {map.Error}");
+            return;
+        }
+        var ring = _ring!.Value;
+        var tag = ++_tag;
+        var slot = tag % RingSlots;
+        var slotCpu = ring.Cpu.Add(slot * DescriptorSize);
+        var slotDma = ring.Dma.Add(slot * DescriptorSize);
+        // Driver: the descriptor (buffer address, length, tag) in the coherent ring, then the doorbell.
+        var desc = new byte[DescriptorSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(desc, map.Address.Value);
+        BinaryPrimitives.WriteUInt32LittleEndian(desc.AsSpan(8), (uint)size);
+        BinaryPrimitives.WriteUInt32LittleEndian(desc.AsSpan(12), tag << 1);
+        M.Memory.Write(slotCpu, desc);
+        Tick(TransferNs / 4);
+
+        // Device: fetch the descriptor through its descriptor address lines.
+        var fetched = new byte[DescriptorSize];
+        var r = DeviceRead(slotDma, fetched, DmaLines.Descriptor, new DmaIntent($"descriptor ring slot {slot}", KernelViewOf(slotDma, slotCpu), IsControl: true));
+        var ok = r.Ok && fetched.AsSpan().SequenceEqual(desc);
+        if (ok)
+        {
+            var devAddr = new DmaAddr(BinaryPrimitives.ReadUInt64LittleEndian(fetched));
+            var intent = new DmaIntent(label, KernelViewOf(devAddr, cpu), IsControl: false) { Extent = size };
+            var moved = transmit ? DeviceReadData(devAddr, data, intent) : DeviceWrite(devAddr, data, DmaLines.Data, intent).Ok;
+            // Status write-back: the descriptor with the done bit, through the descriptor lines.
+            var status = (byte[])desc.Clone();
+            BinaryPrimitives.WriteUInt32LittleEndian(status.AsSpan(12), (tag << 1) | (moved ? DoneBit : 0));
+            DeviceWrite(slotDma, status, DmaLines.Descriptor, new DmaIntent($"descriptor ring slot {slot} (status)", KernelViewOf(slotDma, slotCpu), IsControl: true));
+            Tick(TransferNs);
+            var seen = new byte[DescriptorSize];
+            M.Memory.Read(slotCpu, seen);
+            ok = BinaryPrimitives.ReadUInt32LittleEndian(seen.AsSpan(12)) == ((tag << 1) | DoneBit);
+            if (!ok) Stalled($"descriptor {tag} never completed: its status in ring slot {slot} at {slotCpu} never showed the done bit");
+        }
+        else Stalled($"descriptor {tag} never reached the device: its fetch of ring slot {slot} at DMA address {slotDma} returned no valid descriptor");
+
+        if (!transmit)
+        {
+            Api.SyncForCpu(Dev, map.Address, size, dir);
+            if (ok)
+            {
+                var got = new byte[size];
+                M.Memory.Read(cpu, got);
+                if (!got.AsSpan().SequenceEqual(data))
+                    Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: the {Sizes.Format(size)} receive buffer at {cpu} does not hold what the device wrote");
+            }
+        }
+        Api.Unmap(Dev, map.Address, size, dir);
+    }
+
+    /// <summary>The device reads a transmit buffer; what it got must be what the driver wrote.</summary>
+    private bool DeviceReadData(DmaAddr addr, byte[] want, DmaIntent intent)
+    {
+        var got = new byte[want.Length];
+        if (!DeviceRead(addr, got, DmaLines.Data, intent).Ok) return false;
+        if (!got.AsSpan().SequenceEqual(want))
+            Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: the device sent other bytes than the {Sizes.Format((ulong)want.Length)} transmit buffer held");
+        return true;
+    }
+
+    private void Stalled(string why)
+    {
+        Report(FindingKind.Stall, Outcome.Stall, $"{Name}: {why}; the driver's watchdog sees a hung queue (device stalls)");
+        _dead = true;
+    }
+}
