@@ -92,7 +92,38 @@ public class ReportTests
         Assert.Equal(ProfileCatalog.All.Count, row.Split('✓').Length - 1);
         Assert.Contains("stall ✓", row, StringComparison.Ordinal);
         Assert.DoesNotContain("✗", row, StringComparison.Ordinal);
-        Assert.Contains($"{ProfileCatalog.All.Count} runs, every expectation held.", text, StringComparison.Ordinal);
+        var runs = ProfileCatalog.All.Select(p => ScenarioRunner.Run(s, p)).ToList();
+        Assert.Contains($"{ProfileCatalog.All.Count} runs, every one of {runs.Sum(r => r.Expectations.Count)} expectations held.", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>Issue 8: zero expectations never reads as "every expectation held" (matrix and device matrix).</summary>
+    [Fact]
+    public void A_matrix_without_expectations_says_nothing_was_checked_against_a_claim()
+    {
+        var none = Sample() with { Expectations = [] };
+        var matrix = TextReport.Matrix([none, none with { Profile = "linux-6.1" }]);
+        Assert.DoesNotContain("every", matrix, StringComparison.Ordinal);
+        Assert.Contains("2 runs; no scenario states an expectation for them, so nothing above was checked against a claim.", matrix, StringComparison.Ordinal);
+        var device = TextReport.DeviceMatrix([none, none with { Profile = "linux-6.1" }]);
+        Assert.DoesNotContain("every", device, StringComparison.Ordinal);
+        Assert.Contains("nothing above was checked against a claim", device, StringComparison.Ordinal);
+        // Some runs with, some without: the held count, and the unchecked runs named as such.
+        var mixed = TextReport.Matrix([Sample(), none with { Scenario = "t" }]);
+        Assert.Contains("2 runs, every one of 1 expectations held (1 of them state no expectation: their cells, marked ·, were not checked against a claim).", mixed, StringComparison.Ordinal);
+    }
+
+    /// <summary>The default workload is named in every format: JSON `workload`, the text and HTML line.</summary>
+    [Fact]
+    public void The_default_workload_is_named_in_json_text_and_html()
+    {
+        var d = Sample() with { DefaultWorkload = true };
+        Assert.Contains("\"workload\": \"default\"", JsonReport.Write([d]), StringComparison.Ordinal);
+        Assert.Contains("\"workload\": \"scenario\"", JsonReport.Write([Sample()]), StringComparison.Ordinal);
+        Assert.Contains("workload: default (the scenario has no workload", TextReport.Run(d), StringComparison.Ordinal);
+        Assert.DoesNotContain("workload:", TextReport.Run(Sample()), StringComparison.Ordinal);
+        Assert.Contains("workload: default", HtmlReport.Write([d]), StringComparison.Ordinal);
+        Assert.Contains("workload: default for s", TextReport.Matrix([d]), StringComparison.Ordinal);
+        Assert.Contains("workload: default", TextReport.DeviceMatrix([d, d with { Profile = "linux-6.1" }]), StringComparison.Ordinal);
     }
 
     [Fact]
