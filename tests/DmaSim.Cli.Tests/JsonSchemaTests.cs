@@ -33,6 +33,38 @@ public sealed class JsonSchemaTests
         Assert.True(errors.Count == 0, string.Join('\n', errors));
     }
 
+    /// <summary>
+    /// The real-machine flow of the README: a shared sample log imported, run without a workload under every
+    /// profile and two command lines. The JSON validates, names the default workload, and the Smart Array stalls
+    /// where 2.6.32-rc5 with iommu=pt would; the text form prints the device matrix (its "[n]" column headers are
+    /// text, not markup) and the workload line.
+    /// </summary>
+    [Fact]
+    public void An_imported_machine_without_workload_validates_and_names_the_default()
+    {
+        var dir = Directory.CreateTempSubdirectory("dmasim-schema-").FullName;
+        var machine = Path.Combine(dir, "g6.yaml");
+        var import = Dmasim.Run("import", "--dmesg", Sample("dmesg", "hp-proliant-dl360-g6_5A1D7821BD30_4.19.0-10-amd64-intel_iommu_on.dmesg.txt"), "-o", machine);
+        Assert.True(import.ExitCode == 0, import.Stderr);
+        string[] run = ["run", machine, "--profile", "all", "--cmdline", "intel_iommu=on", "--cmdline", "intel_iommu=on iommu=pt"];
+        var json = Dmasim.Run([.. run, "--format", "json"]);
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        var errors = Validate("dmasim-result.v1", json.Stdout);
+        Assert.True(errors.Count == 0, string.Join('\n', errors));
+        using var doc = JsonDocument.Parse(json.Stdout);
+        Assert.All(doc.RootElement.EnumerateArray(), r => Assert.Equal("default", r.GetProperty("workload").GetString()));
+        var stalled = doc.RootElement.EnumerateArray()
+            .Where(r => r.GetProperty("devices").EnumerateArray().Any(d => d.GetProperty("driver").GetString() == "hpsa" && d.GetProperty("outcome").GetString() == "stall"))
+            .Select(r => (r.GetProperty("profile").GetString(), r.GetProperty("cmdline").GetString())).ToList();
+        Assert.Equal([("linux-2.6.32-rc5", "intel_iommu=on iommu=pt")], stalled);
+        var text = Dmasim.Run(run);
+        Assert.True(text.ExitCode == 0, text.Stderr);
+        Assert.Contains("2.6.32-rc5 [2]", text.Stdout, StringComparison.Ordinal);
+        Assert.Contains("workload: default", text.Stdout, StringComparison.Ordinal);
+        Assert.Contains("@ 2.6.32-rc5 [2]: stall", text.Stdout, StringComparison.Ordinal);
+        Assert.Contains("nothing above was checked against a claim", text.Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_undocumented_field_fails_validation()
     {
