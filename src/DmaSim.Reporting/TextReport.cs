@@ -9,7 +9,7 @@ namespace DmaSim.Reporting;
 public static class TextReport
 {
     /// <summary>What the text and HTML reports say when the scenario had no `workload:` (JSON `workload: default`).</summary>
-    public const string DefaultWorkloadLine = "default (the scenario has no workload: each device's driver pattern ran — coherent rings, streaming maps of buffers from the top of RAM down, syncs, data and completion DMA)";
+    public const string DefaultWorkloadLine = "default (the scenario has no workload: each device's driver pattern ran — coherent rings, streaming maps of buffers spread over all RAM from its top, syncs, data and completion DMA)";
 
     /// <summary>Width when the output is not a terminal: wide enough that no line is hard-wrapped (a pipe or file reader wraps).</summary>
     public const int UnlimitedWidth = 4096;

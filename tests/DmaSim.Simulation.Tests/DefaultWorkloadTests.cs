@@ -102,6 +102,32 @@ public class DefaultWorkloadTests
         Assert.Equal(Outcome.Ok, Nic(Run(Nic(64), "linux-2.6.32-rc5")).Outcome);
     }
 
+    /// <summary>The ring device's buffers lie all over RAM: one at its top, one in each lower sixth of usable RAM.</summary>
+    [Fact]
+    public void The_buffers_spread_over_all_ram_from_its_top()
+    {
+        var s = SimRig.Parse(Nic());
+        var m = Machine.SimMachine.Boot(s, SimRig.P("linux-6.1"), s.Kernel.Cmdline);
+        new Devices.RingDevice(m, s.Device("nic")).RunDefault();
+        var buffers = m.Events.Events.OfType<Kernel.Mm.PageAllocEvent>()
+            .Where(e => e.Owner.Label?.Contains(" buffer ", StringComparison.Ordinal) == true)
+            .Select(e => e.Start.Value).ToList();
+        Assert.Equal(6, buffers.Count);
+        // Usable RAM: 640 KiB + 3 GiB - 1 MiB + 61 GiB; a sixth of it is ~10.7 GiB.
+        var usable = s.Platform.Memory.Where(r => r.Type == MemoryType.Usable).Select(r => r.Range).ToList();
+        var total = usable.Aggregate(0UL, (t, r) => t + r.Size);
+        ulong Rank(ulong addr)
+        {
+            var below = 0UL;
+            foreach (var r in usable) below += addr > r.End.Value ? r.Size : addr >= r.Start.Value ? addr - r.Start.Value : 0;
+            return below;
+        }
+        Assert.True(buffers[0] >= 0x103fffffff - (1UL << 20), $"first buffer {buffers[0]:x} is not at the top of RAM");
+        var sixths = buffers.Skip(1).Select(a => Rank(a) / (total / 6)).ToList();
+        Assert.Equal([4UL, 3, 2, 1, 0], sixths);
+        Assert.Contains(buffers, a => a < 0x100000000);
+    }
+
     [Fact]
     public void The_default_workload_is_deterministic()
     {

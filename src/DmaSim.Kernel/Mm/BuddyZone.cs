@@ -130,6 +130,68 @@ internal sealed class BuddyZone
         return null;
     }
 
+    /// <summary>
+    /// Takes the naturally aligned block of <paramref name="order"/> at <paramref name="pfn"/> when all of it is
+    /// free: the free block containing it is unlinked and split down around it, the other halves queued at the
+    /// list heads as expand() does (the isolation half of mm/page_alloc.c alloc_contig_range, which claims a
+    /// given pfn range). False, and nothing changes, when any page of it is in use.
+    /// </summary>
+    public bool TakeAt(ulong pfn, int order)
+    {
+        for (var o = order; o < MaxOrder; o++)
+        {
+            var block = pfn & ~((1UL << o) - 1);
+            FreeEntry? e;
+            ulong index = 0;
+            if (o < TopOrder)
+            {
+                if (!_byPfn.TryGetValue(block, out e) || e.Order != o) continue;
+            }
+            else
+            {
+                e = null;
+                for (var x = _heads[TopOrder]; x is not null; x = x.Next)
+                {
+                    if (block < x.Pfn || block >= x.Pfn + (x.Count << TopOrder)) continue;
+                    e = x;
+                    break;
+                }
+                if (e is null) return false;
+                index = (block - e.Pfn) >> TopOrder;
+            }
+            if (e.Count == 1) Remove(e);
+            else if (index == 0)
+            {
+                e.Pfn += 1UL << o;
+                e.Count--;
+            }
+            else if (index == e.Count - 1) e.Count--;
+            else
+            {
+                // A run split around the block: the part above becomes a run of its own.
+                var above = e.Count - index - 1;
+                e.Count = index;
+                _blocks[o] -= above;
+                Insert(block + (1UL << o), above, o, toTail: false);
+            }
+            _blocks[o]--;
+            while (o > order)
+            {
+                o--;
+                var half = 1UL << o;
+                if (pfn >= block + half)
+                {
+                    Insert(block, 1, o, toTail: false);
+                    block += half;
+                }
+                else Insert(block + half, 1, o, toTail: false);
+            }
+            FreePages -= 1UL << order;
+            return true;
+        }
+        return false;
+    }
+
     /// <summary>__free_one_page: merge with free buddies of equal order, then queue at the list head.</summary>
     public void Free(ulong pfn, int order)
     {

@@ -168,6 +168,28 @@ public sealed class PageAllocator
         return null;
     }
 
+    /// <summary>
+    /// The free block of <paramref name="order"/> at <paramref name="start"/> (naturally aligned), tagged with
+    /// <paramref name="owner"/>, or null when any page of it is in use or not RAM. What a long-running
+    /// machine's page cache gives a driver — pages anywhere in RAM — without simulating the uptime that
+    /// scatters them; the claim itself is alloc_contig_range's (mm/page_alloc.c): isolate the given pfn range
+    /// from the free lists.
+    /// </summary>
+    public PageAllocation? AllocPagesAt(PhysAddr start, int order, FrameOwner owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var pfn = start.Pfn;
+        if (order < 0 || order >= MaxOrder || start.PageOffset != 0 || (pfn & ((1UL << order) - 1)) != 0) return null;
+        EnsureBuddyLive();
+        if (ZoneOf(start) is not { } z || ZoneOf(PhysAddr.FromPfn(pfn + (1UL << order) - 1)) != z) return null;
+        if (!_zones[(int)z].TakeAt(pfn, order)) return null;
+        var pages = 1UL << order;
+        _owners.AssignPfns(pfn, pfn + pages - 1, owner);
+        _allocated.Add(pfn, (order, z));
+        _events.Emit(new PageAllocEvent(start, order, Gfp.Kernel, z, owner));
+        return new PageAllocation(start, order, z);
+    }
+
     /// <summary>__free_pages(page, order): the block goes back to its zone's lists (merging with free buddies); owner back to Free.</summary>
     public void FreePages(PhysAddr start, int order)
     {

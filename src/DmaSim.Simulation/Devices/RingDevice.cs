@@ -19,9 +19,10 @@ namespace DmaSim.Simulation.Devices;
 /// and rings the doorbell; the device fetches the descriptor and writes its status back (the DD bit) through
 /// its descriptor address lines, and moves the data through its data lines; the driver polls the status,
 /// syncs the buffer for the CPU (dma_sync_single_for_cpu, as the copybreak path of e1000_clean_rx_irq does),
-/// checks the bytes and unmaps. Buffers come from every zone a page cache hands out — ZONE_NORMAL first,
-/// whose blocks the buddy allocator gives from the top of RAM, then ZONE_DMA32 — and stay posted together,
-/// as a receive ring's buffers do, so they spread downwards from the top of each zone.
+/// checks the bytes and unmaps. Buffers lie all over RAM, as a long-running page cache gives them: the first
+/// at the top of RAM, each next one in the next lower sixth of usable RAM (seeded), all posted together as
+/// a receive ring's buffers are; where no free block is near its spot, the buddy allocator's answer for
+/// GFP_KERNEL (top of ZONE_NORMAL) or GFP_DMA32.
 /// </summary>
 public sealed class RingDevice : DeviceModel
 {
@@ -63,7 +64,8 @@ public sealed class RingDevice : DeviceModel
         {
             var size = _sizes[i];
             var transmit = i % 2 == 0;
-            var page = AllocKernelBuffer(size, $"{(transmit ? "transmit" : "receive")} buffer {i}", _zones[i]);
+            var label = $"{(transmit ? "transmit" : "receive")} buffer {i}";
+            var page = SpreadBuffer(i, size, label) ?? AllocKernelBuffer(size, label, _zones[i]);
             if (page is not null) posted.Add((page.Value, size, transmit));
         }
         foreach (var (page, size, transmit) in posted)
@@ -71,6 +73,35 @@ public sealed class RingDevice : DeviceModel
             if (!_dead) Transfer(page.Start, size, transmit);
         }
         foreach (var (page, _, _) in posted) M.Kernel.K.Pages.FreePages(page.Start, page.Order);
+    }
+
+    /// <summary>
+    /// Buffer <paramref name="i"/> of the spread: the first at the top of RAM, each next one somewhere (seeded)
+    /// in the next lower sixth of usable RAM, counted over the e820 usable ranges — the pages a long-running
+    /// page cache hands a driver. The nearest free block at or below the spot; null when none is free nearby.
+    /// </summary>
+    private PageAllocation? SpreadBuffer(int i, ulong size, string label)
+    {
+        var usable = M.E820.Entries.Where(e => e.Type == E820Type.Usable).Select(e => e.Range).ToList();
+        var total = usable.Aggregate(0UL, (t, r) => t + r.Size);
+        var order = PageAllocator.GetOrder(size);
+        var block = PhysAddr.PageSize << order;
+        if (total < block * (ulong)_sizes.Length) return null;
+        var sixth = total / (ulong)_sizes.Length;
+        var offset = i == 0 ? total - block : total - (sixth * (ulong)(i + 1)) + M.Random.Next(sixth);
+        foreach (var r in usable)
+        {
+            if (offset >= r.Size) { offset -= r.Size; continue; }
+            var at = (r.Start.Value + offset) & ~(block - 1);
+            var owner = new FrameOwner(OwnerKind.KernelBuffer, Name, label);
+            for (var tries = 0; tries < 64 && at >= r.Start.Value; tries++, at -= block)
+            {
+                if (M.Kernel.K.Pages.AllocPagesAt(new PhysAddr(at), order, owner) is { } page) return page;
+                if (at < block) break;
+            }
+            return null;
+        }
+        return null;
     }
 
     /// <summary>One descriptor's life: map, post, device fetch + data + status write-back, driver poll, sync, unmap.</summary>

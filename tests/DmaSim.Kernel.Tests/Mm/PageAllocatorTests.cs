@@ -33,6 +33,39 @@ public class PageAllocatorTests
         Assert.Equal(1280UL, normal.FreeBlocksByOrder[PageAllocator.MaxOrder - 1]);
     }
 
+    /// <summary>AllocPagesAt claims exactly the block asked for (in a max-order run, a split block, any zone), never a used one, and the free lists stay whole.</summary>
+    [Fact]
+    public void AllocPagesAt_claims_the_block_asked_for_and_only_a_free_one()
+    {
+        var m = Typical8G();
+        var free = m.Allocator.TotalFreePages;
+        // In the middle of the Normal zone's max-order run, then its first and last block.
+        var mid = m.Allocator.AllocPagesAt(new PhysAddr(0x180000000 + 0x5000), 0, Buf);
+        Assert.Equal(new PhysAddr(0x180005000), mid!.Value.Start);
+        Assert.Equal(ZoneType.Normal, mid.Value.Zone);
+        Assert.Equal(Buf, m.Owners.OwnerOf(new PhysAddr(0x180005000)));
+        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x100000000), 4, Buf));
+        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x23fff0000), 4, Buf));
+        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x80000000), 2, Buf));
+        Assert.Equal(free - 1 - 16 - 16 - 4, m.Allocator.TotalFreePages);
+        // Taken, misaligned, not RAM, or reserved: null, nothing changes.
+        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x180005000), 0, Buf));
+        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x180004000), 1, Buf));
+        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x180001000), 1, Buf));
+        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0xc0000000), 0, Buf));
+        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x1800000), 0, Buf));
+        Assert.Equal(free - 1 - 16 - 16 - 4, m.Allocator.TotalFreePages);
+        // Freed, the block merges back: an order-10 block at the same place can be claimed again.
+        m.Allocator.FreePages(new PhysAddr(0x180005000), 0);
+        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x180000000), 10, Buf));
+        // Every other page still comes out of AllocPages exactly once.
+        var seen = new HashSet<ulong>();
+        while (m.Allocator.AllocPages(0, Gfp.Kernel, Buf) is { } p) Assert.True(seen.Add(p.Start.Value), $"{p.Start} handed out twice");
+        Assert.DoesNotContain(0x100000000UL, seen);
+        Assert.DoesNotContain(0x180000000UL + 0x3000, seen);
+        Assert.Equal(0UL, m.Allocator.TotalFreePages);
+    }
+
     [Theory]
     [InlineData(1UL, 0)]
     [InlineData(4096UL, 0)]
