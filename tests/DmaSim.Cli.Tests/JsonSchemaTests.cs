@@ -21,6 +21,10 @@ public sealed class JsonSchemaTests
         { "dmasim-dmar.v1", ["dmar", "decode", Sample("dmar", "apple-macbookpro14-3_91077C25D705.dat"), Sample("dmar", "framework-laptop-13-mtl_717EDB7C4975.dat"), "--format", "json"] },
         { "dmasim-dmar-lint.v1", ["dmar", "lint", Sample("dmar", "hp-compaq-dc7800-sff_80DC1538C4FA.dat"), "--format", "json"] },
         { "dmasim-bench.v1", ["bench", "--mode", "lazy", "--seconds", "0.1", "--format", "json"] },
+        { "dmasim-iova-bench.v1", ["iova", "bench", "--workload", "cache-hit", "--ops", "200", "--format", "json"] },
+        { "dmasim-iova-bench.v1", ["iova", "bench", "--workload", "tree", "--live", "64", "--ops", "200", "--format", "json"] },
+        { "dmasim-iova-bench.v1", ["iova", "bench", "--workload", "churn", "--live", "1000", "--ops", "100", "--format", "json"] },
+        { "dmasim-iova-bench.v1", ["iova", "bench", "--workload", "full32", "--format", "json"] },
     };
 
     [Theory]
@@ -63,6 +67,32 @@ public sealed class JsonSchemaTests
         Assert.Contains("workload: default", text.Stdout, StringComparison.Ordinal);
         Assert.Contains("@ 2.6.32-rc5 [2]: stall", text.Stdout, StringComparison.Ordinal);
         Assert.Contains("nothing above was checked against a claim", text.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>Sweep output is JSON Lines: every line is one row object of dmasim-sweep-row/v1.</summary>
+    [Fact]
+    public void Every_sweep_row_validates_against_its_schema()
+    {
+        var dir = Directory.CreateTempSubdirectory("dmasim-schema-sweep-").FullName;
+        try
+        {
+            var spec = Path.Combine(dir, "spec.yaml");
+            File.WriteAllText(spec, $"schema: dmasim-sweep/v1\nname: t\nbase: {Dmasim.SeedFile}\naxes:\n  profile: all\n  cmdline: [\"intel_iommu=on\", \"intel_iommu=on iommu=pt\"]\n");
+            var r = Dmasim.Run("sweep", spec, "--format", "jsonl", "--quiet");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(lines.Length >= 2 * 9, r.Stdout);
+            foreach (var line in lines)
+            {
+                var errors = Validate("dmasim-sweep-row.v1", line);
+                Assert.True(errors.Count == 0, line + "\n" + string.Join('\n', errors));
+            }
+            Assert.Contains(lines, l => l.Contains("\"flush\":\"lazy\"", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

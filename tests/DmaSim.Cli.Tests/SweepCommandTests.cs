@@ -20,6 +20,39 @@ public sealed class SweepCommandTests : IDisposable
 
     private const string SmallAxes = "  profile: [linux-2.6.31, linux-2.6.32-rc5, linux-2.6.32]\n  ram: [2GiB, 8GiB]\n  set:\n    workload.0.count: [4]\n";
 
+    /// <summary>
+    /// `fleet: DIR`: scenarios and real boot logs (imported on the fly) side by side; each machine is a value of
+    /// the `machine` axis, crossed with the other axes, and a real 6.1 boot keeps its IOMMU groups in the rows.
+    /// </summary>
+    [Fact]
+    public void A_fleet_of_a_scenario_and_a_real_boot_log_runs_every_machine_under_every_cell()
+    {
+        var fleet = Directory.CreateDirectory(Path.Combine(_dir, "fleet")).FullName;
+        File.Copy(Dmasim.SeedFile, Path.Combine(fleet, "seed.yaml"));
+        var boot = Path.Combine(DmaSim.Testing.SharedData.RepoRoot, "tests", "oracle", "default-6g");
+        File.Copy(Path.Combine(boot, "dmesg.txt"), Path.Combine(fleet, "qemu-q35.dmesg"));
+        File.Copy(Path.Combine(boot, "DMAR.dat"), Path.Combine(fleet, "qemu-q35.dat"));
+        var spec = Path.Combine(_dir, "fleet.yaml");
+        File.WriteAllText(spec, "schema: dmasim-sweep/v1\nname: f\nfleet: fleet\naxes:\n  profile: [linux-3.0, linux-6.1]\n");
+        var r = Dmasim.Run("sweep", spec, "--format", "jsonl", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var rows = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(rows, l => l.Contains("\"machine\":\"seed\"", StringComparison.Ordinal) && l.Contains("\"profile\":\"linux-3.0\"", StringComparison.Ordinal));
+        var real61 = rows.Where(l => l.Contains("\"machine\":\"qemu-q35\"", StringComparison.Ordinal) && l.Contains("\"profile\":\"linux-6.1\"", StringComparison.Ordinal)).ToList();
+        Assert.True(real61.Count > 10, r.Stdout);
+        Assert.All(real61.Where(l => l.Contains("\"domain\":\"translated\"", StringComparison.Ordinal)), l => Assert.DoesNotContain("\"group\":null", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Quiet_keeps_standard_error_empty_and_progress_never_reaches_standard_output()
+    {
+        var spec = Spec(SmallAxes);
+        var quiet = Dmasim.Run("sweep", spec, "--format", "jsonl", "--quiet");
+        Assert.Equal("", quiet.Stderr);
+        var loud = Dmasim.Run("sweep", spec, "--format", "jsonl");
+        Assert.Equal(quiet.Stdout, loud.Stdout);
+    }
+
     [Fact]
     public void Two_runs_write_identical_bytes_and_merged_shards_equal_the_unsharded_run()
     {

@@ -5,6 +5,8 @@ using DmaSim.Kernel.Iommu.Iova;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 using DmaSim.Simulation;
+using DmaSim.Reporting.Firmware;
+using DmaSim.Simulation.Firmware;
 using DmaSim.Simulation.Import;
 using Xunit.Abstractions;
 

@@ -1,11 +1,14 @@
 using System.CommandLine;
 using DmaSim.Hardware.Acpi;
+using DmaSim.Reporting.Firmware;
+using DmaSim.Simulation.Firmware;
 
 namespace DmaSim.Cli.Commands;
 
 /// <summary>
 /// <c>dmasim dmar decode FILE...</c> and <c>dmasim dmar lint FILE... [--e820 FILE] [--dmesg FILE]</c>: wiring only;
-/// the codec, the lint rules and both output forms live in DmaSim.Hardware.Acpi. Bad input surfaces as an
+/// the codec lives in DmaSim.Hardware.Acpi, the lint (what Linux does with a table) in DmaSim.Simulation.Firmware,
+/// both output forms in DmaSim.Reporting.Firmware. Bad input surfaces as an
 /// InputException, which Program turns into exit 2 with the byte-offset message.
 /// </summary>
 internal static class DmarCommand

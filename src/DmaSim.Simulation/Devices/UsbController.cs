@@ -26,14 +26,14 @@ public sealed class UsbController : StorageController
     /// <summary>SMM handler traffic: alternate reads and writes walking through the RMRR.</summary>
     public void FirmwareDma(ulong count)
     {
-        var rmrrs = M.Kernel.Iommu?.RmrrsOf(Bdf).ToList()
-            ?? (M.DmarTable is null ? [] : Kernel.Iommu.Intel.DmarInfoReader.Read(M.DmarTable, M.Pci).Rmrrs.Where(r => r.Devices.Any(d => d.Bdf == Bdf)).ToList());
+        // The SMM handler knows its own reserved region (the BIOS wrote the RMRR), whatever the kernel made of it.
+        var rmrrs = M.DmarTable is null ? [] : ChipsetWiring.ReservedRegionsOf(M.DmarTable, M.Pci, Bdf);
         if (rmrrs.Count == 0)
         {
             Report(FindingKind.NoRmrr, Outcome.Ok, $"{Name}: firmware DMA needs an RMRR naming {Bdf}; the platform has none, so the firmware does no DMA");
             return;
         }
-        var range = rmrrs[0].Range;
+        var range = rmrrs[0];
         var span = Math.Max(range.Size / FirmwareChunk, 1);
         var buf = new byte[FirmwareChunk];
         for (ulong i = 0; i < count; i++)

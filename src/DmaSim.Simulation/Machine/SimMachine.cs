@@ -146,20 +146,10 @@ public sealed class SimMachine
         Remappers = remappers;
         if (DmarTable is null) return;
         // The chipset's wiring: the unit a DRHD describes sits above the devices of its scope; the
-        // INCLUDE_PCI_ALL unit above everything else. Here the firmware's table is taken as truthful.
-        var info = DmarInfoReader.Read(DmarTable, Pci);
+        // INCLUDE_PCI_ALL unit above everything else. The firmware's table is taken as truthful, and read
+        // by the platform's own resolution, not the kernel's.
         var byBase = remappers.ToDictionary(r => r.Unit.Config.RegisterBase);
-        Fabric.WireRemapping(bdf =>
-        {
-            VtdRemapper? catchAll = null;
-            foreach (var d in info.Drhds)
-            {
-                if (!byBase.TryGetValue(d.RegisterBase, out var r)) continue;
-                if (d.IncludePciAll) { catchAll ??= r; continue; }
-                if (d.Devices.Any(s => s.Bdf == bdf || (s.IsBridgeScope && Pci.BridgesAbove(bdf).Any(b => b.Bdf == s.Bdf)))) return r;
-            }
-            return catchAll;
-        });
+        Fabric.WireRemapping(ChipsetWiring.Route<IDmaRemapper>(DmarTable, Pci, b => byBase.GetValueOrDefault(b)));
     }
 
     private void BootKernel()

@@ -41,7 +41,7 @@ public static class SweepRunner
         var axes = cell.Values.Select(v => new KeyValuePair<string, string>(v.Axis.Name, v.Value.Text)).ToList();
         var held = r.Expectations.Count(e => e.Held);
         var broken = r.Expectations.Where(e => !e.Held).Select(e => e.Text).ToList();
-        return [.. r.Devices.Select(d => new SweepRow(cell.Index, axes, r.Scenario, r.Profile, r.Cmdline, d.Name, d.DomainName, null, d.Flush, d.DmaOpsName,
+        return [.. r.Devices.Select(d => new SweepRow(cell.Index, axes, r.Scenario, r.Profile, r.Cmdline, d.Name, d.DomainName, d.Group, d.Flush, d.DmaOpsName,
             ContractWords.Outcomes.NameOf(d.Outcome), [.. r.Findings.Where(f => f.Device == d.Name).Select(f => f.KindName).Distinct()], held, broken))];
     }
 }

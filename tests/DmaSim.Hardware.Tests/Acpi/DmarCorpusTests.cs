@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using DmaSim.Hardware.Acpi;
 using DmaSim.Testing;
-using static DmaSim.Hardware.Tests.Acpi.DmarCorpus;
+using static DmaSim.Testing.DmarCorpus;
 
 namespace DmaSim.Hardware.Tests.Acpi;
 

@@ -1,9 +1,10 @@
 using System.Globalization;
 using DmaSim.Core;
+using DmaSim.Hardware.Acpi;
 using DmaSim.Hardware.Memory;
 using DmaSim.Hardware.Pci;
 
-namespace DmaSim.Hardware.Acpi;
+namespace DmaSim.Simulation.Firmware;
 
 /// <summary>
 /// The lint rules, one function each. Kernel wording is quoted from drivers/iommu/intel/dmar.c and
@@ -382,7 +383,7 @@ internal static class DmarLintRules
                 else if (sc.Path.IsEmpty)
                 {
                     yield return F("scope-empty-path", DmarLintSeverity.Warning, sc.Offset,
-                        $"{s.Kind} at {Dec(s.Offset)} has a {DmarJson.ScopeTypeName(sc.Type)} scope with no path",
+                        $"{s.Kind} at {Dec(s.Offset)} has a {DeviceScopeTypes.NameOf(sc.Type)} scope with no path",
                         null,
                         "dmar_match_pci_path can never match it; the scope is inert.",
                         Dmar + " dmar_match_pci_path; VT-d spec §8.3.1");
@@ -416,7 +417,7 @@ internal static class DmarLintRules
                 if (mismatch)
                 {
                     yield return F("scope-type-mismatch", DmarLintSeverity.Error, sc.Offset,
-                        $"{s.Kind} at {Dec(s.Offset)} lists {target.Bdf} as a {DmarJson.ScopeTypeName(sc.Type)}, but its header type is {Dec(target.HeaderType.Value & 0x7f)}",
+                        $"{s.Kind} at {Dec(s.Offset)} lists {target.Bdf} as a {DeviceScopeTypes.NameOf(sc.Type)}, but its header type is {Dec(target.HeaderType.Value & 0x7f)}",
                         $"DMAR: Device scope type does not match for 0000:{target.Bdf}",
                         "dmar_insert_dev_scope returns -EINVAL, dmar_dev_scope_init fails, and intel_iommu_init gives up: VT-d is not enabled.",
                         Dmar + " dmar_insert_dev_scope; " + Iommu + " intel_iommu_init");

@@ -1,9 +1,11 @@
 using DmaSim.Core;
 using DmaSim.Hardware.Acpi;
+using DmaSim.Simulation.Firmware;
+using DmaSim.Testing;
 using DmaSim.Hardware.Memory;
 using DmaSim.Hardware.Pci;
 
-namespace DmaSim.Hardware.Tests.Acpi;
+namespace DmaSim.Simulation.Tests.Firmware;
 
 /// <summary>One minimal hand-built table per lint rule, plus a clean baseline that must raise nothing.</summary>
 public sealed class DmarLintTests

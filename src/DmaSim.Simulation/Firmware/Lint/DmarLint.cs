@@ -1,4 +1,6 @@
-namespace DmaSim.Hardware.Acpi;
+using DmaSim.Hardware.Acpi;
+
+namespace DmaSim.Simulation.Firmware;
 
 /// <summary>
 /// Error: Linux refuses the table or a unit, VT-d ends up disabled, or a device's DMA breaks.

@@ -3,8 +3,9 @@ using System.Text.RegularExpressions;
 using DmaSim.Core;
 using DmaSim.Hardware.Memory;
 using DmaSim.Hardware.Pci;
+using DmaSim.Simulation.Import;
 
-namespace DmaSim.Hardware.Acpi;
+namespace DmaSim.Simulation.Firmware;
 
 /// <summary>What a log says about one PCI function: that it exists, and when known its header type, class and secondary bus.</summary>
 public sealed record PciDeviceFacts(Bdf Bdf, int? HeaderType = null, uint? ClassCode = null, byte? SecondaryBus = null)
@@ -65,46 +66,26 @@ public sealed partial record DmarLintContext
     }
 
     /// <summary>
-    /// Reads the facts a kernel log holds: the "BIOS-e820" map (null when absent), the PCI functions named by
-    /// "pci 0000:bb:dd.f:" lines with header type and class from "[vvvv:dddd] type NN class 0xCCCCCC" and secondary
-    /// buses from "PCI bridge to [bus NN", and each unit's CAP/ECAP from "dmarN: reg_base_addr … cap … ecap …".
-    /// The device list is kept only when the log shows the PCI enumeration lines (otherwise it is an excerpt).
+    /// The facts a kernel log holds, read by the importer's one log parser (<see cref="KernelLog"/>): the
+    /// "BIOS-e820" map (null when absent), the PCI functions of the enumeration lines with header type, class and
+    /// secondary bus, and each unit's CAP/ECAP from its "reg_base_addr" line. The device list is kept only when
+    /// the log shows the PCI enumeration (an excerpt that merely mentions some devices would make every other
+    /// scope look absent).
     /// </summary>
-    /// <exception cref="InputException">The e820 lines overlap.</exception>
+    /// <exception cref="InputException">A line the parser cannot take (named by line and column), or overlapping e820 lines.</exception>
     public static DmarLintContext FromDmesg(string text, string fileName)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var e820 = new List<E820Entry>();
+        var log = KernelLog.Parse(text, fileName);
+        var e820 = log.E820.Select(e => new E820Entry(new PhysRange(e.Start, e.End), KernelType(e.Type))).ToList();
         var devices = new Dictionary<Bdf, PciDeviceFacts>();
+        foreach (var d in log.Pci.Values.Where(d => d.Segment == 0 && d.Device <= 0x1f))
+            devices[new Bdf(d.Bus, d.Device, d.Function)] = new PciDeviceFacts(new Bdf(d.Bus, d.Device, d.Function), d.HeaderType, d.ClassCode, d.SecondaryBus);
         var units = new Dictionary<ulong, (ulong, ulong)>();
-        foreach (var raw in text.Split('\n'))
-        {
-            var line = raw.TrimEnd('\r');
-            if (TryKernelE820(line, out var entry)) { e820.Add(entry); continue; }
-            var unit = UnitLine().Match(line);
-            if (unit.Success)
-            {
-                units[ParseHex(unit.Groups[1].Value)] = (ParseHex(unit.Groups[2].Value), ParseHex(unit.Groups[3].Value));
-                continue;
-            }
-            var pci = PciLine().Match(line);
-            if (!pci.Success) continue;
-            var bdf = new Bdf((byte)ParseHex(pci.Groups[1].Value), (byte)ParseHex(pci.Groups[2].Value), (byte)ParseHex(pci.Groups[3].Value));
-            if (bdf.Device > 0x1f) continue;
-            var facts = devices.TryGetValue(bdf, out var known) ? known : new PciDeviceFacts(bdf);
-            var rest = pci.Groups[4].Value;
-            var header = HeaderPart().Match(rest);
-            if (header.Success)
-                facts = facts with { HeaderType = (int)ParseHex(header.Groups[1].Value), ClassCode = (uint)ParseHex(header.Groups[2].Value) };
-            var bridge = BridgePart().Match(rest);
-            if (bridge.Success) facts = facts with { SecondaryBus = (byte)ParseHex(bridge.Groups[1].Value) };
-            devices[bdf] = facts;
-        }
+        foreach (var u in log.Units) units[u.RegisterBase] = (u.Cap, u.Ecap);
         return new DmarLintContext
         {
             E820 = e820.Count == 0 ? null : ToMap(e820, fileName),
-            // Only a log that shows the PCI enumeration ("[vvvv:dddd] type NN class ...") lists every device; an
-            // excerpt that merely mentions some would make every other scope look absent.
             PciDevices = devices.Values.Any(d => d.HeaderType is not null) ? devices : null,
             UnitRegisters = units.Count == 0 ? null : units,
         };
@@ -141,23 +122,26 @@ public sealed partial record DmarLintContext
         entry = default;
         var m = KernelE820Line().Match(line);
         if (!m.Success) return false;
-        var type = m.Groups[3].Value.Trim() switch
-        {
-            "usable" => E820Type.Usable,
-            "reserved" => E820Type.Reserved,
-            "ACPI data" => E820Type.Acpi,
-            "ACPI NVS" => E820Type.Nvs,
-            "unusable" => E820Type.Unusable,
-            var other when other.StartsWith("type ", StringComparison.Ordinal)
-                && int.TryParse(other.AsSpan(5), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => (E820Type)n,
-            _ => (E820Type)0,
-        };
+        var type = KernelType(m.Groups[3].Value);
         var start = ParseHex(m.Groups[1].Value);
         var end = ParseHex(m.Groups[2].Value);
         if (end < start) return false;
         entry = new E820Entry(new PhysRange(start, end), type);
         return true;
     }
+
+    /// <summary>The e820 type words the kernel prints (arch/x86/kernel/e820.c e820_print_type), or "type N".</summary>
+    private static E820Type KernelType(string printed) => printed.Trim() switch
+    {
+        "usable" => E820Type.Usable,
+        "reserved" => E820Type.Reserved,
+        "ACPI data" => E820Type.Acpi,
+        "ACPI NVS" => E820Type.Nvs,
+        "unusable" => E820Type.Unusable,
+        var other when other.StartsWith("type ", StringComparison.Ordinal)
+            && int.TryParse(other.AsSpan(5), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => (E820Type)n,
+        _ => (E820Type)0,
+    };
 
     private static E820Type? TypeFromName(string name) => name.ToUpperInvariant() switch
     {
@@ -180,15 +164,7 @@ public sealed partial record DmarLintContext
     [GeneratedRegex(@"BIOS-e820: \[mem 0x([0-9a-fA-F]{1,16})-0x([0-9a-fA-F]{1,16})\] (.+)$")]
     private static partial Regex KernelE820Line();
 
-    [GeneratedRegex(@"dmar\d+: reg_base_addr ([0-9a-f]{1,16}) ver \d+:\d+ cap ([0-9a-f]{1,16}) ecap ([0-9a-f]{1,16})")]
-    private static partial Regex UnitLine();
 
-    [GeneratedRegex(@"pci 0000:([0-9a-f]{2}):([0-9a-f]{2})\.([0-7]):(.*)$")]
-    private static partial Regex PciLine();
 
-    [GeneratedRegex(@"\[[0-9a-f]{4}:[0-9a-f]{4}\] type ([0-9a-f]{2}) class 0x([0-9a-f]{6})")]
-    private static partial Regex HeaderPart();
 
-    [GeneratedRegex(@"PCI bridge to \[bus ([0-9a-f]{2})")]
-    private static partial Regex BridgePart();
 }

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using DmaSim.Testing;
 
-namespace DmaSim.Hardware.Tests.Acpi;
+namespace DmaSim.Testing;
 
-/// <summary>The 10 real DMAR tables in shared/data/dmar and helpers to read their reference decodes.</summary>
+/// <summary>The 10 real DMAR tables in samples/dmar and helpers to read their reference decodes (iasl output beside each).</summary>
 internal static partial class DmarCorpus
 {
     public static readonly string[] Names =

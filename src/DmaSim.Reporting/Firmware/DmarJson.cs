@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using DmaSim.Hardware.Acpi;
 
-namespace DmaSim.Hardware.Acpi;
+namespace DmaSim.Reporting.Firmware;
 
 /// <summary>
 /// The JSON form of a decoded table (the <c>dmasim dmar decode --format json</c> contract): one object per file with
@@ -128,7 +129,7 @@ public static class DmarJson
     private static void WriteScope(Utf8JsonWriter w, DeviceScope sc)
     {
         w.WriteStartObject();
-        w.WriteString("type", ScopeTypeName(sc.Type));
+        w.WriteString("type", DeviceScopeTypes.NameOf(sc.Type));
         w.WriteNumber("offset", sc.Offset);
         w.WriteNumber("enumerationId", sc.EnumerationId);
         w.WriteNumber("startBus", sc.StartBus);
@@ -138,17 +139,6 @@ public static class DmarJson
         w.WriteEndArray();
         w.WriteEndObject();
     }
-
-    /// <summary>The JSON name of a scope type: endpoint, bridge, ioapic, hpet, acpi-namespace, or reserved-N.</summary>
-    public static string ScopeTypeName(DeviceScopeType type) => type switch
-    {
-        DeviceScopeType.Endpoint => "endpoint",
-        DeviceScopeType.Bridge => "bridge",
-        DeviceScopeType.IoApic => "ioapic",
-        DeviceScopeType.Hpet => "hpet",
-        DeviceScopeType.AcpiNamespace => "acpi-namespace",
-        _ => "reserved-" + ((byte)type).ToString(CultureInfo.InvariantCulture),
-    };
 
     private static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
 }

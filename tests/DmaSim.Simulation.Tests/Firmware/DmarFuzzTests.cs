@@ -3,8 +3,10 @@ using System.Diagnostics;
 using CsCheck;
 using DmaSim.Core;
 using DmaSim.Hardware.Acpi;
+using DmaSim.Simulation.Firmware;
+using DmaSim.Testing;
 
-namespace DmaSim.Hardware.Tests.Acpi;
+namespace DmaSim.Simulation.Tests.Firmware;
 
 /// <summary>
 /// Property: whatever is done to a real table (bit flips, truncation, extension, length-field edits, structure

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using DmaSim.Simulation.Firmware;
 
-namespace DmaSim.Hardware.Acpi;
+namespace DmaSim.Reporting.Firmware;
 
 /// <summary>Lint findings as compiler-style text lines or as JSON (<c>dmasim dmar lint</c> output).</summary>
 public static class DmarLintReport
