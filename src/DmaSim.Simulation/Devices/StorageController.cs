@@ -108,20 +108,29 @@ public class StorageController : DeviceModel
             Api.Unmap(Dev, map.Address, size, DmaDirection.FromDevice);
             if (ok && _expected.TryGetValue(lba, out var want))
             {
-                var got = new byte[size];
+                var got = ReadBack(size);
                 M.Memory.Read(page.Value.Start, got);
-                if (!got.AsSpan().SequenceEqual(want))
+                if (!got.SequenceEqual(want))
                     Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the data the driver read back differs from what it wrote ({CountDiff(got, want)} of {size} bytes)");
             }
         }
         M.Kernel.K.Pages.FreePages(page.Value.Start, page.Value.Order);
     }
 
-    private static int CountDiff(byte[] a, byte[] b)
+    private static int CountDiff(Span<byte> a, byte[] b)
     {
         var n = 0;
         for (var i = 0; i < a.Length; i++) if (a[i] != b[i]) n++;
         return n;
+    }
+
+    private byte[] _readBack = [];
+
+    /// <summary>Where the driver looks at a read buffer (the CPU's read of its own page), reused from read to read.</summary>
+    private Span<byte> ReadBack(ulong size)
+    {
+        if ((ulong)_readBack.Length < size) _readBack = new byte[size];
+        return _readBack.AsSpan(0, (int)size);
     }
 
     /// <summary>One command: the driver fills a ring slot, the device fetches, moves data, completes.</summary>
