@@ -56,7 +56,8 @@ public sealed class DmaFabric
         var lineMask = DmaMask.Bits(bits);
         var rid = _pci.RequesterIdSeenByRootComplex(device);
         var remapper = _remapperFor(device);
-        var segments = new List<DmaSegment>();
+        // One segment per page the transaction touches (at most this many).
+        var segments = new List<DmaSegment>((int)Math.Min(1024, ((address.Value & (PhysAddr.PageSize - 1)) + (ulong)length + PhysAddr.PageSize - 1) >> PhysAddr.PageShift));
         var done = 0;
         byte faultReason = 0;
         string? faultText = null;
