@@ -55,7 +55,10 @@ public static class ScenarioRunner
                 m.RecordPanic(panic);
             }
         }
-        return Collect(m, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong) };
+        var result = Collect(m, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong) };
+        // Everything the result holds is collected: the machine's host pages go to the next run on this thread.
+        m.Memory.ReleasePages();
+        return result;
     }
 
     private static void RunWorkload(SimMachine m, Scenario scenario, Dictionary<string, DeviceModel> models)
