@@ -161,7 +161,8 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
         entry.MapError = mapError;
         entry.Sequence = _sequence++;
         var bucketNo = DebugHash.Bucket(dma);
-        if (!_buckets.TryGetValue(bucketNo, out var bucket)) _buckets[bucketNo] = bucket = new DebugBucket(bucketNo);
+        var bucket = BucketOf(dma);
+        if (bucket is null) _buckets[bucketNo] = _lastBucket = bucket = new DebugBucket(bucketNo);
         bucket.Append(entry);
         _live++;
         if (dir == DmaDirection.ToDevice) return;
@@ -180,7 +181,7 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
     {
         var direction = entry.Direction;
         var paddr = entry.Paddr;
-        _buckets[entry.Bucket].Unlink(entry);
+        (_lastBucket is { } last && last.Number == entry.Bucket ? last : _buckets[entry.Bucket]).Unlink(entry);
         _live--;
         entry.Clear();
         entry.Next = _free;
@@ -195,7 +196,16 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
     /// <summary>to_cacheline_number with x86's 64-byte L1 lines.</summary>
     private static ulong Cacheline(ulong paddr) => paddr >> 6;
 
-    private DebugBucket? BucketOf(ulong dma) => _buckets.GetValueOrDefault(DebugHash.Bucket(dma));
+    // The bucket of the last lookup: a map, its dma_mapping_error and its unmap hit the same one.
+    private DebugBucket? _lastBucket;
+
+    private DebugBucket? BucketOf(ulong dma)
+    {
+        var no = DebugHash.Bucket(dma);
+        if (_lastBucket is { } last && last.Number == no) return last;
+        if (!_buckets.TryGetValue(no, out var b)) return null;
+        return _lastBucket = b;
+    }
 
     private void CheckUnmap(in DebugRef r)
     {
