@@ -12,16 +12,22 @@ namespace DmaSim.Checking;
 /// message is prefixed is the profile's <see cref="KernelProfile.DmaDebug"/> rule. These are the
 /// kernel's view of driver misuse; they never change a device's outcome.
 /// </summary>
-public sealed class DmaApiDebug
+public sealed class DmaApiDebug : IDmaApiDebugHook
 {
     private readonly DmaDebugChecks _checks;
     private readonly Func<string, string> _deviceString;
     private readonly Action<Finding> _report;
     private readonly Action<string> _log;
-    private readonly List<DebugEntry> _entries = [];
+    // dma_entry_hash: the buckets that ever held an entry, by bucket number (hash_fn of the DMA address); each
+    // bucket a list in insertion order, as add_dma_entry appends with list_add_tail.
+    private readonly Dictionary<ulong, DebugBucket> _buckets = [];
+    // free_entries: entries return here on unmap and are reused (dma_entry_alloc / dma_entry_free).
+    private DebugEntry? _free;
     private readonly Dictionary<ulong, int> _activeCachelines = [];
+    private readonly List<(ulong Distance, DebugBucket Bucket)> _walk = [];
     private long _sequence;
     private int _shown;
+    private int _live;
 
     /// <param name="checks">The era's checks (profile rule).</param>
     /// <param name="deviceString">"DRIVER BDF" for a device name: dev_driver_string and dev_name.</param>
@@ -38,54 +44,72 @@ public sealed class DmaApiDebug
     /// <summary>dma_debug=off sets global_disable: nothing is tracked or reported.</summary>
     public bool Enabled { get; init; } = true;
 
-    public int LiveEntries => _entries.Count;
+    public int LiveEntries => _live;
+
+    /// <summary>Entries allocated so far (live plus on the free list): the pool grows only when the free list is empty.</summary>
+    public int PooledEntries { get; private set; }
 
     /// <summary>Every error the layer found, in order (error_count of debugfs).</summary>
     public List<Finding> Errors { get; } = [];
 
-    public void Attach(EventStream events)
+    /// <summary>The bus notifier (driver unbound). The DMA API calls reach the layer through <see cref="OnCall"/>.</summary>
+    public void Attach(EventStream events) => events.Subscribe<DriverUnboundEvent>(u => DeviceUnbound(u.Device));
+
+    /// <summary>A recorded call, as the hook would have received it.</summary>
+    public void Observe(DmaApiEvent e)
     {
-        events.Subscribe<DmaApiEvent>(Observe);
-        events.Subscribe<DriverUnboundEvent>(u => DeviceUnbound(u.Device));
+        ArgumentNullException.ThrowIfNull(e);
+        if (DmaApiCalls.Parse(e.Call) is { } kind) OnCall(new DmaApiCall(e.Device, kind, e.Size, e.Cpu, e.Dma, e.Ok, e.Direction, e.Sg));
     }
 
-    public void Observe(DmaApiEvent e)
+    /// <summary>debug_dma_map_page, debug_dma_unmap_page, debug_dma_sync_*, …: one DMA API call after the ops ran.</summary>
+    public void OnCall(in DmaApiCall e)
     {
         if (!Enabled || !e.Ok || e.Dma is not { } dma) return;
         var dir = e.Direction ?? DmaDirection.Bidirectional;
         var sgEnts = e.Sg?.CallEnts ?? 0;
-        switch (e.Call)
+        switch (e.Kind)
         {
-            case "dma_map_single" or "dma_map_page":
-                Add(new DebugEntry(e.Device, dma.Value, e.Size, SingleType(e.Call), dir, e.Cpu?.Value ?? 0, 0, 0)
-                { MapError = Has(DmaDebugChecks.MapErrorCheck) ? MapErrorState.NotChecked : MapErrorState.NotApplicable });
+            case DmaApiCallKind.MapSingle or DmaApiCallKind.MapPage:
+                Add(e.Device, dma.Value, e.Size, SingleType(e.Kind), dir, e.Cpu?.Value ?? 0, 0, 0,
+                    Has(DmaDebugChecks.MapErrorCheck) ? MapErrorState.NotChecked : MapErrorState.NotApplicable);
                 break;
-            case "dma_map_sg":
-                Add(new DebugEntry(e.Device, dma.Value, e.Size, DebugType.Sg, dir, e.Cpu?.Value ?? 0, sgEnts, e.Sg?.MappedEnts ?? 0));
+            case DmaApiCallKind.MapSg:
+                Add(e.Device, dma.Value, e.Size, DebugType.Sg, dir, e.Cpu?.Value ?? 0, sgEnts, e.Sg?.MappedEnts ?? 0, MapErrorState.NotApplicable);
                 CheckSgSegment(e.Device, dma.Value, e.Size);
                 break;
-            case "dma_alloc_coherent":
-                Add(new DebugEntry(e.Device, dma.Value, e.Size, DebugType.Coherent, DmaDirection.Bidirectional, e.Cpu?.Value ?? 0, 0, 0));
+            case DmaApiCallKind.AllocCoherent:
+                Add(e.Device, dma.Value, e.Size, DebugType.Coherent, DmaDirection.Bidirectional, e.Cpu?.Value ?? 0, 0, 0, MapErrorState.NotApplicable);
                 break;
-            case "dma_unmap_single" or "dma_unmap_page":
-                CheckUnmap(new DebugEntry(e.Device, dma.Value, e.Size, SingleType(e.Call), dir, 0, 0, 0));
+            case DmaApiCallKind.UnmapSingle or DmaApiCallKind.UnmapPage:
+                CheckUnmap(new DebugRef(e.Device, dma.Value, e.Size, SingleType(e.Kind), dir, 0, 0));
                 break;
-            case "dma_unmap_sg":
-                CheckUnmap(new DebugEntry(e.Device, dma.Value, e.Size, DebugType.Sg, dir, e.Cpu?.Value ?? 0, sgEnts, 0));
+            case DmaApiCallKind.UnmapSg:
+                CheckUnmap(new DebugRef(e.Device, dma.Value, e.Size, DebugType.Sg, dir, e.Cpu?.Value ?? 0, sgEnts));
                 break;
-            case "dma_free_coherent":
-                CheckUnmap(new DebugEntry(e.Device, dma.Value, e.Size, DebugType.Coherent, DmaDirection.Bidirectional, e.Cpu?.Value ?? 0, 0, 0));
+            case DmaApiCallKind.FreeCoherent:
+                CheckUnmap(new DebugRef(e.Device, dma.Value, e.Size, DebugType.Coherent, DmaDirection.Bidirectional, e.Cpu?.Value ?? 0, 0));
                 break;
-            case "dma_mapping_error":
+            case DmaApiCallKind.MappingError:
                 MarkChecked(e.Device, dma.Value);
                 break;
-            case "dma_sync_single_for_cpu" or "dma_sync_single_for_device":
-                CheckSync(new DebugEntry(e.Device, dma.Value, e.Size, DebugType.Single, dir, 0, 0, 0), e.Call.EndsWith("cpu", StringComparison.Ordinal));
+            case DmaApiCallKind.SyncSingleForCpu or DmaApiCallKind.SyncSingleForDevice:
+                CheckSync(new DebugRef(e.Device, dma.Value, e.Size, DebugType.Single, dir, 0, 0), e.Kind == DmaApiCallKind.SyncSingleForCpu);
                 break;
-            case "dma_sync_sg_for_cpu" or "dma_sync_sg_for_device":
-                CheckSync(new DebugEntry(e.Device, dma.Value, e.Size, DebugType.Sg, dir, 0, sgEnts, 0), e.Call.EndsWith("cpu", StringComparison.Ordinal));
+            case DmaApiCallKind.SyncSgForCpu or DmaApiCallKind.SyncSgForDevice:
+                CheckSync(new DebugRef(e.Device, dma.Value, e.Size, DebugType.Sg, dir, 0, sgEnts), e.Kind == DmaApiCallKind.SyncSgForCpu);
                 break;
         }
+    }
+
+    /// <summary>Every live entry, in the order they were added.</summary>
+    private List<DebugEntry> LiveInOrder()
+    {
+        var all = new List<DebugEntry>(_live);
+        foreach (var b in _buckets.Values)
+            for (var x = b.Head; x is not null; x = x.Next) all.Add(x);
+        all.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        return all;
     }
 
     /// <summary>
@@ -94,10 +118,10 @@ public sealed class DmaApiDebug
     /// </summary>
     public void DeviceUnbound(string device)
     {
-        if (!Enabled) return;
-        var left = _entries.Where(x => x.Device == device).ToList();
+        if (!Enabled || _live == 0) return;
+        var left = LiveInOrder().Where(x => x.Device == device).ToList();
         if (left.Count == 0) return;
-        var last = left.OrderBy(x => DebugHash.Bucket(x.Dma)).ThenBy(x => x.Sequence).Last();
+        var last = left.OrderBy(x => x.Bucket).ThenBy(x => x.Sequence).Last();
         Error(device, FindingKind.PendingAtUnbind,
             $"device driver has pending DMA allocations while released from device [count={left.Count}]\n" +
             $"One of leaked entries details: [device address=0x{last.Dma:x16}] [size={last.Size} bytes] [mapped with {DmaApi.DirName(last.Direction)}] [mapped as {TypeName(last.Type)}]");
@@ -106,8 +130,8 @@ public sealed class DmaApiDebug
     /// <summary>The simulator's own end-of-run check: streaming mappings nobody unmapped (coherent buffers are long-lived by design).</summary>
     public void ReportLeaksAtEnd()
     {
-        if (!Enabled) return;
-        foreach (var group in _entries.Where(x => x.Type != DebugType.Coherent).GroupBy(x => x.Device).OrderBy(g => g.Key, StringComparer.Ordinal))
+        if (!Enabled || _live == 0) return;
+        foreach (var group in LiveInOrder().Where(x => x.Type != DebugType.Coherent).GroupBy(x => x.Device).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var first = group.First();
             var text = $"{group.Count()} streaming DMA mapping(s) still live when the run ends; the first: [device address=0x{first.Dma:x16}] [size={first.Size} bytes] [mapped with {DmaApi.DirName(first.Direction)}] [mapped as {TypeName(first.Type)}]";
@@ -119,30 +143,51 @@ public sealed class DmaApiDebug
 
     private bool Has(DmaDebugChecks check) => (_checks & check) != 0;
 
-    private DebugType SingleType(string call) =>
-        Has(DmaDebugChecks.PageTypeDistinct) && call.EndsWith("_page", StringComparison.Ordinal) ? DebugType.Page : DebugType.Single;
+    private DebugType SingleType(DmaApiCallKind call) =>
+        Has(DmaDebugChecks.PageTypeDistinct) && call is DmaApiCallKind.MapPage or DmaApiCallKind.UnmapPage ? DebugType.Page : DebugType.Single;
 
-    /// <summary>add_dma_entry: hash the entry, then track its first cacheline unless the device only reads it.</summary>
-    private void Add(DebugEntry entry)
+    /// <summary>add_dma_entry: an entry from the free list, hashed into its bucket; then its first cacheline is tracked unless the device only reads it.</summary>
+    private void Add(string device, ulong dma, ulong size, DebugType type, DmaDirection dir, ulong paddr, int sgCallEnts, int sgMappedEnts, MapErrorState mapError)
     {
+        var entry = _free;
+        if (entry is null)
+        {
+            // dma_entry_alloc with the free list empty: dma_debug_create_entries adds entries.
+            entry = new DebugEntry();
+            PooledEntries++;
+        }
+        else _free = entry.Next;
+        entry.Set(device, dma, size, type, dir, paddr, sgCallEnts, sgMappedEnts);
+        entry.MapError = mapError;
         entry.Sequence = _sequence++;
-        _entries.Add(entry);
-        if (entry.Direction == DmaDirection.ToDevice) return;
-        var line = Cacheline(entry.Paddr);
+        var bucketNo = DebugHash.Bucket(dma);
+        var bucket = BucketOf(dma);
+        if (bucket is null) _buckets[bucketNo] = _lastBucket = bucket = new DebugBucket(bucketNo);
+        bucket.Append(entry);
+        _live++;
+        if (dir == DmaDirection.ToDevice) return;
+        var line = Cacheline(paddr);
         if (_activeCachelines.TryGetValue(line, out var overlap))
         {
             _activeCachelines[line] = overlap + 1;
             if (Has(DmaDebugChecks.OverlapCheck))
-                Error(entry.Device, FindingKind.OverlappingMapping, "cacheline tracking EEXIST, overlapping mappings aren't supported");
+                Error(device, FindingKind.OverlappingMapping, "cacheline tracking EEXIST, overlapping mappings aren't supported");
         }
         else _activeCachelines[line] = 0;
     }
 
+    /// <summary>hash_bucket_del + dma_entry_free: out of its bucket, back onto the free list.</summary>
     private void Remove(DebugEntry entry)
     {
-        _entries.Remove(entry);
-        if (entry.Direction == DmaDirection.ToDevice) return;
-        var line = Cacheline(entry.Paddr);
+        var direction = entry.Direction;
+        var paddr = entry.Paddr;
+        (_lastBucket is { } last && last.Number == entry.Bucket ? last : _buckets[entry.Bucket]).Unlink(entry);
+        _live--;
+        entry.Clear();
+        entry.Next = _free;
+        _free = entry;
+        if (direction == DmaDirection.ToDevice) return;
+        var line = Cacheline(paddr);
         if (!_activeCachelines.TryGetValue(line, out var overlap)) return;
         if (overlap == 0) _activeCachelines.Remove(line);
         else _activeCachelines[line] = overlap - 1;
@@ -151,9 +196,20 @@ public sealed class DmaApiDebug
     /// <summary>to_cacheline_number with x86's 64-byte L1 lines.</summary>
     private static ulong Cacheline(ulong paddr) => paddr >> 6;
 
-    private void CheckUnmap(DebugEntry r)
+    // The bucket of the last lookup: a map, its dma_mapping_error and its unmap hit the same one.
+    private DebugBucket? _lastBucket;
+
+    private DebugBucket? BucketOf(ulong dma)
     {
-        var entry = FindBest(_entries.Where(x => x.Device == r.Device && x.Dma == r.Dma), r);
+        var no = DebugHash.Bucket(dma);
+        if (_lastBucket is { } last && last.Number == no) return last;
+        if (!_buckets.TryGetValue(no, out var b)) return null;
+        return _lastBucket = b;
+    }
+
+    private void CheckUnmap(in DebugRef r)
+    {
+        var entry = FindExact(BucketOf(r.Dma), r);
         if (entry is null)
         {
             if (r.Dma == ulong.MaxValue) Error(r.Device, FindingKind.FreeInvalidAddress, "device driver tries to free an invalid DMA memory address");
@@ -179,8 +235,12 @@ public sealed class DmaApiDebug
     /// <summary>debug_dma_mapping_error: the first matching entry not yet checked becomes checked.</summary>
     private void MarkChecked(string device, ulong dma)
     {
-        var entry = _entries.FirstOrDefault(x => x.Device == device && x.Dma == dma && x.MapError == MapErrorState.NotChecked);
-        if (entry is not null) entry.MapError = MapErrorState.Checked;
+        for (var x = BucketOf(dma)?.Head; x is not null; x = x.Next)
+            if (x.Dma == dma && x.MapError == MapErrorState.NotChecked && x.Device == device)
+            {
+                x.MapError = MapErrorState.Checked;
+                return;
+            }
     }
 
     /// <summary>
@@ -188,7 +248,7 @@ public sealed class DmaApiDebug
     /// (bucket_find_contain); a sync running past the end is therefore "not allocated" — the
     /// "outside allocated range" branch after it cannot fire.
     /// </summary>
-    private void CheckSync(DebugEntry r, bool toCpu)
+    private void CheckSync(in DebugRef r, bool toCpu)
     {
         var entry = FindContaining(r);
         if (entry is null)
@@ -208,38 +268,63 @@ public sealed class DmaApiDebug
             Error(r.Device, FindingKind.SyncDifferentSgCount, $"device driver syncs DMA sg list with different entry count [map count={entry.SgCallEnts}] [sync count={r.SgCallEnts}]");
     }
 
-    private DebugEntry? FindContaining(DebugEntry r)
+    private DebugEntry? FindContaining(in DebugRef r)
     {
-        // Only buckets holding a containing entry can answer; visit those in the kernel's walking order.
+        // bucket_find_contain: the home bucket, then one bucket back at a time while an entry could still start
+        // there. Only buckets that hold entries can answer; visit those in the kernel's walking order.
         var limit = Math.Min(DebugHash.Size, (r.Dma >> DebugHash.Shift) + 1);
         var home = DebugHash.Bucket(r.Dma);
-        var groups = _entries
-            .Where(x => x.Device == r.Device && x.Dma <= r.Dma && x.Dma + x.Size >= r.Dma + r.Size)
-            .GroupBy(x => (home - DebugHash.Bucket(x.Dma)) & (DebugHash.Size - 1))
-            .Where(g => g.Key < limit)
-            .OrderBy(g => g.Key);
-        foreach (var g in groups)
-            if (FindBest(g, r) is { } found) return found;
+        _walk.Clear();
+        foreach (var (no, bucket) in _buckets)
+        {
+            if (bucket.Head is null) continue;
+            var distance = (home - no) & (DebugHash.Size - 1);
+            if (distance < limit) _walk.Add((distance, bucket));
+        }
+        _walk.Sort((a, b) => a.Distance.CompareTo(b.Distance));
+        foreach (var (_, bucket) in _walk)
+            if (FindContainingIn(bucket, r) is { } found) return found;
         return null;
+    }
+
+    /// <summary>__hash_bucket_find with the exact matcher (device and address).</summary>
+    private static DebugEntry? FindExact(DebugBucket? bucket, in DebugRef r)
+    {
+        DebugEntry? best = null;
+        int count = 0, bestLevel = -1;
+        for (var x = bucket?.Head; x is not null; x = x.Next)
+        {
+            if (x.Dma != r.Dma || x.Device != r.Device) continue;
+            count++;
+            var level = MatchLevel(x, r);
+            if (level == 4) return x;
+            if (level > bestLevel) { bestLevel = level; best = x; }
+        }
+        return count == 1 ? best : null;
+    }
+
+    /// <summary>__hash_bucket_find with the containing matcher (device, and the entry covers the request).</summary>
+    private static DebugEntry? FindContainingIn(DebugBucket bucket, in DebugRef r)
+    {
+        DebugEntry? best = null;
+        int count = 0, bestLevel = -1;
+        for (var x = bucket.Head; x is not null; x = x.Next)
+        {
+            if (x.Device != r.Device || x.Dma > r.Dma || x.Dma + x.Size < r.Dma + r.Size) continue;
+            count++;
+            var level = MatchLevel(x, r);
+            if (level == 4) return x;
+            if (level > bestLevel) { bestLevel = level; best = x; }
+        }
+        return count == 1 ? best : null;
     }
 
     /// <summary>
     /// __hash_bucket_find: a perfect fit (size, type, direction, sg count) wins at once; otherwise the
     /// best of the matches, but only when there is exactly one match.
     /// </summary>
-    private static DebugEntry? FindBest(IEnumerable<DebugEntry> matches, DebugEntry r)
-    {
-        DebugEntry? best = null;
-        int count = 0, bestLevel = -1;
-        foreach (var x in matches)
-        {
-            count++;
-            var level = (x.Size == r.Size ? 1 : 0) + (x.Type == r.Type ? 1 : 0) + (x.Direction == r.Direction ? 1 : 0) + (x.SgCallEnts == r.SgCallEnts ? 1 : 0);
-            if (level == 4) return x;
-            if (level > bestLevel) { bestLevel = level; best = x; }
-        }
-        return count == 1 ? best : null;
-    }
+    private static int MatchLevel(DebugEntry x, in DebugRef r) =>
+        (x.Size == r.Size ? 1 : 0) + (x.Type == r.Type ? 1 : 0) + (x.Direction == r.Direction ? 1 : 0) + (x.SgCallEnts == r.SgCallEnts ? 1 : 0);
 
     /// <summary>
     /// check_sg_segment against the PCI core's dma_parms (drivers/pci/probe.c pci_device_add: max
@@ -290,18 +375,67 @@ internal enum DebugType { Single, Page, Sg, Coherent }
 
 internal enum MapErrorState { NotApplicable, NotChecked, Checked }
 
-/// <summary>struct dma_debug_entry (the fields the checks read).</summary>
-internal sealed class DebugEntry(string device, ulong dma, ulong size, DebugType type, DmaDirection direction, ulong paddr, int sgCallEnts, int sgMappedEnts)
+/// <summary>The fields of a DMA API call that dma-debug matches against its entries (the kernel's on-stack reference entry).</summary>
+internal readonly record struct DebugRef(string Device, ulong Dma, ulong Size, DebugType Type, DmaDirection Direction, ulong Paddr, int SgCallEnts);
+
+/// <summary>One hash bucket: its entries in insertion order (a doubly linked list through the entries).</summary>
+internal sealed class DebugBucket(ulong number)
 {
-    public string Device { get; } = device;
-    public ulong Dma { get; } = dma;
-    public ulong Size { get; } = size;
-    public DebugType Type { get; } = type;
-    public DmaDirection Direction { get; } = direction;
-    public ulong Paddr { get; } = paddr;
-    public int SgCallEnts { get; } = sgCallEnts;
-    public int SgMappedEnts { get; } = sgMappedEnts;
+    public ulong Number { get; } = number;
+    public DebugEntry? Head { get; private set; }
+    private DebugEntry? _tail;
+
+    public void Append(DebugEntry e)
+    {
+        e.Bucket = Number;
+        e.Prev = _tail;
+        e.Next = null;
+        if (_tail is null) Head = e;
+        else _tail.Next = e;
+        _tail = e;
+    }
+
+    public void Unlink(DebugEntry e)
+    {
+        if (e.Prev is null) Head = e.Next;
+        else e.Prev.Next = e.Next;
+        if (e.Next is null) _tail = e.Prev;
+        else e.Next.Prev = e.Prev;
+        e.Prev = e.Next = null;
+    }
+}
+
+/// <summary>struct dma_debug_entry (the fields the checks read), reused through the free list.</summary>
+internal sealed class DebugEntry
+{
+    public string Device { get; private set; } = "";
+    public ulong Dma { get; private set; }
+    public ulong Size { get; private set; }
+    public DebugType Type { get; private set; }
+    public DmaDirection Direction { get; private set; }
+    public ulong Paddr { get; private set; }
+    public int SgCallEnts { get; private set; }
+    public int SgMappedEnts { get; private set; }
 
     public MapErrorState MapError { get; set; }
     public long Sequence { get; set; }
+    public ulong Bucket { get; set; }
+
+    /// <summary>The bucket's list (or, on the free list, the next free entry).</summary>
+    public DebugEntry? Next { get; set; }
+    public DebugEntry? Prev { get; set; }
+
+    public void Set(string device, ulong dma, ulong size, DebugType type, DmaDirection direction, ulong paddr, int sgCallEnts, int sgMappedEnts)
+    {
+        Device = device;
+        Dma = dma;
+        Size = size;
+        Type = type;
+        Direction = direction;
+        Paddr = paddr;
+        SgCallEnts = sgCallEnts;
+        SgMappedEnts = sgMappedEnts;
+    }
+
+    public void Clear() => Set("", 0, 0, DebugType.Single, DmaDirection.Bidirectional, 0, 0, 0);
 }

@@ -38,6 +38,9 @@ public sealed class KernelContext
     public PageAllocator Pages { get; }
     public SimClock Clock => Events.Clock;
 
+    /// <summary>CONFIG_DMA_API_DEBUG's hooks (kernel/dma/debug.c), called by the DMA API after every call; null when not built in.</summary>
+    public IDmaApiDebugHook? DmaApiDebug { get; init; }
+
     /// <summary>The bounce pool, when the era and platform set one up.</summary>
     public Swiotlb? Swiotlb { get; set; }
 

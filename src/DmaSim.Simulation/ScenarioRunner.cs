@@ -60,7 +60,10 @@ public static class ScenarioRunner
                 m.RecordPanic(panic);
             }
         }
-        return Collect(m, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong), DefaultWorkload = defaultWorkload };
+        var result = Collect(m, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong), DefaultWorkload = defaultWorkload };
+        // Everything the result holds is collected: the machine's host pages go to the next run on this thread.
+        m.Memory.ReleasePages();
+        return result;
     }
 
     /// <summary>

@@ -32,6 +32,7 @@ public class SwiotlbBenchmarks
     public ulong ViaDmaApi()
     {
         var r = _m.Dma.Map(_m.Device, _m.Buffer, _m.Size, Direction);
+        _m.Dma.MappingError(_m.Device, r.Address, !r.Ok);
         _m.Dma.Unmap(_m.Device, r.Address, _m.Size, Direction);
         return r.Address.Value;
     }

@@ -45,11 +45,43 @@ public sealed class PhysicalMemory
     /// <summary>Pages that have been materialised (host memory actually used).</summary>
     public int TouchedPages => _pages.Count;
 
+    // Host pages of machines whose run is over, per thread (a sweep runs one machine after another on each
+    // worker): a new page is taken from here and zeroed, instead of a fresh array per page per run.
+    [ThreadStatic] private static Stack<byte[]>? t_freePages;
+    private const int MaxFreePages = 4096; // 16 MiB of host memory per thread at most
+    private bool _released;
+
+    /// <summary>
+    /// The run is over: every page's host array goes back to this thread's pool for the next machine. The
+    /// memory must not be used afterwards (any page access throws).
+    /// </summary>
+    public void ReleasePages()
+    {
+        if (_released) return;
+        _released = true;
+        var pool = t_freePages ??= new Stack<byte[]>();
+        foreach (var page in _pages.Values)
+            if (pool.Count < MaxFreePages) pool.Push(page);
+        _pages.Clear();
+        for (var i = 0; i < CacheSlots; i++) _cache[i] = new CachedPage { Pfn = ulong.MaxValue };
+    }
+
+    private void ThrowIfReleased()
+    {
+        if (_released) throw new InvalidOperationException("physical memory used after its run released the pages");
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte[]? PageForRead(ulong pfn)
     {
         ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
         if (c.Pfn == pfn) return c.Page;
+        return PageForReadSlow(pfn);
+    }
+
+    private byte[]? PageForReadSlow(ulong pfn)
+    {
+        ThrowIfReleased();
         return _pages.TryGetValue(pfn, out var p) ? Cache(pfn, p) : null;
     }
 
@@ -66,7 +98,13 @@ public sealed class PhysicalMemory
         if (!_pages.TryGetValue(pfn, out var p))
         {
             if ((pfn << PageShift) > Limit) throw new ArgumentOutOfRangeException(nameof(pfn), $"page {Hex.Format(pfn << PageShift)} is beyond the {PhysicalAddressBits}-bit physical address space");
-            p = new byte[PageSize];
+            ThrowIfReleased();
+            if (t_freePages is { Count: > 0 } pool)
+            {
+                p = pool.Pop();
+                Array.Clear(p);
+            }
+            else p = new byte[PageSize];
             _pages[pfn] = p;
         }
         return Cache(pfn, p);

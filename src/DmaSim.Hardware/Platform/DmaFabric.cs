@@ -42,32 +42,32 @@ public sealed class DmaFabric
     public void WireRemapping(Func<Bdf, IDmaRemapper?> remapperFor) => _remapperFor = remapperFor;
 
     public DmaResult Read(Bdf device, DmaAddr address, Span<byte> destination, DmaLines lines, DmaIntent? intent = null) =>
-        Transfer(device, address, destination, lines, isWrite: false, intent);
+        Transfer(device, address, destination, default, lines, isWrite: false, intent);
 
-    public DmaResult Write(Bdf device, DmaAddr address, ReadOnlySpan<byte> source, DmaLines lines, DmaIntent? intent = null)
-    {
-        var copy = source.ToArray();
-        return Transfer(device, address, copy, lines, isWrite: true, intent);
-    }
+    public DmaResult Write(Bdf device, DmaAddr address, ReadOnlySpan<byte> source, DmaLines lines, DmaIntent? intent = null) =>
+        Transfer(device, address, default, source, lines, isWrite: true, intent);
 
-    private DmaResult Transfer(Bdf device, DmaAddr address, Span<byte> data, DmaLines lines, bool isWrite, DmaIntent? intent)
+    /// <summary>One transaction: a read fills <paramref name="readInto"/>, a write stores <paramref name="writeFrom"/> (straight from the caller's bytes).</summary>
+    private DmaResult Transfer(Bdf device, DmaAddr address, Span<byte> readInto, ReadOnlySpan<byte> writeFrom, DmaLines lines, bool isWrite, DmaIntent? intent)
     {
+        var length = isWrite ? writeFrom.Length : readInto.Length;
         var port = _ports[device];
         var bits = port.BitsFor(lines);
         var lineMask = DmaMask.Bits(bits);
         var rid = _pci.RequesterIdSeenByRootComplex(device);
         var remapper = _remapperFor(device);
-        var segments = new List<DmaSegment>();
+        // One segment per page the transaction touches (at most this many).
+        var segments = new List<DmaSegment>((int)Math.Min(1024, ((address.Value & (PhysAddr.PageSize - 1)) + (ulong)length + PhysAddr.PageSize - 1) >> PhysAddr.PageShift));
         var done = 0;
         byte faultReason = 0;
         string? faultText = null;
         var faulted = false;
-        while (done < data.Length)
+        while (done < length)
         {
             var issued = address.Value + (ulong)done;
             // An engine with fewer address lines simply does not drive the upper bits.
             var driven = issued & lineMask;
-            var inPage = (int)Math.Min((ulong)(data.Length - done), PhysAddr.PageSize - (driven & (PhysAddr.PageSize - 1)));
+            var inPage = (int)Math.Min((ulong)(length - done), PhysAddr.PageSize - (driven & (PhysAddr.PageSize - 1)));
             var remap = remapper is null ? RemapResult.Untranslated(driven) : remapper.Remap(rid.RequesterId, driven, isWrite);
             if (!remap.Ok)
             {
@@ -83,19 +83,18 @@ public sealed class DmaFabric
                 faultText = $"address {phys} beyond the {_memory.PhysicalAddressBits}-bit physical address space (master abort)";
                 break;
             }
-            var chunk = data.Slice(done, inPage);
             var owner = _owners.OwnerOf(phys);
             if (isWrite)
             {
                 // Writes to a hole are dropped by the root complex; reads of a hole return all ones.
-                if (owner.Kind != OwnerKind.Hole) _memory.Write(phys, chunk);
+                if (owner.Kind != OwnerKind.Hole) _memory.Write(phys, writeFrom.Slice(done, inPage));
             }
-            else if (owner.Kind == OwnerKind.Hole) chunk.Fill(0xff);
-            else _memory.Read(phys, chunk);
+            else if (owner.Kind == OwnerKind.Hole) readInto.Slice(done, inPage).Fill(0xff);
+            else _memory.Read(phys, readInto.Slice(done, inPage));
             segments.Add(new DmaSegment(issued, driven, phys, inPage, owner));
             done += inPage;
         }
-        var ev = new DmaTransactionEvent(port.Name, device, rid, lines, bits, isWrite, address, data.Length, segments,
+        var ev = new DmaTransactionEvent(port.Name, device, rid, lines, bits, isWrite, address, length, segments,
             faulted, faultReason, faultText, remapper?.Name, intent);
         return new DmaResult(!faulted, _events.Emit(ev));
     }

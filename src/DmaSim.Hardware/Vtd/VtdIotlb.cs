@@ -28,8 +28,10 @@ internal sealed class VtdIotlb
     private const int SlotBits = 12;
     private const int Slots = 1 << SlotBits; // load factor ≤ 25 %
     private const int SlotMask = Slots - 1;
-    private readonly ulong[] _keys = new ulong[Slots];       // 0 = empty (a real key always has level ≥ 1)
-    private readonly IotlbEntry[] _entries = new IotlbEntry[Slots];
+    // 0 = empty (a real key always has level ≥ 1). Both arrays are made at the first fill: a unit that never
+    // caches a translation (most boots of a sweep) costs no 160 KiB table. Nothing reads them while _count is 0.
+    private ulong[] _keys = [];
+    private IotlbEntry[] _entries = [];
     private readonly Dictionary<ushort, DomainEntries> _domains = [];
     private DomainEntries? _lastDomain;
     private int _count;
@@ -88,6 +90,11 @@ internal sealed class VtdIotlb
     public void Insert(ushort sid, ulong iova, in IotlbEntry value)
     {
         if (_count >= MaxEntries) Clear(); // QEMU: a full table is flushed before the insert.
+        if (_keys.Length == 0)
+        {
+            _keys = new ulong[Slots];
+            _entries = new IotlbEntry[Slots];
+        }
         var e = value;
         e.Gfn = (iova >> 12) & ~((1UL << (9 * (e.Level - 1))) - 1);
         e.PageMask = (1UL << (12 + 9 * (e.Level - 1))) - 1;

@@ -18,18 +18,18 @@ public sealed class DmaApi
     /// <summary>dma_set_mask: stores the mask only if dma_supported (returns 0 or -EIO).</summary>
     public int SetMask(KernelDevice dev, ulong mask)
     {
-        if (!Supported(dev, mask)) { Record(dev, "dma_set_mask", 0, null, null, false, $"mask {Hex.Format(mask)} not supported (-EIO)"); return -5; }
+        if (!Supported(dev, mask)) { Record(dev, DmaApiCallKind.SetMask, 0, null, null, false, $"mask {Hex.Format(mask)} not supported (-EIO)"); return -5; }
         dev.DmaMask = mask;
-        Record(dev, "dma_set_mask", 0, null, null, true, $"dma_mask {Hex.Format(mask)}");
+        Record(dev, DmaApiCallKind.SetMask, 0, null, null, true, $"dma_mask {Hex.Format(mask)}");
         return 0;
     }
 
     /// <summary>dma_set_coherent_mask.</summary>
     public int SetCoherentMask(KernelDevice dev, ulong mask)
     {
-        if (!Supported(dev, mask)) { Record(dev, "dma_set_coherent_mask", 0, null, null, false, $"mask {Hex.Format(mask)} not supported (-EIO)"); return -5; }
+        if (!Supported(dev, mask)) { Record(dev, DmaApiCallKind.SetCoherentMask, 0, null, null, false, $"mask {Hex.Format(mask)} not supported (-EIO)"); return -5; }
         dev.CoherentDmaMask = mask;
-        Record(dev, "dma_set_coherent_mask", 0, null, null, true, $"coherent_dma_mask {Hex.Format(mask)}");
+        Record(dev, DmaApiCallKind.SetCoherentMask, 0, null, null, true, $"coherent_dma_mask {Hex.Format(mask)}");
         return 0;
     }
 
@@ -60,7 +60,7 @@ public sealed class DmaApi
         var flags = gfp & ~(Gfp.Dma | Gfp.Dma32 | Gfp.HighMem);
         if (_k.Profile.DmaApiFrontEnd.Value == DmaApiFrontEnd.X86Legacy) flags |= FrontEndZoneFlags(dev, flags);
         var buf = ops.AllocCoherent(dev, size, flags);
-        Record(dev, "dma_alloc_coherent", size, buf?.Cpu, buf?.Dma, buf is not null,
+        Record(dev, DmaApiCallKind.AllocCoherent, size, buf?.Cpu, buf?.Dma, buf is not null,
             buf is { } b ? $"front end passed {FormatGfp(flags)}; page {b.Cpu} came from ZONE_{ZoneName(b.Cpu)}" : $"front end passed {FormatGfp(flags)}; allocation failed");
         return buf;
     }
@@ -81,13 +81,13 @@ public sealed class DmaApi
     public void FreeCoherent(KernelDevice dev, CoherentBuffer buffer)
     {
         Ops(dev).FreeCoherent(dev, buffer);
-        Record(dev, "dma_free_coherent", buffer.Size, buffer.Cpu, buffer.Dma, true, null);
+        Record(dev, DmaApiCallKind.FreeCoherent, buffer.Size, buffer.Cpu, buffer.Dma, true, null);
     }
 
     /// <summary>dma_map_single / dma_map_page (both reach ops-&gt;map_page; the call name is what dma-debug records).</summary>
     public DmaMapping Map(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir, DmaCall call = DmaCall.MapSingle)
     {
-        var name = CallName(call);
+        var name = KindOf(call);
         if (size == 0) return Fail(dev, phys, size, name, "zero-length mapping");
         var m = Ops(dev).MapPage(dev, phys, size, dir);
         Record(dev, name, size, phys, m.Ok ? m.Address : null, m.Ok, m.Ok ? DirName(dir) : m.Error, dir);
@@ -99,13 +99,13 @@ public sealed class DmaApi
     {
         // kernel/dma/mapping.c dma_unmap_page_attrs: the ops unmap first, then debug_dma_unmap_page.
         Ops(dev).UnmapPage(dev, addr, size, dir);
-        Record(dev, CallName(call), size, null, addr, true, DirName(dir), dir);
+        Record(dev, KindOf(call), size, null, addr, true, DirName(dir), dir);
     }
 
     /// <summary>dma_mapping_error: the driver asks whether a handle is the error value (dma-debug marks the entry checked).</summary>
     public bool MappingError(KernelDevice dev, DmaAddr addr, bool failed)
     {
-        Record(dev, "dma_mapping_error", 0, null, addr, true, failed ? "error" : null);
+        Record(dev, DmaApiCallKind.MappingError, 0, null, addr, true, failed ? "error" : null);
         return failed;
     }
 
@@ -122,11 +122,11 @@ public sealed class DmaApi
             var m = Ops(dev).MapPage(dev, phys, size, dir);
             if (m.Ok) { done.Add(m.Address); continue; }
             for (var i = 0; i < done.Count; i++) Ops(dev).UnmapPage(dev, done[i], sg[i].Size, dir);
-            Record(dev, "dma_map_sg", size, phys, null, false, m.Error, dir);
+            Record(dev, DmaApiCallKind.MapSg, size, phys, null, false, m.Error, dir);
             return null;
         }
         for (var i = 0; i < sg.Count; i++)
-            Record(dev, "dma_map_sg", sg[i].Size, sg[i].Phys, done[i], true, DirName(dir), dir, new SgInfo(sg.Count, done.Count));
+            Record(dev, DmaApiCallKind.MapSg, sg[i].Size, sg[i].Phys, done[i], true, DirName(dir), dir, new SgInfo(sg.Count, done.Count));
         return done;
     }
 
@@ -135,7 +135,7 @@ public sealed class DmaApi
     {
         foreach (var (_, dma, size) in sg) Ops(dev).UnmapPage(dev, dma, size, dir);
         foreach (var (phys, dma, size) in sg)
-            Record(dev, "dma_unmap_sg", size, phys, dma, true, DirName(dir), dir, new SgInfo(sg.Count, 0));
+            Record(dev, DmaApiCallKind.UnmapSg, size, phys, dma, true, DirName(dir), dir, new SgInfo(sg.Count, 0));
     }
 
     /// <summary>dma_sync_sg_for_cpu / _for_device: each entry synced.</summary>
@@ -145,44 +145,52 @@ public sealed class DmaApi
         {
             if (forCpu) Ops(dev).SyncForCpu(dev, dma, size, dir);
             else Ops(dev).SyncForDevice(dev, dma, size, dir);
-            Record(dev, forCpu ? "dma_sync_sg_for_cpu" : "dma_sync_sg_for_device", size, phys, dma, true, DirName(dir), dir, new SgInfo(sg.Count, 0));
+            Record(dev, forCpu ? DmaApiCallKind.SyncSgForCpu : DmaApiCallKind.SyncSgForDevice, size, phys, dma, true, DirName(dir), dir, new SgInfo(sg.Count, 0));
         }
     }
 
     /// <summary>The driver is unbound from the device (BUS_NOTIFY_UNBOUND_DRIVER); mappings are left as they are.</summary>
     public void Unbind(KernelDevice dev) => _k.Events.Emit(new DriverUnboundEvent(dev.Name));
 
-    private static string CallName(DmaCall call) => call switch
+    private static DmaApiCallKind KindOf(DmaCall call) => call switch
     {
-        DmaCall.MapPage => "dma_map_page",
-        DmaCall.UnmapSingle => "dma_unmap_single",
-        DmaCall.UnmapPage => "dma_unmap_page",
-        _ => "dma_map_single",
+        DmaCall.MapPage => DmaApiCallKind.MapPage,
+        DmaCall.UnmapSingle => DmaApiCallKind.UnmapSingle,
+        DmaCall.UnmapPage => DmaApiCallKind.UnmapPage,
+        _ => DmaApiCallKind.MapSingle,
     };
 
     public void SyncForCpu(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
     {
         Ops(dev).SyncForCpu(dev, addr, size, dir);
-        Record(dev, "dma_sync_single_for_cpu", size, null, addr, true, DirName(dir), dir);
+        Record(dev, DmaApiCallKind.SyncSingleForCpu, size, null, addr, true, DirName(dir), dir);
     }
 
     public void SyncForDevice(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
     {
         Ops(dev).SyncForDevice(dev, addr, size, dir);
-        Record(dev, "dma_sync_single_for_device", size, null, addr, true, DirName(dir), dir);
+        Record(dev, DmaApiCallKind.SyncSingleForDevice, size, null, addr, true, DirName(dir), dir);
     }
 
     private static IDmaOps Ops(KernelDevice dev) =>
         dev.Ops ?? throw new InvalidOperationException($"{dev} has no dma ops (the kernel did not probe it)");
 
-    private DmaMapping Fail(KernelDevice dev, PhysAddr phys, ulong size, string call, string why)
+    private DmaMapping Fail(KernelDevice dev, PhysAddr phys, ulong size, DmaApiCallKind call, string why)
     {
         Record(dev, call, size, phys, null, false, why);
         return DmaMapping.Failure(why);
     }
 
-    private void Record(KernelDevice dev, string call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail, DmaDirection? dir = null, SgInfo? sg = null) =>
-        _k.Events.Emit(new DmaApiEvent(dev.Name, call, size, cpu, dma, ok, dev.Ops?.Name ?? "none", detail) { Direction = dir, Sg = sg });
+    /// <summary>
+    /// The call's event (built only when someone keeps or observes it: sweeps and benchmarks do not), then
+    /// dma-debug's hook with the same fields by value (kernel/dma/mapping.c: debug_dma_* after the ops).
+    /// </summary>
+    private void Record(KernelDevice dev, DmaApiCallKind call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail, DmaDirection? dir = null, SgInfo? sg = null)
+    {
+        if (_k.Events.Wants<DmaApiEvent>())
+            _k.Events.Emit(new DmaApiEvent(dev.Name, DmaApiCalls.NameOf(call), size, cpu, dma, ok, dev.Ops?.Name ?? "none", detail) { Direction = dir, Sg = sg });
+        _k.DmaApiDebug?.OnCall(new DmaApiCall(dev.Name, call, size, cpu, dma, ok, dir, sg));
+    }
 
     private string ZoneName(PhysAddr a) => _k.Pages.ZoneOf(a) switch
     {

@@ -20,6 +20,70 @@ public sealed record DmaApiEvent(
     public SgInfo? Sg { get; init; }
 }
 
+/// <summary>
+/// A DMA API call as the debug hooks of kernel/dma/mapping.c see it (debug_dma_map_page, debug_dma_unmap_page, …):
+/// the same fields as <see cref="DmaApiEvent"/>, passed by value so the hook costs no allocation per call.
+/// </summary>
+public readonly record struct DmaApiCall(
+    string Device,
+    DmaApiCallKind Kind,
+    ulong Size,
+    PhysAddr? Cpu,
+    DmaAddr? Dma,
+    bool Ok,
+    DmaDirection? Direction,
+    SgInfo? Sg);
+
+/// <summary>The DMA API entries a driver can call, by kernel function name (<see cref="DmaApiCalls.NameOf"/>).</summary>
+public enum DmaApiCallKind
+{
+    SetMask,
+    SetCoherentMask,
+    AllocCoherent,
+    FreeCoherent,
+    MapSingle,
+    MapPage,
+    UnmapSingle,
+    UnmapPage,
+    MappingError,
+    MapSg,
+    UnmapSg,
+    SyncSingleForCpu,
+    SyncSingleForDevice,
+    SyncSgForCpu,
+    SyncSgForDevice,
+}
+
+/// <summary>The kernel's function name of each DMA API entry (what <see cref="DmaApiEvent.Call"/> holds).</summary>
+public static class DmaApiCalls
+{
+    private static readonly string[] Names =
+    [
+        "dma_set_mask", "dma_set_coherent_mask", "dma_alloc_coherent", "dma_free_coherent",
+        "dma_map_single", "dma_map_page", "dma_unmap_single", "dma_unmap_page", "dma_mapping_error",
+        "dma_map_sg", "dma_unmap_sg", "dma_sync_single_for_cpu", "dma_sync_single_for_device",
+        "dma_sync_sg_for_cpu", "dma_sync_sg_for_device",
+    ];
+
+    public static string NameOf(DmaApiCallKind kind) => Names[(int)kind];
+
+    /// <summary>The entry of a kernel function name, or null for a name that is no DMA API entry.</summary>
+    public static DmaApiCallKind? Parse(string name)
+    {
+        var i = Array.IndexOf(Names, name);
+        return i < 0 ? null : (DmaApiCallKind)i;
+    }
+}
+
+/// <summary>
+/// CONFIG_DMA_API_DEBUG's entry points: every DMA API call is handed to the hook after the ops ran (and after its
+/// <see cref="DmaApiEvent"/>, when anyone keeps or observes those), as mapping.c calls debug_dma_* after ops-&gt;map_page.
+/// </summary>
+public interface IDmaApiDebugHook
+{
+    void OnCall(in DmaApiCall call);
+}
+
 /// <summary>The nents the driver passed and how many entries the map produced (0 on unmap/sync).</summary>
 public readonly record struct SgInfo(int CallEnts, int MappedEnts);
 

@@ -31,9 +31,7 @@ public sealed class Swiotlb
     private readonly PhysicalMemory _memory;
     private readonly EventStream _events;
     private readonly SwiotlbConfig _config;
-    private readonly int[] _list;
-    private readonly ulong[] _origAddr;
-    private readonly ulong[] _allocSize;
+    private readonly SlotTable _slots;
     private readonly int[] _areaIndex;
     private readonly int[] _areaUsed;
     private readonly int _areaSlabs;
@@ -47,15 +45,7 @@ public sealed class Swiotlb
         Pool = pool;
         OverflowBuffer = overflow;
         TotalSlots = (int)(pool.Size >> IoTlbShift);
-        _list = new int[TotalSlots];
-        _origAddr = new ulong[TotalSlots];
-        _allocSize = new ulong[TotalSlots];
-        // Initial free runs: list[i] = IO_TLB_SEGSIZE - (i mod IO_TLB_SEGSIZE) (swiotlb_init_io_tlb_pool).
-        for (var i = 0; i < TotalSlots; i++)
-        {
-            _list[i] = IoTlbSegSize - (i % IoTlbSegSize);
-            _origAddr[i] = InvalidOrig;
-        }
+        _slots = new SlotTable(TotalSlots);
         var areas = config.Variant == SwiotlbVariant.Modern ? config.Areas : 1;
         _areaIndex = new int[areas];
         _areaUsed = new int[areas];
@@ -205,7 +195,7 @@ public sealed class Swiotlb
             // default 4 GiB segment boundary never rejects a run; only the list check decides.
             do
             {
-                if (_list[i] >= nslots) { index = i; break; }
+                if (_slots.List(i) >= nslots) { index = i; break; }
                 i += stride;
                 if (i >= TotalSlots) i = 0;
             }
@@ -311,7 +301,7 @@ public sealed class Swiotlb
                 checkedSlots++;
                 continue;
             }
-            if (_list[slot] >= nslots)
+            if (_slots.List(slot) >= nslots)
             {
                 _areaIndex[area] = WrapArea(index + nslots);
                 return slot;
@@ -332,17 +322,17 @@ public sealed class Swiotlb
     {
         for (var i = index; i < index + nslots; i++)
         {
-            _list[i] = 0;
-            _allocSize[i] = allocSize - ((ulong)(i - index) << IoTlbShift);
+            _slots.SetList(i, 0);
+            _slots.SetAllocSize(i, allocSize - ((ulong)(i - index) << IoTlbShift));
         }
         var count = 0;
-        for (var i = index - 1; i >= 0 && i % IoTlbSegSize != IoTlbSegSize - 1 && _list[i] != 0; i--) _list[i] = ++count;
+        for (var i = index - 1; i >= 0 && i % IoTlbSegSize != IoTlbSegSize - 1 && _slots.List(i) != 0; i--) _slots.SetList(i, ++count);
         _areaUsed[area] += nslots;
     }
 
     private void RecordOrig(int index, int nslots, ulong orig)
     {
-        for (var i = 0; i < nslots; i++) _origAddr[index + i] = orig + ((ulong)i << IoTlbShift);
+        for (var i = 0; i < nslots; i++) _slots.SetOrig(index + i, orig + ((ulong)i << IoTlbShift));
     }
 
     private PhysAddr SlotAddr(int index) => Pool.Start.Add((ulong)index << IoTlbShift);
@@ -361,22 +351,21 @@ public sealed class Swiotlb
     {
         if (!IsBounceAddress(bounce)) return false;
         var index = (int)((bounce.Value - Pool.Start.Value) >> IoTlbShift);
-        if (_list[index] != 0 || _origAddr[index] == InvalidOrig) return false;
-        if (index > 0 && _list[index - 1] == 0 && _allocSize[index - 1] == _allocSize[index] + IoTlbSize && (bounce.Value & (IoTlbSize - 1)) == 0)
+        if (_slots.List(index) != 0 || _slots.Orig(index) == InvalidOrig) return false;
+        if (index > 0 && _slots.List(index - 1) == 0 && _slots.AllocSize(index - 1) == _slots.AllocSize(index) + IoTlbSize && (bounce.Value & (IoTlbSize - 1)) == 0)
             return false; // the middle of a mapping, not its start
         if (sync && dir is DmaDirection.FromDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: false);
         var nslots = Variant == SwiotlbVariant.Legacy
             ? (int)((size + IoTlbSize - 1) >> IoTlbShift)
-            : (int)((_allocSize[index] + IoTlbSize - 1) >> IoTlbShift);
+            : (int)((_slots.AllocSize(index) + IoTlbSize - 1) >> IoTlbShift);
         nslots = Math.Min(nslots, TotalSlots - index);
-        var count = index + nslots < AlignUp(index + 1, IoTlbSegSize) ? _list[index + nslots] : 0;
+        var count = index + nslots < AlignUp(index + 1, IoTlbSegSize) ? _slots.List(index + nslots) : 0;
         for (var i = index + nslots - 1; i >= index; i--)
         {
-            _list[i] = ++count;
-            _origAddr[i] = InvalidOrig;
-            _allocSize[i] = 0;
+            _slots.SetList(i, ++count);
+            _slots.Free(i);
         }
-        for (var i = index - 1; i >= 0 && i % IoTlbSegSize != IoTlbSegSize - 1 && _list[i] != 0; i--) _list[i] = ++count;
+        for (var i = index - 1; i >= 0 && i % IoTlbSegSize != IoTlbSegSize - 1 && _slots.List(i) != 0; i--) _slots.SetList(i, ++count);
         _areaUsed[index / _areaSlabs] -= nslots;
         if (_config.TraceMaps && sync) _events.Emit(new SwiotlbUnmapEvent(bounce, size, dir));
         return true;
@@ -411,7 +400,7 @@ public sealed class Swiotlb
     {
         if (!IsBounceAddress(bounce)) return null;
         var index = (int)((bounce.Value - Pool.Start.Value) >> IoTlbShift);
-        var orig = _origAddr[index];
+        var orig = _slots.Orig(index);
         return orig == InvalidOrig ? null : new PhysAddr(orig + (bounce.Value & (IoTlbSize - 1)));
     }
 
@@ -420,13 +409,13 @@ public sealed class Swiotlb
     private void Bounce(PhysAddr tlbAddr, ulong size, bool toDevice)
     {
         var index = (int)((tlbAddr.Value - Pool.Start.Value) >> IoTlbShift);
-        var orig = _origAddr[index];
+        var orig = _slots.Orig(index);
         if (orig == InvalidOrig) return;
         var within = tlbAddr.Value & (IoTlbSize - 1);
         var origAddr = new PhysAddr(orig + within);
         if (Variant == SwiotlbVariant.Modern)
         {
-            var left = _allocSize[index] > within ? _allocSize[index] - within : 0;
+            var left = _slots.AllocSize(index) > within ? _slots.AllocSize(index) - within : 0;
             if (size > left)
             {
                 _events.Log(string.Create(CultureInfo.InvariantCulture, $"swiotlb: Buffer overflow detected. Allocation size: {left}. Mapping size: {size}."));
@@ -438,5 +427,49 @@ public sealed class Swiotlb
     }
 
     private static int AlignUp(int v, int a) => (v + a - 1) / a * a;
+
+    /// <summary>
+    /// io_tlb_mem's per-slot list / orig_addr / alloc_size, held per IO_TLB_SEGSIZE segment and made real
+    /// the first time a slot of the segment changes: a segment nobody touched reads as the initial layout of
+    /// swiotlb_init_io_tlb_pool (list[i] = IO_TLB_SEGSIZE - i mod IO_TLB_SEGSIZE, orig_addr invalid,
+    /// alloc_size 0). A 64 MiB pool has 32,768 slots; a boot that bounces nothing lays out none of them.
+    /// </summary>
+    private sealed class SlotTable(int totalSlots)
+    {
+        private readonly Segment?[] _segments = new Segment?[(totalSlots + IoTlbSegSize - 1) / IoTlbSegSize];
+
+        public int List(int i) => _segments[i / IoTlbSegSize] is { } s ? s.List[i % IoTlbSegSize] : IoTlbSegSize - (i % IoTlbSegSize);
+        public ulong Orig(int i) => _segments[i / IoTlbSegSize] is { } s ? s.Orig[i % IoTlbSegSize] : InvalidOrig;
+        public ulong AllocSize(int i) => _segments[i / IoTlbSegSize] is { } s ? s.AllocSize[i % IoTlbSegSize] : 0;
+
+        public void SetList(int i, int v) => Of(i).List[i % IoTlbSegSize] = v;
+        public void SetOrig(int i, ulong v) => Of(i).Orig[i % IoTlbSegSize] = v;
+        public void SetAllocSize(int i, ulong v) => Of(i).AllocSize[i % IoTlbSegSize] = v;
+
+        public void Free(int i)
+        {
+            var s = Of(i);
+            s.Orig[i % IoTlbSegSize] = InvalidOrig;
+            s.AllocSize[i % IoTlbSegSize] = 0;
+        }
+
+        private Segment Of(int i) => _segments[i / IoTlbSegSize] ??= new Segment();
+
+        private sealed class Segment
+        {
+            public readonly int[] List = new int[IoTlbSegSize];
+            public readonly ulong[] Orig = new ulong[IoTlbSegSize];
+            public readonly ulong[] AllocSize = new ulong[IoTlbSegSize];
+
+            public Segment()
+            {
+                for (var i = 0; i < IoTlbSegSize; i++)
+                {
+                    List[i] = IoTlbSegSize - i;
+                    Orig[i] = InvalidOrig;
+                }
+            }
+        }
+    }
     private static ulong AlignUp(ulong v, ulong a) => (v + a - 1) / a * a;
 }

@@ -256,8 +256,8 @@ internal sealed class DmaApiTarget : IMapBenchTarget
     public void Map()
     {
         var r = _m.Dma.Map(_m.Device, _m.Buffer, _m.Size, _dir);
-        // map_benchmark_thread: dma_mapping_error → "dma_map_single failed", the thread stops with -ENOMEM.
-        if (!r.Ok) throw new InvalidOperationException($"dma_map_single failed: {r.Error}");
+        // map_benchmark_thread: dma_mapping_error (timed with the map) → "dma_map_single failed", the thread stops with -ENOMEM.
+        if (_m.Dma.MappingError(_m.Device, r.Address, !r.Ok)) throw new InvalidOperationException($"dma_map_single failed: {r.Error}");
         _addr = r.Address;
     }
 

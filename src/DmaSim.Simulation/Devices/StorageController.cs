@@ -25,7 +25,16 @@ public class StorageController : DeviceModel
     private const ulong IoTimeNs = 20_000;
     private const ulong DefaultIoCount = 4;
 
-    private readonly Dictionary<ulong, byte[]> _disk = [];
+    // lba -> what the disk holds: byte[] (what arrived) or WrittenData (exactly a driver write, drawn again when read).
+    private readonly Dictionary<ulong, object> _disk = [];
+    private byte[] _writeScratch = [];
+    private byte[] _diskScratch = [];
+    private byte[] _wantScratch = [];
+    // The device's receive buffer, reused from command to command; the disk keeps a copy of what arrived.
+    private byte[] _deviceBuf = [];
+    // The driver's write buffer of the command in flight: when the disk receives exactly those bytes it
+    // stores that (never modified) array instead of a second copy of the same bytes.
+    private (WrittenData? Data, byte[]? Bytes) _writeData;
     private CoherentBuffer? _ring;
     private CoherentBuffer? _replies;
     private bool _probed;
@@ -78,7 +87,10 @@ public class StorageController : DeviceModel
     {
         var page = AllocKernelBuffer(size, $"write buffer (lba {lba})");
         if (page is null) return false;
-        var data = new byte[size];
+        // The bytes are drawn from the run's stream; what is kept is the stream's state before the draw, from
+        // which the same bytes are drawn again when they are compared (64 KiB × count per run not kept alive).
+        var written = new WrittenData(M.Random.Snapshot(), (int)size);
+        var data = Scratch(ref _writeScratch, (int)size);
         M.Random.NextBytes(data);
         M.Memory.Write(page.Value.Start, data);
         var map = Api.Map(Dev, page.Value.Start, size, DmaDirection.ToDevice);
@@ -87,17 +99,20 @@ public class StorageController : DeviceModel
         if (!ok) Report(FindingKind.MapError, Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} write buffer failed: {map.Error}");
         else
         {
+            _writeData = (written, _writeScratch);
             ok = Execute(write: true, lba, map.Address, page.Value.Start, size);
+            _writeData = default;
             Api.Unmap(Dev, map.Address, size, DmaDirection.ToDevice);
-            if (ok && _disk.TryGetValue(lba, out var stored) && !stored.AsSpan().SequenceEqual(data))
+            // The disk holding this very write (Stored found the bytes equal) needs no second look.
+            if (ok && _disk.TryGetValue(lba, out var stored) && !ReferenceEquals(stored, written) && !Bytes(stored, ref _diskScratch).SequenceEqual(data))
                 Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the disk received other bytes than the driver's write buffer held");
-            _expected[lba] = data;
+            _expected[lba] = written;
         }
         M.Kernel.K.Pages.FreePages(page.Value.Start, page.Value.Order);
         return ok;
     }
 
-    private readonly Dictionary<ulong, byte[]> _expected = [];
+    private readonly Dictionary<ulong, WrittenData> _expected = [];
 
     private void ReadIo(ulong lba, ulong size)
     {
@@ -112,20 +127,33 @@ public class StorageController : DeviceModel
             Api.Unmap(Dev, map.Address, size, DmaDirection.FromDevice);
             if (ok && _expected.TryGetValue(lba, out var want))
             {
-                var got = new byte[size];
+                var got = ReadBack(size);
                 M.Memory.Read(page.Value.Start, got);
-                if (!got.AsSpan().SequenceEqual(want))
-                    Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the data the driver read back differs from what it wrote ({CountDiff(got, want)} of {size} bytes)");
+                // The disk held this very write: its bytes are already drawn in the disk scratch (Execute sent them).
+                var wanted = _disk.TryGetValue(lba, out var held) && ReferenceEquals(held, want)
+                    ? _diskScratch.AsSpan(0, want.Length)
+                    : want.Draw(Scratch(ref _wantScratch, want.Length));
+                if (!got.SequenceEqual(wanted))
+                    Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the data the driver read back differs from what it wrote ({CountDiff(got, wanted)} of {size} bytes)");
             }
         }
         M.Kernel.K.Pages.FreePages(page.Value.Start, page.Value.Order);
     }
 
-    private static int CountDiff(byte[] a, byte[] b)
+    private static int CountDiff(Span<byte> a, Span<byte> b)
     {
         var n = 0;
         for (var i = 0; i < a.Length; i++) if (a[i] != b[i]) n++;
         return n;
+    }
+
+    private byte[] _readBack = [];
+
+    /// <summary>Where the driver looks at a read buffer (the CPU's read of its own page), reused from read to read.</summary>
+    private Span<byte> ReadBack(ulong size)
+    {
+        if ((ulong)_readBack.Length < size) _readBack = new byte[size];
+        return _readBack.AsSpan(0, (int)size);
     }
 
     /// <summary>One command: the driver fills a ring slot, the device fetches, moves data, completes.</summary>
@@ -162,16 +190,47 @@ public class StorageController : DeviceModel
         var intent = new DmaIntent(write ? $"write buffer (lba {lba})" : $"read buffer (lba {lba})", KernelViewOf(devAddr, dataCpu), IsControl: false);
         if (write)
         {
-            var buf = new byte[devLen];
-            if (!DeviceRead(devAddr, buf, DmaLines.Data, intent).Ok) return Completed(tag, slot, status: 1, replies);
-            _disk[lba] = buf;
+            if (_deviceBuf.Length != devLen) _deviceBuf = new byte[devLen];
+            if (!DeviceRead(devAddr, _deviceBuf, DmaLines.Data, intent).Ok) return Completed(tag, slot, status: 1, replies);
+            _disk[lba] = Stored(_deviceBuf);
         }
         else
         {
-            var buf = _disk.TryGetValue(lba, out var d) ? d : new byte[devLen];
+            var buf = _disk.TryGetValue(lba, out var d) ? Bytes(d, ref _diskScratch) : new byte[devLen];
             if (!DeviceWrite(devAddr, buf, DmaLines.Data, intent).Ok) return Completed(tag, slot, status: 1, replies);
         }
         return Completed(tag, slot, status: 0, replies);
+    }
+
+    /// <summary>
+    /// What the disk keeps of the bytes it received: when they are exactly the driver's write buffer, the
+    /// stream state they were drawn from (they are drawn again when read); otherwise a copy of the bytes.
+    /// </summary>
+    private object Stored(byte[] received) =>
+        _writeData.Data is { } w && _writeData.Bytes!.AsSpan(0, w.Length).SequenceEqual(received) ? w : received.ToArray();
+
+    /// <summary>The bytes of a disk block: kept bytes, or the driver's write drawn again into <paramref name="scratch"/>.</summary>
+    private static Span<byte> Bytes(object block, ref byte[] scratch) => block switch
+    {
+        byte[] bytes => bytes,
+        WrittenData w => w.Draw(Scratch(ref scratch, w.Length)),
+        _ => throw new InvalidOperationException("unknown disk block"),
+    };
+
+    private static Span<byte> Scratch(ref byte[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new byte[length];
+        return buffer.AsSpan(0, length);
+    }
+
+    /// <summary>Bytes a driver wrote: the random stream's state before they were drawn, and how many.</summary>
+    private sealed record WrittenData(SimRandom Stream, int Length)
+    {
+        public Span<byte> Draw(Span<byte> into)
+        {
+            Stream.Snapshot().NextBytes(into);
+            return into;
+        }
     }
 
     /// <summary>Device posts a completion; the driver polls its reply queue for it.</summary>

@@ -155,7 +155,7 @@ public sealed class SimMachine
     private void BootKernel()
     {
         var cmd = KernelCmdline.Parse(Cmdline);
-        var ctx = new KernelContext(Profile, cmd, Memory, Owners, E820, Pci, Events) { KernelVersion = Scenario.Kernel.Version };
+        var ctx = new KernelContext(Profile, cmd, Memory, Owners, E820, Pci, Events) { KernelVersion = Scenario.Kernel.Version, DmaApiDebug = DmaDebug };
         var faults = Scenario.Platform.FirmwareFaults.Select(f => Vocabulary.FirmwareFaults.NameOf(f)).ToHashSet();
         var units = Remappers.ToDictionary(r => r.Unit.Config.RegisterBase, r => r.Unit);
         // drhd-registers-all-ones: nothing decodes the first unit's MMIO window, so reads return all ones.

@@ -52,4 +52,23 @@ public class PhysicalMemoryTests
                 Assert.Equal(oracle.GetValueOrDefault(p, FrameOwner.Hole), owners.OwnerOfPfn(p));
         });
     }
+
+    /// <summary>A finished run's pages serve the next machine on the thread, zeroed; the old memory is unusable.</summary>
+    [Fact]
+    public void Released_pages_come_back_zeroed_and_the_released_memory_refuses_use()
+    {
+        var first = new PhysicalMemory(40);
+        for (var p = 0UL; p < 8; p++) first.Fill(new PhysAddr(p << 12), 4096, 0xAB);
+        first.ReleasePages();
+        Assert.Throws<InvalidOperationException>(() => first.ReadU64(new PhysAddr(0x1000)));
+        Assert.Throws<InvalidOperationException>(() => first.WriteU64(new PhysAddr(0x9000), 1));
+        var next = new PhysicalMemory(40);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        next.WriteU64(new PhysAddr(0x5000), 7);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4096, "the page came from the pool");
+        var page = new byte[4096];
+        next.Read(new PhysAddr(0x5000), page);
+        Assert.Equal(7, page[0]);
+        Assert.All(page[8..], b => Assert.Equal(0, b));
+    }
 }
