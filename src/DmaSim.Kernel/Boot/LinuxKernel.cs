@@ -140,13 +140,21 @@ public sealed class LinuxKernel
         {
             Iommu = iommu;
             DefaultDomains.Run(k, iommu, _devices, direct);
+            // 5.4 intel_iommu_init sets swiotlb = 0 (no untrusted device), and pci_swiotlb_late_init frees the pool silently.
+            if (k.Swiotlb is not null && Profile.IommuReleasesSwiotlb.Value)
+            {
+                k.Swiotlb = null;
+                k.Note("swiotlb pool released: VT-d is on and no device needs bounce pages (intel_iommu_init swiotlb = 0)");
+            }
         }
         else
         {
+            // iommu_subsys_init runs whether or not a driver registers: the type line is printed all the same.
+            DefaultDomains.LogDefaultDomainPolicy(k, k.Cmdline.PassThrough && !k.Cmdline.NoPassThrough,
+                k.Cmdline.Strict || Profile.DefaultInvalidation.Value == InvalidationMode.Strict);
             foreach (var d in _devices) d.Ops = direct;
         }
-        // x86 pci_iommu_init (6.x): after the IOMMU's init, a kept pool is announced and printed.
-        if (k.Swiotlb is { } kept) AnnounceSwiotlb(kept);
+        // x86 pci_iommu_init (6.x): after the IOMMU's init, a kept pool is announced and printed — once, by Boot.
     }
 
     private bool TryInitIntelIommu(out IntelIommu iommu)
