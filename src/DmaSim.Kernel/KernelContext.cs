@@ -39,6 +39,9 @@ public sealed class KernelContext
     }
 
     private readonly string? _kernelVersion;
+
+    /// <summary>CONFIG_INTEL_IOMMU_DEFAULT_ON of the build (`kernel: config: intel-iommu-default-on`): dmar_disabled's initial value is its negation.</summary>
+    public bool IntelIommuDefaultOn { get; init; } = true;
     public PhysicalMemory Memory { get; }
     public FrameOwners Owners { get; }
     public E820Map E820 { get; }

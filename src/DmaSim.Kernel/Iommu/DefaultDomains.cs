@@ -11,8 +11,23 @@ namespace DmaSim.Kernel.Iommu;
 /// (hardware pass-through only) or DMA / DMA-FQ — and the DMA API follows from it: identity →
 /// dma-direct, DMA → dma-iommu (iommu_setup_dma_ops). RMRRs become direct mappings.
 /// </summary>
+/// <summary>What platform_optin_force_iommu found: it forced VT-d on, and whether VT-d had been off (dmar_disabled).</summary>
+public readonly record struct PlatformOptInState(bool Forced, bool WasDisabled);
+
 public static class DefaultDomains
 {
+    /// <summary>
+    /// pdev->untrusted: below an external-facing port (drivers/pci/probe.c set_pcie_untrusted); in the
+    /// IDENTMAP_ALL era (5.0 – 5.7) pci_acpi_set_untrusted marked the port itself untrusted too.
+    /// </summary>
+    public static bool Untrusted(KernelContext k, KernelDevice dev)
+    {
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(dev);
+        if (dev.Pci.ExternalFacing && k.Profile.PlatformOptIn.Value == PlatformOptIn.IdentMapAll) return true;
+        return k.Pci.BridgesAbove(dev.Bdf).Any(b => b.ExternalFacing);
+    }
+
     /// <summary>
     /// iommu_subsys_init (drivers/iommu/iommu.c, 6.1): pr_info("Default domain type: %s %s\n") — a trailing
     /// space unless iommu=pt/nopt or iommu.passthrough= set it — and, only for a translated default,
@@ -35,12 +50,20 @@ public static class DefaultDomains
         true, dev.Pci.IsPcie, k.Pci.IsOnRootBus(dev.Bdf), dev.Pci.Kind, dev.DmaMask, dev.CoherentDmaMask,
         KernelContext.RequiredMaskForMaxPfn(k.Pages.MaxPfn), iommu.RmrrsOf(dev.Bdf).Any(), dev.Pci.ClassCode >> 8 == 0x0c03);
 
-    public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct)
+    public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct, PlatformOptInState optIn = default)
     {
         foreach (var u in iommu.Units) u.Hw.SetRootTable();
         iommu.Strict = k.Cmdline.Strict || k.Profile.DefaultInvalidation.Value == InvalidationMode.Strict;
         var wantIdentity = k.Cmdline.PassThrough && !k.Cmdline.NoPassThrough;
         LogDefaultDomainPolicy(k, wantIdentity, iommu.Strict);
+        // intel_iommu_init → platform_optin_force_iommu, after iommu_subsys_init printed the type line above.
+        var identMapAll = wantIdentity;
+        if (optIn.Forced)
+        {
+            if (optIn.WasDisabled || k.Cmdline.NoIommu) k.Log("DMAR: Intel-IOMMU force enabled due to platform opt in");
+            if (optIn.WasDisabled && k.Profile.PlatformOptIn.Value == PlatformOptIn.IdentMapAll) identMapAll = true;
+            if (optIn.WasDisabled && k.Profile.PlatformOptIn.Value == PlatformOptIn.DefaultPassthrough) wantIdentity = identMapAll = true;
+        }
         // intel_iommu_init, after init_dmars: a unit in caching mode (a virtual IOMMU) makes every DMA
         // domain strict; the policy line above was printed earlier by iommu_subsys_init and stays "lazy".
         if (k.Profile.CachingModeForcesStrict.Value && iommu.Units.Any(u => u.Hw.CachingMode))
@@ -54,7 +77,7 @@ public static class DefaultDomains
         if (dmaOps is IntelDmaOps intel) intel.GroupSize = d => devices.Count(o => o.Group is { } g && g == d.Group);
         var groupIdentity = new Dictionary<int, bool>();
         var probed = new Dictionary<int, int>();
-        iommu.IdentMapAll = wantIdentity;
+        iommu.IdentMapAll = identMapAll;
         // init_dmars (6.1): hw_pass_through is cleared if any unit lacks ECAP.PT, and si_domain_init then
         // builds real 1:1 tables (RMRRs included); intel_iommu_init registers the memory notifier for it.
         iommu.HwPassThrough = iommu.Units.All(u => u.Hw.SupportsPassThrough);
@@ -74,13 +97,14 @@ public static class DefaultDomains
             var group = dev.Group!.Value;
             k.Log($"pci {dev.PciName}: Adding to iommu group {group}");
             probed[group] = probed.GetValueOrDefault(group) + 1;
-            var identityOk = groupIdentity.TryGetValue(group, out var current) ? current : wantIdentity;
+            // The core never gives an untrusted device an identity domain (iommu_get_def_domain_type).
+            var identityOk = groupIdentity.TryGetValue(group, out var current) ? current : wantIdentity && (k.Profile.PrivateDomains.Value || !Untrusted(k, dev));
             string? privateDomain = null;
             if (k.Profile.PrivateDomains.Value)
             {
                 // intel_iommu_add_device (5.3 – 5.7): device_def_domain_type against the group's default.
                 var verdict = IdentityPolicy.Decide(k.Profile, IntelInputs(k, iommu, dev), startup: true);
-                var want = wantIdentity && verdict.Identity;
+                var want = identMapAll && verdict.Identity && !Untrusted(k, dev);
                 if (want != identityOk)
                 {
                     if (probed[group] == 1)
@@ -108,7 +132,7 @@ public static class DefaultDomains
                 dev.Ops = IdentityOps(k, direct, dmaOps);
                 dev.Domain = hw ? DeviceDomain.PassThrough : DeviceDomain.Identity;
                 k.Events.Emit(new IommuDecisionEvent(dev.Name, hw ? "identity default domain (hardware pass-through)" : "identity default domain (software si_domain: a unit lacks ECAP.PT)",
-                    "iommu=pt sets the default domain type to identity", "drivers/iommu/iommu.c iommu_get_default_domain_type; drivers/iommu/intel/iommu.c (6.1) init_dmars, si_domain_init"));
+                    optIn.Forced && optIn.WasDisabled ? "the platform opt-in forced VT-d on in a kernel built with it off: identity for every trusted device" : "iommu=pt sets the default domain type to identity", "drivers/iommu/iommu.c iommu_get_default_domain_type; drivers/iommu/intel/iommu.c (6.1) init_dmars, si_domain_init"));
             }
             else
             {

@@ -113,6 +113,9 @@ public sealed record KernelProfile
     /// <summary>The Intel driver overrides the core's default domain per device (device_def_domain_type → iommu_request_dm/dma_domain_for_dev, else a private domain): 5.3 – 5.7.</summary>
     public required Rule<bool> PrivateDomains { get; init; }
 
+    /// <summary>platform_optin_force_iommu: Thunderbolt-era firmware forcing VT-d on.</summary>
+    public required Rule<PlatformOptIn> PlatformOptIn { get; init; }
+
     /// <summary>What iommu_subsys_init prints about the default domain type and the TLB invalidation policy.</summary>
     public required Rule<DefaultDomainLog> DefaultDomainLog { get; init; }
 
@@ -162,6 +165,7 @@ public sealed record KernelProfile
         yield return (nameof(DrhdSanityCheck), DrhdSanityCheck.Value.ToString(), DrhdSanityCheck.Source);
         yield return (nameof(SwiotlbPlacement), SwiotlbPlacement.Value.ToString(), SwiotlbPlacement.Source);
         yield return (nameof(PrivateDomains), PrivateDomains.Value.ToString(), PrivateDomains.Source);
+        yield return (nameof(PlatformOptIn), PlatformOptIn.Value.ToString(), PlatformOptIn.Source);
         yield return (nameof(DefaultDomainLog), DefaultDomainLog.Value.ToString(), DefaultDomainLog.Source);
         yield return (nameof(TranslatedDmaOps), TranslatedDmaOps.Value.ToString(), TranslatedDmaOps.Source);
         yield return (nameof(SacTrickGivesUp), SacTrickGivesUp.Value.ToString(), SacTrickGivesUp.Source);

@@ -22,6 +22,7 @@ internal static class Linux54Profile
         DmaApiFrontEnd = new(DmaApiFrontEnd.Generic, "kernel/dma/mapping.c (5.4) dma_alloc_attrs / dma_supported: the generic front end (x86's own pci-dma.c front end is gone) [R: release of the x86 switch not pinned]"),
         DmaDebug = new(DmaDebugChecks.MapErrorCheck | DmaDebugChecks.OverlapCheck | DmaDebugChecks.CoherentCpuAddressCheck | DmaDebugChecks.PrefixFirst | DmaDebugChecks.ScatterGatherSpelledRight | DmaDebugChecks.SgSegmentCheck,
             "kernel/dma/debug.c (5.4): one map type since 2e05ea5cdc1a (5.1); check_sg_segment, active-cacheline overlap, map-error tracking, pr_fmt \"DMA-API: \" as in 6.1 [R: 5.4 read only for the page type]"),
+        PlatformOptIn = new(PlatformOptIn.IdentMapAll, Vtd54 + " platform_optin_force_iommu: dmar_platform_optin() && !no_platform_optin (intel_iommu=off) && an untrusted device (5.4: the external-facing port itself, pci_acpi_set_untrusted) → pr_info(\"Intel-IOMMU force enabled due to platform opt in\") when no_iommu || dmar_disabled; if dmar_disabled, iommu_identity_mapping |= IDENTMAP_ALL; dmar_disabled = 0 (\"iommu/vt-d: Force IOMMU on for platform opt in hardware\", 5.0)"),
         DefaultRelease = new("5.4.0", "linux-5.4: the 5.4 wording"),
     };
 }

@@ -226,6 +226,17 @@ public enum DefaultDomainLog
     TypeAndFlushPolicy,
 }
 
+/// <summary>What platform_optin_force_iommu does when the DMAR table sets DMA_CTRL_PLATFORM_OPT_IN and an external-facing port exists.</summary>
+public enum PlatformOptIn
+{
+    /// <summary>No such code (before 5.0).</summary>
+    None,
+    /// <summary>Force VT-d on; a kernel whose VT-d was off by default sets IDENTMAP_ALL, so the Intel driver asks identity for every trusted device (5.0 – 5.7).</summary>
+    IdentMapAll,
+    /// <summary>Force VT-d on; a kernel whose VT-d was off by default makes identity the core's default domain type (iommu_set_default_passthrough).</summary>
+    DefaultPassthrough,
+}
+
 /// <summary>Which dma ops a device in a translated (DMA) default domain gets.</summary>
 public enum TranslatedOps
 {
