@@ -118,4 +118,25 @@ public class LtsRuleTests
         Assert.Contains(log, l => l.StartsWith("DMAR: dmar0: reg_base_addr fed90000", StringComparison.Ordinal));
         Assert.Contains("DMAR: dmar0: Using Queued invalidation", log);
     }
+
+    [Fact]
+    public void From_6_4_the_SAC_trick_gives_up_after_the_first_failure_and_says_so()
+    {
+        // 1100 live 4 MiB mappings need more than the 4 GiB of IOVA space below DMA_BIT_MASK(32).
+        var yaml = Machine("intel_iommu=on", """    - { bdf: "03:00.0", name: nic, model: scripted, address-bits: 64 }""").Replace("""
+        kernel:
+        """, """
+        drivers:
+          - { device: nic, dma-mask-bits: 64, coherent-dma-mask-bits: 64 }
+        workload:
+          - { op: alloc-buffer, size: 4MiB, as: big }
+          - { device: nic, op: map, buffer: big, size: 4MiB, direction: to-device, as: m, repeat: 1100 }
+        kernel:
+        """, StringComparison.Ordinal);
+        var s = ScenarioLoader.Parse(yaml, Path.Combine(SharedData.RepoRoot, "lts.yaml"));
+        var r66 = ScenarioRunner.Run(s, ProfileCatalog.Linux66);
+        var l66 = r66.Log.Concat(r66.Findings.Select(f => f.Message)).Concat(r66.Devices.Select(d => d.Name + " " + d.Outcome + " " + d.DmaOps)).ToList();
+        Assert.True(l66.Count(l => l.EndsWith("pci 0000:03:00.0: Using 48-bit DMA addresses", StringComparison.Ordinal)) == 1, string.Join("\n", l66.TakeLast(15)));
+        Assert.DoesNotContain(ScenarioRunner.Run(s, ProfileCatalog.Linux61).Log, l => l.Contains("-bit DMA addresses", StringComparison.Ordinal));
+    }
 }
