@@ -18,10 +18,17 @@ public static class ProfileNames
     public const string Linux263207 = "linux-2.6.32.7";
     public const string Linux2633 = "linux-2.6.33";
     public const string Linux30 = "linux-3.0";
+    public const string Linux419 = "linux-4.19";
+    public const string Linux54 = "linux-5.4";
+    public const string Linux510 = "linux-5.10";
+    public const string Linux515 = "linux-5.15";
     public const string Linux61 = "linux-6.1";
+    public const string Linux66 = "linux-6.6";
+    public const string Linux612 = "linux-6.12";
 
     public static ImmutableArray<string> All { get; } =
-        [Linux2631, Linux2632Rc5, Linux2632Rc5Alex, Linux2632Rc5Dwmw2, Linux2632, Linux263207, Linux2633, Linux30, Linux61];
+        [Linux2631, Linux2632Rc5, Linux2632Rc5Alex, Linux2632Rc5Dwmw2, Linux2632, Linux263207, Linux2633, Linux30,
+         Linux419, Linux54, Linux510, Linux515, Linux61, Linux66, Linux612];
 
     public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);
 }

@@ -28,8 +28,20 @@ public sealed class KernelContext
     public KernelProfile Profile { get; }
     public KernelCmdline Cmdline { get; }
 
-    /// <summary>The exact release the scenario names (`kernel: version:`), or null: selects the log wording within the profile (<see cref="Boot.LogDialect"/>).</summary>
-    public string? KernelVersion { get; init; }
+    /// <summary>
+    /// The exact release the scenario names (`kernel: version:`), else the profile's
+    /// <see cref="KernelProfile.DefaultRelease"/>, or null: selects the log wording within the profile (<see cref="Boot.LogDialect"/>).
+    /// </summary>
+    public string? KernelVersion
+    {
+        get => _kernelVersion ?? (Profile.DefaultRelease.Value.Length > 0 ? Profile.DefaultRelease.Value : null);
+        init => _kernelVersion = value;
+    }
+
+    private readonly string? _kernelVersion;
+
+    /// <summary>CONFIG_INTEL_IOMMU_DEFAULT_ON of the build (`kernel: config: intel-iommu-default-on`): dmar_disabled's initial value is its negation.</summary>
+    public bool IntelIommuDefaultOn { get; init; } = true;
     public PhysicalMemory Memory { get; }
     public FrameOwners Owners { get; }
     public E820Map E820 { get; }

@@ -10,7 +10,8 @@ namespace DmaSim.Fuzz.Tests;
 internal static class ScenarioGen
 {
     public static readonly string[] Profiles =
-        ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2", "linux-2.6.32", "linux-2.6.33", "linux-3.0", "linux-6.1"];
+        ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2", "linux-2.6.32", "linux-2.6.33", "linux-3.0",
+         "linux-4.19", "linux-5.4", "linux-5.10", "linux-5.15", "linux-6.1", "linux-6.6", "linux-6.12"];
 
     /// <summary>Numbers at the edges the code computes with.</summary>
     public static readonly Gen<string> Edge = Gen.OneOf(

@@ -90,7 +90,7 @@ public sealed class PlatformErrorTests
 
     [Fact]
     public void Unknown_profile() => Assert.Equal(
-        "t.yaml:10:12: error: unknown profile 'rhel-5'; expected one of: linux-2.6.31, linux-2.6.32-rc5, linux-2.6.32-rc5+alex, linux-2.6.32-rc5+dwmw2, linux-2.6.32, linux-2.6.32.7, linux-2.6.33, linux-3.0, linux-6.1",
+        "t.yaml:10:12: error: unknown profile 'rhel-5'; expected one of: linux-2.6.31, linux-2.6.32-rc5, linux-2.6.32-rc5+alex, linux-2.6.32-rc5+dwmw2, linux-2.6.32, linux-2.6.32.7, linux-2.6.33, linux-3.0, linux-4.19, linux-5.4, linux-5.10, linux-5.15, linux-6.1, linux-6.6, linux-6.12",
         Error(With("profile: linux-2.6.32", "profile: rhel-5")));
 
     [Fact]

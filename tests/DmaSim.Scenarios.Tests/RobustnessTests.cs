@@ -67,9 +67,21 @@ public sealed class RobustnessTests
     }
 
     [Fact]
+    public void An_rmrr_larger_than_the_documented_bound_is_refused_at_its_entry()
+    {
+        // Found by the fuzz harness: an RMRR from 1 MiB to the top of a 44-bit space exhausted memory in its identity map.
+        var text = _example.Replace("end: 0x7f5fffff", "end: 0x107f5fffff", StringComparison.Ordinal);
+        Assert.NotEqual(_example, text);
+        var e = Assert.Throws<InputException>(() => ScenarioLoader.Parse(text, "m.yaml"));
+        Assert.Contains("spans more than 64GiB", e.Message, StringComparison.Ordinal);
+        Assert.Contains("rmrr", text.Split('\n')[e.Where.Line - 2] + text.Split('\n')[e.Where.Line - 1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Known_profiles_are_the_contract_names_and_the_2_6_32_stable_profile() => Assert.Equal(
         ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2",
-         "linux-2.6.32", "linux-2.6.32.7", "linux-2.6.33", "linux-3.0", "linux-6.1"],
+         "linux-2.6.32", "linux-2.6.32.7", "linux-2.6.33", "linux-3.0",
+         "linux-4.19", "linux-5.4", "linux-5.10", "linux-5.15", "linux-6.1", "linux-6.6", "linux-6.12"],
         ProfileNames.All.ToArray());
 
     [Fact]

@@ -26,7 +26,8 @@ public sealed record PciFunction(
     ushort VendorId = 0x8086,
     ushort DeviceId = 0,
     uint ClassCode = 0,
-    bool Acs = false)
+    bool Acs = false,
+    bool ExternalFacing = false)
 {
     public bool IsBridge => Kind != PciFunctionKind.Endpoint;
 

@@ -46,7 +46,11 @@ public sealed class LinuxKernel
 
         var over4G = k.Pages.MaxPfn > (1UL << 20);
         // intel_iommu_init refuses when no_iommu, iommu=soft or dmar_disabled (and, in 2.6.3x, swiotlb=force).
-        var dmarUsable = Platform.Dmar is not null && !k.Cmdline.NoIommu && !k.Cmdline.SwiotlbOnly && k.Cmdline.IntelIommuOn != false
+        // dmar_disabled starts as !CONFIG_INTEL_IOMMU_DEFAULT_ON; intel_iommu=on/off overrides it.
+        DmarDisabledByDefault = k.Cmdline.IntelIommuOn is { } on ? !on : !k.IntelIommuDefaultOn;
+        PlatformOptInForced = PlatformOptInApplies();
+        var dmarUsable = Platform.Dmar is not null && !k.Cmdline.SwiotlbOnly
+            && ((!k.Cmdline.NoIommu && !DmarDisabledByDefault) || PlatformOptInForced)
             && !(Profile.SwiotlbForceDisablesVtd.Value && k.Cmdline.SwiotlbForce);
         if (Platform.Dmar is { } dmar)
         {
@@ -63,6 +67,22 @@ public sealed class LinuxKernel
         // 75f1cdf1dda9 (2.6.33+): the pool was set up silently; pci_iommu_init announces it only if it stays.
         if (SwiotlbPrintDeferred && k.Swiotlb is { } kept) AnnounceSwiotlb(kept);
     }
+
+    /// <summary>dmar_disabled before platform_optin_force_iommu: VT-d off by the build's default or by intel_iommu=off.</summary>
+    public bool DmarDisabledByDefault { get; private set; }
+
+    /// <summary>platform_optin_force_iommu returned 1: the DMAR table opts in and an external-facing port exists.</summary>
+    public bool PlatformOptInForced { get; private set; }
+
+    /// <summary>
+    /// platform_optin_force_iommu (5.0+): dmar_platform_optin() (DMAR flags bit 2), not no_platform_optin
+    /// (intel_iommu=off sets it), and an untrusted / external-facing PCI port.
+    /// </summary>
+    private bool PlatformOptInApplies() =>
+        Profile.PlatformOptIn.Value != PlatformOptIn.None
+        && Platform.Dmar is { } d && (d.Flags & 0x04) != 0
+        && K.Cmdline.IntelIommuOn != false
+        && _devices.Any(x => x.Pci.ExternalFacing);
 
     /// <summary>Whether the era sets the pool up silently and prints it once the IOMMU decision is made (75f1cdf1dda9, and 6.x).</summary>
     private bool SwiotlbPrintDeferred => Profile.BootSequence.Value == BootSequence.DefaultDomains || Profile.InitFailureFallback.Value == InitFailureFallback.Swiotlb;
@@ -139,14 +159,22 @@ public sealed class LinuxKernel
         if (dmarUsable && TryInitIntelIommu(out var iommu))
         {
             Iommu = iommu;
-            DefaultDomains.Run(k, iommu, _devices, direct);
+            DefaultDomains.Run(k, iommu, _devices, direct, new PlatformOptInState(PlatformOptInForced, DmarDisabledByDefault));
+            // 5.4 intel_iommu_init sets swiotlb = 0 unless an untrusted device exists, and pci_swiotlb_late_init frees the pool silently.
+            if (k.Swiotlb is not null && Profile.IommuReleasesSwiotlb.Value && !_devices.Any(d => DefaultDomains.Untrusted(k, d)))
+            {
+                k.Swiotlb = null;
+                k.Note("swiotlb pool released: VT-d is on and no device needs bounce pages (intel_iommu_init swiotlb = 0)");
+            }
         }
         else
         {
+            // iommu_subsys_init runs whether or not a driver registers: the type line is printed all the same.
+            DefaultDomains.LogDefaultDomainPolicy(k, k.Cmdline.PassThrough && !k.Cmdline.NoPassThrough,
+                k.Cmdline.Strict || Profile.DefaultInvalidation.Value == InvalidationMode.Strict);
             foreach (var d in _devices) d.Ops = direct;
         }
-        // x86 pci_iommu_init (6.x): after the IOMMU's init, a kept pool is announced and printed.
-        if (k.Swiotlb is { } kept) AnnounceSwiotlb(kept);
+        // x86 pci_iommu_init (6.x): after the IOMMU's init, a kept pool is announced and printed — once, by Boot.
     }
 
     private bool TryInitIntelIommu(out IntelIommu iommu)

@@ -11,29 +11,59 @@ namespace DmaSim.Kernel.Iommu;
 /// (hardware pass-through only) or DMA / DMA-FQ — and the DMA API follows from it: identity →
 /// dma-direct, DMA → dma-iommu (iommu_setup_dma_ops). RMRRs become direct mappings.
 /// </summary>
+/// <summary>What platform_optin_force_iommu found: it forced VT-d on, and whether VT-d had been off (dmar_disabled).</summary>
+public readonly record struct PlatformOptInState(bool Forced, bool WasDisabled);
+
 public static class DefaultDomains
 {
+    /// <summary>
+    /// pdev->untrusted: below an external-facing port (drivers/pci/probe.c set_pcie_untrusted); in the
+    /// IDENTMAP_ALL era (5.0 – 5.7) pci_acpi_set_untrusted marked the port itself untrusted too.
+    /// </summary>
+    public static bool Untrusted(KernelContext k, KernelDevice dev)
+    {
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(dev);
+        if (dev.Pci.ExternalFacing && k.Profile.PlatformOptIn.Value == PlatformOptIn.IdentMapAll) return true;
+        return k.Pci.BridgesAbove(dev.Bdf).Any(b => b.ExternalFacing);
+    }
+
     /// <summary>
     /// iommu_subsys_init (drivers/iommu/iommu.c, 6.1): pr_info("Default domain type: %s %s\n") — a trailing
     /// space unless iommu=pt/nopt or iommu.passthrough= set it — and, only for a translated default,
     /// pr_info("DMA domain TLB invalidation policy: %s mode %s\n") with "(set via kernel command line)" for
     /// iommu.strict= (intel_iommu=strict calls iommu_set_dma_strict and sets no command-line flag).
     /// </summary>
-    private static void LogDefaultDomainPolicy(KernelContext k, bool identity, bool strict)
+    public static void LogDefaultDomainPolicy(KernelContext k, bool identity, bool strict)
     {
+        ArgumentNullException.ThrowIfNull(k);
+        if (k.Profile.DefaultDomainLog.Value == DefaultDomainLog.None) return;
         const string viaCmdline = "(set via kernel command line)";
         var typeViaCmdline = k.Cmdline.PassThrough || k.Cmdline.NoPassThrough;
         k.Log($"iommu: Default domain type: {(identity ? "Passthrough" : "Translated")} {(typeViaCmdline ? viaCmdline : "")}");
-        if (identity) return;
+        if (identity || k.Profile.DefaultDomainLog.Value != DefaultDomainLog.TypeAndFlushPolicy) return;
         k.Log($"iommu: DMA domain TLB invalidation policy: {(strict ? "strict" : "lazy")} mode {(k.Cmdline.StrictSetViaIommuParam ? viaCmdline : "")}");
     }
 
-    public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct)
+    /// <summary>device_def_domain_type's inputs (5.4: RMRR-locked, bridged and conventional-PCI devices want DMA).</summary>
+    private static IdentityInputs IntelInputs(KernelContext k, IntelIommu iommu, KernelDevice dev) => new(
+        true, dev.Pci.IsPcie, k.Pci.IsOnRootBus(dev.Bdf), dev.Pci.Kind, dev.DmaMask, dev.CoherentDmaMask,
+        KernelContext.RequiredMaskForMaxPfn(k.Pages.MaxPfn), iommu.RmrrsOf(dev.Bdf).Any(), dev.Pci.ClassCode >> 8 == 0x0c03);
+
+    public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct, PlatformOptInState optIn = default)
     {
         foreach (var u in iommu.Units) u.Hw.SetRootTable();
         iommu.Strict = k.Cmdline.Strict || k.Profile.DefaultInvalidation.Value == InvalidationMode.Strict;
         var wantIdentity = k.Cmdline.PassThrough && !k.Cmdline.NoPassThrough;
         LogDefaultDomainPolicy(k, wantIdentity, iommu.Strict);
+        // intel_iommu_init → platform_optin_force_iommu, after iommu_subsys_init printed the type line above.
+        var identMapAll = wantIdentity;
+        if (optIn.Forced)
+        {
+            if (optIn.WasDisabled || k.Cmdline.NoIommu) k.Log("DMAR: Intel-IOMMU force enabled due to platform opt in");
+            if (optIn.WasDisabled && k.Profile.PlatformOptIn.Value == PlatformOptIn.IdentMapAll) identMapAll = true;
+            if (optIn.WasDisabled && k.Profile.PlatformOptIn.Value == PlatformOptIn.DefaultPassthrough) wantIdentity = identMapAll = true;
+        }
         // intel_iommu_init, after init_dmars: a unit in caching mode (a virtual IOMMU) makes every DMA
         // domain strict; the policy line above was printed earlier by iommu_subsys_init and stays "lazy".
         if (k.Profile.CachingModeForcesStrict.Value && iommu.Units.Any(u => u.Hw.CachingMode))
@@ -41,8 +71,13 @@ public static class DefaultDomains
             k.Log("DMAR: IOMMU batching disallowed due to virtualization");
             iommu.Strict = true;
         }
-        var dmaOps = new DmaIommuOps(k, iommu);
+        IDmaOps dmaOps = k.Profile.TranslatedDmaOps.Value == TranslatedOps.DmaIommu ? new DmaIommuOps(k, iommu) : new IntelDmaOps(k, iommu);
         var groups = new Dictionary<int, DmarDomain>();
+        // 5.3 – 5.7: what each group's default domain currently is (a request from its first device may change it).
+        if (dmaOps is IntelDmaOps intel) intel.GroupSize = d => devices.Count(o => o.Group is { } g && g == d.Group);
+        var groupIdentity = new Dictionary<int, bool>();
+        var probed = new Dictionary<int, int>();
+        iommu.IdentMapAll = identMapAll;
         // init_dmars (6.1): hw_pass_through is cleared if any unit lacks ECAP.PT, and si_domain_init then
         // builds real 1:1 tables (RMRRs included); intel_iommu_init registers the memory notifier for it.
         iommu.HwPassThrough = iommu.Units.All(u => u.Hw.SupportsPassThrough);
@@ -59,19 +94,54 @@ public static class DefaultDomains
         foreach (var dev in IommuGroupProbe.Run(k, iommu, devices))
         {
             var unit = iommu.UnitFor(dev.Bdf)!;
-            var identityOk = wantIdentity;
             var group = dev.Group!.Value;
+            k.Log($"pci {dev.PciName}: Adding to iommu group {group}");
+            probed[group] = probed.GetValueOrDefault(group) + 1;
+            // The core never gives an untrusted device an identity domain (iommu_get_def_domain_type).
+            var identityOk = groupIdentity.TryGetValue(group, out var current) ? current : wantIdentity && (k.Profile.PrivateDomains.Value || !Untrusted(k, dev));
+            string? privateDomain = null;
+            if (k.Profile.PrivateDomains.Value)
+            {
+                // intel_iommu_add_device (5.3 – 5.7): device_def_domain_type against the group's default.
+                var verdict = IdentityPolicy.Decide(k.Profile, IntelInputs(k, iommu, dev), startup: true);
+                var want = identMapAll && verdict.Identity && !Untrusted(k, dev);
+                if (want != identityOk)
+                {
+                    if (probed[group] == 1)
+                    {
+                        // request_default_domain_for_dev: a group of one switches its default domain.
+                        identityOk = want;
+                        k.Log($"pci {dev.PciName}: Using iommu {(want ? "direct" : "dma")} mapping");
+                    }
+                    else
+                    {
+                        privateDomain = want ? "identity" : "dma";
+                    }
+                    k.Events.Emit(new IommuDecisionEvent(dev.Name, want ? "identity domain requested" : "DMA domain requested", verdict.Reason, k.Profile.PrivateDomains.Source));
+                }
+                groupIdentity.TryAdd(group, identityOk);
+                if (privateDomain is not null)
+                {
+                    identityOk = privateDomain == "identity";
+                    k.Log($"pci {dev.PciName}: DMAR: Device uses a private {privateDomain} domain.");
+                }
+            }
             if (identityOk)
             {
                 iommu.Attach(dev, identity, hw ? ContextTranslationType.PassThrough : ContextTranslationType.MultiLevel);
-                dev.Ops = IdentityOps(k, direct);
+                dev.Ops = IdentityOps(k, direct, dmaOps);
                 dev.Domain = hw ? DeviceDomain.PassThrough : DeviceDomain.Identity;
                 k.Events.Emit(new IommuDecisionEvent(dev.Name, hw ? "identity default domain (hardware pass-through)" : "identity default domain (software si_domain: a unit lacks ECAP.PT)",
-                    "iommu=pt sets the default domain type to identity", "drivers/iommu/iommu.c iommu_get_default_domain_type; drivers/iommu/intel/iommu.c (6.1) init_dmars, si_domain_init"));
+                    optIn.Forced && optIn.WasDisabled ? "the platform opt-in forced VT-d on in a kernel built with it off: identity for every trusted device" : "iommu=pt sets the default domain type to identity", "drivers/iommu/iommu.c iommu_get_default_domain_type; drivers/iommu/intel/iommu.c (6.1) init_dmars, si_domain_init"));
             }
             else
             {
-                if (!groups.TryGetValue(group, out var domain))
+                DmarDomain? domain;
+                if (privateDomain is not null)
+                {
+                    domain = iommu.NewDomain(DomainRole.Dma, [unit], withTables: true);
+                }
+                else if (!groups.TryGetValue(group, out domain))
                 {
                     domain = iommu.NewDomain(DomainRole.Dma, [unit], withTables: true);
                     groups[group] = domain;
@@ -86,7 +156,6 @@ public static class DefaultDomains
                     "default domain type is translated",
                     "drivers/iommu/intel/iommu.c device_def_domain_type; drivers/iommu/iommu.c iommu_subsys_init"));
             }
-            k.Log($"pci {dev.PciName}: Adding to iommu group {group}");
         }
         foreach (var u in iommu.Units)
         {
@@ -97,10 +166,14 @@ public static class DefaultDomains
         k.Log("DMAR: Intel(R) Virtualization Technology for Directed I/O");
     }
 
-    /// <summary>The dma ops of an identity default domain (<see cref="KernelProfile.PassThroughDmaOps"/>): iommu_setup_dma_ops leaves none, so dma-direct.</summary>
-    private static IDmaOps IdentityOps(KernelContext k, IDmaOps direct) => k.Profile.PassThroughDmaOps.Value switch
+    /// <summary>
+    /// The dma ops of an identity default domain (<see cref="KernelProfile.PassThroughDmaOps"/>): iommu_setup_dma_ops
+    /// leaves none, so dma-direct; 5.4's global intel_dma_ops, whose iommu_need_mapping passes identity devices to dma-direct.
+    /// </summary>
+    private static IDmaOps IdentityOps(KernelContext k, IDmaOps direct, IDmaOps intel) => k.Profile.PassThroughDmaOps.Value switch
     {
         PassThroughOps.DmaDirect => direct,
+        PassThroughOps.IntelDmaOps when intel is IntelDmaOps => intel,
         var other => throw new InvalidOperationException($"{k.Profile.Name}: identity default domains with {other} dma ops are not modelled"),
     };
 }

@@ -78,6 +78,12 @@ public sealed class DmaIommuOps : IDmaOps
         {
             var low = iovad.AllocIovaFast(pages, DmaMask.Bits(32) >> PhysAddr.PageShift, false);
             if (low != 0) return low;
+            if (_k.Profile.SacTrickGivesUp.Value)
+            {
+                // 6.4+: the device stops trying below 4 GiB and is told once (dev_notice; the model prints the bus's name, not the driver's).
+                dev.Pci32BitWorkaround = false;
+                _k.Log($"pci {dev.PciName}: Using {DmaMask.Width(limit)}-bit DMA addresses");
+            }
         }
         return iovad.AllocIovaFast(pages, limit >> PhysAddr.PageShift, true);
     }

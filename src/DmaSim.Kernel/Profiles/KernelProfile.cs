@@ -110,6 +110,24 @@ public sealed record KernelProfile
     /// <summary>Where the boot-time swiotlb pool lands below 4 GiB.</summary>
     public required Rule<SwiotlbPlacement> SwiotlbPlacement { get; init; }
 
+    /// <summary>The Intel driver overrides the core's default domain per device (device_def_domain_type → iommu_request_dm/dma_domain_for_dev, else a private domain): 5.3 – 5.7.</summary>
+    public required Rule<bool> PrivateDomains { get; init; }
+
+    /// <summary>platform_optin_force_iommu: Thunderbolt-era firmware forcing VT-d on.</summary>
+    public required Rule<PlatformOptIn> PlatformOptIn { get; init; }
+
+    /// <summary>What iommu_subsys_init prints about the default domain type and the TLB invalidation policy.</summary>
+    public required Rule<DefaultDomainLog> DefaultDomainLog { get; init; }
+
+    /// <summary>The dma ops of a device whose default domain translates (intel_dma_ops or dma-iommu).</summary>
+    public required Rule<TranslatedOps> TranslatedDmaOps { get; init; }
+
+    /// <summary>After one failed below-4-GiB IOVA attempt the device stops trying ("iommu: Optimise PCI SAC address trick", 6.4).</summary>
+    public required Rule<bool> SacTrickGivesUp { get; init; }
+
+    /// <summary>The release whose log wording the profile prints when the scenario names no kernel.version ("" = the era's own wording).</summary>
+    public required Rule<string> DefaultRelease { get; init; }
+
     /// <summary>Every rule with its name, for reports ("why did this happen").</summary>
     public IEnumerable<(string Name, string Value, string Source)> Rules()
     {
@@ -146,5 +164,11 @@ public sealed record KernelProfile
         yield return (nameof(LegacyWording), LegacyWording.Value.ToString(), LegacyWording.Source);
         yield return (nameof(DrhdSanityCheck), DrhdSanityCheck.Value.ToString(), DrhdSanityCheck.Source);
         yield return (nameof(SwiotlbPlacement), SwiotlbPlacement.Value.ToString(), SwiotlbPlacement.Source);
+        yield return (nameof(PrivateDomains), PrivateDomains.Value.ToString(), PrivateDomains.Source);
+        yield return (nameof(PlatformOptIn), PlatformOptIn.Value.ToString(), PlatformOptIn.Source);
+        yield return (nameof(DefaultDomainLog), DefaultDomainLog.Value.ToString(), DefaultDomainLog.Source);
+        yield return (nameof(TranslatedDmaOps), TranslatedDmaOps.Value.ToString(), TranslatedDmaOps.Source);
+        yield return (nameof(SacTrickGivesUp), SacTrickGivesUp.Value.ToString(), SacTrickGivesUp.Source);
+        yield return (nameof(DefaultRelease), DefaultRelease.Value, DefaultRelease.Source);
     }
 }

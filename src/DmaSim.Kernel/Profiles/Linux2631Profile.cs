@@ -45,6 +45,12 @@ internal static class Linux2631Profile
         SkipsHostBridgesInStaticIdentityMap = new(false, Vtd2632 + " iommu_prepare_static_identity_mapping: for_each_pci_dev → iommu_should_identity_map(pdev, 1), no host-bridge test (read in a 2.6.32-era tree)"),
         LegacyWording = new(new("DMAR:", false, false), "drivers/pci/dmar.c (2.6.2x) #define PREFIX \"DMAR:\" [R for 2.6.31: no 2.6.31 tree indexed]; intel-iommu.c init_dmars \"IOMMU 0x%Lx: using … invalidation\"; iommu_prepare_rmrr_dev passes end_address + 1"),
         DrhdSanityCheck = new(DrhdSanityCheck.ZeroAtParse, "drivers/pci/dmar.c (2.6.31) dmar_parse_one_drhd: WARN and -ENODEV for address 0 (e523b38e \"intel-iommu: Avoid panic() for DRHD at address zero\", 2.6.30); no all-ones check before \"intel-iommu: Cope with broken HP DC7900 BIOS\" [R]"),
+        PrivateDomains = new(false, "no IOMMU-core default domains to override before 5.3"),
+        PlatformOptIn = new(PlatformOptIn.None, "platform_optin_force_iommu arrived in 5.0 (\"iommu/vt-d: Force IOMMU on for platform opt in hardware\")"),
+        DefaultDomainLog = new(DefaultDomainLog.None, "no IOMMU-core default domains before 5.3: init_dmars owns the domains and iommu_subsys_init does not exist"),
+        TranslatedDmaOps = new(TranslatedOps.IntelDmaOps, Vtd2632 + " intel_dma_ops: intel_map_page → __intel_map_single"),
+        SacTrickGivesUp = new(false, Vtd2632 + " intel_alloc_iova: every allocation tries below 4 GiB first unless forcedac"),
+        DefaultRelease = new("", "the era's own wording (LogDialect.For without a version)"),
         SwiotlbPlacement = new(SwiotlbPlacement.BootmemHint512M, "arch/x86/kernel/pci-dma.c (2.6.3x) dma32_reserve_bootmem (goal 512 MiB) / dma32_free_bootmem before pci_swiotlb_init [R]"),
     };
 }

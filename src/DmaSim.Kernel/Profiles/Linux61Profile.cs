@@ -7,7 +7,7 @@ namespace DmaSim.Kernel.Profiles;
 [ProfileDefinition]
 internal static class Linux61Profile
 {
-    public static KernelProfile Profile { get; } = Linux30Profile.Profile with
+    public static KernelProfile Profile { get; } = Linux515Profile.Profile with
     {
         Name = ProfileNames.Linux61,
         Summary = "modern: IOMMU-core default domain types (identity / DMA / DMA-FQ); identity → dma-direct + swiotlb; translated → dma-iommu; RMRRs as direct-mapped reserved regions",
@@ -36,6 +36,7 @@ internal static class Linux61Profile
         FlushQueue = new(FlushQueue.PerDomainFlushQueue, "drivers/iommu/dma-iommu.c queue_iova / fq_flush_timeout: IOVA_FQ_SIZE 256 entries or 10 ms, then a flush of each queued domain"),
         DomainIds = new(DomainIdAllocation.IdaFromTwo, "drivers/iommu/intel/iommu.c: FLPT_DEFAULT_DID (1) for pass-through contexts; DMA domains from IDA_START_DID (2)"),
         CachingModeFlushesDomainZero = new(false, "drivers/iommu/intel/iommu.c domain_context_mapping_one: in caching mode flush the domain's own id"),
+        DefaultRelease = new("", "the modern wording as before versions existed (LogDialect.For without a version)"),
         AlignPageSelectiveRange = new(true, "drivers/iommu/intel/iommu.c calculate_psi_aligned_address: widen the mask until the aligned window covers the range"),
     };
 }

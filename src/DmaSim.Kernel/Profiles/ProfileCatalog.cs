@@ -24,7 +24,13 @@ public static class ProfileCatalog
     public static KernelProfile Linux2632Stable => Get(ProfileNames.Linux263207);
     public static KernelProfile Linux2633 => Get(ProfileNames.Linux2633);
     public static KernelProfile Linux30 => Get(ProfileNames.Linux30);
+    public static KernelProfile Linux419 => Get(ProfileNames.Linux419);
+    public static KernelProfile Linux54 => Get(ProfileNames.Linux54);
+    public static KernelProfile Linux510 => Get(ProfileNames.Linux510);
+    public static KernelProfile Linux515 => Get(ProfileNames.Linux515);
     public static KernelProfile Linux61 => Get(ProfileNames.Linux61);
+    public static KernelProfile Linux66 => Get(ProfileNames.Linux66);
+    public static KernelProfile Linux612 => Get(ProfileNames.Linux612);
 
     public static KernelProfile? Find(string name) => _defined.GetValueOrDefault(name);
 

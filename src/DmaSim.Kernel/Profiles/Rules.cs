@@ -214,3 +214,34 @@ public enum FaultLogStyle
     /// </summary>
     RatelimitedOneLine,
 }
+
+/// <summary>What iommu_subsys_init (drivers/iommu/iommu.c) prints about the default domain at boot.</summary>
+public enum DefaultDomainLog
+{
+    /// <summary>No IOMMU-core default domains: init_dmars owns the domains (2.6.3x – 5.2).</summary>
+    None,
+    /// <summary>"iommu: Default domain type: %s %s" only (5.3 – 5.13).</summary>
+    TypeOnly,
+    /// <summary>The type line, then "iommu: DMA domain TLB invalidation policy: %s mode %s" for a translated default (5.14+).</summary>
+    TypeAndFlushPolicy,
+}
+
+/// <summary>What platform_optin_force_iommu does when the DMAR table sets DMA_CTRL_PLATFORM_OPT_IN and an external-facing port exists.</summary>
+public enum PlatformOptIn
+{
+    /// <summary>No such code (before 5.0).</summary>
+    None,
+    /// <summary>Force VT-d on; a kernel whose VT-d was off by default sets IDENTMAP_ALL, so the Intel driver asks identity for every trusted device (5.0 – 5.7).</summary>
+    IdentMapAll,
+    /// <summary>Force VT-d on; a kernel whose VT-d was off by default makes identity the core's default domain type (iommu_set_default_passthrough).</summary>
+    DefaultPassthrough,
+}
+
+/// <summary>Which dma ops a device in a translated (DMA) default domain gets.</summary>
+public enum TranslatedOps
+{
+    /// <summary>The Intel driver's own intel_dma_ops (intel_map_page / __intel_map_single), up to 5.10.</summary>
+    IntelDmaOps,
+    /// <summary>The generic dma-iommu layer (iommu_dma_map_page), from 5.11 ("iommu/vt-d: Convert intel iommu driver to the iommu ops").</summary>
+    DmaIommu,
+}

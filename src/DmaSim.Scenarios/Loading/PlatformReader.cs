@@ -10,7 +10,7 @@ internal static class PlatformReader
     private static readonly string[] _keys = ["physical-address-bits", "memory", "iommu", "firmware-faults", "devices"];
 
     private static readonly string[] _deviceKeys =
-        ["bdf", "name", "model", "pcie", "address-bits", "descriptor-address-bits", "firmware-dma", "secondary-bus", "driver", "acs", "pci-id"];
+        ["bdf", "name", "model", "pcie", "address-bits", "descriptor-address-bits", "firmware-dma", "secondary-bus", "driver", "acs", "pci-id", "external-facing"];
 
     /// <summary>Keys that describe a DMA engine, meaningless on a bridge, which only forwards.</summary>
     private static readonly string[] _endpointOnlyKeys = ["address-bits", "descriptor-address-bits", "firmware-dma", "driver"];
@@ -108,7 +108,8 @@ internal static class PlatformReader
             // Bus 0 is the root bus the host bridge provides; no bridge can provide it again.
             var secondary = Int(m.Required("secondary-bus"), "secondary-bus", 1, 255);
             if (secondary == bdf.Bus) throw Error(m.Get("secondary-bus")!.Span, $"secondary-bus {secondary} is the bus the bridge itself sits on");
-            return new DeviceConfig(bdf, name, model, pcie, 0, 0, FirmwareDmaKind.None, secondary, null, m.Span) { Acs = acs, PciId = pciId };
+            var external = m.Get("external-facing") is { } ef && Flag(ef, "external-facing");
+            return new DeviceConfig(bdf, name, model, pcie, 0, 0, FirmwareDmaKind.None, secondary, null, m.Span) { Acs = acs, PciId = pciId, ExternalFacing = external };
         }
 
         if (m.KeyNode("secondary-bus") is { } sb) throw Error(sb.Span, $"key 'secondary-bus' does not apply to a {modelName}; only bridges have a secondary bus");
@@ -117,7 +118,9 @@ internal static class PlatformReader
         var descriptorBits = m.Get("descriptor-address-bits") is { } d ? Bits(d, "descriptor-address-bits", 24, 64) : addressBits;
         var firmwareDma = m.Get("firmware-dma") is { } f ? Word(f, "firmware-dma", Vocabulary.FirmwareDma) : FirmwareDmaKind.None;
         var driver = m.Get("driver") is { } dr ? CatalogueDriver(dr) : null;
-        return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span) { Acs = acs, PciId = pciId };
+        // A log that does not show the port's bridge lines imports it as an endpoint; the flag still counts.
+        var externalEndpoint = m.Get("external-facing") is { } efe && Flag(efe, "external-facing");
+        return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span) { Acs = acs, PciId = pciId, ExternalFacing = externalEndpoint };
     }
 
     /// <summary>`pci-id: "vvvv:dddd"` as lspci -nn and the kernel log print it.</summary>

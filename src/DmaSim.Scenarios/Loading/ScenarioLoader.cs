@@ -54,7 +54,7 @@ public static partial class ScenarioLoader
 
     private static KernelConfig ReadKernel(YNode node)
     {
-        var m = Map(node, "kernel", "profile", "cmdline", "version");
+        var m = Map(node, "kernel", "profile", "cmdline", "version", "config");
         var profile = ExpectReader.Profile(m.Required("profile"));
         var cmdline = m.Get("cmdline") is { } c ? OptionalText(c, "cmdline") : "";
         string? version = null;
@@ -65,7 +65,14 @@ public static partial class ScenarioLoader
             if (!KernelVersionText().IsMatch(version))
                 throw Error(v.Span, $"version '{version}' is not a kernel release like 5.11.22 or 2.6.32-rc5");
         }
-        return new KernelConfig(profile, cmdline, m.Span, version);
+        bool? defaultOn = null;
+        if (m.Get("config") is { } cfg)
+        {
+            // The build options that decide policy (docs/kernel-model.md, "Build configuration").
+            var cm = Map(cfg, "kernel.config", "intel-iommu-default-on");
+            if (cm.Get("intel-iommu-default-on") is { } on) defaultOn = Flag(on, "intel-iommu-default-on");
+        }
+        return new KernelConfig(profile, cmdline, m.Span, version) { IntelIommuDefaultOn = defaultOn };
     }
 
     private static ImmutableArray<DriverConfig> ReadDrivers(YNode? node, DeviceIndex devices)

@@ -66,6 +66,13 @@ public sealed record DeviceConfig(
 {
     public bool IsBridge => Vocabulary.IsBridge(Model);
 
+    /// <summary>
+    /// `external-facing: true` on a bridge: the firmware marks the port external-facing (ACPI _DSD
+    /// "ExternalFacingPort", Thunderbolt / USB4); Linux sets pdev->external_facing on it and pdev->untrusted on
+    /// everything below it (drivers/pci/probe.c set_pcie_untrusted, pci-acpi.c pci_acpi_set_external_facing).
+    /// </summary>
+    public bool ExternalFacing { get; init; }
+
     /// <summary>`acs: true`: the function has an ACS capability with source validation, request and completion redirect and upstream forwarding (what Linux enables).</summary>
     public bool Acs { get; init; }
 

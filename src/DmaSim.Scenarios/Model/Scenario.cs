@@ -34,7 +34,14 @@ public sealed record Scenario(
 /// `kernel:` — which policy profile runs, with which command line. <see cref="Version"/> (optional, e.g.
 /// "5.11.22-4-pve") names the exact release: it selects the log wording inside the profile, never a policy.
 /// </summary>
-public sealed record KernelConfig(string Profile, string Cmdline, SourceSpan Span, string? Version = null);
+public sealed record KernelConfig(string Profile, string Cmdline, SourceSpan Span, string? Version = null)
+{
+    /// <summary>
+    /// `config: { intel-iommu-default-on: false }`: CONFIG_INTEL_IOMMU_DEFAULT_ON of the kernel build (whether
+    /// VT-d translates without intel_iommu=on). Null when not given: on, as the profiles always assumed.
+    /// </summary>
+    public bool? IntelIommuDefaultOn { get; init; }
+}
 
 /// <summary>
 /// `drivers:` — what a device's driver asks for at probe. A null mask means the driver never sets it, so

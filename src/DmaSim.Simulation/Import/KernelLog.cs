@@ -80,6 +80,9 @@ public sealed partial class KernelLog
     /// <summary>The default domain type the IOMMU core reported ("Translated", "Passthrough"), if any.</summary>
     public string? DefaultDomainType { get; private set; }
 
+    /// <summary>"DMAR: Intel-IOMMU force enabled due to platform opt in": the kernel's VT-d was off by default and the firmware forced it on.</summary>
+    public bool PlatformOptInForced { get; private set; }
+
     public bool SecondBootIgnored { get; private set; }
 
     /// <summary>Reads a log; a line that starts like a DMAR line but does not parse is an error at FILE:LINE:COL.</summary>
@@ -118,6 +121,12 @@ public sealed partial class KernelLog
             if (Version is not null) { SecondBootIgnored = true; return false; }
             Version = v.Groups[1].Value;
             VersionAt = at;
+            return true;
+        }
+        if (s == "DMAR: Intel-IOMMU force enabled due to platform opt in")
+        {
+            PlatformOptInForced = true;
+            RemappingActive = true;
             return true;
         }
         if (s.StartsWith("Command line: ", StringComparison.Ordinal)) { Cmdline ??= s["Command line: ".Length..].Trim(); return true; }

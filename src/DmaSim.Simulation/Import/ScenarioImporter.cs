@@ -74,6 +74,18 @@ public static class ScenarioImporter
         CheckGroupNumbers(log, warnings);
         var devices = Devices(log, lspci, warnings);
         WriteIommu(w, log, table, o, devices);
+        if (log.PlatformOptInForced && devices.Count > 0)
+        {
+            // has_external_pci / has_untrusted_dev was true, but the log does not say which port the firmware
+            // marked: the first function on the root bus that is not a bridge stands for it (nothing sits below it).
+            var i = devices.FindIndex(d => d.Bdf.StartsWith("00:", StringComparison.Ordinal) && !d.Line.Contains("secondary-bus", StringComparison.Ordinal));
+            if (i >= 0)
+                devices[i] = devices[i] with
+                {
+                    Line = devices[i].Line[..^2] + ", external-facing: true }",
+                    Note = devices[i].Note + "; external-facing: a guess — the log's \"force enabled due to platform opt in\" needs an external-facing port, and does not name it",
+                };
+        }
         WriteDevices(w, log, devices);
         WriteKernel(w, log, profile, why);
         return w.ToString();
@@ -255,7 +267,11 @@ public static class ScenarioImporter
         var cmdline = log.Cmdline ?? "";
         var notes = new List<string>();
         var has = (string opt) => cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(t => t.StartsWith(opt, StringComparison.Ordinal));
-        if (!has("intel_iommu=") && log.Dmar.Count > 0)
+        if (log.PlatformOptInForced)
+        {
+            w.Line("  config: { intel-iommu-default-on: false }", "the log's \"Intel-IOMMU force enabled due to platform opt in\": the build's VT-d default was off (CONFIG_INTEL_IOMMU_DEFAULT_ON unset)");
+        }
+        else if (!has("intel_iommu=") && log.Dmar.Count > 0)
         {
             // The distribution's default (CONFIG_INTEL_IOMMU_DEFAULT_ON, Debian's patch, DMAR platform opt-in)
             // is not in the command line; what the boot did is, in the log.

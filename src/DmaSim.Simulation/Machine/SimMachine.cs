@@ -155,7 +155,12 @@ public sealed class SimMachine
     private void BootKernel()
     {
         var cmd = KernelCmdline.Parse(Cmdline);
-        var ctx = new KernelContext(Profile, cmd, Memory, Owners, E820, Pci, Events) { KernelVersion = Scenario.Kernel.Version, DmaApiDebug = DmaDebug };
+        var ctx = new KernelContext(Profile, cmd, Memory, Owners, E820, Pci, Events)
+        {
+            KernelVersion = Scenario.Kernel.Version,
+            DmaApiDebug = DmaDebug,
+            IntelIommuDefaultOn = Scenario.Kernel.IntelIommuDefaultOn ?? true,
+        };
         var faults = Scenario.Platform.FirmwareFaults.Select(f => Vocabulary.FirmwareFaults.NameOf(f)).ToHashSet();
         var units = Remappers.ToDictionary(r => r.Unit.Config.RegisterBase, r => r.Unit);
         // drhd-registers-all-ones: nothing decodes the first unit's MMIO window, so reads return all ones.
@@ -244,6 +249,7 @@ public sealed class SimMachine
         VendorId: d.PciId?.Vendor ?? 0x8086,
         DeviceId: d.PciId?.Device ?? 0,
         Acs: d.Acs,
+        ExternalFacing: d.ExternalFacing,
         ClassCode: d.Model switch
         {
             // PCI class codes (PCI Code and ID Assignment spec): 0c0320 EHCI, 010400 RAID, 060400 PCI bridge, 060000 host bridge.

@@ -238,7 +238,8 @@ public class ProfileCatalogTests
     public void The_contract_profiles_and_the_2_6_32_stable_profile_in_order()
     {
         Assert.Equal(
-            ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2", "linux-2.6.32", "linux-2.6.32.7", "linux-2.6.33", "linux-3.0", "linux-6.1"],
+            ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2", "linux-2.6.32", "linux-2.6.32.7", "linux-2.6.33", "linux-3.0",
+         "linux-4.19", "linux-5.4", "linux-5.10", "linux-5.15", "linux-6.1", "linux-6.6", "linux-6.12"],
             ProfileCatalog.All.Select(p => p.Name));
         foreach (var p in ProfileCatalog.All) Assert.Same(p, ProfileCatalog.Find(p.Name));
         Assert.Null(ProfileCatalog.Find("nosuch"));

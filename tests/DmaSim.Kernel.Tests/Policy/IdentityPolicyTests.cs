@@ -26,8 +26,10 @@ public class IdentityPolicyTests
     private static bool ExpectedRuntime(KernelProfile p, ulong dma, ulong coherent, ulong required) => p.Name switch
     {
         // No runtime re-check: 2.6.31 decides at boot for all devices; 6.1's default domain stays.
-        "linux-2.6.31" or "linux-6.1" => true,
-        "linux-3.0" => Math.Min(dma, coherent == 0 ? dma : coherent) >= required,
+        // 5.7+ ("Don't force 32bit devices to uses DMA domain"): no runtime move either.
+        "linux-2.6.31" or "linux-5.10" or "linux-5.15" or "linux-6.1" or "linux-6.6" or "linux-6.12" => true,
+        // 3.0, 4.19 iommu_no_mapping and 5.4 iommu_need_mapping: min(dma_mask, coherent mask) against the required mask.
+        "linux-3.0" or "linux-4.19" or "linux-5.4" => Math.Min(dma, coherent == 0 ? dma : coherent) >= required,
         _ => dma > DmaMask.Bits(32),
     };
 

@@ -51,7 +51,7 @@ public sealed class ImportInputTests
         var yaml = ScenarioImporter.Import(new ImportOptions(Temp(text), null, null));
         Assert.Contains("driver: hpsa }   # driver hpsa: catalogue masks 64/32 (drivers/scsi/hpsa.c)", yaml, StringComparison.Ordinal);
         Assert.Contains("[1590:005f] class 0x010400; no driver named in the log: PCI defaults 32/32 (drivers/pci/probe.c)", yaml, StringComparison.Ordinal);
-        Assert.Contains("profile: linux-6.1", yaml, StringComparison.Ordinal);
+        Assert.Contains("profile: linux-5.4", yaml, StringComparison.Ordinal);
         Assert.Contains("version: \"5.4.0-4-amd64\"", yaml, StringComparison.Ordinal);
         Assert.Contains("intel_iommu=off added", yaml, StringComparison.Ordinal);
     }
@@ -110,9 +110,21 @@ public sealed class ImportInputTests
     [InlineData("2.6.32-5-amd64", "linux-2.6.32")]
     [InlineData("2.6.35", "linux-2.6.33")]
     [InlineData("3.17.4-301.fc21.x86_64", "linux-3.0")]
-    [InlineData("4.19.0-10-amd64", "linux-3.0")]
-    [InlineData("5.4.0-4-amd64", "linux-6.1")]
+    [InlineData("4.18.20", "linux-3.0")]
+    [InlineData("4.19.0-10-amd64", "linux-4.19")]
+    [InlineData("5.2.21", "linux-4.19")]
+    [InlineData("5.3.0-rc6+", "linux-5.4")]
+    [InlineData("5.4.0-4-amd64", "linux-5.4")]
+    [InlineData("5.9.16", "linux-5.4")]
+    [InlineData("5.10.0-28-amd64", "linux-5.10")]
+    [InlineData("5.11.22-4-pve", "linux-5.10")]
+    [InlineData("5.15.0-91-generic", "linux-5.15")]
+    [InlineData("6.1.0-57-amd64", "linux-6.1")]
     [InlineData("6.2.10-arch1-1", "linux-6.1")]
+    [InlineData("6.6.30", "linux-6.6")]
+    [InlineData("6.11.2", "linux-6.6")]
+    [InlineData("6.12.9-amd64", "linux-6.12")]
+    [InlineData("6.17.1", "linux-6.12")]
     [InlineData(null, "linux-6.1")]
     public void The_nearest_profile_follows_the_documented_mapping(string? release, string profile) =>
         Assert.Equal(profile, NearestProfile.For(release, out _));

@@ -42,7 +42,8 @@ internal sealed record CampaignScenario(
 
     public static string DirectionWord(int d) => d switch { 0 => "bidirectional", 1 => "to-device", _ => "from-device" };
 
-    public bool Modern => Profile.Name == "linux-6.1";
+    /// <summary>kernel/dma/debug.c after 2e05ea5cdc1a (5.1): no page type; the modern check set (map error, overlap, sg segment).</summary>
+    public bool Modern => !Profile.DmaDebug.Value.HasFlag(DmaDebugChecks.PageTypeDistinct);
 
     public static Gen<CampaignScenario> Gen { get; } = MakeGen();
 

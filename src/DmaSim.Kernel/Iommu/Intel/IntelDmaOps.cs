@@ -22,6 +22,9 @@ public sealed class IntelDmaOps : IDmaOps
         _iommu = iommu;
     }
 
+    /// <summary>How many devices share the device's IOMMU group (5.3 – 5.6 iommu_request_dma_domain_for_dev); null outside the default-domain eras.</summary>
+    public Func<KernelDevice, int>? GroupSize { get; set; }
+
     public DmaOpsKind Kind => DmaOpsKind.IntelIommu;
     public string Name => "intel_dma_ops";
     private KernelProfile P => _k.Profile;
@@ -43,17 +46,30 @@ public sealed class IntelDmaOps : IDmaOps
             if (verdict.Identity) return true;
             _iommu.Detach(dev);
             dev.Domain = DeviceDomain.Translated;
-            _k.Log($"32bit {dev.PciName} uses non-identity mapping");
+            if (P.PrivateDomains.Value)
+            {
+                // iommu_need_mapping (5.3 – 5.6): iommu_request_dma_domain_for_dev succeeds only for a group of
+                // one ("Using iommu dma mapping"), else a private domain; then dev_info under pr_fmt "DMAR: ".
+                // dev_info names the bound driver ("ehci-pci 0000:00:1a.0: …"); the model has no driver name and uses the bus's.
+                if (GroupSize?.Invoke(dev) is null or 1) _k.Log($"pci {dev.PciName}: Using iommu dma mapping");
+                _k.Log($"pci {dev.PciName}: DMAR: 32bit DMA uses non-identity mapping");
+            }
+            else
+            {
+                // 4.1+: pr_info under pr_fmt "DMAR: " (LogStyle.Modern).
+                _k.Log($"{(P.LogStyle.Value == LogStyle.Modern ? "DMAR: " : "")}32bit {dev.PciName} uses non-identity mapping");
+            }
             _k.Events.Emit(new IommuDecisionEvent(dev.Name, "left si_domain", verdict.Reason, verdict.Source));
             return false;
         }
-        // 2.6.32 re-adds any device not in si_domain, even one that holds a private domain.
-        if (verdict.Identity && si is not null)
+        // 2.6.32 re-adds any device not in si_domain, even one that holds a private domain; 5.3's
+        // iommu_need_mapping only ever moves a device out.
+        if (verdict.Identity && si is not null && !P.PrivateDomains.Value)
         {
             if (_iommu.Attach(dev, si, _iommu.HwPassThrough ? ContextTranslationType.PassThrough : ContextTranslationType.MultiLevel))
             {
                 dev.Domain = _iommu.HwPassThrough ? DeviceDomain.PassThrough : DeviceDomain.Identity;
-                _k.Log($"64bit {dev.PciName} uses identity mapping");
+                _k.Log($"{(P.LogStyle.Value == LogStyle.Modern ? "DMAR: " : "")}64bit {dev.PciName} uses identity mapping");
                 _k.Events.Emit(new IommuDecisionEvent(dev.Name, "joined si_domain", verdict.Reason, verdict.Source));
                 return true;
             }
@@ -68,7 +84,8 @@ public sealed class IntelDmaOps : IDmaOps
         dev.Pci.Kind,
         dev.DmaMask,
         dev.CoherentDmaMask,
-        _k.RequiredMask(dev),
+        // dma_get_required_mask (2.6.3x/3.0) / dma_direct_get_required_mask (5.4 iommu_need_mapping): the RAM's reach.
+        KernelContext.RequiredMaskForMaxPfn(_k.Pages.MaxPfn),
         _iommu.RmrrsOf(dev.Bdf).Any(),
         dev.Pci.ClassCode >> 8 == 0x0c03);
 

@@ -1,0 +1,23 @@
+using DmaSim.Core;
+using DmaSim.Kernel.Iommu.Iova;
+
+namespace DmaSim.Kernel.Profiles;
+
+/// <summary>The 5.15 LTS line: intel-iommu on dma-iommu, the DMA-FQ domain type, the invalidation-policy line.</summary>
+[ProfileDefinition]
+internal static class Linux515Profile
+{
+    public static KernelProfile Profile { get; } = Linux510Profile.Profile with
+    {
+        Name = ProfileNames.Linux515,
+        Summary = "5.15 LTS: translated devices on dma-iommu (5.11); DMA-FQ default domains with dma-iommu's flush queue, strict/lazy per domain (5.15); iommu_subsys_init prints the TLB invalidation policy (5.14)",
+        TranslatedDmaOps = new(TranslatedOps.DmaIommu, "\"iommu/vt-d: Convert intel iommu driver to the iommu ops\" (5.11): intel_dma_ops removed; iommu_setup_dma_ops gives translated devices iommu_dma_ops (drivers/iommu/dma-iommu.c)"),
+        DefaultDomainLog = new(DefaultDomainLog.TypeAndFlushPolicy, "drivers/iommu/iommu.c (5.14+) iommu_subsys_init: pr_info(\"DMA domain TLB invalidation policy: %s mode %s\\n\") after the type line for a translated default (\"iommu: Print strict or lazy mode at init time\") [R: title]; absent from the 5.11.22 log, present in the 6.1 and 6.2 logs"),
+        Iova = new(IovaAlgorithm.Modern, "drivers/iommu/iova.c alloc_iova_fast / free_iova_fast (per-CPU rcaches, 4.7+)"),
+        DefaultInvalidation = new(InvalidationMode.Lazy, "drivers/iommu/iommu.c (5.15) iommu_group_alloc_default_domain: IOMMU_DOMAIN_DMA upgraded to IOMMU_DOMAIN_DMA_FQ unless strict (\"iommu: Introduce explicit type for non-strict DMA domains\", 5.15)"),
+        FlushQueue = new(FlushQueue.PerDomainFlushQueue, "drivers/iommu/dma-iommu.c (5.15) iommu_dma_init_fq: a DMA-FQ domain's flush queue (IOVA_FQ_SIZE 256 entries or 10 ms), then a domain-selective flush"),
+        LazyUnmapQueueCapacity = new(255, "drivers/iommu/iova.c (5.15) fq_full: ((tail + 1) % IOVA_FQ_SIZE) == head, so a 256-slot ring holds 255 IOVAs"),
+        DefaultDomainAddressWidth = new(57, "drivers/iommu/intel/iommu.c DEFAULT_DOMAIN_ADDRESS_WIDTH 57 [R: release of the 57-bit default not pinned]"),
+        DefaultRelease = new("5.15.0", "linux-5.15: the 5.15 wording"),
+    };
+}

@@ -1,0 +1,28 @@
+using DmaSim.Core;
+
+namespace DmaSim.Kernel.Profiles;
+
+/// <summary>The 5.4 LTS line: the IOMMU core's default domains, overridden per device by the Intel driver's private domains.</summary>
+[ProfileDefinition]
+internal static class Linux54Profile
+{
+    private const string Vtd54 = "drivers/iommu/intel-iommu.c (5.4)";
+
+    public static KernelProfile Profile { get; } = Linux419Profile.Profile with
+    {
+        Name = ProfileNames.Linux54,
+        Summary = "5.4 LTS: IOMMU-core default domains with Intel private identity/DMA domains; a 32-bit device under iommu=pt leaves the identity domain at its first map (\"32bit DMA uses non-identity mapping\"); intel_dma_ops for every device; the swiotlb pool freed once VT-d is on",
+        Era = Era.T4,
+        BootSequence = new(BootSequence.DefaultDomains, Vtd54 + " intel_iommu_init → bus_set_iommu: iommu_group_get_for_dev allocates each group's default domain (\"iommu/vt-d: Delegate the dma domain to upper layer\", 5.3)"),
+        PrivateDomains = new(true, Vtd54 + " intel_iommu_add_device: device_def_domain_type differs from the group's default → iommu_request_dm_for_dev / iommu_request_dma_domain_for_dev (drivers/iommu/iommu.c request_default_domain_for_dev: only a group of one, \"Using iommu %s mapping\"), else \"Device uses a private identity|dma domain.\" (\"iommu/vt-d: Identify default domains replaced with private\", 942067f1b6b97, 5.3)"),
+        DefaultDomainLog = new(DefaultDomainLog.TypeOnly, "drivers/iommu/iommu.c (5.4) iommu_subsys_init: pr_info(\"Default domain type: %s %s\\n\"); no TLB-invalidation-policy line (the 5.4.19 log in samples/dmesg, hp-z400, prints the type line alone)"),
+        PassThroughDmaOps = new(PassThroughOps.IntelDmaOps, Vtd54 + " intel_iommu_init: dma_ops = &intel_dma_ops for every device; intel_map_page: !iommu_need_mapping → dma_direct_map_page"),
+        RuntimeIdentityCheck = new(IdentityCheck.MinMaskCoversRequiredMask, Vtd54 + " iommu_need_mapping: min(dma_mask, coherent mask) < dma_direct_get_required_mask → dmar_remove_one_dev_info, iommu_request_dma_domain_for_dev (else a private domain), dev_info(\"32bit DMA uses non-identity mapping\") (removed by \"iommu/vt-d: Don't force 32bit devices to uses DMA domain\", 5.7, whose diff shows the 5.4–5.6 code)"),
+        IommuReleasesSwiotlb = new(true, Vtd54 + " intel_iommu_init: if (!has_untrusted_dev() || intel_no_bounce) swiotlb = 0 (\"iommu/vt-d: Don't switch off swiotlb if bounce page is used\", c5a5dc4cbbf4); pci_swiotlb_late_init then frees the pool — the 5.4.19 log (hp-z400) has no \"PCI-DMA: Using software bounce buffering\". Untrusted (external-facing) devices are not modelled"),
+        DmaApiFrontEnd = new(DmaApiFrontEnd.Generic, "kernel/dma/mapping.c (5.4) dma_alloc_attrs / dma_supported: the generic front end (x86's own pci-dma.c front end is gone) [R: release of the x86 switch not pinned]"),
+        DmaDebug = new(DmaDebugChecks.MapErrorCheck | DmaDebugChecks.OverlapCheck | DmaDebugChecks.CoherentCpuAddressCheck | DmaDebugChecks.PrefixFirst | DmaDebugChecks.ScatterGatherSpelledRight | DmaDebugChecks.SgSegmentCheck,
+            "kernel/dma/debug.c (5.4): one map type since 2e05ea5cdc1a (5.1); check_sg_segment, active-cacheline overlap, map-error tracking, pr_fmt \"DMA-API: \" as in 6.1 [R: 5.4 read only for the page type]"),
+        PlatformOptIn = new(PlatformOptIn.IdentMapAll, Vtd54 + " platform_optin_force_iommu: dmar_platform_optin() && !no_platform_optin (intel_iommu=off) && an untrusted device (5.4: the external-facing port itself, pci_acpi_set_untrusted) → pr_info(\"Intel-IOMMU force enabled due to platform opt in\") when no_iommu || dmar_disabled; if dmar_disabled, iommu_identity_mapping |= IDENTMAP_ALL; dmar_disabled = 0 (\"iommu/vt-d: Force IOMMU on for platform opt in hardware\", 5.0)"),
+        DefaultRelease = new("5.4.0", "linux-5.4: the 5.4 wording"),
+    };
+}

@@ -1,0 +1,142 @@
+using DmaSim.Kernel.Iommu;
+using DmaSim.Kernel.Iommu.Intel;
+using DmaSim.Kernel.Profiles;
+using DmaSim.Scenarios;
+using DmaSim.Simulation.Machine;
+using DmaSim.Testing;
+
+namespace DmaSim.Simulation.Tests.Rules;
+
+/// <summary>Issue 16: one check per decision the LTS profiles (4.19 → 6.12) change, each failing without its rule.</summary>
+public class LtsRuleTests
+{
+    private static string Machine(string cmdline, string devices = "", string iommu = "", string config = "") => $$"""
+        schema: dmasim/v1
+        name: lts
+        seed: 1
+        platform:
+          physical-address-bits: 40
+          memory:
+            - { start: 0x0, end: 0x9ffff, type: usable }
+            - { start: 0x100000, end: 0x7effffff, type: usable }
+            - { start: 0x7f000000, end: 0x7f00ffff, type: reserved }
+            - { start: 0x7f010000, end: 0xbfffffff, type: usable }
+            - { start: 0xc0000000, end: 0xffffffff, type: reserved }
+            - { start: 0x100000000, end: 0x23fffffff, type: usable }
+        {{(iommu.Length > 0 ? iommu : """
+          iommu:
+            host-address-width: 40
+            units:
+              - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }
+        """)}}
+          devices:
+            - { bdf: "00:1d.0", name: usb, model: usb-controller, pcie: false, address-bits: 32 }
+        {{devices}}
+        kernel:
+          profile: linux-6.1
+          cmdline: "{{cmdline}}"
+        {{config}}
+        """;
+
+    private static SimMachine Boot(string yaml, KernelProfile p)
+    {
+        var s = ScenarioLoader.Parse(yaml, Path.Combine(SharedData.RepoRoot, "lts.yaml"));
+        return SimMachine.Boot(s, p, s.Kernel.Cmdline);
+    }
+
+    private static List<string> Log(SimMachine m) => [.. m.Events.LogLines()];
+
+    [Fact]
+    public void The_invalidation_policy_line_arrives_with_5_14_and_no_default_domain_line_before_5_3()
+    {
+        Assert.DoesNotContain(Log(Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux419)), l => l.StartsWith("iommu: Default domain type", StringComparison.Ordinal));
+        var l510 = Log(Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux510));
+        Assert.Contains("iommu: Default domain type: Translated ", l510);
+        Assert.DoesNotContain(l510, l => l.Contains("TLB invalidation policy", StringComparison.Ordinal));
+        Assert.Contains("iommu: DMA domain TLB invalidation policy: lazy mode ", Log(Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux515)));
+    }
+
+    [Fact]
+    public void Translated_devices_use_intel_dma_ops_until_5_11_and_dma_iommu_after()
+    {
+        Assert.IsType<IntelDmaOps>(Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux510).Kernel.Device("usb").Ops);
+        Assert.IsType<DmaIommuOps>(Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux515).Kernel.Device("usb").Ops);
+    }
+
+    [Fact]
+    public void The_5_4_pool_is_freed_once_VT_d_is_on_and_kept_from_5_7()
+    {
+        Assert.Null(Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux54).Kernel.K.Swiotlb);
+        Assert.NotNull(Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux510).Kernel.K.Swiotlb);
+    }
+
+    [Fact]
+    public void A_5_4_device_that_wants_DMA_in_an_identity_group_of_two_gets_a_private_domain()
+    {
+        // 00:1d.1, a PCIe-to-PCI bridge in the USB controller's slot, shares its group; device_def_domain_type
+        // wants DMA for it, but request_default_domain_for_dev refuses a group of two.
+        var bridge = """    - { bdf: "00:1d.1", name: bridge, model: pcie-to-pci-bridge, secondary-bus: 5 }""";
+        var log54 = Log(Boot(Machine("intel_iommu=on iommu=pt", bridge), ProfileCatalog.Linux54));
+        Assert.Contains("pci 0000:00:1d.1: DMAR: Device uses a private dma domain.", log54);
+        Assert.DoesNotContain(Log(Boot(Machine("intel_iommu=on iommu=pt", bridge), ProfileCatalog.Linux510)), l => l.Contains("private", StringComparison.Ordinal));
+    }
+
+    private static string OptInMachine(string cmdline, bool external) => Machine(cmdline,
+        $$"""    - { bdf: "00:07.0", name: tbt, model: pcie-root-port, secondary-bus: 0x20{{(external ? ", external-facing: true" : "")}} }""",
+        $$"""
+          iommu:
+            dmar-table: "{{Path.Combine(SharedData.DataDir, "dmar", "dell-latitude-9420_8A77983183EB.dat")}}"
+        """,
+        "  config: { intel-iommu-default-on: false }");
+
+    [Fact]
+    public void Platform_opt_in_forces_VT_d_on_with_identity_for_trusted_devices()
+    {
+        // 5.4: IDENTMAP_ALL, so the Intel driver asks for identity per device ("Using iommu direct mapping").
+        var m54 = Boot(OptInMachine("", external: true), ProfileCatalog.Linux54);
+        var log54 = Log(m54);
+        Assert.Contains("DMAR: Intel-IOMMU force enabled due to platform opt in", log54);
+        Assert.Contains("pci 0000:00:1d.0: Using iommu direct mapping", log54);
+        Assert.NotEqual(DmaSim.Core.DeviceDomain.Translated, m54.Kernel.Device("usb").Domain);
+        // 6.6: iommu_set_default_passthrough: identity default domains, no per-device request.
+        var m66 = Boot(OptInMachine("", external: true), ProfileCatalog.Linux66);
+        Assert.Contains("DMAR: Intel-IOMMU force enabled due to platform opt in", Log(m66));
+        Assert.DoesNotContain(Log(m66), l => l.Contains("Using iommu direct mapping", StringComparison.Ordinal));
+        Assert.NotEqual(DmaSim.Core.DeviceDomain.Translated, m66.Kernel.Device("usb").Domain);
+        // 4.19 has no opt-in: the kernel built with VT-d off leaves it off.
+        Assert.Null(Boot(OptInMachine("", external: true), ProfileCatalog.Linux419).Kernel.Iommu);
+        // No external-facing port, or intel_iommu=off (no_platform_optin): no forcing.
+        Assert.Null(Boot(OptInMachine("", external: false), ProfileCatalog.Linux66).Kernel.Iommu);
+        Assert.Null(Boot(OptInMachine("intel_iommu=off", external: true), ProfileCatalog.Linux66).Kernel.Iommu);
+    }
+
+    [Fact]
+    public void An_unversioned_4_19_run_prints_the_4_x_DMAR_wording()
+    {
+        var log = Log(Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux419));
+        Assert.Contains("DMAR: Host address width 40", log);
+        Assert.Contains(log, l => l.StartsWith("DMAR: dmar0: reg_base_addr fed90000", StringComparison.Ordinal));
+        Assert.Contains("DMAR: dmar0: Using Queued invalidation", log);
+    }
+
+    [Fact]
+    public void From_6_4_the_SAC_trick_gives_up_after_the_first_failure_and_says_so()
+    {
+        // 1100 live 4 MiB mappings need more than the 4 GiB of IOVA space below DMA_BIT_MASK(32).
+        var yaml = Machine("intel_iommu=on", """    - { bdf: "03:00.0", name: nic, model: scripted, address-bits: 64 }""").Replace("""
+        kernel:
+        """, """
+        drivers:
+          - { device: nic, dma-mask-bits: 64, coherent-dma-mask-bits: 64 }
+        workload:
+          - { op: alloc-buffer, size: 4MiB, as: big }
+          - { device: nic, op: map, buffer: big, size: 4MiB, direction: to-device, as: m, repeat: 1100 }
+        kernel:
+        """, StringComparison.Ordinal);
+        var s = ScenarioLoader.Parse(yaml, Path.Combine(SharedData.RepoRoot, "lts.yaml"));
+        var r66 = ScenarioRunner.Run(s, ProfileCatalog.Linux66);
+        var l66 = r66.Log.Concat(r66.Findings.Select(f => f.Message)).Concat(r66.Devices.Select(d => d.Name + " " + d.Outcome + " " + d.DmaOps)).ToList();
+        Assert.True(l66.Count(l => l.EndsWith("pci 0000:03:00.0: Using 48-bit DMA addresses", StringComparison.Ordinal)) == 1, string.Join("\n", l66.TakeLast(15)));
+        Assert.DoesNotContain(ScenarioRunner.Run(s, ProfileCatalog.Linux61).Log, l => l.Contains("-bit DMA addresses", StringComparison.Ordinal));
+    }
+}
