@@ -20,15 +20,19 @@ public static class InitMessages
         ? $"DMAR: {u.Name}: Cannot get a valid agaw for iommu (seq_id = {u.Index})"
         : $"IOMMU: Cannot get a valid agaw for iommu (seq_id = {u.Index})";
 
-    /// <summary>init_dmars: which invalidation interface the unit uses (dmar_enable_qi).</summary>
-    public static string InvalidationMethod(KernelProfile p, DmarUnit u, bool queued)
+    /// <summary>
+    /// init_dmars: which invalidation interface the unit uses (dmar_enable_qi). Modern: "%s: Using … invalidation"
+    /// with the unit's name; the legacy wording (with or without the unit number, 2.6.32 vs 3.0) is the
+    /// release's own, from its <see cref="LogDialect"/>.
+    /// </summary>
+    public static string InvalidationMethod(KernelProfile p, LogDialect dialect, DmarUnit u, bool queued)
     {
-        var how = queued ? "Queued" : "Register based";
-        return Modern(p) ? $"DMAR: {u.Name}: Using {how} invalidation" : $"IOMMU 0x{u.Drhd.RegisterBase:x}: using {how} invalidation";
+        ArgumentNullException.ThrowIfNull(dialect);
+        ArgumentNullException.ThrowIfNull(u);
+        return Modern(p)
+            ? $"DMAR: {u.Name}: Using {(queued ? "Queued" : "Register based")} invalidation"
+            : dialect.InvalidationLine(u.Index, u.Drhd.RegisterBase, queued);
     }
-
-    /// <summary>parse_dmar_table: the table's width field is below PAGE_SHIFT − 1.</summary>
-    public static string InvalidHaw(KernelProfile p) => (Modern(p) ? "DMAR: " : "DMAR:") + "Invalid DMAR haw";
 
     /// <summary>warn_invalid_dmar: 2.6.32 "…at address zero!", modern "[Firmware Bug]: …at address 0!".</summary>
     public static string DrhdAtAddressZero(KernelProfile p) => Modern(p)

@@ -208,9 +208,7 @@ public sealed class LinuxKernel
         foreach (var u in units)
         {
             var qi = u.Hw.SupportsQueuedInvalidation && u.Hw.EnableQueuedInvalidation();
-            k.Log(Profile.LogStyle.Value == LogStyle.Modern
-                ? InitMessages.InvalidationMethod(Profile, u, qi)
-                : BootLog.Dialect(k).InvalidationLine(u.Index, u.Drhd.RegisterBase, qi));
+            k.Log(InitMessages.InvalidationMethod(Profile, BootLog.Dialect(k), u, qi));
         }
         iommu = new IntelIommu(k, dmar, units);
         // init_dmars: dmar_set_interrupt for every unit before translation is enabled.
