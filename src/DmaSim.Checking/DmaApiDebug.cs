@@ -274,6 +274,14 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
         // there. Only buckets that hold entries can answer; visit those in the kernel's walking order.
         var limit = Math.Min(DebugHash.Size, (r.Dma >> DebugHash.Shift) + 1);
         var home = DebugHash.Bucket(r.Dma);
+        if (limit <= 4 * (ulong)_buckets.Count)
+        {
+            // Many buckets in use: walk back bucket by bucket as the kernel does; the match is usually at home.
+            for (ulong distance = 0; distance < limit; distance++)
+                if (_buckets.TryGetValue((home - distance) & (DebugHash.Size - 1), out var b) && b.Head is not null && FindContainingIn(b, r) is { } hit)
+                    return hit;
+            return null;
+        }
         _walk.Clear();
         foreach (var (no, bucket) in _buckets)
         {

@@ -27,9 +27,6 @@ public static class ScenarioLimits
     /// <summary>Operations of a whole workload: each step's repeat × (its count for `run:`), summed.</summary>
     public const ulong MaxOperations = 1UL << 21;
 
-    /// <summary>An inline RMRR: its identity map costs one page-table page per 2 MiB in every domain it enters.</summary>
-    public const ulong MaxRmrrBytes = 64UL << 30;
-
     /// <summary>Refused with the place of the op: an access larger than <see cref="MaxAccessBytes"/>.</summary>
     public static InputException AccessTooLarge(SourceSpan at, string what, ulong bytes) =>
         new(at, $"{what} of {Sizes.Format(bytes)} moves more than {Sizes.Format(MaxAccessBytes)} in one access (docs/limits.md); give 'bytes:' and split it into several ops");

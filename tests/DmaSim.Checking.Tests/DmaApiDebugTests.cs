@@ -123,6 +123,22 @@ public class DmaApiDebugTests
     }
 
     [Fact]
+    public void With_most_buckets_in_use_the_walk_back_finds_the_same_entries()
+    {
+        // 4,200 mappings of 8 KiB fill every other hash bucket: the walk goes bucket by bucket (not over a sorted
+        // list of the buckets in use) and must give what the kernel's bucket_find_contain gives.
+        var r = Modern();
+        for (ulong i = 0; i < 4200; i++)
+            r.Do("dma_map_single", 0x1000_0000 + (i * 0x4000), 0x2000, DmaDirection.Bidirectional, cpu: 0x1_0000_0000 + (i * 0x4000))
+                .Do("dma_mapping_error", 0x1000_0000 + (i * 0x4000), 0);
+        r.Do("dma_map_single", 0x2000_0000, 0x10000, DmaDirection.ToDevice, cpu: 0x2_0000_0000).Do("dma_mapping_error", 0x2000_0000, 0)
+            .Do("dma_sync_single_for_cpu", 0x1000_0000 + (1234 * 0x4000) + 0x1000, 64, DmaDirection.Bidirectional) // home bucket
+            .Do("dma_sync_single_for_device", 0x2000_0000 + 0xE000, 64, DmaDirection.ToDevice)                     // 7 buckets back
+            .Do("dma_sync_single_for_cpu", 0x1000_0000 + (1234 * 0x4000) + 0x2000, 64, DmaDirection.Bidirectional); // in the gap
+        Assert.Equal([FindingKind.SyncNotAllocated], r.Kinds);
+    }
+
+    [Fact]
     public void Two_writable_mappings_of_one_cacheline_overlap_in_6_1_only()
     {
         static Rig Run(DmaDebugChecks c) => new Rig(c)

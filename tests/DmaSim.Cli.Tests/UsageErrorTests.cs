@@ -105,8 +105,10 @@ public sealed class UsageErrorTests : IDisposable
     [Fact]
     public void Memory_exhaustion_under_the_heap_budget_is_exit_2_with_a_message()
     {
-        // 60 GiB under linux-6.1 without hardware pass-through: si_domain's identity map needs far more than 64 MiB.
+        // 24 buffers of 4 MiB written by the CPU: their bytes are real, 96 MiB of pages on a 64 MiB budget.
         var scenario = Path.Combine(_dir, "big.yaml");
+        var writes = string.Concat(Enumerable.Range(0, 24).Select(i =>
+            $"  - {{ device: dev, op: alloc-buffer, size: 4MiB, as: b{i} }}\n  - {{ device: dev, op: cpu-write, target: b{i} }}\n"));
         File.WriteAllText(scenario, """
             schema: dmasim/v1
             name: big
@@ -124,7 +126,9 @@ public sealed class UsageErrorTests : IDisposable
             kernel:
               profile: linux-6.1
               cmdline: intel_iommu=on
-            """);
+            workload:
+
+            """ + writes);
         var r = Dmasim.RunWith(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x4000000" }, "run", scenario);
         Assert.Equal(ExitCodes.BadInput, r.ExitCode);
         Assert.StartsWith("dmasim: error: out of memory: the heap budget is 64MiB", r.Stderr, StringComparison.Ordinal);

@@ -7,7 +7,8 @@ namespace DmaSim.Hardware.Memory;
 
 /// <summary>
 /// Byte-accurate, sparse physical memory: a 4 KiB page materialises the first time it is written and
-/// reads as zeros before that, so a 16 TiB machine costs only what a run touches.
+/// reads as zeros before that, so a 16 TiB machine costs only what a run touches. Pages filled with
+/// <see cref="FillWithPfnSequence"/> (identity-map page tables) are kept as their rule until written.
 /// </summary>
 public sealed class PhysicalMemory
 {
@@ -19,6 +20,9 @@ public sealed class PhysicalMemory
     private const int CacheSlots = 64;
     private readonly Dictionary<ulong, byte[]> _pages = [];
     private readonly CachedPage[] _cache = new CachedPage[CacheSlots];
+    private readonly PfnSequencePages _sequences = new();
+    // Materialised pages per 512-page block, so laying a pfn sequence over a fresh block skips 512 look-ups.
+    private readonly Dictionary<ulong, int> _pagesPerBlock = [];
 
     // A struct slot: storing the array reference into a struct field needs no covariance check (stelem.ref).
     private struct CachedPage
@@ -63,6 +67,8 @@ public sealed class PhysicalMemory
         foreach (var page in _pages.Values)
             if (pool.Count < MaxFreePages) pool.Push(page);
         _pages.Clear();
+        _sequences.Clear();
+        _pagesPerBlock.Clear();
         for (var i = 0; i < CacheSlots; i++) _cache[i] = new CachedPage { Pfn = ulong.MaxValue };
     }
 
@@ -105,7 +111,10 @@ public sealed class PhysicalMemory
                 Array.Clear(p);
             }
             else p = new byte[PageSize];
+            // A page of a pfn sequence becomes ordinary bytes on its first write, holding its words.
+            if (!_sequences.IsEmpty) _sequences.Leave(pfn, p);
             _pages[pfn] = p;
+            CollectionsMarshal.GetValueRefOrAddDefault(_pagesPerBlock, pfn >> 9, out _)++;
         }
         return Cache(pfn, p);
     }
@@ -126,8 +135,8 @@ public sealed class PhysicalMemory
             var offset = (int)(a & (PageSize - 1));
             var n = Math.Min(PageSize - offset, destination.Length);
             var page = PageForRead(a >> PageShift);
-            if (page is null) destination[..n].Clear();
-            else page.AsSpan(offset, n).CopyTo(destination);
+            if (page is not null) page.AsSpan(offset, n).CopyTo(destination);
+            else if (!_sequences.TryRead(a >> PageShift, offset, destination[..n])) destination[..n].Clear();
             destination = destination[n..];
             a += (ulong)n;
         }
@@ -153,7 +162,7 @@ public sealed class PhysicalMemory
         {
             var offset = (int)(a & (PageSize - 1));
             var n = (int)Math.Min((ulong)(PageSize - offset), length);
-            if (value == 0 && PageForRead(a >> PageShift) is null) { /* already zero */ }
+            if (value == 0 && PageForRead(a >> PageShift) is null && !_sequences.Covers(a >> PageShift)) { /* already zero */ }
             else PageForWrite(a >> PageShift).AsSpan(offset, n).Fill(value);
             length -= (ulong)n;
             a += (ulong)n;
@@ -176,8 +185,8 @@ public sealed class PhysicalMemory
             var n = (int)Math.Min((ulong)(PageSize - Math.Max(srcOffset, dstOffset)), length);
             var target = PageForWrite(dst >> PageShift).AsSpan(dstOffset, n);
             var source = PageForRead(src >> PageShift);
-            if (source is null) target.Clear();
-            else source.AsSpan(srcOffset, n).CopyTo(target);
+            if (source is not null) source.AsSpan(srcOffset, n).CopyTo(target);
+            else if (!_sequences.TryRead(src >> PageShift, srcOffset, target)) target.Clear();
             src += (ulong)n;
             dst += (ulong)n;
             length -= (ulong)n;
@@ -197,21 +206,39 @@ public sealed class PhysicalMemory
             var n = (int)Math.Min((ulong)(PageSize - offset), length);
             var page = PageForRead(a >> PageShift);
             if (page is not null && page.AsSpan(offset, n).ContainsAnyExcept((byte)0)) return false;
+            if (page is null && _sequences.Covers(a >> PageShift)) return false; // no word of a sequence is zero
             length -= (ulong)n;
             a += (ulong)n;
         }
         return true;
     }
 
+    /// <summary>How many of the 512 64-bit words of the page at <paramref name="page"/> are not zero.</summary>
+    public int NonZeroWords(PhysAddr page)
+    {
+        if (page.PageOffset != 0) throw new ArgumentException("a page starts on a page boundary", nameof(page));
+        var host = PageForRead(page.Value >> PageShift);
+        if (host is null) return _sequences.Covers(page.Value >> PageShift) ? PfnSequencePages.WordsPerPage : 0;
+        var words = MemoryMarshal.Cast<byte, ulong>(host.AsSpan());
+        return words.Length - words.Count(0UL);
+    }
+
     /// <summary>Little-endian 64-bit read (VT-d tables are little-endian); must not cross a page.</summary>
     public ulong ReadU64(PhysAddr address)
     {
         var page = PageForRead(address.Value >> PageShift);
-        if (page is null) return 0;
         var offset = (int)(address.Value & (PageSize - 1));
         if (offset > PageSize - 8) throw new ArgumentOutOfRangeException(nameof(address), "a 64-bit read must not cross a page");
+        if (page is null) return ReadU64Unmaterialised(address.Value >> PageShift, offset);
         var v = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), offset));
         return BitConverter.IsLittleEndian ? v : BinaryPrimitives.ReverseEndianness(v);
+    }
+
+    private ulong ReadU64Unmaterialised(ulong pfn, int offset)
+    {
+        if ((offset & 7) == 0) return _sequences.TryReadWord(pfn, offset, out var word) ? word : 0;
+        Span<byte> b = stackalloc byte[8];
+        return _sequences.TryRead(pfn, offset, b) ? BinaryPrimitives.ReadUInt64LittleEndian(b) : 0;
     }
 
     public void WriteU64(PhysAddr address, ulong value) =>
@@ -224,7 +251,9 @@ public sealed class PhysicalMemory
         if (offset <= PageSize - 4)
         {
             var page = PageForRead(address.Value >> PageShift);
-            return page is null ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(offset, 4));
+            if (page is not null) return BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(offset, 4));
+            Span<byte> w = stackalloc byte[4];
+            return _sequences.TryRead(address.Value >> PageShift, offset, w) ? BinaryPrimitives.ReadUInt32LittleEndian(w) : 0;
         }
         Span<byte> b = stackalloc byte[4];
         Read(address, b);
@@ -244,10 +273,36 @@ public sealed class PhysicalMemory
         Write(address, b);
     }
 
+    /// <summary>
+    /// Fills <paramref name="pages"/> pages from <paramref name="start"/> so that their n-th 64-bit word (counting
+    /// across the pages) is <c>((firstPfn + n) &lt;&lt; 12) | lowBits</c>: the pages of an identity-map page
+    /// table. The words are computed when read; a page costs host memory only once something writes to it.
+    /// At most 512 pages inside one 512-page aligned block; <paramref name="lowBits"/> non-zero, below bit 12.
+    /// </summary>
+    public void FillWithPfnSequence(PhysAddr start, ulong pages, ulong firstPfn, ulong lowBits)
+    {
+        if (start.PageOffset != 0) throw new ArgumentException("a pfn sequence starts on a page boundary", nameof(start));
+        ThrowIfReleased();
+        var first = start.Value >> PageShift;
+        if (((first + pages) << PageShift) - 1 > Limit) throw new ArgumentOutOfRangeException(nameof(pages), "the pages run beyond physical memory");
+        _sequences.LeaveAll(first, pages);
+        if (_pagesPerBlock.ContainsKey(first >> 9))
+            for (var pfn = first; pfn < first + pages; pfn++) DropHostPage(pfn);
+        _sequences.Add(first, pages, firstPfn, lowBits);
+    }
+
     /// <summary>Drops a page's contents (hot-remove, or freeing a page the model wants to forget).</summary>
     public void Discard(ulong pfn)
     {
-        _pages.Remove(pfn);
+        if (!_sequences.IsEmpty) _sequences.Leave(pfn, null);
+        DropHostPage(pfn);
+    }
+
+    private void DropHostPage(ulong pfn)
+    {
+        if (!_pages.Remove(pfn, out var host)) return;
+        if (--CollectionsMarshal.GetValueRefOrNullRef(_pagesPerBlock, pfn >> 9) == 0) _pagesPerBlock.Remove(pfn >> 9);
+        if (t_freePages is { } pool && pool.Count < MaxFreePages) pool.Push(host);
         ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
         if (c.Pfn == pfn) c = new CachedPage { Pfn = ulong.MaxValue };
     }

@@ -36,6 +36,8 @@ public sealed class PageAllocator
     private readonly List<(ulong First, ulong End)> _present = [];
     // Blocks handed out by the buddy allocator: start pfn -> (order, zone). Proportional to live allocations.
     private readonly Dictionary<ulong, (int Order, ZoneType Zone)> _allocated = [];
+    // Blocks split_page turned into order-0 pages, by head pfn: one entry per block, not per page.
+    private readonly Dictionary<ulong, SplitBlock> _split = [];
     private bool _buddyLive;
 
     public PageAllocator(E820Map e820, PhysicalMemory memory, FrameOwners owners, EventStream events, IEnumerable<PhysRange>? reservedRanges = null)
@@ -94,7 +96,7 @@ public sealed class PageAllocator
     public bool IsBuddyLive => _buddyLive;
 
     /// <summary>Host objects behind the allocator's state, to show it stays sparse.</summary>
-    public int InternalObjectCount => _zones.Sum(z => z.ObjectCount) + _allocated.Count + _earlyFree.Count + _present.Count;
+    public int InternalObjectCount => _zones.Sum(z => z.ObjectCount) + _allocated.Count + _split.Count + _earlyFree.Count + _present.Count;
 
     /// <summary>get_order(): the smallest order whose block holds <paramref name="size"/> bytes.</summary>
     public static int GetOrder(ulong size)
@@ -190,10 +192,54 @@ public sealed class PageAllocator
         return new PageAllocation(start, order, z);
     }
 
+    /// <summary>
+    /// alloc_pages followed by split_page (mm/page_alloc.c): 2^<paramref name="order"/> contiguous pages the
+    /// caller owns one by one, each later freed with <c>FreePages(page, 0)</c>. What a run of order-0
+    /// allocations from a fresh block gives too (expand() hands out the low page and queues the buddies
+    /// above it), for one look-up instead of one per page.
+    /// </summary>
+    public PageAllocation? AllocSplitPages(int order, Gfp gfp, FrameOwner owner)
+    {
+        var got = AllocPages(order, gfp, owner);
+        if (got is not { } a || order == 0) return got;
+        _allocated.Remove(a.Start.Pfn);
+        _split.Add(a.Start.Pfn, new SplitBlock(order, a.Zone));
+        return a;
+    }
+
+    private sealed class SplitBlock(int order, ZoneType zone)
+    {
+        public int Order { get; } = order;
+        public ZoneType Zone { get; } = zone;
+        public ulong[] Freed { get; } = new ulong[Math.Max(1, (1 << order) / 64)];
+        public int Live { get; set; } = 1 << order;
+    }
+
+    // The split block holding a still-allocated order-0 page, or null.
+    private (ulong Head, SplitBlock Block)? LiveSplitPage(ulong pfn)
+    {
+        if (_split.Count == 0) return null;
+        for (var o = 1; o < MaxOrder; o++)
+        {
+            var head = pfn & ~((1UL << o) - 1);
+            if (!_split.TryGetValue(head, out var b) || b.Order != o) continue;
+            var i = pfn - head;
+            return (b.Freed[i >> 6] & (1UL << (int)(i & 63))) != 0 ? null : (head, b);
+        }
+        return null;
+    }
+
     /// <summary>__free_pages(page, order): the block goes back to its zone's lists (merging with free buddies); owner back to Free.</summary>
     public void FreePages(PhysAddr start, int order)
     {
         var pfn = start.Pfn;
+        if (start.PageOffset == 0 && order == 0 && !_allocated.ContainsKey(pfn) && LiveSplitPage(pfn) is var (head, block))
+        {
+            var i = pfn - head;
+            block.Freed[i >> 6] |= 1UL << (int)(i & 63);
+            if (--block.Live == 0) _split.Remove(head);
+            _allocated.Add(pfn, (0, block.Zone)); // freed below like any order-0 block
+        }
         if (start.PageOffset != 0 || !_allocated.TryGetValue(pfn, out var a) || a.Order != order)
             throw new InvalidOperationException($"free of {start} order {order}: no such block was allocated (double free or wrong order)");
         _allocated.Remove(pfn);
@@ -210,6 +256,11 @@ public sealed class PageAllocator
     /// </summary>
     public bool FreePagesIfAllocated(PhysAddr start, int order)
     {
+        if (order == 0 && start.PageOffset == 0 && LiveSplitPage(start.Pfn) is not null)
+        {
+            FreePages(start, 0);
+            return true;
+        }
         if (order < 0 || start.PageOffset != 0 || !_allocated.TryGetValue(start.Pfn, out var a) || a.Order != order) return false;
         FreePages(start, order);
         return true;

@@ -227,10 +227,8 @@ internal static class IommuReader
             // VT-d spec 8.4: the base is 4KiB-aligned and the limit ends a 4KiB page.
             if (range.Start.PageOffset != 0 || range.End.PageOffset != PhysAddr.PageSize - 1)
                 throw Error(m.Span, $"RMRR {range} does not cover whole 4KiB pages (start ends in 000, end in fff)");
-            // The kernel identity-maps an RMRR page by page into every domain it enters; the model builds those
-            // page tables for real, so an RMRR is bounded (real ones are a few MiB; docs/limits.md).
-            if (range.End.Value - range.Start.Value >= ScenarioLimits.MaxRmrrBytes)
-                throw Error(m.Span, $"RMRR {range} spans more than {Sizes.Format(ScenarioLimits.MaxRmrrBytes)}; its identity map is built page by page (docs/limits.md)");
+            // No size bound: an RMRR's identity map keeps whole GiBs of leaf tables as their rule (sparse), so a
+            // 16 TiB RMRR costs what a few MiB one does (docs/limits.md).
             var scope = ReadScope(m.Required("devices"), devices, "RMRR");
             if (scope.IsEmpty && !imported) throw Error(m.Get("devices")!.Span, "an RMRR needs at least one device");
             entries.Add(new RmrrEntry(range.Start, range.End, scope, m.Span));

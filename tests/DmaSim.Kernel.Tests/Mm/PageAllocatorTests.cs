@@ -33,6 +33,32 @@ public class PageAllocatorTests
         Assert.Equal(1280UL, normal.FreeBlocksByOrder[PageAllocator.MaxOrder - 1]);
     }
 
+    /// <summary>split_page: a block handed out as 2^order pages, each freed on its own; once all are back the buddies merge again.</summary>
+    [Fact]
+    public void A_split_block_is_freed_page_by_page_and_merges_back_whole()
+    {
+        var m = Typical8G();
+        var before = m.Allocator.Stats(ZoneType.Normal);
+        var run = m.Allocator.AllocSplitPages(9, Gfp.Kernel, Buf)!.Value;
+        Assert.Equal(ZoneType.Normal, run.Zone);
+        Assert.Equal(before.FreePages - 512, m.Allocator.Stats(ZoneType.Normal).FreePages);
+        Assert.Equal(OwnerKind.KernelBuffer, m.Owners.OwnerOf(run.Start.Add(511 * 4096UL)).Kind);
+        // In the middle first, then the rest in a shuffled order.
+        var order = Enumerable.Range(0, 512).OrderBy(i => (i * 7919) % 512).ToList();
+        foreach (var i in order)
+        {
+            var page = run.Start.Add((ulong)i * 4096);
+            m.Allocator.FreePages(page, 0);
+            Assert.Equal(OwnerKind.Free, m.Owners.OwnerOf(page).Kind);
+            var e = Assert.Throws<InvalidOperationException>(() => m.Allocator.FreePages(page, 0));
+            Assert.Contains("double free", e.Message, StringComparison.Ordinal);
+            Assert.False(m.Allocator.FreePagesIfAllocated(page, 0));
+        }
+        var after = m.Allocator.Stats(ZoneType.Normal);
+        Assert.Equal(before.FreePages, after.FreePages);
+        Assert.Equal(before.FreeBlocksByOrder, after.FreeBlocksByOrder);
+    }
+
     /// <summary>AllocPagesAt claims exactly the block asked for (in a max-order run, a split block, any zone), never a used one, and the free lists stay whole.</summary>
     [Fact]
     public void AllocPagesAt_claims_the_block_asked_for_and_only_a_free_one()

@@ -90,7 +90,7 @@ public sealed partial class IntelIommu
     public DmarDomain NewDomain(DomainRole role, IEnumerable<DmarUnit> units, bool withTables)
     {
         var agaw = units.Select(u => u.Hw.Agaw).DefaultIfEmpty(2).Min();
-        var table = withTables ? new DmaPageTable(_k.Memory, agaw, AllocTablePage, FreeTablePage) : null;
+        var table = withTables ? new DmaPageTable(_k.Memory, agaw, AllocTablePage, FreeTablePage, allocTableRun: AllocTableRun) : null;
         IovaDomain? iova = null;
         if (role == DomainRole.Dma)
         {
@@ -117,15 +117,19 @@ public sealed partial class IntelIommu
         return si;
     }
 
-    /// <summary>iommu_domain_identity_map: map [start, end] 1:1 read+write (and reserve the IOVA range).</summary>
+    /// <summary>
+    /// iommu_domain_identity_map (drivers/pci/intel-iommu.c 2.6.32 … drivers/iommu/intel/iommu.c 6.1): reserve
+    /// the IOVA range, clear whatever is mapped there ("RMRR range might have overlap with physical memory
+    /// range, clear it first": an RMRR over RAM already in si_domain), then map [start, end] 1:1 read+write.
+    /// </summary>
     public void IdentityMap(DmarDomain domain, PhysRange range)
     {
         if (domain.Table is null) return;
         var first = range.Start.Pfn;
         var pages = range.End.Pfn - first + 1;
         domain.Iova?.ReserveIova(first, range.End.Pfn);
-        var r = domain.Table.Map(first, first, pages, read: true, write: true);
-        ReportPteConflicts(r);
+        domain.Table.Unmap(first, pages);
+        ReportPteConflicts(domain.Table.Map(first, first, pages, read: true, write: true));
     }
 
     /// <summary>Attaches a device (and its DMA aliases) to a domain on its unit (domain_add_dev_info + domain_context_mapping).</summary>
@@ -226,12 +230,7 @@ public sealed partial class IntelIommu
             _k.Log($"Your BIOS is broken; RMRR exceeds permitted address width ({domain.Width} bits)");
             return;
         }
-        var first = r.Range.Start.Pfn;
-        var last = r.Range.End.Pfn;
-        domain.Iova?.ReserveIova(first, last);
-        // iommu_domain_identity_map clears whatever was mapped there, then maps 1:1.
-        domain.Table.Unmap(first, last - first + 1);
-        ReportPteConflicts(domain.Table.Map(first, first, last - first + 1, read: true, write: true));
+        IdentityMap(domain, r.Range);
     }
 
     private void ReportPteConflicts(MapResult r)
@@ -248,6 +247,11 @@ public sealed partial class IntelIommu
             ?? throw new InvalidOperationException("out of memory for VT-d page tables");
         return p.Start;
     }
+
+    // 512 leaf tables at once for a whole 1 GiB of an identity map: the pages 512 alloc_pgtable_page calls
+    // take from a fresh block, each freed alone later. Not zeroed here: the table writes every word of them.
+    private PhysAddr? AllocTableRun(int order) =>
+        _k.Pages.AllocSplitPages(order, Gfp.Atomic, new FrameOwner(OwnerKind.VtdTable, null, "page table"))?.Start;
 
     private void FreeTablePage(PhysAddr page) => _k.Pages.FreePages(page, 0);
 

@@ -49,7 +49,9 @@ public sealed class DmaPageTable
     private readonly PhysicalMemory _memory;
     private readonly Func<PhysAddr> _alloc;
     private readonly Action<PhysAddr> _free;
+    private readonly Func<int, PhysAddr?>? _allocRun;
     private readonly int _maxSuperpageLevel;
+    private const ulong GigabytePages = 1UL << (2 * VtdSlPte.LevelStride);
 
     /// <param name="memory">Simulated physical memory the tables live in.</param>
     /// <param name="agaw">Domain agaw: 1 = 39-bit/3-level, 2 = 48-bit/4-level, 3 = 57-bit/5-level.</param>
@@ -57,7 +59,12 @@ public sealed class DmaPageTable
     /// <param name="freeTablePage">Takes back a table page that is no longer used.</param>
     /// <param name="maxSuperpageLevel">Highest leaf level allowed when superpages are requested: 2 = 2 MiB, 3 = 1 GiB
     /// (modern <c>domain_super_pgsize_bitmap</c> from CAP.SLLPS; 2.6.32 had no superpages).</param>
-    public DmaPageTable(PhysicalMemory memory, int agaw, Func<PhysAddr> allocZeroedTablePage, Action<PhysAddr> freeTablePage, int maxSuperpageLevel = 3)
+    /// <param name="allocTableRun">Returns 2^order contiguous pages (any contents: every word is written), each later freed alone with
+    /// <paramref name="freeTablePage"/> (the pages a run of single-page allocations from a fresh block gives),
+    /// or null. When given, a whole 1 GiB of 4 KiB mappings costs one table and one run of 512 leaf tables kept
+    /// as their rule (<see cref="PhysicalMemory.FillWithPfnSequence"/>) until something writes to them.</param>
+    public DmaPageTable(PhysicalMemory memory, int agaw, Func<PhysAddr> allocZeroedTablePage, Action<PhysAddr> freeTablePage, int maxSuperpageLevel = 3,
+        Func<int, PhysAddr?>? allocTableRun = null)
     {
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(allocZeroedTablePage);
@@ -66,6 +73,7 @@ public sealed class DmaPageTable
         _memory = memory;
         _alloc = allocZeroedTablePage;
         _free = freeTablePage;
+        _allocRun = allocTableRun;
         _maxSuperpageLevel = Math.Clamp(maxSuperpageLevel, 1, 3);
         Agaw = agaw;
         Levels = VtdWidth.AgawToLevels(agaw);
@@ -117,6 +125,14 @@ public sealed class DmaPageTable
         while (pages > 0)
         {
             var level = allowSuperpages ? LargestLevel(iovaPfn, physPfn, pages) : 1;
+            if (level == 1 && pages >= GigabytePages && (iovaPfn & (GigabytePages - 1)) == 0 && MapGigabyteAsSequence(iovaPfn, physPfn, prot))
+            {
+                iovaPfn += GigabytePages;
+                physPfn += GigabytePages;
+                pages -= GigabytePages;
+                mapped += GigabytePages;
+                continue;
+            }
             var span = 1UL << Shift(level);
             var wanted = (physPfn << 12) | prot | (level > 1 ? VtdSlPte.PageSize : 0);
             var slot = Slot(iovaPfn, level, out var blockingLeaf);
@@ -166,6 +182,29 @@ public sealed class DmaPageTable
             pages -= span;
         }
         return new MapResult(MapStatus.Ok, mapped, conflicts is null ? Array.Empty<PteConflict>() : conflicts); // not [] : that would be a new List per call
+    }
+
+    /// <summary>
+    /// 1 GiB of 4 KiB PTEs under an empty level-3 entry, written as <c>__domain_mapping</c> writes them (a
+    /// level-2 table, then 512 leaf tables of consecutive frames, every PTE set) but with the leaf tables and
+    /// the level-2 table kept as pfn sequences: same bytes to every reader, no host memory until written.
+    /// False (nothing mapped) when the entry is not empty or the tables cannot be had in one run; the caller
+    /// then maps page by page, which reports conflicts as the kernel does.
+    /// </summary>
+    private bool MapGigabyteAsSequence(ulong iovaPfn, ulong physPfn, ulong prot)
+    {
+        if (_allocRun is null || Levels < 3) return false;
+        if (Slot(iovaPfn, 3, out _) is not { } entry || _memory.ReadU64(entry) != 0) return false;
+        // The leaves first, then their table: the kernel takes the table first, but one page between every
+        // two runs would leave a hole in each 2 MiB block and split the owner map into a run per GiB.
+        if (_allocRun(VtdSlPte.LevelStride) is not { } leaves) return false;
+        if (leaves.PageOffset != 0) throw new InvalidOperationException("page-table pages must be 4 KiB aligned");
+        TablePages += VtdSlPte.EntriesPerTable;
+        var directory = NewTable();
+        _memory.WriteU64(entry, directory.Value | VtdSlPte.Read | VtdSlPte.Write);
+        _memory.FillWithPfnSequence(leaves, VtdSlPte.EntriesPerTable, physPfn, prot);
+        _memory.FillWithPfnSequence(directory, 1, leaves.Pfn, VtdSlPte.Read | VtdSlPte.Write);
+        return true;
     }
 
     /// <summary>Modern <c>hardware_largepage_caps</c>: the largest level both pfns are aligned to with enough pages left.</summary>
@@ -233,6 +272,14 @@ public sealed class DmaPageTable
         var shift = Shift(level);
         var firstIndex = (int)((first - tableBase) >> shift);
         var lastIndex = (int)((last - tableBase) >> shift);
+        if (level == 1 && firstIndex == 0 && lastIndex == VtdSlPte.EntriesPerTable - 1)
+        {
+            // Every PTE of the leaf table goes: the same as 512 zero writes, without materialising a
+            // table that an identity map kept as its rule.
+            cleared += (ulong)_memory.NonZeroWords(table);
+            _memory.Discard(table.Pfn);
+            return;
+        }
         for (var i = firstIndex; i <= lastIndex; i++)
         {
             var entry = table.Add(8UL * (uint)i);

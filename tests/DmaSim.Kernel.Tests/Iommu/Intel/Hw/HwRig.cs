@@ -30,6 +30,17 @@ internal sealed class TablePages
         return p;
     }
 
+    /// <summary>2^order contiguous pages, naturally aligned, each freed alone (not zeroed: the caller writes them whole).</summary>
+    public PhysAddr? AllocRun(int order)
+    {
+        var bytes = 0x1000UL << order;
+        _next = (_next + bytes - 1) & ~(bytes - 1);
+        var p = new PhysAddr(_next);
+        _next += bytes;
+        for (var a = p.Value; a < p.Value + bytes; a += 0x1000) _live.Add(a);
+        return p;
+    }
+
     public void Free(PhysAddr p)
     {
         if (!_live.Remove(p.Value)) throw new InvalidOperationException($"double or foreign free of {p}");
