@@ -40,6 +40,23 @@ public sealed class KernelContext
 
     private readonly string? _kernelVersion;
 
+    /// <summary>The build's default-domain choice (`kernel: config: iommu-default-dma`); <see cref="BuildDefaultDma.Lazy"/> when unset.</summary>
+    public BuildDefaultDma DefaultDma { get; init; } = BuildDefaultDma.Lazy;
+
+    /// <summary>
+    /// iommu_def_domain_type is identity: iommu=pt / iommu.passthrough=1 on the command line, or the build's
+    /// CONFIG_IOMMU_DEFAULT_PASSTHROUGH where the era's Intel driver follows it; iommu=nopt wins over both.
+    /// </summary>
+    public bool DefaultPassthrough => !Cmdline.NoPassThrough
+        && (Cmdline.PassThrough || (DefaultDma == BuildDefaultDma.Passthrough && Profile.DefaultDmaKconfig.Value != DefaultDmaKconfig.Absent));
+
+    /// <summary>
+    /// DMA domains flush strictly: intel_iommu=strict / iommu.strict=1, an era whose default is strict, or the
+    /// build's CONFIG_IOMMU_DEFAULT_DMA_STRICT (5.15+) unless iommu.strict=0 overrides it.
+    /// </summary>
+    public bool DefaultStrict => Cmdline.Strict || Profile.DefaultInvalidation.Value == InvalidationMode.Strict
+        || (DefaultDma == BuildDefaultDma.Strict && !Cmdline.Lazy && Profile.DefaultDmaKconfig.Value == DefaultDmaKconfig.PassthroughStrictLazy);
+
     /// <summary>CONFIG_INTEL_IOMMU_DEFAULT_ON of the build (`kernel: config: intel-iommu-default-on`): dmar_disabled's initial value is its negation.</summary>
     public bool IntelIommuDefaultOn { get; init; } = true;
     public PhysicalMemory Memory { get; }

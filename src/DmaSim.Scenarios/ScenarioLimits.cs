@@ -27,6 +27,12 @@ public static class ScenarioLimits
     /// <summary>Operations of a whole workload: each step's repeat × (its count for `run:`), summed.</summary>
     public const ulong MaxOperations = 1UL << 21;
 
+    /// <summary>Bytes the `run: io` jobs of a workload move (repeat × count × size, summed): each is written and read back for real, about 1 GB/s.</summary>
+    public const ulong MaxRunBytes = 4UL << 30;
+
+    /// <summary>The transfer size of a `run: io` step without `size:` (the storage model's default).</summary>
+    public const ulong DefaultRunTransferBytes = 64UL << 10;
+
     /// <summary>Refused with the place of the op: an access larger than <see cref="MaxAccessBytes"/>.</summary>
     public static InputException AccessTooLarge(SourceSpan at, string what, ulong bytes) =>
         new(at, $"{what} of {Sizes.Format(bytes)} moves more than {Sizes.Format(MaxAccessBytes)} in one access (docs/limits.md); give 'bytes:' and split it into several ops");

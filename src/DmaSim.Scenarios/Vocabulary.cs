@@ -63,6 +63,14 @@ public enum StepDirection
     FromDevice = 2,
 }
 
+/// <summary>`kernel: config: iommu-default-dma`: the build's default-domain Kconfig choice.</summary>
+public enum DefaultDmaChoice
+{
+    Lazy,
+    Strict,
+    Passthrough,
+}
+
 /// <summary>The closed word lists only the `dmasim/v1` format speaks; the words other layers share are <see cref="ContractWords"/>.</summary>
 public static class Vocabulary
 {
@@ -72,6 +80,9 @@ public static class Vocabulary
     public static VocabularyTable<FirmwareFault> FirmwareFaults { get; } = new(
         ("dmar-init-failure", FirmwareFault.DmarInitFailure), ("drhd-at-address-zero", FirmwareFault.DrhdAtAddressZero),
         ("drhd-registers-all-ones", FirmwareFault.DrhdRegistersAllOnes));
+
+    public static VocabularyTable<DefaultDmaChoice> DefaultDma { get; } = new(
+        ("lazy", DefaultDmaChoice.Lazy), ("strict", DefaultDmaChoice.Strict), ("passthrough", DefaultDmaChoice.Passthrough));
 
     public static VocabularyTable<RunJob> RunJobs { get; } = new(
         ("io", RunJob.Io), ("firmware-dma", RunJob.FirmwareDma));

@@ -198,6 +198,18 @@ public sealed class RobustnessRegressionTests
         Assert.Contains("count must be at most 65536, not 1000000", e.Problem, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_bytes_io_jobs_move_are_bounded_at_the_step_that_passes_the_bound()
+    {
+        // Found by the long fuzz campaign: count 8KiB × 1 MiB moved 16 GiB for real and ran 23 s.
+        var storage = Machine().Replace("model: scripted", "model: storage-controller", StringComparison.Ordinal);
+        var fits = storage + "  - { device: dev, run: io, count: 2048, size: 1MiB }\n  - { device: dev, run: io, count: 32768 }\n";
+        Assert.Equal(2, Parse(fits).Workload.Length); // 2 GiB + 32768 × the default 64 KiB = exactly 4 GiB
+        var e = Assert.Throws<InputException>(() => Parse(fits + "  - { device: dev, run: io, count: 1, size: 4KiB }\n"));
+        Assert.Contains("io jobs move more than 4GiB up to here", e.Problem, StringComparison.Ordinal);
+        Assert.Equal(fits.Split('\n').Length, e.Where.Line);
+    }
+
     [Theory]
     [InlineData("[    1.000000] pci 0000:00:1d.0: Adding to iommu group 99999999999\n")]
     [InlineData("[    1.000000] iommu: Adding device 0000:00:1d.0 to group 2147483648\n")]

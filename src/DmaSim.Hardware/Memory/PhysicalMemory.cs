@@ -206,11 +206,18 @@ public sealed class PhysicalMemory
             var n = (int)Math.Min((ulong)(PageSize - offset), length);
             var page = PageForRead(a >> PageShift);
             if (page is not null && page.AsSpan(offset, n).ContainsAnyExcept((byte)0)) return false;
-            if (page is null && _sequences.Covers(a >> PageShift)) return false; // no word of a sequence is zero
+            if (page is null && !_sequences.IsEmpty && SequenceBytesNonZero(a >> PageShift, offset, n)) return false;
             length -= (ulong)n;
             a += (ulong)n;
         }
         return true;
+    }
+
+    // A sequence word is never zero, but a few of its bytes can be (the high bytes of a small pfn).
+    private bool SequenceBytesNonZero(ulong pfn, int offset, int length)
+    {
+        Span<byte> bytes = stackalloc byte[length];
+        return _sequences.TryRead(pfn, offset, bytes) && bytes.ContainsAnyExcept((byte)0);
     }
 
     /// <summary>How many of the 512 64-bit words of the page at <paramref name="page"/> are not zero.</summary>

@@ -170,8 +170,7 @@ public sealed class LinuxKernel
         else
         {
             // iommu_subsys_init runs whether or not a driver registers: the type line is printed all the same.
-            DefaultDomains.LogDefaultDomainPolicy(k, k.Cmdline.PassThrough && !k.Cmdline.NoPassThrough,
-                k.Cmdline.Strict || Profile.DefaultInvalidation.Value == InvalidationMode.Strict);
+            DefaultDomains.LogDefaultDomainPolicy(k, k.DefaultPassthrough, k.DefaultStrict);
             foreach (var d in _devices) d.Ops = direct;
         }
         // x86 pci_iommu_init (6.x): after the IOMMU's init, a kept pool is announced and printed — once, by Boot.

@@ -53,8 +53,8 @@ public static class DefaultDomains
     public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct, PlatformOptInState optIn = default)
     {
         foreach (var u in iommu.Units) u.Hw.SetRootTable();
-        iommu.Strict = k.Cmdline.Strict || k.Profile.DefaultInvalidation.Value == InvalidationMode.Strict;
-        var wantIdentity = k.Cmdline.PassThrough && !k.Cmdline.NoPassThrough;
+        iommu.Strict = k.DefaultStrict;
+        var wantIdentity = k.DefaultPassthrough;
         LogDefaultDomainPolicy(k, wantIdentity, iommu.Strict);
         // intel_iommu_init → platform_optin_force_iommu, after iommu_subsys_init printed the type line above.
         var identMapAll = wantIdentity;
@@ -132,7 +132,8 @@ public static class DefaultDomains
                 dev.Ops = IdentityOps(k, direct, dmaOps);
                 dev.Domain = hw ? DeviceDomain.PassThrough : DeviceDomain.Identity;
                 k.Events.Emit(new IommuDecisionEvent(dev.Name, hw ? "identity default domain (hardware pass-through)" : "identity default domain (software si_domain: a unit lacks ECAP.PT)",
-                    optIn.Forced && optIn.WasDisabled ? "the platform opt-in forced VT-d on in a kernel built with it off: identity for every trusted device" : "iommu=pt sets the default domain type to identity", "drivers/iommu/iommu.c iommu_get_default_domain_type; drivers/iommu/intel/iommu.c (6.1) init_dmars, si_domain_init"));
+                    optIn.Forced && optIn.WasDisabled ? "the platform opt-in forced VT-d on in a kernel built with it off: identity for every trusted device"
+                        : k.Cmdline.PassThrough ? "iommu=pt sets the default domain type to identity" : "the kernel was built with CONFIG_IOMMU_DEFAULT_PASSTHROUGH: identity is the default domain type", "drivers/iommu/iommu.c iommu_get_default_domain_type; drivers/iommu/intel/iommu.c (6.1) init_dmars, si_domain_init"));
             }
             else
             {

@@ -59,7 +59,13 @@ public sealed class DmaIommuOps : IDmaOps
         var read = dir is DmaDirection.ToDevice or DmaDirection.Bidirectional;
         var write = dir is DmaDirection.FromDevice or DmaDirection.Bidirectional;
         var unit = _iommu.UnitFor(dev.Bdf)!;
-        domain.Table!.Map(pfn, phys.Pfn, pages, read, write);
+        if (domain.Table!.Map(pfn, phys.Pfn, pages, read, write).Status == Intel.Hw.MapStatus.OutOfMemory)
+        {
+            // __iommu_dma_map: iommu_map failed (-ENOMEM) → iommu_dma_free_iova, DMA_MAPPING_ERROR.
+            domain.Table.Unmap(pfn, pages);
+            domain.Iova!.FreeIovaFast(pfn, pages);
+            return DmaMapping.Failure($"{dev.PciName}: no page left for VT-d page tables");
+        }
         // intel_iommu_iotlb_sync_map: caching mode needs a flush for non-present → present.
         if (unit.Hw.CachingMode) unit.Hw.FlushIotlbPages(domain.Dids[unit], pfn, pages);
         return DmaMapping.Success(new DmaAddr((pfn << PhysAddr.PageShift) | offset));

@@ -125,6 +125,9 @@ public sealed record KernelProfile
     /// <summary>After one failed below-4-GiB IOVA attempt the device stops trying ("iommu: Optimise PCI SAC address trick", 6.4).</summary>
     public required Rule<bool> SacTrickGivesUp { get; init; }
 
+    /// <summary>Which `kernel: config: iommu-default-dma` choices exist and reach the Intel driver.</summary>
+    public required Rule<DefaultDmaKconfig> DefaultDmaKconfig { get; init; }
+
     /// <summary>The release whose log wording the profile prints when the scenario names no kernel.version ("" = the era's own wording).</summary>
     public required Rule<string> DefaultRelease { get; init; }
 
@@ -169,6 +172,7 @@ public sealed record KernelProfile
         yield return (nameof(DefaultDomainLog), DefaultDomainLog.Value.ToString(), DefaultDomainLog.Source);
         yield return (nameof(TranslatedDmaOps), TranslatedDmaOps.Value.ToString(), TranslatedDmaOps.Source);
         yield return (nameof(SacTrickGivesUp), SacTrickGivesUp.Value.ToString(), SacTrickGivesUp.Source);
+        yield return (nameof(DefaultDmaKconfig), DefaultDmaKconfig.Value.ToString(), DefaultDmaKconfig.Source);
         yield return (nameof(DefaultRelease), DefaultRelease.Value, DefaultRelease.Source);
     }
 }

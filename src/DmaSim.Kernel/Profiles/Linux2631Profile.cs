@@ -46,6 +46,7 @@ internal static class Linux2631Profile
         LegacyWording = new(new("DMAR:", false, false), "drivers/pci/dmar.c (2.6.2x) #define PREFIX \"DMAR:\" [R for 2.6.31: no 2.6.31 tree indexed]; intel-iommu.c init_dmars \"IOMMU 0x%Lx: using … invalidation\"; iommu_prepare_rmrr_dev passes end_address + 1"),
         DrhdSanityCheck = new(DrhdSanityCheck.ZeroAtParse, "drivers/pci/dmar.c (2.6.31) dmar_parse_one_drhd: WARN and -ENODEV for address 0 (e523b38e \"intel-iommu: Avoid panic() for DRHD at address zero\", 2.6.30); no all-ones check before \"intel-iommu: Cope with broken HP DC7900 BIOS\" [R]"),
         PrivateDomains = new(false, "no IOMMU-core default domains to override before 5.3"),
+        DefaultDmaKconfig = new(DefaultDmaKconfig.Absent, "no build option for the default domain: iommu_pass_through is set by iommu=pt alone (arch/x86/kernel/pci-dma.c); CONFIG_IOMMU_DEFAULT_PASSTHROUGH (4.20, drivers/iommu/iommu.c) reaches the Intel driver only from 5.3 (\"x86/dma: Get rid of iommu_pass_through\") [R: titles]"),
         PlatformOptIn = new(PlatformOptIn.None, "platform_optin_force_iommu arrived in 5.0 (\"iommu/vt-d: Force IOMMU on for platform opt in hardware\")"),
         DefaultDomainLog = new(DefaultDomainLog.None, "no IOMMU-core default domains before 5.3: init_dmars owns the domains and iommu_subsys_init does not exist"),
         TranslatedDmaOps = new(TranslatedOps.IntelDmaOps, Vtd2632 + " intel_dma_ops: intel_map_page → __intel_map_single"),

@@ -215,6 +215,17 @@ public enum FaultLogStyle
     RatelimitedOneLine,
 }
 
+/// <summary>Which build options for the IOMMU core's default domain the Intel driver follows.</summary>
+public enum DefaultDmaKconfig
+{
+    /// <summary>None: the Intel driver keeps its own default (before 5.3, iommu_pass_through from iommu=pt only).</summary>
+    Absent,
+    /// <summary>CONFIG_IOMMU_DEFAULT_PASSTHROUGH makes identity the default; strict/lazy only from the command line (5.3 – 5.14).</summary>
+    Passthrough,
+    /// <summary>The Kconfig choice CONFIG_IOMMU_DEFAULT_DMA_STRICT / _DMA_LAZY / _PASSTHROUGH (5.15+).</summary>
+    PassthroughStrictLazy,
+}
+
 /// <summary>What iommu_subsys_init (drivers/iommu/iommu.c) prints about the default domain at boot.</summary>
 public enum DefaultDomainLog
 {

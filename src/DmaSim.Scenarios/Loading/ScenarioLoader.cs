@@ -66,13 +66,15 @@ public static partial class ScenarioLoader
                 throw Error(v.Span, $"version '{version}' is not a kernel release like 5.11.22 or 2.6.32-rc5");
         }
         bool? defaultOn = null;
+        DefaultDmaChoice? defaultDma = null;
         if (m.Get("config") is { } cfg)
         {
             // The build options that decide policy (docs/kernel-model.md, "Build configuration").
-            var cm = Map(cfg, "kernel.config", "intel-iommu-default-on");
+            var cm = Map(cfg, "kernel.config", "intel-iommu-default-on", "iommu-default-dma");
             if (cm.Get("intel-iommu-default-on") is { } on) defaultOn = Flag(on, "intel-iommu-default-on");
+            if (cm.Get("iommu-default-dma") is { } dma) defaultDma = Word(dma, "iommu-default-dma", Vocabulary.DefaultDma);
         }
-        return new KernelConfig(profile, cmdline, m.Span, version) { IntelIommuDefaultOn = defaultOn };
+        return new KernelConfig(profile, cmdline, m.Span, version) { IntelIommuDefaultOn = defaultOn, IommuDefaultDma = defaultDma };
     }
 
     private static ImmutableArray<DriverConfig> ReadDrivers(YNode? node, DeviceIndex devices)

@@ -55,7 +55,7 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
     {
         if (node is null) return [];
         var steps = ImmutableArray.CreateBuilder<WorkloadStep>();
-        ulong operations = 0;
+        ulong operations = 0, runBytes = 0;
         foreach (var item in List(node, "workload"))
         {
             var step = ReadStep(item);
@@ -63,6 +63,13 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
             operations += (ulong)step.Repeat * (step is RunStep run ? run.Count : 1);
             if (operations > ScenarioLimits.MaxOperations)
                 throw Error(step.Span, $"the workload runs more than {ScenarioLimits.MaxOperations} operations up to here (repeat × count, summed over the steps; docs/limits.md)");
+            if (step is RunStep { Run: RunJob.Io } io)
+            {
+                // Each factor is bounded (repeat 2^20, count 2^16, size 2^26), so the product fits in 64 bits.
+                runBytes += (ulong)io.Repeat * io.Count * (io.Size ?? ScenarioLimits.DefaultRunTransferBytes);
+                if (runBytes > ScenarioLimits.MaxRunBytes)
+                    throw Error(step.Span, $"the workload's io jobs move more than {Sizes.Format(ScenarioLimits.MaxRunBytes)} up to here (repeat × count × size, summed; each byte is written and read back for real; docs/limits.md)");
+            }
             steps.Add(step);
         }
         return steps.ToImmutable();

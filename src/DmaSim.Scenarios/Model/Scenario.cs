@@ -41,6 +41,12 @@ public sealed record KernelConfig(string Profile, string Cmdline, SourceSpan Spa
     /// VT-d translates without intel_iommu=on). Null when not given: on, as the profiles always assumed.
     /// </summary>
     public bool? IntelIommuDefaultOn { get; init; }
+
+    /// <summary>
+    /// `config: { iommu-default-dma: lazy | strict | passthrough }`: the build's CONFIG_IOMMU_DEFAULT_DMA_LAZY /
+    /// _DMA_STRICT / CONFIG_IOMMU_DEFAULT_PASSTHROUGH. Null when not given: lazy, the usual choice.
+    /// </summary>
+    public DefaultDmaChoice? IommuDefaultDma { get; init; }
 }
 
 /// <summary>

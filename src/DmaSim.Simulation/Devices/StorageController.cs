@@ -21,7 +21,7 @@ public class StorageController : DeviceModel
     protected const int ReplySize = 16;
     private const uint CommandMagic = 0x434D4431; // "CMD1"
     private const uint ReplyMagic = 0x52504C31;   // "RPL1"
-    private const ulong DefaultIoSize = 64 * Sizes.KiB;
+    private const ulong DefaultIoSize = ScenarioLimits.DefaultRunTransferBytes;
     private const ulong IoTimeNs = 20_000;
     private const ulong DefaultIoCount = 4;
 

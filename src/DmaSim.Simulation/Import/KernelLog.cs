@@ -80,6 +80,15 @@ public sealed partial class KernelLog
     /// <summary>The default domain type the IOMMU core reported ("Translated", "Passthrough"), if any.</summary>
     public string? DefaultDomainType { get; private set; }
 
+    /// <summary>The type line ends "(set via kernel command line)": iommu=pt/nopt or iommu.passthrough= chose it, not the build.</summary>
+    public bool DefaultDomainTypeViaCmdline { get; private set; }
+
+    /// <summary>"iommu: DMA domain TLB invalidation policy: strict|lazy mode" (5.14+), or null.</summary>
+    public string? InvalidationPolicy { get; private set; }
+
+    /// <summary>The policy line ends "(set via kernel command line)": iommu.strict= chose it.</summary>
+    public bool InvalidationPolicyViaCmdline { get; private set; }
+
     /// <summary>"DMAR: Intel-IOMMU force enabled due to platform opt in": the kernel's VT-d was off by default and the firmware forced it on.</summary>
     public bool PlatformOptInForced { get; private set; }
 
@@ -152,6 +161,13 @@ public sealed partial class KernelLog
         if (s.StartsWith("iommu: Default domain type: ", StringComparison.Ordinal))
         {
             DefaultDomainType = s["iommu: Default domain type: ".Length..].Trim().Split(' ')[0];
+            DefaultDomainTypeViaCmdline = s.Contains("(set via kernel command line)", StringComparison.Ordinal);
+            return true;
+        }
+        if (s.StartsWith("iommu: DMA domain TLB invalidation policy: ", StringComparison.Ordinal))
+        {
+            InvalidationPolicy = s["iommu: DMA domain TLB invalidation policy: ".Length..].Trim().Split(' ')[0];
+            InvalidationPolicyViaCmdline = s.Contains("(set via kernel command line)", StringComparison.Ordinal);
             return true;
         }
         if (OldGroup().Match(s) is { Success: true } og)

@@ -267,11 +267,17 @@ public static class ScenarioImporter
         var cmdline = log.Cmdline ?? "";
         var notes = new List<string>();
         var has = (string opt) => cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(t => t.StartsWith(opt, StringComparison.Ordinal));
+        var config = new List<(string Key, string Why)>();
         if (log.PlatformOptInForced)
-        {
-            w.Line("  config: { intel-iommu-default-on: false }", "the log's \"Intel-IOMMU force enabled due to platform opt in\": the build's VT-d default was off (CONFIG_INTEL_IOMMU_DEFAULT_ON unset)");
-        }
-        else if (!has("intel_iommu=") && log.Dmar.Count > 0)
+            config.Add(("intel-iommu-default-on: false", "the log's \"Intel-IOMMU force enabled due to platform opt in\": the build's VT-d default was off (CONFIG_INTEL_IOMMU_DEFAULT_ON unset)"));
+        // iommu_subsys_init marks a type or policy the command line chose; without the mark the build chose it.
+        if (log.DefaultDomainType == "Passthrough" && !log.DefaultDomainTypeViaCmdline && !has("iommu=pt"))
+            config.Add(("iommu-default-dma: passthrough", "the log's \"Default domain type: Passthrough\" without \"(set via kernel command line)\": CONFIG_IOMMU_DEFAULT_PASSTHROUGH"));
+        else if (log.InvalidationPolicy == "strict" && !log.InvalidationPolicyViaCmdline && !has("intel_iommu=strict") && !cmdline.Contains("intel_iommu=on,strict", StringComparison.Ordinal))
+            config.Add(("iommu-default-dma: strict", "the log's \"invalidation policy: strict mode\" without \"(set via kernel command line)\" nor intel_iommu=strict: CONFIG_IOMMU_DEFAULT_DMA_STRICT"));
+        if (config.Count > 0)
+            w.Line($"  config: {{ {string.Join(", ", config.Select(c => c.Key))} }}", string.Join("; ", config.Select(c => c.Why)));
+        if (!log.PlatformOptInForced && !has("intel_iommu=") && log.Dmar.Count > 0)
         {
             // The distribution's default (CONFIG_INTEL_IOMMU_DEFAULT_ON, Debian's patch, DMAR platform opt-in)
             // is not in the command line; what the boot did is, in the log.
@@ -280,7 +286,7 @@ public static class ScenarioImporter
                 ? "intel_iommu=on added: the log shows DMA remapping active (VT-d banner / iommu groups) without it"
                 : "intel_iommu=off added: the log shows DMA remapping off (no VT-d banner, no iommu groups)");
         }
-        if (log.DefaultDomainType == "Passthrough" && !has("iommu=pt"))
+        if (log.DefaultDomainType == "Passthrough" && log.DefaultDomainTypeViaCmdline && !has("iommu=pt") && !has("iommu.passthrough=1"))
         {
             cmdline += " iommu=pt";
             notes.Add("iommu=pt added: the log's default domain type is Passthrough");

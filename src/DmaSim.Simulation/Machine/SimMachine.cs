@@ -160,6 +160,12 @@ public sealed class SimMachine
             KernelVersion = Scenario.Kernel.Version,
             DmaApiDebug = DmaDebug,
             IntelIommuDefaultOn = Scenario.Kernel.IntelIommuDefaultOn ?? true,
+            DefaultDma = Scenario.Kernel.IommuDefaultDma switch
+            {
+                DefaultDmaChoice.Strict => BuildDefaultDma.Strict,
+                DefaultDmaChoice.Passthrough => BuildDefaultDma.Passthrough,
+                _ => BuildDefaultDma.Lazy,
+            },
         };
         var faults = Scenario.Platform.FirmwareFaults.Select(f => Vocabulary.FirmwareFaults.NameOf(f)).ToHashSet();
         var units = Remappers.ToDictionary(r => r.Unit.Config.RegisterBase, r => r.Unit);

@@ -88,6 +88,9 @@ public class PfnSequenceTests
         m.FillWithPfnSequence(new PhysAddr(Base), 512, 0x100, 3);
         Assert.Equal(((0x100UL + 512 + 7) << 12) | 3, m.ReadU64(new PhysAddr(Base + 4096 + 56)));
         Assert.False(m.IsZero(new PhysAddr(Base), 4096 * 512));
+        // Word 0 is 0x100003: its bytes 3..7 are zero, and IsZero says so (found by the property above).
+        Assert.True(m.IsZero(new PhysAddr(Base + 3), 5));
+        Assert.False(m.IsZero(new PhysAddr(Base + 2), 5));
         m.WriteU32(new PhysAddr(Base + (5 * 4096) + 8), 0xFFFF_FFFF);
         Assert.Equal(1, m.TouchedPages);
         var page = new byte[4096];

@@ -41,6 +41,24 @@ public sealed partial class PolicyLineTests
         Assert.Contains(names, n => n.StartsWith("tests", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_passthrough_default_without_the_command_line_mark_imports_as_the_builds_choice()
+    {
+        // The 5.11 Proxmox log as a kernel built with CONFIG_IOMMU_DEFAULT_PASSTHROUGH would print it: the type
+        // line says Passthrough without "(set via kernel command line)" and the command line has no iommu=pt.
+        var real = Path.Combine(RealLog.DmesgDir, "dell-precision-t7500_428B8D25DDA9_5.11.22-4-pve.dmesg.txt");
+        var dir = Directory.CreateTempSubdirectory("dmasim-kconfig-").FullName;
+        var log = Path.Combine(dir, "dmesg.txt");
+        File.WriteAllLines(log, File.ReadLines(real).Select(l => l.Replace("iommu: Default domain type: Translated ", "iommu: Default domain type: Passthrough ", StringComparison.Ordinal)));
+        var output = Path.Combine(dir, "machine.yaml");
+        var yaml = ScenarioImporter.Import(new ImportOptions(log, null, output, null));
+        Assert.Contains("config: { iommu-default-dma: passthrough }", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("iommu=pt", yaml, StringComparison.Ordinal);
+        var scenario = ScenarioLoader.Parse(yaml, output);
+        var run = ScenarioRunner.Run(scenario, ProfileCatalog.Find(scenario.Kernel.Profile)!);
+        Assert.Contains(run.Log, l => l.EndsWith("] iommu: Default domain type: Passthrough ", StringComparison.Ordinal));
+    }
+
     [Theory]
     [MemberData(nameof(Logs))]
     public void Import_and_run_reproduce_the_logs_policy_lines(string log)

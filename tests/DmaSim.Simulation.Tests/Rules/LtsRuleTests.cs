@@ -57,6 +57,26 @@ public class LtsRuleTests
     }
 
     [Fact]
+    public void The_builds_default_domain_choice_reaches_the_intel_driver_from_5_4_and_strict_from_5_15()
+    {
+        const string pt = "  config: { iommu-default-dma: passthrough }";
+        const string strict = "  config: { iommu-default-dma: strict }";
+        // CONFIG_IOMMU_DEFAULT_PASSTHROUGH: identity without iommu=pt, and the type line has no "(set via …)".
+        var m61 = Boot(Machine("intel_iommu=on", config: pt), ProfileCatalog.Linux61);
+        Assert.Contains("iommu: Default domain type: Passthrough ", Log(m61));
+        Assert.NotEqual(DmaSim.Core.DeviceDomain.Translated, m61.Kernel.Device("usb").Domain);
+        Assert.NotEqual(DmaSim.Core.DeviceDomain.Translated, Boot(Machine("intel_iommu=on", config: pt), ProfileCatalog.Linux54).Kernel.Device("usb").Domain);
+        // iommu=nopt overrides the build; 4.19's Intel driver follows iommu=pt only.
+        Assert.Contains("iommu: Default domain type: Translated (set via kernel command line)", Log(Boot(Machine("intel_iommu=on iommu=nopt", config: pt), ProfileCatalog.Linux61)));
+        Assert.Equal(DmaSim.Core.DeviceDomain.Translated, Boot(Machine("intel_iommu=on", config: pt), ProfileCatalog.Linux419).Kernel.Device("usb").Domain);
+        // CONFIG_IOMMU_DEFAULT_DMA_STRICT: 5.15 on; before, no such option; iommu.strict=0 overrides it.
+        Assert.Contains("iommu: DMA domain TLB invalidation policy: strict mode ", Log(Boot(Machine("intel_iommu=on", config: strict), ProfileCatalog.Linux515)));
+        Assert.Contains("iommu: DMA domain TLB invalidation policy: lazy mode (set via kernel command line)", Log(Boot(Machine("intel_iommu=on iommu.strict=0", config: strict), ProfileCatalog.Linux61)));
+        Assert.True(Boot(Machine("intel_iommu=on", config: strict), ProfileCatalog.Linux61).Kernel.Iommu!.Strict);
+        Assert.False(Boot(Machine("intel_iommu=on", config: strict), ProfileCatalog.Linux510).Kernel.Iommu!.Strict);
+    }
+
+    [Fact]
     public void Translated_devices_use_intel_dma_ops_until_5_11_and_dma_iommu_after()
     {
         Assert.IsType<IntelDmaOps>(Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux510).Kernel.Device("usb").Ops);

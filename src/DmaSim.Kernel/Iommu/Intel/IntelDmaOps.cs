@@ -158,6 +158,13 @@ public sealed class IntelDmaOps : IDmaOps
         var r = domain.Table!.Map(iova.Value.PfnLo, phys.Pfn, pages, read, write);
         foreach (var c in r.Conflicts.Take(1))
             _k.Log($"ERROR: DMA PTE for vPFN 0x{c.IovaPfn:x} already set (to {c.Existing:x} not {c.Wanted:x})");
+        if (r.Status == Hw.MapStatus.OutOfMemory)
+        {
+            // __intel_map_single: domain_pfn_mapping failed → error: free the IOVA, the same "--- failed" line.
+            domain.Iova!.FreeIova(iova.Value.PfnLo);
+            _k.Log($"Device {dev.PciName} request: {pages:x}@{phys.Value:x} dir {(int)dir} --- failed");
+            return DmaMapping.Failure($"{dev.PciName}: no page left for VT-d page tables");
+        }
         // Non-present → present needs an IOTLB flush only in caching mode, otherwise a write-buffer flush.
         if (unit.Hw.CachingMode) unit.Hw.FlushIotlbPages(0, iova.Value.PfnLo, pages);
         else unit.Hw.FlushWriteBuffer();

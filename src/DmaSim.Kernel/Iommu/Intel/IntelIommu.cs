@@ -122,14 +122,18 @@ public sealed partial class IntelIommu
     /// the IOVA range, clear whatever is mapped there ("RMRR range might have overlap with physical memory
     /// range, clear it first": an RMRR over RAM already in si_domain), then map [start, end] 1:1 read+write.
     /// </summary>
-    public void IdentityMap(DmarDomain domain, PhysRange range)
+    public bool IdentityMap(DmarDomain domain, PhysRange range)
     {
-        if (domain.Table is null) return;
+        if (domain.Table is null) return true;
         var first = range.Start.Pfn;
         var pages = range.End.Pfn - first + 1;
         domain.Iova?.ReserveIova(first, range.End.Pfn);
         domain.Table.Unmap(first, pages);
-        ReportPteConflicts(domain.Table.Map(first, first, pages, read: true, write: true));
+        var r = domain.Table.Map(first, first, pages, read: true, write: true);
+        ReportPteConflicts(r);
+        if (r.Status == MapStatus.OutOfMemory)
+            _k.Note($"identity map of {range} stopped after {r.PagesMapped} pages: no page left for its page tables (-ENOMEM)");
+        return r.Status == MapStatus.Ok;
     }
 
     /// <summary>Attaches a device (and its DMA aliases) to a domain on its unit (domain_add_dev_info + domain_context_mapping).</summary>
@@ -230,8 +234,14 @@ public sealed partial class IntelIommu
             _k.Log($"Your BIOS is broken; RMRR exceeds permitted address width ({domain.Width} bits)");
             return;
         }
-        IdentityMap(domain, r.Range);
+        // init_dmars / iommu_prepare_rmrr_dev: a failed map is reported and boot goes on.
+        if (!IdentityMap(domain, r.Range)) _k.Log(MappingReservedRegionFailed);
     }
+
+    // init_dmars' pr_err after a failed iommu_prepare_rmrr_dev: 2.6.3x "IOMMU: mapping reserved region failed";
+    // 4.x "DMAR: Mapping reserved region failed" (pr_fmt "DMAR: ") [R: 4.x wording from bug reports, not a tree read].
+    private string MappingReservedRegionFailed => Profile.LogStyle.Value == LogStyle.Legacy
+        ? "IOMMU: mapping reserved region failed" : "DMAR: Mapping reserved region failed";
 
     private void ReportPteConflicts(MapResult r)
     {
@@ -244,7 +254,7 @@ public sealed partial class IntelIommu
     private PhysAddr AllocTablePage()
     {
         var p = _k.Pages.AllocPages(0, Gfp.Atomic | Gfp.Zero, new FrameOwner(OwnerKind.VtdTable, null, "page table"))
-            ?? throw new InvalidOperationException("out of memory for VT-d page tables");
+            ?? throw new TablePagesExhaustedException("out of memory for VT-d page tables");
         return p.Start;
     }
 
@@ -256,9 +266,13 @@ public sealed partial class IntelIommu
     private void FreeTablePage(PhysAddr page) => _k.Pages.FreePages(page, 0);
 
     /// <summary>Root/context table pages for the unit drivers.</summary>
+    /// <remarks>
+    /// No page left for a root or context table means every page of RAM is in use (a firmware RMRR whose
+    /// identity map took it all): the real machine ends in the OOM killer's panic, and so does this one.
+    /// </remarks>
     public static Func<PhysAddr> TablePageAllocator(KernelContext k, string label) => () =>
         (k.Pages.AllocPages(0, Gfp.Zero, new FrameOwner(OwnerKind.VtdTable, null, label))
-         ?? throw new InvalidOperationException("out of memory for VT-d tables")).Start;
+         ?? throw new KernelPanicException("Out of memory and no killable processes...")).Start;
 
     public static Action<PhysAddr> TablePageFreer(KernelContext k) => p => k.Pages.FreePages(p, 0);
 

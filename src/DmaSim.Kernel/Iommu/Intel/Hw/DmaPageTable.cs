@@ -13,7 +13,12 @@ public enum MapStatus
     BeyondDomainWidth,
     /// <summary>Neither read nor write requested (Linux <c>__domain_mapping</c>: -EINVAL).</summary>
     NoPermission,
+    /// <summary>A table page could not be had (<c>pfn_to_dma_pte</c> → alloc_pgtable_page NULL: -ENOMEM); what was mapped stays.</summary>
+    OutOfMemory,
 }
+
+/// <summary>Thrown by a table-page allocator that has no page left; <see cref="DmaPageTable.Map"/> turns it into <see cref="MapStatus.OutOfMemory"/>.</summary>
+public sealed class TablePagesExhaustedException(string message) : InvalidOperationException(message);
 
 /// <summary>A PTE that was already set when the driver tried to map over it (Linux cmpxchg from 0 failed).</summary>
 public readonly record struct PteConflict(ulong IovaPfn, ulong Existing, ulong Wanted)
@@ -116,12 +121,25 @@ public sealed class DmaPageTable
     /// </summary>
     public MapResult Map(ulong iovaPfn, ulong physPfn, ulong pages, bool read, bool write, bool allowSuperpages = false)
     {
+        ulong mapped = 0;
+        List<PteConflict>? conflicts = null;
+        try
+        {
+            return MapPages(iovaPfn, physPfn, pages, read, write, allowSuperpages, ref mapped, ref conflicts);
+        }
+        catch (TablePagesExhaustedException)
+        {
+            // __domain_mapping returns -ENOMEM where the walk could not allocate; the PTEs written so far stay.
+            return new MapResult(MapStatus.OutOfMemory, mapped, conflicts is null ? Array.Empty<PteConflict>() : conflicts);
+        }
+    }
+
+    private MapResult MapPages(ulong iovaPfn, ulong physPfn, ulong pages, bool read, bool write, bool allowSuperpages, ref ulong mapped, ref List<PteConflict>? conflicts)
+    {
         if (!read && !write) return new MapResult(MapStatus.NoPermission, 0, []);
         if (pages == 0) return new MapResult(MapStatus.Ok, 0, []);
         if (iovaPfn > MaxPfn || pages - 1 > MaxPfn - iovaPfn) return new MapResult(MapStatus.BeyondDomainWidth, 0, []);
         var prot = (read ? VtdSlPte.Read : 0) | (write ? VtdSlPte.Write : 0);
-        List<PteConflict>? conflicts = null;
-        ulong mapped = 0;
         while (pages > 0)
         {
             var level = allowSuperpages ? LargestLevel(iovaPfn, physPfn, pages) : 1;
