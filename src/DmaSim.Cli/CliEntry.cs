@@ -20,7 +20,7 @@ public static class CliEntry
         // Completion scripts and the man page are generated from this same tree.
         root.Subcommands.Add(CompletionCommand.Create(BuildRoot));
         root.Subcommands.Add(CompletionCommand.CreateManPage(BuildRoot));
-        root.Options.Add(RunLimits.TimeoutOption);
+        root.Options.Add(RunLimits.CreateTimeout());
         Usage.RefuseOptionsAsFiles(root);
         return root;
     }

@@ -103,6 +103,36 @@ public sealed class UsageErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_run_past_its_timeout_stops_with_exit_2_and_says_why()
+    {
+        // 1 GiB of io moved for real takes seconds; --timeout (a fresh option in every command tree) stops it.
+        var scenario = Path.Combine(_dir, "slow.yaml");
+        File.WriteAllText(scenario, """
+            schema: dmasim/v1
+            name: slow
+            platform:
+              physical-address-bits: 40
+              memory:
+                - { start: 0x100000, end: 0xbfffffff, type: usable }
+                - { start: 0x100000000, end: 0x23fffffff, type: usable }
+              iommu:
+                host-address-width: 40
+                units:
+                  - { base: 0xfed90000, include-pci-all: true }
+              devices:
+                - { bdf: "04:00.0", name: disk, model: storage-controller, address-bits: 64 }
+            kernel:
+              profile: linux-6.1
+              cmdline: intel_iommu=on
+            workload:
+              - { device: disk, run: io, count: 1024, size: 1MiB }
+            """);
+        var r = Dmasim.RunWith(new Dictionary<string, string>(), "run", scenario, "--timeout", "0.3");
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.StartsWith("dmasim: error: --timeout: still running after 0.3 s; stopped", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Memory_exhaustion_under_the_heap_budget_is_exit_2_with_a_message()
     {
         // 24 buffers of 4 MiB written by the CPU: their bytes are real, 96 MiB of pages on a 64 MiB budget.

@@ -50,7 +50,25 @@ internal static class FuzzBudget
         finally
         {
             stats.Record(watch.Elapsed, refused);
+            // The campaign's other bound: each time the process grows past a new 256 MiB mark above 1 GiB,
+            // the case that took it there is named (the heap rarely shrinks, so only growth says which).
+            var ws = Environment.WorkingSet;
+            if (ws > Interlocked.Read(ref _reportedWorkingSet) + (256L << 20) && ws > 1L << 30)
+            {
+                Interlocked.Exchange(ref _reportedWorkingSet, ws);
+                ReportBig(target, input);
+            }
         }
+    }
+
+    private static long _reportedWorkingSet;
+
+    private static void ReportBig(string target, string input)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dmasim-fuzz-big-{target}-{Environment.ProcessId}-{Environment.WorkingSet >> 20}MiB.txt");
+        File.WriteAllText(path, input);
+        // The working set counts garbage the GC has not returned yet; the live heap says what the case keeps.
+        Console.Error.WriteLine($"{target}: working set {Environment.WorkingSet >> 20} MiB, live heap {GC.GetTotalMemory(forceFullCollection: true) >> 20} MiB after a case; its input is in {path}");
     }
 
     /// <summary>"target: N cases, R refused as bad input, slowest X ms, peak working set Y MiB".</summary>

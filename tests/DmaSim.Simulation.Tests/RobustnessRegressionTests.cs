@@ -203,10 +203,10 @@ public sealed class RobustnessRegressionTests
     {
         // Found by the long fuzz campaign: count 8KiB × 1 MiB moved 16 GiB for real and ran 23 s.
         var storage = Machine().Replace("model: scripted", "model: storage-controller", StringComparison.Ordinal);
-        var fits = storage + "  - { device: dev, run: io, count: 2048, size: 1MiB }\n  - { device: dev, run: io, count: 32768 }\n";
-        Assert.Equal(2, Parse(fits).Workload.Length); // 2 GiB + 32768 × the default 64 KiB = exactly 4 GiB
+        var fits = storage + "  - { device: dev, run: io, count: 1024, size: 1MiB }\n  - { device: dev, run: io, count: 16384 }\n";
+        Assert.Equal(2, Parse(fits).Workload.Length); // 1 GiB + 16384 × the default 64 KiB = exactly 2 GiB
         var e = Assert.Throws<InputException>(() => Parse(fits + "  - { device: dev, run: io, count: 1, size: 4KiB }\n"));
-        Assert.Contains("io jobs move more than 4GiB up to here", e.Problem, StringComparison.Ordinal);
+        Assert.Contains("io jobs move more than 2GiB up to here", e.Problem, StringComparison.Ordinal);
         Assert.Equal(fits.Split('\n').Length, e.Where.Line);
     }
 

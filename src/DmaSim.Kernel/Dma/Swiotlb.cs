@@ -171,13 +171,15 @@ public sealed class Swiotlb
     /// Bounce a buffer: find slots, record the original address, copy the original into the bounce buffer
     /// as the era does, and return the bounce address. <paramref name="dmaMask"/> is the device's mask:
     /// a bounce buffer beyond it is refused (modern swiotlb_map) or panics (2.6.32 swiotlb_map_page).
-    /// <paramref name="minAlignMask"/> is the device's min_align_mask (modern only).
+    /// <paramref name="minAlignMask"/> is the device's min_align_mask (modern only). <paramref name="allocSize"/>
+    /// is swiotlb_tbl_map_single's alloc_size when larger than the mapping (dma-iommu bounces a whole IOVA
+    /// granule for an untrusted device; modern only).
     /// </summary>
-    public SwiotlbMapResult Map(string deviceName, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask = ulong.MaxValue, ulong minAlignMask = 0)
+    public SwiotlbMapResult Map(string deviceName, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask = ulong.MaxValue, ulong minAlignMask = 0, ulong allocSize = 0)
     {
         if (dir == DmaDirection.None) return new(SwiotlbMapStatus.Bug, default, "kernel BUG: swiotlb map with DMA_NONE");
         if (size == 0) return new(SwiotlbMapStatus.Bug, default, "kernel BUG: swiotlb map of zero slots");
-        return Variant == SwiotlbVariant.Legacy ? MapLegacy(deviceName, orig, size, dir, dmaMask) : MapModern(deviceName, orig, size, dir, dmaMask, minAlignMask);
+        return Variant == SwiotlbVariant.Legacy ? MapLegacy(deviceName, orig, size, dir, dmaMask) : MapModern(deviceName, orig, size, dir, dmaMask, minAlignMask, allocSize);
     }
 
     private SwiotlbMapResult MapLegacy(string device, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask)
@@ -238,11 +240,11 @@ public sealed class Swiotlb
         return new(SwiotlbMapStatus.Mapped, bounce, null);
     }
 
-    private SwiotlbMapResult MapModern(string device, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask, ulong minAlignMask)
+    private SwiotlbMapResult MapModern(string device, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask, ulong minAlignMask, ulong minAllocSize)
     {
         // swiotlb_tbl_map_single: keep the low bits the device insists on (swiotlb_align_offset).
         var offset = orig.Value & minAlignMask & (IoTlbSize - 1);
-        var allocSize = size + offset;
+        var allocSize = Math.Max(size + offset, minAllocSize);
         var nslots = (int)((allocSize + IoTlbSize - 1) >> IoTlbShift);
         // swiotlb_search_pool_area after the 6.9 fixes: page alignment when nothing else constrains a
         // mapping of PAGE_SIZE or more (14cebf689a78), slot alignment always, stride from the larger mask.

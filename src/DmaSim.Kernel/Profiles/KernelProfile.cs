@@ -128,6 +128,9 @@ public sealed record KernelProfile
     /// <summary>Which `kernel: config: iommu-default-dma` choices exist and reach the Intel driver.</summary>
     public required Rule<DefaultDmaKconfig> DefaultDmaKconfig { get; init; }
 
+    /// <summary>dma-iommu bounces an untrusted device's partial-granule buffers through swiotlb (5.11+).</summary>
+    public required Rule<bool> UntrustedBounce { get; init; }
+
     /// <summary>The release whose log wording the profile prints when the scenario names no kernel.version ("" = the era's own wording).</summary>
     public required Rule<string> DefaultRelease { get; init; }
 
@@ -173,6 +176,7 @@ public sealed record KernelProfile
         yield return (nameof(TranslatedDmaOps), TranslatedDmaOps.Value.ToString(), TranslatedDmaOps.Source);
         yield return (nameof(SacTrickGivesUp), SacTrickGivesUp.Value.ToString(), SacTrickGivesUp.Source);
         yield return (nameof(DefaultDmaKconfig), DefaultDmaKconfig.Value.ToString(), DefaultDmaKconfig.Source);
+        yield return (nameof(UntrustedBounce), UntrustedBounce.Value.ToString(), UntrustedBounce.Source);
         yield return (nameof(DefaultRelease), DefaultRelease.Value, DefaultRelease.Source);
     }
 }
