@@ -102,31 +102,40 @@ public sealed class UsageErrorTests : IDisposable
         Assert.Contains("(dmasim run big.yaml)", text, StringComparison.Ordinal);
     }
 
+    // One 6.1 machine with 8 GiB of RAM and one device; the workload lines make each case.
+    private string Machine(string name, string device, params string[] workload)
+    {
+        var path = Path.Combine(_dir, name + ".yaml");
+        File.WriteAllText(path, string.Join('\n',
+        [
+            "schema: dmasim/v1",
+            $"name: {name}",
+            "platform:",
+            "  physical-address-bits: 40",
+            "  memory:",
+            "    - { start: 0x100000, end: 0xbfffffff, type: usable }",
+            "    - { start: 0x100000000, end: 0x23fffffff, type: usable }",
+            "  iommu:",
+            "    host-address-width: 40",
+            "    units:",
+            "      - { base: 0xfed90000, include-pci-all: true }",
+            "  devices:",
+            $"    - {{ bdf: \"04:00.0\", name: dev, model: {device}, address-bits: 64 }}",
+            "kernel:",
+            "  profile: linux-6.1",
+            "  cmdline: intel_iommu=on",
+            "workload:",
+            .. workload.Select(w => "  - " + w),
+            "",
+        ]));
+        return path;
+    }
+
     [Fact]
     public void A_run_past_its_timeout_stops_with_exit_2_and_says_why()
     {
         // 1 GiB of io moved for real takes seconds; --timeout (a fresh option in every command tree) stops it.
-        var scenario = Path.Combine(_dir, "slow.yaml");
-        File.WriteAllText(scenario, """
-            schema: dmasim/v1
-            name: slow
-            platform:
-              physical-address-bits: 40
-              memory:
-                - { start: 0x100000, end: 0xbfffffff, type: usable }
-                - { start: 0x100000000, end: 0x23fffffff, type: usable }
-              iommu:
-                host-address-width: 40
-                units:
-                  - { base: 0xfed90000, include-pci-all: true }
-              devices:
-                - { bdf: "04:00.0", name: disk, model: storage-controller, address-bits: 64 }
-            kernel:
-              profile: linux-6.1
-              cmdline: intel_iommu=on
-            workload:
-              - { device: disk, run: io, count: 1024, size: 1MiB }
-            """);
+        var scenario = Machine("slow", "storage-controller", "{ device: dev, run: io, count: 1024, size: 1MiB }");
         var r = Dmasim.RunWith(new Dictionary<string, string>(), "run", scenario, "--timeout", "0.3");
         Assert.Equal(ExitCodes.BadInput, r.ExitCode);
         Assert.StartsWith("dmasim: error: --timeout: still running after 0.3 s; stopped", r.Stderr, StringComparison.Ordinal);
@@ -136,29 +145,8 @@ public sealed class UsageErrorTests : IDisposable
     public void Memory_exhaustion_under_the_heap_budget_is_exit_2_with_a_message()
     {
         // 24 buffers of 4 MiB written by the CPU: their bytes are real, 96 MiB of pages on a 64 MiB budget.
-        var scenario = Path.Combine(_dir, "big.yaml");
-        var writes = string.Concat(Enumerable.Range(0, 24).Select(i =>
-            $"  - {{ device: dev, op: alloc-buffer, size: 4MiB, as: b{i} }}\n  - {{ device: dev, op: cpu-write, target: b{i} }}\n"));
-        File.WriteAllText(scenario, """
-            schema: dmasim/v1
-            name: big
-            platform:
-              physical-address-bits: 40
-              memory:
-                - { start: 0x100000, end: 0xbfffffff, type: usable }
-                - { start: 0x100000000, end: 0xf20d73fff, type: usable }
-              iommu:
-                host-address-width: 40
-                units:
-                  - { base: 0xfed90000, include-pci-all: true, pass-through: false }
-              devices:
-                - { bdf: "04:00.0", name: dev, model: scripted, address-bits: 64 }
-            kernel:
-              profile: linux-6.1
-              cmdline: intel_iommu=on
-            workload:
-
-            """ + writes);
+        var scenario = Machine("big", "scripted", [.. Enumerable.Range(0, 24).SelectMany(i => new[]
+            { $"{{ device: dev, op: alloc-buffer, size: 4MiB, as: b{i} }}", $"{{ device: dev, op: cpu-write, target: b{i} }}" })]);
         var r = Dmasim.RunWith(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x4000000" }, "run", scenario);
         Assert.Equal(ExitCodes.BadInput, r.ExitCode);
         Assert.StartsWith("dmasim: error: out of memory: the heap budget is 64MiB", r.Stderr, StringComparison.Ordinal);
