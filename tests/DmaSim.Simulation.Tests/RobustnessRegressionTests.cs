@@ -199,6 +199,23 @@ public sealed class RobustnessRegressionTests
     }
 
     [Fact]
+    public void An_rmrr_whose_identity_map_needs_more_than_all_ram_fails_its_map_or_ends_in_the_oom_panic()
+    {
+        // Found by the long fuzz campaign once RMRRs were unbounded: 7 TiB of RMRR on an 8 GiB machine needs 14 GiB of
+        // page tables. The map that runs dry is -ENOMEM ("mapping reserved region failed"); a kernel that then cannot
+        // get one page for a domain's or a unit's table has no memory at all: the OOM panic. Never an internal error.
+        var yaml = Machine(unit: "pass-through: false", physBits: 46, haw: 48, steps: ["{ device: dev, op: map, size: 4KiB, direction: bidirectional, as: m }"])
+            .Replace("  devices:", "    rmrr:\n      - { start: 0x8b49b11e000, end: 0xfffffffffff, devices: [dev] }\n  devices:", StringComparison.Ordinal);
+        foreach (var profile in ProfileCatalog.All)
+        {
+            var r = ScenarioRunner.Run(Parse(yaml), profile);
+            Assert.Contains(r.Devices[0].Outcome, new[] { Outcome.MapError, Outcome.Panic, Outcome.Ok });
+            if (r.Devices[0].Outcome == Outcome.Panic) Assert.Contains(r.Log, l => l.Contains("Out of memory and no killable processes", StringComparison.Ordinal));
+        }
+        Assert.Equal(Outcome.Panic, ScenarioRunner.Run(Parse(yaml), ProfileCatalog.Linux61).Devices[0].Outcome);
+    }
+
+    [Fact]
     public void The_bytes_io_jobs_move_are_bounded_at_the_step_that_passes_the_bound()
     {
         // Found by the long fuzz campaign: count 8KiB × 1 MiB moved 16 GiB for real and ran 23 s.

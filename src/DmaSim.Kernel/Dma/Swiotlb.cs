@@ -184,7 +184,8 @@ public sealed class Swiotlb
 
     private SwiotlbMapResult MapLegacy(string device, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask)
     {
-        var nslots = (int)((size + IoTlbSize - 1) >> IoTlbShift);
+        // Slots counted wide: a size of terabytes must not wrap into a small count (no run of slots is longer than a segment).
+        var nslots = (int)Math.Min((size + IoTlbSize - 1) >> IoTlbShift, IoTlbSegSize + 1UL);
         // lib/swiotlb.c map_single: stride = a page's worth of slots when size > PAGE_SIZE (strictly).
         var stride = size > PageSize ? (int)(PageSize >> IoTlbShift) : 1;
         var index = -1;
@@ -245,7 +246,7 @@ public sealed class Swiotlb
         // swiotlb_tbl_map_single: keep the low bits the device insists on (swiotlb_align_offset).
         var offset = orig.Value & minAlignMask & (IoTlbSize - 1);
         var allocSize = Math.Max(size + offset, minAllocSize);
-        var nslots = (int)((allocSize + IoTlbSize - 1) >> IoTlbShift);
+        var nslots = (int)Math.Min((allocSize + IoTlbSize - 1) >> IoTlbShift, IoTlbSegSize + 1UL);
         // swiotlb_search_pool_area after the 6.9 fixes: page alignment when nothing else constrains a
         // mapping of PAGE_SIZE or more (14cebf689a78), slot alignment always, stride from the larger mask.
         ulong allocAlignMask = 0;

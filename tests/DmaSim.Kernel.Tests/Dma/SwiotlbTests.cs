@@ -342,4 +342,18 @@ public class SwiotlbTests
         var m2 = TestMachine.Create([TestMachine.Usable(0x0, 0x9ffff), TestMachine.Usable(0x100000, 0x1ffffff), TestMachine.Usable(0x100000000, 0x1ffffffff)]);
         Assert.Throws<DmaSim.Kernel.KernelPanicException>(() => Swiotlb.Create(m2.Allocator, m2.Memory, m2.Events, new SwiotlbConfig { Variant = SwiotlbVariant.Legacy }));
     }
+
+    [Theory]
+    [InlineData(SwiotlbVariant.Modern, SwiotlbMapStatus.Full)]
+    [InlineData(SwiotlbVariant.Legacy, SwiotlbMapStatus.Panic)]
+    public void A_mapping_of_terabytes_finds_no_slots_instead_of_wrapping_its_slot_count(SwiotlbVariant variant, SwiotlbMapStatus expected)
+    {
+        // Found by the long fuzz campaign: 0x3e047a8dc50b bytes is 3.3e10 slots, which an int count wrapped to a
+        // small number; the map then "succeeded" and copied 62 TiB until the process ran out of memory.
+        var (m, tlb) = Boot(variant);
+        var touched = m.Memory.TouchedPages;
+        var r = tlb.Map("dev", Orig, 0x3e047a8dc50b, DmaDirection.ToDevice);
+        Assert.Equal(expected, r.Status);
+        Assert.Equal(touched, m.Memory.TouchedPages);
+    }
 }

@@ -84,7 +84,16 @@ public sealed class DmaPageTable
         Levels = VtdWidth.AgawToLevels(agaw);
         WidthBits = VtdWidth.AgawToWidth(agaw);
         MaxPfn = (1UL << (WidthBits - 12)) - 1;
-        Root = NewTable();
+        try
+        {
+            Root = NewTable();
+        }
+        catch (TablePagesExhaustedException)
+        {
+            // Not one page left for a new domain's top table: all RAM is in use (a firmware RMRR's identity map
+            // took it), and the real machine ends in the OOM killer's panic.
+            throw new KernelPanicException("Out of memory and no killable processes...");
+        }
     }
 
     public int Agaw { get; }
