@@ -122,13 +122,15 @@ public sealed class DmaIommuOps : IDmaOps
         var offset = addr.Value & (PhysAddr.PageSize - 1);
         var pages = (offset + size + PhysAddr.PageSize - 1) >> PhysAddr.PageShift;
         var pfn = addr.Pfn;
-        if (!domain.Table!.Lookup(pfn).Present)
+        // iommu_iova_to_phys: one walk answers both "is anything mapped" and "is it a bounce slot".
+        var leaf = domain.Table!.Lookup(pfn);
+        if (!leaf.Present)
         {
             // iommu_dma_unmap_page: phys 0 → WARN_ON and return (double unmap).
             _k.Log($"WARNING: iommu_dma_unmap_page: no mapping at IOVA {Hex.Format(addr.Value)} (double unmap?)");
             return;
         }
-        var phys = PhysAddr.FromPfn(domain.Table.Lookup(pfn).PhysPfn).Add(offset);
+        var phys = PhysAddr.FromPfn(leaf.PhysPfn).Add(offset);
         domain.Table.Unmap(pfn, pages);
         // iommu_dma_unmap_page: a bounce slot goes back to swiotlb (copied back for the CPU) after the unmap.
         if (_k.Swiotlb is { } pool && pool.IsBounceAddress(phys)) pool.Unmap(phys, size, dir);

@@ -273,7 +273,7 @@ public static class ScenarioImporter
         // iommu_subsys_init marks a type or policy the command line chose; without the mark the build chose it.
         if (log.DefaultDomainType == "Passthrough" && !log.DefaultDomainTypeViaCmdline && !has("iommu=pt"))
             config.Add(("iommu-default-dma: passthrough", "the log's \"Default domain type: Passthrough\" without \"(set via kernel command line)\": CONFIG_IOMMU_DEFAULT_PASSTHROUGH"));
-        else if (log.InvalidationPolicy == "strict" && !log.InvalidationPolicyViaCmdline && !has("intel_iommu=strict") && !cmdline.Contains("intel_iommu=on,strict", StringComparison.Ordinal))
+        else if (log.InvalidationPolicy == "strict" && !log.InvalidationPolicyViaCmdline && !IntelIommuOption(cmdline, "strict"))
             config.Add(("iommu-default-dma: strict", "the log's \"invalidation policy: strict mode\" without \"(set via kernel command line)\" nor intel_iommu=strict: CONFIG_IOMMU_DEFAULT_DMA_STRICT"));
         if (config.Count > 0)
             w.Line($"  config: {{ {string.Join(", ", config.Select(c => c.Key))} }}", string.Join("; ", config.Select(c => c.Why)));
@@ -293,6 +293,12 @@ public static class ScenarioImporter
         }
         w.Line($"  cmdline: {Quote(cmdline)}", notes.Count > 0 ? string.Join("; ", notes) : log.Cmdline is null ? "no \"Command line:\" in the log" : "from the log's \"Command line:\"");
     }
+
+    // intel_iommu= takes a comma list (intel_iommu_setup): "intel_iommu=on,strict" asks for strict as well.
+    private static bool IntelIommuOption(string cmdline, string value) =>
+        cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(t => t.StartsWith("intel_iommu=", StringComparison.Ordinal))
+            .Any(t => t["intel_iommu=".Length..].Split(',').Contains(value, StringComparer.Ordinal));
 
     private static (string Type, string? Note) MemoryType(string kernelName) => kernelName switch
     {

@@ -96,7 +96,7 @@ public static class InitDmars
         if (end <= start)
         {
             k.Log("Your BIOS is broken; RMRR ends before it starts!");
-            k.Log("IOMMU: mapping reserved region failed");
+            k.Log(iommu.MappingReservedRegionFailed);
             return;
         }
         domain ??= iommu.GetValidDomainForDev(dev);

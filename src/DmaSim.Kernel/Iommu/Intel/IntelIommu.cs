@@ -240,7 +240,7 @@ public sealed partial class IntelIommu
 
     // init_dmars' pr_err after a failed iommu_prepare_rmrr_dev: 2.6.3x "IOMMU: mapping reserved region failed";
     // 4.x "DMAR: Mapping reserved region failed" (pr_fmt "DMAR: ") [R: 4.x wording from bug reports, not a tree read].
-    private string MappingReservedRegionFailed => Profile.LogStyle.Value == LogStyle.Legacy
+    public string MappingReservedRegionFailed => Profile.LogStyle.Value == LogStyle.Legacy
         ? "IOMMU: mapping reserved region failed" : "DMAR: Mapping reserved region failed";
 
     private void ReportPteConflicts(MapResult r)
@@ -268,7 +268,9 @@ public sealed partial class IntelIommu
     /// <summary>Root/context table pages for the unit drivers.</summary>
     /// <remarks>
     /// No page left for a root or context table means every page of RAM is in use (a firmware RMRR whose
-    /// identity map took it all): the real machine ends in the OOM killer's panic, and so does this one.
+    /// identity map took it all): the real machine ends in the OOM killer's panic (mm/oom_kill.c
+    /// out_of_memory: no task left to kill → panic("Out of memory and no killable processes...")) [R: text
+    /// from the function as recalled], and so does this one.
     /// </remarks>
     public static Func<PhysAddr> TablePageAllocator(KernelContext k, string label) => () =>
         (k.Pages.AllocPages(0, Gfp.Zero, new FrameOwner(OwnerKind.VtdTable, null, label))

@@ -91,7 +91,7 @@ public sealed class DmaPageTable
         catch (TablePagesExhaustedException)
         {
             // Not one page left for a new domain's top table: all RAM is in use (a firmware RMRR's identity map
-            // took it), and the real machine ends in the OOM killer's panic.
+            // took it), and the real machine ends in the OOM killer's panic (mm/oom_kill.c out_of_memory) [R].
             throw new KernelPanicException("Out of memory and no killable processes...");
         }
     }
