@@ -166,8 +166,14 @@ public static class ScenarioRunner
     }
 
     /// <summary>A translated device's unmaps flush the IOTLB at once (strict) or in batches (lazy: deferred list / flush queue).</summary>
-    private static string? FlushOf(SimMachine m, KernelDevice kd) =>
-        kd.Domain != DeviceDomain.Translated ? null : m.Kernel.Iommu is { Strict: true } || m.Kernel.K.Cmdline.Strict ? "strict" : "lazy";
+    private static string? FlushOf(SimMachine m, KernelDevice kd)
+    {
+        if (kd.Domain != DeviceDomain.Translated) return null;
+        if (m.Kernel.Iommu is not { } iommu) return m.Kernel.K.Cmdline.Strict ? "strict" : "lazy";
+        var domain = iommu.DomainOf(kd);
+        var strict = domain is null ? iommu.Strict || m.Kernel.K.Cmdline.Strict : iommu.UnmapIsStrict(kd, domain);
+        return strict ? "strict" : "lazy";
+    }
 
     private static ExpectationResult Evaluate(Expectation e, List<DeviceResult> devices, SimMachine m)
     {

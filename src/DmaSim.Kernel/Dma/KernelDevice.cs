@@ -42,5 +42,8 @@ public sealed class KernelDevice
     /// <summary>Modern PCI SAC trick state: still tries 32-bit IOVAs first.</summary>
     public bool Pci32BitWorkaround { get; set; } = true;
 
+    /// <summary>pdev->untrusted, as the IOMMU core found it when it probed the device (<see cref="Iommu.DefaultDomains.Untrusted"/>).</summary>
+    public bool Untrusted { get; set; }
+
     public override string ToString() => $"{Name} ({PciName})";
 }

@@ -30,7 +30,7 @@ public static class DefaultDomains
 
     /// <summary>
     /// iommu_subsys_init (drivers/iommu/iommu.c, 6.1): pr_info("Default domain type: %s %s\n") — a trailing
-    /// space unless iommu=pt/nopt or iommu.passthrough= set it — and, only for a translated default,
+    /// space unless iommu=pt/nopt or iommu.passthrough= set it, none from 6.5 (<see cref="KernelProfile.PolicyLinesTrailingSpace"/>) — and, only for a translated default,
     /// pr_info("DMA domain TLB invalidation policy: %s mode %s\n") with "(set via kernel command line)" for
     /// iommu.strict= (intel_iommu=strict calls iommu_set_dma_strict and sets no command-line flag).
     /// </summary>
@@ -38,12 +38,15 @@ public static class DefaultDomains
     {
         ArgumentNullException.ThrowIfNull(k);
         if (k.Profile.DefaultDomainLog.Value == DefaultDomainLog.None) return;
-        const string viaCmdline = "(set via kernel command line)";
         var typeViaCmdline = k.Cmdline.PassThrough || k.Cmdline.NoPassThrough;
-        k.Log($"iommu: Default domain type: {(identity ? "Passthrough" : "Translated")} {(typeViaCmdline ? viaCmdline : "")}");
+        k.Log($"iommu: Default domain type: {(identity ? "Passthrough" : "Translated")}{ViaCmdline(k, typeViaCmdline)}");
         if (identity || k.Profile.DefaultDomainLog.Value != DefaultDomainLog.TypeAndFlushPolicy) return;
-        k.Log($"iommu: DMA domain TLB invalidation policy: {(strict ? "strict" : "lazy")} mode {(k.Cmdline.StrictSetViaIommuParam ? viaCmdline : "")}");
+        k.Log($"iommu: DMA domain TLB invalidation policy: {(strict ? "strict" : "lazy")} mode{ViaCmdline(k, k.Cmdline.StrictSetViaIommuParam)}");
     }
+
+    // "%s %s" with "(set via kernel command line)" or "" until 6.4; "%s%s" with " (set via …)" from 6.5.
+    private static string ViaCmdline(KernelContext k, bool set) =>
+        set ? " (set via kernel command line)" : k.Profile.PolicyLinesTrailingSpace.Value ? " " : "";
 
     /// <summary>device_def_domain_type's inputs (5.4: RMRR-locked, bridged and conventional-PCI devices want DMA).</summary>
     private static IdentityInputs IntelInputs(KernelContext k, IntelIommu iommu, KernelDevice dev) => new(
@@ -53,6 +56,7 @@ public static class DefaultDomains
     public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct, PlatformOptInState optIn = default)
     {
         foreach (var u in iommu.Units) u.Hw.SetRootTable();
+        foreach (var d in devices) d.Untrusted = Untrusted(k, d);
         iommu.Strict = k.DefaultStrict;
         var wantIdentity = k.DefaultPassthrough;
         LogDefaultDomainPolicy(k, wantIdentity, iommu.Strict);
@@ -80,7 +84,8 @@ public static class DefaultDomains
         iommu.IdentMapAll = identMapAll;
         // init_dmars (6.1): hw_pass_through is cleared if any unit lacks ECAP.PT, and si_domain_init then
         // builds real 1:1 tables (RMRRs included); intel_iommu_init registers the memory notifier for it.
-        iommu.HwPassThrough = iommu.Units.All(u => u.Hw.SupportsPassThrough);
+        // 6.12: identity is hardware pass-through only; a unit without ECAP.PT gets DMA domains instead (below).
+        iommu.HwPassThrough = k.Profile.IdentityNeedsPassThroughUnit.Value || iommu.Units.All(u => u.Hw.SupportsPassThrough);
         var hw = iommu.HwPassThrough;
         var identity = iommu.InitSiDomain(hw);
         if (!hw)
@@ -98,13 +103,16 @@ public static class DefaultDomains
             k.Log($"pci {dev.PciName}: Adding to iommu group {group}");
             probed[group] = probed.GetValueOrDefault(group) + 1;
             // The core never gives an untrusted device an identity domain (iommu_get_def_domain_type).
-            var identityOk = groupIdentity.TryGetValue(group, out var current) ? current : wantIdentity && (k.Profile.PrivateDomains.Value || !Untrusted(k, dev));
+            var identityOk = groupIdentity.TryGetValue(group, out var current) ? current : wantIdentity && (k.Profile.PrivateDomains.Value || !dev.Untrusted);
+            // device_def_domain_type (6.12): IOMMU_DOMAIN_DMA under a unit that cannot pass through, allocated as requested (strict).
+            var driverWantsDma = k.Profile.IdentityNeedsPassThroughUnit.Value && !unit.Hw.SupportsPassThrough;
+            if (driverWantsDma) identityOk = false;
             string? privateDomain = null;
             if (k.Profile.PrivateDomains.Value)
             {
                 // intel_iommu_add_device (5.3 – 5.7): device_def_domain_type against the group's default.
                 var verdict = IdentityPolicy.Decide(k.Profile, IntelInputs(k, iommu, dev), startup: true);
-                var want = identMapAll && verdict.Identity && !Untrusted(k, dev);
+                var want = identMapAll && verdict.Identity && !dev.Untrusted;
                 if (want != identityOk)
                 {
                     if (probed[group] == 1)
@@ -145,6 +153,8 @@ public static class DefaultDomains
                 else if (!groups.TryGetValue(group, out domain))
                 {
                     domain = iommu.NewDomain(DomainRole.Dma, [unit], withTables: true);
+                    // A type the group asked for (untrusted: iommu_get_def_domain_type; 6.12's driver request) is never DMA-FQ.
+                    domain.Strict = driverWantsDma || (k.Profile.UntrustedStrict.Value && k.Profile.TranslatedDmaOps.Value == TranslatedOps.DmaIommu && dev.Untrusted);
                     groups[group] = domain;
                 }
                 iommu.Attach(dev, domain, ContextTranslationType.MultiLevel);
@@ -153,9 +163,14 @@ public static class DefaultDomains
                     foreach (var r in iommu.RmrrsOf(dev.Bdf)) iommu.MapRmrr(dev, domain, r);
                 dev.Ops = dmaOps;
                 dev.Domain = DeviceDomain.Translated;
+                // intel_iommu_add_device (5.4 – 5.7): bounce_dma_ops for an untrusted device, announced.
+                if (dev.Untrusted && k.Profile.UntrustedBounce.Value == UntrustedBounce.IntelBounceOpsAnnounced)
+                    k.Log($"pci {dev.PciName}: DMAR: Use Intel IOMMU bounce page dma_ops");
                 k.Events.Emit(new IommuDecisionEvent(dev.Name, "DMA default domain",
-                    "default domain type is translated",
-                    "drivers/iommu/intel/iommu.c device_def_domain_type; drivers/iommu/iommu.c iommu_subsys_init"));
+                    driverWantsDma ? "the unit has no hardware pass-through (ECAP.PT clear), so the Intel driver asks for a DMA domain, allocated strict"
+                        : dev.Untrusted ? "an untrusted (external-facing) device never gets an identity domain"
+                        : "default domain type is translated",
+                    driverWantsDma ? k.Profile.IdentityNeedsPassThroughUnit.Source : "drivers/iommu/intel/iommu.c device_def_domain_type; drivers/iommu/iommu.c iommu_subsys_init"));
             }
         }
         foreach (var u in iommu.Units)

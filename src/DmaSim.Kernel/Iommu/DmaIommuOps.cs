@@ -46,25 +46,15 @@ public sealed class DmaIommuOps : IDmaOps
     }
 
     public DmaMapping MapPage(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir) =>
-        NeedsBounce(dev, phys, size) ? MapBounced(dev, _k.Swiotlb!, phys, size, dir) : Map(dev, phys, size, dir, dev.DmaMask);
+        UntrustedBounceSlots.Needed(_k, dev, phys, size) ? MapBounced(dev, phys, size, dir) : Map(dev, phys, size, dir, dev.DmaMask);
 
-    // dev_use_swiotlb && iova_offset(phys | size): an untrusted device would otherwise see the rest of the
-    // pages its buffer shares with other data.
-    private bool NeedsBounce(KernelDevice dev, PhysAddr phys, ulong size) =>
-        _k.Profile.UntrustedBounce.Value && _k.Swiotlb is not null && ((phys.Value | size) & (PhysAddr.PageSize - 1)) != 0
-        && DefaultDomains.Untrusted(_k, dev);
-
-    /// <summary>iommu_dma_map_page's bounce: a page-aligned slot of the granule-aligned size, padding zeroed, then mapped.</summary>
-    private DmaMapping MapBounced(KernelDevice dev, Swiotlb pool, PhysAddr phys, ulong size, DmaDirection dir)
+    /// <summary>iommu_dma_map_page's bounce: the slot (<see cref="UntrustedBounceSlots"/>) is what gets mapped.</summary>
+    private DmaMapping MapBounced(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir)
     {
-        var aligned = (size + PhysAddr.PageSize - 1) & ~(PhysAddr.PageSize - 1);
-        var r = pool.Map(dev.PciName, phys, size, dir, allocSize: aligned);
+        var r = UntrustedBounceSlots.Take(_k, dev, phys, size, dir);
         if (!r.IsMapped) return DmaMapping.Failure(r.Message ?? "swiotlb mapping failed");
-        // Cleanup the padding: after the data for a mapping the device reads, all of it for one it only writes.
-        if (dir is DmaDirection.ToDevice or DmaDirection.Bidirectional) _k.Memory.Fill(r.Address.Add(size), aligned - size, 0);
-        else _k.Memory.Fill(r.Address, aligned, 0);
         var m = Map(dev, r.Address, size, dir, dev.DmaMask);
-        if (!m.Ok) pool.Unmap(r.Address, size, DmaDirection.ToDevice); // released without copying back
+        if (!m.Ok) UntrustedBounceSlots.Release(_k, r.Address, size);
         return m;
     }
 
@@ -135,7 +125,7 @@ public sealed class DmaIommuOps : IDmaOps
         // iommu_dma_unmap_page: a bounce slot goes back to swiotlb (copied back for the CPU) after the unmap.
         if (_k.Swiotlb is { } pool && pool.IsBounceAddress(phys)) pool.Unmap(phys, size, dir);
         var iovad = domain.Iova!;
-        if (_iommu.Strict || _k.Cmdline.Strict)
+        if (_iommu.UnmapIsStrict(dev, domain))
         {
             foreach (var (unit, did) in domain.Dids) unit.Hw.FlushIotlbPages(did, pfn, pages);
             iovad.FreeIovaFast(pfn, pages);
@@ -149,21 +139,11 @@ public sealed class DmaIommuOps : IDmaOps
     /// <summary>iommu_dma_sync_single_for_cpu: only a bounced mapping has anything to copy.</summary>
     public void SyncForCpu(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
     {
-        if (BounceSlotOf(dev, addr) is { } slot) _k.Swiotlb!.SyncForCpu(slot, size, dir);
+        if (UntrustedBounceSlots.SlotOf(_k, _iommu.DomainOf(dev)?.Table, addr) is { } slot) _k.Swiotlb!.SyncForCpu(slot, size, dir);
     }
 
     public void SyncForDevice(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
     {
-        if (BounceSlotOf(dev, addr) is { } slot) _k.Swiotlb!.SyncForDevice(slot, size, dir);
-    }
-
-    // iommu_iova_to_phys + is_swiotlb_buffer.
-    private PhysAddr? BounceSlotOf(KernelDevice dev, DmaAddr addr)
-    {
-        if (_k.Swiotlb is not { } pool || _iommu.DomainOf(dev)?.Table is not { } table) return null;
-        var leaf = table.Lookup(addr.Pfn);
-        if (!leaf.Present) return null;
-        var phys = PhysAddr.FromPfn(leaf.PhysPfn).Add(addr.Value & (PhysAddr.PageSize - 1));
-        return pool.IsBounceAddress(phys) ? phys : null;
+        if (UntrustedBounceSlots.SlotOf(_k, _iommu.DomainOf(dev)?.Table, addr) is { } slot) _k.Swiotlb!.SyncForDevice(slot, size, dir);
     }
 }

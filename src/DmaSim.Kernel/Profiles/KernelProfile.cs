@@ -128,8 +128,20 @@ public sealed record KernelProfile
     /// <summary>Which `kernel: config: iommu-default-dma` choices exist and reach the Intel driver.</summary>
     public required Rule<DefaultDmaKconfig> DefaultDmaKconfig { get; init; }
 
-    /// <summary>dma-iommu bounces an untrusted device's partial-granule buffers through swiotlb (5.11+).</summary>
-    public required Rule<bool> UntrustedBounce { get; init; }
+    /// <summary>Who bounces an untrusted device's partial-page buffers through swiotlb: nobody, the Intel driver (5.4 – 5.10) or dma-iommu (5.11+).</summary>
+    public required Rule<UntrustedBounce> UntrustedBounce { get; init; }
+
+    /// <summary>iommu_subsys_init's policy lines end in a space when nothing was set on the command line (5.3 – 6.4).</summary>
+    public required Rule<bool> PolicyLinesTrailingSpace { get; init; }
+
+    /// <summary>An untrusted device's unmaps invalidate at once, never through the flush queue (5.4+).</summary>
+    public required Rule<bool> UntrustedStrict { get; init; }
+
+    /// <summary>A device under a unit without ECAP.PT cannot have an identity domain: the driver asks for DMA (6.12).</summary>
+    public required Rule<bool> IdentityNeedsPassThroughUnit { get; init; }
+
+    /// <summary>intel_dma_ops allocates with alloc_iova_fast, unmaps the size it is given and queues IOVAs in the domain's flush queue (4.14+).</summary>
+    public required Rule<bool> IntelOpsIovaFast { get; init; }
 
     /// <summary>The release whose log wording the profile prints when the scenario names no kernel.version ("" = the era's own wording).</summary>
     public required Rule<string> DefaultRelease { get; init; }
@@ -177,6 +189,10 @@ public sealed record KernelProfile
         yield return (nameof(SacTrickGivesUp), SacTrickGivesUp.Value.ToString(), SacTrickGivesUp.Source);
         yield return (nameof(DefaultDmaKconfig), DefaultDmaKconfig.Value.ToString(), DefaultDmaKconfig.Source);
         yield return (nameof(UntrustedBounce), UntrustedBounce.Value.ToString(), UntrustedBounce.Source);
+        yield return (nameof(PolicyLinesTrailingSpace), PolicyLinesTrailingSpace.Value.ToString(), PolicyLinesTrailingSpace.Source);
+        yield return (nameof(UntrustedStrict), UntrustedStrict.Value.ToString(), UntrustedStrict.Source);
+        yield return (nameof(IdentityNeedsPassThroughUnit), IdentityNeedsPassThroughUnit.Value.ToString(), IdentityNeedsPassThroughUnit.Source);
+        yield return (nameof(IntelOpsIovaFast), IntelOpsIovaFast.Value.ToString(), IntelOpsIovaFast.Source);
         yield return (nameof(DefaultRelease), DefaultRelease.Value, DefaultRelease.Source);
     }
 }

@@ -256,3 +256,16 @@ public enum TranslatedOps
     /// <summary>The generic dma-iommu layer (iommu_dma_map_page), from 5.11 ("iommu/vt-d: Convert intel iommu driver to the iommu ops").</summary>
     DmaIommu,
 }
+
+/// <summary>Whether and how an untrusted (external-facing) device's partial-page buffers are bounced through swiotlb.</summary>
+public enum UntrustedBounce
+{
+    /// <summary>No bounce pages: the device maps the pages its buffer shares with other data (before 5.4).</summary>
+    None,
+    /// <summary>The Intel driver's bounce_dma_ops, announced per device ("Use Intel IOMMU bounce page dma_ops", 5.4 – 5.7).</summary>
+    IntelBounceOpsAnnounced,
+    /// <summary>The Intel driver's bounce_dma_ops, set silently in probe_finalize (5.8 – 5.10).</summary>
+    IntelBounceOps,
+    /// <summary>dma-iommu's own bounce (iommu_dma_map_page → swiotlb_tbl_map_single), 5.11+.</summary>
+    DmaIommu,
+}

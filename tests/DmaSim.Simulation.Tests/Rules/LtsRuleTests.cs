@@ -77,16 +77,12 @@ public class LtsRuleTests
     }
 
     [Fact]
-    public void From_5_11_an_untrusted_devices_partial_page_is_bounced_and_the_rest_of_its_page_reads_zero()
+    public void From_5_4_an_untrusted_devices_partial_page_is_bounced_and_the_rest_of_its_page_reads_zero()
     {
-        const string below = """
-                - { bdf: "00:07.0", name: tbt, model: pcie-root-port, secondary-bus: 0x20, external-facing: true }
-                - { bdf: "20:00.0", name: ext, model: scripted, address-bits: 64 }
-            """;
         var secret = Enumerable.Range(0, 4096).Select(i => (byte)(i | 1)).ToArray(); // no zero byte anywhere
         (byte[] Seen, bool Bounced, byte[] Back) Run(KernelProfile p)
         {
-            var m = Boot(Machine("intel_iommu=on", below), p);
+            var m = Boot(Machine("intel_iommu=on", Below), p);
             var k = m.Kernel.K;
             var dev = m.Kernel.Device("ext");
             var page = k.Pages.AllocPages(0, DmaSim.Kernel.Mm.Gfp.Kernel, new DmaSim.Hardware.Memory.FrameOwner(DmaSim.Hardware.Memory.OwnerKind.KernelBuffer, "ext", "buf"))!.Value.Start;
@@ -105,16 +101,135 @@ public class LtsRuleTests
             m.Memory.Read(page, back);
             return (seen, bounced, back);
         }
-        var (seen61, bounced61, back61) = Run(ProfileCatalog.Linux61);
-        Assert.True(bounced61);
-        Assert.Equal(secret.AsSpan(0x100, 256).ToArray(), seen61.AsSpan(0, 256).ToArray());
-        Assert.All(seen61.AsSpan(256).ToArray(), b => Assert.Equal(0, b)); // padding cleared: nothing else leaks
-        Assert.All(back61.AsSpan(0x100, 256).ToArray(), b => Assert.Equal(0xEE, b));
-        Assert.Equal(secret.AsSpan(0x200).ToArray(), back61.AsSpan(0x200).ToArray());
-        // 5.10 (the Intel driver's own bounce pages are not modelled) and 4.19 map the page itself: the device sees it all.
-        var (seen510, bounced510, _) = Run(ProfileCatalog.Linux510);
-        Assert.False(bounced510);
-        Assert.Equal(secret, seen510);
+        // dma-iommu (6.1) and the Intel driver's bounce_dma_ops (5.4, 5.10) make the same slot.
+        foreach (var p in new[] { ProfileCatalog.Linux61, ProfileCatalog.Linux510, ProfileCatalog.Linux54 })
+        {
+            var (seen, bounced, back) = Run(p);
+            Assert.True(bounced, p.Name);
+            Assert.Equal(secret.AsSpan(0x100, 256).ToArray(), seen.AsSpan(0, 256).ToArray());
+            Assert.All(seen.AsSpan(256).ToArray(), b => Assert.Equal(0, b)); // padding cleared: nothing else leaks
+            Assert.All(back.AsSpan(0x100, 256).ToArray(), b => Assert.Equal(0xEE, b));
+            Assert.Equal(secret.AsSpan(0x200).ToArray(), back.AsSpan(0x200).ToArray());
+        }
+        // 4.19 has no bounce pages: the device sees the whole page.
+        var (seen419, bounced419, _) = Run(ProfileCatalog.Linux419);
+        Assert.False(bounced419);
+        Assert.Equal(secret, seen419);
+        // 5.4 – 5.7 announce the bounce ops per device; 5.8 sets them silently.
+        Assert.Contains("pci 0000:20:00.0: DMAR: Use Intel IOMMU bounce page dma_ops", Log(Boot(Machine("intel_iommu=on", Below), ProfileCatalog.Linux54)));
+        Assert.DoesNotContain(Log(Boot(Machine("intel_iommu=on", Below), ProfileCatalog.Linux510)), l => l.Contains("bounce page", StringComparison.Ordinal));
+    }
+
+    private const string Below = """
+            - { bdf: "00:07.0", name: tbt, model: pcie-root-port, secondary-bus: 0x20, external-facing: true }
+            - { bdf: "20:00.0", name: ext, model: scripted, address-bits: 64 }
+        """;
+
+    private static DmaSim.Kernel.Dma.DmaMapping MapOnePage(SimMachine m, string device)
+    {
+        var dev = m.Kernel.Device(device);
+        var page = m.Kernel.K.Pages.AllocPages(0, DmaSim.Kernel.Mm.Gfp.Kernel, new DmaSim.Hardware.Memory.FrameOwner(DmaSim.Hardware.Memory.OwnerKind.KernelBuffer, device, "buf"))!.Value.Start;
+        var map = dev.Ops!.MapPage(dev, page, 4096, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
+        Assert.True(map.Ok, map.Error);
+        return map;
+    }
+
+    [Theory]
+    [InlineData("linux-5.4")]
+    [InlineData("linux-5.10")]
+    [InlineData("linux-6.1")]
+    public void From_5_4_an_untrusted_devices_unmaps_invalidate_at_once_while_its_neighbours_wait_in_the_flush_queue(string profile)
+    {
+        var m = Boot(Machine("intel_iommu=on", Below), ProfileCatalog.Find(profile)!);
+        var iommu = m.Kernel.Iommu!;
+        Assert.False(iommu.Strict);
+        var ext = m.Kernel.Device("ext");
+        var usb = m.Kernel.Device("usb");
+        var e = MapOnePage(m, "ext");
+        ext.Ops!.UnmapPage(ext, e.Address, 4096, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
+        Assert.Equal(0, iommu.Unmaps.Pending);
+        var u = MapOnePage(m, "usb");
+        usb.Ops!.UnmapPage(usb, u.Address, 4096, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
+        Assert.Equal(1, iommu.Unmaps.Pending);
+        // And the report says so per device.
+        var r = ScenarioRunner.Run(ScenarioLoader.Parse(Machine("intel_iommu=on", Below), Path.Combine(SharedData.RepoRoot, "lts.yaml")), ProfileCatalog.Find(profile)!);
+        Assert.Equal("strict", r.Devices.Single(d => d.Name == "ext").Flush);
+        Assert.Equal("lazy", r.Devices.Single(d => d.Name == "usb").Flush);
+        // 4.19 knows no untrusted devices: both wait.
+        var m419 = Boot(Machine("intel_iommu=on", Below), ProfileCatalog.Linux419);
+        var e419 = MapOnePage(m419, "ext");
+        m419.Kernel.Device("ext").Ops!.UnmapPage(m419.Kernel.Device("ext"), e419.Address, 4096, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
+        Assert.Equal(1, m419.Kernel.Iommu!.Unmaps.Pending);
+    }
+
+    [Fact]
+    public void From_4_14_intel_dma_ops_unmap_the_size_they_are_given_and_queue_255_IOVAs()
+    {
+        // A driver that maps two pages and unmaps one: 3.0 clears the whole recorded IOVA range; 4.19's
+        // intel_unmap clears aligned_nrpages(dev_addr, size) pages, so the second page stays mapped.
+        bool SecondPageStillMapped(KernelProfile p)
+        {
+            var m = Boot(Machine("intel_iommu=on,strict"), p);
+            var dev = m.Kernel.Device("usb");
+            var page = m.Kernel.K.Pages.AllocPages(1, DmaSim.Kernel.Mm.Gfp.Kernel, new DmaSim.Hardware.Memory.FrameOwner(DmaSim.Hardware.Memory.OwnerKind.KernelBuffer, "usb", "buf"))!.Value.Start;
+            var map = dev.Ops!.MapPage(dev, page, 8192, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
+            Assert.True(map.Ok, map.Error);
+            dev.Ops.UnmapPage(dev, map.Address, 4096, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
+            return m.Kernel.Iommu!.DomainOf(dev)!.Table!.Lookup(map.Address.Pfn + 1).Present;
+        }
+        Assert.False(SecondPageStillMapped(ProfileCatalog.Linux30));
+        Assert.True(SecondPageStillMapped(ProfileCatalog.Linux419));
+        // The flush queue of iova.c (4.14+): a 256-slot ring, full at 255; 2.6.3x – 3.x: HIGH_WATER_MARK 250.
+        Assert.Equal(255, Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux419).Kernel.Iommu!.Unmaps.HighWaterMark);
+        Assert.Equal(250, Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux30).Kernel.Iommu!.Unmaps.HighWaterMark);
+    }
+
+    [Fact]
+    public void From_6_12_a_unit_without_pass_through_gives_its_devices_strict_DMA_domains_even_under_iommu_pt()
+    {
+        const string noPt = """
+              iommu:
+                host-address-width: 40
+                units:
+                  - { base: 0xfed90000, include-pci-all: true, pass-through: false, sagaw: [39, 48] }
+            """;
+        // 6.6: hw_pass_through cleared, software si_domain with 1:1 tables.
+        var r66 = ScenarioRunner.Run(ScenarioLoader.Parse(Machine("intel_iommu=on iommu=pt", iommu: noPt), Path.Combine(SharedData.RepoRoot, "lts.yaml")), ProfileCatalog.Linux66);
+        Assert.Equal(DmaSim.Core.DeviceDomain.Identity, r66.Devices.Single().Domain);
+        // 6.12: device_def_domain_type asks DMA; the requested type is allocated strict although the default is lazy.
+        var r612 = ScenarioRunner.Run(ScenarioLoader.Parse(Machine("intel_iommu=on iommu=pt", iommu: noPt), Path.Combine(SharedData.RepoRoot, "lts.yaml")), ProfileCatalog.Linux612);
+        Assert.Equal(DmaSim.Core.DeviceDomain.Translated, r612.Devices.Single().Domain);
+        Assert.Equal("strict", r612.Devices.Single().Flush);
+        // With ECAP.PT both pass through.
+        var pt612 = ScenarioRunner.Run(ScenarioLoader.Parse(Machine("intel_iommu=on iommu=pt"), Path.Combine(SharedData.RepoRoot, "lts.yaml")), ProfileCatalog.Linux612);
+        Assert.Equal(DmaSim.Core.DeviceDomain.PassThrough, pt612.Devices.Single().Domain);
+    }
+
+    [Fact]
+    public void From_6_5_the_policy_lines_lose_their_trailing_space()
+    {
+        var l61 = Log(Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux61));
+        Assert.Contains("iommu: Default domain type: Translated ", l61);
+        Assert.Contains("iommu: DMA domain TLB invalidation policy: lazy mode ", l61);
+        var l66 = Log(Boot(Machine("intel_iommu=on"), ProfileCatalog.Linux66));
+        Assert.Contains("iommu: Default domain type: Translated", l66);
+        Assert.Contains("iommu: DMA domain TLB invalidation policy: lazy mode", l66);
+        Assert.Contains("iommu: Default domain type: Passthrough (set via kernel command line)", Log(Boot(Machine("intel_iommu=on iommu=pt"), ProfileCatalog.Linux612)));
+    }
+
+    [Fact]
+    public void From_5_15_a_unit_in_caching_mode_makes_DMA_domains_strict()
+    {
+        const string cm = """
+              iommu:
+                host-address-width: 40
+                units:
+                  - { base: 0xfed90000, include-pci-all: true, pass-through: true, caching-mode: true, sagaw: [39, 48] }
+            """;
+        var m515 = Boot(Machine("intel_iommu=on", iommu: cm), ProfileCatalog.Linux515);
+        Assert.True(m515.Kernel.Iommu!.Strict);
+        Assert.Contains("DMAR: IOMMU batching disallowed due to virtualization", Log(m515));
+        Assert.False(Boot(Machine("intel_iommu=on", iommu: cm), ProfileCatalog.Linux510).Kernel.Iommu!.Strict);
     }
 
     [Fact]

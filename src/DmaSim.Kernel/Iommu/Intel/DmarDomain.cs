@@ -57,6 +57,9 @@ public sealed class DmarDomain
     public int Agaw { get; }
     public IovaDomain? Iova { get; }
     public Dictionary<DmarUnit, ushort> Dids { get; } = [];
+
+    /// <summary>A DMA domain of the requested type IOMMU_DOMAIN_DMA, never upgraded to DMA-FQ: its unmaps invalidate at once whatever the default policy.</summary>
+    public bool Strict { get; set; }
     public HashSet<KernelDevice> Devices { get; } = [];
 
     /// <summary>Address width of the domain: 30 + 9·agaw (agaw_to_width).</summary>

@@ -131,7 +131,18 @@ public sealed class IntelDmaOps : IDmaOps
     }
 
     public DmaMapping MapPage(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir) =>
-        MapSingle(dev, phys, size, dir, dev.DmaMask);
+        UntrustedBounceSlots.Needed(_k, dev, phys, size) ? MapBounced(dev, phys, size, dir) : MapSingle(dev, phys, size, dir, dev.DmaMask);
+
+    /// <summary>bounce_map_single (5.4 – 5.10): the slot is mapped instead of the buffer; on failure "Device bounce map … --- failed".</summary>
+    private DmaMapping MapBounced(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir)
+    {
+        var r = UntrustedBounceSlots.Take(_k, dev, phys, size, dir);
+        var m = r.IsMapped ? MapSingle(dev, r.Address, size, dir, dev.DmaMask) : DmaMapping.Failure(r.Message ?? "swiotlb mapping failed");
+        if (m.Ok) return m;
+        if (r.IsMapped) UntrustedBounceSlots.Release(_k, r.Address, size);
+        _k.Log($"pci {dev.PciName}: DMAR: Device bounce map: {size:x}@{phys.Value:x} dir {(int)dir} --- failed");
+        return m;
+    }
 
     /// <summary>__intel_map_single.</summary>
     private DmaMapping MapSingle(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir, ulong mask)
@@ -145,8 +156,8 @@ public sealed class IntelDmaOps : IDmaOps
         // 2.6.32 passes pdev->dma_mask here whatever the caller asked for ("Use coherent DMA mask when
         // requested" fixed it in 2011).
         var iovaMask = P.CoherentIovaLimit.Value == CoherentIovaLimit.StreamingMask ? dev.DmaMask : mask;
-        var iova = AllocIova(dev, domain, pages, iovaMask);
-        if (iova is null)
+        var iovaPfn = AllocIova(dev, domain, pages, iovaMask);
+        if (iovaPfn is not { } pfn)
         {
             // By this point 2.6.32 has replaced size with the page count (aligned_nrpages).
             _k.Log($"Device {dev.PciName} request: {pages:x}@{phys.Value:x} dir {(int)dir} --- failed");
@@ -155,55 +166,78 @@ public sealed class IntelDmaOps : IDmaOps
         // Read permission also when the unit cannot do zero-length reads (!CAP.ZLR).
         var read = dir is DmaDirection.ToDevice or DmaDirection.Bidirectional || !unit.Hw.ZeroLengthRead;
         var write = dir is DmaDirection.FromDevice or DmaDirection.Bidirectional;
-        var r = domain.Table!.Map(iova.Value.PfnLo, phys.Pfn, pages, read, write);
+        var r = domain.Table!.Map(pfn, phys.Pfn, pages, read, write);
         foreach (var c in r.Conflicts.Take(1))
             _k.Log($"ERROR: DMA PTE for vPFN 0x{c.IovaPfn:x} already set (to {c.Existing:x} not {c.Wanted:x})");
         if (r.Status == Hw.MapStatus.OutOfMemory)
         {
             // __intel_map_single: domain_pfn_mapping failed → error: free the IOVA, the same "--- failed" line.
-            domain.Iova!.FreeIova(iova.Value.PfnLo);
+            FreeIova(domain, pfn, pages);
             _k.Log($"Device {dev.PciName} request: {pages:x}@{phys.Value:x} dir {(int)dir} --- failed");
             return DmaMapping.Failure($"{dev.PciName}: no page left for VT-d page tables");
         }
         // Non-present → present needs an IOTLB flush only in caching mode, otherwise a write-buffer flush.
-        if (unit.Hw.CachingMode) unit.Hw.FlushIotlbPages(0, iova.Value.PfnLo, pages);
+        if (unit.Hw.CachingMode) unit.Hw.FlushIotlbPages(0, pfn, pages);
         else unit.Hw.FlushWriteBuffer();
-        return DmaMapping.Success(new DmaAddr((iova.Value.PfnLo << PhysAddr.PageShift) | phys.PageOffset));
+        return DmaMapping.Success(new DmaAddr((pfn << PhysAddr.PageShift) | phys.PageOffset));
     }
 
     /// <summary>
     /// intel_alloc_iova: clamp to the domain width; unless forcedac, try below 4 GiB first; then up to
-    /// the mask; failure prints "Allocating %ld-page iova for %s failed".
+    /// the mask; failure prints "Allocating %ld-page iova for %s failed". 2.6.3x – 4.6 use alloc_iova; from
+    /// 4.7 the page count is rounded to a power of two and both tries go through alloc_iova_fast, the
+    /// second flushing the range caches (<see cref="KernelProfile.IntelOpsIovaFast"/>).
     /// </summary>
-    private Iova.Iova? AllocIova(KernelDevice dev, DmarDomain domain, ulong pages, ulong mask)
+    private ulong? AllocIova(KernelDevice dev, DmarDomain domain, ulong pages, ulong mask)
     {
         mask = Math.Min(mask, domain.MaxAddress);
+        var iovad = domain.Iova!;
+        var fast = P.IntelOpsIovaFast.Value;
+        if (fast) pages = System.Numerics.BitOperations.RoundUpToPowerOf2(pages);
         if (!_k.Cmdline.ForceDac && mask > DmaMask.Bits(32))
         {
-            var low = domain.Iova!.AllocIova(pages, DmaMask.Bits(32) >> PhysAddr.PageShift, sizeAligned: true);
+            var lowLimit = DmaMask.Bits(32) >> PhysAddr.PageShift;
+            var low = fast ? Pfn(iovad.AllocIovaFast(pages, lowLimit, false)) : iovad.AllocIova(pages, lowLimit, sizeAligned: true)?.PfnLo;
             if (low is not null) return low;
         }
-        var iova = domain.Iova!.AllocIova(pages, mask >> PhysAddr.PageShift, sizeAligned: true);
+        var limit = mask >> PhysAddr.PageShift;
+        var iova = fast ? Pfn(iovad.AllocIovaFast(pages, limit, true)) : iovad.AllocIova(pages, limit, sizeAligned: true)?.PfnLo;
         if (iova is null) _k.Log($"Allocating {pages}-page iova for {dev.PciName} failed");
         return iova;
+    }
+
+    private static ulong? Pfn(ulong fastResult) => fastResult == 0 ? null : fastResult;
+
+    private void FreeIova(DmarDomain domain, ulong pfn, ulong pages)
+    {
+        if (P.IntelOpsIovaFast.Value) domain.Iova!.FreeIovaFast(pfn, pages);
+        else domain.Iova!.FreeIova(pfn);
     }
 
     public void UnmapPage(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
     {
         if (NoMapping(dev)) return;
         var domain = _iommu.DomainOf(dev);
-        var iova = domain?.Iova?.FindIova(addr.Pfn);
-        if (domain is null || iova is null)
+        if (domain is null)
         {
             _k.Log($"Driver unmaps unmatched page at PFN {addr.Value:x}");
             return;
         }
-        var range = iova.Value;
-        // The whole recorded IOVA range is cleared, whatever size the driver passed.
+        if (P.IntelOpsIovaFast.Value) UnmapBySize(dev, domain, addr, size, dir);
+        else UnmapWholeRange(dev, domain, addr);
+    }
+
+    /// <summary>intel_unmap_page (2.6.3x – 4.6): find_iova, and the whole recorded range is cleared whatever size the driver passed.</summary>
+    private void UnmapWholeRange(KernelDevice dev, DmarDomain domain, DmaAddr addr)
+    {
+        if (domain.Iova!.FindIova(addr.Pfn) is not { } range)
+        {
+            _k.Log($"Driver unmaps unmatched page at PFN {addr.Value:x}");
+            return;
+        }
         var pages = range.PfnHi - range.PfnLo + 1;
         domain.Table!.Unmap(range.PfnLo, pages);
-        var strict = _iommu.Strict || _k.Cmdline.Strict;
-        if (strict)
+        if (_iommu.UnmapIsStrict(dev, domain))
         {
             foreach (var (unit, did) in domain.Dids) unit.Hw.FlushIotlbPages(did, range.PfnLo, pages);
             domain.Iova!.FreeIova(range.PfnLo);
@@ -214,8 +248,43 @@ public sealed class IntelDmaOps : IDmaOps
         }
     }
 
-    public void SyncForCpu(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir) => NoMapping(dev);
-    public void SyncForDevice(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir) => NoMapping(dev);
+    /// <summary>
+    /// intel_unmap (4.7+): aligned_nrpages(dev_addr, size) pages from the handle are cleared, then the IOVA goes
+    /// back at once (strict, or an untrusted device from 5.4) or into the domain's flush queue. Like the
+    /// kernel it does not look the handle up first: a double unmap frees the IOVA twice. A bounce slot found
+    /// behind the handle beforehand goes back to swiotlb afterwards (bounce_unmap_single).
+    /// </summary>
+    private void UnmapBySize(KernelDevice dev, DmarDomain domain, DmaAddr addr, ulong size, DmaDirection dir)
+    {
+        var slot = UntrustedBounceSlots.SlotOf(_k, domain.Table, addr);
+        var pfn = addr.Pfn;
+        var pages = AlignedPages(addr.Value, size);
+        domain.Table!.Unmap(pfn, pages);
+        if (_iommu.UnmapIsStrict(dev, domain))
+        {
+            foreach (var (unit, did) in domain.Dids) unit.Hw.FlushIotlbPages(did, pfn, pages);
+            domain.Iova!.FreeIovaFast(pfn, pages);
+        }
+        else
+        {
+            _iommu.Unmaps.Add(domain, pfn, pages, DeferredUnmaps.IovaRelease.FreeFast);
+        }
+        if (slot is { } s) _k.Swiotlb!.Unmap(s, size, dir);
+    }
+
+    /// <summary>intel_dma_ops has no sync; bounce_dma_ops syncs the slot (bounce_sync_single).</summary>
+    public void SyncForCpu(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
+    {
+        if (!NoMapping(dev) && BounceSlot(dev, addr) is { } slot) _k.Swiotlb!.SyncForCpu(slot, size, dir);
+    }
+
+    public void SyncForDevice(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
+    {
+        if (!NoMapping(dev) && BounceSlot(dev, addr) is { } slot) _k.Swiotlb!.SyncForDevice(slot, size, dir);
+    }
+
+    private PhysAddr? BounceSlot(KernelDevice dev, DmaAddr addr) =>
+        P.UntrustedBounce.Value == UntrustedBounce.None || !dev.Untrusted ? null : UntrustedBounceSlots.SlotOf(_k, _iommu.DomainOf(dev)?.Table, addr);
 
     /// <summary>aligned_nrpages: pages covering [paddr &amp; ~page, paddr + size).</summary>
     public static ulong AlignedPages(ulong paddr, ulong size) =>

@@ -52,6 +52,18 @@ public sealed partial class IntelIommu
     /// <summary>intel_iommu_strict.</summary>
     public bool Strict { get; set; }
 
+    /// <summary>
+    /// Whether an unmap of this device invalidates at once: the global policy (intel_iommu_strict,
+    /// iommu.strict), a domain allocated as IOMMU_DOMAIN_DMA without a flush queue (<see cref="DmarDomain.Strict"/>),
+    /// or an untrusted device where the era never queues its IOVAs (<see cref="KernelProfile.UntrustedStrict"/>).
+    /// </summary>
+    public bool UnmapIsStrict(KernelDevice dev, DmarDomain domain)
+    {
+        ArgumentNullException.ThrowIfNull(dev);
+        ArgumentNullException.ThrowIfNull(domain);
+        return Strict || _k.Cmdline.Strict || domain.Strict || (Profile.UntrustedStrict.Value && dev.Untrusted);
+    }
+
     public DeferredUnmaps Unmaps { get; }
 
     /// <summary>The DMAR fault interrupt handler (dmar_fault).</summary>

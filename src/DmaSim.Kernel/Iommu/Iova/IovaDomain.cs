@@ -22,6 +22,18 @@ public enum IovaAlgorithm
     Modern,
 
     /// <summary>
+    /// 4.15 – 5.0 <c>drivers/iommu/iova.c</c> (4.19 LTS): the rbtree era of <see cref="Modern"/> (anchor node,
+    /// cached_node/cached32_node, range caches) without <c>max32_alloc_size</c> (bee60e94a1e2 "iommu/iova:
+    /// Optimise attempts to allocate iova from 32bit address range", 5.1 — the stable bot could not apply a
+    /// later fix to 4.19.59 without it) and without the retry pass (4e89dce72521 "iommu/iova: Retry from last
+    /// rb tree node if iova search fails", queued for 5.11 in November 2020).
+    /// </summary>
+    Linux419,
+
+    /// <summary>5.1 – 5.10 (5.4 and 5.10 LTS): <see cref="Linux419"/> with <c>max32_alloc_size</c>, still no retry pass.</summary>
+    Linux51,
+
+    /// <summary>
     /// The 2.6.32 <c>drivers/pci/iova.c</c> used by intel-iommu in 2009: caller-passed inclusive 32-bit
     /// limit, a single <c>cached32_node</c> moved only by allocations whose limit is exactly that limit,
     /// size rounded up to a power of two when size-aligned, no anchor, no retry, no range caches.
@@ -68,7 +80,7 @@ public sealed class IovaDomain
         _granuleShift = BitOperations.TrailingZeroCount(granule);
         StartPfn = startPfn;
         Algorithm = algorithm;
-        if (algorithm == IovaAlgorithm.Modern)
+        if (algorithm != IovaAlgorithm.Linux2632)
         {
             Dma32BitPfn = limit32Pfn ?? 1UL << (32 - _granuleShift);
             _tree = new IovaRangeTree(startPfn);
@@ -86,7 +98,7 @@ public sealed class IovaDomain
         // by the limit like every gap, so keeping one node above everything changes no placement.
         _anchor = _tree.Insert(IovaAnchor, IovaAnchor);
         _cachedNode = _anchor;
-        _cached32Node = algorithm == IovaAlgorithm.Modern ? _anchor : Nil;
+        _cached32Node = algorithm != IovaAlgorithm.Linux2632 ? _anchor : Nil;
         CpuCount = cpuCount;
     }
 
@@ -97,6 +109,9 @@ public sealed class IovaDomain
 
     /// <summary><c>dma_32bit_pfn</c>: exclusive for Modern, inclusive for 2.6.32 (see the constructor).</summary>
     public ulong Dma32BitPfn { get; }
+
+    /// <summary>Whether the allocator keeps <c>max32_alloc_size</c> (5.1+).</summary>
+    private bool HasMax32AllocSize => Algorithm is IovaAlgorithm.Modern or IovaAlgorithm.Linux51;
 
     /// <summary>Modern <c>max32_alloc_size</c>: 32-bit requests of at least this many pages fail at once.</summary>
     public ulong Max32AllocSize { get; private set; }
@@ -124,7 +139,7 @@ public sealed class IovaDomain
         // fls_long(size - 1) is undefined for size 0 and shifts the mask away above 2^63.
         if (sizePfns == 0 || sizePfns > 1UL << 63)
             throw new ArgumentOutOfRangeException(nameof(sizePfns), sizePfns, "size must be 1..2^63 pages");
-        var n = Algorithm == IovaAlgorithm.Modern
+        var n = Algorithm != IovaAlgorithm.Linux2632
             ? AllocModern(sizePfns, limitPfnInclusive, sizeAligned)
             : AllocLinux2632(sizePfns, limitPfnInclusive, sizeAligned);
         return n == Nil ? null : new Iova(_tree.Lo(n), _tree.Hi(n));
@@ -140,7 +155,7 @@ public sealed class IovaDomain
     {
         var limit = limitPfnInclusive + 1; // alloc_iova passes limit_pfn + 1 (wraps for ~0, as in C)
         var mask = AlignMask(size, aligned);
-        if (limit <= Dma32BitPfn && size >= Max32AllocSize) return Nil;
+        if (HasMax32AllocSize && limit <= Dma32BitPfn && size >= Max32AllocSize) return Nil;
 
         var cached = limit <= Dma32BitPfn ? _cached32Node : _cachedNode;
         var cachedLo = _tree.Lo(cached);
@@ -148,12 +163,12 @@ public sealed class IovaDomain
         var start = 0UL;
         // With limit 0 every gap top is 0 < size: Linux fails both passes.
         var found = limit != 0 && FindHighest(hasKeyAbove: false, 0, cachedLo, limit, size, aligned, mask, out start);
-        if (!found && retryPfn < limit)
+        if (!found && Algorithm == IovaAlgorithm.Modern && retryPfn < limit)
             found = FindHighest(hasKeyAbove: true, cachedLo, IovaAnchor, limit, size, aligned, mask, out start);
         if (!found)
         {
             // Set on every failure, even one above 4 GiB: later 32-bit requests this big fail fast.
-            Max32AllocSize = size;
+            if (HasMax32AllocSize) Max32AllocSize = size;
             return Nil;
         }
         var n = _tree.Insert(start, start + size - 1);
@@ -260,7 +275,7 @@ public sealed class IovaDomain
     {
         var next = _tree.Successor(n);
         ulong lo = _tree.Lo(n), hi = _tree.Hi(n);
-        if (Algorithm == IovaAlgorithm.Modern)
+        if (Algorithm != IovaAlgorithm.Linux2632)
         {
             if (n == _cached32Node || (hi < Dma32BitPfn && lo >= _tree.Lo(_cached32Node)))
                 _cached32Node = next;

@@ -70,10 +70,11 @@ internal sealed class IovaRangeCache
             var iova = _domain.AllocIova(size, limitPfn, sizeAligned: true);
             if (iova is { } got) return got.PfnLo;
             if (!flushRcache) return 0;
-            // The only reclaim on the allocation path: every CPU's magazines, then the depots.
+            // The only reclaim on the allocation path: every CPU's magazines, then (5.11+, 6fa3525b455a
+            // "iommu/iova: Free global iova rcache on iova alloc failure") the depots.
             flushRcache = false;
             for (var c = 0; c < CpuCount; c++) FreeCpu(c);
-            FreeDepots();
+            if (_domain.Algorithm == IovaAlgorithm.Modern) FreeDepots();
         }
     }
 
