@@ -1,3 +1,4 @@
+using DmaSim.Checking;
 using DmaSim.Core;
 using DmaSim.Kernel.Dma;
 using DmaSim.Scenarios;
@@ -15,15 +16,14 @@ public static class Explain
     {
         var list = new List<Explanation>();
         var p = m.Profile;
+        var (decisions, coherents, findings) = IndexByDevice(m);
         foreach (var d in devices)
         {
             if (Vocabulary.IsBridge(d.Model)) continue;
             if (DriverLine(m, d) is { } driverLine) list.Add(driverLine);
-            var decision = m.Events.Events.OfType<IommuDecisionEvent>().LastOrDefault(e => e.Device == d.Name);
-            if (decision is not null)
+            if (decisions.GetValueOrDefault(d.Name) is { } decision)
                 list.Add(new(d.Name, $"{d.Name}: {decision.Decision} because {decision.Rule}.", decision.Source));
-            var coherent = m.Events.Events.OfType<DmaApiEvent>().FirstOrDefault(e => e.Device == d.Name && e.Call == "dma_alloc_coherent");
-            if (coherent is not null)
+            if (coherents.GetValueOrDefault(d.Name) is { } coherent)
             {
                 var source = coherent.Ops switch
                 {
@@ -37,11 +37,34 @@ public static class Explain
                     $"{d.Name}: dma_alloc_coherent through {coherent.Ops} ({coherent.Detail}) returned DMA address {coherent.Dma?.ToString() ?? "none"} for a {d.CoherentDmaMaskBits}-bit coherent mask.",
                     source));
             }
-            var finding = m.Checker.Findings.FirstOrDefault(f => f.Device == d.Name && f.Outcome == d.Outcome && d.Outcome != Outcome.Ok);
+            var finding = d.Outcome == Outcome.Ok ? null : findings.GetValueOrDefault(d.Name)?.Find(f => f.Outcome == d.Outcome);
             if (finding is not null)
                 list.Add(new(d.Name, $"Outcome {d.OutcomeName}: {finding.Message}", "physical truth (DmaSim checker)"));
         }
         return list;
+    }
+
+    /// <summary>
+    /// One pass over the run's events and findings, per device: the last IOMMU decision, the first coherent
+    /// allocation, the findings in order. Searching the whole stream per device was quadratic in a machine
+    /// with many devices (an imported server: 20+ endpoints, thousands of events).
+    /// </summary>
+    private static (Dictionary<string, IommuDecisionEvent>, Dictionary<string, DmaApiEvent>, Dictionary<string, List<Finding>>) IndexByDevice(SimMachine m)
+    {
+        var decisions = new Dictionary<string, IommuDecisionEvent>(StringComparer.Ordinal);
+        var coherents = new Dictionary<string, DmaApiEvent>(StringComparer.Ordinal);
+        foreach (var e in m.Events.Events)
+        {
+            if (e is IommuDecisionEvent decision) decisions[decision.Device] = decision;
+            else if (e is DmaApiEvent { Call: "dma_alloc_coherent" } api) coherents.TryAdd(api.Device, api);
+        }
+        var findings = new Dictionary<string, List<Finding>>(StringComparer.Ordinal);
+        foreach (var f in m.Checker.Findings)
+        {
+            if (!findings.TryGetValue(f.Device, out var mine)) findings[f.Device] = mine = [];
+            mine.Add(f);
+        }
+        return (decisions, coherents, findings);
     }
 
     /// <summary>Where the device's masks came from: its catalogue driver (and the rule it applied), or the PCI defaults.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using DmaSim.Checking;
 using DmaSim.Core;
 using DmaSim.Kernel;
@@ -209,18 +210,29 @@ public static class ScenarioRunner
         }
     }
 
+    private static readonly ZoneType[] _zones = Enum.GetValues<ZoneType>();
+    private static readonly string[] _zoneCounterNames = [.. _zones.Select(z => $"page-allocs-{z.ToString().ToLowerInvariant()}")];
+
     private static List<Counter> Counters(SimMachine m)
     {
-        var ev = m.Events.Events;
-        var list = new List<Counter>
+        // One pass over the events for every count (a pass per counter cost more than the counting).
+        long apiCalls = 0, bounces = 0;
+        var allocs = new long[_zones.Length];
+        var perDevice = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var e in m.Events.Events)
         {
-            new("dma-transactions", m.Checker.Transactions),
-            // dma_mapping_error only asks about a handle; the count is of calls that map, unmap, sync or allocate.
-            new("dma-api-calls", ev.OfType<DmaApiEvent>().LongCount(e => e.Call != "dma_mapping_error")),
-        };
-        foreach (var z in Enum.GetValues<ZoneType>())
-            list.Add(new($"page-allocs-{z.ToString().ToLowerInvariant()}", ev.OfType<PageAllocEvent>().LongCount(a => a.Zone == z)));
-        list.Add(new("swiotlb-bounces", ev.OfType<SwiotlbMapEvent>().LongCount()));
+            switch (e)
+            {
+                // dma_mapping_error only asks about a handle; the count is of calls that map, unmap, sync or allocate.
+                case DmaApiEvent api when api.Call != "dma_mapping_error": apiCalls++; break;
+                case PageAllocEvent a: allocs[Array.IndexOf(_zones, a.Zone)]++; break;
+                case SwiotlbMapEvent: bounces++; break;
+                case Hardware.Platform.DmaTransactionEvent t: CollectionsMarshal.GetValueRefOrAddDefault(perDevice, t.Device, out _)++; break;
+            }
+        }
+        var list = new List<Counter> { new("dma-transactions", m.Checker.Transactions), new("dma-api-calls", apiCalls) };
+        for (var z = 0; z < _zones.Length; z++) list.Add(new(_zoneCounterNames[z], allocs[z]));
+        list.Add(new("swiotlb-bounces", bounces));
         foreach (var r in m.Remappers)
         {
             list.Add(new($"{r.Name}-iotlb-hits", r.Unit.IotlbHits));
@@ -228,7 +240,6 @@ public static class ScenarioRunner
         }
         list.Add(new("touched-pages", m.Memory.TouchedPages));
         // DMA per device (what shows that a workload exercised each endpoint): transactions the silicon issued.
-        var perDevice = ev.OfType<Hardware.Platform.DmaTransactionEvent>().CountBy(t => t.Device).ToDictionary(x => x.Key, x => (long)x.Value);
         foreach (var d in m.Scenario.Platform.Devices.Where(d => !d.IsBridge && d.Model != DeviceKind.HostBridge))
             list.Add(new($"{d.Name}-dma-transactions", perDevice.GetValueOrDefault(d.Name)));
         return list;

@@ -26,6 +26,23 @@ public sealed class BisectAndShrinkTests
         Assert.Contains("intel_alloc_coherent", c.Bad.Source, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Between 3.0 and 6.1 the bisect builds profiles with 3.0's boot (devices in si_domain) and 6.1's lack of a
+    /// run-time identity check; a device left in si_domain must stay identity-mapped there, not be mapped from
+    /// the si_domain's (absent) IOVA space (these seeds ended in exit 70 before).
+    /// </summary>
+    [Theory]
+    [InlineData("hotplug-above-mask")]
+    [InlineData("hotplug-software-identity")]
+    [InlineData("rmrr-hw-passthrough")]
+    [InlineData("rmrr-leaves-si-domain")]
+    public void Bisecting_3_0_to_6_1_runs_every_mixed_profile(string seed)
+    {
+        var r = Bisect(seed, "linux-3.0", "linux-6.1");
+        Assert.NotEmpty(r.Differing);
+        Assert.All(r.Steps, s => Assert.False(string.IsNullOrEmpty(s.Outcomes)));
+    }
+
     [Fact]
     public void Forcedac_between_3_0_and_2_6_33_is_the_coherent_iova_limit_not_the_identity_check()
     {
