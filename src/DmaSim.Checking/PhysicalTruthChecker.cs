@@ -34,7 +34,10 @@ public sealed class PhysicalTruthChecker
             Add(new Finding(outcome == Outcome.FirmwareFault ? FindingKind.FirmwareDmaBlocked : FindingKind.IommuFault, tx.Device, outcome,
                 $"{who}: {(tx.IsWrite ? "write" : "read")} of {tx.Length} bytes at DMA address {tx.Address} (requester id {tx.RequesterId}) blocked by {tx.Remapper ?? "the platform"}: {tx.FaultText}" +
                 (intent is null ? "" : $" — it was meant for {intent.Label} at {intent.ExpectedPhys}" + (intent.Released ? ", which the driver had already unmapped or freed" : ""))));
-            return;
+            // The pages before the faulting one were already transferred (a multi-page DMA is split into
+            // TLPs that never cross a 4 KiB boundary, PCIe Base Spec 4.0 §2.2.7; VT-d blocks only the
+            // faulting request): what they reached is checked like any other access.
+            if (tx.Segments.Count == 0) return;
         }
         if (intent is null) return;
         if (intent.Released)

@@ -28,18 +28,31 @@ internal sealed class CampaignReference
     private readonly bool[] _mapLive;
     private bool _coherentFreed;
 
-    public CampaignReference(CampaignScenario s)
+    /// <summary>Translated runs: the handle the run returned for each mapping, and for the coherent buffer.</summary>
+    private readonly ulong[] _handles;
+    private readonly ulong _coherentHandle;
+
+    public CampaignReference(CampaignScenario s, ulong[]? handles = null, ulong coherentHandle = 0)
     {
         _s = s;
         _mapLive = new bool[s.Maps.Length];
+        _handles = handles ?? [];
+        _coherentHandle = coherentHandle;
     }
 
     public List<FindingKind> Debug { get; } = [];
     public HashSet<FindingKind> Physical { get; } = [];
 
-    public static CampaignReference Of(CampaignScenario s)
+    /// <summary>
+    /// The reference for <paramref name="s"/>. A translated run's handles are IOVAs the era's allocator
+    /// placed; rather than model each era's placement rule the reference takes the handles the run returned
+    /// (<paramref name="handles"/>, in map order) and keeps its own record of which IOVA page the kernel
+    /// mapped to which physical page, removing it at unmap (strict: the PTE is cleared and the IOTLB
+    /// invalidated before the unmap returns).
+    /// </summary>
+    public static CampaignReference Of(CampaignScenario s, ulong[]? handles = null, ulong coherentHandle = 0)
     {
-        var r = new CampaignReference(s);
+        var r = new CampaignReference(s, handles, coherentHandle);
         r.Run();
         return r;
     }
@@ -52,10 +65,10 @@ internal sealed class CampaignReference
             _mapLive[i] = true;
             var type = m.AsPage && !_s.Modern ? "page" : "single";
             // Bidirectional or from-device mappings track the buffer's first cacheline (add_dma_entry).
-            Add(new Entry { Key = Key(m.Buffer), Size = m.Size, Type = type, Direction = m.Direction, Line = CampaignScenario.BufferAddress(m.Buffer) >> 6, Unchecked = _s.Modern });
+            Add(new Entry { Key = Key(i), Size = m.Size, Type = type, Direction = m.Direction, Line = CampaignScenario.BufferAddress(m.Buffer) >> 6, Unchecked = _s.Modern });
             // debug_dma_mapping_error marks the first unchecked entry at that address — an earlier mapping of
             // the same buffer, if there is one, not necessarily the one just made.
-            if (m.CheckError && _live.FirstOrDefault(e => e.Key == Key(m.Buffer) && e.Unchecked) is { } first) first.Unchecked = false;
+            if (m.CheckError && _live.FirstOrDefault(e => e.Key == Key(i) && e.Unchecked) is { } first) first.Unchecked = false;
         }
         if (_s.Coherent) Add(new Entry { Key = "coherent", Size = 4096, Type = "coherent", Direction = 0, Line = 1UL << 60 });
         for (var j = 0; j < _s.Sg.Length; j++)
@@ -68,7 +81,10 @@ internal sealed class CampaignReference
         if (_live.Any(e => e.Type != "coherent")) Debug.Add(FindingKind.LeakAtEnd);
     }
 
-    private static string Key(int buffer) => "b" + buffer;
+    /// <summary>debug.c finds entries by device and DMA address: the buffer's physical address untranslated, the run's IOVA translated.</summary>
+    private string Key(int map) => "h" + Handle(map).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+
+    private ulong Handle(int map) => _s.Translated ? _handles[map] : CampaignScenario.BufferAddress(_s.Maps[map].Buffer);
 
     private void Add(Entry e)
     {
@@ -86,21 +102,21 @@ internal sealed class CampaignReference
     {
         var mi = s.Target % _s.Maps.Length;
         var map = _s.Maps[mi];
-        var key = Key(map.Buffer);
+        var key = Key(mi);
         var unmapType = map.AsPage ? "page" : "single";
         switch (s.Act)
         {
             case Act.DmaWrite or Act.DmaRead:
                 {
                     var off = s.Offset % map.Size;
-                    Dma(map.Buffer, off, Math.Min(s.Bytes, map.Size - off), map.Size, !_mapLive[mi], s.Act == Act.DmaWrite);
+                    Dma(mi, off, Math.Min(s.Bytes, map.Size - off), !_mapLive[mi], s.Act == Act.DmaWrite);
                     break;
                 }
             case Act.DmaPastEnd:
-                Dma(map.Buffer, s.Offset % (map.Size + 64), map.Size + s.Bytes % 4096, map.Size, !_mapLive[mi], write: true);
+                Dma(mi, s.Offset % (map.Size + 64), map.Size + s.Bytes % 4096, !_mapLive[mi], write: true);
                 break;
             case Act.DmaUnreachable:
-                Dma(map.Buffer, 1UL << CampaignScenario.PhysBits, 64, map.Size, !_mapLive[mi], write: true);
+                Dma(mi, 1UL << CampaignScenario.PhysBits, 64, !_mapLive[mi], write: true);
                 break;
             case Act.Unmap:
                 Unmap(key, map.Size, unmapType, map.Direction, mi);
@@ -125,8 +141,10 @@ internal sealed class CampaignReference
                 _coherentFreed = true;
                 break;
             case Act.CoherentWrite:
-                // The page was free RAM once released: the write strays into it.
-                if (_coherentFreed) { Physical.Add(FindingKind.UseAfterUnmap); Physical.Add(FindingKind.StrayWrite); }
+                // Translated (strict): free-coherent unmapped the IOVA page, the write faults. Otherwise the page
+                // was free RAM once released: the write strays into it.
+                if (_coherentFreed && _s.Translated) Physical.Add(FindingKind.IommuFault);
+                else if (_coherentFreed) { Physical.Add(FindingKind.UseAfterUnmap); Physical.Add(FindingKind.StrayWrite); }
                 break;
             case Act.UnmapSg:
                 for (var j = 0; j < _s.Sg.Length; j++) Release("sg" + j, _s.Sg[j], "sg", 1, _s.Sg.Length);
@@ -187,31 +205,61 @@ internal sealed class CampaignReference
     }
 
     /// <summary>
-    /// A device DMA of <paramref name="length"/> bytes at <paramref name="offset"/> into the mapping of
-    /// <paramref name="size"/> bytes at the start of at-buffer <paramref name="buffer"/>: the engine drives
-    /// the low address lines it has; an address beyond the CPU's physical space is a master abort.
+    /// A device DMA of <paramref name="length"/> bytes at <paramref name="offset"/> into mapping
+    /// <paramref name="map"/>: the engine drives the low address lines it has; an address beyond the CPU's
+    /// physical space is a master abort; translated, every page-sized piece goes through the reference's own
+    /// IOVA record (a page no live mapping covers is a remapping fault).
     /// </summary>
-    private void Dma(int buffer, ulong offset, ulong length, ulong size, bool released, bool write)
+    private void Dma(int map, ulong offset, ulong length, bool released, bool write)
     {
-        var handle = CampaignScenario.BufferAddress(buffer);
-        var lines = _s.DeviceBits == 64 ? ulong.MaxValue : (1UL << _s.DeviceBits) - 1;
+        var issuedFirst = Handle(map) + offset;
+        var extent = offset < _s.Maps[map].Size ? _s.Maps[map].Size - offset : 0;
         var limit = (1UL << CampaignScenario.PhysBits) - 1;
-        var pos = 0UL;
-        var issuedFirst = handle + offset;
-        if ((issuedFirst & lines) > limit || ((issuedFirst + length - 1) & lines) > limit)
+        var judged = false;
+        for (var pos = 0UL; pos < length;)
         {
-            Physical.Add(FindingKind.IommuFault);
-            return;
-        }
-        if (released) Physical.Add(FindingKind.UseAfterUnmap);
-        var extent = offset < size ? size - offset : 0;
-        while (pos < length)
-        {
-            var driven = (issuedFirst + pos) & lines;
+            var driven = (issuedFirst + pos) & Lines;
             var chunk = Math.Min(length - pos, 4096 - (driven & 4095));
-            if (pos + chunk > extent) { Physical.Add(FindingKind.OutOfMapping); return; }
-            if (driven != issuedFirst + pos) { Physical.Add(write ? FindingKind.StrayWrite : FindingKind.StrayDataRead); return; }
+            // Translated: the page must be in the reference's own IOVA record (strict: gone at unmap).
+            // Untranslated: the driven address is the physical one; beyond the CPU's space it is a master abort.
+            var reached = _s.Translated ? Permits(driven >> 12, write) : driven <= limit;
+            if (!reached) { Physical.Add(FindingKind.IommuFault); return; }
+            // The pages before a fault did transfer: the first landed piece says use-after-unmap, the first
+            // piece past the end or off its page is the finding, later pieces can still fault.
+            if (!judged && pos == 0 && released) Physical.Add(FindingKind.UseAfterUnmap);
+            if (!judged && pos + chunk > extent) { Physical.Add(FindingKind.OutOfMapping); judged = true; }
+            else if (!judged && driven != issuedFirst + pos)
+            {
+                // Translated, a truncated IOVA that still translates reaches another mapping's page.
+                Physical.Add(write ? FindingKind.StrayWrite : FindingKind.StrayDataRead);
+                judged = true;
+            }
             pos += chunk;
         }
     }
+
+    private ulong Lines => _s.DeviceBits == 64 ? ulong.MaxValue : (1UL << _s.DeviceBits) - 1;
+
+    /// <summary>
+    /// The reference's page-table record: is IOVA page <paramref name="page"/> mapped by a live mapping with
+    /// the permission the access needs? Write only for from-device and bidirectional mappings; read for
+    /// to-device and bidirectional — and for every mapping under intel_dma_ops (up to 5.10), which adds read
+    /// when the unit lacks CAP.ZLR, as the campaign's declared unit does (drivers/iommu/intel-iommu.c
+    /// __intel_map_single, 2.6.32–5.10: "if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL ||
+    /// !cap_zlr(iommu->cap)) prot |= DMA_PTE_READ"); dma-iommu (5.11+) maps exactly dma_info_to_prot's
+    /// IOMMU_READ/IOMMU_WRITE (drivers/iommu/intel/iommu.c intel_iommu_map, 5.15).
+    /// </summary>
+    private bool Permits(ulong page, bool write)
+    {
+        for (var i = 0; i < _s.Maps.Length; i++)
+        {
+            if (!_mapLive[i] || page < _handles[i] >> 12 || page > (_handles[i] + _s.Maps[i].Size - 1) >> 12) continue;
+            var dir = _s.Maps[i].Direction;
+            return write ? dir != 1 : dir != 2 || IntelDmaOpsEra;
+        }
+        return _s.Coherent && !_coherentFreed && page == _coherentHandle >> 12;
+    }
+
+    /// <summary>The profiles whose intel-iommu has its own dma ops (converted to dma-iommu in 5.11, c588072bba6b).</summary>
+    private bool IntelDmaOpsEra => _s.Profile.Name is not (ProfileNames.Linux515 or ProfileNames.Linux61 or ProfileNames.Linux66 or ProfileNames.Linux612);
 }

@@ -24,6 +24,9 @@ internal sealed record CampaignMap(int Buffer, int Direction, ulong Size, bool C
 
 internal sealed record CampaignStep(Act Act, int Target, ulong Offset, ulong Bytes, int Direction);
 
+/// <summary>How the device's DMA reaches memory: no IOMMU (direct), a VT-d unit in hardware pass-through, or translated in a strict DMA domain.</summary>
+internal enum CampaignMode { Direct, PassThrough, Translated }
+
 /// <summary>
 /// One generated scenario: a scripted device on a machine whose driver buffers sit at known physical
 /// addresses (in an e820-reserved window, so no allocator hands them out), mapped in phase one, then
@@ -31,7 +34,7 @@ internal sealed record CampaignStep(Act Act, int Target, ulong Offset, ulong Byt
 /// handle is reused and every expected finding follows from the step list.
 /// </summary>
 internal sealed record CampaignScenario(
-    KernelProfile Profile, bool PassThrough, int DeviceBits, int Buffers, CampaignMap[] Maps,
+    KernelProfile Profile, CampaignMode Mode, int DeviceBits, int Buffers, CampaignMap[] Maps,
     bool Coherent, ulong[] Sg, CampaignStep[] Steps)
 {
     public const int PhysBits = 36;
@@ -53,15 +56,33 @@ internal sealed record CampaignScenario(
             .Select((b, d, s, c, p) => new CampaignMap(b, d, s, c, p));
         var step = CsCheck.Gen.Select(CsCheck.Gen.Int[0, (int)Act.Unbind], CsCheck.Gen.Int[0, 7], CsCheck.Gen.ULong[0, 5000], CsCheck.Gen.ULong[1, 5000], CsCheck.Gen.Int[0, 2])
             .Select((a, t, o, n, d) => new CampaignStep((Act)a, t, o, n, d));
-        return CsCheck.Gen.Select(CsCheck.Gen.Int[0, ProfileCatalog.All.Count - 1], CsCheck.Gen.Bool, CsCheck.Gen.Bool.Select(b => b ? 64 : 28),
+        return CsCheck.Gen.Select(CsCheck.Gen.Int[0, ProfileCatalog.All.Count - 1], CsCheck.Gen.Int[0, 2].Select(m => (CampaignMode)m), CsCheck.Gen.Bool.Select(b => b ? 64 : 28),
                 map.Array[1, 5], CsCheck.Gen.Bool, CsCheck.Gen.ULong[1, 96 * 1024].Array[0, 3], step.Array[1, 12])
             .Select((p, pt, bits, maps, coherent, sg, steps) =>
             {
                 // Truncating engines get no allocator-placed buffers: their wrapped writes could land in them.
                 var plain = bits == 28;
-                return new CampaignScenario(ProfileCatalog.All[p], pt, bits, 4, maps, coherent && !plain, plain ? [] : sg, steps);
+                // Translated sg lists are merged into IOVA segments by the era's map_sg: the campaign keeps sg to untranslated modes.
+                return new CampaignScenario(ProfileCatalog.All[p], pt, bits, 4, maps, coherent && !plain, plain || pt == CampaignMode.Translated ? [] : sg, steps);
             });
     }
+
+    public bool PassThrough => Mode == CampaignMode.PassThrough;
+
+    public bool Translated => Mode == CampaignMode.Translated;
+
+    /// <summary>
+    /// The kernel command line: translated runs ask for a DMA domain (iommu.passthrough=0 overrides the
+    /// 5.4+ CONFIG_IOMMU_DEFAULT_PASSTHROUGH build choice) with strict unmapping (intel_iommu=strict for
+    /// 2.6.3x-4.19, iommu.strict=1 for 5.x+; drivers/iommu/intel-iommu.c intel_iommu_setup and
+    /// drivers/iommu/iommu.c iommu_dma_setup).
+    /// </summary>
+    private string Cmdline => Mode switch
+    {
+        CampaignMode.PassThrough => "swiotlb=4096 intel_iommu=on iommu=pt",
+        CampaignMode.Translated => "swiotlb=4096 intel_iommu=on,strict iommu.passthrough=0 iommu.strict=1",
+        _ => "swiotlb=4096",
+    };
 
     public string Yaml() => Yaml(withSteps: true);
 
@@ -78,7 +99,7 @@ internal sealed record CampaignScenario(
         L("    - { start: 0x0, end: 0x9ffff, type: usable }");
         L("    - { start: 0x100000, end: 0x7ffffff, type: usable }");
         L("    - { start: 0x40000000, end: 0x4fffffff, type: reserved }");
-        if (PassThrough)
+        if (Mode != CampaignMode.Direct)
         {
             L("  iommu:");
             L($"    host-address-width: {PhysBits + 4}");
@@ -90,7 +111,7 @@ internal sealed record CampaignScenario(
         L("kernel:");
         L($"  profile: {Profile.Name}");
         // A small bounce pool keeps boot cheap; nothing here bounces.
-        L($"  cmdline: \"swiotlb=4096{(PassThrough ? " intel_iommu=on iommu=pt" : "")}\"");
+        L($"  cmdline: \"{Cmdline}\"");
         L("drivers:");
         L("  - { device: dev, dma-mask-bits: 64, coherent-dma-mask-bits: 32 }");
         if (!withSteps) return y.ToString();
@@ -138,7 +159,7 @@ internal sealed record CampaignScenario(
 
     public static ulong WrongSize(ulong size) => size == 1 ? 2 : size - 1;
 
-    private static readonly ConcurrentDictionary<(string, bool, int), Scenario> _platforms = new();
+    private static readonly ConcurrentDictionary<(string, CampaignMode, int), Scenario> _platforms = new();
 
     /// <summary>
     /// The scenario as the loader would produce it from <see cref="Yaml()"/>: the platform part is parsed
@@ -147,7 +168,7 @@ internal sealed record CampaignScenario(
     /// </summary>
     public Scenario Build()
     {
-        var template = _platforms.GetOrAdd((Profile.Name, PassThrough, DeviceBits), _ => SimRig.Parse(Yaml(withSteps: false)));
+        var template = _platforms.GetOrAdd((Profile.Name, Mode, DeviceBits), _ => SimRig.Parse(Yaml(withSteps: false)));
         var steps = ImmutableArray.CreateBuilder<WorkloadStep>();
         for (var b = 0; b < Buffers; b++) steps.Add(new AllocBufferStep(null, 4096, "b" + b, new PhysAddr(BufferAddress(b)), 1, false, default));
         for (var i = 0; i < Maps.Length; i++)

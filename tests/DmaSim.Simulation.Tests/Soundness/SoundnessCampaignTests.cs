@@ -1,6 +1,7 @@
 using System.Globalization;
 using CsCheck;
 using DmaSim.Core;
+using DmaSim.Kernel.Dma;
 using DmaSim.Scenarios;
 
 namespace DmaSim.Simulation.Tests.Soundness;
@@ -24,17 +25,21 @@ public class SoundnessCampaignTests
     {
         var failures = new List<string>();
         var covered = new HashSet<FindingKind>();
+        var configurations = new HashSet<(string, CampaignMode)>();
+        var translatedKinds = new HashSet<FindingKind>();
         var gate = new object();
         Parallel.For(0, Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
             // One fixed PCG stream per index: the batch is the same on every run and machine.
             var scenario = CampaignScenario.Gen.Generate(new PCG(1, (ulong)i), null, out _);
-            var (debug, physical) = Actual(scenario);
-            var want = CampaignReference.Of(scenario);
+            var (debug, physical, handles, coherent) = Actual(scenario);
+            var want = CampaignReference.Of(scenario, handles, coherent);
             lock (gate)
             {
                 covered.UnionWith(debug);
                 covered.UnionWith(physical);
+                configurations.Add((scenario.Profile.Name, scenario.Mode));
+                if (scenario.Translated) translatedKinds.UnionWith(physical);
                 if (!debug.SequenceEqual(want.Debug) || !physical.SetEquals(want.Physical))
                     failures.Add($"#{i} {scenario.Profile.Name}: debug [{string.Join(", ", debug)}] want [{string.Join(", ", want.Debug)}]; physical [{string.Join(", ", physical.Order())}] want [{string.Join(", ", want.Physical.Order())}]\n{scenario.Yaml()}");
             }
@@ -49,7 +54,11 @@ public class SoundnessCampaignTests
             FindingKind.LeakAtEnd, FindingKind.StrayWrite, FindingKind.StrayDataRead, FindingKind.OutOfMapping, FindingKind.UseAfterUnmap,
             FindingKind.IommuFault,
         ];
-        if (Count >= CiScenarios) Assert.Empty(injected.Except(covered));
+        if (Count < CiScenarios) return;
+        Assert.Empty(injected.Except(covered));
+        // Every profile under every mode, and translated runs that fault and run past a mapping's end.
+        Assert.Equal(ProfileNames.All.Length * Enum.GetValues<CampaignMode>().Length, configurations.Count);
+        Assert.Empty(new[] { FindingKind.IommuFault, FindingKind.OutOfMapping }.Except(translatedKinds));
     }
 
     [Fact]
@@ -70,7 +79,7 @@ public class SoundnessCampaignTests
     }
 
     /// <summary>What the model reported: every dma-debug error in order, and the set of other finding kinds.</summary>
-    private static (List<FindingKind> Debug, HashSet<FindingKind> Physical) Actual(CampaignScenario scenario)
+    private static (List<FindingKind> Debug, HashSet<FindingKind> Physical, ulong[] Handles, ulong Coherent) Actual(CampaignScenario scenario)
     {
         var s = scenario.Build();
         var m = SimRig.RunKeeping(s, scenario.Profile);
@@ -78,6 +87,10 @@ public class SoundnessCampaignTests
         var physical = Enum.GetValues<FindingKind>()
             .Where(k => !FindingKinds.IsDmaApiDebug(k) && k != FindingKind.LeakAtEnd && m.Checker.Saw("dev", k))
             .ToHashSet();
-        return ([.. m.DmaDebug.Errors.Select(f => f.Kind)], physical);
+        // The handles the run returned, in map order: the reference translates them through its own record.
+        var calls = m.Events.Events.OfType<DmaApiEvent>().Where(e => e.Device == "dev" && e.Ok && e.Dma is not null).ToList();
+        ulong[] handles = [.. calls.Where(e => e.Call is "dma_map_single" or "dma_map_page").Select(e => e.Dma!.Value.Value)];
+        var coherent = calls.FirstOrDefault(e => e.Call == "dma_alloc_coherent")?.Dma?.Value ?? 0;
+        return ([.. m.DmaDebug.Errors.Select(f => f.Kind)], physical, handles, coherent);
     }
 }
