@@ -118,7 +118,7 @@ public static class ScenarioRunner
             if (d.Driver is null || !DriverCatalogue.TryGet(d.Driver, out var entry)) continue;
             var dev = m.Kernel.Devices.First(x => x.Name == d.Name);
             var own = s.DriverFor(d.Name);
-            var (streaming, coherent) = CatalogueMasks(m, dev, entry);
+            var (streaming, coherent) = CatalogueMasks(m, dev, entry, d.PciId);
             if (own?.DmaMaskBits is null) m.Kernel.Dma.SetMask(dev, DmaMask.Bits(streaming));
             if (own?.CoherentDmaMaskBits is null) m.Kernel.Dma.SetCoherentMask(dev, DmaMask.Bits(coherent));
         }
@@ -133,12 +133,13 @@ public static class ScenarioRunner
     /// <summary>
     /// The masks the driver asks for on this machine: its principal masks, or for drivers that look at
     /// dma_get_required_mask() first (mptsas, mpt3sas, qla2xxx) 32/32 when 32 bits are enough — which
-    /// modern translated devices are always told.
+    /// modern translated devices are always told; for drivers with a chip table (i915) the chip's masks.
     /// </summary>
-    private static (int Streaming, int Coherent) CatalogueMasks(SimMachine m, Kernel.Dma.KernelDevice dev, DriverEntry entry)
+    private static (int Streaming, int Coherent) CatalogueMasks(SimMachine m, Kernel.Dma.KernelDevice dev, DriverEntry entry, (ushort, ushort)? pciId)
     {
+        var (streaming, coherent, _) = entry.MasksFor(pciId);
         return entry.Rule != DriverMaskRule.RequiredMask || m.Kernel.K.RequiredMask(dev) > DmaMask.Bits(32)
-            ? (entry.StreamingMaskBits, entry.CoherentMaskBits)
+            ? (streaming, coherent)
             : (32, 32);
     }
 

@@ -29,6 +29,21 @@ public sealed record DriverEntry(
 
     /// <summary>How the driver picks its masks at probe.</summary>
     public DriverMaskRule Rule { get; init; }
+
+    /// <summary>
+    /// The masks the driver asks for on a function with this PCI id, and for <see cref="DriverMaskRule.ChipId"/>
+    /// the chip line reports print (the chip found, or why it is unknown and the row's masks stay).
+    /// </summary>
+    public (int Streaming, int Coherent, string? Chip) MasksFor((ushort Vendor, ushort Device)? pciId)
+    {
+        if (Rule != DriverMaskRule.ChipId) return (StreamingMaskBits, CoherentMaskBits, null);
+        if (I915Chips.Find(pciId) is { } chip)
+            return (chip.StreamingMaskBits, chip.CoherentMaskBits, $"chip {chip.Device:x4}: {chip.Describe()}");
+        var unknown = pciId is { } id
+            ? $"chip {id.Vendor:x4}:{id.Device:x4} is not in i915's id table (pciids.h): unknown chip"
+            : "no pci-id: unknown chip";
+        return (StreamingMaskBits, CoherentMaskBits, $"{unknown}, the {StreamingMaskBits}/{CoherentMaskBits} of this row kept");
+    }
 }
 
 /// <summary>How a driver chooses its masks.</summary>
@@ -39,6 +54,9 @@ public enum DriverMaskRule
 
     /// <summary>The principal masks only when dma_get_required_mask() exceeds 32 bits, else 32/32 (mptsas, mpt3sas, qla2xxx).</summary>
     RequiredMask,
+
+    /// <summary>The masks of the chip the PCI device id names in the driver's own id table (i915: <see cref="I915Chips"/>).</summary>
+    ChipId,
 }
 
 /// <summary>
@@ -111,7 +129,7 @@ public static partial class DriverCatalogue
     /// <summary>The shared file's rows only.</summary>
     public static ImmutableArray<DriverEntry> SharedEntries => [.. Entries.Where(e => e.Function is null)];
 
-    private static string Resource(string name)
+    internal static string Resource(string name)
     {
         using var stream = typeof(DriverCatalogue).Assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"catalogue resource {name} missing from the build");
@@ -136,6 +154,7 @@ public static partial class DriverCatalogue
             {
                 "fixed" => DriverMaskRule.Fixed,
                 "required-mask" => DriverMaskRule.RequiredMask,
+                "chip-id" => DriverMaskRule.ChipId,
                 _ => throw new InvalidOperationException($"drivers-real.csv: unknown rule '{r[5]}' for {r[0]}"),
             };
             list.Add(new DriverEntry(names[0], names, r[1], r[6], streaming, coherent, r[3], r[4], "", r[6], "") { Function = r[2], Rule = rule });
@@ -155,7 +174,7 @@ public static partial class DriverCatalogue
         return map;
     }
 
-    private static IEnumerable<List<string>> Rows(string csv)
+    internal static IEnumerable<List<string>> Rows(string csv)
     {
         var row = new List<string>();
         var field = new StringBuilder();

@@ -228,23 +228,31 @@ public static class ScenarioImporter
         var name = Slug($"{driverName ?? "pci"}-{f.Bdf.Replace(':', '-').Replace('.', '-')}");
         if (driverName is not null && DriverCatalogue.TryGet(driverName, out var entry))
         {
-            var bits = Math.Max(entry.StreamingMaskBits, entry.CoherentMaskBits);
+            var (streaming, coherent, chip) = entry.MasksFor(PciId(p.VendorDevice));
+            var bits = Math.Max(streaming, coherent);
             // A driver that sets a narrower coherent mask than its streaming mask does so because its hardware
             // fetches control structures (rings, queues) with fewer address lines (hpsa: "the Inbound Post Queue
             // takes 32-bit addresses"): those lines are assumed to be the coherent mask, so the default workload's
             // ring fetches meet the same limit the real controller has.
-            var narrow = entry.CoherentMaskBits < entry.StreamingMaskBits;
-            var descriptor = narrow ? $", descriptor-address-bits: {entry.CoherentMaskBits}" : "";
-            var descriptorNote = narrow ? $"; descriptor lines assumed = the {entry.CoherentMaskBits}-bit coherent mask" : "";
+            var narrow = coherent < streaming;
+            var descriptor = narrow ? $", descriptor-address-bits: {coherent}" : "";
+            var descriptorNote = narrow ? $"; descriptor lines assumed = the {coherent}-bit coherent mask" : "";
+            var chipNote = chip is null ? "" : $" — {chip}";
             return new ImportedDevice(f.Bdf, name, entry.Name,
                 $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: {bits}{descriptor}, driver: {entry.Name}{Extras(f)} }}",
-                $"{ids}{link}driver {driverName}: catalogue masks {entry.StreamingMaskBits}/{entry.CoherentMaskBits} ({entry.SourcePath}); silicon width assumed = the wider mask{descriptorNote}");
+                $"{ids}{link}driver {driverName}: catalogue masks {streaming}/{coherent}{chipNote} ({entry.SourcePath}); silicon width assumed = the wider mask{descriptorNote}");
         }
         var why = driverName is null ? "no driver named in the log" : $"driver {driverName} is not in the catalogue";
         return new ImportedDevice(f.Bdf, name, null,
             $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: 64{Extras(f)} }}",
             $"{ids}{link}{why}: PCI defaults 32/32 (drivers/pci/probe.c); silicon width unknown, 64 assumed");
     }
+
+    /// <summary>The log's "vvvv:dddd" as the scenario's pci-id pair.</summary>
+    private static (ushort Vendor, ushort Device)? PciId(string? vendorDevice) =>
+        vendorDevice is { Length: 9 } v
+            ? (Convert.ToUInt16(v[..4], 16), Convert.ToUInt16(v[5..], 16))
+            : null;
 
     private static void WriteDevices(YamlOut w, KernelLog log, List<ImportedDevice> devices)
     {

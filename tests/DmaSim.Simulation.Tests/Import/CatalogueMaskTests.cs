@@ -5,7 +5,7 @@ namespace DmaSim.Simulation.Tests.Import;
 /// <summary>(6) `driver:` sets the device's masks from the catalogue unless `drivers:` sets them.</summary>
 public sealed class CatalogueMaskTests
 {
-    private static RunResult Run(string deviceExtra, string drivers = "")
+    internal static RunResult Run(string deviceExtra, string drivers = "")
     {
         var yaml =
             "schema: dmasim/v1\nname: c\nplatform:\n  physical-address-bits: 40\n  memory:\n" +

@@ -1,0 +1,74 @@
+using DmaSim.Core;
+using DmaSim.Kernel.Profiles;
+using DmaSim.Scenarios;
+using DmaSim.Simulation.Import;
+
+namespace DmaSim.Simulation.Tests.Import;
+
+/// <summary>`driver: i915` takes the masks of the chip its PCI device id names in i915's own id table.</summary>
+public sealed class I915ChipTests
+{
+    private static DeviceResult Gpu(string pciId) => CatalogueMaskTests.Run($", driver: i915, pci-id: \"{pciId}\"").Devices.Single();
+
+    [Fact]
+    public void A_gen2_830_keeps_32_bit_streaming_and_30_bit_coherent()
+    {
+        var d = Gpu("8086:3577");
+        Assert.Equal((32, 30), (d.DmaMaskBits, d.CoherentDmaMaskBits));
+    }
+
+    [Fact]
+    public void A_965GM_gets_36_bit_streaming_and_32_bit_coherent()
+    {
+        var d = Gpu("8086:2a02");
+        Assert.Equal((36, 32), (d.DmaMaskBits, d.CoherentDmaMaskBits));
+    }
+
+    [Fact]
+    public void An_unknown_Intel_display_id_keeps_the_gen2_masks_and_says_the_chip_is_unknown()
+    {
+        // 8086:7121 is an i810: in pciids.h, but driven by the i810 driver, not in i915's pciidlist.
+        var r = CatalogueMaskTests.Run(", driver: i915, pci-id: \"8086:7121\"");
+        Assert.Equal((32, 30), (r.Devices.Single().DmaMaskBits, r.Devices.Single().CoherentDmaMaskBits));
+        Assert.Contains(r.Explanations, e => e.Text.Contains("8086:7121 is not in i915's id table (pciids.h): unknown chip", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Latitude_9420_Tiger_Lake_gets_39_bits_and_no_stall_under_any_profile_with_intel_iommu_on()
+    {
+        var (yaml, scenario) = ImportLatitude();
+        Assert.Contains("address-bits: 39, driver: i915, pci-id: \"8086:9a49\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("chip 9a49: TIGERLAKE (graphics 12, INTEL_TGL_IDS)", yaml, StringComparison.Ordinal);
+        foreach (var profile in ProfileCatalog.All)
+        {
+            var gpu = ScenarioRunner.Run(scenario, profile, scenario.Kernel.Cmdline + " intel_iommu=on").Devices.Single(d => d.Bdf == "00:02.0");
+            Assert.Equal((profile.Name, 39, 39, DeviceDomain.Translated, Outcome.Ok),
+                (profile.Name, gpu.DmaMaskBits, gpu.CoherentDmaMaskBits, gpu.Domain, gpu.Outcome));
+        }
+    }
+
+    [Fact]
+    public void Every_chip_of_the_table_has_a_coherent_mask_no_wider_than_its_streaming_mask()
+    {
+        Assert.True(I915Chips.All.Count() > 300);
+        Assert.All(I915Chips.All, c => Assert.InRange(c.CoherentMaskBits, 30, c.StreamingMaskBits));
+        Assert.Null(I915Chips.Find((0x10de, 0x9a49)));
+    }
+
+    /// <summary>
+    /// The Latitude 9420's log and DMAR table, with the enumeration line a full boot log prints for its GPU
+    /// (the excerpt has none): 8086:9a49, Tiger Lake GT2 (the id the machine's lspci reports).
+    /// </summary>
+    private static (string Yaml, Scenario Scenario) ImportLatitude()
+    {
+        var (dmesg, table) = RealLog.Pairs().Single(p => Path.GetFileName(p.Dmesg).StartsWith("dell-latitude-9420", StringComparison.Ordinal));
+        var lines = File.ReadAllLines(dmesg).ToList();
+        var at = lines.FindIndex(l => l.Contains("pci 0000:00:02.0:", StringComparison.Ordinal));
+        lines.Insert(at, "[    0.300000] pci 0000:00:02.0: [8086:9a49] type 00 class 0x030000");
+        var dir = Directory.CreateTempSubdirectory("dmasim-i915-").FullName;
+        var log = Path.Combine(dir, "latitude.dmesg.txt");
+        File.WriteAllLines(log, lines);
+        var yaml = ScenarioImporter.Import(new ImportOptions(log, table, Path.Combine(dir, "machine.yaml")));
+        return (yaml, ScenarioLoader.Parse(yaml, Path.Combine(dir, "machine.yaml")));
+    }
+}
