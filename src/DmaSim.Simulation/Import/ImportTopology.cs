@@ -142,7 +142,10 @@ public static class ImportTopology
 
     private static InputException Bad(KernelLog log, LogLine at, string problem) => new(new SourceSpan(log.FileName, at.Line, at.Column), problem);
 
-    /// <summary>An lspci dump must describe the machine of the log: ids that differ are an error at the lspci line.</summary>
+    /// <summary>
+    /// An lspci dump must describe the machine of the log: ids that differ are an error at the lspci line;
+    /// ids the log does not print are taken from the dump.
+    /// </summary>
     public static void CrossCheck(KernelLog log, IReadOnlyDictionary<string, LspciFunction> lspci, string lspciPath, List<string> warnings)
     {
         var matched = 0;
@@ -156,6 +159,8 @@ public static class ImportTopology
             }
             if (l.VendorDevice is { } id && logged.VendorDevice is { } lid && id != lid)
                 throw new InputException(new SourceSpan(lspciPath, l.Line, 1), $"{l.Bdf} is [{id}] here but [{lid}] in the log (line {logged.FirstLine}): an lspci dump of another machine");
+            // A log excerpt without the enumeration line: the dump's ids name the chip (i915's masks, mptsas).
+            logged.VendorDevice ??= l.VendorDevice;
             matched++;
         }
         if (matched == 0)

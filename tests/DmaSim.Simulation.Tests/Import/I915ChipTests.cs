@@ -36,7 +36,7 @@ public sealed class I915ChipTests
     [Fact]
     public void Latitude_9420_Tiger_Lake_gets_39_bits_and_no_stall_under_any_profile_with_intel_iommu_on()
     {
-        var (yaml, scenario) = ImportLatitude();
+        var (yaml, scenario) = ImportLatitude(withIdLine: true, lspci: null);
         Assert.Contains("address-bits: 39, driver: i915, pci-id: \"8086:9a49\"", yaml, StringComparison.Ordinal);
         Assert.Contains("chip 9a49: TIGERLAKE (graphics 12, INTEL_TGL_IDS)", yaml, StringComparison.Ordinal);
         foreach (var profile in ProfileCatalog.All)
@@ -55,20 +55,32 @@ public sealed class I915ChipTests
         Assert.Null(I915Chips.Find((0x10de, 0x9a49)));
     }
 
+    [Fact]
+    public void Latitude_9420_excerpt_without_ids_says_the_chip_is_unknown_and_an_lspci_dump_names_it()
+    {
+        var (bare, _) = ImportLatitude(withIdLine: false, lspci: null);
+        Assert.Contains("driver i915: catalogue masks 32/30 — no pci-id: unknown chip", bare, StringComparison.Ordinal);
+        var (named, _) = ImportLatitude(withIdLine: false, lspci: "00:02.0 VGA compatible controller [0300]: Intel Corporation TigerLake-LP GT2 [Iris Xe Graphics] [8086:9a49] (rev 01)\n");
+        Assert.Contains("catalogue masks 39/39 — chip 9a49: TIGERLAKE", named, StringComparison.Ordinal);
+    }
+
     /// <summary>
-    /// The Latitude 9420's log and DMAR table, with the enumeration line a full boot log prints for its GPU
-    /// (the excerpt has none): 8086:9a49, Tiger Lake GT2 (the id the machine's lspci reports).
+    /// The Latitude 9420's log and DMAR table; the excerpt prints no enumeration line, so the GPU's id
+    /// (8086:9a49, Tiger Lake GT2, as the machine's lspci reports it) comes from an added "pci … [8086:9a49]"
+    /// line as a full boot log prints it, or from an lspci dump.
     /// </summary>
-    private static (string Yaml, Scenario Scenario) ImportLatitude()
+    private static (string Yaml, Scenario Scenario) ImportLatitude(bool withIdLine, string? lspci)
     {
         var (dmesg, table) = RealLog.Pairs().Single(p => Path.GetFileName(p.Dmesg).StartsWith("dell-latitude-9420", StringComparison.Ordinal));
         var lines = File.ReadAllLines(dmesg).ToList();
-        var at = lines.FindIndex(l => l.Contains("pci 0000:00:02.0:", StringComparison.Ordinal));
-        lines.Insert(at, "[    0.300000] pci 0000:00:02.0: [8086:9a49] type 00 class 0x030000");
+        if (withIdLine)
+            lines.Insert(lines.FindIndex(l => l.Contains("pci 0000:00:02.0:", StringComparison.Ordinal)), "[    0.300000] pci 0000:00:02.0: [8086:9a49] type 00 class 0x030000");
         var dir = Directory.CreateTempSubdirectory("dmasim-i915-").FullName;
         var log = Path.Combine(dir, "latitude.dmesg.txt");
         File.WriteAllLines(log, lines);
-        var yaml = ScenarioImporter.Import(new ImportOptions(log, table, Path.Combine(dir, "machine.yaml")));
+        string? lspciPath = null;
+        if (lspci is not null) File.WriteAllText(lspciPath = Path.Combine(dir, "lspci.txt"), lspci);
+        var yaml = ScenarioImporter.Import(new ImportOptions(log, table, Path.Combine(dir, "machine.yaml"), lspciPath));
         return (yaml, ScenarioLoader.Parse(yaml, Path.Combine(dir, "machine.yaml")));
     }
 }
