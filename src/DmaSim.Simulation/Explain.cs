@@ -77,7 +77,7 @@ public static class Explain
             ? d.DmaMaskBits == 32 ? " — dma_get_required_mask() said 32 bits suffice" : " — dma_get_required_mask() exceeds 32 bits"
             : "";
         // A chip-table driver (i915) names the chip its masks came from, or says the chip is unknown.
-        var chip = e.MasksFor(m.Scenario.Platform.Devices.First(x => x.Name == d.Name).PciId).Chip is { } c ? $"; {c}" : "";
+        var chip = ScenarioRunner.ChipMasks(m, e, m.Scenario.Platform.Devices.First(x => x.Name == d.Name).PciId).Chip is { } c ? $"; {c}" : "";
         return new(d.Name, $"{d.Name}: driver {e.Name} sets {d.DmaMaskBits}/{d.CoherentDmaMaskBits}{how}{chip} ({e.Condition}).", $"{e.SourcePath}{(e.Function is null ? "" : " " + e.Function)}");
     }
 }

@@ -137,11 +137,15 @@ public static class ScenarioRunner
     /// </summary>
     private static (int Streaming, int Coherent) CatalogueMasks(SimMachine m, Kernel.Dma.KernelDevice dev, DriverEntry entry, (ushort, ushort)? pciId)
     {
-        var (streaming, coherent, _) = entry.MasksFor(pciId);
+        var (streaming, coherent, _) = ChipMasks(m, entry, pciId);
         return entry.Rule != DriverMaskRule.RequiredMask || m.Kernel.K.RequiredMask(dev) > DmaMask.Bits(32)
             ? (streaming, coherent)
             : (32, 32);
     }
+
+    /// <summary>The row's masks for this PCI id; for i915 the profile says whether intel-agp or i915 sets them.</summary>
+    internal static (int Streaming, int Coherent, string? Chip) ChipMasks(SimMachine m, DriverEntry entry, (ushort, ushort)? pciId) =>
+        entry.MasksFor(pciId, m.Kernel.K.Profile.IgdDmaMasks.Value == IgdDmaMasks.IntelAgp);
 
     private static RunResult Collect(SimMachine m, Scenario s, KernelProfile p, string cmdline)
     {

@@ -143,6 +143,9 @@ public sealed record KernelProfile
     /// <summary>intel_dma_ops allocates with alloc_iova_fast, unmaps the size it is given and queues IOVAs in the domain's flush queue (4.14+).</summary>
     public required Rule<bool> IntelOpsIovaFast { get; init; }
 
+    /// <summary>Who sets an Intel integrated GPU's masks: intel-agp (36-bit streaming for i965-class bridges) or i915 by its chip table.</summary>
+    public required Rule<IgdDmaMasks> IgdDmaMasks { get; init; }
+
     /// <summary>The release whose log wording the profile prints when the scenario names no kernel.version ("" = the era's own wording).</summary>
     public required Rule<string> DefaultRelease { get; init; }
 
@@ -193,6 +196,7 @@ public sealed record KernelProfile
         yield return (nameof(UntrustedStrict), UntrustedStrict.Value.ToString(), UntrustedStrict.Source);
         yield return (nameof(IdentityNeedsPassThroughUnit), IdentityNeedsPassThroughUnit.Value.ToString(), IdentityNeedsPassThroughUnit.Source);
         yield return (nameof(IntelOpsIovaFast), IntelOpsIovaFast.Value.ToString(), IntelOpsIovaFast.Source);
+        yield return (nameof(IgdDmaMasks), IgdDmaMasks.Value.ToString(), IgdDmaMasks.Source);
         yield return (nameof(DefaultRelease), DefaultRelease.Value, DefaultRelease.Source);
     }
 }

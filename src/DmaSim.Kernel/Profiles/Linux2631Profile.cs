@@ -56,6 +56,7 @@ internal static class Linux2631Profile
         DefaultDomainLog = new(DefaultDomainLog.None, "no IOMMU-core default domains before 5.3: init_dmars owns the domains and iommu_subsys_init does not exist"),
         TranslatedDmaOps = new(TranslatedOps.IntelDmaOps, Vtd2632 + " intel_dma_ops: intel_map_page → __intel_map_single"),
         SacTrickGivesUp = new(false, Vtd2632 + " intel_alloc_iova: every allocation tries below 4 GiB first unless forcedac"),
+        IgdDmaMasks = new(IgdDmaMasks.IntelAgp, "drivers/char/agp/intel-agp.c (2.6.31/2.6.32, IGDNG names) agp_intel_probe: pci_set_dma_mask(intel_private.pcidev, DMA_BIT_MASK(36)) when bridge->driver->mask_memory == intel_i965_mask_memory (intel_g33_driver, intel_i965_driver), no coherent mask; drivers/gpu/drm/i915/i915_dma.c (2.6.32) i915_driver_load sets no DMA mask; 2.6.33 taken to be the same [R]"),
         DefaultRelease = new("", "the era's own wording (LogDialect.For without a version)"),
         SwiotlbPlacement = new(SwiotlbPlacement.BootmemHint512M, "arch/x86/kernel/pci-dma.c (2.6.3x) dma32_reserve_bootmem (goal 512 MiB) / dma32_free_bootmem before pci_swiotlb_init [R]"),
     };

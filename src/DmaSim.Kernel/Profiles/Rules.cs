@@ -257,6 +257,19 @@ public enum TranslatedOps
     DmaIommu,
 }
 
+/// <summary>Who sets the DMA masks of Intel integrated graphics (driver i915), and from what.</summary>
+public enum IgdDmaMasks
+{
+    /// <summary>
+    /// intel-agp's agp_intel_probe: a 36-bit streaming mask on the graphics function when the bridge driver maps
+    /// memory with intel_i965_mask_memory (G33/Q35/Q33/Pineview, the 965 family, G4x, Ironlake); the coherent mask
+    /// stays the PCI core's 32; i915 sets none; chips newer than Ironlake are in no table of the kernel.
+    /// </summary>
+    IntelAgp,
+    /// <summary>i915 itself, by the chip's dma_mask_size; coherent 30 on gen2 and 32 on 965G/965GM (i915_set_dma_info).</summary>
+    I915DmaMaskSize,
+}
+
 /// <summary>Whether and how an untrusted (external-facing) device's partial-page buffers are bounced through swiotlb.</summary>
 public enum UntrustedBounce
 {

@@ -33,17 +33,23 @@ public sealed record DriverEntry(
     /// <summary>
     /// The masks the driver asks for on a function with this PCI id, and for <see cref="DriverMaskRule.ChipId"/>
     /// the chip line reports print (the chip found, or why it is unknown and the row's masks stay).
+    /// <paramref name="intelAgp"/>: the kernel profile says intel-agp, not i915, sets the masks (2.6.3x).
     /// </summary>
-    public (int Streaming, int Coherent, string? Chip) MasksFor((ushort Vendor, ushort Device)? pciId)
+    public (int Streaming, int Coherent, string? Chip) MasksFor((ushort Vendor, ushort Device)? pciId, bool intelAgp = false)
     {
         if (Rule != DriverMaskRule.ChipId) return (StreamingMaskBits, CoherentMaskBits, null);
         if (I915Chips.Find(pciId) is { } chip)
-            return (chip.StreamingMaskBits, chip.CoherentMaskBits, $"chip {chip.Device:x4}: {chip.Describe()}");
+            return intelAgp ? IntelAgpMasks(chip) : (chip.StreamingMaskBits, chip.CoherentMaskBits, $"chip {chip.Device:x4}: {chip.Describe()}");
         var unknown = pciId is { } id
             ? $"chip {id.Vendor:x4}:{id.Device:x4} is not in i915's id table (pciids.h): unknown chip"
             : "no pci-id: unknown chip";
         return (StreamingMaskBits, CoherentMaskBits, $"{unknown}, the {StreamingMaskBits}/{CoherentMaskBits} of this row kept");
     }
+
+    // intel-agp sets only the streaming mask; a chip newer than the kernel's tables gets no driver: PCI defaults.
+    private static (int, int, string) IntelAgpMasks(I915Chip chip) => chip.IntelAgpStreamingBits is { } bits
+        ? (bits, 32, $"chip {chip.Device:x4}: {chip.Describe()}; masks from intel-agp (streaming {bits}, coherent the PCI 32)")
+        : (32, 32, $"chip {chip.Device:x4}: {chip.Describe()} is newer than this kernel's id tables: no driver binds, PCI defaults 32/32");
 }
 
 /// <summary>How a driver chooses its masks.</summary>

@@ -20,6 +20,16 @@ public sealed record I915Chip(ushort Device, string Platform, int GraphicsVersio
     /// </summary>
     public int CoherentMaskBits => GraphicsVersion == 2 ? 30 : Platform is "I965G" or "I965GM" ? 32 : DmaMaskSize;
 
+    /// <summary>
+    /// The streaming mask intel-agp's agp_intel_probe gave the chip in 2.6.31/2.6.32 (i915 set none then): 36 when
+    /// its bridge driver maps with intel_i965_mask_memory (intel_g33_driver: G33/Q35/Q33/Pineview; intel_i965_driver:
+    /// the 965 family, G4x, Ironlake), none for 830–945 (PCI default 32), null for chips newer than Ironlake, which
+    /// intel_agp_chipsets does not list (drivers/char/agp/intel-agp.c, 2.6.3x).
+    /// </summary>
+    public int? IntelAgpStreamingBits => Platform is "G33" or "PINEVIEW" || GraphicsVersion is 4 or 5 ? 36
+        : GraphicsVersion is 2 or 3 ? 32
+        : null;
+
     /// <summary>"TIGERLAKE (graphics 12, INTEL_TGL_IDS)".</summary>
     public string Describe() => $"{Platform} (graphics {GraphicsVersion}, {IdsMacro})";
 }

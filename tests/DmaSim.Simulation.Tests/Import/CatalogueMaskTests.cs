@@ -5,7 +5,7 @@ namespace DmaSim.Simulation.Tests.Import;
 /// <summary>(6) `driver:` sets the device's masks from the catalogue unless `drivers:` sets them.</summary>
 public sealed class CatalogueMaskTests
 {
-    internal static RunResult Run(string deviceExtra, string drivers = "")
+    internal static RunResult Run(string deviceExtra, string drivers = "", string? profile = null)
     {
         var yaml =
             "schema: dmasim/v1\nname: c\nplatform:\n  physical-address-bits: 40\n  memory:\n" +
@@ -13,7 +13,7 @@ public sealed class CatalogueMaskTests
             $"    - {{ bdf: \"03:00.0\", name: dev, model: scripted, address-bits: 64{deviceExtra} }}\n" +
             "kernel:\n  profile: linux-6.1\n" + drivers;
         var s = ScenarioLoader.Parse(yaml, "c.yaml");
-        return ScenarioRunner.Run(s, ScenarioRunner.ProfilesFor(s, null).Single());
+        return ScenarioRunner.Run(s, ScenarioRunner.ProfilesFor(s, profile).Single());
     }
 
     [Fact]

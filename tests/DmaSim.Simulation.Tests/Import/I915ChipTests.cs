@@ -8,7 +8,14 @@ namespace DmaSim.Simulation.Tests.Import;
 /// <summary>`driver: i915` takes the masks of the chip its PCI device id names in i915's own id table.</summary>
 public sealed class I915ChipTests
 {
-    private static DeviceResult Gpu(string pciId) => CatalogueMaskTests.Run($", driver: i915, pci-id: \"{pciId}\"").Devices.Single();
+    private static DeviceResult Gpu(string pciId, string? profile = null) =>
+        CatalogueMaskTests.Run($", driver: i915, pci-id: \"{pciId}\"", profile: profile).Devices.Single();
+
+    private static (int, int) Masks(string pciId, string profile)
+    {
+        var d = Gpu(pciId, profile);
+        return (d.DmaMaskBits, d.CoherentDmaMaskBits);
+    }
 
     [Fact]
     public void A_gen2_830_keeps_32_bit_streaming_and_30_bit_coherent()
@@ -25,6 +32,19 @@ public sealed class I915ChipTests
     }
 
     [Fact]
+    public void Under_2632_intel_agp_sets_36_bit_streaming_on_G33_and_965_class_chips_and_i915_sets_no_mask()
+    {
+        // G33 (29c2): intel-agp 36/PCI 32 in 2.6.32, i915's dma_mask_size 36/36 later; 830 (3577): no mask set
+        // in 2.6.32 (32/32), i915's 32/30 later; 965GM (2a02): 36/32 in both; Tiger Lake: in no 2.6.32 table.
+        Assert.Equal((36, 32), Masks("8086:29c2", "linux-2.6.32"));
+        Assert.Equal((36, 36), Masks("8086:29c2", "linux-6.1"));
+        Assert.Equal((32, 32), Masks("8086:3577", "linux-2.6.32"));
+        Assert.Equal((32, 30), Masks("8086:3577", "linux-3.0"));
+        Assert.Equal((36, 32), Masks("8086:2a02", "linux-2.6.32"));
+        Assert.Equal((32, 32), Masks("8086:9a49", "linux-2.6.31"));
+    }
+
+    [Fact]
     public void An_unknown_Intel_display_id_keeps_the_gen2_masks_and_says_the_chip_is_unknown()
     {
         // 8086:7121 is an i810: in pciids.h, but driven by the i810 driver, not in i915's pciidlist.
@@ -34,15 +54,17 @@ public sealed class I915ChipTests
     }
 
     [Fact]
-    public void Latitude_9420_Tiger_Lake_gets_39_bits_and_no_stall_under_any_profile_with_intel_iommu_on()
+    public void Latitude_9420_Tiger_Lake_gets_its_real_masks_and_no_stall_under_any_profile_with_intel_iommu_on()
     {
         var (yaml, scenario) = ImportLatitude(withIdLine: true, lspci: null);
         Assert.Contains("address-bits: 39, driver: i915, pci-id: \"8086:9a49\"", yaml, StringComparison.Ordinal);
         Assert.Contains("chip 9a49: TIGERLAKE (graphics 12, INTEL_TGL_IDS)", yaml, StringComparison.Ordinal);
         foreach (var profile in ProfileCatalog.All)
         {
+            // 2.6.3x: Tiger Lake is in none of the kernel's tables, so no driver sets a mask (PCI defaults).
+            var masks = profile.IgdDmaMasks.Value == IgdDmaMasks.IntelAgp ? 32 : 39;
             var gpu = ScenarioRunner.Run(scenario, profile, scenario.Kernel.Cmdline + " intel_iommu=on").Devices.Single(d => d.Bdf == "00:02.0");
-            Assert.Equal((profile.Name, 39, 39, DeviceDomain.Translated, Outcome.Ok),
+            Assert.Equal((profile.Name, masks, masks, DeviceDomain.Translated, Outcome.Ok),
                 (profile.Name, gpu.DmaMaskBits, gpu.CoherentDmaMaskBits, gpu.Domain, gpu.Outcome));
         }
     }
