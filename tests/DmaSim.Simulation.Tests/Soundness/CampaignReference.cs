@@ -52,6 +52,9 @@ internal sealed class CampaignReference
     public int TimerFlushes => _iotlb.TimerFlushes;
     public bool LazyIsStrict => _iotlb.Strict;
 
+    /// <summary>Device reads of a from-device mapping that CAP.ZLR left write-only under intel_dma_ops.</summary>
+    public int ZlrReadFaults { get; private set; }
+
     /// <summary>
     /// The reference for <paramref name="s"/>. A translated run's handles are IOVAs the era's allocator
     /// placed; rather than model each era's placement rule the reference takes the handles the run returned
@@ -264,9 +267,11 @@ internal sealed class CampaignReference
             var chunk = Math.Min(length - pos, 4096 - (driven & 4095));
             // Translated: the page must be in the reference's own IOVA record (strict: gone at unmap).
             // Untranslated: the driven address is the physical one; beyond the CPU's space it is a master abort.
-            var reached = _s.Translated ? _iotlb.Translate(driven >> 12, write, Pte(driven >> 12)) : driven <= limit;
+            var pte = _s.Translated ? Pte(driven >> 12) : null;
+            if (!write && pte is { Read: false } && _s.ZeroLengthRead && !_iotlb.DmaIommuEra) ZlrReadFaults++;
+            var reached = _s.Translated ? _iotlb.Translate(driven >> 12, write, pte) : driven <= limit;
             if (!reached) { Physical.Add(FindingKind.IommuFault); return; }
-            if (_s.Translated && released && pos == 0 && Pte(driven >> 12) is null) StaleHits++;
+            if (_s.Translated && released && pos == 0 && pte is null) StaleHits++;
             // The pages before a fault did transfer: the first landed piece says use-after-unmap, the first
             // piece past the end or off its page is the finding, later pieces can still fault.
             if (!judged && pos == 0 && released) Physical.Add(FindingKind.UseAfterUnmap);
@@ -287,7 +292,7 @@ internal sealed class CampaignReference
     /// The reference's page-table record: the permissions of the live PTE at IOVA page <paramref name="page"/>,
     /// or null when no live mapping covers it. Write only for from-device and bidirectional mappings; read for
     /// to-device and bidirectional — and for every mapping under intel_dma_ops (up to 5.10), which adds read
-    /// when the unit lacks CAP.ZLR, as the campaign's declared unit does (drivers/iommu/intel-iommu.c
+    /// when the unit lacks CAP.ZLR, as half the campaign's translated units do (drivers/iommu/intel-iommu.c
     /// __intel_map_single, 2.6.32–5.10: "if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL ||
     /// !cap_zlr(iommu->cap)) prot |= DMA_PTE_READ"); dma-iommu (5.11+) maps exactly dma_info_to_prot's
     /// IOMMU_READ/IOMMU_WRITE (drivers/iommu/intel/iommu.c intel_iommu_map, 5.15).
@@ -298,7 +303,7 @@ internal sealed class CampaignReference
         {
             if (!_mapLive[i] || page < _handles[i] >> 12 || page > (_handles[i] + _s.Maps[i].Size - 1) >> 12) continue;
             var dir = _s.Maps[i].Direction;
-            return (dir != 2 || !_iotlb.DmaIommuEra, dir != 1);
+            return (dir != 2 || (!_iotlb.DmaIommuEra && !_s.ZeroLengthRead), dir != 1);
         }
         return _s.Coherent && !_coherentFreed && page == _coherentHandle >> 12 ? (true, true) : null;
     }

@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Text;
 using CsCheck;
 using DmaSim.Core;
+using DmaSim.Hardware.Vtd;
+using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 
@@ -19,7 +21,7 @@ internal enum Act
     UnmapSg, Unbind,
     /// <summary>Lazy mode: ten milliseconds pass (the flush queue's timer).</summary>
     Wait,
-    /// <summary>Lazy mode: 200–299 more mappings made and unmapped, so the flush queue reaches its capacity.</summary>
+    /// <summary>Lazy mode: 246–256 more mappings made and unmapped, so the flush queue reaches its capacity.</summary>
     Churn,
 }
 
@@ -43,6 +45,9 @@ internal sealed record CampaignScenario(
 {
     /// <summary>The unit sets CAP.CM (a virtual IOMMU): from 5.15 that makes unmapping strict.</summary>
     public bool CachingMode { get; init; }
+
+    /// <summary>The unit sets CAP.ZLR (it can do zero-length reads): intel_dma_ops then maps from-device buffers write-only.</summary>
+    public bool ZeroLengthRead { get; init; }
 
     /// <summary>An extra buffer, never mapped by the drawn maps: the churn's mappings and the wait's CPU reads use it.</summary>
     private const int Spare = 4;
@@ -71,8 +76,8 @@ internal sealed record CampaignScenario(
             .Select((a, t, o, n, d) => new CampaignStep((Act)a, t, o, n, d));
         // Mode 4 is lazy unmapping on a unit with caching mode.
         return CsCheck.Gen.Select(CsCheck.Gen.Int[0, ProfileCatalog.All.Count - 1], CsCheck.Gen.Int[0, 4], CsCheck.Gen.Bool.Select(b => b ? 64 : 28),
-                map.Array[1, 5], CsCheck.Gen.Bool, CsCheck.Gen.ULong[1, 96 * 1024].Array[0, 3], step.Array[1, 12])
-            .Select((p, mode, bits, maps, coherent, sg, steps) =>
+                map.Array[1, 5], CsCheck.Gen.Bool, CsCheck.Gen.ULong[1, 96 * 1024].Array[0, 3], step.Array[1, 12], CsCheck.Gen.Bool)
+            .Select((p, mode, bits, maps, coherent, sg, steps, zlr) =>
             {
                 var m = (CampaignMode)Math.Min(mode, (int)CampaignMode.Lazy);
                 // Truncating engines get no allocator-placed buffers: their wrapped writes could land in them.
@@ -81,6 +86,7 @@ internal sealed record CampaignScenario(
                 return new CampaignScenario(ProfileCatalog.All[p], m, bits, 4, maps, coherent && !plain, plain || m >= CampaignMode.Translated ? [] : sg, steps)
                 {
                     CachingMode = mode == 4,
+                    ZeroLengthRead = zlr && m >= CampaignMode.Translated,
                 };
             });
     }
@@ -92,8 +98,11 @@ internal sealed record CampaignScenario(
     /// <summary>Waits and churn only matter where an unmap can be deferred, and cost 10,000 and ~500 steps: lazy mode, 3 of 8 drawn targets.</summary>
     private bool Rare(CampaignStep s) => Mode == CampaignMode.Lazy && s.Target < 3;
 
-    /// <summary>How many mappings a churn step makes and unmaps.</summary>
-    public static int ChurnCount(CampaignStep s) => 200 + (int)(s.Bytes % 100);
+    /// <summary>
+    /// How many mappings a churn step makes and unmaps: 246–256, so that with the few unmaps before it the
+    /// queue lands just under, on and just over both eras' capacities (250 and 255), where an off-by-one shows.
+    /// </summary>
+    public static int ChurnCount(CampaignStep s) => 246 + (int)(s.Bytes % 11);
 
     /// <summary>
     /// The kernel command line: translated runs ask for a DMA domain (iommu.passthrough=0 overrides the
@@ -129,7 +138,7 @@ internal sealed record CampaignScenario(
             L("  iommu:");
             L($"    host-address-width: {PhysBits + 4}");
             L("    units:");
-            L($"      - {{ base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48]{(CachingMode ? ", caching-mode: true" : "")} }}");
+            L("      - " + UnitYaml());
         }
         L("  devices:");
         L($"    - {{ bdf: \"03:00.0\", name: dev, model: scripted, address-bits: {DeviceBits} }}");
@@ -153,6 +162,23 @@ internal sealed record CampaignScenario(
         for (var i = 0; i < Steps.Length; i++)
             if (StepYaml(Steps[i], i) is { } text) L("  - " + text);
         return y.ToString();
+    }
+
+    /// <summary>
+    /// The VT-d unit: described by its features, or — to set CAP.ZLR, which has no feature key — by the raw
+    /// CAP/ECAP those features give with ZLR added (as `dmasim import` writes a real unit).
+    /// </summary>
+    private string UnitYaml()
+    {
+        var features = $"pass-through: true, sagaw: [39, 48]{(CachingMode ? ", caching-mode: true" : "")}";
+        if (!ZeroLengthRead) return $"{{ base: 0xfed90000, include-pci-all: true, {features} }}";
+        var unit = VtdUnitConfig.Qemu48() with
+        {
+            RegisterBase = 0xfed90000, HostAddressWidth = PhysBits + 4, MaxGuestAddressWidth = 48,
+            Sagaw = VtdCap.SagawBitForWidth(39) | VtdCap.SagawBitForWidth(48), PassThrough = true, CachingMode = CachingMode,
+            FaultRecordingRegisters = 8, ZeroLengthRead = true,
+        };
+        return $"{{ base: 0xfed90000, include-pci-all: true, cap: 0x{unit.BuildCap():x}, ecap: 0x{unit.BuildEcap():x} }}";
     }
 
     /// <summary>The step (number <paramref name="index"/>) as written, or null when it names something this scenario lacks.</summary>
@@ -187,7 +213,7 @@ internal sealed record CampaignScenario(
 
     public static ulong WrongSize(ulong size) => size == 1 ? 2 : size - 1;
 
-    private static readonly ConcurrentDictionary<(string, CampaignMode, bool, int), Scenario> _platforms = new();
+    private static readonly ConcurrentDictionary<(string, CampaignMode, bool, bool, int), Scenario> _platforms = new();
 
     /// <summary>
     /// The scenario as the loader would produce it from <see cref="Yaml()"/>: the platform part is parsed
@@ -196,7 +222,7 @@ internal sealed record CampaignScenario(
     /// </summary>
     public Scenario Build()
     {
-        var template = _platforms.GetOrAdd((Profile.Name, Mode, CachingMode, DeviceBits), _ => SimRig.Parse(Yaml(withSteps: false)));
+        var template = _platforms.GetOrAdd((Profile.Name, Mode, CachingMode, ZeroLengthRead, DeviceBits), _ => SimRig.Parse(Yaml(withSteps: false)));
         var steps = ImmutableArray.CreateBuilder<WorkloadStep>();
         for (var b = 0; b <= Spare; b++) steps.Add(new AllocBufferStep(null, 4096, "b" + b, new PhysAddr(BufferAddress(b)), 1, false, default));
         for (var i = 0; i < Maps.Length; i++)
