@@ -29,7 +29,15 @@ internal sealed class CampaignIotlb
     /// (iommu.strict=0, and intel_iommu without "strict"); from 5.15 intel_iommu_init turns a unit with
     /// CAP.CM (a virtual IOMMU, where each flush is a trap) into strict mode, earlier eras batch regardless.
     /// </summary>
-    public bool Strict => _s.Mode != CampaignMode.Lazy || (_s.CachingMode && DmaIommuEra);
+    public bool Strict => _s.Mode != CampaignMode.Lazy || CachingModeStrict || UntrustedStrict;
+
+    public bool CachingModeStrict => _s.Mode == CampaignMode.Lazy && _s.CachingMode && DmaIommuEra;
+
+    /// <summary>
+    /// An untrusted device's unmaps are never deferred from 5.4 (intel_unmap's pdev->untrusted test; from 5.15
+    /// its group gets a plain DMA domain with no flush queue). 4.19 and older know no untrusted devices.
+    /// </summary>
+    public bool UntrustedStrict => _s.Mode == CampaignMode.Lazy && _s.Untrusted && (DmaIommuEra || _s.Profile.Name is ProfileNames.Linux54 or ProfileNames.Linux510);
 
     /// <summary>
     /// The flush queue's capacity: 2.6.3x/3.0 add_unmap flushes when HIGH_WATER_MARK (250) entries wait;

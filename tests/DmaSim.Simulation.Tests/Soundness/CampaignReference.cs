@@ -50,7 +50,8 @@ internal sealed class CampaignReference
     public int StaleHits { get; private set; }
     public int CapacityFlushes => _iotlb.CapacityFlushes;
     public int TimerFlushes => _iotlb.TimerFlushes;
-    public bool LazyIsStrict => _iotlb.Strict;
+    public bool CachingModeStrict => _iotlb.CachingModeStrict;
+    public bool UntrustedStrict => _iotlb.UntrustedStrict;
 
     /// <summary>Device reads of a from-device mapping that CAP.ZLR left write-only under intel_dma_ops.</summary>
     public int ZlrReadFaults { get; private set; }

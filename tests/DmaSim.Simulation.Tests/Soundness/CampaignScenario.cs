@@ -46,6 +46,13 @@ internal sealed record CampaignScenario(
     /// <summary>The unit sets CAP.CM (a virtual IOMMU): from 5.15 that makes unmapping strict.</summary>
     public bool CachingMode { get; init; }
 
+    /// <summary>
+    /// The device sits below an external-facing root port (00:07.0), so from 5.4 the kernel calls it untrusted
+    /// and never defers its unmaps. Its mappings are whole pages: a sub-page one would be bounced (5.4–5.10
+    /// bounce pages, dma-iommu's swiotlb for untrusted devices), which the campaign does not model.
+    /// </summary>
+    public bool Untrusted { get; init; }
+
     /// <summary>The unit sets CAP.ZLR (it can do zero-length reads): intel_dma_ops then maps from-device buffers write-only.</summary>
     public bool ZeroLengthRead { get; init; }
 
@@ -74,8 +81,8 @@ internal sealed record CampaignScenario(
             .Select((b, d, s, c, p) => new CampaignMap(b, d, s, c, p));
         var step = CsCheck.Gen.Select(CsCheck.Gen.Int[0, (int)Act.Churn], CsCheck.Gen.Int[0, 7], CsCheck.Gen.ULong[0, 5000], CsCheck.Gen.ULong[1, 5000], CsCheck.Gen.Int[0, 2])
             .Select((a, t, o, n, d) => new CampaignStep((Act)a, t, o, n, d));
-        // Mode 4 is lazy unmapping on a unit with caching mode.
-        return CsCheck.Gen.Select(CsCheck.Gen.Int[0, ProfileCatalog.All.Count - 1], CsCheck.Gen.Int[0, 4], CsCheck.Gen.Bool.Select(b => b ? 64 : 28),
+        // Mode 4 is lazy unmapping on a unit with caching mode, 5 lazy unmapping of an untrusted device.
+        return CsCheck.Gen.Select(CsCheck.Gen.Int[0, ProfileCatalog.All.Count - 1], CsCheck.Gen.Int[0, 5], CsCheck.Gen.Bool.Select(b => b ? 64 : 28),
                 map.Array[1, 5], CsCheck.Gen.Bool, CsCheck.Gen.ULong[1, 96 * 1024].Array[0, 3], step.Array[1, 12], CsCheck.Gen.Bool)
             .Select((p, mode, bits, maps, coherent, sg, steps, zlr) =>
             {
@@ -83,9 +90,11 @@ internal sealed record CampaignScenario(
                 // Truncating engines get no allocator-placed buffers: their wrapped writes could land in them.
                 var plain = bits == 28;
                 // Translated sg lists are merged into IOVA segments by the era's map_sg: the campaign keeps sg to untranslated modes.
-                return new CampaignScenario(ProfileCatalog.All[p], m, bits, 4, maps, coherent && !plain, plain || m >= CampaignMode.Translated ? [] : sg, steps)
+                var whole = mode == 5 ? [.. maps.Select(x => x with { Size = 4096 })] : maps;
+                return new CampaignScenario(ProfileCatalog.All[p], m, bits, 4, whole, coherent && !plain, plain || m >= CampaignMode.Translated ? [] : sg, steps)
                 {
                     CachingMode = mode == 4,
+                    Untrusted = mode == 5,
                     ZeroLengthRead = zlr && m >= CampaignMode.Translated,
                 };
             });
@@ -141,6 +150,7 @@ internal sealed record CampaignScenario(
             L("      - " + UnitYaml());
         }
         L("  devices:");
+        if (Untrusted) L("    - { bdf: \"00:07.0\", name: port, model: pcie-root-port, secondary-bus: 3, external-facing: true }");
         L($"    - {{ bdf: \"03:00.0\", name: dev, model: scripted, address-bits: {DeviceBits} }}");
         L("kernel:");
         L($"  profile: {Profile.Name}");
@@ -213,7 +223,7 @@ internal sealed record CampaignScenario(
 
     public static ulong WrongSize(ulong size) => size == 1 ? 2 : size - 1;
 
-    private static readonly ConcurrentDictionary<(string, CampaignMode, bool, bool, int), Scenario> _platforms = new();
+    private static readonly ConcurrentDictionary<(string, CampaignMode, bool, bool, bool, int), Scenario> _platforms = new();
 
     /// <summary>
     /// The scenario as the loader would produce it from <see cref="Yaml()"/>: the platform part is parsed
@@ -222,7 +232,7 @@ internal sealed record CampaignScenario(
     /// </summary>
     public Scenario Build()
     {
-        var template = _platforms.GetOrAdd((Profile.Name, Mode, CachingMode, ZeroLengthRead, DeviceBits), _ => SimRig.Parse(Yaml(withSteps: false)));
+        var template = _platforms.GetOrAdd((Profile.Name, Mode, CachingMode, Untrusted, ZeroLengthRead, DeviceBits), _ => SimRig.Parse(Yaml(withSteps: false)));
         var steps = ImmutableArray.CreateBuilder<WorkloadStep>();
         for (var b = 0; b <= Spare; b++) steps.Add(new AllocBufferStep(null, 4096, "b" + b, new PhysAddr(BufferAddress(b)), 1, false, default));
         for (var i = 0; i < Maps.Length; i++)
