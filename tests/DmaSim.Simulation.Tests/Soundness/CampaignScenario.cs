@@ -184,9 +184,14 @@ internal sealed record CampaignScenario(
         if (!ZeroLengthRead) return $"{{ base: 0xfed90000, include-pci-all: true, {features} }}";
         var unit = VtdUnitConfig.Qemu48() with
         {
-            RegisterBase = 0xfed90000, HostAddressWidth = PhysBits + 4, MaxGuestAddressWidth = 48,
-            Sagaw = VtdCap.SagawBitForWidth(39) | VtdCap.SagawBitForWidth(48), PassThrough = true, CachingMode = CachingMode,
-            FaultRecordingRegisters = 8, ZeroLengthRead = true,
+            RegisterBase = 0xfed90000,
+            HostAddressWidth = PhysBits + 4,
+            MaxGuestAddressWidth = 48,
+            Sagaw = VtdCap.SagawBitForWidth(39) | VtdCap.SagawBitForWidth(48),
+            PassThrough = true,
+            CachingMode = CachingMode,
+            FaultRecordingRegisters = 8,
+            ZeroLengthRead = true,
         };
         return $"{{ base: 0xfed90000, include-pci-all: true, cap: 0x{unit.BuildCap():x}, ecap: 0x{unit.BuildEcap():x} }}";
     }
