@@ -80,6 +80,7 @@ public static class ScenarioRunner
             model.RunDefault();
             m.Kernel.ServiceInterrupts();
             m.Clock.Advance(1000);
+            m.Kernel.RunExpiredTimers();
         }
     }
 
@@ -105,6 +106,7 @@ public static class ScenarioRunner
                 }
                 m.Kernel.ServiceInterrupts();
                 m.Clock.Advance(1000);
+                m.Kernel.RunExpiredTimers();
             }
         }
     }

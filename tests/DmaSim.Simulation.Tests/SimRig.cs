@@ -88,6 +88,8 @@ internal static class SimRig
                     case HotplugMemoryStep hp: m.Kernel.HotAddMemory(hp.Range); break;
                 }
                 m.Clock.Advance(1000);
+                // As ScenarioRunner: the flush queue's timer runs between steps.
+                m.Kernel.RunExpiredTimers();
             }
         return m;
     }

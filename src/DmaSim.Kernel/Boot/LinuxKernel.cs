@@ -242,6 +242,12 @@ public sealed class LinuxKernel
     /// <summary>Interrupts the hardware raised since the kernel last ran: the DMAR fault handler.</summary>
     public void ServiceInterrupts() => Iommu?.Faults.Service();
 
+    /// <summary>
+    /// Kernel timers whose time has come: the lazy-unmap flush queue's 10 ms timer (add_unmap's unmap_timer,
+    /// iova.c/dma-iommu.c's fq_timer) fires on its own, not only when the next DMA API call looks.
+    /// </summary>
+    public void RunExpiredTimers() => Iommu?.Unmaps.Poll();
+
     /// <summary>Memory hot-add: the allocator grows, max_pfn (and the required mask) rises, and the eras with a memory notifier extend the software identity map.</summary>
     public void HotAddMemory(PhysRange range)
     {

@@ -31,6 +31,8 @@ internal sealed class CampaignReference
     /// <summary>Translated runs: the handle the run returned for each mapping, and for the coherent buffer.</summary>
     private readonly ulong[] _handles;
     private readonly ulong _coherentHandle;
+    private readonly CampaignIotlb _iotlb;
+    private int _churned;
 
     public CampaignReference(CampaignScenario s, ulong[]? handles = null, ulong coherentHandle = 0)
     {
@@ -38,10 +40,21 @@ internal sealed class CampaignReference
         _mapLive = new bool[s.Maps.Length];
         _handles = handles ?? [];
         _coherentHandle = coherentHandle;
+        _iotlb = new CampaignIotlb(s);
     }
 
     public List<FindingKind> Debug { get; } = [];
     public HashSet<FindingKind> Physical { get; } = [];
+
+    /// <summary>Lazy runs: DMAs that a stale IOTLB entry let through after their unmap, and flushes by capacity and by timer.</summary>
+    public int StaleHits { get; private set; }
+    public int CapacityFlushes => _iotlb.CapacityFlushes;
+    public int TimerFlushes => _iotlb.TimerFlushes;
+    public bool CachingModeStrict => _iotlb.CachingModeStrict;
+    public bool UntrustedStrict => _iotlb.UntrustedStrict;
+
+    /// <summary>Device reads of a from-device mapping that CAP.ZLR left write-only under intel_dma_ops.</summary>
+    public int ZlrReadFaults { get; private set; }
 
     /// <summary>
     /// The reference for <paramref name="s"/>. A translated run's handles are IOVAs the era's allocator
@@ -76,8 +89,8 @@ internal sealed class CampaignReference
             Add(new Entry { Key = "sg" + j, Size = _s.Sg[j], Type = "sg", Direction = 1, Line = 0, SgEnts = _s.Sg.Length });
             if (_s.Modern && _s.Sg[j] > 65536) Debug.Add(FindingKind.SgSegmentTooLong);
         }
-        foreach (var step in _s.Steps)
-            if (_s.StepYaml(step) is not null) Step(step);
+        for (var i = 0; i < _s.Steps.Length; i++)
+            if (_s.StepYaml(_s.Steps[i], i) is not null) Step(_s.Steps[i]);
         if (_live.Any(e => e.Type != "coherent")) Debug.Add(FindingKind.LeakAtEnd);
     }
 
@@ -138,13 +151,17 @@ internal sealed class CampaignReference
                 break;
             case Act.FreeCoherent:
                 Release("coherent", 4096, "coherent", 0, 0);
+                if (_s.Translated) _iotlb.Unmapped(_coherentHandle >> 12, live: !_coherentFreed);
                 _coherentFreed = true;
                 break;
             case Act.CoherentWrite:
-                // Translated (strict): free-coherent unmapped the IOVA page, the write faults. Otherwise the page
-                // was free RAM once released: the write strays into it.
-                if (_coherentFreed && _s.Translated) Physical.Add(FindingKind.IommuFault);
-                else if (_coherentFreed) { Physical.Add(FindingKind.UseAfterUnmap); Physical.Add(FindingKind.StrayWrite); }
+                CoherentWrite();
+                break;
+            case Act.Wait:
+                _iotlb.Wait();
+                break;
+            case Act.Churn:
+                Churn(CampaignScenario.ChurnCount(s));
                 break;
             case Act.UnmapSg:
                 for (var j = 0; j < _s.Sg.Length; j++) Release("sg" + j, _s.Sg[j], "sg", 1, _s.Sg.Length);
@@ -160,7 +177,36 @@ internal sealed class CampaignReference
         // 2.6.3x and 3.0 have a page type; 6.1 records single and page alike.
         if (_s.Modern) type = "single";
         Release(key, size, type, dir, 0);
+        // Every mapping is one IOVA page (a page-aligned buffer, at most 4 KiB; a wrong size is one page too).
+        if (_s.Translated) _iotlb.Unmapped(_handles[map] >> 12, _mapLive[map]);
         _mapLive[map] = false;
+    }
+
+    /// <summary>
+    /// A device write into the coherent buffer. Freed and untranslated, the page is free RAM: the write strays
+    /// into it. Translated, it goes through the IOTLB: after a strict free it faults; after a lazy one, a
+    /// translation an earlier write cached still reaches the freed page.
+    /// </summary>
+    private void CoherentWrite()
+    {
+        if (!_s.Translated)
+        {
+            if (_coherentFreed) { Physical.Add(FindingKind.UseAfterUnmap); Physical.Add(FindingKind.StrayWrite); }
+            return;
+        }
+        if (!_iotlb.Translate(_coherentHandle >> 12, write: true, _coherentFreed ? null : (true, true))) Physical.Add(FindingKind.IommuFault);
+        else if (_coherentFreed) { Physical.Add(FindingKind.UseAfterUnmap); Physical.Add(FindingKind.StrayWrite); StaleHits++; }
+    }
+
+    /// <summary>
+    /// Mappings made and unmapped in a row (to-device, error checked: nothing for debug.c to report); each
+    /// unmap is queued. Their IOVAs are the next handles the run returned after the drawn maps.
+    /// </summary>
+    private void Churn(int count)
+    {
+        for (var i = 0; i < count; i++)
+            _iotlb.Unmapped(_handles[_s.Maps.Length + _churned + i] >> 12, live: true);
+        _churned += count;
     }
 
     /// <summary>check_unmap: exact address match with the kernel's best fit, then the checks in source order.</summary>
@@ -222,8 +268,11 @@ internal sealed class CampaignReference
             var chunk = Math.Min(length - pos, 4096 - (driven & 4095));
             // Translated: the page must be in the reference's own IOVA record (strict: gone at unmap).
             // Untranslated: the driven address is the physical one; beyond the CPU's space it is a master abort.
-            var reached = _s.Translated ? Permits(driven >> 12, write) : driven <= limit;
+            var pte = _s.Translated ? Pte(driven >> 12) : null;
+            if (!write && pte is { Read: false } && _s.ZeroLengthRead && !_iotlb.DmaIommuEra) ZlrReadFaults++;
+            var reached = _s.Translated ? _iotlb.Translate(driven >> 12, write, pte) : driven <= limit;
             if (!reached) { Physical.Add(FindingKind.IommuFault); return; }
+            if (_s.Translated && released && pos == 0 && pte is null) StaleHits++;
             // The pages before a fault did transfer: the first landed piece says use-after-unmap, the first
             // piece past the end or off its page is the finding, later pieces can still fault.
             if (!judged && pos == 0 && released) Physical.Add(FindingKind.UseAfterUnmap);
@@ -241,25 +290,22 @@ internal sealed class CampaignReference
     private ulong Lines => _s.DeviceBits == 64 ? ulong.MaxValue : (1UL << _s.DeviceBits) - 1;
 
     /// <summary>
-    /// The reference's page-table record: is IOVA page <paramref name="page"/> mapped by a live mapping with
-    /// the permission the access needs? Write only for from-device and bidirectional mappings; read for
+    /// The reference's page-table record: the permissions of the live PTE at IOVA page <paramref name="page"/>,
+    /// or null when no live mapping covers it. Write only for from-device and bidirectional mappings; read for
     /// to-device and bidirectional — and for every mapping under intel_dma_ops (up to 5.10), which adds read
-    /// when the unit lacks CAP.ZLR, as the campaign's declared unit does (drivers/iommu/intel-iommu.c
+    /// when the unit lacks CAP.ZLR, as half the campaign's translated units do (drivers/iommu/intel-iommu.c
     /// __intel_map_single, 2.6.32–5.10: "if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL ||
     /// !cap_zlr(iommu->cap)) prot |= DMA_PTE_READ"); dma-iommu (5.11+) maps exactly dma_info_to_prot's
     /// IOMMU_READ/IOMMU_WRITE (drivers/iommu/intel/iommu.c intel_iommu_map, 5.15).
     /// </summary>
-    private bool Permits(ulong page, bool write)
+    private (bool Read, bool Write)? Pte(ulong page)
     {
         for (var i = 0; i < _s.Maps.Length; i++)
         {
             if (!_mapLive[i] || page < _handles[i] >> 12 || page > (_handles[i] + _s.Maps[i].Size - 1) >> 12) continue;
             var dir = _s.Maps[i].Direction;
-            return write ? dir != 1 : dir != 2 || IntelDmaOpsEra;
+            return (dir != 2 || (!_iotlb.DmaIommuEra && !_s.ZeroLengthRead), dir != 1);
         }
-        return _s.Coherent && !_coherentFreed && page == _coherentHandle >> 12;
+        return _s.Coherent && !_coherentFreed && page == _coherentHandle >> 12 ? (true, true) : null;
     }
-
-    /// <summary>The profiles whose intel-iommu has its own dma ops (converted to dma-iommu in 5.11, c588072bba6b).</summary>
-    private bool IntelDmaOpsEra => _s.Profile.Name is not (ProfileNames.Linux515 or ProfileNames.Linux61 or ProfileNames.Linux66 or ProfileNames.Linux612);
 }

@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Text;
 using CsCheck;
 using DmaSim.Core;
+using DmaSim.Hardware.Vtd;
+using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 
@@ -17,6 +19,10 @@ internal enum Act
     SyncForCpu, SyncForDevice, SyncPastEnd,
     FreeCoherent, CoherentWrite,
     UnmapSg, Unbind,
+    /// <summary>Lazy mode: ten milliseconds pass (the flush queue's timer).</summary>
+    Wait,
+    /// <summary>Lazy mode: 246–256 more mappings made and unmapped, so the flush queue reaches its capacity.</summary>
+    Churn,
 }
 
 /// <summary>A mapping the scenario makes in its first phase: of at-buffer <see cref="Buffer"/>.</summary>
@@ -24,8 +30,8 @@ internal sealed record CampaignMap(int Buffer, int Direction, ulong Size, bool C
 
 internal sealed record CampaignStep(Act Act, int Target, ulong Offset, ulong Bytes, int Direction);
 
-/// <summary>How the device's DMA reaches memory: no IOMMU (direct), a VT-d unit in hardware pass-through, or translated in a strict DMA domain.</summary>
-internal enum CampaignMode { Direct, PassThrough, Translated }
+/// <summary>How the device's DMA reaches memory: no IOMMU (direct), a VT-d unit in hardware pass-through, or translated in a DMA domain with strict or lazy unmapping.</summary>
+internal enum CampaignMode { Direct, PassThrough, Translated, Lazy }
 
 /// <summary>
 /// One generated scenario: a scripted device on a machine whose driver buffers sit at known physical
@@ -37,6 +43,25 @@ internal sealed record CampaignScenario(
     KernelProfile Profile, CampaignMode Mode, int DeviceBits, int Buffers, CampaignMap[] Maps,
     bool Coherent, ulong[] Sg, CampaignStep[] Steps)
 {
+    /// <summary>The unit sets CAP.CM (a virtual IOMMU): from 5.15 that makes unmapping strict.</summary>
+    public bool CachingMode { get; init; }
+
+    /// <summary>
+    /// The device sits below an external-facing root port (00:07.0), so from 5.4 the kernel calls it untrusted
+    /// and never defers its unmaps. Its mappings are whole pages: a sub-page one would be bounced (5.4–5.10
+    /// bounce pages, dma-iommu's swiotlb for untrusted devices), which the campaign does not model.
+    /// </summary>
+    public bool Untrusted { get; init; }
+
+    /// <summary>The unit sets CAP.ZLR (it can do zero-length reads): intel_dma_ops then maps from-device buffers write-only.</summary>
+    public bool ZeroLengthRead { get; init; }
+
+    /// <summary>An extra buffer, never mapped by the drawn maps: the churn's mappings and the wait's CPU reads use it.</summary>
+    private const int Spare = 4;
+
+    /// <summary>The wait's length in steps: each step takes 1 µs of simulated time, so 10,000 are the flush queue's 10 ms.</summary>
+    private const int WaitSteps = 10_000;
+
     public const int PhysBits = 36;
     public const ulong Window = 0x40000000;
 
@@ -54,22 +79,39 @@ internal sealed record CampaignScenario(
     {
         var map = CsCheck.Gen.Select(CsCheck.Gen.Int[0, 3], CsCheck.Gen.Int[0, 2], CsCheck.Gen.ULong[1, 4096], CsCheck.Gen.Bool, CsCheck.Gen.Bool)
             .Select((b, d, s, c, p) => new CampaignMap(b, d, s, c, p));
-        var step = CsCheck.Gen.Select(CsCheck.Gen.Int[0, (int)Act.Unbind], CsCheck.Gen.Int[0, 7], CsCheck.Gen.ULong[0, 5000], CsCheck.Gen.ULong[1, 5000], CsCheck.Gen.Int[0, 2])
+        var step = CsCheck.Gen.Select(CsCheck.Gen.Int[0, (int)Act.Churn], CsCheck.Gen.Int[0, 7], CsCheck.Gen.ULong[0, 5000], CsCheck.Gen.ULong[1, 5000], CsCheck.Gen.Int[0, 2])
             .Select((a, t, o, n, d) => new CampaignStep((Act)a, t, o, n, d));
-        return CsCheck.Gen.Select(CsCheck.Gen.Int[0, ProfileCatalog.All.Count - 1], CsCheck.Gen.Int[0, 2].Select(m => (CampaignMode)m), CsCheck.Gen.Bool.Select(b => b ? 64 : 28),
-                map.Array[1, 5], CsCheck.Gen.Bool, CsCheck.Gen.ULong[1, 96 * 1024].Array[0, 3], step.Array[1, 12])
-            .Select((p, pt, bits, maps, coherent, sg, steps) =>
+        // Mode 4 is lazy unmapping on a unit with caching mode, 5 lazy unmapping of an untrusted device.
+        return CsCheck.Gen.Select(CsCheck.Gen.Int[0, ProfileCatalog.All.Count - 1], CsCheck.Gen.Int[0, 5], CsCheck.Gen.Bool.Select(b => b ? 64 : 28),
+                map.Array[1, 5], CsCheck.Gen.Bool, CsCheck.Gen.ULong[1, 96 * 1024].Array[0, 3], step.Array[1, 12], CsCheck.Gen.Bool)
+            .Select((p, mode, bits, maps, coherent, sg, steps, zlr) =>
             {
+                var m = (CampaignMode)Math.Min(mode, (int)CampaignMode.Lazy);
                 // Truncating engines get no allocator-placed buffers: their wrapped writes could land in them.
                 var plain = bits == 28;
                 // Translated sg lists are merged into IOVA segments by the era's map_sg: the campaign keeps sg to untranslated modes.
-                return new CampaignScenario(ProfileCatalog.All[p], pt, bits, 4, maps, coherent && !plain, plain || pt == CampaignMode.Translated ? [] : sg, steps);
+                var whole = mode == 5 ? [.. maps.Select(x => x with { Size = 4096 })] : maps;
+                return new CampaignScenario(ProfileCatalog.All[p], m, bits, 4, whole, coherent && !plain, plain || m >= CampaignMode.Translated ? [] : sg, steps)
+                {
+                    CachingMode = mode == 4,
+                    Untrusted = mode == 5,
+                    ZeroLengthRead = zlr && m >= CampaignMode.Translated,
+                };
             });
     }
 
     public bool PassThrough => Mode == CampaignMode.PassThrough;
 
-    public bool Translated => Mode == CampaignMode.Translated;
+    public bool Translated => Mode is CampaignMode.Translated or CampaignMode.Lazy;
+
+    /// <summary>Waits and churn only matter where an unmap can be deferred, and cost 10,000 and ~500 steps: lazy mode, 3 of 8 drawn targets.</summary>
+    private bool Rare(CampaignStep s) => Mode == CampaignMode.Lazy && s.Target < 3;
+
+    /// <summary>
+    /// How many mappings a churn step makes and unmaps: 246–256, so that with the few unmaps before it the
+    /// queue lands just under, on and just over both eras' capacities (250 and 255), where an off-by-one shows.
+    /// </summary>
+    public static int ChurnCount(CampaignStep s) => 246 + (int)(s.Bytes % 11);
 
     /// <summary>
     /// The kernel command line: translated runs ask for a DMA domain (iommu.passthrough=0 overrides the
@@ -81,6 +123,7 @@ internal sealed record CampaignScenario(
     {
         CampaignMode.PassThrough => "swiotlb=4096 intel_iommu=on iommu=pt",
         CampaignMode.Translated => "swiotlb=4096 intel_iommu=on,strict iommu.passthrough=0 iommu.strict=1",
+        CampaignMode.Lazy => "swiotlb=4096 intel_iommu=on iommu.passthrough=0 iommu.strict=0",
         _ => "swiotlb=4096",
     };
 
@@ -104,9 +147,10 @@ internal sealed record CampaignScenario(
             L("  iommu:");
             L($"    host-address-width: {PhysBits + 4}");
             L("    units:");
-            L("      - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }");
+            L("      - " + UnitYaml());
         }
         L("  devices:");
+        if (Untrusted) L("    - { bdf: \"00:07.0\", name: port, model: pcie-root-port, secondary-bus: 3, external-facing: true }");
         L($"    - {{ bdf: \"03:00.0\", name: dev, model: scripted, address-bits: {DeviceBits} }}");
         L("kernel:");
         L($"  profile: {Profile.Name}");
@@ -116,7 +160,7 @@ internal sealed record CampaignScenario(
         L("  - { device: dev, dma-mask-bits: 64, coherent-dma-mask-bits: 32 }");
         if (!withSteps) return y.ToString();
         L("workload:");
-        for (var b = 0; b < Buffers; b++)
+        for (var b = 0; b <= Spare; b++)
             L($"  - {{ op: alloc-buffer, size: 4KiB, as: b{b}, at: 0x{BufferAddress(b):x} }}");
         for (var i = 0; i < Maps.Length; i++)
         {
@@ -125,13 +169,35 @@ internal sealed record CampaignScenario(
         }
         if (Coherent) L("  - { device: dev, op: alloc-coherent, size: 4KiB, as: c }");
         if (Sg.Length > 0) L($"  - {{ device: dev, op: map-sg, segments: [{string.Join(", ", Sg)}], direction: to-device, as: sg }}");
-        foreach (var s in Steps)
-            if (StepYaml(s) is { } text) L("  - " + text);
+        for (var i = 0; i < Steps.Length; i++)
+            if (StepYaml(Steps[i], i) is { } text) L("  - " + text);
         return y.ToString();
     }
 
-    /// <summary>The step as written, or null when it names something this scenario lacks.</summary>
-    public string? StepYaml(CampaignStep s)
+    /// <summary>
+    /// The VT-d unit: described by its features, or — to set CAP.ZLR, which has no feature key — by the raw
+    /// CAP/ECAP those features give with ZLR added (as `dmasim import` writes a real unit).
+    /// </summary>
+    private string UnitYaml()
+    {
+        var features = $"pass-through: true, sagaw: [39, 48]{(CachingMode ? ", caching-mode: true" : "")}";
+        if (!ZeroLengthRead) return $"{{ base: 0xfed90000, include-pci-all: true, {features} }}";
+        var unit = VtdUnitConfig.Qemu48() with
+        {
+            RegisterBase = 0xfed90000,
+            HostAddressWidth = PhysBits + 4,
+            MaxGuestAddressWidth = 48,
+            Sagaw = VtdCap.SagawBitForWidth(39) | VtdCap.SagawBitForWidth(48),
+            PassThrough = true,
+            CachingMode = CachingMode,
+            FaultRecordingRegisters = 8,
+            ZeroLengthRead = true,
+        };
+        return $"{{ base: 0xfed90000, include-pci-all: true, cap: 0x{unit.BuildCap():x}, ecap: 0x{unit.BuildEcap():x} }}";
+    }
+
+    /// <summary>The step (number <paramref name="index"/>) as written, or null when it names something this scenario lacks.</summary>
+    public string? StepYaml(CampaignStep s, int index)
     {
         var m = s.Target % Maps.Length;
         var map = Maps[m];
@@ -153,13 +219,16 @@ internal sealed record CampaignScenario(
             Act.CoherentWrite when Coherent => $"{{ device: dev, op: dma-write, target: c, offset: {s.Offset % 4096}, bytes: {Math.Min(s.Bytes, 4096 - s.Offset % 4096)} }}",
             Act.UnmapSg when Sg.Length > 0 => "{ device: dev, op: unmap-sg, target: sg }",
             Act.Unbind => "{ device: dev, op: unbind }",
+            Act.Wait when Rare(s) => $"{{ device: dev, op: cpu-read, target: b{Spare}, offset: 0, bytes: 1, repeat: {WaitSteps} }}",
+            Act.Churn when Rare(s) => $"{{ device: dev, op: map, buffer: b{Spare}, size: 4096, direction: to-device, as: churn{index}, check-error: true, as-function: map-single, repeat: {ChurnCount(s)} }}\n"
+                + $"  - {{ device: dev, op: unmap, target: churn{index}, repeat: {ChurnCount(s)} }}",
             _ => null,
         };
     }
 
     public static ulong WrongSize(ulong size) => size == 1 ? 2 : size - 1;
 
-    private static readonly ConcurrentDictionary<(string, CampaignMode, int), Scenario> _platforms = new();
+    private static readonly ConcurrentDictionary<(string, CampaignMode, bool, bool, bool, int), Scenario> _platforms = new();
 
     /// <summary>
     /// The scenario as the loader would produce it from <see cref="Yaml()"/>: the platform part is parsed
@@ -168,9 +237,9 @@ internal sealed record CampaignScenario(
     /// </summary>
     public Scenario Build()
     {
-        var template = _platforms.GetOrAdd((Profile.Name, Mode, DeviceBits), _ => SimRig.Parse(Yaml(withSteps: false)));
+        var template = _platforms.GetOrAdd((Profile.Name, Mode, CachingMode, Untrusted, ZeroLengthRead, DeviceBits), _ => SimRig.Parse(Yaml(withSteps: false)));
         var steps = ImmutableArray.CreateBuilder<WorkloadStep>();
-        for (var b = 0; b < Buffers; b++) steps.Add(new AllocBufferStep(null, 4096, "b" + b, new PhysAddr(BufferAddress(b)), 1, false, default));
+        for (var b = 0; b <= Spare; b++) steps.Add(new AllocBufferStep(null, 4096, "b" + b, new PhysAddr(BufferAddress(b)), 1, false, default));
         for (var i = 0; i < Maps.Length; i++)
         {
             var m = Maps[i];
@@ -179,9 +248,19 @@ internal sealed record CampaignScenario(
         }
         if (Coherent) steps.Add(new AllocCoherentStep("dev", 4096, "c", 1, false, default));
         if (Sg.Length > 0) steps.Add(new MapSgStep("dev", [.. Sg], StepDirection.ToDevice, "sg", 1, false, default));
-        foreach (var s in Steps)
-            if (StepRecord(s) is { } step) steps.Add(step);
+        for (var i = 0; i < Steps.Length; i++)
+        {
+            if (Rare(Steps[i]) && Steps[i].Act == Act.Churn) steps.AddRange(ChurnRecords(Steps[i], i));
+            else if (StepRecord(Steps[i]) is { } step) steps.Add(step);
+        }
         return template with { Workload = steps.ToImmutable() };
+    }
+
+    private IEnumerable<OpStep> ChurnRecords(CampaignStep s, int index)
+    {
+        var n = ChurnCount(s);
+        yield return new MapStep("dev", StepDirection.ToDevice, "churn" + index, 4096, new BufferRef("b" + Spare, false), 0, MapFunction.MapSingle, true, n, true, default);
+        yield return new UnmapStep("dev", new BufferRef("churn" + index, true), null, null, null, n, true, default);
     }
 
     private OpStep? StepRecord(CampaignStep s)
@@ -208,6 +287,7 @@ internal sealed record CampaignScenario(
             Act.CoherentWrite when Coherent => Dma(ScriptOp.DmaWrite, new BufferRef("c", false), s.Offset % 4096, Math.Min(s.Bytes, 4096 - s.Offset % 4096)),
             Act.UnmapSg when Sg.Length > 0 => new UnmapSgStep("dev", new BufferRef("sg", false), 1, false, default),
             Act.Unbind => new UnbindStep("dev", 1, false, default),
+            Act.Wait when Rare(s) => new AccessStep(ScriptOp.CpuRead, "dev", new BufferRef("b" + Spare, false), 0, 1, WaitSteps, true, default),
             _ => null,
         };
     }

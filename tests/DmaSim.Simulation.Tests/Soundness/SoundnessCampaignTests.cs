@@ -27,6 +27,7 @@ public class SoundnessCampaignTests
         var covered = new HashSet<FindingKind>();
         var configurations = new HashSet<(string, CampaignMode)>();
         var translatedKinds = new HashSet<FindingKind>();
+        int staleHits = 0, capacityFlushes = 0, timerFlushes = 0, cachingModeStrict = 0, untrustedStrict = 0, zlrReadFaults = 0;
         var gate = new object();
         Parallel.For(0, Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
@@ -40,6 +41,12 @@ public class SoundnessCampaignTests
                 covered.UnionWith(physical);
                 configurations.Add((scenario.Profile.Name, scenario.Mode));
                 if (scenario.Translated) translatedKinds.UnionWith(physical);
+                staleHits += want.StaleHits;
+                capacityFlushes += want.CapacityFlushes;
+                timerFlushes += want.TimerFlushes;
+                zlrReadFaults += want.ZlrReadFaults;
+                if (want.CachingModeStrict) cachingModeStrict++;
+                if (want.UntrustedStrict) untrustedStrict++;
                 if (!debug.SequenceEqual(want.Debug) || !physical.SetEquals(want.Physical))
                     failures.Add($"#{i} {scenario.Profile.Name}: debug [{string.Join(", ", debug)}] want [{string.Join(", ", want.Debug)}]; physical [{string.Join(", ", physical.Order())}] want [{string.Join(", ", want.Physical.Order())}]\n{scenario.Yaml()}");
             }
@@ -59,6 +66,9 @@ public class SoundnessCampaignTests
         // Every profile under every mode, and translated runs that fault and run past a mapping's end.
         Assert.Equal(ProfileNames.All.Length * Enum.GetValues<CampaignMode>().Length, configurations.Count);
         Assert.Empty(new[] { FindingKind.IommuFault, FindingKind.OutOfMapping }.Except(translatedKinds));
+        // Lazy unmapping: DMAs through stale IOTLB entries, flush queues drained by capacity and by timer, and
+        // caching-mode units and untrusted devices that the era turns strict; device reads of from-device mappings a CAP.ZLR unit left write-only.
+        Assert.All(new[] { staleHits, capacityFlushes, timerFlushes, cachingModeStrict, untrustedStrict, zlrReadFaults }, n => Assert.True(n > 0));
     }
 
     [Fact]

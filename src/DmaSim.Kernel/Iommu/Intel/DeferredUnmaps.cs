@@ -48,7 +48,7 @@ public sealed class DeferredUnmaps
         if (_deadline == ulong.MaxValue) _deadline = _k.Clock.NowNs + TimeoutNs;
     }
 
-    /// <summary>The timer: called on every DMA API entry, since simulated time only moves between calls.</summary>
+    /// <summary>The timer: checked on every DMA API entry and between workload steps (<see cref="Boot.LinuxKernel.RunExpiredTimers"/>), since simulated time only moves between them.</summary>
     public void Poll()
     {
         if (_pending.Count > 0 && _k.Clock.NowNs >= _deadline) Flush();
