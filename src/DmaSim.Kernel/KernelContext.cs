@@ -40,6 +40,9 @@ public sealed class KernelContext
 
     private readonly string? _kernelVersion;
 
+    /// <summary>CONFIG_SWIOTLB_DYNAMIC of the build (`kernel: config: swiotlb-dynamic`); effective only where the profile has the option.</summary>
+    public bool SwiotlbDynamic { get; init; }
+
     /// <summary>The build's default-domain choice (`kernel: config: iommu-default-dma`); <see cref="BuildDefaultDma.Lazy"/> when unset.</summary>
     public BuildDefaultDma DefaultDma { get; init; } = BuildDefaultDma.Lazy;
 
@@ -88,7 +91,21 @@ public sealed class KernelContext
     public ulong RequiredMask(KernelDevice? dev)
     {
         if (Profile.DmaApiFrontEnd.Value == DmaApiFrontEnd.Generic && dev?.Ops?.Kind == DmaOpsKind.IntelIommu) return DmaMask.Bits(32);
-        return RequiredMaskForMaxPfn(Pages.MaxPfn);
+        return RequiredMaskForMaxPfn(MaxPfn);
+    }
+
+    /// <summary>
+    /// The kernel's max_pfn: the allocator's last RAM page, except in eras whose memory hot-add does not
+    /// raise it (<see cref="KernelProfile.HotAddRaisesMaxPfn"/>), where it stays where boot left it.
+    /// </summary>
+    public ulong MaxPfn => _maxPfnAtBoot ?? Pages.MaxPfn;
+
+    private ulong? _maxPfnAtBoot;
+
+    /// <summary>Memory is about to be hot-added: keep max_pfn where it is when the era does not raise it.</summary>
+    public void BeforeHotAdd()
+    {
+        if (!Profile.HotAddRaisesMaxPfn.Value) _maxPfnAtBoot ??= Pages.MaxPfn;
     }
 
     public static ulong RequiredMaskForMaxPfn(ulong maxPfn)

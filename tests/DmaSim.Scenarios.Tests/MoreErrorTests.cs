@@ -99,4 +99,14 @@ public sealed class MoreErrorTests
     public void Step_that_is_not_a_mapping() => Assert.Equal(
         "t.yaml:12:5: error: a workload step must be a mapping, not 'io'",
         Error(Build(tail: "workload:\n  - io\n")));
+
+    [Fact]
+    public void Swiotlb_dynamic_is_a_flag_and_reaches_the_kernel_config()
+    {
+        Assert.True(Parse(Base + "kernel:\n  profile: linux-6.6\n  config: { swiotlb-dynamic: true }\n").Kernel.SwiotlbDynamic);
+        Assert.Null(Parse(Base + "kernel:\n  profile: linux-6.6\n").Kernel.SwiotlbDynamic);
+        Assert.Equal(
+            "t.yaml:11:30: error: swiotlb-dynamic must be true or false, not 'y'",
+            Error(Base + "kernel:\n  profile: linux-6.6\n  config: { swiotlb-dynamic: y }\n"));
+    }
 }

@@ -236,6 +236,7 @@ public sealed class LinuxKernel
             PoolSize = Math.Min(slabs, 1UL << 24) * Swiotlb.IoTlbSize,
             Variant = Profile.ModernSwiotlb.Value ? SwiotlbVariant.Modern : SwiotlbVariant.Legacy,
             BootmemGoal = hint ? SwiotlbConfig.LegacyBootmemGoal : null,
+            Dynamic = k.SwiotlbDynamic && Profile.SwiotlbDynamic.Value && Profile.ModernSwiotlb.Value,
         });
     }
 
@@ -248,14 +249,16 @@ public sealed class LinuxKernel
     /// </summary>
     public void RunExpiredTimers() => Iommu?.Unmaps.Poll();
 
-    /// <summary>Memory hot-add: the allocator grows, max_pfn (and the required mask) rises, and the eras with a memory notifier extend the software identity map.</summary>
+    /// <summary>Memory hot-add: the allocator grows, max_pfn (and the required mask) rises where the era says so, and the eras with a memory notifier extend the software identity map.</summary>
     public void HotAddMemory(PhysRange range)
     {
         var k = K;
         k.E820.Add(new E820Entry(range, E820Type.Usable));
         k.Owners.Assign(range, FrameOwner.Free);
+        k.BeforeHotAdd();
         k.Pages.HotAdd(range);
-        k.Note($"memory hot-add [mem {Hex.Format(range.Start.Value, 16)}-{Hex.Format(range.End.Value, 16)}] online; max_pfn {Hex.Format(k.Pages.MaxPfn)}, required DMA mask now {Hex.Format(k.RequiredMask(null))}");
+        var maxPfn = Profile.HotAddRaisesMaxPfn.Value ? $"max_pfn {Hex.Format(k.MaxPfn)}" : $"max_pfn stays {Hex.Format(k.MaxPfn)} (this era's hot-add does not raise it)";
+        k.Note($"memory hot-add [mem {Hex.Format(range.Start.Value, 16)}-{Hex.Format(range.End.Value, 16)}] online; {maxPfn}, required DMA mask now {Hex.Format(k.RequiredMask(null))}");
         if (Iommu?.SiDomain is { Table: not null } si)
         {
             if (Profile.HotplugExtendsIdentityMap.Value) Iommu.IdentityMap(si, range);

@@ -44,7 +44,7 @@ public sealed class DmaApi
         if (_k.Profile.DmaApiFrontEnd.Value == DmaApiFrontEnd.X86Legacy) return mask >= DmaMask.Bits(24);
         if (dev.Ops?.Kind == DmaOpsKind.IntelIommu) return true;
         if (mask >= DmaMask.Bits(32)) return true;
-        var top = (_k.Pages.MaxPfn << PhysAddr.PageShift) - 1;
+        var top = (_k.MaxPfn << PhysAddr.PageShift) - 1;
         return mask >= Math.Min(top, DmaMask.Bits(24));
     }
 

@@ -34,7 +34,7 @@ public sealed class DmaDirectOps : IDmaOps
 
     private DmaMapping Bounce(KernelDevice dev, Swiotlb pool, PhysAddr phys, ulong size, DmaDirection dir)
     {
-        var r = pool.Map(dev.PciName, phys, size, dir);
+        var r = pool.Map(dev.PciName, phys, size, dir, deviceLimit: dev.DmaMask);
         if (!r.IsMapped) return DmaMapping.Failure(r.Message ?? "swiotlb mapping failed");
         // swiotlb_map: the bounce slot itself must be reachable.
         if (!DmaMask.Admits(dev.DmaMask, r.Address.Value, size))

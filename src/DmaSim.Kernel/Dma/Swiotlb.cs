@@ -6,12 +6,11 @@ using DmaSim.Kernel.Mm;
 namespace DmaSim.Kernel.Dma;
 
 /// <summary>
-/// The software IO TLB: a bounce pool below 4 GiB cut into 2 KiB slots, searched per the era's rules,
-/// with real byte copies between the original buffer and the bounce slots in simulated memory.
-/// Slot bookkeeping is the kernel's: per slot a <c>list</c> value (free slots from here to the end of
-/// the 128-slot segment, 0 when taken), the original address and the bytes left in the allocation.
+/// The software IO TLB (io_tlb_mem): a bounce pool below 4 GiB cut into 2 KiB slots (<see cref="SwiotlbPool"/>),
+/// searched per the era's rules, with real byte copies between the original buffer and the bounce slots in
+/// simulated memory. With CONFIG_SWIOTLB_DYNAMIC (6.6+) more pools join it at run time (Swiotlb.Dynamic.cs).
 /// </summary>
-public sealed class Swiotlb
+public sealed partial class Swiotlb
 {
     /// <summary>IO_TLB_SHIFT: slots of 2 KiB.</summary>
     public const int IoTlbShift = 11;
@@ -23,7 +22,6 @@ public sealed class Swiotlb
     /// <summary>IO_TLB_MIN_SLABS: 1 MiB worth of slots; the modern pool halves down to this on allocation failure.</summary>
     public const int IoTlbMinSlabs = (1 << 20) >> IoTlbShift;
 
-    private const ulong InvalidOrig = ulong.MaxValue;
     private const ulong PageSize = PhysAddr.PageSize;
     // 2.6.32 x86-64 direct map base (PAGE_OFFSET), for the legacy "Placing ... between %p - %p" line.
     private const ulong LegacyPageOffset = 0xffff880000000000;
@@ -31,46 +29,33 @@ public sealed class Swiotlb
     private readonly PhysicalMemory _memory;
     private readonly EventStream _events;
     private readonly SwiotlbConfig _config;
-    private readonly SlotTable _slots;
-    private readonly int[] _areaIndex;
-    private readonly int[] _areaUsed;
-    private readonly int _areaSlabs;
+    private readonly PageAllocator _allocator;
+    private readonly SwiotlbPool _boot;
     private int _legacyIndex;
 
-    private Swiotlb(PhysicalMemory memory, EventStream events, SwiotlbConfig config, PhysRange pool, PhysRange? overflow)
+    private Swiotlb(PageAllocator allocator, PhysicalMemory memory, EventStream events, SwiotlbConfig config, PhysRange pool, PhysRange? overflow)
     {
+        _allocator = allocator;
         _memory = memory;
         _events = events;
         _config = config;
-        Pool = pool;
         OverflowBuffer = overflow;
-        TotalSlots = (int)(pool.Size >> IoTlbShift);
-        _slots = new SlotTable(TotalSlots);
-        var areas = config.Variant == SwiotlbVariant.Modern ? config.Areas : 1;
-        _areaIndex = new int[areas];
-        _areaUsed = new int[areas];
-        _areaSlabs = TotalSlots / areas;
+        _boot = new SwiotlbPool(pool, config.Variant == SwiotlbVariant.Modern ? config.Areas : 1);
     }
 
-    /// <summary>The bounce pool (io_tlb_start .. io_tlb_end - 1).</summary>
-    public PhysRange Pool { get; }
+    /// <summary>The boot pool (io_tlb_start .. io_tlb_end - 1; 6.x io_tlb_default_mem.defpool).</summary>
+    public PhysRange Pool => _boot.Range;
 
     /// <summary>Legacy: the io_tlb_overflow_buffer handed out when the pool is full; null for modern kernels.</summary>
     public PhysRange? OverflowBuffer { get; }
 
     public SwiotlbVariant Variant => _config.Variant;
-    public int TotalSlots { get; }
 
-    /// <summary>Slots in use (mem_used(): the sum over areas).</summary>
-    public int UsedSlots
-    {
-        get
-        {
-            var used = 0;
-            foreach (var u in _areaUsed) used += u;
-            return used;
-        }
-    }
+    /// <summary>Slots of the boot pool and of the pools added to it since (mem->nslabs); transient pools not counted.</summary>
+    public int TotalSlots => _boot.TotalSlots + GrownSlots;
+
+    /// <summary>Slots in use (mem_used(): the sum over areas and pools, transient ones included).</summary>
+    public int UsedSlots => _boot.UsedSlots + DynamicUsedSlots;
 
     /// <summary>
     /// Allocate the pool early below 4 GiB (legacy swiotlb_init: alloc_bootmem_low_pages; modern
@@ -128,7 +113,7 @@ public sealed class Swiotlb
                 ?? throw new KernelPanicException("DMA: Cannot allocate SWIOTLB overflow buffer!");
             overflow = PhysRange.FromSize(o, config.OverflowSize);
         }
-        var tlb = new Swiotlb(memory, events, config, pool, overflow);
+        var tlb = new Swiotlb(allocator, memory, events, config, pool, overflow);
         // swiotlb_init_remap prints the area count as it sets the pool up (6.x, pr_fmt "software IO TLB: ").
         if (config.Variant == SwiotlbVariant.Modern && areas > 1) events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: area num {areas}."));
         if (config.PrintInfoAtInit) tlb.PrintInfo();
@@ -157,8 +142,11 @@ public sealed class Swiotlb
         }
     }
 
-    /// <summary>True when the address lies in the bounce pool (is_swiotlb_buffer).</summary>
-    public bool IsBounceAddress(PhysAddr address) => Pool.Contains(address);
+    /// <summary>True when the address lies in a bounce pool (is_swiotlb_buffer).</summary>
+    public bool IsBounceAddress(PhysAddr address) => PoolOf(address) is not null;
+
+    // swiotlb_find_pool: the boot pool, then the pools added at run time.
+    private SwiotlbPool? PoolOf(PhysAddr address) => _boot.Range.Contains(address) ? _boot : DynamicPoolOf(address);
 
     /// <summary>
     /// swiotlb_max_mapping_size(): IO_TLB_SIZE * IO_TLB_SEGSIZE less the slack a device min_align_mask
@@ -173,13 +161,14 @@ public sealed class Swiotlb
     /// a bounce buffer beyond it is refused (modern swiotlb_map) or panics (2.6.32 swiotlb_map_page).
     /// <paramref name="minAlignMask"/> is the device's min_align_mask (modern only). <paramref name="allocSize"/>
     /// is swiotlb_tbl_map_single's alloc_size when larger than the mapping (dma-iommu bounces a whole IOVA
-    /// granule for an untrusted device; modern only).
+    /// granule for an untrusted device; modern only). <paramref name="deviceLimit"/> is the device's own DMA
+    /// limit, which bounds a transient pool (CONFIG_SWIOTLB_DYNAMIC) when the caller checks reachability itself.
     /// </summary>
-    public SwiotlbMapResult Map(string deviceName, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask = ulong.MaxValue, ulong minAlignMask = 0, ulong allocSize = 0)
+    public SwiotlbMapResult Map(string deviceName, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask = ulong.MaxValue, ulong minAlignMask = 0, ulong allocSize = 0, ulong deviceLimit = ulong.MaxValue)
     {
         if (dir == DmaDirection.None) return new(SwiotlbMapStatus.Bug, default, "kernel BUG: swiotlb map with DMA_NONE");
         if (size == 0) return new(SwiotlbMapStatus.Bug, default, "kernel BUG: swiotlb map of zero slots");
-        return Variant == SwiotlbVariant.Legacy ? MapLegacy(deviceName, orig, size, dir, dmaMask) : MapModern(deviceName, orig, size, dir, dmaMask, minAlignMask, allocSize);
+        return Variant == SwiotlbVariant.Legacy ? MapLegacy(deviceName, orig, size, dir, dmaMask) : MapModern(deviceName, orig, size, dir, dmaMask, minAlignMask, allocSize, Math.Min(dmaMask, deviceLimit));
     }
 
     private SwiotlbMapResult MapLegacy(string device, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask)
@@ -188,46 +177,12 @@ public sealed class Swiotlb
         var nslots = (int)Math.Min((size + IoTlbSize - 1) >> IoTlbShift, IoTlbSegSize + 1UL);
         // lib/swiotlb.c map_single: stride = a page's worth of slots when size > PAGE_SIZE (strictly).
         var stride = size > PageSize ? (int)(PageSize >> IoTlbShift) : 1;
-        var index = -1;
-        if (nslots <= IoTlbSegSize)
-        {
-            var i = AlignUp(_legacyIndex, stride);
-            if (i >= TotalSlots) i = 0;
-            var wrap = i;
-            // The pool lies below 4 GiB and segments are 256 KiB aligned, so iommu_is_span_boundary with the
-            // default 4 GiB segment boundary never rejects a run; only the list check decides.
-            do
-            {
-                if (_slots.List(i) >= nslots) { index = i; break; }
-                i += stride;
-                if (i >= TotalSlots) i = 0;
-            }
-            while (i != wrap);
-        }
-        if (index < 0)
-        {
-            // swiotlb_full(dev, size, dir, 1) from swiotlb_map_page.
-            var line = string.Create(CultureInfo.InvariantCulture, $"DMA: Out of SW-IOMMU space for {size} bytes at device {device}");
-            _events.Log(line);
-            if (OverflowBuffer is { } ob && size <= _config.OverflowSize)
-            {
-                _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.OverflowBuffer));
-                return new(SwiotlbMapStatus.OverflowBuffer, ob.Start, line);
-            }
-            var panic = dir switch
-            {
-                DmaDirection.Bidirectional => "DMA: Random memory could be DMA accessed",
-                DmaDirection.FromDevice => "DMA: Random memory could be DMA written",
-                _ => "DMA: Random memory could be DMA read",
-            };
-            _events.Log("Kernel panic - not syncing: " + panic);
-            _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.Panic));
-            return new(SwiotlbMapStatus.Panic, default, panic);
-        }
-        Take(index, nslots, size, area: 0);
-        _legacyIndex = index + nslots < TotalSlots ? index + nslots : 0;
-        var bounce = SlotAddr(index);
-        RecordOrig(index, nslots, orig.Value);
+        var index = nslots <= IoTlbSegSize ? SearchLegacy(nslots, stride) : -1;
+        if (index < 0) return LegacyFull(device, size, dir);
+        _boot.Take(index, nslots, area: 0);
+        _boot.Record(index, nslots, size, orig.Value);
+        _legacyIndex = index + nslots < _boot.TotalSlots ? index + nslots : 0;
+        var bounce = _boot.SlotAddr(index);
         // map_single copies to the bounce buffer only for TO_DEVICE and BIDIRECTIONAL (2.6.32 lib/swiotlb.c).
         if (dir is DmaDirection.ToDevice or DmaDirection.Bidirectional) _memory.Copy(orig, bounce, size);
         if (!DmaMask.Admits(dmaMask, bounce.Value, size))
@@ -241,38 +196,63 @@ public sealed class Swiotlb
         return new(SwiotlbMapStatus.Mapped, bounce, null);
     }
 
-    private SwiotlbMapResult MapModern(string device, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask, ulong minAlignMask, ulong minAllocSize)
+    // lib/swiotlb.c map_single's search from io_tlb_index. The pool lies below 4 GiB and segments are 256 KiB
+    // aligned, so iommu_is_span_boundary with the default 4 GiB segment boundary never rejects a run; only
+    // the list check decides.
+    private int SearchLegacy(int nslots, int stride)
     {
+        var i = AlignUp(_legacyIndex, stride);
+        if (i >= _boot.TotalSlots) i = 0;
+        var wrap = i;
+        do
+        {
+            if (_boot.List(i) >= nslots) return i;
+            i += stride;
+            if (i >= _boot.TotalSlots) i = 0;
+        }
+        while (i != wrap);
+        return -1;
+    }
+
+    // swiotlb_full(dev, size, dir, 1) from swiotlb_map_page: the overflow buffer, or a panic for larger requests.
+    private SwiotlbMapResult LegacyFull(string device, ulong size, DmaDirection dir)
+    {
+        var line = string.Create(CultureInfo.InvariantCulture, $"DMA: Out of SW-IOMMU space for {size} bytes at device {device}");
+        _events.Log(line);
+        if (OverflowBuffer is { } ob && size <= _config.OverflowSize)
+        {
+            _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.OverflowBuffer));
+            return new(SwiotlbMapStatus.OverflowBuffer, ob.Start, line);
+        }
+        var panic = dir switch
+        {
+            DmaDirection.Bidirectional => "DMA: Random memory could be DMA accessed",
+            DmaDirection.FromDevice => "DMA: Random memory could be DMA written",
+            _ => "DMA: Random memory could be DMA read",
+        };
+        _events.Log("Kernel panic - not syncing: " + panic);
+        _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.Panic));
+        return new(SwiotlbMapStatus.Panic, default, panic);
+    }
+
+    private SwiotlbMapResult MapModern(string device, PhysAddr orig, ulong size, DmaDirection dir, ulong dmaMask, ulong minAlignMask, ulong minAllocSize, ulong physLimit)
+    {
+        RunPendingGrowth();
         // swiotlb_tbl_map_single: keep the low bits the device insists on (swiotlb_align_offset).
         var offset = orig.Value & minAlignMask & (IoTlbSize - 1);
         var allocSize = Math.Max(size + offset, minAllocSize);
         var nslots = (int)Math.Min((allocSize + IoTlbSize - 1) >> IoTlbShift, IoTlbSegSize + 1UL);
-        // swiotlb_search_pool_area after the 6.9 fixes: page alignment when nothing else constrains a
-        // mapping of PAGE_SIZE or more (14cebf689a78), slot alignment always, stride from the larger mask.
-        ulong allocAlignMask = 0;
-        var iotlbAlignMask = minAlignMask;
-        if (iotlbAlignMask == 0 && allocSize >= PageSize) allocAlignMask = PageSize - 1;
-        allocAlignMask |= IoTlbSize - 1;
-        iotlbAlignMask &= ~allocAlignMask;
-        var stride = (int)((Math.Max(allocAlignMask, iotlbAlignMask) >> IoTlbShift) + 1);
-
-        var index = -1;
-        var area = _config.Cpu & (_areaIndex.Length - 1);
-        for (var n = 0; n < _areaIndex.Length && index < 0; n++)
-        {
-            index = SearchArea(area, nslots, stride, allocAlignMask, iotlbAlignMask, orig.Value);
-            if (index < 0 && ++area >= _areaIndex.Length) area = 0;
-        }
-        if (index < 0)
+        var search = new SlotSearch(nslots, minAlignMask, allocSize, orig.Value);
+        var (pool, index) = FindSlots(search, physLimit);
+        if (pool is null)
         {
             var msg = string.Create(CultureInfo.InvariantCulture, $"swiotlb buffer is full (sz: {size} bytes), total {TotalSlots} (slots), used {UsedSlots} (slots)");
             _events.Log(device + ": " + msg);
             _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.Full));
             return new(SwiotlbMapStatus.Full, default, msg);
         }
-        Take(index, nslots, allocSize, area);
-        RecordOrig(index, nslots, orig.Value - offset);
-        var bounce = SlotAddr(index).Add(offset);
+        pool.Record(index, nslots, allocSize, orig.Value - offset);
+        var bounce = pool.SlotAddr(index).Add(offset);
         // Modern: bounce original -> slots for every direction so a partial device write cannot leak
         // stale pool bytes (2022 "swiotlb: fix info leak with DMA_FROM_DEVICE" and its rework [R titles]).
         _memory.Copy(orig, bounce, size);
@@ -288,62 +268,38 @@ public sealed class Swiotlb
         return new(SwiotlbMapStatus.Mapped, bounce, null);
     }
 
-    // One area's search, index relative to the area (kernel/dma/swiotlb.c swiotlb_search_pool_area).
-    private int SearchArea(int area, int nslots, int stride, ulong allocAlignMask, ulong iotlbAlignMask, ulong orig)
+    /// <summary>
+    /// The alignment one modern search asks for (swiotlb_search_pool_area after the 6.9 fixes): page
+    /// alignment when nothing else constrains a mapping of PAGE_SIZE or more (14cebf689a78), slot alignment
+    /// always, the device's min_align_mask bits above that, stride from the larger mask.
+    /// </summary>
+    private readonly record struct SlotSearch
     {
-        if (nslots > _areaSlabs - _areaUsed[area]) return -1;
-        var slotBase = area * _areaSlabs;
-        var index = _areaIndex[area];
-        for (var checkedSlots = 0; checkedSlots < _areaSlabs;)
+        public SlotSearch(int nslots, ulong minAlignMask, ulong allocSize, ulong orig)
         {
-            var slot = slotBase + index;
-            var tlbAddr = Pool.Start.Value + ((ulong)slot << IoTlbShift);
-            if ((tlbAddr & allocAlignMask) != 0 || (orig != 0 && (tlbAddr & iotlbAlignMask) != (orig & iotlbAlignMask)))
-            {
-                index = WrapArea(index + 1);
-                checkedSlots++;
-                continue;
-            }
-            if (_slots.List(slot) >= nslots)
-            {
-                _areaIndex[area] = WrapArea(index + nslots);
-                return slot;
-            }
-            index = WrapArea(index + stride);
-            checkedSlots += stride;
+            Slots = nslots;
+            Orig = orig;
+            ulong allocAlign = 0;
+            if (minAlignMask == 0 && allocSize >= PageSize) allocAlign = PageSize - 1;
+            AllocAlignMask = allocAlign | (IoTlbSize - 1);
+            IotlbAlignMask = minAlignMask & ~AllocAlignMask;
+            Stride = (int)((Math.Max(AllocAlignMask, IotlbAlignMask) >> IoTlbShift) + 1);
         }
-        return -1;
+
+        public int Slots { get; }
+        public ulong Orig { get; }
+        public ulong AllocAlignMask { get; }
+        public ulong IotlbAlignMask { get; }
+        public int Stride { get; }
+
+        public int In(SwiotlbPool pool, int cpu) => pool.Find(cpu, Slots, Stride, AllocAlignMask, IotlbAlignMask, Orig);
     }
-
-    // wrap_area_index: past the end goes back to 0 (not modulo).
-    private int WrapArea(int index) => index >= _areaSlabs ? 0 : index;
-
-    // Mark nslots taken from index and renumber the free run before it inside the segment. alloc_size is
-    // kept per slot counted from the slot start (the kernel counts from the mapping start and adds the
-    // min_align_mask offset back when it needs slot counts; the two bookkeepings agree).
-    private void Take(int index, int nslots, ulong allocSize, int area)
-    {
-        for (var i = index; i < index + nslots; i++)
-        {
-            _slots.SetList(i, 0);
-            _slots.SetAllocSize(i, allocSize - ((ulong)(i - index) << IoTlbShift));
-        }
-        var count = 0;
-        for (var i = index - 1; i >= 0 && i % IoTlbSegSize != IoTlbSegSize - 1 && _slots.List(i) != 0; i--) _slots.SetList(i, ++count);
-        _areaUsed[area] += nslots;
-    }
-
-    private void RecordOrig(int index, int nslots, ulong orig)
-    {
-        for (var i = 0; i < nslots; i++) _slots.SetOrig(index + i, orig + ((ulong)i << IoTlbShift));
-    }
-
-    private PhysAddr SlotAddr(int index) => Pool.Start.Add((ulong)index << IoTlbShift);
 
     /// <summary>
     /// Release a bounce mapping. For FROM_DEVICE and BIDIRECTIONAL the bounce bytes are copied back to
     /// the original first (swiotlb_tbl_unmap_single / 2.6.32 unmap_single). The modern kernel frees as
-    /// many slots as the map recorded (alloc_size); 2.6.32 frees what <paramref name="size"/> says.
+    /// many slots as the map recorded (alloc_size) — a transient pool goes back whole to the page allocator
+    /// (swiotlb_del_transient); 2.6.32 frees what <paramref name="size"/> says.
     /// Returns false when <paramref name="bounce"/> is not the start of a live mapping (nothing changes);
     /// that includes addresses outside the pool such as the legacy overflow buffer, which 2.6.32
     /// unmap_single ignores because is_swiotlb_buffer() is false for it.
@@ -352,24 +308,15 @@ public sealed class Swiotlb
 
     private bool Release(PhysAddr bounce, ulong size, DmaDirection dir, bool sync)
     {
-        if (!IsBounceAddress(bounce)) return false;
-        var index = (int)((bounce.Value - Pool.Start.Value) >> IoTlbShift);
-        if (_slots.List(index) != 0 || _slots.Orig(index) == InvalidOrig) return false;
-        if (index > 0 && _slots.List(index - 1) == 0 && _slots.AllocSize(index - 1) == _slots.AllocSize(index) + IoTlbSize && (bounce.Value & (IoTlbSize - 1)) == 0)
-            return false; // the middle of a mapping, not its start
-        if (sync && dir is DmaDirection.FromDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: false);
+        if (PoolOf(bounce) is not { } pool) return false;
+        var index = pool.IndexOf(bounce);
+        if (!pool.StartsMapping(index, bounce)) return false;
+        if (sync && dir is DmaDirection.FromDevice or DmaDirection.Bidirectional) Bounce(pool, bounce, size, toDevice: false);
         var nslots = Variant == SwiotlbVariant.Legacy
             ? (int)((size + IoTlbSize - 1) >> IoTlbShift)
-            : (int)((_slots.AllocSize(index) + IoTlbSize - 1) >> IoTlbShift);
-        nslots = Math.Min(nslots, TotalSlots - index);
-        var count = index + nslots < AlignUp(index + 1, IoTlbSegSize) ? _slots.List(index + nslots) : 0;
-        for (var i = index + nslots - 1; i >= index; i--)
-        {
-            _slots.SetList(i, ++count);
-            _slots.Free(i);
-        }
-        for (var i = index - 1; i >= 0 && i % IoTlbSegSize != IoTlbSegSize - 1 && _slots.List(i) != 0; i--) _slots.SetList(i, ++count);
-        _areaUsed[index / _areaSlabs] -= nslots;
+            : (int)((pool.AllocSize(index) + IoTlbSize - 1) >> IoTlbShift);
+        pool.Release(index, nslots);
+        if (pool.Transient) FreeTransient(pool);
         if (_config.TraceMaps && sync) _events.Emit(new SwiotlbUnmapEvent(bounce, size, dir));
         return true;
     }
@@ -377,48 +324,45 @@ public sealed class Swiotlb
     /// <summary>
     /// dma_sync_single_for_cpu on a bounced mapping: FROM_DEVICE and BIDIRECTIONAL copy bounce →
     /// original; TO_DEVICE copies nothing; DMA_NONE is a BUG (returns false). Works on any address inside
-    /// a mapping (the _range variants); an address outside the pool is not swiotlb's (returns false).
+    /// a mapping (the _range variants); an address outside the pools is not swiotlb's (returns false).
     /// </summary>
     public bool SyncForCpu(PhysAddr bounce, ulong size, DmaDirection dir)
     {
-        if (dir == DmaDirection.None || !IsBounceAddress(bounce)) return false;
-        if (dir is DmaDirection.FromDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: false);
+        if (dir == DmaDirection.None || PoolOf(bounce) is not { } pool) return false;
+        if (dir is DmaDirection.FromDevice or DmaDirection.Bidirectional) Bounce(pool, bounce, size, toDevice: false);
         return true;
     }
 
     /// <summary>
     /// dma_sync_single_for_device on a bounced mapping: TO_DEVICE and BIDIRECTIONAL copy original →
-    /// bounce; FROM_DEVICE copies nothing; DMA_NONE is a BUG and an address outside the pool is not
+    /// bounce; FROM_DEVICE copies nothing; DMA_NONE is a BUG and an address outside the pools is not
     /// swiotlb's (both return false).
     /// </summary>
     public bool SyncForDevice(PhysAddr bounce, ulong size, DmaDirection dir)
     {
-        if (dir == DmaDirection.None || !IsBounceAddress(bounce)) return false;
-        if (dir is DmaDirection.ToDevice or DmaDirection.Bidirectional) Bounce(bounce, size, toDevice: true);
+        if (dir == DmaDirection.None || PoolOf(bounce) is not { } pool) return false;
+        if (dir is DmaDirection.ToDevice or DmaDirection.Bidirectional) Bounce(pool, bounce, size, toDevice: true);
         return true;
     }
 
     /// <summary>The original address a bounce address stands for, or null when its slot is free.</summary>
     public PhysAddr? OriginalOf(PhysAddr bounce)
     {
-        if (!IsBounceAddress(bounce)) return null;
-        var index = (int)((bounce.Value - Pool.Start.Value) >> IoTlbShift);
-        var orig = _slots.Orig(index);
-        return orig == InvalidOrig ? null : new PhysAddr(orig + (bounce.Value & (IoTlbSize - 1)));
+        if (PoolOf(bounce) is not { } pool || pool.Orig(pool.IndexOf(bounce)) is not { } orig) return null;
+        return new PhysAddr(orig + (bounce.Value & (IoTlbSize - 1)));
     }
 
     // swiotlb_bounce: the slot's recorded original plus the offset inside the slot. The modern kernel
     // clamps to the recorded alloc_size with "Buffer overflow detected"; 2.6.32 copies what it is told.
-    private void Bounce(PhysAddr tlbAddr, ulong size, bool toDevice)
+    private void Bounce(SwiotlbPool pool, PhysAddr tlbAddr, ulong size, bool toDevice)
     {
-        var index = (int)((tlbAddr.Value - Pool.Start.Value) >> IoTlbShift);
-        var orig = _slots.Orig(index);
-        if (orig == InvalidOrig) return;
+        var index = pool.IndexOf(tlbAddr);
+        if (pool.Orig(index) is not { } orig) return;
         var within = tlbAddr.Value & (IoTlbSize - 1);
         var origAddr = new PhysAddr(orig + within);
         if (Variant == SwiotlbVariant.Modern)
         {
-            var left = _slots.AllocSize(index) > within ? _slots.AllocSize(index) - within : 0;
+            var left = pool.AllocSize(index) > within ? pool.AllocSize(index) - within : 0;
             if (size > left)
             {
                 _events.Log(string.Create(CultureInfo.InvariantCulture, $"swiotlb: Buffer overflow detected. Allocation size: {left}. Mapping size: {size}."));
@@ -430,49 +374,5 @@ public sealed class Swiotlb
     }
 
     private static int AlignUp(int v, int a) => (v + a - 1) / a * a;
-
-    /// <summary>
-    /// io_tlb_mem's per-slot list / orig_addr / alloc_size, held per IO_TLB_SEGSIZE segment and made real
-    /// the first time a slot of the segment changes: a segment nobody touched reads as the initial layout of
-    /// swiotlb_init_io_tlb_pool (list[i] = IO_TLB_SEGSIZE - i mod IO_TLB_SEGSIZE, orig_addr invalid,
-    /// alloc_size 0). A 64 MiB pool has 32,768 slots; a boot that bounces nothing lays out none of them.
-    /// </summary>
-    private sealed class SlotTable(int totalSlots)
-    {
-        private readonly Segment?[] _segments = new Segment?[(totalSlots + IoTlbSegSize - 1) / IoTlbSegSize];
-
-        public int List(int i) => _segments[i / IoTlbSegSize] is { } s ? s.List[i % IoTlbSegSize] : IoTlbSegSize - (i % IoTlbSegSize);
-        public ulong Orig(int i) => _segments[i / IoTlbSegSize] is { } s ? s.Orig[i % IoTlbSegSize] : InvalidOrig;
-        public ulong AllocSize(int i) => _segments[i / IoTlbSegSize] is { } s ? s.AllocSize[i % IoTlbSegSize] : 0;
-
-        public void SetList(int i, int v) => Of(i).List[i % IoTlbSegSize] = v;
-        public void SetOrig(int i, ulong v) => Of(i).Orig[i % IoTlbSegSize] = v;
-        public void SetAllocSize(int i, ulong v) => Of(i).AllocSize[i % IoTlbSegSize] = v;
-
-        public void Free(int i)
-        {
-            var s = Of(i);
-            s.Orig[i % IoTlbSegSize] = InvalidOrig;
-            s.AllocSize[i % IoTlbSegSize] = 0;
-        }
-
-        private Segment Of(int i) => _segments[i / IoTlbSegSize] ??= new Segment();
-
-        private sealed class Segment
-        {
-            public readonly int[] List = new int[IoTlbSegSize];
-            public readonly ulong[] Orig = new ulong[IoTlbSegSize];
-            public readonly ulong[] AllocSize = new ulong[IoTlbSegSize];
-
-            public Segment()
-            {
-                for (var i = 0; i < IoTlbSegSize; i++)
-                {
-                    List[i] = IoTlbSegSize - i;
-                    Orig[i] = InvalidOrig;
-                }
-            }
-        }
-    }
     private static ulong AlignUp(ulong v, ulong a) => (v + a - 1) / a * a;
 }

@@ -55,7 +55,7 @@ public sealed class SwiotlbDmaOps : IDmaOps
         // swiotlb_map_page: a reachable buffer is used in place unless swiotlb=force.
         if (NommuDmaOps.LegacyCapable(dev.DmaMask, phys.Value, size) && !_k.Cmdline.SwiotlbForce)
             return DmaMapping.Success(DmaAddr.Identity(phys));
-        var r = _pool.Map(dev.PciName, phys, size, dir);
+        var r = _pool.Map(dev.PciName, phys, size, dir, deviceLimit: dev.DmaMask);
         // swiotlb_full(dev, size, dir, 1) panics when the request is larger than the overflow buffer;
         // the pool already printed the panic line (lib/swiotlb.c, 2.6.3x).
         if (r.Status is SwiotlbMapStatus.Panic or SwiotlbMapStatus.NotReachable) throw new KernelPanicException(r.Message ?? "swiotlb", logged: true);

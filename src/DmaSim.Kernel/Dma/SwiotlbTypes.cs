@@ -59,6 +59,12 @@ public sealed record SwiotlbConfig
     /// </summary>
     public bool PrintInfoAtInit { get; init; } = true;
 
+    /// <summary>
+    /// Modern only: CONFIG_SWIOTLB_DYNAMIC (6.6+) in effect — a full pool grows and a request that finds no
+    /// room gets a transient pool of its own (Swiotlb.Dynamic.cs).
+    /// </summary>
+    public bool Dynamic { get; init; }
+
     /// <summary>Emit a <see cref="SwiotlbMapEvent"/>/<see cref="SwiotlbUnmapEvent"/> per bounce (trace_swiotlb_bounced); failures are always reported.</summary>
     public bool TraceMaps { get; init; } = true;
 }

@@ -51,7 +51,7 @@ public static class DefaultDomains
     /// <summary>device_def_domain_type's inputs (5.4: RMRR-locked, bridged and conventional-PCI devices want DMA).</summary>
     private static IdentityInputs IntelInputs(KernelContext k, IntelIommu iommu, KernelDevice dev) => new(
         true, dev.Pci.IsPcie, k.Pci.IsOnRootBus(dev.Bdf), dev.Pci.Kind, dev.DmaMask, dev.CoherentDmaMask,
-        KernelContext.RequiredMaskForMaxPfn(k.Pages.MaxPfn), iommu.RmrrsOf(dev.Bdf).Any(), dev.Pci.ClassCode >> 8 == 0x0c03);
+        KernelContext.RequiredMaskForMaxPfn(k.MaxPfn), iommu.RmrrsOf(dev.Bdf).Any(), dev.Pci.ClassCode >> 8 == 0x0c03);
 
     public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct, PlatformOptInState optIn = default)
     {

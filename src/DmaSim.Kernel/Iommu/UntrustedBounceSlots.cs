@@ -23,7 +23,7 @@ internal static class UntrustedBounceSlots
     public static SwiotlbMapResult Take(KernelContext k, KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir)
     {
         var aligned = AlignedSize(size);
-        var r = k.Swiotlb!.Map(dev.PciName, phys, size, dir, allocSize: aligned);
+        var r = k.Swiotlb!.Map(dev.PciName, phys, size, dir, allocSize: aligned, deviceLimit: dev.DmaMask);
         if (!r.IsMapped) return r;
         if (dir is DmaDirection.ToDevice or DmaDirection.Bidirectional) k.Memory.Fill(r.Address.Add(size), aligned - size, 0);
         else k.Memory.Fill(r.Address, aligned, 0);

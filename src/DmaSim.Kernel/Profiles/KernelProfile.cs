@@ -146,6 +146,12 @@ public sealed record KernelProfile
     /// <summary>Who sets an Intel integrated GPU's masks: intel-agp (36-bit streaming for i965-class bridges) or i915 by its chip table.</summary>
     public required Rule<IgdDmaMasks> IgdDmaMasks { get; init; }
 
+    /// <summary>x86-64 memory hot-add raises max_pfn, and with it dma_get_required_mask (2.6.33+; stable 2.6.32.19).</summary>
+    public required Rule<bool> HotAddRaisesMaxPfn { get; init; }
+
+    /// <summary>The build can have CONFIG_SWIOTLB_DYNAMIC (6.6+): `kernel: config: swiotlb-dynamic` turns run-time bounce pools on.</summary>
+    public required Rule<bool> SwiotlbDynamic { get; init; }
+
     /// <summary>The release whose log wording the profile prints when the scenario names no kernel.version ("" = the era's own wording).</summary>
     public required Rule<string> DefaultRelease { get; init; }
 
@@ -197,6 +203,8 @@ public sealed record KernelProfile
         yield return (nameof(IdentityNeedsPassThroughUnit), IdentityNeedsPassThroughUnit.Value.ToString(), IdentityNeedsPassThroughUnit.Source);
         yield return (nameof(IntelOpsIovaFast), IntelOpsIovaFast.Value.ToString(), IntelOpsIovaFast.Source);
         yield return (nameof(IgdDmaMasks), IgdDmaMasks.Value.ToString(), IgdDmaMasks.Source);
+        yield return (nameof(HotAddRaisesMaxPfn), HotAddRaisesMaxPfn.Value.ToString(), HotAddRaisesMaxPfn.Source);
+        yield return (nameof(SwiotlbDynamic), SwiotlbDynamic.Value.ToString(), SwiotlbDynamic.Source);
         yield return (nameof(DefaultRelease), DefaultRelease.Value, DefaultRelease.Source);
     }
 }

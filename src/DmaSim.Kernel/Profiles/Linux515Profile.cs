@@ -19,7 +19,6 @@ internal static class Linux515Profile
         DefaultInvalidation = new(InvalidationMode.Lazy, "drivers/iommu/iommu.c (5.15) iommu_group_alloc_default_domain: IOMMU_DOMAIN_DMA upgraded to IOMMU_DOMAIN_DMA_FQ unless strict (\"iommu: Introduce explicit type for non-strict DMA domains\", 5.15)"),
         FlushQueue = new(FlushQueue.PerDomainFlushQueue, "drivers/iommu/dma-iommu.c (5.15) iommu_dma_init_fq: a DMA-FQ domain's flush queue (IOVA_FQ_SIZE 256 entries or 10 ms), then a domain-selective flush"),
         LazyUnmapQueueCapacity = new(255, "drivers/iommu/iova.c (5.15) fq_full: ((tail + 1) % IOVA_FQ_SIZE) == head, so a 256-slot ring holds 255 IOVAs"),
-        DefaultDomainAddressWidth = new(57, "drivers/iommu/intel/iommu.c DEFAULT_DOMAIN_ADDRESS_WIDTH 57 [R: release of the 57-bit default not pinned]"),
         CachingModeForcesStrict = new(true, "drivers/iommu/intel/iommu.c (5.15) intel_iommu_init: cap_caching_mode → pr_info_once(\"IOMMU batching disallowed due to virtualization\"), iommu_set_dma_strict() (John Garry's build-option series, 5.14; 5.11's \"Disable batched IOTLB flush due to virtualization\" in init_dmars before it)"),
         UntrustedStrict = new(true, "drivers/iommu/iommu.c (5.15) iommu_get_def_domain_type: an untrusted device's group asks IOMMU_DOMAIN_DMA, and a requested type is allocated as is (never upgraded to DMA_FQ), so its unmaps are strict"),
         DefaultRelease = new("5.15.0", "linux-5.15: the 5.15 wording"),

@@ -67,14 +67,16 @@ public static partial class ScenarioLoader
         }
         bool? defaultOn = null;
         DefaultDmaChoice? defaultDma = null;
+        bool? swiotlbDynamic = null;
         if (m.Get("config") is { } cfg)
         {
             // The build options that decide policy (docs/kernel-model.md, "Build configuration").
-            var cm = Map(cfg, "kernel.config", "intel-iommu-default-on", "iommu-default-dma");
+            var cm = Map(cfg, "kernel.config", "intel-iommu-default-on", "iommu-default-dma", "swiotlb-dynamic");
             if (cm.Get("intel-iommu-default-on") is { } on) defaultOn = Flag(on, "intel-iommu-default-on");
             if (cm.Get("iommu-default-dma") is { } dma) defaultDma = Word(dma, "iommu-default-dma", Vocabulary.DefaultDma);
+            if (cm.Get("swiotlb-dynamic") is { } dyn) swiotlbDynamic = Flag(dyn, "swiotlb-dynamic");
         }
-        return new KernelConfig(profile, cmdline, m.Span, version) { IntelIommuDefaultOn = defaultOn, IommuDefaultDma = defaultDma };
+        return new KernelConfig(profile, cmdline, m.Span, version) { IntelIommuDefaultOn = defaultOn, IommuDefaultDma = defaultDma, SwiotlbDynamic = swiotlbDynamic };
     }
 
     private static ImmutableArray<DriverConfig> ReadDrivers(YNode? node, DeviceIndex devices)

@@ -47,6 +47,12 @@ public sealed record KernelConfig(string Profile, string Cmdline, SourceSpan Spa
     /// _DMA_STRICT / CONFIG_IOMMU_DEFAULT_PASSTHROUGH. Null when not given: lazy, the usual choice.
     /// </summary>
     public DefaultDmaChoice? IommuDefaultDma { get; init; }
+
+    /// <summary>
+    /// `config: { swiotlb-dynamic: true }`: CONFIG_SWIOTLB_DYNAMIC of the build (6.6+). Null when not given: off,
+    /// the Kconfig default; kernels before 6.6 have no such option and ignore it.
+    /// </summary>
+    public bool? SwiotlbDynamic { get; init; }
 }
 
 /// <summary>

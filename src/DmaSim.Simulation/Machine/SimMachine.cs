@@ -160,6 +160,7 @@ public sealed class SimMachine
             KernelVersion = Scenario.Kernel.Version,
             DmaApiDebug = DmaDebug,
             IntelIommuDefaultOn = Scenario.Kernel.IntelIommuDefaultOn ?? true,
+            SwiotlbDynamic = Scenario.Kernel.SwiotlbDynamic ?? false,
             DefaultDma = Scenario.Kernel.IommuDefaultDma switch
             {
                 DefaultDmaChoice.Strict => BuildDefaultDma.Strict,

@@ -315,4 +315,27 @@ public class LtsRuleTests
         Assert.True(l66.Count(l => l.EndsWith("pci 0000:03:00.0: Using 48-bit DMA addresses", StringComparison.Ordinal)) == 1, string.Join("\n", l66.TakeLast(15)));
         Assert.DoesNotContain(ScenarioRunner.Run(s, ProfileCatalog.Linux61).Log, l => l.Contains("-bit DMA addresses", StringComparison.Ordinal));
     }
+    [Theory]
+    [InlineData("linux-6.6", true, 0)]
+    [InlineData("linux-6.12", true, 0)]
+    [InlineData("linux-6.6", false, 44)]
+    [InlineData("linux-6.1", true, 44)]
+    public void From_6_6_a_build_with_swiotlb_dynamic_grows_the_bounce_pool_instead_of_failing_maps(string profile, bool dynamic, int failures)
+    {
+        // 300 live page bounces through a 1 MiB pool (swiotlb=512: 256 pages) for a 32-bit device on dma-direct.
+        var m = Boot(Machine("intel_iommu=off swiotlb=512", config: dynamic ? "  config: { swiotlb-dynamic: true }" : ""), ProfileCatalog.Find(profile)!);
+        var dev = m.Kernel.Device("usb");
+        var owner = new DmaSim.Hardware.Memory.FrameOwner(DmaSim.Hardware.Memory.OwnerKind.KernelBuffer, "usb", "buf");
+        var failed = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            var page = m.Kernel.K.Pages.AllocPages(0, DmaSim.Kernel.Mm.Gfp.Kernel, owner)!.Value.Start;
+            Assert.True(page.Value >= 1UL << 32, "the buffer must need bouncing");
+            var map = dev.Ops!.MapPage(dev, page, 4096, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
+            if (!map.Ok) failed++;
+            else Assert.True(map.Address.AsIdentity().Value < 1UL << 32, $"{map.Address}");
+        }
+        Assert.Equal(failures, failed);
+        Assert.Equal(dynamic && failures == 0, m.Kernel.K.Swiotlb!.AddedPools > 0);
+    }
 }

@@ -272,4 +272,20 @@ public class SourceAuditFaultHandlerTests
         m.Kernel.ServiceInterrupts();
         Assert.Contains("dmar_fault: 30 callbacks suppressed", m.Events.LogLines());
     }
+
+    // arch/x86/mm/init_64.c: hot-add raises max_pfn only from ea0854170c95 (2.6.33; stable 2.6.32.19), so
+    // dma_get_required_mask (drivers/base/platform.c, max_pfn) stays at the boot value in 2.6.31 – 2.6.32.7.
+    [Theory]
+    [InlineData("linux-2.6.31", "max_pfn stays 0x240000", "0x3ffffffff")]
+    [InlineData("linux-2.6.32", "max_pfn stays 0x240000", "0x3ffffffff")]
+    [InlineData("linux-2.6.32.7", "max_pfn stays 0x240000", "0x3ffffffff")]
+    [InlineData("linux-2.6.33", "max_pfn 0x1040000", "0x1fffffffff")]
+    [InlineData("linux-3.0", "max_pfn 0x1040000", "0x1fffffffff")]
+    public void Memory_hot_add_raises_max_pfn_and_the_required_mask_from_2_6_33(string profile, string maxPfn, string required)
+    {
+        var r = ScenarioRunner.Run(ScenarioLoader.Load(Path.Combine(Path.GetDirectoryName(SeedPath)!, "hotplug-above-mask.yaml")), P(profile));
+        var note = Assert.Single(r.Log, l => l.Contains("memory hot-add", StringComparison.Ordinal));
+        Assert.Contains($"{maxPfn}", note, StringComparison.Ordinal);
+        Assert.EndsWith($"required DMA mask now {required}", note, StringComparison.Ordinal);
+    }
 }

@@ -89,7 +89,7 @@ public sealed class IntelDmaOps : IDmaOps
         dev.DmaMask,
         dev.CoherentDmaMask,
         // dma_get_required_mask (2.6.3x/3.0) / dma_direct_get_required_mask (5.4 iommu_need_mapping): the RAM's reach.
-        KernelContext.RequiredMaskForMaxPfn(_k.Pages.MaxPfn),
+        KernelContext.RequiredMaskForMaxPfn(_k.MaxPfn),
         _iommu.RmrrsOf(dev.Bdf).Any(),
         dev.Pci.ClassCode >> 8 == 0x0c03);
 
