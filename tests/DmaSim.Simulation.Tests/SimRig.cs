@@ -64,8 +64,11 @@ internal static class SimRig
 
     public static KernelProfile P(string name) => ProfileCatalog.Find(name)!;
 
-    /// <summary>ScenarioRunner.Run's sequence, keeping the machine (its event stream) for the test.</summary>
-    public static SimMachine RunKeeping(Scenario s, KernelProfile p, string? cmdline = null)
+    /// <summary>
+    /// ScenarioRunner.Run's sequence, keeping the machine (its event stream) for the test; <paramref name="beforeLast"/>
+    /// runs just before the workload's last step (what no step can say, such as another device's raw DMA).
+    /// </summary>
+    public static SimMachine RunKeeping(Scenario s, KernelProfile p, string? cmdline = null, Action<SimMachine>? beforeLast = null)
     {
         var m = SimMachine.Boot(s, p, cmdline ?? s.Kernel.Cmdline);
         foreach (var drv in s.Drivers)
@@ -78,9 +81,10 @@ internal static class SimRig
         foreach (var d in s.Platform.Devices)
             if (d.Model == DeviceKind.StorageController) models[d.Name] = new StorageController(m, d);
         var script = new ScriptRunner(m);
-        foreach (var step in s.Workload)
+        foreach (var (index, step) in s.Workload.Index())
             for (var i = 0; i < step.Repeat; i++)
             {
+                if (index == s.Workload.Length - 1 && i == 0) beforeLast?.Invoke(m);
                 switch (step)
                 {
                     case RunStep run: models[run.Device].Run(run); break;

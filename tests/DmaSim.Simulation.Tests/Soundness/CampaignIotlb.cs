@@ -58,11 +58,14 @@ internal sealed class CampaignIotlb
     /// </summary>
     public bool Translate(ulong page, bool write, (bool Read, bool Write)? pte)
     {
-        if (_cached.TryGetValue(page, out var hit) && (write ? hit.Write : hit.Read)) return true;
+        if (Hits(page, write)) return true;
         if (pte is not { } p || !(write ? p.Write : p.Read)) return false;
         _cached[page] = new Cached(p.Read, p.Write);
         return true;
     }
+
+    /// <summary>Whether a translation cached for IOVA page <paramref name="page"/> permits the access (then no walk happens).</summary>
+    public bool Hits(ulong page, bool write) => _cached.TryGetValue(page, out var hit) && (write ? hit.Write : hit.Read);
 
     /// <summary>
     /// An unmap call for IOVA page <paramref name="page"/> (<paramref name="live"/>: its PTE was still

@@ -53,6 +53,14 @@ internal sealed class CampaignReference
     public bool CachingModeStrict => _iotlb.CachingModeStrict;
     public bool UntrustedStrict => _iotlb.UntrustedStrict;
 
+    /// <summary>Writes after a table overwrite: faulted on the garbage, landed where it points elsewhere, decided by an entry cached before it.</summary>
+    public int OverwriteFaults { get; private set; }
+    public int OverwriteLandings { get; private set; }
+    public int OverwriteCached { get; private set; }
+
+    /// <summary>The buffer a write after a table overwrite landed on instead of mapping 0's: the checker must name it.</summary>
+    public string? LandedOn { get; private set; }
+
     /// <summary>Device reads of a from-device mapping that CAP.ZLR left write-only under intel_dma_ops.</summary>
     public int ZlrReadFaults { get; private set; }
 
@@ -90,7 +98,10 @@ internal sealed class CampaignReference
             if (_s.Modern && _s.Sg[j] > 65536) Debug.Add(FindingKind.SgSegmentTooLong);
         }
         for (var i = 0; i < _s.Steps.Length; i++)
-            if (_s.StepYaml(_s.Steps[i], i) is not null) Step(_s.Steps[i]);
+        {
+            if (_s.Overwrite is { } o && i == _s.Steps.Length - 1) OverwrittenWrite(o.Value);
+            else if (_s.StepYaml(_s.Steps[i], i) is not null) Step(_s.Steps[i]);
+        }
         if (_live.Any(e => e.Type != "coherent")) Debug.Add(FindingKind.LeakAtEnd);
     }
 
@@ -285,6 +296,29 @@ internal sealed class CampaignReference
             }
             pos += chunk;
         }
+    }
+
+    /// <summary>
+    /// The device's write of mapping 0 (from offset 0, at most 64 bytes: inside the mapping and its page) after
+    /// its leaf PTE became <paramref name="pte"/>. A translation cached before the overwrite that permits the
+    /// write still decides (nothing invalidated it): the write lands on the buffer. Otherwise the unit walks
+    /// and reads the entry as VT-d's 4 KiB second-level PTE (spec 9.8): bit 1 W clear is a fault; then reserved
+    /// bits are a fault — bit 11 (SNP, reserved while ECAP.SC = 0), bits HAW..51 and bit 62 (TM, reserved
+    /// without device-TLBs); bits 2–10 (X, EMT, IPAT, ignored), 52–61 and 63 are ignored; bits 12..HAW-1 are
+    /// the page the write lands on, a stray write unless it is mapping 0's own buffer.
+    /// </summary>
+    private void OverwrittenWrite(ulong pte)
+    {
+        const int haw = CampaignScenario.PhysBits + 4;
+        const ulong reserved = 0x800UL | (((1UL << 52) - 1) & ~((1UL << haw) - 1)) | (1UL << 62);
+        if (_iotlb.Hits(_handles[0] >> 12, write: true)) { OverwriteCached++; return; }
+        if ((pte & 2) == 0 || (pte & reserved) != 0) { Physical.Add(FindingKind.IommuFault); OverwriteFaults++; return; }
+        var page = pte & ((1UL << haw) - 1) & ~0xFFFUL;
+        if (page == CampaignScenario.BufferAddress(_s.Maps[0].Buffer)) return;
+        Physical.Add(FindingKind.StrayWrite);
+        OverwriteLandings++;
+        // The generator points valid PTEs only at its buffers, 1 MiB apart from the window's start.
+        LandedOn = "b" + ((page - CampaignScenario.Window) >> 20);
     }
 
     private ulong Lines => _s.DeviceBits == 64 ? ulong.MaxValue : (1UL << _s.DeviceBits) - 1;

@@ -56,6 +56,9 @@ internal sealed record CampaignScenario(
     /// <summary>The unit sets CAP.ZLR (it can do zero-length reads): intel_dma_ops then maps from-device buffers write-only.</summary>
     public bool ZeroLengthRead { get; init; }
 
+    /// <summary>A write into a VT-d page table (<see cref="CampaignOverwrite"/>): only in translated runs of a 64-bit engine, with the steps it brings.</summary>
+    public CampaignOverwrite? Overwrite { get; init; }
+
     /// <summary>An extra buffer, never mapped by the drawn maps: the churn's mappings and the wait's CPU reads use it.</summary>
     private const int Spare = 4;
 
@@ -82,7 +85,7 @@ internal sealed record CampaignScenario(
         var step = CsCheck.Gen.Select(CsCheck.Gen.Int[0, (int)Act.Churn], CsCheck.Gen.Int[0, 7], CsCheck.Gen.ULong[0, 5000], CsCheck.Gen.ULong[1, 5000], CsCheck.Gen.Int[0, 2])
             .Select((a, t, o, n, d) => new CampaignStep((Act)a, t, o, n, d));
         // Mode 4 is lazy unmapping on a unit with caching mode, 5 lazy unmapping of an untrusted device.
-        return CsCheck.Gen.Select(CsCheck.Gen.Int[0, ProfileCatalog.All.Count - 1], CsCheck.Gen.Int[0, 5], CsCheck.Gen.Bool.Select(b => b ? 64 : 28),
+        var scenario = CsCheck.Gen.Select(CsCheck.Gen.Int[0, ProfileCatalog.All.Count - 1], CsCheck.Gen.Int[0, 5], CsCheck.Gen.Bool.Select(b => b ? 64 : 28),
                 map.Array[1, 5], CsCheck.Gen.Bool, CsCheck.Gen.ULong[1, 96 * 1024].Array[0, 3], step.Array[1, 12], CsCheck.Gen.Bool)
             .Select((p, mode, bits, maps, coherent, sg, steps, zlr) =>
             {
@@ -98,7 +101,13 @@ internal sealed record CampaignScenario(
                     ZeroLengthRead = zlr && m >= CampaignMode.Translated,
                 };
             });
+        // Drawn after the rest, so the scenarios without an overwrite stay as they were.
+        return CsCheck.Gen.Select(scenario, CampaignOverwrite.Gen).Select((s, o) => s.With(o));
     }
+
+    /// <summary>The scenario with the overwrite, where it applies (a truncating engine or an untrusted device's port would blur what it shows).</summary>
+    private CampaignScenario With(CampaignOverwrite? o) =>
+        o is null || !Translated || DeviceBits != 64 || Untrusted ? this : this with { Overwrite = o, Steps = o.Steps() };
 
     public bool PassThrough => Mode == CampaignMode.PassThrough;
 
@@ -151,6 +160,7 @@ internal sealed record CampaignScenario(
         }
         L("  devices:");
         if (Untrusted) L("    - { bdf: \"00:07.0\", name: port, model: pcie-root-port, secondary-bus: 3, external-facing: true }");
+        if (Overwrite is not null) L("    - { bdf: \"04:00.0\", name: att, model: scripted, address-bits: 64 }");
         L($"    - {{ bdf: \"03:00.0\", name: dev, model: scripted, address-bits: {DeviceBits} }}");
         L("kernel:");
         L($"  profile: {Profile.Name}");
@@ -171,6 +181,8 @@ internal sealed record CampaignScenario(
         if (Sg.Length > 0) L($"  - {{ device: dev, op: map-sg, segments: [{string.Join(", ", Sg)}], direction: to-device, as: sg }}");
         for (var i = 0; i < Steps.Length; i++)
             if (StepYaml(Steps[i], i) is { } text) L("  - " + text);
+        // Not a workload step: the test's hook does it before the last step.
+        if (Overwrite is not null) L($"# then: {Overwrite}");
         return y.ToString();
     }
 
@@ -180,8 +192,10 @@ internal sealed record CampaignScenario(
     /// </summary>
     private string UnitYaml()
     {
+        // With an overwrite the unit covers only dev: att's DMA is untranslated.
+        var scope = Overwrite is null ? "include-pci-all: true" : "devices: [dev]";
         var features = $"pass-through: true, sagaw: [39, 48]{(CachingMode ? ", caching-mode: true" : "")}";
-        if (!ZeroLengthRead) return $"{{ base: 0xfed90000, include-pci-all: true, {features} }}";
+        if (!ZeroLengthRead) return $"{{ base: 0xfed90000, {scope}, {features} }}";
         var unit = VtdUnitConfig.Qemu48() with
         {
             RegisterBase = 0xfed90000,
@@ -193,7 +207,7 @@ internal sealed record CampaignScenario(
             FaultRecordingRegisters = 8,
             ZeroLengthRead = true,
         };
-        return $"{{ base: 0xfed90000, include-pci-all: true, cap: 0x{unit.BuildCap():x}, ecap: 0x{unit.BuildEcap():x} }}";
+        return $"{{ base: 0xfed90000, {scope}, cap: 0x{unit.BuildCap():x}, ecap: 0x{unit.BuildEcap():x} }}";
     }
 
     /// <summary>The step (number <paramref name="index"/>) as written, or null when it names something this scenario lacks.</summary>
@@ -228,7 +242,7 @@ internal sealed record CampaignScenario(
 
     public static ulong WrongSize(ulong size) => size == 1 ? 2 : size - 1;
 
-    private static readonly ConcurrentDictionary<(string, CampaignMode, bool, bool, bool, int), Scenario> _platforms = new();
+    private static readonly ConcurrentDictionary<(string, CampaignMode, bool, bool, bool, int, bool), Scenario> _platforms = new();
 
     /// <summary>
     /// The scenario as the loader would produce it from <see cref="Yaml()"/>: the platform part is parsed
@@ -237,7 +251,7 @@ internal sealed record CampaignScenario(
     /// </summary>
     public Scenario Build()
     {
-        var template = _platforms.GetOrAdd((Profile.Name, Mode, CachingMode, Untrusted, ZeroLengthRead, DeviceBits), _ => SimRig.Parse(Yaml(withSteps: false)));
+        var template = _platforms.GetOrAdd((Profile.Name, Mode, CachingMode, Untrusted, ZeroLengthRead, DeviceBits, Overwrite is not null), _ => SimRig.Parse(Yaml(withSteps: false)));
         var steps = ImmutableArray.CreateBuilder<WorkloadStep>();
         for (var b = 0; b <= Spare; b++) steps.Add(new AllocBufferStep(null, 4096, "b" + b, new PhysAddr(BufferAddress(b)), 1, false, default));
         for (var i = 0; i < Maps.Length; i++)
