@@ -148,11 +148,11 @@ public static class DefaultDomains
                 DmarDomain? domain;
                 if (privateDomain is not null)
                 {
-                    domain = iommu.NewDomain(DomainRole.Dma, [unit], withTables: true);
+                    domain = iommu.NewDmaDomain([unit]);
                 }
                 else if (!groups.TryGetValue(group, out domain))
                 {
-                    domain = iommu.NewDomain(DomainRole.Dma, [unit], withTables: true);
+                    domain = iommu.NewDmaDomain([unit]);
                     // A type the group asked for (untrusted: iommu_get_def_domain_type; 6.12's driver request) is never DMA-FQ.
                     domain.Strict = driverWantsDma || (k.Profile.UntrustedStrict.Value && k.Profile.TranslatedDmaOps.Value == TranslatedOps.DmaIommu && dev.Untrusted);
                     groups[group] = domain;

@@ -61,7 +61,7 @@ public sealed class DmaIommuOps : IDmaOps
     private DmaMapping Map(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir, ulong mask)
     {
         _iommu.Unmaps.Poll();
-        var domain = _iommu.DomainOf(dev) ?? throw new InvalidOperationException($"{dev} has no default domain");
+        var domain = _iommu.DomainOf(dev) as DmaDomain ?? throw new InvalidOperationException($"{dev} has no DMA default domain");
         var offset = phys.PageOffset;
         var pages = (offset + size + PhysAddr.PageSize - 1) >> PhysAddr.PageShift;
         var pfn = AllocIova(dev, domain, pages, mask);
@@ -70,11 +70,11 @@ public sealed class DmaIommuOps : IDmaOps
         var read = dir is DmaDirection.ToDevice or DmaDirection.Bidirectional;
         var write = dir is DmaDirection.FromDevice or DmaDirection.Bidirectional;
         var unit = _iommu.UnitFor(dev.Bdf)!;
-        if (domain.Table!.Map(pfn, phys.Pfn, pages, read, write).Status == Intel.Hw.MapStatus.OutOfMemory)
+        if (domain.Table.Map(pfn, phys.Pfn, pages, read, write).Status == Intel.Hw.MapStatus.OutOfMemory)
         {
             // __iommu_dma_map: iommu_map failed (-ENOMEM) → iommu_dma_free_iova, DMA_MAPPING_ERROR.
             domain.Table.Unmap(pfn, pages);
-            domain.Iova!.FreeIovaFast(pfn, pages);
+            domain.Iova.FreeIovaFast(pfn, pages);
             return DmaMapping.Failure($"{dev.PciName}: no page left for VT-d page tables");
         }
         // intel_iommu_iotlb_sync_map: caching mode needs a flush for non-present → present.
@@ -87,10 +87,10 @@ public sealed class DmaIommuOps : IDmaOps
     /// flushing the range caches (every call before "iommu: Optimise PCI SAC address trick", 6.5/6.6),
     /// then the full limit with a flush.
     /// </summary>
-    private ulong AllocIova(KernelDevice dev, DmarDomain domain, ulong pages, ulong mask)
+    private ulong AllocIova(KernelDevice dev, DmaDomain domain, ulong pages, ulong mask)
     {
         var limit = Math.Min(mask, domain.MaxAddress);
-        var iovad = domain.Iova!;
+        var iovad = domain.Iova;
         if (!_k.Cmdline.ForceDac && dev.Pci32BitWorkaround && limit > DmaMask.Bits(32))
         {
             var low = iovad.AllocIovaFast(pages, DmaMask.Bits(32) >> PhysAddr.PageShift, false);
@@ -107,13 +107,12 @@ public sealed class DmaIommuOps : IDmaOps
 
     public void UnmapPage(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
     {
-        var domain = _iommu.DomainOf(dev);
-        if (domain is null) return;
+        if (_iommu.DomainOf(dev) is not DmaDomain domain) return;
         var offset = addr.Value & (PhysAddr.PageSize - 1);
         var pages = (offset + size + PhysAddr.PageSize - 1) >> PhysAddr.PageShift;
         var pfn = addr.Pfn;
         // iommu_iova_to_phys: one walk answers both "is anything mapped" and "is it a bounce slot".
-        var leaf = domain.Table!.Lookup(pfn);
+        var leaf = domain.Table.Lookup(pfn);
         if (!leaf.Present)
         {
             // iommu_dma_unmap_page: phys 0 → WARN_ON and return (double unmap).
@@ -124,7 +123,7 @@ public sealed class DmaIommuOps : IDmaOps
         domain.Table.Unmap(pfn, pages);
         // iommu_dma_unmap_page: a bounce slot goes back to swiotlb (copied back for the CPU) after the unmap.
         if (_k.Swiotlb is { } pool && pool.IsBounceAddress(phys)) pool.Unmap(phys, size, dir);
-        var iovad = domain.Iova!;
+        var iovad = domain.Iova;
         if (_iommu.UnmapIsStrict(dev, domain))
         {
             foreach (var (unit, did) in domain.Dids) unit.Hw.FlushIotlbPages(did, pfn, pages);

@@ -14,8 +14,8 @@ public sealed class DeferredUnmaps
     private readonly KernelContext _k;
     private readonly IntelIommu _iommu;
     // Plain values, not a closure per unmap: the lazy path queues one entry per dma_unmap (issue 13).
-    private readonly List<(DmarDomain Domain, ulong Pfn, ulong Pages, IovaRelease How)> _pending = [];
-    private readonly List<DmarDomain> _flushDomains = [];
+    private readonly List<(DmaDomain Domain, ulong Pfn, ulong Pages, IovaRelease How)> _pending = [];
+    private readonly List<DmaDomain> _flushDomains = [];
     private ulong _deadline = ulong.MaxValue;
 
     public DeferredUnmaps(KernelContext kernel, IntelIommu iommu)
@@ -40,7 +40,7 @@ public sealed class DeferredUnmaps
     }
 
     /// <summary>Queues the release of an unmapped IOVA range until the next flush.</summary>
-    public void Add(DmarDomain domain, ulong pfn, ulong pages, IovaRelease how)
+    public void Add(DmaDomain domain, ulong pfn, ulong pages, IovaRelease how)
     {
         Poll();
         if (_pending.Count >= HighWaterMark) Flush();
@@ -55,7 +55,7 @@ public sealed class DeferredUnmaps
     }
 
     /// <summary>Each queued domain once, in first-queued order, into a reused list (no LINQ set per flush).</summary>
-    private List<DmarDomain> DistinctDomains()
+    private List<DmaDomain> DistinctDomains()
     {
         _flushDomains.Clear();
         foreach (var p in _pending)
@@ -78,8 +78,8 @@ public sealed class DeferredUnmaps
         }
         foreach (var (domain, pfn, pages, how) in _pending)
         {
-            if (how == IovaRelease.FreeFast) domain.Iova!.FreeIovaFast(pfn, pages);
-            else domain.Iova!.FreeIova(pfn);
+            if (how == IovaRelease.FreeFast) domain.Iova.FreeIovaFast(pfn, pages);
+            else domain.Iova.FreeIova(pfn);
         }
         _pending.Clear();
         _deadline = ulong.MaxValue;

@@ -37,25 +37,25 @@ public sealed class DmarUnit
     public void FreeDid(ushort did) => _usedDids.Remove(did);
 }
 
-/// <summary>A DMA remapping domain (struct dmar_domain): page tables, IOVA space, devices, per-unit ids.</summary>
-public sealed class DmarDomain
+/// <summary>
+/// A DMA remapping domain (struct dmar_domain): page tables, devices, per-unit ids. Two kinds:
+/// <see cref="IdentityDomain"/> (si_domain, tables only for software pass-through) and <see cref="DmaDomain"/>
+/// (tables and an IOVA space, always both).
+/// </summary>
+public abstract class DmarDomain
 {
-    public DmarDomain(int id, DomainRole role, DmaPageTable? table, int agaw, IovaDomain? iova)
+    private protected DmarDomain(int id, int agaw)
     {
         Id = id;
-        Role = role;
-        Table = table;
         Agaw = agaw;
-        Iova = iova;
     }
 
     public int Id { get; }
-    public DomainRole Role { get; }
+    public abstract DomainRole Role { get; }
 
     /// <summary>Second-level tables; null for a hardware pass-through domain.</summary>
-    public DmaPageTable? Table { get; }
+    public abstract DmaPageTable? Table { get; }
     public int Agaw { get; }
-    public IovaDomain? Iova { get; }
     public Dictionary<DmarUnit, ushort> Dids { get; } = [];
 
     /// <summary>A DMA domain of the requested type IOMMU_DOMAIN_DMA, never upgraded to DMA-FQ: its unmaps invalidate at once whatever the default policy.</summary>
@@ -65,6 +65,21 @@ public sealed class DmarDomain
     /// <summary>Address width of the domain: 30 + 9·agaw (agaw_to_width).</summary>
     public int Width => 30 + (9 * Agaw);
     public ulong MaxAddress => DmaMask.Bits(Width);
+}
+
+/// <summary>si_domain: the static identity domain; software 1:1 tables, or none under hardware pass-through.</summary>
+public sealed class IdentityDomain(int id, DmaPageTable? table, int agaw) : DmarDomain(id, agaw)
+{
+    public override DomainRole Role => DomainRole.StaticIdentity;
+    public override DmaPageTable? Table { get; } = table;
+}
+
+/// <summary>A translating domain: page tables and the IOVA space the DMA API allocates from.</summary>
+public sealed class DmaDomain(int id, DmaPageTable table, int agaw, IovaDomain iova) : DmarDomain(id, agaw)
+{
+    public override DomainRole Role => DomainRole.Dma;
+    public override DmaPageTable Table { get; } = table;
+    public IovaDomain Iova { get; } = iova;
 }
 
 /// <summary>What a domain is for.</summary>

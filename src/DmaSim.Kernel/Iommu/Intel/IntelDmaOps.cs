@@ -152,8 +152,10 @@ public sealed class IntelDmaOps : IDmaOps
     private DmaMapping MapSingle(KernelDevice dev, PhysAddr phys, ulong size, DmaDirection dir, ulong mask)
     {
         if (NoMapping(dev)) return DmaMapping.Success(DmaAddr.Identity(phys));
-        var domain = _iommu.GetValidDomainForDev(dev);
-        if (domain is null) return DmaMapping.Failure($"{dev.PciName}: no IOMMU covers the device");
+        var found = _iommu.GetValidDomainForDev(dev);
+        if (found is null) return DmaMapping.Failure($"{dev.PciName}: no IOMMU covers the device");
+        // Only a device the runtime check left in si_domain arrives here with an identity domain; NoMapping answers it first.
+        if (found is not DmaDomain domain) return DmaMapping.Failure($"{dev.PciName}: its domain is si_domain, which has no IOVA space");
         dev.Domain = DeviceDomain.Translated;
         var unit = _iommu.UnitFor(dev.Bdf)!;
         var pages = AlignedPages(phys.Value, size);
@@ -170,7 +172,7 @@ public sealed class IntelDmaOps : IDmaOps
         // Read permission also when the unit cannot do zero-length reads (!CAP.ZLR).
         var read = dir is DmaDirection.ToDevice or DmaDirection.Bidirectional || !unit.Hw.ZeroLengthRead;
         var write = dir is DmaDirection.FromDevice or DmaDirection.Bidirectional;
-        var r = domain.Table!.Map(pfn, phys.Pfn, pages, read, write);
+        var r = domain.Table.Map(pfn, phys.Pfn, pages, read, write);
         foreach (var c in r.Conflicts.Take(1))
             _k.Log($"ERROR: DMA PTE for vPFN 0x{c.IovaPfn:x} already set (to {c.Existing:x} not {c.Wanted:x})");
         if (r.Status == Hw.MapStatus.OutOfMemory)
@@ -192,10 +194,10 @@ public sealed class IntelDmaOps : IDmaOps
     /// 4.7 the page count is rounded to a power of two and both tries go through alloc_iova_fast, the
     /// second flushing the range caches (<see cref="KernelProfile.IntelOpsIovaFast"/>).
     /// </summary>
-    private ulong? AllocIova(KernelDevice dev, DmarDomain domain, ulong pages, ulong mask)
+    private ulong? AllocIova(KernelDevice dev, DmaDomain domain, ulong pages, ulong mask)
     {
         mask = Math.Min(mask, domain.MaxAddress);
-        var iovad = domain.Iova!;
+        var iovad = domain.Iova;
         var fast = P.IntelOpsIovaFast.Value;
         if (fast) pages = System.Numerics.BitOperations.RoundUpToPowerOf2(pages);
         if (!_k.Cmdline.ForceDac && mask > DmaMask.Bits(32))
@@ -212,17 +214,16 @@ public sealed class IntelDmaOps : IDmaOps
 
     private static ulong? Pfn(ulong fastResult) => fastResult == 0 ? null : fastResult;
 
-    private void FreeIova(DmarDomain domain, ulong pfn, ulong pages)
+    private void FreeIova(DmaDomain domain, ulong pfn, ulong pages)
     {
-        if (P.IntelOpsIovaFast.Value) domain.Iova!.FreeIovaFast(pfn, pages);
-        else domain.Iova!.FreeIova(pfn);
+        if (P.IntelOpsIovaFast.Value) domain.Iova.FreeIovaFast(pfn, pages);
+        else domain.Iova.FreeIova(pfn);
     }
 
     public void UnmapPage(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)
     {
         if (NoMapping(dev)) return;
-        var domain = _iommu.DomainOf(dev);
-        if (domain is null)
+        if (_iommu.DomainOf(dev) is not DmaDomain domain)
         {
             _k.Log($"Driver unmaps unmatched page at PFN {addr.Value:x}");
             return;
@@ -232,19 +233,19 @@ public sealed class IntelDmaOps : IDmaOps
     }
 
     /// <summary>intel_unmap_page (2.6.3x – 4.6): find_iova, and the whole recorded range is cleared whatever size the driver passed.</summary>
-    private void UnmapWholeRange(KernelDevice dev, DmarDomain domain, DmaAddr addr)
+    private void UnmapWholeRange(KernelDevice dev, DmaDomain domain, DmaAddr addr)
     {
-        if (domain.Iova!.FindIova(addr.Pfn) is not { } range)
+        if (domain.Iova.FindIova(addr.Pfn) is not { } range)
         {
             _k.Log($"Driver unmaps unmatched page at PFN {addr.Value:x}");
             return;
         }
         var pages = range.PfnHi - range.PfnLo + 1;
-        domain.Table!.Unmap(range.PfnLo, pages);
+        domain.Table.Unmap(range.PfnLo, pages);
         if (_iommu.UnmapIsStrict(dev, domain))
         {
             foreach (var (unit, did) in domain.Dids) unit.Hw.FlushIotlbPages(did, range.PfnLo, pages);
-            domain.Iova!.FreeIova(range.PfnLo);
+            domain.Iova.FreeIova(range.PfnLo);
         }
         else
         {
@@ -258,16 +259,16 @@ public sealed class IntelDmaOps : IDmaOps
     /// kernel it does not look the handle up first: a double unmap frees the IOVA twice. A bounce slot found
     /// behind the handle beforehand goes back to swiotlb afterwards (bounce_unmap_single).
     /// </summary>
-    private void UnmapBySize(KernelDevice dev, DmarDomain domain, DmaAddr addr, ulong size, DmaDirection dir)
+    private void UnmapBySize(KernelDevice dev, DmaDomain domain, DmaAddr addr, ulong size, DmaDirection dir)
     {
         var slot = UntrustedBounceSlots.SlotOf(_k, domain.Table, addr);
         var pfn = addr.Pfn;
         var pages = AlignedPages(addr.Value, size);
-        domain.Table!.Unmap(pfn, pages);
+        domain.Table.Unmap(pfn, pages);
         if (_iommu.UnmapIsStrict(dev, domain))
         {
             foreach (var (unit, did) in domain.Dids) unit.Hw.FlushIotlbPages(did, pfn, pages);
-            domain.Iova!.FreeIovaFast(pfn, pages);
+            domain.Iova.FreeIovaFast(pfn, pages);
         }
         else
         {

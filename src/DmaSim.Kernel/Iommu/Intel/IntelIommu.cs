@@ -98,29 +98,29 @@ public sealed partial class IntelIommu
 
     // ---- domains -------------------------------------------------------------------------------
 
-    /// <summary>A new domain whose tables fit every unit it may be attached to (domain_init).</summary>
-    public DmarDomain NewDomain(DomainRole role, IEnumerable<DmarUnit> units, bool withTables)
+    /// <summary>A new DMA domain whose tables fit every unit it may be attached to (domain_init).</summary>
+    public DmaDomain NewDmaDomain(IEnumerable<DmarUnit> units)
     {
-        var agaw = units.Select(u => u.Hw.Agaw).DefaultIfEmpty(2).Min();
-        var table = withTables ? new DmaPageTable(_k.Memory, agaw, AllocTablePage, FreeTablePage, allocTableRun: AllocTableRun) : null;
-        IovaDomain? iova = null;
-        if (role == DomainRole.Dma)
-        {
-            iova = NewIovaDomain();
-            // domain_reserve_special_ranges: the IOAPIC window is never handed out as an IOVA.
-            iova.ReserveIova(IoapicRange.Start.Pfn, IoapicRange.End.Pfn);
-        }
-        return new DmarDomain(_nextDomainId++, role, table, agaw, iova);
+        var agaw = AgawFor(units);
+        var iova = NewIovaDomain();
+        // domain_reserve_special_ranges: the IOAPIC window is never handed out as an IOVA.
+        iova.ReserveIova(IoapicRange.Start.Pfn, IoapicRange.End.Pfn);
+        return new DmaDomain(_nextDomainId++, NewTable(agaw), agaw, iova);
     }
+
+    private static int AgawFor(IEnumerable<DmarUnit> units) => units.Select(u => u.Hw.Agaw).DefaultIfEmpty(2).Min();
+
+    private DmaPageTable NewTable(int agaw) => new(_k.Memory, agaw, AllocTablePage, FreeTablePage, allocTableRun: AllocTableRun);
 
     private IovaDomain NewIovaDomain() =>
         // init_iova_domain: 4 KiB granule, start_pfn 1; 2.6.32 passes the inclusive 32-bit pfn.
         new(PhysAddr.PageSize, 1, algorithm: Profile.Iova.Value);
 
     /// <summary>si_domain_init: the static identity domain; software PT maps every RAM range 1:1.</summary>
-    public DmarDomain InitSiDomain(bool hw)
+    public IdentityDomain InitSiDomain(bool hw)
     {
-        var si = NewDomain(DomainRole.StaticIdentity, Units, withTables: !hw);
+        var agaw = AgawFor(Units);
+        var si = new IdentityDomain(_nextDomainId++, hw ? null : NewTable(agaw), agaw);
         SiDomain = si;
         if (!hw)
         {
@@ -139,7 +139,7 @@ public sealed partial class IntelIommu
         if (domain.Table is null) return true;
         var first = range.Start.Pfn;
         var pages = range.End.Pfn - first + 1;
-        domain.Iova?.ReserveIova(first, range.End.Pfn);
+        if (domain is DmaDomain dma) dma.Iova.ReserveIova(first, range.End.Pfn);
         domain.Table.Unmap(first, pages);
         var r = domain.Table.Map(first, first, pages, read: true, write: true);
         ReportPteConflicts(r);
@@ -224,7 +224,7 @@ public sealed partial class IntelIommu
         var isNew = false;
         if (!_groupDomain.TryGetValue(groupKey, out d))
         {
-            d = NewDomain(DomainRole.Dma, [unit], withTables: true);
+            d = NewDmaDomain([unit]);
             _groupDomain[groupKey] = d;
             isNew = true;
         }
