@@ -37,6 +37,19 @@ public readonly record struct DmaAddr(ulong Value) : IComparable<DmaAddr>
     public override string ToString() => Hex.Format(Value);
 }
 
+/// <summary>A physical page frame number (phys &gt;&gt; 12), where an IOVA frame is mapped onto memory.</summary>
+public readonly record struct PhysPfn(ulong Value)
+{
+    public PhysAddr Address => PhysAddr.FromPfn(Value);
+    public override string ToString() => "pfn 0x" + Value.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>An IOVA page frame number: a page of a domain's DMA address space (iova &gt;&gt; 12).</summary>
+public readonly record struct IovaPfn(ulong Value)
+{
+    public override string ToString() => "iova pfn 0x" + Value.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+}
+
 /// <summary>An inclusive range of physical addresses, printed the way the kernel prints e820 and RMRR ranges.</summary>
 public readonly record struct PhysRange(PhysAddr Start, PhysAddr End)
 {

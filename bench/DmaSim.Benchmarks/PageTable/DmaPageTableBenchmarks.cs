@@ -1,3 +1,4 @@
+using DmaSim.Core;
 using BenchmarkDotNet.Attributes;
 using DmaSim.Kernel.Iommu.Intel.Hw;
 using DmaSim.Simulation.Bench;
@@ -26,20 +27,20 @@ public class DmaPageTableBenchmarks
         var m = BenchMachines.Build(MapBenchMode.Strict);
         _table = m.Machine.Kernel.Iommu!.DomainOf(m.Device)!.Table!;
         _phys = m.Buffer.Pfn;
-        _table.Map(NeighbourPfn + 1, _phys, 1, true, true);
+        _table.Map(new IovaPfn(NeighbourPfn + 1), new PhysPfn(_phys), 1, true, true);
     }
 
     [Benchmark]
     public ulong MapUnmapLonely()
     {
-        var r = _table.Map(LonelyPfn, _phys, 1, true, true);
+        var r = _table.Map(new IovaPfn(LonelyPfn), new PhysPfn(_phys), 1, true, true);
         return r.PagesMapped + _table.Unmap(LonelyPfn, 1).PagesCleared;
     }
 
     [Benchmark]
     public ulong MapUnmapWithNeighbour()
     {
-        var r = _table.Map(NeighbourPfn, _phys, 1, true, true);
+        var r = _table.Map(new IovaPfn(NeighbourPfn), new PhysPfn(_phys), 1, true, true);
         return r.PagesMapped + _table.Unmap(NeighbourPfn, 1).PagesCleared;
     }
 

@@ -70,7 +70,7 @@ public sealed class DmaIommuOps : IDmaOps
         var read = dir is DmaDirection.ToDevice or DmaDirection.Bidirectional;
         var write = dir is DmaDirection.FromDevice or DmaDirection.Bidirectional;
         var unit = _iommu.UnitFor(dev.Bdf)!;
-        if (domain.Table.Map(pfn, phys.Pfn, pages, read, write).Status == Intel.Hw.MapStatus.OutOfMemory)
+        if (domain.Table.Map(new IovaPfn(pfn), new PhysPfn(phys.Pfn), pages, read, write).Status == Intel.Hw.MapStatus.OutOfMemory)
         {
             // __iommu_dma_map: iommu_map failed (-ENOMEM) → iommu_dma_free_iova, DMA_MAPPING_ERROR.
             domain.Table.Unmap(pfn, pages);

@@ -172,7 +172,7 @@ public sealed class IntelDmaOps : IDmaOps
         // Read permission also when the unit cannot do zero-length reads (!CAP.ZLR).
         var read = dir is DmaDirection.ToDevice or DmaDirection.Bidirectional || !unit.Hw.ZeroLengthRead;
         var write = dir is DmaDirection.FromDevice or DmaDirection.Bidirectional;
-        var r = domain.Table.Map(pfn, phys.Pfn, pages, read, write);
+        var r = domain.Table.Map(new IovaPfn(pfn), new PhysPfn(phys.Pfn), pages, read, write);
         foreach (var c in r.Conflicts.Take(1))
             _k.Log($"ERROR: DMA PTE for vPFN 0x{c.IovaPfn:x} already set (to {c.Existing:x} not {c.Wanted:x})");
         if (r.Status == Hw.MapStatus.OutOfMemory)

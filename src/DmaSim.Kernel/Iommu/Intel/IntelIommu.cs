@@ -141,7 +141,8 @@ public sealed partial class IntelIommu
         var pages = range.End.Pfn - first + 1;
         if (domain is DmaDomain dma) dma.Iova.ReserveIova(first, range.End.Pfn);
         domain.Table.Unmap(first, pages);
-        var r = domain.Table.Map(first, first, pages, read: true, write: true);
+        // 1:1: the IOVA frame is the physical frame.
+        var r = domain.Table.Map(new IovaPfn(first), new PhysPfn(first), pages, read: true, write: true);
         ReportPteConflicts(r);
         if (r.Status == MapStatus.OutOfMemory)
             _k.Note($"identity map of {range} stopped after {r.PagesMapped} pages: no page left for its page tables (-ENOMEM)");

@@ -128,8 +128,9 @@ public sealed class DmaPageTable
     /// Maps <paramref name="pages"/> pages. Each PTE is set only if it was 0 (Linux cmpxchg64 from 0); a set PTE
     /// is reported as a <see cref="PteConflict"/> and left alone, and mapping continues.
     /// </summary>
-    public MapResult Map(ulong iovaPfn, ulong physPfn, ulong pages, bool read, bool write, bool allowSuperpages = false)
+    public MapResult Map(IovaPfn iova, PhysPfn phys, ulong pages, bool read, bool write, bool allowSuperpages = false)
     {
+        var (iovaPfn, physPfn) = (iova.Value, phys.Value);
         ulong mapped = 0;
         List<PteConflict>? conflicts = null;
         try

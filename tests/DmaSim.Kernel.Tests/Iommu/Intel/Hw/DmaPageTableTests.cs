@@ -17,7 +17,7 @@ public class DmaPageTableTests
     {
         var rig = new HwRig();
         var pt = rig.NewDomain(2);
-        var r = pt.Map(0x1234, 0xABCD, 1, read: true, write: false);
+        var r = pt.Map(new IovaPfn(0x1234), new PhysPfn(0xABCD), 1, read: true, write: false);
         Assert.Equal((MapStatus.Ok, 1UL), (r.Status, r.PagesMapped));
         Assert.Equal(4, pt.TablePages);
         var leaf = pt.Lookup(0x1234);
@@ -33,8 +33,8 @@ public class DmaPageTableTests
     public void Mapping_over_a_set_pte_reports_it_and_does_not_overwrite()
     {
         var pt = new HwRig().NewDomain(1);
-        pt.Map(0x10, 0x500, 1, true, true);
-        var r = pt.Map(0xF, 0x900, 3, true, true);
+        pt.Map(new IovaPfn(0x10), new PhysPfn(0x500), 1, true, true);
+        var r = pt.Map(new IovaPfn(0xF), new PhysPfn(0x900), 3, true, true);
         Assert.Equal(2UL, r.PagesMapped);
         var c = Assert.Single(r.Conflicts);
         Assert.Equal("ERROR: DMA PTE for vPFN 0x10 already set (to 500003 not 901003)", c.LinuxMessage);
@@ -46,9 +46,9 @@ public class DmaPageTableTests
     public void Mappings_without_permission_or_beyond_the_width_are_refused()
     {
         var pt = new HwRig().NewDomain(1);
-        Assert.Equal(MapStatus.NoPermission, pt.Map(0, 0, 1, false, false).Status);
-        Assert.Equal(MapStatus.BeyondDomainWidth, pt.Map((1UL << 27) - 1, 0, 2, true, true).Status);
-        Assert.Equal(MapStatus.Ok, pt.Map((1UL << 27) - 1, 0, 1, true, true).Status);
+        Assert.Equal(MapStatus.NoPermission, pt.Map(new IovaPfn(0), new PhysPfn(0), 1, false, false).Status);
+        Assert.Equal(MapStatus.BeyondDomainWidth, pt.Map(new IovaPfn((1UL << 27) - 1), new PhysPfn(0), 2, true, true).Status);
+        Assert.Equal(MapStatus.Ok, pt.Map(new IovaPfn((1UL << 27) - 1), new PhysPfn(0), 1, true, true).Status);
         Assert.False(pt.Lookup(1UL << 27).Present);
     }
 
@@ -57,7 +57,7 @@ public class DmaPageTableTests
     {
         var rig = new HwRig();
         var pt = rig.NewDomain(2);
-        pt.Map(0x1FF, 0x100, 2, true, true); // straddles two level-1 tables
+        pt.Map(new IovaPfn(0x1FF), new PhysPfn(0x100), 2, true, true); // straddles two level-1 tables
         Assert.Equal(5, pt.TablePages);
         // One page of a 512-page table: the table stays even though it is now empty (2.6.32 and 6.x alike).
         var partial = pt.Unmap(0x1FF, 1);
@@ -79,7 +79,7 @@ public class DmaPageTableTests
     {
         var rig = new HwRig().Boot();
         var pt = rig.NewDomain(2);
-        var r = pt.Map(0x200, 0x4_0000, 0x200 + 1, true, true, allowSuperpages: true);
+        var r = pt.Map(new IovaPfn(0x200), new PhysPfn(0x4_0000), 0x200 + 1, true, true, allowSuperpages: true);
         Assert.Equal(0x201UL, r.PagesMapped);
         Assert.Equal(2, pt.Lookup(0x234).Level);
         Assert.Equal(1, pt.Lookup(0x400).Level);
@@ -90,7 +90,7 @@ public class DmaPageTableTests
         Assert.Equal(0x200UL, pt.Unmap(0x210, 1).PagesCleared);
         Assert.False(pt.Lookup(0x234).Present);
         var g1 = rig.NewDomain(2);
-        g1.Map(1UL << 18, 1UL << 18, 1UL << 18, true, true, allowSuperpages: true);
+        g1.Map(new IovaPfn(1UL << 18), new PhysPfn(1UL << 18), 1UL << 18, true, true, allowSuperpages: true);
         Assert.Equal(3, g1.Lookup((1UL << 18) + 5).Level);
     }
 
@@ -98,8 +98,8 @@ public class DmaPageTableTests
     public void A_small_mapping_inside_a_superpage_conflicts_with_it()
     {
         var pt = new HwRig().NewDomain(2);
-        pt.Map(0x200, 0x400, 0x200, true, true, allowSuperpages: true);
-        var c = Assert.Single(pt.Map(0x201, 0x9, 1, true, true).Conflicts);
+        pt.Map(new IovaPfn(0x200), new PhysPfn(0x400), 0x200, true, true, allowSuperpages: true);
+        var c = Assert.Single(pt.Map(new IovaPfn(0x201), new PhysPfn(0x9), 1, true, true).Conflicts);
         Assert.NotEqual(0UL, c.Existing & VtdSlPte.PageSize);
     }
 
@@ -108,7 +108,7 @@ public class DmaPageTableTests
     {
         var pt = new HwRig().NewDomain(2);
         Assert.Null(pt.RootForAgaw(1));
-        pt.Map(0x5, 0x9, 1, true, true);
+        pt.Map(new IovaPfn(0x5), new PhysPfn(0x9), 1, true, true);
         var lower = pt.RootForAgaw(1);
         Assert.NotNull(lower);
         Assert.NotEqual(pt.Root, lower!.Value);
@@ -143,7 +143,7 @@ public class DmaPageTableTests
                 if (isMap)
                 {
                     bool r = (perm & 1) != 0, w = (perm & 2) != 0;
-                    var result = pt.Map(iova, 0x10_0000 + phys, pages, r, w);
+                    var result = pt.Map(new IovaPfn(iova), new PhysPfn(0x10_0000 + phys), pages, r, w);
                     if (iova + pages - 1 > pt.MaxPfn)
                     {
                         Assert.Equal(MapStatus.BeyondDomainWidth, result.Status);

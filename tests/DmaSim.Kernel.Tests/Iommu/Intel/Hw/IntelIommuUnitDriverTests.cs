@@ -84,7 +84,7 @@ public class IntelIommuUnitDriverTests
     {
         var rig = new HwRig().Boot();
         var domain = rig.NewDomain(rig.Driver.Agaw);
-        Assert.Equal(MapStatus.Ok, domain.Map(0x100, 0x7_0000, 1, read: true, write: true).Status);
+        Assert.Equal(MapStatus.Ok, domain.Map(new IovaPfn(0x100), new PhysPfn(0x7_0000), 1, read: true, write: true).Status);
         rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 1, rig.Driver.Agaw, domain.Root);
         var r = rig.Unit.Translate(Dev, new DmaAddr(0x10_0abc), isWrite: true);
         Assert.Equal(TranslationOutcome.Translated, r.Outcome);
@@ -106,7 +106,7 @@ public class IntelIommuUnitDriverTests
     {
         var rig = new HwRig().Boot();
         var domain = rig.NewDomain(2);
-        domain.Map(0, 0x5000, 1, true, true);
+        domain.Map(new IovaPfn(0), new PhysPfn(0x5000), 1, true, true);
         rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 1, 2, domain.Root);
         Assert.True(rig.Unit.Translate(Dev, new DmaAddr(0x10), true).IsSuccess);
         Assert.True(rig.Driver.ClearContext(Dev));
@@ -120,7 +120,7 @@ public class IntelIommuUnitDriverTests
     {
         var rig = new HwRig(options: new IntelIommuDriverOptions { Invalidation = method }).Boot();
         var domain = rig.NewDomain(2);
-        domain.Map(0x40, 0x9000, 4, true, true);
+        domain.Map(new IovaPfn(0x40), new PhysPfn(0x9000), 4, true, true);
         rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 3, 2, domain.Root);
         Assert.True(rig.Unit.Translate(Dev, new DmaAddr(0x41_000), true).IsSuccess);
         domain.Unmap(0x40, 4);
@@ -153,7 +153,7 @@ public class IntelIommuUnitDriverTests
         {
             var rig = new HwRig(options: new IntelIommuDriverOptions { AlignPageSelectiveRange = modern }).Boot();
             var domain = rig.NewDomain(2);
-            domain.Map(1, 0x100, 2, true, true);
+            domain.Map(new IovaPfn(1), new PhysPfn(0x100), 2, true, true);
             rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 4, 2, domain.Root);
             rig.Unit.Translate(Dev, new DmaAddr(0x2000), true);
             domain.Unmap(1, 2);

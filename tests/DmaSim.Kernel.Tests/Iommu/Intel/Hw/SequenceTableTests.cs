@@ -45,8 +45,8 @@ public class SequenceTableTests
             {
                 if (op.IsMap)
                 {
-                    var a = written.Table.Map(op.Iova, op.Phys, op.Pages, read: true, write: true);
-                    var b = kept.Table.Map(op.Iova, op.Phys, op.Pages, read: true, write: true);
+                    var a = written.Table.Map(new IovaPfn(op.Iova), new PhysPfn(op.Phys), op.Pages, read: true, write: true);
+                    var b = kept.Table.Map(new IovaPfn(op.Iova), new PhysPfn(op.Phys), op.Pages, read: true, write: true);
                     Assert.Equal(a.PagesMapped, b.PagesMapped);
                     Assert.Equal(a.Conflicts, b.Conflicts);
                 }
@@ -66,8 +66,8 @@ public class SequenceTableTests
     {
         var kept = new Side(sequences: true);
         var written = new Side(sequences: false);
-        kept.Table.Map(4 * GiB, 4 * GiB, 2 * GiB, read: true, write: true);
-        written.Table.Map(4 * GiB, 4 * GiB, 2 * GiB, read: true, write: true);
+        kept.Table.Map(new IovaPfn(4 * GiB), new PhysPfn(4 * GiB), 2 * GiB, read: true, write: true);
+        written.Table.Map(new IovaPfn(4 * GiB), new PhysPfn(4 * GiB), 2 * GiB, read: true, write: true);
         Assert.Equal(written.Table.TablePages, kept.Table.TablePages); // 1026 leaves and level-2 tables + the upper levels
         Assert.True(written.Memory.TouchedPages > 1024, $"{written.Memory.TouchedPages}");
         Assert.InRange(kept.Memory.TouchedPages, 1, 4);
