@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using DmaSim.Core;
 using DmaSim.Kernel.Dma;
+using DmaSim.Reporting.Bench;
 using DmaSim.Simulation.Bench;
 using Spectre.Console;
 
@@ -75,7 +75,7 @@ internal static class BenchCommand
         }
         var bench = new MapBenchmark(options);
         var result = RunWithProgress(bench);
-        Console.Out.Write(o.Format == "json" ? Json(result, options) : Text(result, options));
+        Console.Out.Write(o.Format == "json" ? BenchJson.Map(result, options) : Text(result, options));
         return ExitCodes.Ok;
     }
 
@@ -122,20 +122,13 @@ internal static class BenchCommand
         return name is null ? "bench" : spelled.GetValueOrDefault(name, name);
     }
 
-    private static string DirName(DmaDirection d) => d switch
-    {
-        DmaDirection.ToDevice => "TO_DEVICE",
-        DmaDirection.FromDevice => "FROM_DEVICE",
-        _ => "BIDIRECTIONAL",
-    };
-
     // dma_map_benchmark.c prints latencies in µs with one decimal; the simulator's are in ns.
     /// <summary>The kernel tool's three lines first (µs, one decimal, as tools/testing/selftests/dma/dma_map_benchmark.c prints them), then ours in ns.</summary>
     private static string Text(MapBenchResult r, MapBenchOptions o)
     {
         var sb = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
-        sb.AppendLine(c, $"dma mapping benchmark: threads:{r.Threads} seconds:{o.Seconds:0.###} node:{o.Node} dir:{DirName(r.Direction)} granule: {r.Granule}");
+        sb.AppendLine(c, $"dma mapping benchmark: threads:{r.Threads} seconds:{o.Seconds:0.###} node:{o.Node} dir:{r.DirName} granule: {r.Granule}");
         sb.AppendLine(c, $"average map latency(us):{r.MapNs / 1000:F1} standard deviation:{r.MapStddevNs / 1000:F1}");
         sb.AppendLine(c, $"average unmap latency(us):{r.UnmapNs / 1000:F1} standard deviation:{r.UnmapStddevNs / 1000:F1}");
         sb.AppendLine(c, $"simulated: {BenchMachines.Profile}, {r.DmaOps}, mode {r.ModeName}, dma bits {BenchMachines.DmaBitsOf(o.Mode, o.DmaBits)}, transfer delay {o.TransferDelayNs} ns, ran {r.ElapsedSeconds:F1} s");
@@ -146,38 +139,5 @@ internal static class BenchCommand
         sb.AppendLine(c, $"threads: {r.Threading}");
         sb.AppendLine(c, $"note: each latency includes ~{r.TimerOverheadNs:F0} ns of timestamp overhead (as ktime_get adds in the kernel)");
         return sb.ToString();
-    }
-
-    private static string Json(MapBenchResult r, MapBenchOptions o)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("schema", "dmasim-bench/v1");
-            w.WriteString("tool", "dma_map_benchmark (simulated)");
-            w.WriteString("mode", r.ModeName);
-            w.WriteNumber("threads", r.Threads);
-            w.WriteNumber("node", o.Node);
-            w.WriteNumber("dmaBits", BenchMachines.DmaBitsOf(o.Mode, o.DmaBits));
-            w.WriteNumber("transferDelayNs", o.TransferDelayNs);
-            w.WriteNumber("mapUs", Math.Round(r.MapNs / 1000, 1));
-            w.WriteNumber("unmapUs", Math.Round(r.UnmapNs / 1000, 1));
-            w.WriteNumber("mapNs", Math.Round(r.MapNs, 1));
-            w.WriteNumber("mapStddevNs", Math.Round(r.MapStddevNs, 1));
-            w.WriteNumber("unmapNs", Math.Round(r.UnmapNs, 1));
-            w.WriteNumber("unmapStddevNs", Math.Round(r.UnmapStddevNs, 1));
-            w.WriteNumber("opsPerSecond", Math.Round(r.OpsPerSecond));
-            w.WriteNumber("iterations", r.Iterations);
-            w.WriteNumber("seconds", Math.Round(r.ElapsedSeconds, 3));
-            w.WriteNumber("granule", r.Granule);
-            w.WriteString("dir", DirName(r.Direction));
-            w.WriteString("profile", BenchMachines.Profile);
-            w.WriteString("dmaOps", r.DmaOps);
-            w.WriteNumber("timerOverheadNs", Math.Round(r.TimerOverheadNs, 1));
-            w.WriteString("threading", r.Threading);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()) + Environment.NewLine;
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
+using DmaSim.Reporting.Bench;
 using DmaSim.Simulation.Bench;
 
 namespace DmaSim.Cli.Commands;
@@ -57,7 +57,7 @@ internal static class IovaBenchCommand
             return ExitCodes.BadInput;
         }
         var result = IovaWorkloads.Run(options);
-        Console.Out.Write(format == "json" ? Json(result) : Text(result));
+        Console.Out.Write(format == "json" ? BenchJson.Iova(result, NameOf(result.Options.Workload)) : Text(result));
         return ExitCodes.Ok;
     }
 
@@ -96,37 +96,5 @@ internal static class IovaBenchCommand
             sb.AppendLine(c, $"each pair timed ({l.Samples} samples, ~{r.TimerOverheadNs:F0} ns timestamp overhead included): avg {l.AvgNs:F0} ns, p50 {l.P50Ns:F0} ns, p99 {l.P99Ns:F0} ns, max {l.MaxNs:F0} ns");
         if (r.FirstFailNs is { } f) sb.AppendLine(c, $"first failing allocation (median): {f:F0} ns");
         return sb.ToString();
-    }
-
-    private static string Json(IovaBenchResult r)
-    {
-        var o = r.Options;
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("schema", "dmasim-iova-bench/v1");
-            w.WriteString("workload", NameOf(o.Workload));
-            if (UsesGenerator(o.Workload)) w.WriteNumber("live", o.EffectiveLive);
-            if (o.Workload != IovaWorkload.Full32) w.WriteNumber("ops", o.EffectiveOps);
-            if (UsesGenerator(o.Workload)) w.WriteString("seed", "0x" + o.EffectiveSeed.ToString("x", CultureInfo.InvariantCulture));
-            w.WriteNumber("repetitions", o.Repetitions);
-            w.WriteNumber("nsPerPair", Math.Round(r.NsPerPair, 2));
-            w.WriteStartArray("repetitionNsPerPair");
-            foreach (var x in r.RepetitionNsPerPair) w.WriteNumberValue(Math.Round(x, 2));
-            w.WriteEndArray();
-            if (r.PairLatencies is { } l)
-            {
-                w.WriteNumber("avgNs", Math.Round(l.AvgNs, 1));
-                w.WriteNumber("p50Ns", Math.Round(l.P50Ns, 1));
-                w.WriteNumber("p99Ns", Math.Round(l.P99Ns, 1));
-                w.WriteNumber("maxNs", Math.Round(l.MaxNs, 1));
-                w.WriteNumber("samples", l.Samples);
-            }
-            if (r.FirstFailNs is { } f) w.WriteNumber("firstFailNs", Math.Round(f, 1));
-            w.WriteNumber("timerOverheadNs", Math.Round(r.TimerOverheadNs, 1));
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()) + Environment.NewLine;
     }
 }

@@ -97,4 +97,12 @@ public sealed record MapBenchResult(
 {
     /// <summary>Name of the mode as the CLI spells it.</summary>
     public string ModeName => MapBenchmark.NameOf(Mode);
+
+    /// <summary>The direction as dma_map_benchmark names it (its dma_dir values).</summary>
+    public string DirName => Direction switch
+    {
+        DmaDirection.ToDevice => "TO_DEVICE",
+        DmaDirection.FromDevice => "FROM_DEVICE",
+        _ => "BIDIRECTIONAL",
+    };
 }
