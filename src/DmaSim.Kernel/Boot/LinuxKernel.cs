@@ -236,7 +236,7 @@ public sealed class LinuxKernel
             PoolSize = Math.Min(slabs, 1UL << 24) * Swiotlb.IoTlbSize,
             Variant = Profile.ModernSwiotlb.Value ? SwiotlbVariant.Modern : SwiotlbVariant.Legacy,
             BootmemGoal = hint ? SwiotlbConfig.LegacyBootmemGoal : null,
-            Dynamic = k.SwiotlbDynamic && Profile.SwiotlbDynamic.Value && Profile.ModernSwiotlb.Value,
+            Dynamic = k.SwiotlbDynamic && Profile.SwiotlbDynamic.Value,
         });
     }
 

@@ -15,7 +15,8 @@ public sealed partial class Swiotlb
 {
     /// <summary>
     /// MAX_ORDER (6.4+, inclusive): the largest buddy block, 4 MiB. A pool the dyn_alloc work adds is at
-    /// most this big ("swiotlb: do not try to allocate a TLB bigger than MAX_ORDER pages" [R: title]).
+    /// most this big (d5090484b021 "swiotlb: do not try to allocate a TLB bigger than MAX_ORDER pages",
+    /// dma-mapping-6.6-2023-10-28, in 6.6 before release).
     /// </summary>
     private const int BuddyMaxOrder = PageAllocator.MaxOrder - 1;
 

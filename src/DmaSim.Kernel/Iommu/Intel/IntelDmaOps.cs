@@ -154,8 +154,9 @@ public sealed class IntelDmaOps : IDmaOps
         if (NoMapping(dev)) return DmaMapping.Success(DmaAddr.Identity(phys));
         var found = _iommu.GetValidDomainForDev(dev);
         if (found is null) return DmaMapping.Failure($"{dev.PciName}: no IOMMU covers the device");
-        // Only a device the runtime check left in si_domain arrives here with an identity domain; NoMapping answers it first.
-        if (found is not DmaDomain domain) return DmaMapping.Failure($"{dev.PciName}: its domain is si_domain, which has no IOVA space");
+        // NoMapping answers every si_domain device first; the kernel's si_domain would carry an iovad, the model's
+        // identity domain has none, so reaching this line is a model gap reported as a failed map, never a crash.
+        if (found is not DmaDomain domain) return DmaMapping.Failure($"{dev.PciName}: mapped through si_domain, which the model gives no IOVA space");
         dev.Domain = DeviceDomain.Translated;
         var unit = _iommu.UnitFor(dev.Bdf)!;
         var pages = AlignedPages(phys.Value, size);
