@@ -43,33 +43,14 @@ public sealed class SimRandom
         }
     }
 
-    public void NextBytes(Span<byte> dest)
-    {
-        var i = 0;
-        // Whole draws eight bytes at a time, least significant byte first (what the byte loop below writes),
-        // with the state in locals: the same xoshiro256** steps as NextUInt64.
-        var whole = dest.Length / 8;
-        if (whole > 0)
-        {
-            ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
-            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(dest[..(whole * 8)]);
-            for (var w = 0; w < words.Length; w++)
-            {
-                var result = ulong.RotateLeft(s1 * 5, 7) * 9;
-                var t = s1 << 17;
-                s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t;
-                s3 = ulong.RotateLeft(s3, 45);
-                words[w] = BitConverter.IsLittleEndian ? result : System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(result);
-            }
-            _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
-            i = whole * 8;
-        }
-        while (i < dest.Length)
-        {
-            var r = NextUInt64();
-            for (var b = 0; b < 8 && i < dest.Length; b++, i++) dest[i] = (byte)(r >> (8 * b));
-        }
-    }
+    /// <summary>
+    /// Fills <paramref name="dest"/> with payload bytes: one draw of this stream keys a SplitMix64 sequence
+    /// (word i = the SplitMix64 output for state key + (i + 1) × golden gamma), whose words go in least
+    /// significant byte first. Payload is the bulk of a run's randomness (a seed cell draws 8 MiB); a
+    /// counter-based sequence has no serial dependency between words, so it is filled in vector lanes, and
+    /// the stream advances by one step whatever the length.
+    /// </summary>
+    public void NextBytes(Span<byte> dest) => PayloadBytes.Fill(NextUInt64(), dest);
 
     /// <summary>A copy of the stream at this point: it draws exactly what this one will draw next (to regenerate bytes instead of keeping them).</summary>
     public SimRandom Snapshot() => (SimRandom)MemberwiseClone();
