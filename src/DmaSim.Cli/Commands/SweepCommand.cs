@@ -53,21 +53,56 @@ internal static class SweepCommand
         var spec = SweepSpecLoader.Load(o.Spec);
         var plan = SweepPlan.Create(spec);
         var cells = o.Shard is { } s ? plan.Shard(s.Index, s.Count) : Enumerable.Range(0, plan.CellCount).ToList();
-        var rows = SweepProgress.Run("cells", cells.Count, o.Quiet, tick => SweepRunner.Run(plan, cells, tick));
-        if (o.Output is { } dir)
-            SweepOutput.Write(dir, new SweepManifest(spec.Name, Sha256(o.Spec), plan.CellCount, o.Shard?.Index, o.Shard?.Count), rows);
-        if (o.Format == "jsonl") SweepJsonl.Write(Console.Out, rows);
-        else Console.Out.Write(SweepSummary.Write(spec.Name, plan.CellCount, rows));
-        if (o.Html is { } path) Write(path, SweepHeatMap.Write(spec.Name, rows));
-        if (o.Shrink) ShrinkFailures(plan, rows, o);
+        using var sink = new RowSink(o.Output, o.Format == "jsonl");
+        SweepProgress.Run("cells", cells.Count, o.Quiet, tick =>
+        {
+            SweepRunner.Stream(plan, cells, sink.Add, tick);
+            return true;
+        });
+        sink.Finish(new SweepManifest(spec.Name, Sha256(o.Spec), plan.CellCount, o.Shard?.Index, o.Shard?.Count));
+        if (o.Html is { } path) Write(path, SweepHeatMap.Write(spec.Name, sink.Tally));
+        if (o.Shrink) ShrinkFailures(plan, sink.FailingCells, o);
         // Failing cells are the sweep's data, not an error: a scheduler must not see a shard as failed for them.
         return ExitCodes.Ok;
     }
 
-    private static void ShrinkFailures(SweepPlan plan, IReadOnlyList<SweepRow> rows, SweepOptions o)
+    /// <summary>
+    /// Where a sweep's rows go as they arrive in cell order: the output folder, standard output (JSON Lines)
+    /// or the summary table at the end, the heat map's tally and the failing cells for --shrink. No row is
+    /// kept after it has passed through.
+    /// </summary>
+    private sealed class RowSink(string? dir, bool jsonl) : IDisposable
+    {
+        private readonly SweepOutputWriter? _files = dir is null ? null : SweepOutputWriter.Create(dir);
+        private readonly List<int> _failing = [];
+
+        public SweepTally Tally { get; } = new();
+
+        public IReadOnlyList<int> FailingCells => _failing;
+
+        public void Add(IReadOnlyList<SweepRow> rows)
+        {
+            foreach (var r in rows)
+            {
+                Tally.Add(r);
+                if (r.Outcome != "ok" && (_failing.Count == 0 || _failing[^1] != r.Cell)) _failing.Add(r.Cell);
+                if (jsonl) Console.Out.Write(SweepJsonl.Line(r) + "\n");
+            }
+            _files?.Add(rows);
+        }
+
+        public void Finish(SweepManifest manifest)
+        {
+            _files?.Finish(manifest, Tally);
+            if (!jsonl) Console.Out.Write(SweepSummary.Write(manifest.Spec, manifest.Cells, Tally));
+        }
+
+        public void Dispose() => _files?.Dispose();
+    }
+
+    private static void ShrinkFailures(SweepPlan plan, IReadOnlyList<int> failing, SweepOptions o)
     {
         var dir = Path.Combine(o.Output ?? ".", "shrunk");
-        var failing = rows.Where(r => r.Outcome != "ok").Select(r => r.Cell).Distinct().ToList();
         var results = SweepProgress.Run("shrink", failing.Count, o.Quiet, tick => Shrinker.ShrinkAll(plan, failing, tick));
         Directory.CreateDirectory(dir);
         foreach (var r in results)
@@ -107,9 +142,9 @@ internal static class SweepCommand
         command.SetAction(parse =>
         {
             var (manifest, rows) = SweepOutput.Merge(parse.GetValue(dirs)!);
-            SweepOutput.Write(parse.GetValue(output)!, manifest, rows);
-            if (parse.GetValue(format) == "jsonl") SweepJsonl.Write(Console.Out, rows);
-            else Console.Out.Write(SweepSummary.Write(manifest.Spec, manifest.Cells, rows));
+            using var sink = new RowSink(parse.GetValue(output)!, parse.GetValue(format) == "jsonl");
+            foreach (var r in rows) sink.Add([r]);
+            sink.Finish(manifest);
             return ExitCodes.Ok;
         });
         return command;

@@ -58,24 +58,30 @@ public static class SweepJsonl
     }
 
     /// <summary>Reads rows back; a line that is not a sweep row is bad input at its line.</summary>
-    public static List<SweepRow> Read(string path)
+    public static List<SweepRow> Read(string path) => [.. ReadRows(path)];
+
+    /// <summary>The rows of a file one at a time, as <see cref="Read"/> reads them.</summary>
+    public static IEnumerable<SweepRow> ReadRows(string path)
     {
-        var rows = new List<SweepRow>();
         var number = 0;
         foreach (var line in File.ReadLines(path))
         {
             number++;
             if (line.Length == 0) continue;
-            try
-            {
-                rows.Add(Parse(line));
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
-            {
-                throw new InputException(new SourceSpan(path, number, 1), $"not a sweep row: {e.Message}");
-            }
+            yield return ParseAt(path, number, line);
         }
-        return rows;
+    }
+
+    private static SweepRow ParseAt(string path, int number, string line)
+    {
+        try
+        {
+            return Parse(line);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            throw new InputException(new SourceSpan(path, number, 1), $"not a sweep row: {e.Message}");
+        }
     }
 
     private static SweepRow Parse(string line)

@@ -21,28 +21,22 @@ public static class SweepOutput
 {
     public const string RowsFile = "rows.jsonl", ParquetFile = "rows.parquet", SummaryFile = "summary.txt", ManifestFile = "sweep.json";
 
+    /// <summary>All rows at once: what <see cref="SweepOutputWriter"/> writes when they arrive one cell at a time.</summary>
     public static void Write(string dir, SweepManifest manifest, IReadOnlyList<SweepRow> rows)
     {
-        ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(rows);
-        try
-        {
-            Directory.CreateDirectory(dir);
-            using (var w = new StreamWriter(Path.Combine(dir, RowsFile), false, new UTF8Encoding(false)))
-                SweepJsonl.Write(w, rows);
-            using (var f = File.Create(Path.Combine(dir, ParquetFile)))
-                SweepParquet.WriteAsync(f, rows).GetAwaiter().GetResult();
-            File.WriteAllText(Path.Combine(dir, SummaryFile), SweepSummary.Write(manifest.Spec, manifest.Cells, rows));
-            File.WriteAllText(Path.Combine(dir, ManifestFile), ManifestJson(manifest));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException(new SourceSpan(dir, 0, 0), $"cannot write the sweep output: {e.Message}");
-        }
+        var tally = new SweepTally();
+        using var w = SweepOutputWriter.Create(dir);
+        foreach (var r in rows) tally.Add(r);
+        w.Add(rows);
+        w.Finish(manifest, tally);
     }
 
-    /// <summary>Reads shard folders; they must be the shards 0..N-1 of one spec, each once.</summary>
-    public static (SweepManifest Manifest, List<SweepRow> Rows) Merge(IReadOnlyList<string> dirs)
+    /// <summary>
+    /// Reads shard folders; they must be the shards 0..N-1 of one spec, each once. The rows come in cell
+    /// order, read lazily from the shards' files (each in cell order) and interleaved by cell.
+    /// </summary>
+    public static (SweepManifest Manifest, IEnumerable<SweepRow> Rows) Merge(IReadOnlyList<string> dirs)
     {
         ArgumentNullException.ThrowIfNull(dirs);
         var parts = dirs.Select(d => (Dir: d, Manifest: ReadManifest(d))).ToList();
@@ -63,9 +57,38 @@ public static class SweepOutput
         }
         var missing = Enumerable.Range(0, count).Where(i => seen[i] is null).ToList();
         if (missing.Count > 0) throw Bad(first.Dir, $"shard(s) {string.Join(", ", missing.Select(i => $"{i}/{count}"))} missing: give every shard folder of the sweep");
-        // Each shard is in cell order; a stable sort by cell interleaves them back into the one-process order.
-        var rows = parts.SelectMany(p => SweepJsonl.Read(Path.Combine(p.Dir, RowsFile))).OrderBy(r => r.Cell).ToList();
+        var rows = Interleave([.. parts.Select(p => SweepJsonl.ReadRows(Path.Combine(p.Dir, RowsFile)))]);
         return (first.Manifest with { ShardIndex = null, ShardCount = null }, rows);
+    }
+
+    /// <summary>Each source is in cell order and holds whole cells; the cell with the lowest number goes next.</summary>
+    private static IEnumerable<SweepRow> Interleave(List<IEnumerable<SweepRow>> sources)
+    {
+        var heads = new PriorityQueue<IEnumerator<SweepRow>, int>();
+        var open = new List<IEnumerator<SweepRow>>();
+        try
+        {
+            foreach (var s in sources)
+            {
+                var e = s.GetEnumerator();
+                open.Add(e);
+                if (e.MoveNext()) heads.Enqueue(e, e.Current.Cell);
+            }
+            while (heads.TryDequeue(out var e, out var cell))
+            {
+                var more = true;
+                while (more && e.Current.Cell == cell)
+                {
+                    yield return e.Current;
+                    more = e.MoveNext();
+                }
+                if (more) heads.Enqueue(e, e.Current.Cell);
+            }
+        }
+        finally
+        {
+            foreach (var e in open) e.Dispose();
+        }
     }
 
     public static string ManifestJson(SweepManifest m)

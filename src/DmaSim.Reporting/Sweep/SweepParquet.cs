@@ -1,5 +1,5 @@
-using DmaSim.Simulation.Sweep;
 using System.Text.Json.Serialization;
+using DmaSim.Simulation.Sweep;
 using Parquet.Serialization;
 
 namespace DmaSim.Reporting.Sweep;
@@ -43,28 +43,50 @@ public static class SweepParquet
         public List<string> ExpectationsBroken { get; set; } = [];
     }
 
+    /// <summary>
+    /// Rows per row group. A sweep writes one group each time this many rows have arrived, so its Parquet
+    /// file streams like its JSON Lines; `sweep merge` groups the same way and writes the same bytes.
+    /// </summary>
+    public const int RowGroupRows = 65_536;
+
+    /// <summary>All rows at once (in groups of <see cref="RowGroupRows"/>).</summary>
     public static async Task WriteAsync(Stream output, IEnumerable<SweepRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var data = rows.Select(r => new Row
+        var first = true;
+        foreach (var group in rows.Chunk(RowGroupRows))
         {
-            Cell = r.Cell,
-            Axes = r.Axes.ToDictionary(a => a.Key, a => a.Value),
-            Scenario = r.Scenario,
-            Profile = r.Profile,
-            Cmdline = r.Cmdline,
-            Device = r.Device,
-            Domain = r.Domain,
-            Group = r.Group,
-            Flush = r.Flush,
-            DmaOps = r.DmaOps,
-            Outcome = r.Outcome,
-            Findings = [.. r.Findings],
-            ExpectationsHeld = r.ExpectationsHeld,
-            ExpectationsBroken = [.. r.ExpectationsBroken],
-        }).ToList();
-        await ParquetSerializer.SerializeAsync(data, output).ConfigureAwait(false);
+            await AppendAsync(output, group, first).ConfigureAwait(false);
+            first = false;
+        }
+        if (first) await AppendAsync(output, [], first: true).ConfigureAwait(false);
     }
+
+    /// <summary>Writes <paramref name="rows"/> as one row group: the file's first (<paramref name="first"/>), or appended to a seekable, readable stream.</summary>
+    public static async Task AppendAsync(Stream output, IReadOnlyCollection<SweepRow> rows, bool first)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var data = rows.Select(ToRow).ToList();
+        await ParquetSerializer.SerializeAsync(data, output, new Parquet.ParquetOptions { Append = !first, RowGroupSize = RowGroupRows }).ConfigureAwait(false);
+    }
+
+    private static Row ToRow(SweepRow r) => new()
+    {
+        Cell = r.Cell,
+        Axes = r.Axes.ToDictionary(a => a.Key, a => a.Value),
+        Scenario = r.Scenario,
+        Profile = r.Profile,
+        Cmdline = r.Cmdline,
+        Device = r.Device,
+        Domain = r.Domain,
+        Group = r.Group,
+        Flush = r.Flush,
+        DmaOps = r.DmaOps,
+        Outcome = r.Outcome,
+        Findings = [.. r.Findings],
+        ExpectationsHeld = r.ExpectationsHeld,
+        ExpectationsBroken = [.. r.ExpectationsBroken],
+    };
 
     public static async Task<IList<Row>> ReadAsync(Stream input)
     {

@@ -14,23 +14,24 @@ public static class SweepSummary
     /// <summary>An axis with more values than this (a fleet's machines) lists only the values with a failure.</summary>
     private const int ListAllUpTo = 40;
 
-    public static string Write(string name, int cells, IReadOnlyList<SweepRow> rows)
+    public static string Write(string name, int cells, IReadOnlyList<SweepRow> rows) => Write(name, cells, SweepTally.Of(rows));
+
+    public static string Write(string name, int cells, SweepTally tally)
     {
-        ArgumentNullException.ThrowIfNull(rows);
-        var outcomes = Outcomes(rows);
+        ArgumentNullException.ThrowIfNull(tally);
+        var outcomes = tally.Outcomes();
         var lines = new List<string[]> { (string[])["axis", "value", .. outcomes] };
-        var axisNames = rows.Count == 0 ? [] : rows[0].Axes.Select(a => a.Key).ToList();
         var notes = new List<string>();
-        foreach (var axis in axisNames)
+        foreach (var axis in tally.Axes)
         {
-            var byValue = rows.GroupBy(r => Value(r, axis)).ToList();
-            var shown = byValue.Count <= ListAllUpTo ? byValue : [.. byValue.Where(g => g.Any(r => r.Outcome != "ok"))];
-            foreach (var g in shown) lines.Add([axis, g.Key, .. outcomes.Select(o => Count(g, o))]);
-            if (shown.Count < byValue.Count) notes.Add($"{axis}: {byValue.Count - shown.Count} more values with every row ok");
+            var values = tally.ValuesOf(axis);
+            var shown = values.Count <= ListAllUpTo ? values : [.. values.Where(v => tally.AnyFailure(axis, v))];
+            foreach (var v in shown) lines.Add([axis, v, .. outcomes.Select(o => Text(tally.Count(axis, v, o)))]);
+            if (shown.Count < values.Count) notes.Add($"{axis}: {values.Count - shown.Count} more values with every row ok");
         }
-        lines.Add(["all", "", .. outcomes.Select(o => Count(rows, o))]);
+        lines.Add(["all", "", .. outcomes.Select(o => Text(tally.CountAll(o)))]);
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"sweep {name}: {cells} cells, {rows.Count} rows (one per device and cell)\n");
+        sb.Append(CultureInfo.InvariantCulture, $"sweep {name}: {cells} cells, {tally.Rows} rows (one per device and cell)\n");
         var widths = Enumerable.Range(0, lines[0].Length).Select(c => lines.Max(l => l[c].Length)).ToArray();
         foreach (var l in lines)
             sb.Append(string.Join("  ", l.Select((cell, c) => c < 2 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd()).Append('\n');
@@ -38,19 +39,10 @@ public static class SweepSummary
         return sb.ToString();
     }
 
-    /// <summary>The outcomes present, in the contract's order from best to worst.</summary>
-    public static List<string> Outcomes(IEnumerable<SweepRow> rows)
-    {
-        var present = rows.Select(r => r.Outcome).ToHashSet(StringComparer.Ordinal);
-        present.Add("ok");
-        return [.. present.OrderBy(Severity).ThenBy(o => o, StringComparer.Ordinal)];
-    }
-
     /// <summary>Rank of an outcome, best to worst in the contract order; an unknown word ranks last.</summary>
     public static int Severity(string outcome) => ContractWords.Outcomes.TryParse(outcome, out var o) ? (int)o : 100;
 
-    public static string Value(SweepRow row, string axis) => row.Axes.FirstOrDefault(a => a.Key == axis).Value ?? "";
+    public static string Value(SweepRow row, string axis) => SweepTally.Value(row, axis);
 
-    private static string Count(IEnumerable<SweepRow> rows, string outcome) =>
-        rows.Count(r => r.Outcome == outcome).ToString(CultureInfo.InvariantCulture);
+    private static string Text(int count) => count.ToString(CultureInfo.InvariantCulture);
 }

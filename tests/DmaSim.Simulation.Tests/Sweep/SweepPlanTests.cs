@@ -11,7 +11,7 @@ public sealed class SweepPlanTests
 {
     private static string Seed(string name) => Path.Combine(SharedData.RepoRoot, "scenarios", "seed", name + ".yaml");
 
-    private static SweepPlan Plan(string axes, string seed = "smartarray-passthrough") =>
+    internal static SweepPlan Plan(string axes, string seed = "smartarray-passthrough") =>
         SweepPlan.Create(SweepSpecLoader.Parse($"schema: dmasim-sweep/v1\nname: t\nbase: {Seed(seed)}\naxes:\n{axes}", "t.yaml"));
 
     private static string Texts(SweepCell c) => string.Join(" ", c.Values.Select(v => v.Value.Text));
