@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates docs/performance.md from ONE run of every measurement (issue 13): BenchmarkDotNet (Release,
 # in-process, short job) for the hot paths, `dmasim iova bench` for the four allocator workloads, and
-# bench/scripts/cold-run.sh for the cold seed-suite run. Records the load average before and after.
+# bench/scripts/cold-run.sh for the cold seed-suite run (plain and ReadyToRun builds), bench/scripts/sweep-throughput.sh
+# for sweeps end to end (issue 14). Records the load average before and after.
 # Usage: bench/scripts/performance-report.sh            (takes ~10-20 min on a loaded 2-core machine)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +17,7 @@ dotnet build src/DmaSim.Cli -c Release -v q -nologo >/dev/null
 dotnet bench/DmaSim.Benchmarks/bin/Release/net10.0/DmaSim.Benchmarks.dll --job short --inProcess \
   --artifacts "$out/bdn" --exporters csv \
   --filter '*MapUnmapBenchmarks*' '*SwiotlbBenchmarks*' '*TranslationBenchmarks*' '*IotlbInvalidationBenchmarks*' \
-           '*SeedSuiteBenchmarks*' '*IovaRangeCacheBenchmarks*' '*IovaTreeBenchmarks*' > "$out/bdn.log" 2>&1
+           '*SeedSuiteBenchmarks*' '*SweepCellBenchmarks*' '*IovaRangeCacheBenchmarks*' '*IovaTreeBenchmarks*' > "$out/bdn.log" 2>&1
 cli=src/DmaSim.Cli/bin/Release/net10.0/dmasim
 "$cli" iova bench --workload cache-hit --format json > "$out/iova-cache-hit.json"
 "$cli" iova bench --workload tree --live 256 --format json > "$out/iova-tree-256.json"
@@ -24,6 +25,8 @@ cli=src/DmaSim.Cli/bin/Release/net10.0/dmasim
 "$cli" iova bench --workload churn --format json > "$out/iova-churn.json"
 "$cli" iova bench --workload full32 --reps 3 --format json > "$out/iova-full32.json"
 COLD_RUN_NO_BUILD=1 bench/scripts/cold-run.sh 7 > "$out/cold-run.txt"
+bench/scripts/sweep-throughput.sh "$out/sweep" 5 > "$out/sweep.txt"
+COLD_RUN_NO_BUILD=1 DMASIM_EXE="$out/sweep/r2r/dmasim" bench/scripts/cold-run.sh 7 > "$out/cold-run-r2r.txt"
 cat /proc/loadavg > "$out/load-after.txt"
 python3 bench/scripts/performance_doc.py "$out" bench/scripts/performance.md.in > docs/performance.md
 echo "docs/performance.md regenerated from $out"

@@ -61,6 +61,27 @@ cold_median = re.search(r"median: (\d+) ms", cold)
 cold_ns = float(cold_median.group(1)) * 1e6 if cold_median else None
 rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", cold)
 
+def optional(name):
+    try:
+        return read(name)
+    except OSError:
+        return ""
+
+cold_r2r = optional("cold-run-r2r.txt")
+cold_r2r_median = re.search(r"median: (\d+) ms", cold_r2r)
+cold_r2r_ns = float(cold_r2r_median.group(1)) * 1e6 if cold_r2r_median else None
+sweep = dict(line.split(" ", 1) for line in optional("sweep.txt").splitlines() if " " in line)
+seed_cells = int(sweep.get("seed-cells", "0") or 0)
+
+def per_cell_ns(build):
+    ms = sweep.get(f"seed-{build}-median-ms")
+    return float(ms) * 1e6 / seed_cells if ms and seed_cells else None
+
+def rate(ns_per_cell):
+    return f"{1e9 / ns_per_cell:,.0f} cells/s" if ns_per_cell else "n/a"
+
+fleet_wall = float(sweep["fleet-wall-s"]) if "fleet-wall-s" in sweep else None
+
 C_IOTLB, C_ALLOC, C_TOOL = "f6fa859", "f948328", "611cdca"
 S, L, P, D = (b(f"MapUnmapBenchmarks.MapUnmap4K(Mode={m})") for m in ("Strict", "Lazy", "Passthrough", "Direct"))
 sw = b("SwiotlbBenchmarks.ViaDmaApi(Direction=Bidirectional)")
@@ -90,10 +111,25 @@ rows = [
     ("IOVA first failing alloc, full 32-bit space", "Linux: 19.8 ms", "≤ 1.0× Linux", 19.8e6, full.get("firstFailNs"), "`dmasim iova bench --workload full32` (`firstFailNs`)", C_TOOL),
     ("one scenario × profile in process (boot + seed workload)", "before: ≈ 2.4 ms", "≤ 0.5 ms", 5e5, one[0], "BDN `SeedSuiteBenchmarks.OneScenarioOneProfile`", "—"),
     ("cold `dmasim run` of the seed suite", "—", "≤ 1.0 s", 1e9, cold_ns, "`bench/scripts/cold-run.sh 7` (median)", "—"),
+    ("same, ReadyToRun build (`bench/scripts/publish.sh`)", "—", "≤ 1.0 s", 1e9, cold_r2r_ns, "`DMASIM_EXE=… bench/scripts/cold-run.sh 7` (median)", "—"),
 ]
 table = ["| # | hot path | anchor / before | target | median (this run) | ratio | commit | command |", "|---|---|---|---|---|---|---|---|"]
 for i, (what, anchor, target, tns, med, cmd, commit) in enumerate(rows, 1):
     table.append(f"| {i} | {what} | {anchor} | {target} | {fmt(med)} | {ratio(med, tns)} | {commit} | {cmd} |")
+
+def sweep_row(i, what, build):
+    ns = per_cell_ns(build)
+    runs = sweep.get(f"seed-{build}-ms", "").split()
+    return (f"| {i} | {what} | before: 286 cells/s (issue 14 notes, load ≈ 2.5) | ≥ 2,000 cells/s | {rate(ns)} "
+            f"(median of {len(runs)} runs: {sweep.get(f'seed-{build}-median-ms', 'n/a')} ms for {seed_cells} cells) | {ratio(ns, 5e5)} | — | "
+            f"`bench/scripts/sweep-throughput.sh` |")
+n = len(rows)
+table.append(sweep_row(n + 1, "seed sweep end to end, plain Release build", "plain"))
+table.append(sweep_row(n + 2, "seed sweep end to end, ReadyToRun build", "r2r"))
+table.append(f"| {n + 3} | fleet: {sweep.get('fleet-machines', 'n/a')} imported machines × 8 profiles × 3 command lines ({sweep.get('fleet-cells', 'n/a')} cells, "
+             f"{sweep.get('fleet-rows', 'n/a')} rows), ReadyToRun build | before: 92.8 s | ≤ 60 s | {fmt(fleet_wall * 1e9) if fleet_wall else 'n/a'} "
+             f"(peak RSS {int(sweep['fleet-rss-kb']) / 1024:,.0f} MB) | {ratio(fleet_wall, 60) if fleet_wall else 'n/a'} | cb8739c | `bench/scripts/sweep-throughput.sh` |"
+             if fleet_wall else f"| {n + 3} | fleet | before: 92.8 s | ≤ 60 s | not run (FLEET=0) | n/a | — | `bench/scripts/sweep-throughput.sh` |")
 
 alloc = ["| path | allocated per map+unmap pair (BDN MemoryDiagnoser) |", "|---|---|"]
 for name, r in (("strict", S), ("lazy", L), ("pass-through", P), ("dma-direct", D), ("swiotlb BIDIRECTIONAL", sw)):
@@ -118,6 +154,8 @@ subs = {
     "LOAD_BEFORE": " ".join(read("load-before.txt").split()[:3]), "LOAD_AFTER": " ".join(read("load-after.txt").split()[:3]),
     "RESULTS": "\n".join(table), "ALLOC": "\n".join(alloc), "IOVA": "\n".join(iova_tab), "ALLBDN": "\n".join(other),
     "COLD": "\n".join("    " + line for line in cold.splitlines()),
+    "COLD_R2R": "\n".join("    " + line for line in cold_r2r.splitlines()) or "    (not run)",
+    "SWEEP": "\n".join("    " + line for line in optional("sweep.txt").splitlines()) or "    (not run)",
     "INV_EMPTY": fmt(inv0[0]), "INV_FULL": fmt(inv1[0]), "SUITE": fmt(suite[0]),
     "RSS": f"{int(rss.group(1)) / 1024:.0f} MB" if rss else "n/a",
 }
