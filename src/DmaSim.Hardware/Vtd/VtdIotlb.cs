@@ -3,13 +3,17 @@ using System.Runtime.InteropServices;
 
 namespace DmaSim.Hardware.Vtd;
 
-/// <summary>One cached translation: output page, its domain, the leaf level and the accumulated permissions.</summary>
+/// <summary>
+/// One cached translation: output page, its domain, the leaf level and the accumulated permissions. The
+/// small fields come last so the entry is 32 bytes (40 with DomainId between the words): the 4,096-slot
+/// table is 128 KiB instead of 160 KiB, and a hit touches at most two cache lines.
+/// </summary>
 internal struct IotlbEntry
 {
     public ulong OutputPage;   // physical base of the leaf page (4 KiB, 2 MiB or 1 GiB aligned)
     public ulong Gfn;          // IOVA >> 12, masked to the leaf size
-    public ushort DomainId;
     public ulong PageMask;     // offset bits inside the leaf page
+    public ushort DomainId;
     public byte Level;         // 1, 2 or 3
     public bool Read;
     public bool Write;

@@ -46,6 +46,10 @@ public sealed class VtdIotlbTests
     }
 
     [Fact]
+    public void An_entry_is_32_bytes() =>
+        Assert.Equal(32, System.Runtime.CompilerServices.Unsafe.SizeOf<IotlbEntry>());
+
+    [Fact]
     public void A_4k_miss_probes_large_page_keys_only_while_a_large_entry_is_cached()
     {
         var tlb = new VtdIotlb();
