@@ -63,12 +63,12 @@ public sealed class EventStream
         return (uint)id < (uint)interests.Length && interests[id];
     }
 
-    private static int s_nextEventTypeId;
+    private static int _nextEventTypeId;
 
     /// <summary>A small number per event type, given out the first time the type is asked about (process-wide).</summary>
     private static class EventTypeId<T> where T : SimEvent
     {
-        public static readonly int Value = Interlocked.Increment(ref s_nextEventTypeId) - 1;
+        public static readonly int Value = Interlocked.Increment(ref _nextEventTypeId) - 1;
     }
 
     /// <summary>Stamps the event with the current simulated time, records it and hands it to observers.</summary>
