@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using DmaSim.Core;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Profiles;
@@ -23,7 +25,13 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
     private readonly Dictionary<ulong, DebugBucket> _buckets = [];
     // free_entries: entries return here on unmap and are reused (dma_entry_alloc / dma_entry_free).
     private DebugEntry? _free;
+    // radix_dma_active: the overlap count of each cacheline a live mapping starts on (0 = one mapping). A line
+    // whose last mapping went keeps its key with Inactive, so a map+unmap pair costs one lookup each way;
+    // the inactive keys are swept out once they outnumber the active ones.
     private readonly Dictionary<ulong, int> _activeCachelines = [];
+    private const int Inactive = -1;
+    private const int InactiveSweepFloor = 1024;
+    private int _inactiveCachelines;
     private readonly List<(ulong Distance, DebugBucket Bucket)> _walk = [];
     private long _sequence;
     private int _shown;
@@ -48,6 +56,9 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
 
     /// <summary>Entries allocated so far (live plus on the free list): the pool grows only when the free list is empty.</summary>
     public int PooledEntries { get; private set; }
+
+    /// <summary>Cachelines with a key in the overlap table: the active ones plus released ones not yet swept out.</summary>
+    public int TrackedCachelines => _activeCachelines.Count;
 
     /// <summary>Every error the layer found, in order (error_count of debugfs).</summary>
     public List<Finding> Errors { get; } = [];
@@ -166,14 +177,17 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
         bucket.Append(entry);
         _live++;
         if (dir == DmaDirection.ToDevice) return;
-        var line = Cacheline(paddr);
-        if (_activeCachelines.TryGetValue(line, out var overlap))
+        ref var overlap = ref CollectionsMarshal.GetValueRefOrAddDefault(_activeCachelines, Cacheline(paddr), out var known);
+        if (!known) return; // a new line: 0, one mapping
+        if (overlap == Inactive)
         {
-            _activeCachelines[line] = overlap + 1;
-            if (Has(DmaDebugChecks.OverlapCheck))
-                Error(device, FindingKind.OverlappingMapping, "cacheline tracking EEXIST, overlapping mappings aren't supported");
+            overlap = 0;
+            _inactiveCachelines--;
+            return;
         }
-        else _activeCachelines[line] = 0;
+        overlap++;
+        if (Has(DmaDebugChecks.OverlapCheck))
+            Error(device, FindingKind.OverlappingMapping, "cacheline tracking EEXIST, overlapping mappings aren't supported");
     }
 
     /// <summary>hash_bucket_del + dma_entry_free: out of its bucket, back onto the free list.</summary>
@@ -187,10 +201,23 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
         entry.Next = _free;
         _free = entry;
         if (direction == DmaDirection.ToDevice) return;
-        var line = Cacheline(paddr);
-        if (!_activeCachelines.TryGetValue(line, out var overlap)) return;
-        if (overlap == 0) _activeCachelines.Remove(line);
-        else _activeCachelines[line] = overlap - 1;
+        ref var overlap = ref CollectionsMarshal.GetValueRefOrNullRef(_activeCachelines, Cacheline(paddr));
+        if (Unsafe.IsNullRef(ref overlap) || overlap == Inactive) return;
+        if (overlap > 0)
+        {
+            overlap--;
+            return;
+        }
+        overlap = Inactive;
+        if (++_inactiveCachelines > InactiveSweepFloor && _inactiveCachelines > _activeCachelines.Count / 2) SweepInactiveCachelines();
+    }
+
+    /// <summary>Drops the keys of lines no mapping starts on any more (removing while enumerating is allowed).</summary>
+    private void SweepInactiveCachelines()
+    {
+        foreach (var (line, overlap) in _activeCachelines)
+            if (overlap == Inactive) _activeCachelines.Remove(line);
+        _inactiveCachelines = 0;
     }
 
     /// <summary>to_cacheline_number with x86's 64-byte L1 lines.</summary>

@@ -19,8 +19,9 @@ public sealed class EventStream
     private readonly List<SimEvent> _events = [];
     private readonly List<Action<SimEvent>> _observers = [];
     private readonly SimClock _clock;
-    // Event types some observer asked for by type; an observer of every event (Subscribe) wants all.
-    private Type[] _interests = [];
+    // Event types some observer asked for by type, indexed by EventTypeId<T>.Value (one array read per
+    // Wants instead of a scan of the types); an observer of every event (Subscribe) wants all.
+    private bool[] _interests = [];
     private bool _observesAll;
 
     public EventStream(SimClock clock) => _clock = clock;
@@ -45,7 +46,9 @@ public sealed class EventStream
         {
             if (e is T t) observer(t);
         });
-        if (Array.IndexOf(_interests, typeof(T)) < 0) _interests = [.. _interests, typeof(T)];
+        var id = EventTypeId<T>.Value;
+        if (id >= _interests.Length) Array.Resize(ref _interests, id + 1);
+        _interests[id] = true;
     }
 
     /// <summary>
@@ -55,9 +58,17 @@ public sealed class EventStream
     public bool Wants<T>() where T : SimEvent
     {
         if (Record || _observesAll) return true;
-        foreach (var t in _interests)
-            if (t == typeof(T)) return true;
-        return false;
+        var id = EventTypeId<T>.Value;
+        var interests = _interests;
+        return (uint)id < (uint)interests.Length && interests[id];
+    }
+
+    private static int _nextEventTypeId;
+
+    /// <summary>A small number per event type, given out the first time the type is asked about (process-wide).</summary>
+    private static class EventTypeId<T> where T : SimEvent
+    {
+        public static readonly int Value = Interlocked.Increment(ref _nextEventTypeId) - 1;
     }
 
     /// <summary>Stamps the event with the current simulated time, records it and hands it to observers.</summary>

@@ -139,6 +139,25 @@ public class DmaApiDebugTests
     }
 
     [Fact]
+    public void A_cacheline_whose_last_mapping_went_is_free_again_and_released_lines_do_not_pile_up()
+    {
+        var r = Modern()
+            .Do("dma_map_single", 0x1000, 64, DmaDirection.FromDevice, cpu: 0x500000).Do("dma_mapping_error", 0x1000, 0)
+            .Do("dma_unmap_single", 0x1000, 64, DmaDirection.FromDevice)
+            .Do("dma_map_single", 0x2000, 64, DmaDirection.FromDevice, cpu: 0x500000).Do("dma_mapping_error", 0x2000, 0);
+        Assert.Empty(r.Found);
+        r.Do("dma_map_single", 0x3000, 64, DmaDirection.FromDevice, cpu: 0x500000);
+        Assert.Equal([FindingKind.OverlappingMapping], r.Kinds);
+
+        for (ulong i = 0; i < 5000; i++)
+            r.Do("dma_map_single", 0x10_0000 + (i << 12), 64, DmaDirection.FromDevice, cpu: 0x100_0000 + (i << 6))
+                .Do("dma_mapping_error", 0x10_0000 + (i << 12), 0)
+                .Do("dma_unmap_single", 0x10_0000 + (i << 12), 64, DmaDirection.FromDevice);
+        Assert.Equal([FindingKind.OverlappingMapping], r.Kinds);
+        Assert.True(r.Debug.TrackedCachelines <= 1100, $"{r.Debug.TrackedCachelines} cachelines still tracked");
+    }
+
+    [Fact]
     public void Two_writable_mappings_of_one_cacheline_overlap_in_6_1_only()
     {
         static Rig Run(DmaDebugChecks c) => new Rig(c)

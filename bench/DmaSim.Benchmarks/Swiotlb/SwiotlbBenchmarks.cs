@@ -9,7 +9,10 @@ namespace DmaSim.Benchmarks.Swiotlb;
 /// through swiotlb (slot search, 4 KiB copy into the pool for TO_DEVICE/BIDIRECTIONAL, copy back on unmap
 /// for FROM_DEVICE/BIDIRECTIONAL). <c>ViaDmaApi</c> is dma_map_single/dma_unmap_single; <c>PoolOnly</c>
 /// is swiotlb_tbl_map_single/swiotlb_tbl_unmap_single alone. Target ≤ 300 ns (issue 13). <c>PlainCopy4K</c>
-/// is the floor: one 4 KiB copy between two hot host arrays, no simulation at all.
+/// is the floor: one 4 KiB copy between two hot host arrays, no simulation at all. <c>PoolWalkCopy4K</c> is
+/// the floor of what swiotlb does: the pool hands out slots next-fit (swiotlb_search_pool_area moves the
+/// area index past each allocation), so successive maps use successive 4 KiB of the 64 MiB pool and the
+/// copy lands in memory that is not in any cache; it copies in, and back for BIDIRECTIONAL, as map+unmap do.
 /// </summary>
 /// <remarks>Not sealed: BenchmarkDotNet derives from benchmark classes.</remarks>
 [MemoryDiagnoser]
@@ -26,6 +29,7 @@ public class SwiotlbBenchmarks
     {
         _m = BenchMachines.Build(MapBenchMode.Swiotlb);
         _pool = _m.Machine.Kernel.K.Swiotlb ?? throw new InvalidOperationException("no swiotlb pool");
+        _poolBytes = new byte[PoolBytes];
     }
 
     [Benchmark]
@@ -53,5 +57,20 @@ public class SwiotlbBenchmarks
     {
         _from.AsSpan().CopyTo(_to);
         return _to[4095];
+    }
+
+    private const int PoolBytes = 64 << 20;
+    private byte[] _poolBytes = [];
+    private int _next;
+
+    [Benchmark]
+    public byte PoolWalkCopy4K()
+    {
+        var at = _next;
+        _next = (at + 4096) & (PoolBytes - 1);
+        var slot = _poolBytes.AsSpan(at, 4096);
+        _from.AsSpan().CopyTo(slot);
+        if (Direction == DmaDirection.Bidirectional) slot.CopyTo(_to);
+        return slot[4095];
     }
 }

@@ -248,8 +248,15 @@ public sealed class PhysicalMemory
         return _sequences.TryRead(pfn, offset, b) ? BinaryPrimitives.ReadUInt64LittleEndian(b) : 0;
     }
 
-    public void WriteU64(PhysAddr address, ulong value) =>
-        BinaryPrimitives.WriteUInt64LittleEndian(PageForWrite(address.Value >> PageShift).AsSpan((int)(address.Value & (PageSize - 1)), 8), value);
+    /// <summary>Little-endian 64-bit write (a PTE, a queued-invalidation descriptor half); must not cross a page.</summary>
+    public void WriteU64(PhysAddr address, ulong value)
+    {
+        var offset = (int)(address.Value & (PageSize - 1));
+        if (offset > PageSize - 8) throw new ArgumentOutOfRangeException(nameof(address), "a 64-bit write must not cross a page");
+        var page = PageForWrite(address.Value >> PageShift);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), offset),
+            BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
+    }
 
     /// <summary>Little-endian 32-bit read; inside one page it reads the page directly (the invalidation-wait status word).</summary>
     public uint ReadU32(PhysAddr address)
@@ -258,7 +265,11 @@ public sealed class PhysicalMemory
         if (offset <= PageSize - 4)
         {
             var page = PageForRead(address.Value >> PageShift);
-            if (page is not null) return BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(offset, 4));
+            if (page is not null)
+            {
+                var v = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), offset));
+                return BitConverter.IsLittleEndian ? v : BinaryPrimitives.ReverseEndianness(v);
+            }
             Span<byte> w = stackalloc byte[4];
             return _sequences.TryRead(address.Value >> PageShift, offset, w) ? BinaryPrimitives.ReadUInt32LittleEndian(w) : 0;
         }
@@ -272,7 +283,9 @@ public sealed class PhysicalMemory
         var offset = (int)(address.Value & (PageSize - 1));
         if (offset <= PageSize - 4)
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(PageForWrite(address.Value >> PageShift).AsSpan(offset, 4), value);
+            var page = PageForWrite(address.Value >> PageShift);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), offset),
+                BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
             return;
         }
         Span<byte> b = stackalloc byte[4];

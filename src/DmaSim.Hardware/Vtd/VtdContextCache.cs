@@ -3,6 +3,23 @@ using System.Runtime.CompilerServices;
 namespace DmaSim.Hardware.Vtd;
 
 /// <summary>
+/// A context entry as the walk needs it, decoded once when it is cached (VT-d spec 6.1: the context cache
+/// holds what translation uses of the entry; QEMU caches the whole entry and decodes it on every miss).
+/// </summary>
+internal struct CachedContext
+{
+    /// <summary>Second-level table root (ASR within the host address width).</summary>
+    public ulong TableRoot;
+    public ushort DomainId;
+    /// <summary>Table levels of the AGAW (AW + 2).</summary>
+    public byte Levels;
+    /// <summary>min(AGAW width, MGAW): an IOVA with a bit at or above it faults (vtd_iova_sl_range_check).</summary>
+    public byte LimitBits;
+    public bool PassThrough;
+    public bool FaultProcessingDisabled;
+}
+
+/// <summary>
 /// The context cache: one decoded context entry per requester, tagged with a generation number
 /// (QEMU <c>VTDContextCacheEntry.context_cache_gen</c>). A global invalidation bumps the unit's generation
 /// instead of walking the cache; 0 means invalid; on wrap everything is reset (vtd-hardware.md §5.1).
@@ -13,8 +30,7 @@ internal sealed class VtdContextCache
     internal struct Entry
     {
         public uint Generation;
-        public ulong Low;
-        public ulong High;
+        public CachedContext Context;
     }
 
     private readonly Entry[]?[] _buses = new Entry[]?[256];
@@ -23,7 +39,7 @@ internal sealed class VtdContextCache
     public uint Generation => _generation;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryGet(ushort sid, out ulong low, out ulong high)
+    public bool TryGet(ushort sid, out CachedContext context)
     {
         var bus = _buses[sid >> 8];
         if (bus is not null)
@@ -31,19 +47,18 @@ internal sealed class VtdContextCache
             ref var e = ref bus[sid & 0xFF];
             if (e.Generation == _generation)
             {
-                low = e.Low;
-                high = e.High;
+                context = e.Context;
                 return true;
             }
         }
-        low = high = 0;
+        context = default;
         return false;
     }
 
-    public void Store(ushort sid, ulong low, ulong high)
+    public void Store(ushort sid, in CachedContext context)
     {
         var bus = _buses[sid >> 8] ??= new Entry[256];
-        bus[sid & 0xFF] = new Entry { Generation = _generation, Low = low, High = high };
+        bus[sid & 0xFF] = new Entry { Generation = _generation, Context = context };
     }
 
     /// <summary>Global (and domain, which QEMU performs as global) invalidation.</summary>

@@ -3,13 +3,17 @@ using System.Runtime.InteropServices;
 
 namespace DmaSim.Hardware.Vtd;
 
-/// <summary>One cached translation: output page, its domain, the leaf level and the accumulated permissions.</summary>
+/// <summary>
+/// One cached translation: output page, its domain, the leaf level and the accumulated permissions. The
+/// small fields come last so the entry is 32 bytes (40 with DomainId between the words): the 4,096-slot
+/// table is 128 KiB instead of 160 KiB, and a hit touches at most two cache lines.
+/// </summary>
 internal struct IotlbEntry
 {
     public ulong OutputPage;   // physical base of the leaf page (4 KiB, 2 MiB or 1 GiB aligned)
     public ulong Gfn;          // IOVA >> 12, masked to the leaf size
-    public ushort DomainId;
     public ulong PageMask;     // offset bits inside the leaf page
+    public ushort DomainId;
     public byte Level;         // 1, 2 or 3
     public bool Read;
     public bool Write;
@@ -35,6 +39,8 @@ internal sealed class VtdIotlb
     private readonly Dictionary<ushort, DomainEntries> _domains = [];
     private DomainEntries? _lastDomain;
     private int _count;
+    // Live 2 MiB / 1 GiB entries: while there are none, a 4 KiB miss skips the two large-page probes.
+    private int _largeCount;
 
     public int Count => _count;
 
@@ -60,14 +66,18 @@ internal sealed class VtdIotlb
         {
             var k = Unsafe.Add(ref keys, i);
             if (k == key) return i;
-            if (k == 0) return FindLarge(sid, iova);
+            if (k == 0) return _largeCount == 0 ? -1 : FindLarge(sid, iova);
             i = (i + 1) & SlotMask;
         }
     }
 
+    /// <summary>4 KiB misses that went on to probe the 2 MiB and 1 GiB keys: a work counter for tests.</summary>
+    public long LargePageProbes { get; private set; }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int FindLarge(ushort sid, ulong iova)
     {
+        LargePageProbes++;
         for (var level = 2; level <= 3; level++)
         {
             var key = Key((iova >> 12) & ~((1UL << (9 * (level - 1))) - 1), sid, level);
@@ -101,7 +111,11 @@ internal sealed class VtdIotlb
         var key = Key(e.Gfn, sid, e.Level);
         var i = Hash(key);
         while (_keys[i] != 0 && _keys[i] != key) i = (i + 1) & SlotMask;
-        if (_keys[i] == 0) _count++;
+        if (_keys[i] == 0)
+        {
+            _count++;
+            if (e.Level > 1) _largeCount++; // a replaced entry has the same key, so the same level
+        }
         else DomainOf(_entries[i].DomainId).Entries--; // replaced: the old entry may belong to another domain
         _keys[i] = key;
         _entries[i] = e;
@@ -116,6 +130,7 @@ internal sealed class VtdIotlb
         if (_count == 0) return;
         Array.Clear(_keys);
         _count = 0;
+        _largeCount = 0;
         foreach (var d in _domains.Values) d.Reset();
     }
 
@@ -260,6 +275,7 @@ internal sealed class VtdIotlb
     private void RemoveAt(int hole)
     {
         _count--;
+        if (_entries[hole].Level > 1) _largeCount--;
         var j = hole;
         while (true)
         {

@@ -39,38 +39,48 @@ public sealed partial class VtdUnit
         }
         IotlbMisses++;
 
-        ulong ceLow, ceHigh;
-        if (_contextCache.TryGet(sourceId, out ceLow, out ceHigh))
+        if (_contextCache.TryGet(sourceId, out var context))
         {
             ContextCacheHits++;
         }
         else
         {
             ContextCacheMisses++;
-            var reason = ResolveContext(sourceId, out ceLow, out ceHigh, out var contextWasRead);
+            var reason = ResolveContext(sourceId, out var ceLow, out var ceHigh, out var contextWasRead);
             if (reason != VtdFaultReason.Reserved)
             {
                 // QEMU takes FPD from the fetched context entry even when it is not present.
                 var fpd = contextWasRead && VtdContextEntry.FaultProcessingDisable.IsSet(ceLow);
                 return Fault(sourceId, address, isWrite, reason, fpd);
             }
-            _contextCache.Store(sourceId, ceLow, ceHigh);
+            context = Decode(ceLow, ceHigh);
+            _contextCache.Store(sourceId, context);
         }
 
-        var fpdSet = VtdContextEntry.FaultProcessingDisable.IsSet(ceLow);
-        var tt = (ContextTranslationType)VtdContextEntry.TranslationType.Get(ceLow);
-        if (tt == ContextTranslationType.PassThrough) return TranslationResult.PassThrough(address); // never cached in the IOTLB (§6.1)
+        if (context.PassThrough) return TranslationResult.PassThrough(address); // never cached in the IOTLB (§6.1)
+        if (context.LimitBits < 64 && (address >> context.LimitBits) != 0)
+            return Fault(sourceId, address, isWrite, VtdFaultReason.AddressBeyondMgaw, context.FaultProcessingDisabled); // vtd_iova_sl_range_check
 
+        return Walk(sourceId, address, isWrite, in context);
+    }
+
+    /// <summary>What the walk uses of a valid context entry, decoded once for the context cache.</summary>
+    private CachedContext Decode(ulong ceLow, ulong ceHigh)
+    {
         var aw = (int)VtdContextEntry.AddressWidth.Get(ceHigh);
-        var limitBits = Math.Min(VtdWidth.AgawToWidth(aw), _mgaw);
-        if (limitBits < 64 && (address >> limitBits) != 0)
-            return Fault(sourceId, address, isWrite, VtdFaultReason.AddressBeyondMgaw, fpdSet); // vtd_iova_sl_range_check
-
-        return Walk(sourceId, address, isWrite, ceLow, ceHigh, aw, fpdSet);
+        return new CachedContext
+        {
+            TableRoot = ceLow & _hawMask & ~0xFFFUL,
+            DomainId = (ushort)VtdContextEntry.DomainId.Get(ceHigh),
+            Levels = (byte)VtdWidth.AgawToLevels(aw),
+            LimitBits = (byte)Math.Min(VtdWidth.AgawToWidth(aw), _mgaw),
+            PassThrough = (ContextTranslationType)VtdContextEntry.TranslationType.Get(ceLow) == ContextTranslationType.PassThrough,
+            FaultProcessingDisabled = VtdContextEntry.FaultProcessingDisable.IsSet(ceLow),
+        };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Readable(ulong address) => address <= _memory.Limit - 7;
+    private bool Readable(ulong address) => address <= _readLimit;
 
     /// <summary>
     /// QEMU <c>vtd_dev_to_context_entry</c> in legacy mode; returns <see cref="VtdFaultReason.Reserved"/>
@@ -118,11 +128,12 @@ public sealed partial class VtdUnit
     /// permissions, check the needed permission (5/6) before the reserved bits (0xC), stop at level 1 or PS.
     /// Then the interrupt-window output check (0xE) and the IOTLB fill.
     /// </summary>
-    private TranslationResult Walk(ushort sourceId, ulong address, bool isWrite, ulong ceLow, ulong ceHigh, int aw, bool fpd)
+    private TranslationResult Walk(ushort sourceId, ulong address, bool isWrite, in CachedContext context)
     {
         PageWalks++;
-        var top = VtdWidth.AgawToLevels(aw);
-        var table = ceLow & _hawMask & ~0xFFFUL;
+        var top = (int)context.Levels;
+        var fpd = context.FaultProcessingDisabled;
+        var table = context.TableRoot;
         var read = true;
         var write = true;
         var need = isWrite ? VtdSlPte.Write : VtdSlPte.Read;
@@ -158,7 +169,7 @@ public sealed partial class VtdUnit
             var entry = new IotlbEntry
             {
                 OutputPage = page,
-                DomainId = (ushort)VtdContextEntry.DomainId.Get(ceHigh),
+                DomainId = context.DomainId,
                 Level = (byte)level,
                 Read = read,
                 Write = write,

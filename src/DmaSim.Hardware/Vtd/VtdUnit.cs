@@ -26,6 +26,8 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
     private readonly int _frcdBase;
     private readonly ulong _hawMask;
     private readonly int _mgaw;
+    // The highest address a 64-bit table read may start at (memory limit − 7), read on every level of a walk.
+    private readonly ulong _readLimit;
     // VtdSlPte.ReservedMask per level (index 1..5) for this unit's host address width, computed once
     // instead of on every level of every walk (issue 13).
     private readonly ulong[] _reservedSmall = new ulong[6];
@@ -55,6 +57,7 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
         _frcdBase = VtdUnitConfigSpec.FrcdOffset(_cap, 0);
         _hawMask = VtdWidth.HawMask(config.HostAddressWidth);
         _mgaw = config.MaxGuestAddressWidth;
+        _readLimit = memory.Limit - 7;
         for (var level = 1; level <= 5; level++)
         {
             _reservedSmall[level] = VtdSlPte.ReservedMask(level, false, config.HostAddressWidth);

@@ -192,7 +192,7 @@ public sealed partial class Swiotlb
             _events.Log("Kernel panic - not syncing: " + msg);
             return new(SwiotlbMapStatus.NotReachable, bounce, msg);
         }
-        if (_config.TraceMaps) _events.Emit(new SwiotlbMapEvent(device, orig, bounce, size, dir, nslots));
+        if (_config.TraceMaps && _events.Wants<SwiotlbMapEvent>()) _events.Emit(new SwiotlbMapEvent(device, orig, bounce, size, dir, nslots));
         return new(SwiotlbMapStatus.Mapped, bounce, null);
     }
 
@@ -264,7 +264,7 @@ public sealed partial class Swiotlb
             _events.Log(device + ": " + msg);
             return new(SwiotlbMapStatus.NotReachable, default, msg);
         }
-        if (_config.TraceMaps) _events.Emit(new SwiotlbMapEvent(device, orig, bounce, size, dir, nslots));
+        if (_config.TraceMaps && _events.Wants<SwiotlbMapEvent>()) _events.Emit(new SwiotlbMapEvent(device, orig, bounce, size, dir, nslots));
         return new(SwiotlbMapStatus.Mapped, bounce, null);
     }
 
@@ -317,7 +317,7 @@ public sealed partial class Swiotlb
             : (int)((pool.AllocSize(index) + IoTlbSize - 1) >> IoTlbShift);
         pool.Release(index, nslots);
         if (pool.Transient) FreeTransient(pool);
-        if (_config.TraceMaps && sync) _events.Emit(new SwiotlbUnmapEvent(bounce, size, dir));
+        if (_config.TraceMaps && sync && _events.Wants<SwiotlbUnmapEvent>()) _events.Emit(new SwiotlbUnmapEvent(bounce, size, dir));
         return true;
     }
 

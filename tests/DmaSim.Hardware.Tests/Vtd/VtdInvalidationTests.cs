@@ -170,6 +170,38 @@ public class VtdInvalidationTests
         Assert.Equal(VtdFaultReason.ContextEntryNotPresent, rig.Dma(Sid, VtdRig.Iova).FaultReason);
     }
 
+    /// <summary>
+    /// The context cache keeps the decoded entry (VT-d 6.1; QEMU vtd_dev_to_context_entry fills it on a miss):
+    /// a new domain id written into the context entry is not seen until a context-cache invalidation; the
+    /// IOTLB entries refilled in between carry the cached one.
+    /// </summary>
+    [Fact]
+    public void A_changed_domain_id_is_seen_only_after_a_queued_global_context_invalidation()
+    {
+        const ushort newDid = 9;
+        var rig = new VtdRig();
+        rig.SetContext(0, Sid, VtdRig.Pml4, did: Did);
+        rig.MapIova4Level(VtdRig.Target);
+        rig.Enable();
+        Assert.True(rig.Dma(Sid, VtdRig.Iova).IsSuccess);
+        rig.SetContext(0, Sid, VtdRig.Pml4, did: newDid);
+        rig.SubmitQueued((VtdInvDescriptor.IotlbLow(VtdInvalidationGranularity.Global, 0), 0));
+        Assert.False(rig.Dma(Sid, VtdRig.Iova).IotlbHit); // refilled from the cached context: domain 5
+        rig.SubmitQueued((VtdInvDescriptor.IotlbLow(VtdInvalidationGranularity.Domain, Did), 0));
+        Assert.False(rig.Dma(Sid, VtdRig.Iova).IotlbHit); // the domain-5 flush removed it
+
+        rig.SubmitQueued(
+            (VtdInvDescriptor.ContextCacheLow(VtdInvalidationGranularity.Global, 0, 0), 0),
+            (VtdInvDescriptor.IotlbLow(VtdInvalidationGranularity.Global, 0), 0));
+        var missesBefore = rig.Unit.ContextCacheMisses;
+        Assert.False(rig.Dma(Sid, VtdRig.Iova).IotlbHit);
+        Assert.Equal(missesBefore + 1, rig.Unit.ContextCacheMisses); // the entry is read again
+        rig.SubmitQueued((VtdInvDescriptor.IotlbLow(VtdInvalidationGranularity.Domain, Did), 0));
+        Assert.True(rig.Dma(Sid, VtdRig.Iova).IotlbHit); // now in domain 9: a domain-5 flush leaves it
+        rig.SubmitQueued((VtdInvDescriptor.IotlbLow(VtdInvalidationGranularity.Domain, newDid), 0));
+        Assert.False(rig.Dma(Sid, VtdRig.Iova).IotlbHit);
+    }
+
     [Fact]
     public void Tail_beyond_the_queue_sets_iqe()
     {

@@ -46,6 +46,29 @@ public sealed class VtdIotlbTests
     }
 
     [Fact]
+    public void An_entry_is_32_bytes() =>
+        Assert.Equal(32, System.Runtime.CompilerServices.Unsafe.SizeOf<IotlbEntry>());
+
+    [Fact]
+    public void A_4k_miss_probes_large_page_keys_only_while_a_large_entry_is_cached()
+    {
+        var tlb = new VtdIotlb();
+        tlb.Insert(0x10, 0x5000, Entry(1, 1, 0x9000));
+        Assert.Equal(-1, tlb.Find(0x10, 0x4000_0000));
+        Assert.Equal(0, tlb.LargePageProbes);
+
+        tlb.Insert(0x10, 0x4020_0000, Entry(1, 2, 0x8000_0000));
+        var slot = tlb.Find(0x10, 0x4021_3000);
+        Assert.True(slot >= 0);
+        Assert.Equal(0x8000_0000UL, tlb.At(slot).OutputPage);
+        Assert.Equal(1, tlb.LargePageProbes);
+
+        Assert.Equal(1, tlb.InvalidatePages(1, 0x4020_0000, 0));
+        Assert.Equal(-1, tlb.Find(0x10, 0x4021_3000));
+        Assert.Equal(1, tlb.LargePageProbes);
+    }
+
+    [Fact]
     public void Domain_invalidation_stops_once_the_domain_is_empty()
     {
         var tlb = new VtdIotlb();

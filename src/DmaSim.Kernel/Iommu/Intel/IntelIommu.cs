@@ -90,7 +90,25 @@ public sealed partial class IntelIommu
         return catchAll;
     }
 
-    public DmarDomain? DomainOf(KernelDevice dev) => _domainOf.GetValueOrDefault(dev);
+    public DmarDomain? DomainOf(KernelDevice dev)
+    {
+        // Every map and unmap asks for the domain of the device it asked for last (Linux reads a pointer off
+        // the device); Attach and Detach forget the answer.
+        if (ReferenceEquals(dev, _lastDevice)) return _lastDomain;
+        var domain = _domainOf.GetValueOrDefault(dev);
+        _lastDevice = dev;
+        _lastDomain = domain;
+        return domain;
+    }
+
+    private KernelDevice? _lastDevice;
+    private DmarDomain? _lastDomain;
+
+    private void ForgetLastDomain()
+    {
+        _lastDevice = null;
+        _lastDomain = null;
+    }
 
     /// <summary>Devices that have the device listed in an RMRR scope (device_has_rmrr).</summary>
     public IEnumerable<RmrrInfo> RmrrsOf(Bdf bdf) =>
@@ -181,6 +199,7 @@ public sealed partial class IntelIommu
         else unit.Hw.FlushContextGlobal();
         domain.Devices.Add(dev);
         _domainOf[dev] = domain;
+        ForgetLastDomain();
         return true;
     }
 
@@ -199,6 +218,7 @@ public sealed partial class IntelIommu
     public void Detach(KernelDevice dev)
     {
         if (!_domainOf.Remove(dev, out var domain)) return;
+        ForgetLastDomain();
         domain.Devices.Remove(dev);
         var unit = UnitFor(dev.Bdf);
         if (unit is null) return;

@@ -1,0 +1,36 @@
+namespace DmaSim.Core.Tests;
+
+/// <summary>
+/// <see cref="EventStream.Wants{T}"/>, which hot paths ask before they build an event: true while the
+/// stream records, for the exact types an observer subscribed to, and for every type once someone observes
+/// all events.
+/// </summary>
+public sealed class EventStreamTests
+{
+    private sealed record PingEvent(int N) : SimEvent;
+
+    private sealed record PongEvent(int N) : SimEvent;
+
+    [Fact]
+    public void A_stream_that_only_hands_events_to_observers_wants_the_subscribed_types_only()
+    {
+        var s = new EventStream(new SimClock()) { Record = false };
+        Assert.False(s.Wants<PingEvent>());
+        Assert.False(s.Wants<LogEvent>());
+
+        var seen = new List<int>();
+        s.Subscribe<PingEvent>(p => seen.Add(p.N));
+        Assert.True(s.Wants<PingEvent>());
+        Assert.False(s.Wants<PongEvent>());
+        Assert.False(s.Wants<LogEvent>());
+        s.Emit(new PingEvent(7));
+        Assert.Equal([7], seen);
+
+        s.Subscribe(_ => { });
+        Assert.True(s.Wants<PongEvent>());
+    }
+
+    [Fact]
+    public void A_recording_stream_wants_every_type() =>
+        Assert.True(new EventStream(new SimClock()).Wants<PongEvent>());
+}
