@@ -62,8 +62,7 @@ public class EraBootTests
     [InlineData("linux-2.6.33", "swiotlb")]   // 75f1cdf1dda9
     public void Vtd_init_failure_falls_back_per_era(string profile, string ops)
     {
-        var yaml = Storage().Replace("  iommu:", "  firmware-faults: [dmar-init-failure]\n  iommu:", StringComparison.Ordinal);
-        var r = ScenarioRunner.Run(Parse(yaml), P(profile));
+        var r = ScenarioRunner.Run(Parse(Storage().FirmwareFaults("[dmar-init-failure]")), P(profile));
         var d = r.Devices.Single();
         Assert.Equal(ops, d.DmaOpsName);
         Assert.Equal("none", d.DomainName);
@@ -116,9 +115,8 @@ public class HotplugTests
     [Fact]
     public void Ram_hot_added_above_4G_before_the_driver_allocates_brings_the_seed_bug_back()
     {
-        var yaml = Storage(highEnd: null, lowEnd: "0xffffffff",
-            workload: "{ hotplug-memory: { start: 0x100000000, end: 0x23fffffff } }\n  - { device: smartarray, run: io, count: 16, size: 64KiB }");
-        var s = Parse(yaml);
+        var s = Parse(Storage(highEnd: null, lowEnd: 0xffffffff, workload: "{ hotplug-memory: { start: 0x100000000, end: 0x23fffffff } }")
+            .Workload("{ device: smartarray, run: io, count: 16, size: 64KiB }"));
         foreach (var p in ProfileCatalog.All)
         {
             var r = ScenarioRunner.Run(s, p);

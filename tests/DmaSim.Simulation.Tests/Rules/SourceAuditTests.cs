@@ -84,10 +84,10 @@ public class SourceAuditTests
 
     // dma32_reserve_bootmem / dma32_free_bootmem (2.6.3x pci-dma.c): the pool lands at 512 MiB when RAM goes above 4 GiB.
     [Theory]
-    [InlineData("linux-2.6.31", "0x23fffffff", true)]
-    [InlineData("linux-2.6.33", "0x23fffffff", true)]
+    [InlineData("linux-2.6.31", 0x23fffffffUL, true)]
+    [InlineData("linux-2.6.33", 0x23fffffffUL, true)]
     [InlineData("linux-2.6.32", null, false)]
-    public void Legacy_swiotlb_pool_sits_at_512_MiB_when_ram_goes_above_4_GiB(string profile, string? highEnd, bool at512)
+    public void Legacy_swiotlb_pool_sits_at_512_MiB_when_ram_goes_above_4_GiB(string profile, ulong? highEnd, bool at512)
     {
         var s = Parse(Storage(highEnd: highEnd, cmdline: "swiotlb=force iommu=soft", profile: profile));
         var r = ScenarioRunner.Run(s, P(profile));
@@ -99,7 +99,7 @@ public class SourceAuditTests
 /// <summary>The boot lines of item 6: 6.1's iommu_subsys_init wording and when each era prints the swiotlb pool.</summary>
 public class SourceAuditLogTests
 {
-    private static IReadOnlyList<string> Log(string profile, string cmdline, string? highEnd = "0x23fffffff") =>
+    private static IReadOnlyList<string> Log(string profile, string cmdline, ulong? highEnd = 0x23fffffff) =>
         ScenarioRunner.Run(Parse(Storage(highEnd: highEnd, cmdline: cmdline, profile: profile)), P(profile)).Log;
 
     private static bool Has(IReadOnlyList<string> log, string line) => log.Any(l => l.EndsWith("] " + line, StringComparison.Ordinal));
