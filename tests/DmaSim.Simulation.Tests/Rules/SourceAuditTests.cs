@@ -1,5 +1,6 @@
 using DmaSim.Core;
 using DmaSim.Scenarios;
+using DmaSim.Testing;
 using static DmaSim.Simulation.Tests.SimRig;
 
 namespace DmaSim.Simulation.Tests.Rules;
@@ -182,31 +183,13 @@ public class SourceAuditIommuTests
         Assert.Equal(1, unmaps.Pending);
     }
 
-    private const string WithHostBridge = """
-        schema: dmasim/v1
-        name: host-bridge
-        seed: 1
-        platform:
-          physical-address-bits: 40
-          memory:
-            - { start: 0x0, end: 0x9ffff, type: usable }
-            - { start: 0x100000, end: 0xbfffffff, type: usable }
-            - { start: 0xc0000000, end: 0xffffffff, type: reserved }
-            - { start: 0x100000000, end: 0x23fffffff, type: usable }
-          iommu:
-            host-address-width: 40
-            units:
-              - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }
-          devices:
-            - { bdf: "00:00.0", name: hostbridge, model: host-bridge, address-bits: 64 }
-            - { bdf: "03:00.0", name: nic, model: scripted, address-bits: 64 }
-        kernel:
-          profile: linux-3.0
-          cmdline: intel_iommu=on iommu=pt
-        workload:
-          - { device: nic, op: map, size: 4KiB, direction: to-device, as: buf }
-
-        """;
+    private static ScenarioBuilder WithHostBridge => new ScenarioBuilder("host-bridge", seed: 1)
+        .PcMemory()
+        .Unit(passThrough: true)
+        .Device("00:00.0", "hostbridge", "host-bridge", addressBits: 64)
+        .Device("03:00.0", "nic", "scripted", addressBits: 64)
+        .Kernel("linux-3.0", "intel_iommu=on iommu=pt")
+        .Workload("{ device: nic, op: map, size: 4KiB, direction: to-device, as: buf }");
 
     // 2.6.32 iommu_prepare_static_identity_mapping adds every device; 3.0 skips IS_BRIDGE_HOST_DEVICE first.
     [Theory]
