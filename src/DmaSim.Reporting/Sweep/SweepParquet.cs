@@ -1,5 +1,5 @@
-using DmaSim.Simulation.Sweep;
 using System.Text.Json.Serialization;
+using DmaSim.Simulation.Sweep;
 using Parquet.Serialization;
 
 namespace DmaSim.Reporting.Sweep;
