@@ -1,14 +1,14 @@
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using DmaSim.Core;
 using DmaSim.Simulation;
 
 namespace DmaSim.Reporting;
 
 /// <summary>
-/// The `dmasim-result/v1` JSON contract: one object per run, an array when there are several. Field
-/// order is fixed so two runs of the same scenario give byte-identical output.
+/// The `dmasim-result/v1` JSON contract: one object per run, an array when there are several. Contract types
+/// serialized by System.Text.Json's source generator in declaration order, so two runs of the same scenario give
+/// byte-identical output.
 /// </summary>
 public static class JsonReport
 {
@@ -16,89 +16,54 @@ public static class JsonReport
 
     public static string Write(IReadOnlyList<RunResult> runs)
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            if (runs.Count == 1) WriteRun(w, runs[0]);
-            else
-            {
-                w.WriteStartArray();
-                foreach (var r in runs) WriteRun(w, r);
-                w.WriteEndArray();
-            }
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        ArgumentNullException.ThrowIfNull(runs);
+        var json = runs.Count == 1
+            ? JsonSerializer.Serialize(Document(runs[0]), ResultJsonContext.Relaxed.ResultDocument)
+            : JsonSerializer.Serialize([.. runs.Select(Document)], ResultJsonContext.Relaxed.ResultDocumentArray);
+        return json + "\n";
     }
 
-    private static void WriteRun(Utf8JsonWriter w, RunResult r)
+    private static ResultDocument Document(RunResult r) => new(
+        Schema, r.Scenario, r.Profile, r.Cmdline, r.SourceFile, r.Seed, r.ProfileSummary, r.WorkloadName,
+        [.. r.Devices.Select(d => new ResultDevice(d.Name, d.Bdf, d.ModelName, d.DmaMaskBits, d.CoherentDmaMaskBits,
+            d.DomainName, d.DmaOpsName, d.OutcomeName, d.Group, d.Flush, d.Driver, d.Vfio))],
+        [.. r.Findings.Select(f => new ResultFinding(f.KindName, f.Device, ContractWords.Outcomes.NameOf(f.Outcome), f.Message))],
+        [.. r.Explanations.Select(e => new ResultExplanation(e.Device, e.Text, e.Source))],
+        [.. r.Expectations.Select(e => new ResultExpectation(e.Text, e.Held, e.Actual))],
+        Counters(r.Counters), r.SimulatedNs, r.Log);
+
+    // An object whose keys are the counter names, in the run's order.
+    private static OrderedDictionary<string, long> Counters(IReadOnlyList<Counter> counters)
     {
-        w.WriteStartObject();
-        w.WriteString("schema", Schema);
-        w.WriteString("scenario", r.Scenario);
-        w.WriteString("profile", r.Profile);
-        w.WriteString("cmdline", r.Cmdline);
-        w.WriteString("sourceFile", r.SourceFile);
-        w.WriteNumber("seed", r.Seed);
-        w.WriteString("profileSummary", r.ProfileSummary);
-        w.WriteString("workload", r.WorkloadName);
-        w.WriteStartArray("devices");
-        foreach (var d in r.Devices)
-        {
-            w.WriteStartObject();
-            w.WriteString("name", d.Name);
-            w.WriteString("bdf", d.Bdf);
-            w.WriteString("model", d.ModelName);
-            w.WriteNumber("dmaMaskBits", d.DmaMaskBits);
-            w.WriteNumber("coherentDmaMaskBits", d.CoherentDmaMaskBits);
-            w.WriteString("domain", d.DomainName);
-            w.WriteString("dmaOps", d.DmaOpsName);
-            w.WriteString("outcome", d.OutcomeName);
-            if (d.Group is { } g) w.WriteNumber("group", g);
-            else w.WriteNull("group");
-            w.WriteString("flush", d.Flush);
-            w.WriteString("driver", d.Driver);
-            w.WriteString("vfio", d.Vfio);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartArray("findings");
-        foreach (var f in r.Findings)
-        {
-            w.WriteStartObject();
-            w.WriteString("kind", f.KindName);
-            w.WriteString("device", f.Device);
-            w.WriteString("outcome", ContractWords.Outcomes.NameOf(f.Outcome));
-            w.WriteString("message", f.Message);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartArray("explanations");
-        foreach (var e in r.Explanations)
-        {
-            w.WriteStartObject();
-            w.WriteString("device", e.Device);
-            w.WriteString("text", e.Text);
-            w.WriteString("source", e.Source);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartArray("expectations");
-        foreach (var e in r.Expectations)
-        {
-            w.WriteStartObject();
-            w.WriteString("text", e.Text);
-            w.WriteBoolean("held", e.Held);
-            if (e.Actual is not null) w.WriteString("actual", e.Actual);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartObject("counters");
-        foreach (var c in r.Counters) w.WriteNumber(c.Name, c.Value);
-        w.WriteEndObject();
-        w.WriteNumber("simulatedNs", r.SimulatedNs);
-        w.WriteStartArray("log");
-        foreach (var l in r.Log) w.WriteStringValue(l);
-        w.WriteEndArray();
-        w.WriteEndObject();
+        var o = new OrderedDictionary<string, long>(counters.Count, StringComparer.Ordinal);
+        foreach (var c in counters) o.Add(c.Name, c.Value);
+        return o;
     }
+}
+
+/// <summary>dmasim-result/v1: one run.</summary>
+internal sealed record ResultDocument(
+    string Schema, string Scenario, string Profile, string Cmdline, string SourceFile, ulong Seed, string ProfileSummary,
+    string Workload, ResultDevice[] Devices, ResultFinding[] Findings, ResultExplanation[] Explanations,
+    ResultExpectation[] Expectations, OrderedDictionary<string, long> Counters, ulong SimulatedNs, IReadOnlyList<string> Log);
+
+/// <summary>One device's line; <c>group</c>, <c>flush</c>, <c>driver</c> and <c>vfio</c> are written as null when unknown.</summary>
+internal sealed record ResultDevice(
+    string Name, string Bdf, string Model, int DmaMaskBits, int CoherentDmaMaskBits, string Domain, string DmaOps,
+    string Outcome, int? Group, string? Flush, string? Driver, string? Vfio);
+
+internal sealed record ResultFinding(string Kind, string Device, string Outcome, string Message);
+
+internal sealed record ResultExplanation(string Device, string Text, string Source);
+
+/// <summary>An expectation; <c>actual</c> is left out when the run has nothing to say.</summary>
+internal sealed record ResultExpectation(
+    string Text, bool Held, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Actual);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ResultDocument))]
+[JsonSerializable(typeof(ResultDocument[]))]
+internal sealed partial class ResultJsonContext : JsonSerializerContext
+{
+    internal static ResultJsonContext Relaxed { get; } = new(ContractJson.Options(indented: true, ContractJson.Relaxed));
 }

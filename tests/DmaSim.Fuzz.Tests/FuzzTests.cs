@@ -3,11 +3,12 @@ using DmaSim.Cli;
 using DmaSim.Hardware.Acpi;
 using DmaSim.Kernel.Iommu.Iova;
 using DmaSim.Kernel.Profiles;
+using DmaSim.Reporting.Firmware;
 using DmaSim.Scenarios;
 using DmaSim.Simulation;
-using DmaSim.Reporting.Firmware;
 using DmaSim.Simulation.Firmware;
 using DmaSim.Simulation.Import;
+using DmaSim.Testing;
 using Xunit.Abstractions;
 
 namespace DmaSim.Fuzz.Tests;
@@ -115,19 +116,10 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(FuzzBudget.Summary("cli"));
     }
 
-    private const string TinyScenario = """
-        schema: dmasim/v1
-        name: tiny
-        platform:
-          physical-address-bits: 36
-          memory:
-            - { start: 0x0, end: 0x9ffff, type: usable }
-            - { start: 0x100000, end: 0x3fffffff, type: usable }
-          devices:
-            - { bdf: "04:00.0", name: dev, model: scripted, address-bits: 64 }
-        kernel:
-          profile: linux-6.1
-        workload:
-          - { device: dev, op: map, size: 4KiB, direction: to-device, as: m }
-        """;
+    private static string TinyScenario => new ScenarioBuilder("tiny").PhysicalAddressBits(36)
+        .Usable(0, 0x9ffff).Usable(0x100000, 0x3fffffff)
+        .Device("04:00.0", "dev", "scripted", addressBits: 64)
+        .Kernel("linux-6.1")
+        .Workload("{ device: dev, op: map, size: 4KiB, direction: to-device, as: m }")
+        .Yaml();
 }

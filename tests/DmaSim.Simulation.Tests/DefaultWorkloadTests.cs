@@ -2,6 +2,7 @@ using DmaSim.Core;
 using DmaSim.Scenarios;
 using DmaSim.Simulation.Import;
 using DmaSim.Simulation.Tests.Import;
+using DmaSim.Testing;
 
 namespace DmaSim.Simulation.Tests;
 
@@ -18,35 +19,20 @@ public class DefaultWorkloadTests
     /// the PCI default 32 bits) and whose descriptor engine drives 32 address lines, on a 64 GiB machine with
     /// a pass-through-capable unit, `intel_iommu=on iommu=pt`.
     /// </summary>
-    private static string Nic(int descriptorBits = 32, string? workload = null) => string.Join('\n',
-    [
-        "schema: dmasim/v1",
-        "name: nic-64g",
-        "seed: 3",
-        "platform:",
-        "  physical-address-bits: 40",
-        "  memory:",
-        "    - { start: 0x0, end: 0x9ffff, type: usable }",
-        "    - { start: 0x100000, end: 0xbfffffff, type: usable }",
-        "    - { start: 0xc0000000, end: 0xffffffff, type: reserved }",
-        "    - { start: 0x100000000, end: 0x103fffffff, type: usable }",
-        "  iommu:",
-        "    host-address-width: 40",
-        "    units:",
-        "      - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }",
-        "  devices:",
-        "    - { bdf: \"00:00.0\", name: host, model: host-bridge, address-bits: 64 }",
-        "    - { bdf: \"00:1c.0\", name: root, model: pcie-root-port, secondary-bus: 0x02 }",
-        $"    - {{ bdf: \"02:00.0\", name: nic, model: scripted, address-bits: 64, descriptor-address-bits: {descriptorBits} }}",
-        "kernel:",
-        "  profile: linux-2.6.32-rc5",
-        "  cmdline: intel_iommu=on iommu=pt",
-        "drivers:",
-        "  - { device: nic, dma-mask-bits: 64 }",
-        .. workload is null ? Array.Empty<string>() : ["workload:", .. workload.Split('\n').Select(l => "  - " + l)],
-    ]) + "\n";
+    private static ScenarioBuilder Nic(int descriptorBits = 32, params string[]? workload)
+    {
+        var b = new ScenarioBuilder("nic-64g", seed: 3)
+            .PcMemory(highEnd: 0x103fffffff)
+            .Unit(passThrough: true)
+            .Device("00:00.0", "host", "host-bridge", addressBits: 64)
+            .Device("00:1c.0", "root", "pcie-root-port", secondaryBus: 0x02)
+            .Device("02:00.0", "nic", "scripted", addressBits: 64, descriptorAddressBits: descriptorBits)
+            .Kernel("linux-2.6.32-rc5", "intel_iommu=on iommu=pt")
+            .Driver("nic", dmaMaskBits: 64);
+        return workload is null or [] ? b : b.Workload(workload);
+    }
 
-    private static RunResult Run(string yaml, string profile) => ScenarioRunner.Run(SimRig.Parse(yaml), SimRig.P(profile));
+    private static RunResult Run(ScenarioBuilder scenario, string profile) => ScenarioRunner.Run(SimRig.Parse(scenario), SimRig.P(profile));
 
     private static DeviceResult Nic(RunResult r) => r.Devices.Single(d => d.Name == "nic");
 
@@ -96,9 +82,9 @@ public class DefaultWorkloadTests
     public void Descriptor_address_bits_on_a_scripted_device_change_the_outcome()
     {
         // A scripted ring fetch of a coherent buffer goes through the descriptor lines; a mapping's through the data lines.
-        const string Script = "{ device: nic, op: alloc-coherent, size: 4KiB, as: ring }\n{ device: nic, op: dma-read, target: ring, offset: 0, bytes: 64 }";
-        var narrow = Run(Nic(32, Script), "linux-2.6.32-rc5");
-        var wide = Run(Nic(64, Script), "linux-2.6.32-rc5");
+        string[] script = ["{ device: nic, op: alloc-coherent, size: 4KiB, as: ring }", "{ device: nic, op: dma-read, target: ring, offset: 0, bytes: 64 }"];
+        var narrow = Run(Nic(32, script), "linux-2.6.32-rc5");
+        var wide = Run(Nic(64, script), "linux-2.6.32-rc5");
         Assert.Equal(Outcome.Stall, Nic(narrow).Outcome);
         Assert.Contains(narrow.Findings, f => f.Kind == FindingKind.StrayControlRead);
         Assert.Equal(Outcome.Ok, Nic(wide).Outcome);

@@ -1,5 +1,6 @@
 using DmaSim.Core;
 using DmaSim.Kernel.Profiles;
+using DmaSim.Testing;
 using static DmaSim.Simulation.Tests.SimRig;
 
 namespace DmaSim.Simulation.Tests;
@@ -7,33 +8,16 @@ namespace DmaSim.Simulation.Tests;
 /// <summary>Boot-time decisions per era that the seed relies on: bridges (3dfc813d), init failure fallback, no iommu=pt.</summary>
 public class EraBootTests
 {
-    private const string Bridged = """
-        schema: dmasim/v1
-        name: bridged
-        seed: 1
-        platform:
-          physical-address-bits: 40
-          memory:
-            - { start: 0x0, end: 0x9ffff, type: usable }
-            - { start: 0x100000, end: 0xbfffffff, type: usable }
-            - { start: 0xc0000000, end: 0xffffffff, type: reserved }
-            - { start: 0x100000000, end: 0x23fffffff, type: usable }
-          iommu:
-            host-address-width: 40
-            units:
-              - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }
-          devices:
-            - { bdf: "00:1e.0", name: p2p, model: pcie-to-pci-bridge, secondary-bus: 5 }
-            - { bdf: "05:01.0", name: oldscsi, model: scripted, pcie: false, address-bits: 32 }
-        kernel:
-          profile: linux-2.6.32
-          cmdline: intel_iommu=on iommu=pt
-        workload:
-          - { device: oldscsi, op: map, size: 4KiB, direction: from-device, as: buf }
-          - { device: oldscsi, op: dma-write, target: buf, offset: 0, bytes: 512 }
-          - { device: oldscsi, op: unmap, target: buf }
-
-        """;
+    private static ScenarioBuilder Bridged => new ScenarioBuilder("bridged", seed: 1)
+        .PcMemory()
+        .Unit(passThrough: true)
+        .Device("00:1e.0", "p2p", "pcie-to-pci-bridge", secondaryBus: 5)
+        .Device("05:01.0", "oldscsi", "scripted", addressBits: 32, pcie: false)
+        .Kernel("linux-2.6.32", "intel_iommu=on iommu=pt")
+        .Workload(
+            "{ device: oldscsi, op: map, size: 4KiB, direction: from-device, as: buf }",
+            "{ device: oldscsi, op: dma-write, target: buf, offset: 0, bytes: 512 }",
+            "{ device: oldscsi, op: unmap, target: buf }");
 
     // §2.6 (c): a 32-bit conventional PCI device behind a PCIe-to-PCI bridge with iommu=pt is never in si_domain after 3dfc813d.
     [Theory]
@@ -62,8 +46,7 @@ public class EraBootTests
     [InlineData("linux-2.6.33", "swiotlb")]   // 75f1cdf1dda9
     public void Vtd_init_failure_falls_back_per_era(string profile, string ops)
     {
-        var yaml = Storage().Replace("  iommu:", "  firmware-faults: [dmar-init-failure]\n  iommu:", StringComparison.Ordinal);
-        var r = ScenarioRunner.Run(Parse(yaml), P(profile));
+        var r = ScenarioRunner.Run(Parse(Storage().FirmwareFaults("[dmar-init-failure]")), P(profile));
         var d = r.Devices.Single();
         Assert.Equal(ops, d.DmaOpsName);
         Assert.Equal("none", d.DomainName);
@@ -116,9 +99,8 @@ public class HotplugTests
     [Fact]
     public void Ram_hot_added_above_4G_before_the_driver_allocates_brings_the_seed_bug_back()
     {
-        var yaml = Storage(highEnd: null, lowEnd: "0xffffffff",
-            workload: "{ hotplug-memory: { start: 0x100000000, end: 0x23fffffff } }\n  - { device: smartarray, run: io, count: 16, size: 64KiB }");
-        var s = Parse(yaml);
+        var s = Parse(Storage(highEnd: null, lowEnd: 0xffffffff, workload: "{ hotplug-memory: { start: 0x100000000, end: 0x23fffffff } }")
+            .Workload("{ device: smartarray, run: io, count: 16, size: 64KiB }"));
         foreach (var p in ProfileCatalog.All)
         {
             var r = ScenarioRunner.Run(s, p);

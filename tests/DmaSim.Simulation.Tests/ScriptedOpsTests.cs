@@ -2,6 +2,7 @@ using DmaSim.Core;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Mm;
 using DmaSim.Kernel.Profiles;
+using DmaSim.Testing;
 using static DmaSim.Simulation.Tests.SimRig;
 
 namespace DmaSim.Simulation.Tests;
@@ -9,32 +10,13 @@ namespace DmaSim.Simulation.Tests;
 /// <summary>Scripted DMA-API calls and device DMAs through ScriptRunner, plus the §3.7 worked zone table.</summary>
 public class ScriptedOpsTests
 {
-    private static string Scripted(string profile, string cmdline, int deviceBits, string highEnd, params string[] steps) =>
-        string.Join('\n',
-        [
-            "schema: dmasim/v1",
-            "name: scripted",
-            "seed: 3",
-            "platform:",
-            "  physical-address-bits: 40",
-            "  memory:",
-            "    - { start: 0x0, end: 0x9ffff, type: usable }",
-            "    - { start: 0x100000, end: 0xbfffffff, type: usable }",
-            "    - { start: 0xc0000000, end: 0xffffffff, type: reserved }",
-            $"    - {{ start: 0x100000000, end: {highEnd}, type: usable }}",
-            "  iommu:",
-            "    host-address-width: 40",
-            "    units:",
-            "      - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }",
-            "  devices:",
-            $"    - {{ bdf: \"04:00.0\", name: dev, model: scripted, address-bits: {deviceBits} }}",
-            "kernel:",
-            $"  profile: {profile}",
-            $"  cmdline: {cmdline}",
-            "workload:",
-            .. steps.Select(x => "  - " + x),
-            "",
-        ]);
+    private static ScenarioBuilder Scripted(string profile, string cmdline, int deviceBits, ulong highEnd, params string[] steps) =>
+        new ScenarioBuilder("scripted", seed: 3)
+            .PcMemory(highEnd)
+            .Unit(passThrough: true)
+            .Device("04:00.0", "dev", "scripted", addressBits: deviceBits)
+            .Kernel(profile, cmdline)
+            .Workload(steps);
 
     private static readonly string[] BounceRoundTrip =
     [
@@ -50,7 +32,7 @@ public class ScriptedOpsTests
     [Fact]
     public void Swiotlb_bounce_round_trip_under_2_6_31_for_a_32_bit_device_and_a_buffer_above_4G()
     {
-        var s = Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, "0x23fffffff", BounceRoundTrip));
+        var s = Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, 0x23fffffff, BounceRoundTrip));
         var r = ScenarioRunner.Run(s, ProfileCatalog.Linux2631);
         Assert.Equal("swiotlb", r.Devices[0].DmaOpsName);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
@@ -68,7 +50,7 @@ public class ScriptedOpsTests
     {
         // Negative control of the round trip: the copy back happens at unmap (or sync), not at DMA time.
         var steps = BounceRoundTrip.Where(x => !x.Contains("op: unmap", StringComparison.Ordinal)).ToArray();
-        var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, "0x23fffffff", steps)), ProfileCatalog.Linux2631);
+        var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, 0x23fffffff, steps)), ProfileCatalog.Linux2631);
         Assert.Equal(Outcome.Corruption, r.Devices[0].Outcome);
         Assert.Contains(r.Findings, f => f.Kind == FindingKind.DataMismatch);
     }
@@ -77,14 +59,14 @@ public class ScriptedOpsTests
     public void Sync_for_cpu_also_copies_the_bounce_slot_back()
     {
         var steps = BounceRoundTrip.Select(x => x.Replace("op: unmap", "op: sync-for-cpu", StringComparison.Ordinal)).ToArray();
-        var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, "0x23fffffff", steps)), ProfileCatalog.Linux2631);
+        var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, 0x23fffffff, steps)), ProfileCatalog.Linux2631);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
     }
 
     [Fact]
     public void To_device_bounce_carries_the_cpus_bytes_to_the_device()
     {
-        var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, "0x23fffffff",
+        var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, 0x23fffffff,
             "{ device: dev, op: alloc-buffer, size: 4KiB, as: hi, at: 0x180000000 }",
             "{ device: dev, op: cpu-write, target: hi, bytes: 256 }",
             "{ device: dev, op: map, buffer: hi, direction: to-device, as: tx }",
@@ -99,7 +81,7 @@ public class ScriptedOpsTests
     [InlineData("linux-3.0")]
     public void Translated_domain_dma_goes_through_the_vtd_page_walk(string profile)
     {
-        var s = Parse(Scripted(profile, "intel_iommu=on", 64, "0x23fffffff",
+        var s = Parse(Scripted(profile, "intel_iommu=on", 64, 0x23fffffff,
             "{ device: dev, op: set-mask, dma-mask-bits: 64 }",
             "{ device: dev, op: alloc-coherent, size: 4KiB, as: ring }",
             "{ device: dev, op: dma-write, target: ring, offset: 0, bytes: 64 }",
@@ -118,7 +100,7 @@ public class ScriptedOpsTests
     [Fact]
     public void Dma_after_a_strict_unmap_really_happens_and_faults_on_the_cleared_pte()
     {
-        var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on,strict", 64, "0x23fffffff",
+        var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on,strict", 64, 0x23fffffff,
             "{ device: dev, op: map, size: 4KiB, direction: from-device, as: buf }",
             "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }",
             "{ device: dev, op: unmap, target: buf }",
@@ -132,7 +114,7 @@ public class ScriptedOpsTests
     [Fact]
     public void Dma_after_a_lazy_unmap_hits_the_stale_iotlb_entry_and_lands_in_the_old_buffer()
     {
-        var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on", 64, "0x23fffffff",
+        var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on", 64, 0x23fffffff,
             "{ device: dev, op: map, size: 4KiB, direction: from-device, as: buf }",
             "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }",
             "{ device: dev, op: unmap, target: buf }",
@@ -152,7 +134,7 @@ public class ScriptedOpsTests
     [InlineData("linux-6.1")]
     public void The_flush_queue_timer_fires_without_another_dma_api_call(string profile)
     {
-        var s = Parse(Scripted(profile, "intel_iommu=on iommu.passthrough=0 iommu.strict=0", 64, "0x23fffffff",
+        var s = Parse(Scripted(profile, "intel_iommu=on iommu.passthrough=0 iommu.strict=0", 64, 0x23fffffff,
             "{ device: dev, op: map, size: 4KiB, direction: from-device, as: buf }",
             "{ device: dev, op: dma-write, target: buf, offset: 0, bytes: 64 }",
             "{ device: dev, op: unmap, target: buf }",
@@ -168,12 +150,13 @@ public class ScriptedOpsTests
     [InlineData("linux-2.6.32", "dev 0000:04:00.0: DMA-API: device driver tries to free DMA memory it has not allocated")]
     public void Double_free_then_unbind_is_reported_as_the_kernel_prints_it_and_expect_finding_sees_it(string profile, string line)
     {
-        var s = Parse(Scripted(profile, "intel_iommu=off", 64, "0x23fffffff",
+        var s = Parse(Scripted(profile, "intel_iommu=off", 64, 0x23fffffff,
             "{ device: dev, op: alloc-coherent, size: 4KiB, as: ring }",
             "{ device: dev, op: map, size: 4KiB, direction: to-device, as: buf }",
             "{ device: dev, op: free-coherent, target: ring }",
             "{ device: dev, op: free-coherent, target: ring }",
-            "{ device: dev, op: unbind }") + "expect:\n  - { device: dev, finding: free-not-allocated }\n  - { device: dev, finding: pending-at-unbind }\n  - { device: dev, finding: leak-at-end }\n");
+            "{ device: dev, op: unbind }")
+            .Section("expect:\n  - { device: dev, finding: free-not-allocated }\n  - { device: dev, finding: pending-at-unbind }\n  - { device: dev, finding: leak-at-end }"));
         var r = ScenarioRunner.Run(s, ProfileCatalog.Find(profile)!);
         Assert.True(r.AllExpectationsHeld, string.Join(" | ", r.Expectations.Select(e => e.Text + " " + e.Actual)));
         Assert.Contains(r.Log, l => l.Contains(line, StringComparison.Ordinal));
@@ -183,7 +166,7 @@ public class ScriptedOpsTests
     [Fact]
     public void Dma_debug_off_on_the_command_line_silences_the_layer()
     {
-        var s = Parse(Scripted("linux-6.1", "intel_iommu=off dma_debug=off", 64, "0x23fffffff",
+        var s = Parse(Scripted("linux-6.1", "intel_iommu=off dma_debug=off", 64, 0x23fffffff,
             "{ device: dev, op: map, size: 4KiB, direction: to-device, as: buf }",
             "{ device: dev, op: unmap, target: buf }",
             "{ device: dev, op: unmap, target: buf }"));
@@ -195,7 +178,7 @@ public class ScriptedOpsTests
     [Fact]
     public void A_dma_past_the_end_is_issued_whole_and_names_the_page_it_hits()
     {
-        var s = Parse(Scripted("linux-6.1", "intel_iommu=off", 64, "0x23fffffff",
+        var s = Parse(Scripted("linux-6.1", "intel_iommu=off", 64, 0x23fffffff,
             "{ op: alloc-buffer, size: 4KiB, as: b, at: 0x80000000 }",
             "{ device: dev, op: map, buffer: b, size: 4KiB, direction: from-device, as: m }",
             "{ device: dev, op: dma-write, target: m, offset: 4032, bytes: 128 }"));
@@ -225,7 +208,7 @@ public class ScriptedOpsTests
     [InlineData("linux-6.1", 24, new[] { ZoneType.Dma })]
     public void Worked_decision_table_identity_device_ram_to_64G(string profile, int coherentBits, ZoneType[] zones)
     {
-        var s = Parse(Scripted(profile, "intel_iommu=on iommu=pt", 64, "0xfffffffff",
+        var s = Parse(Scripted(profile, "intel_iommu=on iommu=pt", 64, 0xfffffffff,
             "{ device: dev, op: set-mask, dma-mask-bits: 64 }",
             $"{{ device: dev, op: set-mask, coherent-dma-mask-bits: {coherentBits} }}",
             "{ device: dev, op: alloc-coherent, size: 4KiB, as: ring }"));
@@ -242,7 +225,7 @@ public class ScriptedOpsTests
     [Fact]
     public void Modern_identity_device_with_a_32_bit_mask_bounces_through_swiotlb()
     {
-        var r = ScenarioRunner.Run(Parse(Scripted("linux-6.1", "intel_iommu=on iommu=pt", 32, "0x23fffffff", BounceRoundTrip)), ProfileCatalog.Linux61);
+        var r = ScenarioRunner.Run(Parse(Scripted("linux-6.1", "intel_iommu=on iommu=pt", 32, 0x23fffffff, BounceRoundTrip)), ProfileCatalog.Linux61);
         Assert.Equal("passthrough", r.Devices[0].DomainName);
         Assert.Equal("direct", r.Devices[0].DmaOpsName);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
@@ -254,7 +237,7 @@ public class ScriptedOpsTests
     [InlineData("linux-3.0")]
     public void A_32_bit_device_under_iommu_pt_leaves_si_domain_and_is_remapped(string profile)
     {
-        var r = ScenarioRunner.Run(Parse(Scripted(profile, "intel_iommu=on iommu=pt", 32, "0x23fffffff", BounceRoundTrip)), P(profile));
+        var r = ScenarioRunner.Run(Parse(Scripted(profile, "intel_iommu=on iommu=pt", 32, 0x23fffffff, BounceRoundTrip)), P(profile));
         Assert.Equal("translated", r.Devices[0].DomainName);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
         Assert.True(Counter(r, "dmar0-page-walks") > 0);
@@ -266,7 +249,7 @@ public class ScriptedOpsTests
     [Fact]
     public void Linux_2_6_32_moves_a_device_out_on_its_next_dma_call_and_back_when_its_mask_grows()
     {
-        var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on iommu=pt", 64, "0x23fffffff",
+        var s = Parse(Scripted("linux-2.6.32", "intel_iommu=on iommu=pt", 64, 0x23fffffff,
             "{ device: dev, op: map, size: 4KiB, direction: to-device, as: a }",
             "{ device: dev, op: set-mask, dma-mask-bits: 64 }",
             "{ device: dev, op: map, size: 4KiB, direction: to-device, as: b }"));

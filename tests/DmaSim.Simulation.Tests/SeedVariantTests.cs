@@ -1,6 +1,7 @@
 using DmaSim.Core;
 using DmaSim.Kernel.Mm;
 using DmaSim.Kernel.Profiles;
+using DmaSim.Testing;
 using static DmaSim.Simulation.Tests.SimRig;
 
 namespace DmaSim.Simulation.Tests;
@@ -8,9 +9,9 @@ namespace DmaSim.Simulation.Tests;
 /// <summary>Scenarios that differ from the seed only in numbers; each asserts what the rules imply.</summary>
 public class SeedVariantTests
 {
-    private static Dictionary<string, RunResult> RunAll(string yaml)
+    private static Dictionary<string, RunResult> RunAll(ScenarioBuilder scenario)
     {
-        var s = Parse(yaml);
+        var s = Parse(scenario);
         return ProfileCatalog.All.ToDictionary(p => p.Name, p => ScenarioRunner.Run(s, p));
     }
 
@@ -33,7 +34,7 @@ public class SeedVariantTests
     [Fact]
     public void Ram_ending_exactly_at_4G_is_ok_everywhere_and_stays_identity_in_3_0()
     {
-        var runs = RunAll(Storage(highEnd: null, lowEnd: "0xffffffff"));
+        var runs = RunAll(Storage(highEnd: null, lowEnd: 0xffffffff));
         foreach (var (profile, r) in runs)
         {
             Assert.True(OutcomeOf(r) == "ok", $"{profile}: {OutcomeOf(r)} {string.Join(" | ", r.Findings.Select(f => f.Message))}");
@@ -44,10 +45,10 @@ public class SeedVariantTests
     }
 
     [Theory]
-    [InlineData("0x3ffffffff")]   // RAM to 16 GiB
-    [InlineData("0xfffffffff")]   // RAM to 64 GiB
-    [InlineData("0x43fffffff")]   // 17 GiB
-    public void Larger_machines_behave_like_the_seed(string highEnd) => AssertSeedShape(RunAll(Storage(highEnd: highEnd)));
+    [InlineData(0x3ffffffffUL)]   // RAM to 16 GiB
+    [InlineData(0xfffffffffUL)]   // RAM to 64 GiB
+    [InlineData(0x43fffffffUL)]   // 17 GiB
+    public void Larger_machines_behave_like_the_seed(ulong highEnd) => AssertSeedShape(RunAll(Storage(highEnd: highEnd)));
 
     [Theory]
     [InlineData("0a:00.0")]
@@ -94,11 +95,11 @@ public class SeedVariantTests
     [Fact]
     public void A_36_bit_descriptor_controller_on_ram_below_2_pow_36_is_ok_everywhere()
     {
-        foreach (var highEnd in new[] { "0x23fffffff", "0xfffffffff" })
+        foreach (var highEnd in new[] { 0x23fffffffUL, 0xfffffffffUL })
         {
             var runs = RunAll(Storage(highEnd: highEnd, descriptorBits: 36));
             foreach (var (profile, r) in runs)
-                Assert.True(OutcomeOf(r) == "ok", $"{profile} RAM to {highEnd}: {OutcomeOf(r)}");
+                Assert.True(OutcomeOf(r) == "ok", $"{profile} RAM to 0x{highEnd:x}: {OutcomeOf(r)}");
         }
     }
 }

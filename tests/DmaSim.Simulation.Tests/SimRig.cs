@@ -18,49 +18,26 @@ internal static class SimRig
 
     public static Scenario Parse(string yaml) => ScenarioLoader.Parse(yaml, "test.yaml");
 
+    /// <summary>A scenario built from typed parts (<see cref="ScenarioBuilder"/>), loaded by the real loader.</summary>
+    public static Scenario Parse(ScenarioBuilder b) => b.Build("test.yaml");
+
     /// <summary>The seed's platform with variable numbers: RAM above 4 GiB up to <paramref name="highEnd"/> (inclusive; null = none).</summary>
-    public static string Storage(
-        string? highEnd = "0x23fffffff",
-        string lowEnd = "0xbfffffff",
+    public static ScenarioBuilder Storage(
+        ulong? highEnd = 0x23fffffff,
+        ulong lowEnd = ScenarioBuilder.LowEnd,
         string bdf = "03:00.0",
         int descriptorBits = 32,
         string driver = "{ device: smartarray, dma-mask-bits: 64 }",
         string workload = "{ device: smartarray, run: io, count: 64, size: 64KiB }",
         string cmdline = "intel_iommu=on iommu=pt",
-        string profile = "linux-2.6.32-rc5")
-    {
-        var lines = new List<string>
-        {
-            "schema: dmasim/v1",
-            "name: variant",
-            "seed: 7",
-            "platform:",
-            "  physical-address-bits: 40",
-            "  memory:",
-            "    - { start: 0x0, end: 0x9ffff, type: usable }",
-            $"    - {{ start: 0x100000, end: {lowEnd}, type: usable }}",
-        };
-        var lowLast = ulong.Parse(lowEnd.AsSpan(2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
-        if (lowLast < 0xffffffff) lines.Add($"    - {{ start: {Hex.Format(lowLast + 1)}, end: 0xffffffff, type: reserved }}");
-        if (highEnd is not null) lines.Add($"    - {{ start: 0x100000000, end: {highEnd}, type: usable }}");
-        lines.AddRange(
-        [
-            "  iommu:",
-            "    host-address-width: 40",
-            "    units:",
-            "      - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }",
-            "  devices:",
-            $"    - {{ bdf: \"{bdf}\", name: smartarray, model: storage-controller, address-bits: 64, descriptor-address-bits: {descriptorBits} }}",
-            "kernel:",
-            $"  profile: {profile}",
-            $"  cmdline: {cmdline}",
-            "drivers:",
-            $"  - {driver}",
-            "workload:",
-            $"  - {workload}",
-        ]);
-        return string.Join('\n', lines) + "\n";
-    }
+        string profile = "linux-2.6.32-rc5") =>
+        new ScenarioBuilder("variant", seed: 7)
+            .PcMemory(highEnd, lowEnd)
+            .Unit(passThrough: true)
+            .Device(bdf, "smartarray", "storage-controller", addressBits: 64, descriptorAddressBits: descriptorBits)
+            .Kernel(profile, cmdline)
+            .DriverRaw(driver)
+            .Workload(workload);
 
     public static KernelProfile P(string name) => ProfileCatalog.Find(name)!;
 

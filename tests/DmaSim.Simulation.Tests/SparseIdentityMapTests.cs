@@ -1,5 +1,6 @@
 using DmaSim.Core;
 using DmaSim.Kernel.Profiles;
+using DmaSim.Testing;
 using static DmaSim.Simulation.Tests.SimRig;
 
 namespace DmaSim.Simulation.Tests;
@@ -11,34 +12,17 @@ namespace DmaSim.Simulation.Tests;
 public sealed class SparseIdentityMapTests
 {
     // 64 TiB of RAM, a unit without ECAP.PT: iommu=pt builds si_domain as real 4 KiB page tables.
-    private static string Machine(string profile, string rmrr = "", string device = "storage-controller", params string[] steps) =>
-        string.Join('\n',
-        [
-            "schema: dmasim/v1",
-            "name: sparse",
-            "platform:",
-            "  physical-address-bits: 48",
-            "  memory:",
-            "    - { start: 0x0, end: 0x9ffff, type: usable }",
-            "    - { start: 0x100000, end: 0xbfffffff, type: usable }",
-            "    - { start: 0xc0000000, end: 0xffffffff, type: reserved }",
-            "    - { start: 0x100000000, end: 0x3fffffffffff, type: usable }",
-            "  iommu:",
-            "    host-address-width: 48",
-            "    units:",
-            "      - { base: 0xfed90000, include-pci-all: true, pass-through: false, sagaw: [39, 48] }",
-            .. rmrr.Length == 0 ? Array.Empty<string>() : ["    rmrr:", "      - " + rmrr],
-            "  devices:",
-            $"    - {{ bdf: \"07:00.0\", name: dev, model: {device}, address-bits: 64 }}",
-            "kernel:",
-            $"  profile: {profile}",
-            "  cmdline: intel_iommu=on iommu=pt",
-            "drivers:",
-            "  - { device: dev, dma-mask-bits: 64, coherent-dma-mask-bits: 64 }",
-            "workload:",
-            .. steps.Select(s => "  - " + s),
-            "",
-        ]);
+    private static ScenarioBuilder Machine(string profile, (ulong Start, ulong End)? rmrr = null, string device = "storage-controller", params string[] steps)
+    {
+        var b = new ScenarioBuilder("sparse").PhysicalAddressBits(48)
+            .PcMemory(highEnd: 0x3fffffffffff)
+            .Unit(passThrough: false, hostAddressWidth: 48);
+        if (rmrr is { } r) b.Rmrr(r.Start, r.End, "07:00.0");
+        return b.Device("07:00.0", "dev", device, addressBits: 64)
+            .Kernel(profile, "intel_iommu=on iommu=pt")
+            .Driver("dev", dmaMaskBits: 64, coherentDmaMaskBits: 64)
+            .Workload(steps);
+    }
 
     // A buffer in the last GiB of RAM: the device's DMA walks si_domain's tables down to a leaf kept as its rule.
     private static readonly string[] DmaAtTheTop =
@@ -76,7 +60,7 @@ public sealed class SparseIdentityMapTests
     {
         // Found by the fuzz harness as a 16 TiB RMRR: iommu_domain_identity_map clears the range first, so an RMRR
         // over RAM already in si_domain is re-mapped, not reported as 4 Gi "PTE already set" conflicts.
-        var yaml = Machine(profile, "{ start: 0x100000, end: 0x1000000fffff, devices: [\"07:00.0\"] }", steps: DmaAtTheTop);
+        var yaml = Machine(profile, (0x100000, 0x1000000fffff), steps: DmaAtTheTop);
         var r = ScenarioRunner.Run(Parse(yaml), ProfileCatalog.Find(profile)!);
         Assert.True(Assert.Single(r.Devices).Outcome == Outcome.Ok, string.Join(" | ", r.Findings.Select(f => f.Message)));
         Assert.DoesNotContain(r.Log, l => l.Contains("already set", StringComparison.Ordinal));

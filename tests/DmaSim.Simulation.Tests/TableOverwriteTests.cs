@@ -2,6 +2,7 @@ using DmaSim.Core;
 using DmaSim.Hardware.Memory;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
+using DmaSim.Testing;
 
 namespace DmaSim.Simulation.Tests;
 
@@ -12,30 +13,14 @@ namespace DmaSim.Simulation.Tests;
 /// </summary>
 public class TableOverwriteTests
 {
-    private const string Yaml = """
-        schema: dmasim/v1
-        name: table-overwrite
-        seed: 5
-        platform:
-          physical-address-bits: 36
-          memory:
-            - { start: 0x0, end: 0x9ffff, type: usable }
-            - { start: 0xa0000, end: 0xfffff, type: reserved }
-            - { start: 0x100000, end: 0x7ffffff, type: usable }
-          iommu:
-            host-address-width: 40
-            units:
-              - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }
-          devices:
-            - { bdf: "03:00.0", name: attacker, model: scripted, address-bits: 64 }
-            - { bdf: "04:00.0", name: victim, model: scripted, address-bits: 64 }
-        kernel:
-          profile: linux-2.6.32
-          cmdline: "swiotlb=4096 intel_iommu=on iommu=pt"
-        drivers:
-          - { device: attacker, dma-mask-bits: 64 }
-          - { device: victim, dma-mask-bits: 32 }
-        """;
+    private static ScenarioBuilder Yaml => new ScenarioBuilder("table-overwrite", seed: 5).PhysicalAddressBits(36)
+        .Usable(0, 0x9ffff).Reserved(0xa0000, 0xfffff).Usable(0x100000, 0x7ffffff)
+        .Unit(passThrough: true)
+        .Device("03:00.0", "attacker", "scripted", addressBits: 64)
+        .Device("04:00.0", "victim", "scripted", addressBits: 64)
+        .Kernel("linux-2.6.32", "swiotlb=4096 intel_iommu=on iommu=pt")
+        .Driver("attacker", dmaMaskBits: 64)
+        .Driver("victim", dmaMaskBits: 32);
 
     [Theory]
     [InlineData(1UL)]

@@ -1,5 +1,5 @@
-using DmaSim.Core;
 using BenchmarkDotNet.Attributes;
+using DmaSim.Core;
 using DmaSim.Kernel.Iommu.Intel.Hw;
 using DmaSim.Simulation.Bench;
 

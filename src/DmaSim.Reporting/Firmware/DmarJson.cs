@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using DmaSim.Hardware.Acpi;
 
 namespace DmaSim.Reporting.Firmware;
@@ -8,137 +8,109 @@ namespace DmaSim.Reporting.Firmware;
 /// <summary>
 /// The JSON form of a decoded table (the <c>dmasim dmar decode --format json</c> contract): one object per file with
 /// <c>file</c>, header fields, <c>hostAddressWidth</c> in bits, numeric <c>flags</c>, and <c>structures[]</c>, each with
-/// <c>type</c>, <c>offset</c>, <c>length</c>, its fields (addresses as "0x…" strings) and <c>scopes[]</c>.
+/// <c>type</c>, <c>offset</c>, <c>length</c>, its fields (addresses as "0x…" strings) and <c>scopes[]</c>. Contract
+/// types serialized by System.Text.Json's source generator (<see cref="DmarJsonContext"/>).
 /// </summary>
 public static class DmarJson
 {
     /// <summary>Schema tag of a decoded table (schemas/dmasim-dmar.v1.schema.json).</summary>
     public const string Schema = "dmasim-dmar/v1";
 
-    /// <summary>Indented, and without \uXXXX escapes for quotes and '§': this JSON is read by people and by tools alike.</summary>
-    internal static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>One object for one file, or an array of objects when there are several.</summary>
     public static string Serialize(IReadOnlyList<(string File, DmarTable Table)> tables)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, Options))
-        {
-            if (tables.Count == 1)
-            {
-                Write(w, tables[0].File, tables[0].Table);
-            }
-            else
-            {
-                w.WriteStartArray();
-                foreach (var (file, table) in tables) Write(w, file, table);
-                w.WriteEndArray();
-            }
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
+        return tables.Count == 1
+            ? JsonSerializer.Serialize(Document(tables[0].File, tables[0].Table), DmarJsonContext.Relaxed.DmarDocument)
+            : JsonSerializer.Serialize([.. tables.Select(t => Document(t.File, t.Table))], DmarJsonContext.Relaxed.DmarDocumentArray);
     }
 
-    /// <summary>Writes one table as a JSON object.</summary>
-    public static void Write(Utf8JsonWriter w, string file, DmarTable t)
+    private static DmarDocument Document(string file, DmarTable t)
     {
-        ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(t);
-        w.WriteStartObject();
-        w.WriteString("schema", Schema);
-        w.WriteString("file", file);
-        w.WriteString("signature", t.Signature);
-        w.WriteNumber("length", t.Length);
-        w.WriteNumber("revision", t.Revision);
-        w.WriteNumber("checksum", t.Checksum);
-        w.WriteBoolean("checksumOk", t.ChecksumOk);
-        w.WriteString("oemId", DmarTable.Display(t.OemId).TrimEnd());
-        w.WriteString("oemTableId", DmarTable.Display(t.OemTableId).TrimEnd());
-        w.WriteNumber("oemRevision", t.OemRevision);
-        w.WriteString("creatorId", DmarTable.Display(t.CreatorId).TrimEnd());
-        w.WriteNumber("creatorRevision", t.CreatorRevision);
-        w.WriteNumber("hostAddressWidth", t.HostAddressWidth);
-        w.WriteNumber("flags", t.Flags);
-        w.WriteStartObject("flagsDecoded");
-        w.WriteBoolean("intrRemap", t.IntrRemap);
-        w.WriteBoolean("x2apicOptOut", t.X2ApicOptOut);
-        w.WriteBoolean("dmaCtrlPlatformOptIn", t.DmaCtrlPlatformOptIn);
-        w.WriteEndObject();
-        w.WriteStartArray("structures");
-        foreach (var s in t.Structures) WriteStructure(w, s);
-        w.WriteEndArray();
-        w.WriteEndObject();
+        return new(Schema, file, t.Signature, t.Length, t.Revision, t.Checksum, t.ChecksumOk,
+            DmarTable.Display(t.OemId).TrimEnd(), DmarTable.Display(t.OemTableId).TrimEnd(), t.OemRevision,
+            DmarTable.Display(t.CreatorId).TrimEnd(), t.CreatorRevision, t.HostAddressWidth, t.Flags,
+            new DmarFlagsJson(t.IntrRemap, t.X2ApicOptOut, t.DmaCtrlPlatformOptIn), [.. t.Structures.Select(Structure)]);
     }
 
-    private static void WriteStructure(Utf8JsonWriter w, DmarStructure s)
+    private static DmarStructureJson Structure(DmarStructure s) => s switch
     {
-        w.WriteStartObject();
-        w.WriteString("type", s.Kind);
-        w.WriteNumber("offset", s.Offset);
-        w.WriteNumber("length", s.Length);
-        switch (s)
-        {
-            case Drhd d:
-                w.WriteNumber("flags", d.Flags);
-                w.WriteBoolean("includePciAll", d.IncludePciAll);
-                w.WriteNumber("size", d.Size);
-                w.WriteNumber("segment", d.Segment);
-                w.WriteString("base", Hex(d.RegisterBase));
-                break;
-            case Rmrr r:
-                w.WriteNumber("segment", r.Segment);
-                w.WriteString("base", Hex(r.Base));
-                w.WriteString("end", Hex(r.EndLimit));
-                break;
-            case Atsr a:
-                w.WriteNumber("flags", a.Flags);
-                w.WriteBoolean("allPorts", a.AllPorts);
-                w.WriteNumber("segment", a.Segment);
-                break;
-            case Rhsa h:
-                w.WriteString("base", Hex(h.RegisterBase));
-                w.WriteNumber("proximityDomain", h.ProximityDomain);
-                break;
-            case Andd n:
-                w.WriteNumber("deviceNumber", n.DeviceNumber);
-                w.WriteString("objectName", n.ObjectName);
-                w.WriteBoolean("nameTerminated", n.NameTerminated);
-                break;
-            case Satc c:
-                w.WriteNumber("flags", c.Flags);
-                w.WriteBoolean("atcRequired", c.AtcRequired);
-                w.WriteNumber("segment", c.Segment);
-                break;
-            case Sidp p:
-                w.WriteNumber("segment", p.Segment);
-                break;
-            case UnknownDmarStructure u:
-                w.WriteNumber("typeCode", u.RawType);
-                w.WriteString("bytes", Convert.ToHexString(u.Bytes.AsSpan()).ToLowerInvariant());
-                break;
-        }
-        if (s is not Rhsa and not Andd and not UnknownDmarStructure)
-        {
-            w.WriteStartArray("scopes");
-            foreach (var sc in s.Scopes) WriteScope(w, sc);
-            w.WriteEndArray();
-        }
-        w.WriteEndObject();
-    }
+        Drhd d => new DrhdJson(d.Kind, d.Offset, d.Length, d.Flags, d.IncludePciAll, d.Size, d.Segment, Hex(d.RegisterBase), Scopes(d)),
+        Rmrr r => new RmrrJson(r.Kind, r.Offset, r.Length, r.Segment, Hex(r.Base), Hex(r.EndLimit), Scopes(r)),
+        Atsr a => new AtsrJson(a.Kind, a.Offset, a.Length, a.Flags, a.AllPorts, a.Segment, Scopes(a)),
+        Rhsa h => new RhsaJson(h.Kind, h.Offset, h.Length, Hex(h.RegisterBase), h.ProximityDomain),
+        Andd n => new AnddJson(n.Kind, n.Offset, n.Length, n.DeviceNumber, n.ObjectName, n.NameTerminated),
+        Satc c => new SatcJson(c.Kind, c.Offset, c.Length, c.Flags, c.AtcRequired, c.Segment, Scopes(c)),
+        Sidp p => new SidpJson(p.Kind, p.Offset, p.Length, p.Segment, Scopes(p)),
+        UnknownDmarStructure u => new UnknownStructureJson(u.Kind, u.Offset, u.Length, u.RawType,
+            Convert.ToHexString(u.Bytes.AsSpan()).ToLowerInvariant()),
+        _ => throw new ArgumentOutOfRangeException(nameof(s), s.Kind, "a DMAR structure without a JSON form"),
+    };
 
-    private static void WriteScope(Utf8JsonWriter w, DeviceScope sc)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", DeviceScopeTypes.NameOf(sc.Type));
-        w.WriteNumber("offset", sc.Offset);
-        w.WriteNumber("enumerationId", sc.EnumerationId);
-        w.WriteNumber("startBus", sc.StartBus);
-        if (sc.Flags != 0) w.WriteNumber("flags", sc.Flags);
-        w.WriteStartArray("path");
-        foreach (var p in sc.Path) w.WriteStringValue(p.ToString());
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
+    private static DeviceScopeJson[] Scopes(DmarStructure s) => [.. s.Scopes.Select(sc => new DeviceScopeJson(
+        DeviceScopeTypes.NameOf(sc.Type), sc.Offset, sc.EnumerationId, sc.StartBus, sc.Flags != 0 ? sc.Flags : null,
+        [.. sc.Path.Select(p => p.ToString())]))];
 
     private static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
+}
+
+/// <summary>dmasim-dmar/v1: one table.</summary>
+internal sealed record DmarDocument(
+    string Schema, string File, string Signature, uint Length, byte Revision, byte Checksum, bool ChecksumOk, string OemId,
+    string OemTableId, uint OemRevision, string CreatorId, uint CreatorRevision, int HostAddressWidth, byte Flags,
+    DmarFlagsJson FlagsDecoded, DmarStructureJson[] Structures);
+
+internal sealed record DmarFlagsJson(bool IntrRemap, bool X2apicOptOut, bool DmaCtrlPlatformOptIn);
+
+/// <summary>
+/// A structure: <c>type</c>, <c>offset</c>, <c>length</c> first, then the kind's own fields; no type discriminator
+/// (<c>type</c> is the table's word). Structures that carry device scopes end with <c>scopes</c>.
+/// </summary>
+[JsonDerivedType(typeof(DrhdJson))]
+[JsonDerivedType(typeof(RmrrJson))]
+[JsonDerivedType(typeof(AtsrJson))]
+[JsonDerivedType(typeof(RhsaJson))]
+[JsonDerivedType(typeof(AnddJson))]
+[JsonDerivedType(typeof(SatcJson))]
+[JsonDerivedType(typeof(SidpJson))]
+[JsonDerivedType(typeof(UnknownStructureJson))]
+internal abstract record DmarStructureJson(
+    [property: JsonPropertyOrder(-1)] string Type, [property: JsonPropertyOrder(-1)] int Offset, [property: JsonPropertyOrder(-1)] int Length);
+
+internal sealed record DrhdJson(string Type, int Offset, int Length, byte Flags, bool IncludePciAll, byte Size, ushort Segment, string Base,
+    [property: JsonPropertyOrder(1)] DeviceScopeJson[] Scopes) : DmarStructureJson(Type, Offset, Length);
+
+internal sealed record RmrrJson(string Type, int Offset, int Length, ushort Segment, string Base, string End,
+    [property: JsonPropertyOrder(1)] DeviceScopeJson[] Scopes) : DmarStructureJson(Type, Offset, Length);
+
+internal sealed record AtsrJson(string Type, int Offset, int Length, byte Flags, bool AllPorts, ushort Segment,
+    [property: JsonPropertyOrder(1)] DeviceScopeJson[] Scopes) : DmarStructureJson(Type, Offset, Length);
+
+internal sealed record RhsaJson(string Type, int Offset, int Length, string Base, uint ProximityDomain) : DmarStructureJson(Type, Offset, Length);
+
+internal sealed record AnddJson(string Type, int Offset, int Length, byte DeviceNumber, string ObjectName, bool NameTerminated)
+    : DmarStructureJson(Type, Offset, Length);
+
+internal sealed record SatcJson(string Type, int Offset, int Length, byte Flags, bool AtcRequired, ushort Segment,
+    [property: JsonPropertyOrder(1)] DeviceScopeJson[] Scopes) : DmarStructureJson(Type, Offset, Length);
+
+internal sealed record SidpJson(string Type, int Offset, int Length, ushort Segment,
+    [property: JsonPropertyOrder(1)] DeviceScopeJson[] Scopes) : DmarStructureJson(Type, Offset, Length);
+
+internal sealed record UnknownStructureJson(string Type, int Offset, int Length, ushort TypeCode, string Bytes)
+    : DmarStructureJson(Type, Offset, Length);
+
+/// <summary>A device scope; <c>flags</c> is left out when zero (every table before VT-d 3.4).</summary>
+internal sealed record DeviceScopeJson(
+    string Type, int Offset, byte EnumerationId, byte StartBus,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] byte? Flags, string[] Path);
+
+[JsonSerializable(typeof(DmarDocument))]
+[JsonSerializable(typeof(DmarDocument[]))]
+[JsonSerializable(typeof(DmarLintDocument))]
+[JsonSerializable(typeof(DmarLintDocument[]))]
+internal sealed partial class DmarJsonContext : JsonSerializerContext
+{
+    internal static DmarJsonContext Relaxed { get; } = new(ContractJson.Options(indented: true, ContractJson.Relaxed));
 }

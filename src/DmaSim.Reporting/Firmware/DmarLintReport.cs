@@ -18,7 +18,7 @@ public static class DmarLintReport
         var sb = new StringBuilder();
         foreach (var f in findings)
         {
-            var sev = f.Severity == DmarLintSeverity.Error ? "error" : "warning";
+            var sev = SeverityName(f.Severity);
             sb.Append(CultureInfo.InvariantCulture, $"{file}: {sev}: at byte offset {f.Offset} (0x{f.Offset:x}): {f.Message} [{f.Rule}]\n");
             if (f.KernelMessage is not null) sb.Append(CultureInfo.InvariantCulture, $"    kernel: {f.KernelMessage}\n");
             sb.Append(CultureInfo.InvariantCulture, $"    then:   {f.Consequence}\n");
@@ -33,36 +33,22 @@ public static class DmarLintReport
     public static string Json(IReadOnlyList<(string File, IReadOnlyList<DmarFinding> Findings)> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, DmarJson.Options))
-        {
-            if (results.Count != 1) w.WriteStartArray();
-            foreach (var (file, findings) in results)
-            {
-                w.WriteStartObject();
-                w.WriteString("schema", "dmasim-dmar-lint/v1");
-                w.WriteString("file", file);
-                w.WriteNumber("errors", findings.Count(f => f.Severity == DmarLintSeverity.Error));
-                w.WriteNumber("warnings", findings.Count(f => f.Severity == DmarLintSeverity.Warning));
-                w.WriteStartArray("findings");
-                foreach (var f in findings)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("rule", f.Rule);
-                    w.WriteString("severity", f.Severity == DmarLintSeverity.Error ? "error" : "warning");
-                    w.WriteNumber("offset", f.Offset);
-                    w.WriteString("message", f.Message);
-                    if (f.KernelMessage is null) w.WriteNull("kernelMessage");
-                    else w.WriteString("kernelMessage", f.KernelMessage);
-                    w.WriteString("consequence", f.Consequence);
-                    w.WriteString("source", f.Source);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
-            if (results.Count != 1) w.WriteEndArray();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
+        return results.Count == 1
+            ? JsonSerializer.Serialize(Document(results[0].File, results[0].Findings), DmarJsonContext.Relaxed.DmarLintDocument)
+            : JsonSerializer.Serialize([.. results.Select(r => Document(r.File, r.Findings))], DmarJsonContext.Relaxed.DmarLintDocumentArray);
     }
+
+    private static DmarLintDocument Document(string file, IReadOnlyList<DmarFinding> findings) => new(
+        "dmasim-dmar-lint/v1", file,
+        findings.Count(f => f.Severity == DmarLintSeverity.Error), findings.Count(f => f.Severity == DmarLintSeverity.Warning),
+        [.. findings.Select(f => new DmarLintFindingJson(f.Rule, SeverityName(f.Severity), f.Offset, f.Message, f.KernelMessage, f.Consequence, f.Source))]);
+
+    private static string SeverityName(DmarLintSeverity s) => s == DmarLintSeverity.Error ? "error" : "warning";
 }
+
+/// <summary>dmasim-dmar-lint/v1: one file's findings.</summary>
+internal sealed record DmarLintDocument(string Schema, string File, int Errors, int Warnings, DmarLintFindingJson[] Findings);
+
+/// <summary>One finding; <c>kernelMessage</c> is null when Linux prints nothing.</summary>
+internal sealed record DmarLintFindingJson(
+    string Rule, string Severity, int Offset, string Message, string? KernelMessage, string Consequence, string Source);

@@ -94,19 +94,9 @@ public static class SweepOutput
     public static string ManifestJson(SweepManifest m)
     {
         ArgumentNullException.ThrowIfNull(m);
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("schema", SweepManifest.Schema);
-            w.WriteString("spec", m.Spec);
-            w.WriteString("specSha256", m.SpecSha256);
-            w.WriteNumber("cells", m.Cells);
-            if (m.ShardIndex is { } i) w.WriteString("shard", $"{i}/{m.ShardCount}");
-            else w.WriteNull("shard");
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        return JsonSerializer.Serialize(
+            new SweepManifestJson(SweepManifest.Schema, m.Spec, m.SpecSha256, m.Cells, m.ShardIndex is { } i ? $"{i}/{m.ShardCount}" : null),
+            SweepJsonContext.Default.SweepManifestJson) + "\n";
     }
 
     private static SweepManifest ReadManifest(string dir)

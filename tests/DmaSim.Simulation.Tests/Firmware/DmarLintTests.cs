@@ -1,9 +1,9 @@
 using DmaSim.Core;
 using DmaSim.Hardware.Acpi;
-using DmaSim.Simulation.Firmware;
-using DmaSim.Testing;
 using DmaSim.Hardware.Memory;
 using DmaSim.Hardware.Pci;
+using DmaSim.Simulation.Firmware;
+using DmaSim.Testing;
 
 namespace DmaSim.Simulation.Tests.Firmware;
 

@@ -9,7 +9,7 @@ namespace DmaSim.Simulation.Tests.Import;
 public sealed class I915ChipTests
 {
     private static DeviceResult Gpu(string pciId, string? profile = null) =>
-        CatalogueMaskTests.Run($", driver: i915, pci-id: \"{pciId}\"", profile: profile).Devices.Single();
+        CatalogueMaskTests.Run($"driver: i915, pci-id: \"{pciId}\"", profile: profile).Devices.Single();
 
     private static (int, int) Masks(string pciId, string profile)
     {
@@ -48,7 +48,7 @@ public sealed class I915ChipTests
     public void An_unknown_Intel_display_id_keeps_the_gen2_masks_and_says_the_chip_is_unknown()
     {
         // 8086:7121 is an i810: in pciids.h, but driven by the i810 driver, not in i915's pciidlist.
-        var r = CatalogueMaskTests.Run(", driver: i915, pci-id: \"8086:7121\"");
+        var r = CatalogueMaskTests.Run("driver: i915, pci-id: \"8086:7121\"");
         Assert.Equal((32, 30), (r.Devices.Single().DmaMaskBits, r.Devices.Single().CoherentDmaMaskBits));
         Assert.Contains(r.Explanations, e => e.Text.Contains("8086:7121 is not in i915's id table (pciids.h): unknown chip", StringComparison.Ordinal));
     }

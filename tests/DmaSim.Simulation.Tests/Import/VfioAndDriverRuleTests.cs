@@ -1,40 +1,23 @@
 using DmaSim.Kernel.Profiles;
-using DmaSim.Scenarios;
+using DmaSim.Testing;
 
 namespace DmaSim.Simulation.Tests.Import;
 
 /// <summary>VFIO assignability per era, and drivers whose masks depend on dma_get_required_mask().</summary>
 public sealed class VfioAndDriverRuleTests
 {
-    private const string Machine = """
-        schema: dmasim/v1
-        name: vfio
-        seed: 1
-        platform:
-          physical-address-bits: 40
-          memory:
-            - { start: 0x0, end: 0x9ffff, type: usable }
-            - { start: 0x100000, end: 0xbfffffff, type: usable }
-            - { start: 0x100000000, end: 0x23fffffff, type: usable }
-          iommu:
-            host-address-width: 40
-            units:
-              - { base: 0xfed90000, include-pci-all: true, pass-through: true }
-            rmrr:
-              - { start: 0x7f5f0000, end: 0x7f5fffff, devices: ["00:1d.0", "00:1f.2"] }
-          devices:
-            - { bdf: "00:1d.0", name: usb, model: usb-controller, address-bits: 32 }
-            - { bdf: "00:1f.2", name: sata, model: storage-controller, address-bits: 64, pcie: false }
-            - { bdf: "00:1f.3", name: smbus, model: scripted, address-bits: 32, pcie: false }
-            - { bdf: "03:00.0", name: hba, model: scripted, address-bits: 64, driver: mptsas }
-        kernel:
-          profile: linux-6.1
-          version: "VERSION"
-          cmdline: "intel_iommu=on"
-        """;
+    private static ScenarioBuilder Machine(string version, string? unit = null) => new ScenarioBuilder("vfio", seed: 1)
+        .Usable(0, 0x9ffff).Usable(0x100000, 0xbfffffff).Usable(0x100000000, 0x23fffffff)
+        .Unit(passThrough: true, sagaw: null, extra: unit)
+        .Rmrr(0x7f5f0000, 0x7f5fffff, "00:1d.0", "00:1f.2")
+        .Device("00:1d.0", "usb", "usb-controller", addressBits: 32)
+        .Device("00:1f.2", "sata", "storage-controller", addressBits: 64, pcie: false)
+        .Device("00:1f.3", "smbus", "scripted", addressBits: 32, pcie: false)
+        .Device("03:00.0", "hba", "scripted", addressBits: 64, extra: "driver: mptsas")
+        .Kernel("linux-6.1", "intel_iommu=on", version);
 
     private static RunResult Run(string profile, string version, string cmdline = "intel_iommu=on") =>
-        ScenarioRunner.Run(ScenarioLoader.Parse(Machine.Replace("VERSION", version, StringComparison.Ordinal), "vfio.yaml"), ProfileCatalog.Find(profile)!, cmdline);
+        ScenarioRunner.Run(Machine(version).Build("vfio.yaml"), ProfileCatalog.Find(profile)!, cmdline);
 
     private static string Vfio(RunResult r) => string.Join(" ", r.Devices.Select(d => $"{d.Name}={d.Vfio ?? "null"}"));
 
@@ -65,11 +48,11 @@ public sealed class VfioAndDriverRuleTests
     [Fact]
     public void Caching_mode_makes_61_strict_with_the_kernel_line()
     {
-        var yaml = Machine.Replace("VERSION", "6.1.0", StringComparison.Ordinal).Replace("pass-through: true }", "pass-through: true, caching-mode: true }", StringComparison.Ordinal);
-        var r = ScenarioRunner.Run(ScenarioLoader.Parse(yaml, "cm.yaml"), ProfileCatalog.Linux61);
+        var cm = Machine("6.1.0", unit: "caching-mode: true");
+        var r = ScenarioRunner.Run(cm.Build("cm.yaml"), ProfileCatalog.Linux61);
         Assert.Contains(r.Log, l => l.EndsWith("DMAR: IOMMU batching disallowed due to virtualization", StringComparison.Ordinal));
         Assert.All(r.Devices, d => Assert.Equal("strict", d.Flush));
-        var legacy = ScenarioRunner.Run(ScenarioLoader.Parse(yaml, "cm.yaml"), ProfileCatalog.Linux2632);
+        var legacy = ScenarioRunner.Run(cm.Build("cm.yaml"), ProfileCatalog.Linux2632);
         Assert.Contains(legacy.Devices, d => d.Flush == "lazy");
     }
 }

@@ -2,43 +2,29 @@ using DmaSim.Core;
 using DmaSim.Hardware.Pci;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Profiles;
-using DmaSim.Scenarios;
 using DmaSim.Simulation.Machine;
+using DmaSim.Testing;
 
 namespace DmaSim.Simulation.Tests.Rules;
 
 /// <summary>Unit-level checks of the era rules on a booted machine: RMRR setup, fallback order, alias programming.</summary>
 public class KernelRuleTests
 {
-    private static string Machine(string faults = "[]", string cmdline = "intel_iommu=on iommu=pt", bool pt = true, string extraDevices = "", string sagaw = "39, 48") => $$"""
-        schema: dmasim/v1
-        name: rules
-        seed: 1
-        platform:
-          physical-address-bits: 40
-          memory:
-            - { start: 0x0, end: 0x9ffff, type: usable }
-            - { start: 0x100000, end: 0x7effffff, type: usable }
-            - { start: 0x7f000000, end: 0x7f00ffff, type: reserved }
-            - { start: 0x7f010000, end: 0xbfffffff, type: usable }
-            - { start: 0xc0000000, end: 0xffffffff, type: reserved }
-            - { start: 0x100000000, end: 0x23fffffff, type: usable }
-          iommu:
-            host-address-width: 40
-            units:
-              - { base: 0xfed90000, include-pci-all: true, pass-through: {{(pt ? "true" : "false")}}, sagaw: [{{sagaw}}] }
-            rmrr:
-              - { start: 0x7f000000, end: 0x7f00ffff, devices: ["00:1d.0"] }
-          firmware-faults: {{faults}}
-          devices:
-            - { bdf: "00:1d.0", name: usb, model: usb-controller, pcie: false, address-bits: 32, firmware-dma: rmrr }
-        {{extraDevices}}
-        kernel:
-          profile: linux-2.6.32
-          cmdline: {{cmdline}}
-        """;
+    private static ScenarioBuilder Machine(string faults = "[]", string cmdline = "intel_iommu=on iommu=pt", bool pt = true, string sagaw = "39, 48") =>
+        new ScenarioBuilder("rules", seed: 1)
+            .Usable(0, 0x9ffff).Usable(0x100000, 0x7effffff).Reserved(0x7f000000, 0x7f00ffff).Usable(0x7f010000, 0xbfffffff)
+            .Reserved(0xc0000000, 0xffffffff).Usable(0x100000000, 0x23fffffff)
+            .Unit(passThrough: pt, sagaw: sagaw)
+            .Rmrr(0x7f000000, 0x7f00ffff, "00:1d.0")
+            .FirmwareFaults(faults)
+            .Device("00:1d.0", "usb", "usb-controller", addressBits: 32, pcie: false, extra: "firmware-dma: rmrr")
+            .Kernel("linux-2.6.32", cmdline);
 
-    private static SimMachine Boot(string yaml, KernelProfile p) => SimMachine.Boot(ScenarioLoader.Parse(yaml, "rules.yaml"), p, ScenarioLoader.Parse(yaml, "rules.yaml").Kernel.Cmdline);
+    private static SimMachine Boot(ScenarioBuilder scenario, KernelProfile p)
+    {
+        var s = scenario.Build("rules.yaml");
+        return SimMachine.Boot(s, p, s.Kernel.Cmdline);
+    }
 
     [Fact]
     public void Rmrr_setup_per_era_hardware_pass_through_skips_it_software_maps_it()
@@ -77,10 +63,9 @@ public class KernelRuleTests
     [Fact]
     public void A_conventional_device_behind_a_pcie_to_pci_bridge_gets_a_context_entry_for_its_alias_too()
     {
-        var yaml = Machine(cmdline: "intel_iommu=on", extraDevices: """
-                - { bdf: "00:1e.0", name: p2p, model: pcie-to-pci-bridge, secondary-bus: 5 }
-                - { bdf: "05:02.0", name: scsi, model: storage-controller, pcie: false, address-bits: 32 }
-            """);
+        var yaml = Machine(cmdline: "intel_iommu=on")
+            .Device("00:1e.0", "p2p", "pcie-to-pci-bridge", secondaryBus: 5)
+            .Device("05:02.0", "scsi", "storage-controller", addressBits: 32, pcie: false);
         var m = Boot(yaml, ProfileCatalog.Linux2632);
         var scsi = m.Kernel.Devices.Single(d => d.Name == "scsi");
         var map = m.Kernel.Dma.Map(scsi, new DmaSim.Core.PhysAddr(0x200000000), 4096, DmaDirection.ToDevice);

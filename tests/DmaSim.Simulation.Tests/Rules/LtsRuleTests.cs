@@ -10,37 +10,25 @@ namespace DmaSim.Simulation.Tests.Rules;
 /// <summary>Issue 16: one check per decision the LTS profiles (4.19 → 6.12) change, each failing without its rule.</summary>
 public class LtsRuleTests
 {
-    private static string Machine(string cmdline, string devices = "", string iommu = "", string config = "") => $$"""
-        schema: dmasim/v1
-        name: lts
-        seed: 1
-        platform:
-          physical-address-bits: 40
-          memory:
-            - { start: 0x0, end: 0x9ffff, type: usable }
-            - { start: 0x100000, end: 0x7effffff, type: usable }
-            - { start: 0x7f000000, end: 0x7f00ffff, type: reserved }
-            - { start: 0x7f010000, end: 0xbfffffff, type: usable }
-            - { start: 0xc0000000, end: 0xffffffff, type: reserved }
-            - { start: 0x100000000, end: 0x23fffffff, type: usable }
-        {{(iommu.Length > 0 ? iommu : """
-          iommu:
-            host-address-width: 40
-            units:
-              - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }
-        """)}}
-          devices:
-            - { bdf: "00:1d.0", name: usb, model: usb-controller, pcie: false, address-bits: 32 }
-        {{devices}}
-        kernel:
-          profile: linux-6.1
-          cmdline: "{{cmdline}}"
-        {{config}}
-        """;
-
-    private static SimMachine Boot(string yaml, KernelProfile p)
+    private static ScenarioBuilder Machine(string cmdline, Func<ScenarioBuilder, ScenarioBuilder>? devices = null, bool passThrough = true,
+        string? unit = null, string? config = null, string? dmarTable = null)
     {
-        var s = ScenarioLoader.Parse(yaml, Path.Combine(SharedData.RepoRoot, "lts.yaml"));
+        var b = new ScenarioBuilder("lts", seed: 1)
+            .Usable(0, 0x9ffff).Usable(0x100000, 0x7effffff).Reserved(0x7f000000, 0x7f00ffff).Usable(0x7f010000, 0xbfffffff)
+            .Reserved(0xc0000000, 0xffffffff).Usable(0x100000000, 0x23fffffff)
+            .Device("00:1d.0", "usb", "usb-controller", addressBits: 32, pcie: false)
+            .Kernel("linux-6.1", cmdline);
+        if (dmarTable is not null) b.DmarTable(dmarTable);
+        else b.Unit(passThrough, extra: unit);
+        if (config is not null) b.KernelConfig(config);
+        return devices?.Invoke(b) ?? b;
+    }
+
+    private static Scenario Parse(ScenarioBuilder scenario) => scenario.Build(Path.Combine(SharedData.RepoRoot, "lts.yaml"));
+
+    private static SimMachine Boot(ScenarioBuilder scenario, KernelProfile p)
+    {
+        var s = Parse(scenario);
         return SimMachine.Boot(s, p, s.Kernel.Cmdline);
     }
 
@@ -59,8 +47,8 @@ public class LtsRuleTests
     [Fact]
     public void The_builds_default_domain_choice_reaches_the_intel_driver_from_5_4_and_strict_from_5_15()
     {
-        const string pt = "  config: { iommu-default-dma: passthrough }";
-        const string strict = "  config: { iommu-default-dma: strict }";
+        const string pt = "{ iommu-default-dma: passthrough }";
+        const string strict = "{ iommu-default-dma: strict }";
         // CONFIG_IOMMU_DEFAULT_PASSTHROUGH: identity without iommu=pt, and the type line has no "(set via …)".
         var m61 = Boot(Machine("intel_iommu=on", config: pt), ProfileCatalog.Linux61);
         Assert.Contains("iommu: Default domain type: Passthrough ", Log(m61));
@@ -120,10 +108,9 @@ public class LtsRuleTests
         Assert.DoesNotContain(Log(Boot(Machine("intel_iommu=on", Below), ProfileCatalog.Linux510)), l => l.Contains("bounce page", StringComparison.Ordinal));
     }
 
-    private const string Below = """
-            - { bdf: "00:07.0", name: tbt, model: pcie-root-port, secondary-bus: 0x20, external-facing: true }
-            - { bdf: "20:00.0", name: ext, model: scripted, address-bits: 64 }
-        """;
+    private static ScenarioBuilder Below(ScenarioBuilder b) => b
+        .Device("00:07.0", "tbt", "pcie-root-port", secondaryBus: 0x20, extra: "external-facing: true")
+        .Device("20:00.0", "ext", "scripted", addressBits: 64);
 
     private static DmaSim.Kernel.Dma.DmaMapping MapOnePage(SimMachine m, string device)
     {
@@ -152,7 +139,7 @@ public class LtsRuleTests
         usb.Ops!.UnmapPage(usb, u.Address, 4096, DmaSim.Kernel.Dma.DmaDirection.ToDevice);
         Assert.Equal(1, iommu.Unmaps.Pending);
         // And the report says so per device.
-        var r = ScenarioRunner.Run(ScenarioLoader.Parse(Machine("intel_iommu=on", Below), Path.Combine(SharedData.RepoRoot, "lts.yaml")), ProfileCatalog.Find(profile)!);
+        var r = ScenarioRunner.Run(Parse(Machine("intel_iommu=on", Below)), ProfileCatalog.Find(profile)!);
         Assert.Equal("strict", r.Devices.Single(d => d.Name == "ext").Flush);
         Assert.Equal("lazy", r.Devices.Single(d => d.Name == "usb").Flush);
         // 4.19 knows no untrusted devices: both wait.
@@ -187,21 +174,15 @@ public class LtsRuleTests
     [Fact]
     public void From_6_12_a_unit_without_pass_through_gives_its_devices_strict_DMA_domains_even_under_iommu_pt()
     {
-        const string noPt = """
-              iommu:
-                host-address-width: 40
-                units:
-                  - { base: 0xfed90000, include-pci-all: true, pass-through: false, sagaw: [39, 48] }
-            """;
         // 6.6: hw_pass_through cleared, software si_domain with 1:1 tables.
-        var r66 = ScenarioRunner.Run(ScenarioLoader.Parse(Machine("intel_iommu=on iommu=pt", iommu: noPt), Path.Combine(SharedData.RepoRoot, "lts.yaml")), ProfileCatalog.Linux66);
+        var r66 = ScenarioRunner.Run(Parse(Machine("intel_iommu=on iommu=pt", passThrough: false)), ProfileCatalog.Linux66);
         Assert.Equal(DmaSim.Core.DeviceDomain.Identity, r66.Devices.Single().Domain);
         // 6.12: device_def_domain_type asks DMA; the requested type is allocated strict although the default is lazy.
-        var r612 = ScenarioRunner.Run(ScenarioLoader.Parse(Machine("intel_iommu=on iommu=pt", iommu: noPt), Path.Combine(SharedData.RepoRoot, "lts.yaml")), ProfileCatalog.Linux612);
+        var r612 = ScenarioRunner.Run(Parse(Machine("intel_iommu=on iommu=pt", passThrough: false)), ProfileCatalog.Linux612);
         Assert.Equal(DmaSim.Core.DeviceDomain.Translated, r612.Devices.Single().Domain);
         Assert.Equal("strict", r612.Devices.Single().Flush);
         // With ECAP.PT both pass through.
-        var pt612 = ScenarioRunner.Run(ScenarioLoader.Parse(Machine("intel_iommu=on iommu=pt"), Path.Combine(SharedData.RepoRoot, "lts.yaml")), ProfileCatalog.Linux612);
+        var pt612 = ScenarioRunner.Run(Parse(Machine("intel_iommu=on iommu=pt")), ProfileCatalog.Linux612);
         Assert.Equal(DmaSim.Core.DeviceDomain.PassThrough, pt612.Devices.Single().Domain);
     }
 
@@ -220,16 +201,10 @@ public class LtsRuleTests
     [Fact]
     public void From_5_15_a_unit_in_caching_mode_makes_DMA_domains_strict()
     {
-        const string cm = """
-              iommu:
-                host-address-width: 40
-                units:
-                  - { base: 0xfed90000, include-pci-all: true, pass-through: true, caching-mode: true, sagaw: [39, 48] }
-            """;
-        var m515 = Boot(Machine("intel_iommu=on", iommu: cm), ProfileCatalog.Linux515);
+        var m515 = Boot(Machine("intel_iommu=on", unit: "caching-mode: true"), ProfileCatalog.Linux515);
         Assert.True(m515.Kernel.Iommu!.Strict);
         Assert.Contains("DMAR: IOMMU batching disallowed due to virtualization", Log(m515));
-        Assert.False(Boot(Machine("intel_iommu=on", iommu: cm), ProfileCatalog.Linux510).Kernel.Iommu!.Strict);
+        Assert.False(Boot(Machine("intel_iommu=on", unit: "caching-mode: true"), ProfileCatalog.Linux510).Kernel.Iommu!.Strict);
     }
 
     [Fact]
@@ -251,19 +226,16 @@ public class LtsRuleTests
     {
         // 00:1d.1, a PCIe-to-PCI bridge in the USB controller's slot, shares its group; device_def_domain_type
         // wants DMA for it, but request_default_domain_for_dev refuses a group of two.
-        var bridge = """    - { bdf: "00:1d.1", name: bridge, model: pcie-to-pci-bridge, secondary-bus: 5 }""";
-        var log54 = Log(Boot(Machine("intel_iommu=on iommu=pt", bridge), ProfileCatalog.Linux54));
+        static ScenarioBuilder WithBridge(ScenarioBuilder b) => b.Device("00:1d.1", "bridge", "pcie-to-pci-bridge", secondaryBus: 5);
+        var log54 = Log(Boot(Machine("intel_iommu=on iommu=pt", WithBridge), ProfileCatalog.Linux54));
         Assert.Contains("pci 0000:00:1d.1: DMAR: Device uses a private dma domain.", log54);
-        Assert.DoesNotContain(Log(Boot(Machine("intel_iommu=on iommu=pt", bridge), ProfileCatalog.Linux510)), l => l.Contains("private", StringComparison.Ordinal));
+        Assert.DoesNotContain(Log(Boot(Machine("intel_iommu=on iommu=pt", WithBridge), ProfileCatalog.Linux510)), l => l.Contains("private", StringComparison.Ordinal));
     }
 
-    private static string OptInMachine(string cmdline, bool external) => Machine(cmdline,
-        $$"""    - { bdf: "00:07.0", name: tbt, model: pcie-root-port, secondary-bus: 0x20{{(external ? ", external-facing: true" : "")}} }""",
-        $$"""
-          iommu:
-            dmar-table: "{{Path.Combine(SharedData.DataDir, "dmar", "dell-latitude-9420_8A77983183EB.dat")}}"
-        """,
-        "  config: { intel-iommu-default-on: false }");
+    private static ScenarioBuilder OptInMachine(string cmdline, bool external) => Machine(cmdline,
+        b => b.Device("00:07.0", "tbt", "pcie-root-port", secondaryBus: 0x20, extra: external ? "external-facing: true" : null),
+        config: "{ intel-iommu-default-on: false }",
+        dmarTable: Path.Combine(SharedData.DataDir, "dmar", "dell-latitude-9420_8A77983183EB.dat"));
 
     [Fact]
     public void Platform_opt_in_forces_VT_d_on_with_identity_for_trusted_devices()
@@ -299,17 +271,11 @@ public class LtsRuleTests
     public void From_6_4_the_SAC_trick_gives_up_after_the_first_failure_and_says_so()
     {
         // 1100 live 4 MiB mappings need more than the 4 GiB of IOVA space below DMA_BIT_MASK(32).
-        var yaml = Machine("intel_iommu=on", """    - { bdf: "03:00.0", name: nic, model: scripted, address-bits: 64 }""").Replace("""
-        kernel:
-        """, """
-        drivers:
-          - { device: nic, dma-mask-bits: 64, coherent-dma-mask-bits: 64 }
-        workload:
-          - { op: alloc-buffer, size: 4MiB, as: big }
-          - { device: nic, op: map, buffer: big, size: 4MiB, direction: to-device, as: m, repeat: 1100 }
-        kernel:
-        """, StringComparison.Ordinal);
-        var s = ScenarioLoader.Parse(yaml, Path.Combine(SharedData.RepoRoot, "lts.yaml"));
+        var s = Parse(Machine("intel_iommu=on", b => b.Device("03:00.0", "nic", "scripted", addressBits: 64))
+            .Driver("nic", dmaMaskBits: 64, coherentDmaMaskBits: 64)
+            .Workload(
+                "{ op: alloc-buffer, size: 4MiB, as: big }",
+                "{ device: nic, op: map, buffer: big, size: 4MiB, direction: to-device, as: m, repeat: 1100 }"));
         var r66 = ScenarioRunner.Run(s, ProfileCatalog.Linux66);
         var l66 = r66.Log.Concat(r66.Findings.Select(f => f.Message)).Concat(r66.Devices.Select(d => d.Name + " " + d.Outcome + " " + d.DmaOps)).ToList();
         Assert.True(l66.Count(l => l.EndsWith("pci 0000:03:00.0: Using 48-bit DMA addresses", StringComparison.Ordinal)) == 1, string.Join("\n", l66.TakeLast(15)));
@@ -323,7 +289,7 @@ public class LtsRuleTests
     public void From_6_6_a_build_with_swiotlb_dynamic_grows_the_bounce_pool_instead_of_failing_maps(string profile, bool dynamic, int failures)
     {
         // 300 live page bounces through a 1 MiB pool (swiotlb=512: 256 pages) for a 32-bit device on dma-direct.
-        var m = Boot(Machine("intel_iommu=off swiotlb=512", config: dynamic ? "  config: { swiotlb-dynamic: true }" : ""), ProfileCatalog.Find(profile)!);
+        var m = Boot(Machine("intel_iommu=off swiotlb=512", config: dynamic ? "{ swiotlb-dynamic: true }" : null), ProfileCatalog.Find(profile)!);
         var dev = m.Kernel.Device("usb");
         var owner = new DmaSim.Hardware.Memory.FrameOwner(DmaSim.Hardware.Memory.OwnerKind.KernelBuffer, "usb", "buf");
         var failed = 0;

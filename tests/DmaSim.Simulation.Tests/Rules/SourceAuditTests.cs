@@ -1,5 +1,6 @@
 using DmaSim.Core;
 using DmaSim.Scenarios;
+using DmaSim.Testing;
 using static DmaSim.Simulation.Tests.SimRig;
 
 namespace DmaSim.Simulation.Tests.Rules;
@@ -84,10 +85,10 @@ public class SourceAuditTests
 
     // dma32_reserve_bootmem / dma32_free_bootmem (2.6.3x pci-dma.c): the pool lands at 512 MiB when RAM goes above 4 GiB.
     [Theory]
-    [InlineData("linux-2.6.31", "0x23fffffff", true)]
-    [InlineData("linux-2.6.33", "0x23fffffff", true)]
+    [InlineData("linux-2.6.31", 0x23fffffffUL, true)]
+    [InlineData("linux-2.6.33", 0x23fffffffUL, true)]
     [InlineData("linux-2.6.32", null, false)]
-    public void Legacy_swiotlb_pool_sits_at_512_MiB_when_ram_goes_above_4_GiB(string profile, string? highEnd, bool at512)
+    public void Legacy_swiotlb_pool_sits_at_512_MiB_when_ram_goes_above_4_GiB(string profile, ulong? highEnd, bool at512)
     {
         var s = Parse(Storage(highEnd: highEnd, cmdline: "swiotlb=force iommu=soft", profile: profile));
         var r = ScenarioRunner.Run(s, P(profile));
@@ -99,7 +100,7 @@ public class SourceAuditTests
 /// <summary>The boot lines of item 6: 6.1's iommu_subsys_init wording and when each era prints the swiotlb pool.</summary>
 public class SourceAuditLogTests
 {
-    private static IReadOnlyList<string> Log(string profile, string cmdline, string? highEnd = "0x23fffffff") =>
+    private static IReadOnlyList<string> Log(string profile, string cmdline, ulong? highEnd = 0x23fffffff) =>
         ScenarioRunner.Run(Parse(Storage(highEnd: highEnd, cmdline: cmdline, profile: profile)), P(profile)).Log;
 
     private static bool Has(IReadOnlyList<string> log, string line) => log.Any(l => l.EndsWith("] " + line, StringComparison.Ordinal));
@@ -182,31 +183,13 @@ public class SourceAuditIommuTests
         Assert.Equal(1, unmaps.Pending);
     }
 
-    private const string WithHostBridge = """
-        schema: dmasim/v1
-        name: host-bridge
-        seed: 1
-        platform:
-          physical-address-bits: 40
-          memory:
-            - { start: 0x0, end: 0x9ffff, type: usable }
-            - { start: 0x100000, end: 0xbfffffff, type: usable }
-            - { start: 0xc0000000, end: 0xffffffff, type: reserved }
-            - { start: 0x100000000, end: 0x23fffffff, type: usable }
-          iommu:
-            host-address-width: 40
-            units:
-              - { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] }
-          devices:
-            - { bdf: "00:00.0", name: hostbridge, model: host-bridge, address-bits: 64 }
-            - { bdf: "03:00.0", name: nic, model: scripted, address-bits: 64 }
-        kernel:
-          profile: linux-3.0
-          cmdline: intel_iommu=on iommu=pt
-        workload:
-          - { device: nic, op: map, size: 4KiB, direction: to-device, as: buf }
-
-        """;
+    private static ScenarioBuilder WithHostBridge => new ScenarioBuilder("host-bridge", seed: 1)
+        .PcMemory()
+        .Unit(passThrough: true)
+        .Device("00:00.0", "hostbridge", "host-bridge", addressBits: 64)
+        .Device("03:00.0", "nic", "scripted", addressBits: 64)
+        .Kernel("linux-3.0", "intel_iommu=on iommu=pt")
+        .Workload("{ device: nic, op: map, size: 4KiB, direction: to-device, as: buf }");
 
     // 2.6.32 iommu_prepare_static_identity_mapping adds every device; 3.0 skips IS_BRIDGE_HOST_DEVICE first.
     [Theory]

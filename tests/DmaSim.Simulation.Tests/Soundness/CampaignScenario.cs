@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Text;
 using CsCheck;
 using DmaSim.Core;
 using DmaSim.Hardware.Vtd;
 using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
+using DmaSim.Testing;
 
 namespace DmaSim.Simulation.Tests.Soundness;
 
@@ -140,50 +140,33 @@ internal sealed record CampaignScenario(
 
     private string Yaml(bool withSteps)
     {
-        var y = new StringBuilder();
-        void L(string s) => y.Append(s).Append('\n');
-        L("schema: dmasim/v1");
-        L("name: soundness");
-        L("seed: 1");
-        L("platform:");
-        L($"  physical-address-bits: {PhysBits}");
-        L("  memory:");
-        L("    - { start: 0x0, end: 0x9ffff, type: usable }");
-        L("    - { start: 0x100000, end: 0x7ffffff, type: usable }");
-        L("    - { start: 0x40000000, end: 0x4fffffff, type: reserved }");
-        if (Mode != CampaignMode.Direct)
-        {
-            L("  iommu:");
-            L($"    host-address-width: {PhysBits + 4}");
-            L("    units:");
-            L("      - " + UnitYaml());
-        }
-        L("  devices:");
-        if (Untrusted) L("    - { bdf: \"00:07.0\", name: port, model: pcie-root-port, secondary-bus: 3, external-facing: true }");
-        if (Overwrite is not null) L("    - { bdf: \"04:00.0\", name: att, model: scripted, address-bits: 64 }");
-        L($"    - {{ bdf: \"03:00.0\", name: dev, model: scripted, address-bits: {DeviceBits} }}");
-        L("kernel:");
-        L($"  profile: {Profile.Name}");
-        // A small bounce pool keeps boot cheap; nothing here bounces.
-        L($"  cmdline: \"{Cmdline}\"");
-        L("drivers:");
-        L("  - { device: dev, dma-mask-bits: 64, coherent-dma-mask-bits: 32 }");
-        if (!withSteps) return y.ToString();
-        L("workload:");
+        var scenario = new ScenarioBuilder("soundness", seed: 1).PhysicalAddressBits(PhysBits)
+            .Usable(0, 0x9ffff).Usable(0x100000, 0x7ffffff).Reserved(0x40000000, 0x4fffffff);
+        if (Mode != CampaignMode.Direct) scenario.UnitRaw(UnitYaml(), hostAddressWidth: PhysBits + 4);
+        if (Untrusted) scenario.Device("00:07.0", "port", "pcie-root-port", secondaryBus: 3, extra: "external-facing: true");
+        if (Overwrite is not null) scenario.Device("04:00.0", "att", "scripted", addressBits: 64);
+        // A small bounce pool (Cmdline) keeps boot cheap; nothing here bounces.
+        scenario.Device("03:00.0", "dev", "scripted", addressBits: DeviceBits)
+            .Kernel(Profile.Name, Cmdline)
+            .Driver("dev", dmaMaskBits: 64, coherentDmaMaskBits: 32);
+        if (!withSteps) return scenario.Yaml();
+        var steps = new List<string>();
+        void L(string step) => steps.Add(step);
         for (var b = 0; b <= Spare; b++)
-            L($"  - {{ op: alloc-buffer, size: 4KiB, as: b{b}, at: 0x{BufferAddress(b):x} }}");
+            L($"{{ op: alloc-buffer, size: 4KiB, as: b{b}, at: 0x{BufferAddress(b):x} }}");
         for (var i = 0; i < Maps.Length; i++)
         {
             var m = Maps[i];
-            L($"  - {{ device: dev, op: map, buffer: b{m.Buffer}, size: {m.Size}, direction: {DirectionWord(m.Direction)}, as: m{i}, check-error: {(m.CheckError ? "true" : "false")}, as-function: {(m.AsPage ? "map-page" : "map-single")} }}");
+            L($"{{ device: dev, op: map, buffer: b{m.Buffer}, size: {m.Size}, direction: {DirectionWord(m.Direction)}, as: m{i}, check-error: {(m.CheckError ? "true" : "false")}, as-function: {(m.AsPage ? "map-page" : "map-single")} }}");
         }
-        if (Coherent) L("  - { device: dev, op: alloc-coherent, size: 4KiB, as: c }");
-        if (Sg.Length > 0) L($"  - {{ device: dev, op: map-sg, segments: [{string.Join(", ", Sg)}], direction: to-device, as: sg }}");
+        if (Coherent) L("{ device: dev, op: alloc-coherent, size: 4KiB, as: c }");
+        if (Sg.Length > 0) L($"{{ device: dev, op: map-sg, segments: [{string.Join(", ", Sg)}], direction: to-device, as: sg }}");
         for (var i = 0; i < Steps.Length; i++)
-            if (StepYaml(Steps[i], i) is { } text) L("  - " + text);
+            if (StepYaml(Steps[i], i) is { } text) L(text);
+        scenario.Workload(steps);
         // Not a workload step: the test's hook does it before the last step.
-        if (Overwrite is not null) L($"# then: {Overwrite}");
-        return y.ToString();
+        if (Overwrite is not null) scenario.Section($"# then: {Overwrite}");
+        return scenario.Yaml();
     }
 
     /// <summary>
