@@ -8,12 +8,12 @@ namespace DmaSim.Checking.Tests;
 /// <summary>Classification of single transactions, written by hand, and the worst-outcome order.</summary>
 public class PhysicalTruthCheckerTests
 {
-    private static readonly Bdf Dev = new(3, 0, 0);
-    private static readonly FrameOwner FreeRam = FrameOwner.Free;
+    private static readonly Bdf _dev = new(3, 0, 0);
+    private static readonly FrameOwner _freeRam = FrameOwner.Free;
 
     private static DmaTransactionEvent Tx(bool write, ulong issued, ulong driven, ulong phys, DmaIntent? intent, FrameOwner owner,
         DmaLines lines = DmaLines.Data, int lineBits = 64, bool faulted = false, string? faultText = null, string? remapper = null) =>
-        new("smartarray", Dev, Dev, lines, lineBits, write, new DmaAddr(issued), 64,
+        new("smartarray", _dev, _dev, lines, lineBits, write, new DmaAddr(issued), 64,
             faulted ? [] : [new DmaSegment(issued, driven, new PhysAddr(phys), 64, owner)],
             faulted, faulted ? (byte)5 : (byte)0, faultText, remapper, intent);
 
@@ -22,7 +22,7 @@ public class PhysicalTruthCheckerTests
     {
         var c = new PhysicalTruthChecker();
         var ring = new DmaIntent("command ring slot 1", new PhysAddr(0x23fc04040), IsControl: true);
-        c.Observe(Tx(false, 0x23fc04040, 0x3fc04040, 0x3fc04040, ring, FreeRam, DmaLines.Descriptor, 32));
+        c.Observe(Tx(false, 0x23fc04040, 0x3fc04040, 0x3fc04040, ring, _freeRam, DmaLines.Descriptor, 32));
         var f = Assert.Single(c.Findings);
         Assert.Equal(Outcome.Stall, f.Outcome);
         Assert.Equal(FindingKind.StrayControlRead, f.Kind);
@@ -49,8 +49,8 @@ public class PhysicalTruthCheckerTests
     public void A_correct_dma_is_no_finding_and_a_dma_without_intent_is_not_judged()
     {
         var c = new PhysicalTruthChecker();
-        c.Observe(Tx(true, 0x1000, 0x1000, 0x1000, new DmaIntent("buf", new PhysAddr(0x1000), false), FreeRam));
-        c.Observe(Tx(true, 0x2000, 0x2000, 0x9000, null, FreeRam));
+        c.Observe(Tx(true, 0x1000, 0x1000, 0x1000, new DmaIntent("buf", new PhysAddr(0x1000), false), _freeRam));
+        c.Observe(Tx(true, 0x2000, 0x2000, 0x9000, null, _freeRam));
         Assert.Empty(c.Findings);
         Assert.False(c.Worst.ContainsKey("smartarray"));
         Assert.Equal(2, c.Transactions);
@@ -60,7 +60,7 @@ public class PhysicalTruthCheckerTests
     public void A_remapped_write_that_lands_where_the_buffer_is_is_ok()
     {
         var c = new PhysicalTruthChecker();
-        c.Observe(Tx(true, 0xfffff000, 0xfffff000, 0x234567000, new DmaIntent("buf", new PhysAddr(0x234567000), false), FreeRam, remapper: "dmar0"));
+        c.Observe(Tx(true, 0xfffff000, 0xfffff000, 0x234567000, new DmaIntent("buf", new PhysAddr(0x234567000), false), _freeRam, remapper: "dmar0"));
         Assert.Empty(c.Findings);
     }
 
@@ -68,14 +68,14 @@ public class PhysicalTruthCheckerTests
     public void A_blocked_dma_is_a_fault_and_a_blocked_firmware_dma_a_firmware_fault()
     {
         var c = new PhysicalTruthChecker();
-        c.Observe(Tx(true, 0xdead000, 0, 0, new DmaIntent("buf", new PhysAddr(0x1000), false), FreeRam, faulted: true, faultText: "PTE Write access is not set", remapper: "dmar0"));
+        c.Observe(Tx(true, 0xdead000, 0, 0, new DmaIntent("buf", new PhysAddr(0x1000), false), _freeRam, faulted: true, faultText: "PTE Write access is not set", remapper: "dmar0"));
         var fault = Assert.Single(c.Findings);
         Assert.Equal(Outcome.Fault, fault.Outcome);
         Assert.Contains("dmar0", fault.Message, StringComparison.Ordinal);
         Assert.Contains("PTE Write access is not set", fault.Message, StringComparison.Ordinal);
 
         var fw = new PhysicalTruthChecker();
-        fw.Observe(Tx(true, 0x7f5f0000, 0, 0, new DmaIntent("RMRR", new PhysAddr(0x7f5f0000), false, IsFirmware: true), FreeRam, faulted: true, faultText: "no context", remapper: "dmar0"));
+        fw.Observe(Tx(true, 0x7f5f0000, 0, 0, new DmaIntent("RMRR", new PhysAddr(0x7f5f0000), false, IsFirmware: true), _freeRam, faulted: true, faultText: "no context", remapper: "dmar0"));
         var f = Assert.Single(fw.Findings);
         Assert.Equal(Outcome.FirmwareFault, f.Outcome);
         Assert.Equal(FindingKind.FirmwareDmaBlocked, f.Kind);

@@ -4,17 +4,17 @@ using k8s.Models;
 
 namespace DmaSim.Cli.Tests;
 
-/// <summary>The job files of `sweep --emit`: the Kubernetes manifest read by the KubernetesClient Job model, and the sbatch array.</summary>
+/// <summary>The job files of `sweep --emit`: the Kubernetes manifest read by the KubernetesClient _job model, and the sbatch array.</summary>
 public sealed class ClusterScriptsTests
 {
-    private static readonly ClusterJob Job = new(6, "dmasim", "registry.example/dmasim:1");
+    private static readonly ClusterJob _job = new(6, "dmasim", "registry.example/dmasim:1");
 
     [Fact]
     public void The_kubernetes_manifest_is_an_indexed_job_whose_index_is_the_shard()
     {
-        var files = ClusterScripts.Kubernetes("seed-ram-cmdline", "specs/seed.yaml", "out", Job);
+        var files = ClusterScripts.Kubernetes("seed-ram-cmdline", "specs/seed.yaml", "out", _job);
         var job = KubernetesYaml.Deserialize<V1Job>(files.Single(f => f.Name == "k8s/job.yaml").Text, strict: true);
-        Assert.Equal(("batch/v1", "Job"), (job.ApiVersion, job.Kind));
+        Assert.Equal(("batch/v1", "_job"), (job.ApiVersion, job.Kind));
         Assert.Equal("dmasim-sweep-seed-ram-cmdline", job.Metadata.Name);
         Assert.Equal(("Indexed", 6, 6), (job.Spec.CompletionMode, job.Spec.Completions, job.Spec.Parallelism));
         var pod = job.Spec.Template.Spec;
@@ -34,7 +34,7 @@ public sealed class ClusterScriptsTests
     [Fact]
     public void The_slurm_array_maps_task_ids_to_shards_and_the_merge_waits_for_all_of_it()
     {
-        var files = ClusterScripts.Slurm("s", "/shared/spec.yaml", "/shared/out", Job).ToDictionary(f => f.Name, f => f.Text);
+        var files = ClusterScripts.Slurm("s", "/shared/spec.yaml", "/shared/out", _job).ToDictionary(f => f.Name, f => f.Text);
         Assert.Contains("#SBATCH --array=0-5\n", files["slurm/array.sbatch"], StringComparison.Ordinal);
         Assert.Contains("--shard \"$SLURM_ARRAY_TASK_ID/6\" -o /shared/out/shard-\"$SLURM_ARRAY_TASK_ID\"", files["slurm/array.sbatch"], StringComparison.Ordinal);
         Assert.Contains("sweep merge /shared/out/shard-0 /shared/out/shard-1 /shared/out/shard-2 /shared/out/shard-3 /shared/out/shard-4 /shared/out/shard-5 -o /shared/out/merged", files["slurm/merge.sbatch"], StringComparison.Ordinal);

@@ -5,7 +5,7 @@ namespace DmaSim.Cli.Tests;
 /// <summary>The layer diagram of docs/architecture.md, checked on the built assemblies.</summary>
 public class LayeringTests
 {
-    private static readonly Dictionary<string, string[]> Allowed = new()
+    private static readonly Dictionary<string, string[]> _allowed = new()
     {
         ["DmaSim.Core"] = [],
         ["DmaSim.Hardware"] = ["DmaSim.Core"],
@@ -21,7 +21,7 @@ public class LayeringTests
     public void Every_layer_references_only_the_layers_below_it()
     {
         var dir = Path.GetDirectoryName(typeof(LayeringTests).Assembly.Location)!;
-        foreach (var (name, allowed) in Allowed)
+        foreach (var (name, allowed) in _allowed)
         {
             var asm = Assembly.LoadFrom(Path.Combine(dir, name + ".dll"));
             var refs = asm.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("DmaSim", StringComparison.Ordinal) || n == "dmasim").ToList();

@@ -6,7 +6,7 @@ namespace DmaSim.Cli.Tests;
 /// <summary>`dmasim run`: the contract of DESIGN.md (exit codes, JSON fields, error format). Few processes, on purpose.</summary>
 public sealed class RunCommandTests : IDisposable
 {
-    private static readonly string[] Profiles =
+    private static readonly string[] _profiles =
         ["linux-2.6.31", "linux-2.6.32-rc5", "linux-2.6.32-rc5+alex", "linux-2.6.32-rc5+dwmw2", "linux-2.6.32", "linux-2.6.32.7", "linux-2.6.33", "linux-3.0",
          "linux-4.19", "linux-5.4", "linux-5.10", "linux-5.15", "linux-6.1", "linux-6.6", "linux-6.12"];
 
@@ -27,7 +27,7 @@ public sealed class RunCommandTests : IDisposable
         var r = Dmasim.Run("run");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var header = r.Stdout.Split('\n').First(l => l.Contains("scenario", StringComparison.Ordinal) && l.Contains("2.6.31", StringComparison.Ordinal));
-        foreach (var p in Profiles)
+        foreach (var p in _profiles)
             Assert.Matches(@"(^|\s)" + Regex.Escape(p.Replace("linux-", "", StringComparison.Ordinal)) + @"(\s|$)", header);
         var row = r.Stdout.Split('\n').First(l => l.Contains("smartarray-passthrough", StringComparison.Ordinal));
         Assert.Contains("stall ✓", row, StringComparison.Ordinal);
@@ -41,8 +41,8 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         var runs = doc.RootElement.EnumerateArray().ToList();
-        Assert.Equal(Profiles.Length, runs.Count);
-        Assert.Equal(Profiles, runs.Select(x => x.GetProperty("profile").GetString()));
+        Assert.Equal(_profiles.Length, runs.Count);
+        Assert.Equal(_profiles, runs.Select(x => x.GetProperty("profile").GetString()));
         foreach (var run in runs)
         {
             Assert.Equal("dmasim-result/v1", run.GetProperty("schema").GetString());

@@ -3,7 +3,7 @@ namespace DmaSim.Cli.Tests;
 /// <summary>`dmasim sweep`: determinism, shards that merge to the unsharded bytes, and errors at their place.</summary>
 public sealed class SweepCommandTests : IDisposable
 {
-    private static readonly string[] OutputFiles = ["rows.jsonl", "rows.parquet", "summary.txt", "sweep.json"];
+    private static readonly string[] _outputFiles = ["rows.jsonl", "rows.parquet", "summary.txt", "sweep.json"];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("dmasim-sweep-tests-").FullName;
 
@@ -71,7 +71,7 @@ public sealed class SweepCommandTests : IDisposable
         var merged = Dmasim.Run("sweep", "merge", Out("shard-2"), Out("shard-0"), Out("shard-3"), Out("shard-1"), "-o", Out("merged"));
         Assert.True(merged.ExitCode == whole.ExitCode, merged.Stderr);
         Assert.Equal(whole.Stdout, merged.Stdout);
-        foreach (var f in OutputFiles)
+        foreach (var f in _outputFiles)
         {
             Assert.Equal(File.ReadAllBytes(Path.Combine(Out("whole"), f)), File.ReadAllBytes(Path.Combine(Out("again"), f)));
             Assert.Equal(File.ReadAllBytes(Path.Combine(Out("whole"), f)), File.ReadAllBytes(Path.Combine(Out("merged"), f)));

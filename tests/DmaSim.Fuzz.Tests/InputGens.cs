@@ -9,18 +9,18 @@ namespace DmaSim.Fuzz.Tests;
 /// <summary>Generators for the non-scenario inputs: DMAR bytes, acpidump text, dmesg, IOVA traces, CLI options.</summary>
 internal static class InputGens
 {
-    private static readonly Gen<DeviceScope> Scope = Gen.Select(Gen.Int[1, 6], Gen.Byte, Gen.Byte[0, 0x1f], Gen.Byte[0, 7], Gen.Int[0, 3])
+    private static readonly Gen<DeviceScope> _scope = Gen.Select(Gen.Int[1, 6], Gen.Byte, Gen.Byte[0, 0x1f], Gen.Byte[0, 7], Gen.Int[0, 3])
         .Select((type, bus, dev, fn, extra) => new DeviceScope((DeviceScopeType)type, 0, bus,
             [new PciPathEntry(dev, fn), .. Enumerable.Range(0, extra).Select(i => new PciPathEntry((byte)i, 0))]));
 
-    private static readonly Gen<DmarUnitSpec> Unit = Gen.Select(Gen.ULong, Gen.Bool, Scope.Array[0, 4])
+    private static readonly Gen<DmarUnitSpec> _unit = Gen.Select(Gen.ULong, Gen.Bool, _scope.Array[0, 4])
         .Select((b, all, scopes) => new DmarUnitSpec(b & ~0xfffUL, all, all ? [] : scopes));
 
-    private static readonly Gen<DmarRmrrSpec> Rmrr = Gen.Select(Gen.ULong[0, 1UL << 40], Gen.ULong[0, 1UL << 24], Scope.Array[0, 3])
+    private static readonly Gen<DmarRmrrSpec> _rmrr = Gen.Select(Gen.ULong[0, 1UL << 40], Gen.ULong[0, 1UL << 24], _scope.Array[0, 3])
         .Select((start, length, scopes) => new DmarRmrrSpec(new PhysRange(new PhysAddr(start), new PhysAddr(start + length)), scopes));
 
     /// <summary>A well-formed table from random units and RMRRs.</summary>
-    public static readonly Gen<byte[]> DmarTable = Gen.Select(Gen.Int[1, 256], Unit.Array[0, 4], Rmrr.Array[0, 3])
+    public static readonly Gen<byte[]> DmarTable = Gen.Select(Gen.Int[1, 256], _unit.Array[0, 4], _rmrr.Array[0, 3])
         .Select((haw, units, rmrrs) => DmarBuilder.BuildBytes(new DmarMachineSpec(haw, units, rmrrs)));
 
     /// <summary>A table, and in most cases a few flipped, overwritten or cut bytes (lengths and types included).</summary>
@@ -47,48 +47,48 @@ internal static class InputGens
         return sb.Append('\n').ToString();
     }
 
-    private static readonly Gen<string> Hex16 = Gen.OneOf(Gen.ULong.Select(v => v.ToString("x16", CultureInfo.InvariantCulture)),
+    private static readonly Gen<string> _hex16 = Gen.OneOf(Gen.ULong.Select(v => v.ToString("x16", CultureInfo.InvariantCulture)),
         Gen.OneOf("0000000000000000", "000000000009ffff", "0000000000100000", "00000000bfffffff", "0000000100000000", "000000023fffffff", "ffffffffffffffff"));
 
-    private static readonly Gen<string> Decimal = Gen.Frequency((20, Gen.Int[0, 99].Select(v => v.ToString(CultureInfo.InvariantCulture))),
+    private static readonly Gen<string> _decimal = Gen.Frequency((20, Gen.Int[0, 99].Select(v => v.ToString(CultureInfo.InvariantCulture))),
         (1, Gen.OneOf(Gen.Int[100, 5000].Select(v => v.ToString(CultureInfo.InvariantCulture)), Gen.OneOf("99999999999", "2147483648", "18446744073709551616", "-1"))));
 
-    private static readonly Gen<string> LogLine = Gen.OneOf(
-        Gen.Select(Hex16, Hex16, Gen.OneOf("usable", "reserved", "ACPI data", "ACPI NVS", "unusable", "type 12", "bogus"))
+    private static readonly Gen<string> _logLine = Gen.OneOf(
+        Gen.Select(_hex16, _hex16, Gen.OneOf("usable", "reserved", "ACPI data", "ACPI NVS", "unusable", "type 12", "bogus"))
             .Select((a, b, t) => $"BIOS-e820: [mem 0x{a}-0x{b}] {t}"),
-        Decimal.Select(h => $"DMAR: Host address width {h}"),
-        Gen.Select(Hex16, Gen.Byte).Select((b, f) => $"DMAR: DRHD base: 0x{b[4..]} flags: 0x{f:x}"),
-        Gen.Select(Hex16, Hex16).Select((a, b) => $"DMAR: RMRR base: 0x{a[4..]} end: 0x{b[4..]}"),
-        Gen.Select(Hex16, Decimal, Gen.ULong, Gen.ULong).Select((b, v, cap, ecap) => $"DMAR: dmar0: reg_base_addr {b.TrimStart('0')} ver {v}:0 cap {cap:x} ecap {ecap:x}"),
-        Gen.Select(Gen.Byte, Gen.Byte[0, 0x1f], Gen.Byte[0, 7], Decimal).Select((bus, d, f, g) => $"pci 0000:{bus:x2}:{d:x2}.{f}: Adding to iommu group {g}"),
+        _decimal.Select(h => $"DMAR: Host address width {h}"),
+        Gen.Select(_hex16, Gen.Byte).Select((b, f) => $"DMAR: DRHD base: 0x{b[4..]} flags: 0x{f:x}"),
+        Gen.Select(_hex16, _hex16).Select((a, b) => $"DMAR: RMRR base: 0x{a[4..]} end: 0x{b[4..]}"),
+        Gen.Select(_hex16, _decimal, Gen.ULong, Gen.ULong).Select((b, v, cap, ecap) => $"DMAR: dmar0: reg_base_addr {b.TrimStart('0')} ver {v}:0 cap {cap:x} ecap {ecap:x}"),
+        Gen.Select(Gen.Byte, Gen.Byte[0, 0x1f], Gen.Byte[0, 7], _decimal).Select((bus, d, f, g) => $"pci 0000:{bus:x2}:{d:x2}.{f}: Adding to iommu group {g}"),
         Gen.Select(Gen.Byte, Gen.Byte[0, 0x1f], Gen.Byte[0, 7], Gen.Int[0, 2]).Select((bus, d, f, t) => $"pci 0000:{bus:x2}:{d:x2}.{f}: [8086:1234] type {t:x2} class 0x0c0330"),
-        Gen.Select(Gen.Byte, Gen.Byte[0, 0x1f], Gen.Byte[0, 7], Decimal).Select((bus, d, f, g) => $"iommu: Adding device 0000:{bus:x2}:{d:x2}.{f} to group {g}"),
+        Gen.Select(Gen.Byte, Gen.Byte[0, 0x1f], Gen.Byte[0, 7], _decimal).Select((bus, d, f, g) => $"iommu: Adding device 0000:{bus:x2}:{d:x2}.{f} to group {g}"),
         Gen.OneOf("Linux version 5.4.0-4-amd64 (x@y) (gcc version 9.2.1) #1 SMP", "Linux version 2.6.32-rc5 (x@y)", "Command line: intel_iommu=on iommu=pt",
             "DMAR: IOMMU enabled", "DMAR: Intel(R) Virtualization Technology for Directed I/O", "random noise", ""));
 
     /// <summary>A kernel log: a memory map and DMAR lines in some order, timestamps on most lines.</summary>
-    public static readonly Gen<string> Dmesg = Gen.Select(LogLine.Array[1, 40], Gen.Bool)
+    public static readonly Gen<string> Dmesg = Gen.Select(_logLine.Array[1, 40], Gen.Bool)
         .Select((lines, stamps) =>
         {
             var header = "[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable\n";
             return header + string.Concat(lines.Select((l, i) => (stamps ? $"[    {i}.{i:D6}] " : "") + l + "\n"));
         });
 
-    private static readonly Gen<string> TreeLine = Gen.OneOf(
-        Gen.Select(Gen.Int[0, 20], Decimal, Decimal, Gen.OneOf(Decimal, Gen.Const("fail"))).Select((id, size, limit, lo) => $"alloc,{id},{size},{limit},{lo},{(lo == "fail" ? "" : lo)}"),
+    private static readonly Gen<string> _treeLine = Gen.OneOf(
+        Gen.Select(Gen.Int[0, 20], _decimal, _decimal, Gen.OneOf(_decimal, Gen.Const("fail"))).Select((id, size, limit, lo) => $"alloc,{id},{size},{limit},{lo},{(lo == "fail" ? "" : lo)}"),
         Gen.Int[0, 20].Select(id => $"free,{id}"),
-        Decimal.Select(p => $"freepfn,,,,{p}"),
+        _decimal.Select(p => $"freepfn,,,,{p}"),
         Gen.OneOf("alloc,1,18446744073709551615,4095,0,0", "alloc,1,0x8000000000000001,0xffffffff,fail,", "nonsense", "# comment", ""));
 
-    private static readonly Gen<string> FastLine = Gen.OneOf(
-        Gen.Select(Decimal, Decimal, Gen.OneOf(Decimal, Gen.Const("fail"))).Select((size, limit, r) => $"alloc,{size},{limit},{r}"),
-        Gen.Select(Decimal, Decimal).Select((pfn, size) => $"free,{pfn},{size}"),
+    private static readonly Gen<string> _fastLine = Gen.OneOf(
+        Gen.Select(_decimal, _decimal, Gen.OneOf(_decimal, Gen.Const("fail"))).Select((size, limit, r) => $"alloc,{size},{limit},{r}"),
+        Gen.Select(_decimal, _decimal).Select((pfn, size) => $"free,{pfn},{size}"),
         Gen.OneOf("alloc,18446744073709551615,4095,fail", "alloc,1,1,1,1", "x"));
 
     /// <summary>An IOVA trace of either kind, with out-of-range numbers among the ordinary ones.</summary>
     public static readonly Gen<string> IovaTrace = Gen.OneOf(
-        TreeLine.Array[0, 60].Select(l => "op,id,size,limit_pfn,result_pfn_lo,result_pfn_hi\n" + string.Join('\n', l)),
-        FastLine.Array[0, 60].Select(l => "op,size,limit_pfn,result_pfn\n" + string.Join('\n', l)),
+        _treeLine.Array[0, 60].Select(l => "op,id,size,limit_pfn,result_pfn_lo,result_pfn_hi\n" + string.Join('\n', l)),
+        _fastLine.Array[0, 60].Select(l => "op,size,limit_pfn,result_pfn\n" + string.Join('\n', l)),
         Gen.String[0, 200]);
 
     /// <summary>

@@ -18,7 +18,7 @@ public class ScriptedOpsTests
             .Kernel(profile, cmdline)
             .Workload(steps);
 
-    private static readonly string[] BounceRoundTrip =
+    private static readonly string[] _bounceRoundTrip =
     [
         "{ device: dev, op: alloc-buffer, size: 8KiB, as: hi, at: 0x200000000 }",
         "{ device: dev, op: map, buffer: hi, direction: from-device, as: rx }",
@@ -32,7 +32,7 @@ public class ScriptedOpsTests
     [Fact]
     public void Swiotlb_bounce_round_trip_under_2_6_31_for_a_32_bit_device_and_a_buffer_above_4G()
     {
-        var s = Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, 0x23fffffff, BounceRoundTrip));
+        var s = Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, 0x23fffffff, _bounceRoundTrip));
         var r = ScenarioRunner.Run(s, ProfileCatalog.Linux2631);
         Assert.Equal("swiotlb", r.Devices[0].DmaOpsName);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
@@ -49,7 +49,7 @@ public class ScriptedOpsTests
     public void Without_the_unmap_the_cpu_never_sees_the_bounced_bytes()
     {
         // Negative control of the round trip: the copy back happens at unmap (or sync), not at DMA time.
-        var steps = BounceRoundTrip.Where(x => !x.Contains("op: unmap", StringComparison.Ordinal)).ToArray();
+        var steps = _bounceRoundTrip.Where(x => !x.Contains("op: unmap", StringComparison.Ordinal)).ToArray();
         var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, 0x23fffffff, steps)), ProfileCatalog.Linux2631);
         Assert.Equal(Outcome.Corruption, r.Devices[0].Outcome);
         Assert.Contains(r.Findings, f => f.Kind == FindingKind.DataMismatch);
@@ -58,7 +58,7 @@ public class ScriptedOpsTests
     [Fact]
     public void Sync_for_cpu_also_copies_the_bounce_slot_back()
     {
-        var steps = BounceRoundTrip.Select(x => x.Replace("op: unmap", "op: sync-for-cpu", StringComparison.Ordinal)).ToArray();
+        var steps = _bounceRoundTrip.Select(x => x.Replace("op: unmap", "op: sync-for-cpu", StringComparison.Ordinal)).ToArray();
         var r = ScenarioRunner.Run(Parse(Scripted("linux-2.6.31", "intel_iommu=on iommu=pt", 32, 0x23fffffff, steps)), ProfileCatalog.Linux2631);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
     }
@@ -225,7 +225,7 @@ public class ScriptedOpsTests
     [Fact]
     public void Modern_identity_device_with_a_32_bit_mask_bounces_through_swiotlb()
     {
-        var r = ScenarioRunner.Run(Parse(Scripted("linux-6.1", "intel_iommu=on iommu=pt", 32, 0x23fffffff, BounceRoundTrip)), ProfileCatalog.Linux61);
+        var r = ScenarioRunner.Run(Parse(Scripted("linux-6.1", "intel_iommu=on iommu=pt", 32, 0x23fffffff, _bounceRoundTrip)), ProfileCatalog.Linux61);
         Assert.Equal("passthrough", r.Devices[0].DomainName);
         Assert.Equal("direct", r.Devices[0].DmaOpsName);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
@@ -237,7 +237,7 @@ public class ScriptedOpsTests
     [InlineData("linux-3.0")]
     public void A_32_bit_device_under_iommu_pt_leaves_si_domain_and_is_remapped(string profile)
     {
-        var r = ScenarioRunner.Run(Parse(Scripted(profile, "intel_iommu=on iommu=pt", 32, 0x23fffffff, BounceRoundTrip)), P(profile));
+        var r = ScenarioRunner.Run(Parse(Scripted(profile, "intel_iommu=on iommu=pt", 32, 0x23fffffff, _bounceRoundTrip)), P(profile));
         Assert.Equal("translated", r.Devices[0].DomainName);
         Assert.True(Outcome.Ok == r.Devices[0].Outcome, string.Join(" | ", r.Findings.Select(f => f.Message)));
         Assert.True(Counter(r, "dmar0-page-walks") > 0);

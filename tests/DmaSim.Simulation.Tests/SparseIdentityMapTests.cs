@@ -25,7 +25,7 @@ public sealed class SparseIdentityMapTests
     }
 
     // A buffer in the last GiB of RAM: the device's DMA walks si_domain's tables down to a leaf kept as its rule.
-    private static readonly string[] DmaAtTheTop =
+    private static readonly string[] _dmaAtTheTop =
     [
         "{ device: dev, op: alloc-buffer, size: 64KiB, as: top, at: 0x3fffc0010000 }",
         "{ device: dev, op: map, buffer: top, direction: from-device, as: top-dma }",
@@ -44,7 +44,7 @@ public sealed class SparseIdentityMapTests
     [InlineData("linux-6.6")]
     public void A_64_TiB_software_identity_map_reaches_the_top_of_ram_in_a_few_pages(string profile)
     {
-        var r = ScenarioRunner.Run(Parse(Machine(profile, steps: DmaAtTheTop)), ProfileCatalog.Find(profile)!);
+        var r = ScenarioRunner.Run(Parse(Machine(profile, steps: _dmaAtTheTop)), ProfileCatalog.Find(profile)!);
         var dev = Assert.Single(r.Devices);
         Assert.Equal("identity", dev.DomainName);
         Assert.True(dev.Outcome == Outcome.Ok, string.Join(" | ", r.Findings.Select(f => f.Message)));
@@ -60,7 +60,7 @@ public sealed class SparseIdentityMapTests
     {
         // Found by the fuzz harness as a 16 TiB RMRR: iommu_domain_identity_map clears the range first, so an RMRR
         // over RAM already in si_domain is re-mapped, not reported as 4 Gi "PTE already set" conflicts.
-        var yaml = Machine(profile, (0x100000, 0x1000000fffff), steps: DmaAtTheTop);
+        var yaml = Machine(profile, (0x100000, 0x1000000fffff), steps: _dmaAtTheTop);
         var r = ScenarioRunner.Run(Parse(yaml), ProfileCatalog.Find(profile)!);
         Assert.True(Assert.Single(r.Devices).Outcome == Outcome.Ok, string.Join(" | ", r.Findings.Select(f => f.Message)));
         Assert.DoesNotContain(r.Log, l => l.Contains("already set", StringComparison.Ordinal));

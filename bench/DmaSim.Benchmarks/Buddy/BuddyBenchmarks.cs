@@ -14,7 +14,7 @@ namespace DmaSim.Benchmarks.Buddy;
 [MemoryDiagnoser]
 public class BuddyBenchmarks
 {
-    private static readonly FrameOwner Owner = new(OwnerKind.KernelBuffer, "bench", "buddy");
+    private static readonly FrameOwner _owner = new(OwnerKind.KernelBuffer, "bench", "buddy");
     private PageAllocator _pages = null!;
 
     [Params(0, 3)]
@@ -29,7 +29,7 @@ public class BuddyBenchmarks
     [Benchmark]
     public ulong AllocFree()
     {
-        var p = _pages.AllocPages(Order, Flags, Owner) ?? throw new InvalidOperationException("out of memory");
+        var p = _pages.AllocPages(Order, Flags, _owner) ?? throw new InvalidOperationException("out of memory");
         _pages.FreePages(p.Start, p.Order);
         return p.Start.Value;
     }

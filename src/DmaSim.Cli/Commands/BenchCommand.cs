@@ -16,7 +16,7 @@ namespace DmaSim.Cli.Commands;
 internal static class BenchCommand
 {
     /// <summary>-d as the kernel tool takes it (0, 1, 2: DMA_MAP_BIDIRECTIONAL, _TO_DEVICE, _FROM_DEVICE) or by name.</summary>
-    private static readonly string[] Directions = ["0", "1", "2", "bidirectional", "to-device", "from-device"];
+    private static readonly string[] _directions = ["0", "1", "2", "bidirectional", "to-device", "from-device"];
 
     public static Command Create()
     {
@@ -29,7 +29,7 @@ internal static class BenchCommand
         var node = new Option<int>("--node", "-n") { Description = "NUMA node for the threads (-1: none); the simulated machine has node 0 only.", DefaultValueFactory = _ => -1 };
         var bits = new Option<int?>("--bits", "-b") { Description = "The device's DMA mask in bits (20..64); default: the mode's own (64; 32 for swiotlb). The kernel tool's default is 32." };
         var delay = new Option<int>("--delay", "-x") { Description = "Transfer delay in ns of simulated time between map and unmap, untimed (0..10000000).", DefaultValueFactory = _ => 0 };
-        dir.AcceptOnlyFromAmong(Directions);
+        dir.AcceptOnlyFromAmong(_directions);
         var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var command = new Command("bench", "Time dma_map_single/dma_unmap_single on a simulated machine, like the kernel's dma_map_benchmark.")

@@ -14,7 +14,7 @@ namespace DmaSim.Cli.Commands;
 /// </summary>
 internal static class IovaBenchCommand
 {
-    private static readonly string[] Workloads = ["cache-hit", "tree", "churn", "full32"];
+    private static readonly string[] _workloads = ["cache-hit", "tree", "churn", "full32"];
 
     public static Command Create()
     {
@@ -38,8 +38,8 @@ internal static class IovaBenchCommand
         IovaBenchOptions options;
         try
         {
-            var kind = Array.IndexOf(Workloads, workload);
-            if (kind < 0) throw new OptionError("--workload", $"'{workload}' is not one of {string.Join(", ", Workloads)}");
+            var kind = Array.IndexOf(_workloads, workload);
+            if (kind < 0) throw new OptionError("--workload", $"'{workload}' is not one of {string.Join(", ", _workloads)}");
             if (format is not ("text" or "json")) throw new OptionError("--format", $"'{format}' is not text or json");
             options = new IovaBenchOptions
             {
@@ -77,7 +77,7 @@ internal static class IovaBenchCommand
         return v;
     }
 
-    internal static string NameOf(IovaWorkload w) => Workloads[(int)w];
+    internal static string NameOf(IovaWorkload w) => _workloads[(int)w];
 
     /// <summary>Only tree and churn have live ranges and a random stream.</summary>
     private static bool UsesGenerator(IovaWorkload w) => w is IovaWorkload.Tree or IovaWorkload.Churn;

@@ -29,16 +29,16 @@ internal static class ManPage
             foreach (var o in node.Options) AppendOption(s, o);
         }
         s.Append(".SH EXIT STATUS\n");
-        foreach (var (code, meaning) in ExitMeanings)
+        foreach (var (code, meaning) in _exitMeanings)
             s.Append(".TP\n.B ").Append(code.ToString(CultureInfo.InvariantCulture)).Append('\n').Append(Esc(meaning)).Append('\n');
         s.Append(".SH EXAMPLES\n");
-        foreach (var example in Examples) s.Append(".PP\n.nf\n").Append(Esc(example)).Append("\n.fi\n");
+        foreach (var example in _examples) s.Append(".PP\n.nf\n").Append(Esc(example)).Append("\n.fi\n");
         s.Append(".SH SEE ALSO\n.BR iasl (1),\n.BR acpidump (1),\n.BR dmesg (1),\n.BR lspci (8)\n");
         s.Append(".PP\nThe documentation map is docs/index.md in the source repository.\n");
         return s.ToString();
     }
 
-    private static readonly (int Code, string Meaning)[] ExitMeanings =
+    private static readonly (int Code, string Meaning)[] _exitMeanings =
     [
         (ExitCodes.Ok, "Ran, and every expectation held."),
         (ExitCodes.ExpectationFailed, "An expectation failed (lint: an error-class finding; replay: a mismatch)."),
@@ -46,7 +46,7 @@ internal static class ManPage
         (ExitCodes.InternalError, "Internal error in dmasim: please report it with the input."),
     ];
 
-    private static readonly string[] Examples =
+    private static readonly string[] _examples =
     [
         "dmasim run                                  # the seed suite, one column per kernel profile",
         "dmasim run scenarios/seed/smartarray-passthrough.yaml --profile all --format json",

@@ -15,7 +15,7 @@ namespace DmaSim.Hardware.Acpi;
 public static partial class DmarCodec
 {
     /// <summary>Fixed part of each known structure type (vtd-hardware.md §7.2), indexed by type code.</summary>
-    private static readonly int[] MinimumLength = [16, 24, 8, 20, 8, 8, 8];
+    private static readonly int[] _minimumLength = [16, 24, 8, 20, 8, 8, 8];
     private const int StructureHeaderLength = 4;
     private const int ScopeHeaderLength = 6;
 
@@ -61,7 +61,7 @@ public static partial class DmarCodec
             var kind = KindName(type);
             if (len == 0)
                 throw Fail(offset + 2, $"{kind} structure has length 0 (Linux: \"Invalid 0-length structure\"; a walker that trusted it would loop forever)");
-            var minimum = type < MinimumLength.Length ? MinimumLength[type] : StructureHeaderLength;
+            var minimum = type < _minimumLength.Length ? _minimumLength[type] : StructureHeaderLength;
             if (len < minimum)
                 throw Fail(offset + 2, $"{kind} structure length {len} is shorter than its {minimum}-byte fixed part");
             if (len > table.Length - offset)

@@ -51,7 +51,7 @@ public sealed class PhysicalMemory
 
     // Host pages of machines whose run is over, per thread (a sweep runs one machine after another on each
     // worker): a new page is taken from here and zeroed, instead of a fresh array per page per run.
-    [ThreadStatic] private static Stack<byte[]>? t_freePages;
+    [ThreadStatic] private static Stack<byte[]>? _freePages;
     private const int MaxFreePages = 4096; // 16 MiB of host memory per thread at most
     private bool _released;
 
@@ -63,7 +63,7 @@ public sealed class PhysicalMemory
     {
         if (_released) return;
         _released = true;
-        var pool = t_freePages ??= new Stack<byte[]>();
+        var pool = _freePages ??= new Stack<byte[]>();
         foreach (var page in _pages.Values)
             if (pool.Count < MaxFreePages) pool.Push(page);
         _pages.Clear();
@@ -105,7 +105,7 @@ public sealed class PhysicalMemory
         {
             if ((pfn << PageShift) > Limit) throw new ArgumentOutOfRangeException(nameof(pfn), $"page {Hex.Format(pfn << PageShift)} is beyond the {PhysicalAddressBits}-bit physical address space");
             ThrowIfReleased();
-            if (t_freePages is { Count: > 0 } pool)
+            if (_freePages is { Count: > 0 } pool)
             {
                 p = pool.Pop();
                 Array.Clear(p);
@@ -322,7 +322,7 @@ public sealed class PhysicalMemory
     {
         if (!_pages.Remove(pfn, out var host)) return;
         if (--CollectionsMarshal.GetValueRefOrNullRef(_pagesPerBlock, pfn >> 9) == 0) _pagesPerBlock.Remove(pfn >> 9);
-        if (t_freePages is { } pool && pool.Count < MaxFreePages) pool.Push(host);
+        if (_freePages is { } pool && pool.Count < MaxFreePages) pool.Push(host);
         ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
         if (c.Pfn == pfn) c = new CachedPage { Pfn = ulong.MaxValue };
     }

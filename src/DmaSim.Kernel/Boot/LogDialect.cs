@@ -109,7 +109,7 @@ public sealed record LogDialect(
     public static readonly LogDialect Pci2631 = Pci26 with { Name = "2.6.31", DmarPrefix = "DMAR:" };
 
     /// <summary>3.0 … 3.4: 2.6.32's DMAR wording with 3.x's e820 lines, the unit number in the invalidation line and the RMRR's inclusive end.</summary>
-    private static readonly LogDialect Pci26MemE820 = Pci26 with
+    private static readonly LogDialect _pci26MemE820 = Pci26 with
     {
         E820MemFormat = true,
         E820HeaderPrefix = "e820: ",
@@ -149,7 +149,7 @@ public sealed record LogDialect(
     };
 
     /// <summary>4.12+ wording: as 4.1, with the e820 header and last_pfn printed without the "e820: " prefix.</summary>
-    private static readonly LogDialect Dmar412 = Dmar41 with { E820HeaderPrefix = "", LastPfnPrefix = "" };
+    private static readonly LogDialect _dmar412 = Dmar41 with { E820HeaderPrefix = "", LastPfnPrefix = "" };
 
     /// <summary>5.12+: dmar_table_print_dmar_entry also prints pr_info("SATC flags: 0x%x") (SATC parsing, 5.12).</summary>
     public static readonly LogDialect Dmar512 = Dmar41 with
@@ -174,11 +174,11 @@ public sealed record LogDialect(
         if (v < new KernelVersion(3, 0, 0)) return Pci26;
         // The move to drivers/iommu/ and pr_fmt(KBUILD_MODNAME) happened within 3.x; before 3.5 the
         // kernel still used PREFIX "DMAR:" (see docs/real-machines.md: the exact release is not pinned).
-        if (v < new KernelVersion(3, 5, 0)) return Pci26MemE820;
+        if (v < new KernelVersion(3, 5, 0)) return _pci26MemE820;
         if (v < new KernelVersion(3, 15, 0)) return Iommu3;
         if (v < new KernelVersion(4, 1, 0)) return Iommu315;
         if (v < new KernelVersion(4, 12, 0)) return Dmar41;
-        if (v < new KernelVersion(5, 12, 0)) return Dmar412;
+        if (v < new KernelVersion(5, 12, 0)) return _dmar412;
         return Dmar512;
     }
 

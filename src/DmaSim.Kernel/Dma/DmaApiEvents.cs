@@ -57,7 +57,7 @@ public enum DmaApiCallKind
 /// <summary>The kernel's function name of each DMA API entry (what <see cref="DmaApiEvent.Call"/> holds).</summary>
 public static class DmaApiCalls
 {
-    private static readonly string[] Names =
+    private static readonly string[] _names =
     [
         "dma_set_mask", "dma_set_coherent_mask", "dma_alloc_coherent", "dma_free_coherent",
         "dma_map_single", "dma_map_page", "dma_unmap_single", "dma_unmap_page", "dma_mapping_error",
@@ -65,12 +65,12 @@ public static class DmaApiCalls
         "dma_sync_sg_for_cpu", "dma_sync_sg_for_device",
     ];
 
-    public static string NameOf(DmaApiCallKind kind) => Names[(int)kind];
+    public static string NameOf(DmaApiCallKind kind) => _names[(int)kind];
 
     /// <summary>The entry of a kernel function name, or null for a name that is no DMA API entry.</summary>
     public static DmaApiCallKind? Parse(string name)
     {
-        var i = Array.IndexOf(Names, name);
+        var i = Array.IndexOf(_names, name);
         return i < 0 ? null : (DmaApiCallKind)i;
     }
 }

@@ -23,7 +23,7 @@ public static class GfpZone
 
     // GFP_ZONE_TABLE entries for x86-64 without CONFIG_HIGHMEM: OPT_ZONE_HIGHMEM is ZONE_NORMAL.
     // Index 0 -> NORMAL, 1 -> DMA, 2 -> NORMAL (highmem), 4 -> DMA32; 3, 5, 6, 7 have no entry.
-    private static readonly ZoneType?[] Table =
+    private static readonly ZoneType?[] _table =
     [
         ZoneType.Normal, ZoneType.Dma, ZoneType.Normal, null,
         ZoneType.Dma32, null, null, null,
@@ -37,7 +37,7 @@ public static class GfpZone
     public static GfpZoneResult Resolve(Gfp gfp)
     {
         var bit = ModifierBits(gfp);
-        var zone = Table[bit];
+        var zone = _table[bit];
         // A missing entry reads as zero bits in the packed table word, i.e. zone 0 = ZONE_DMA.
         return zone is { } z ? new GfpZoneResult(z, false) : new GfpZoneResult(ZoneType.Dma, true);
     }
@@ -45,16 +45,16 @@ public static class GfpZone
     /// <summary>The zones a request may use, in zonelist order (highest allowed first).</summary>
     public static ReadOnlySpan<ZoneType> Zonelist(ZoneType highest) => highest switch
     {
-        ZoneType.Normal => NormalList,
-        ZoneType.Dma32 => Dma32List,
-        _ => DmaList,
+        ZoneType.Normal => _normalList,
+        ZoneType.Dma32 => _dma32List,
+        _ => _dmaList,
     };
 
     // The node zonelist holds Normal, DMA32, DMA; an allocation walks it from its highest allowed zone
     // downwards (mm/page_alloc.c build_zonelists_node, get_page_from_freelist with high_zoneidx).
-    private static readonly ZoneType[] NormalList = [ZoneType.Normal, ZoneType.Dma32, ZoneType.Dma];
-    private static readonly ZoneType[] Dma32List = [ZoneType.Dma32, ZoneType.Dma];
-    private static readonly ZoneType[] DmaList = [ZoneType.Dma];
+    private static readonly ZoneType[] _normalList = [ZoneType.Normal, ZoneType.Dma32, ZoneType.Dma];
+    private static readonly ZoneType[] _dma32List = [ZoneType.Dma32, ZoneType.Dma];
+    private static readonly ZoneType[] _dmaList = [ZoneType.Dma];
 
     /// <summary>The kernel's spelling of the zone modifiers, for log lines ("__GFP_DMA|__GFP_DMA32").</summary>
     public static string Describe(Gfp gfp)

@@ -23,7 +23,7 @@ public sealed class PageAllocator
     /// <summary>MAX_DMA32_PFN: ZONE_DMA32 ends at 4 GiB (arch/x86/include/asm/dma.h).</summary>
     public const ulong Dma32EndPfn = (4UL << 30) >> PhysAddr.PageShift;
 
-    private static readonly FrameOwner ReservedOwner = new(OwnerKind.Kernel, Label: "reserved");
+    private static readonly FrameOwner _reservedOwner = new(OwnerKind.Kernel, Label: "reserved");
 
     private readonly PhysicalMemory _memory;
     private readonly FrameOwners _owners;
@@ -77,7 +77,7 @@ public sealed class PageAllocator
             {
                 var a = Math.Max(f, first);
                 var b = Math.Min(e, end);
-                if (a < b) _owners.AssignPfns(a, b - 1, ReservedOwner);
+                if (a < b) _owners.AssignPfns(a, b - 1, _reservedOwner);
             }
         }
         MaxPfn = _present.Count == 0 ? 0 : _present.Max(p => p.End);

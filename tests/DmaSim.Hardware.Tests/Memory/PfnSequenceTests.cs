@@ -16,7 +16,7 @@ public class PfnSequenceTests
 
     private sealed record Access(int Kind, int Offset, int Length, int Other, byte Value);
 
-    private static readonly Gen<Access> Accesses =
+    private static readonly Gen<Access> _accesses =
         Gen.Select(Gen.Int[0, 7], Gen.Int[0, Window - 1], Gen.Int[1, 9000], Gen.Int[0, Window - 1], Gen.Byte)
             .Select((k, o, l, x, v) => new Access(k, o, Math.Min(l, Window - o), x, v));
 
@@ -34,7 +34,7 @@ public class PfnSequenceTests
 
     [Fact]
     public void A_sequence_reads_as_its_words_written_one_by_one_through_every_access() =>
-        Accesses.Array[1, 30].Sample(accesses =>
+        _accesses.Array[1, 30].Sample(accesses =>
         {
             var rule = new PhysicalMemory(40);
             var bytes = new PhysicalMemory(40);

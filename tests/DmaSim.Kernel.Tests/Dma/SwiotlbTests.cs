@@ -11,7 +11,7 @@ public class SwiotlbTests
     private const ulong KiB = 1UL << 10, MiB = 1UL << 20;
     private const string Dev = "0000:03:00.0";
     // A kernel buffer in Normal memory, far from the pool.
-    private static readonly PhysAddr Orig = new(0x200000000);
+    private static readonly PhysAddr _orig = new(0x200000000);
 
     private static (TestMachine M, Swiotlb Tlb) Boot(SwiotlbVariant variant, int areas = 1, int cpu = 0)
     {
@@ -92,7 +92,7 @@ public class SwiotlbTests
             var variant = (SwiotlbVariant)variantIndex;
             var dir = (DmaDirection)dirIndex;
             var (m, tlb) = Boot(variant);
-            var orig = Orig.Add(offset);
+            var orig = _orig.Add(offset);
             var cpuData = Pattern((int)size, seed);
             m.Memory.Write(orig, cpuData);
             var r = tlb.Map(Dev, orig, size, dir);
@@ -117,11 +117,11 @@ public class SwiotlbTests
     public void A_257_KiB_mapping_fails_with_the_modern_message()
     {
         var (m, tlb) = Boot(SwiotlbVariant.Modern);
-        var r = tlb.Map(Dev, Orig, 257 * KiB, DmaDirection.ToDevice);
+        var r = tlb.Map(Dev, _orig, 257 * KiB, DmaDirection.ToDevice);
         Assert.Equal(SwiotlbMapStatus.Full, r.Status);
         Assert.Equal("swiotlb buffer is full (sz: 263168 bytes), total 32768 (slots), used 0 (slots)", r.Message);
         Assert.Contains(Dev + ": " + r.Message, m.Events.LogLines());
-        Assert.True(tlb.Map(Dev, Orig, 256 * KiB, DmaDirection.ToDevice).IsMapped);
+        Assert.True(tlb.Map(Dev, _orig, 256 * KiB, DmaDirection.ToDevice).IsMapped);
         Assert.Equal(256 * KiB, Swiotlb.MaxMappingSize());
         Assert.Equal(252 * KiB, Swiotlb.MaxMappingSize(4095));
     }
@@ -133,7 +133,7 @@ public class SwiotlbTests
     public void A_257_KiB_mapping_panics_a_2_6_32_kernel(DmaDirection dir, string panic)
     {
         var (m, tlb) = Boot(SwiotlbVariant.Legacy);
-        var r = tlb.Map(Dev, Orig, 257 * KiB, dir);
+        var r = tlb.Map(Dev, _orig, 257 * KiB, dir);
         Assert.Equal(SwiotlbMapStatus.Panic, r.Status);
         Assert.Equal(panic, r.Message);
         Assert.Contains("DMA: Out of SW-IOMMU space for 263168 bytes at device " + Dev, m.Events.LogLines());
@@ -149,13 +149,13 @@ public class SwiotlbTests
         var bounces = new HashSet<ulong>();
         for (var i = 0; i < 256; i++)
         {
-            var r = tlb.Map(Dev, Orig.Add((ulong)i * 256 * KiB), 256 * KiB, DmaDirection.ToDevice);
+            var r = tlb.Map(Dev, _orig.Add((ulong)i * 256 * KiB), 256 * KiB, DmaDirection.ToDevice);
             Assert.True(r.IsMapped, $"mapping {i}: {r.Message}");
             Assert.Equal(0UL, (r.Address.Value - tlb.Pool.Start.Value) % (256 * KiB));
             Assert.True(bounces.Add(r.Address.Value));
         }
         Assert.Equal(32768, tlb.UsedSlots);
-        var next = tlb.Map(Dev, Orig, 2 * KiB, DmaDirection.FromDevice);
+        var next = tlb.Map(Dev, _orig, 2 * KiB, DmaDirection.FromDevice);
         if (variant == SwiotlbVariant.Modern)
         {
             Assert.Equal(SwiotlbMapStatus.Full, next.Status);
@@ -179,19 +179,19 @@ public class SwiotlbTests
         var maps = new List<PhysAddr>();
         for (var i = 0; i < tlb.TotalSlots; i++)
         {
-            var r = tlb.Map(Dev, Orig.Add((ulong)i * 2 * KiB), 2 * KiB, DmaDirection.ToDevice);
+            var r = tlb.Map(Dev, _orig.Add((ulong)i * 2 * KiB), 2 * KiB, DmaDirection.ToDevice);
             Assert.True(r.IsMapped);
             maps.Add(r.Address);
         }
         for (var i = 0; i < maps.Count; i += 2) Assert.True(tlb.Unmap(maps[i], 2 * KiB, DmaDirection.ToDevice));
         Assert.Equal(16384, tlb.UsedSlots);
-        var r4k = tlb.Map(Dev, Orig, 4 * KiB, DmaDirection.ToDevice);
+        var r4k = tlb.Map(Dev, _orig, 4 * KiB, DmaDirection.ToDevice);
         Assert.False(r4k.IsMapped);
         if (variant == SwiotlbVariant.Modern)
             Assert.Equal("swiotlb buffer is full (sz: 4096 bytes), total 32768 (slots), used 16384 (slots)", r4k.Message);
         else
             Assert.Equal(SwiotlbMapStatus.OverflowBuffer, r4k.Status);
-        Assert.True(tlb.Map(Dev, Orig, 2 * KiB, DmaDirection.ToDevice).IsMapped);
+        Assert.True(tlb.Map(Dev, _orig, 2 * KiB, DmaDirection.ToDevice).IsMapped);
     }
 
     [Theory]
@@ -201,12 +201,12 @@ public class SwiotlbTests
     {
         var (_, tlb) = Boot(variant);
         var maps = new List<PhysAddr>();
-        for (var i = 0; i < tlb.TotalSlots; i++) maps.Add(tlb.Map(Dev, Orig, 2 * KiB, DmaDirection.ToDevice).Address);
+        for (var i = 0; i < tlb.TotalSlots; i++) maps.Add(tlb.Map(Dev, _orig, 2 * KiB, DmaDirection.ToDevice).Address);
         // Free the first 64 slots of segment 1, then the last 64 of segment 0 (so each release sees a free
         // neighbour across the boundary): 128 contiguous free slots that no single mapping may use.
         for (var i = 191; i >= 64; i--) Assert.True(tlb.Unmap(maps[i], 2 * KiB, DmaDirection.ToDevice));
-        Assert.False(tlb.Map(Dev, Orig, 256 * KiB, DmaDirection.ToDevice).IsMapped);
-        var half = tlb.Map(Dev, Orig, 128 * KiB, DmaDirection.ToDevice);
+        Assert.False(tlb.Map(Dev, _orig, 256 * KiB, DmaDirection.ToDevice).IsMapped);
+        var half = tlb.Map(Dev, _orig, 128 * KiB, DmaDirection.ToDevice);
         Assert.True(half.IsMapped);
         var slot = (half.Address.Value - tlb.Pool.Start.Value) / (2 * KiB);
         Assert.True(slot is 64 or 128, $"slot {slot}");
@@ -216,8 +216,8 @@ public class SwiotlbTests
     public void Legacy_overflow_buffer_up_to_32_KiB_then_panic()
     {
         var (m, tlb) = Boot(SwiotlbVariant.Legacy);
-        for (var i = 0; i < 256; i++) Assert.True(tlb.Map(Dev, Orig, 256 * KiB, DmaDirection.ToDevice).IsMapped);
-        var small = tlb.Map(Dev, Orig, 32 * KiB, DmaDirection.FromDevice);
+        for (var i = 0; i < 256; i++) Assert.True(tlb.Map(Dev, _orig, 256 * KiB, DmaDirection.ToDevice).IsMapped);
+        var small = tlb.Map(Dev, _orig, 32 * KiB, DmaDirection.FromDevice);
         Assert.Equal(SwiotlbMapStatus.OverflowBuffer, small.Status);
         Assert.Equal(tlb.OverflowBuffer!.Value.Start, small.Address);
         Assert.False(tlb.IsBounceAddress(small.Address));
@@ -226,7 +226,7 @@ public class SwiotlbTests
         Assert.False(tlb.Unmap(small.Address, 32 * KiB, DmaDirection.FromDevice));
         Assert.False(tlb.SyncForCpu(small.Address, 32 * KiB, DmaDirection.FromDevice));
         Assert.Equal(32768, tlb.UsedSlots);
-        var big = tlb.Map(Dev, Orig, 32 * KiB + 1, DmaDirection.FromDevice);
+        var big = tlb.Map(Dev, _orig, 32 * KiB + 1, DmaDirection.FromDevice);
         Assert.Equal(SwiotlbMapStatus.Panic, big.Status);
         Assert.Equal("DMA: Random memory could be DMA written", big.Message);
     }
@@ -239,8 +239,8 @@ public class SwiotlbTests
     public void Page_alignment_rules_differ_by_era(SwiotlbVariant variant, ulong size, ulong expectedSlot)
     {
         var (_, tlb) = Boot(variant);
-        Assert.True(tlb.Map(Dev, Orig, 2 * KiB, DmaDirection.ToDevice).IsMapped);
-        var r = tlb.Map(Dev, Orig, size, DmaDirection.ToDevice);
+        Assert.True(tlb.Map(Dev, _orig, 2 * KiB, DmaDirection.ToDevice).IsMapped);
+        var r = tlb.Map(Dev, _orig, size, DmaDirection.ToDevice);
         Assert.Equal(expectedSlot, (r.Address.Value - tlb.Pool.Start.Value) / (2 * KiB));
     }
 
@@ -251,17 +251,17 @@ public class SwiotlbTests
     {
         var (m, tlb) = Boot(variant);
         var data = Pattern(4096, 1);
-        m.Memory.Write(Orig, data);
-        var from = tlb.Map(Dev, Orig, 4096, DmaDirection.FromDevice).Address;
+        m.Memory.Write(_orig, data);
+        var from = tlb.Map(Dev, _orig, 4096, DmaDirection.FromDevice).Address;
         var dev = Pattern(4096, 2);
         m.Memory.Write(from, dev);
         Assert.True(tlb.SyncForDevice(from, 4096, DmaDirection.FromDevice));
         Assert.Equal(dev, Read(m, from, 4096));
         Assert.True(tlb.SyncForCpu(from.Add(1024), 1024, DmaDirection.FromDevice));
-        Assert.Equal(dev.AsSpan(1024, 1024).ToArray(), Read(m, Orig.Add(1024), 1024));
-        Assert.Equal(data.AsSpan(0, 1024).ToArray(), Read(m, Orig, 1024));
+        Assert.Equal(dev.AsSpan(1024, 1024).ToArray(), Read(m, _orig.Add(1024), 1024));
+        Assert.Equal(data.AsSpan(0, 1024).ToArray(), Read(m, _orig, 1024));
 
-        var origTo = Orig.Add(1UL << 20);
+        var origTo = _orig.Add(1UL << 20);
         m.Memory.Write(origTo, data);
         var to = tlb.Map(Dev, origTo, 4096, DmaDirection.ToDevice).Address;
         var cpu = Pattern(4096, 3);
@@ -277,12 +277,12 @@ public class SwiotlbTests
     public void Legacy_unmap_frees_what_the_caller_says_modern_what_the_map_recorded()
     {
         var (_, legacy) = Boot(SwiotlbVariant.Legacy);
-        var a = legacy.Map(Dev, Orig, 8 * KiB, DmaDirection.ToDevice).Address;
+        var a = legacy.Map(Dev, _orig, 8 * KiB, DmaDirection.ToDevice).Address;
         Assert.True(legacy.Unmap(a, 2 * KiB, DmaDirection.ToDevice));
         Assert.Equal(3, legacy.UsedSlots);
 
         var (_, modern) = Boot(SwiotlbVariant.Modern);
-        var b = modern.Map(Dev, Orig, 8 * KiB, DmaDirection.ToDevice).Address;
+        var b = modern.Map(Dev, _orig, 8 * KiB, DmaDirection.ToDevice).Address;
         Assert.True(modern.Unmap(b, 2 * KiB, DmaDirection.ToDevice));
         Assert.Equal(0, modern.UsedSlots);
         Assert.False(modern.Unmap(b, 8 * KiB, DmaDirection.ToDevice));
@@ -292,7 +292,7 @@ public class SwiotlbTests
     public void Modern_keeps_the_min_align_mask_bits_and_clamps_overflowing_syncs()
     {
         var (m, tlb) = Boot(SwiotlbVariant.Modern);
-        var orig = Orig.Add(0x123);
+        var orig = _orig.Add(0x123);
         var r = tlb.Map(Dev, orig, 1000, DmaDirection.FromDevice, minAlignMask: 0xfff);
         Assert.Equal(0x123UL, r.Address.Value & 0x7ff);
         m.Memory.Fill(r.Address, 4000, 0x5A);
@@ -308,7 +308,7 @@ public class SwiotlbTests
     public void A_pool_above_the_device_mask_is_refused(SwiotlbVariant variant, SwiotlbMapStatus status, string message)
     {
         var (_, tlb) = Boot(variant);
-        var r = tlb.Map(Dev, Orig, 4096, DmaDirection.ToDevice, dmaMask: DmaMask.Bits(24));
+        var r = tlb.Map(Dev, _orig, 4096, DmaDirection.ToDevice, dmaMask: DmaMask.Bits(24));
         Assert.Equal(status, r.Status);
         Assert.Equal(message, r.Message);
         if (variant == SwiotlbVariant.Modern) Assert.Equal(0, tlb.UsedSlots);
@@ -318,7 +318,7 @@ public class SwiotlbTests
     public void Modern_areas_start_the_search_in_the_cpus_area()
     {
         var (_, tlb) = Boot(SwiotlbVariant.Modern, areas: 4, cpu: 1);
-        var r = tlb.Map(Dev, Orig, 4096, DmaDirection.ToDevice);
+        var r = tlb.Map(Dev, _orig, 4096, DmaDirection.ToDevice);
         Assert.Equal(tlb.Pool.Start.Add(8192 * 2 * KiB), r.Address);
         Assert.Throws<ArgumentException>(() => Boot(SwiotlbVariant.Modern, areas: 3));
     }
@@ -327,8 +327,8 @@ public class SwiotlbTests
     public void Invalid_requests_are_values_not_exceptions()
     {
         var (_, tlb) = Boot(SwiotlbVariant.Modern);
-        Assert.Equal(SwiotlbMapStatus.Bug, tlb.Map(Dev, Orig, 4096, DmaDirection.None).Status);
-        Assert.Equal(SwiotlbMapStatus.Bug, tlb.Map(Dev, Orig, 0, DmaDirection.ToDevice).Status);
+        Assert.Equal(SwiotlbMapStatus.Bug, tlb.Map(Dev, _orig, 4096, DmaDirection.None).Status);
+        Assert.Equal(SwiotlbMapStatus.Bug, tlb.Map(Dev, _orig, 0, DmaDirection.ToDevice).Status);
         Assert.Equal(0, tlb.UsedSlots);
     }
 
@@ -352,7 +352,7 @@ public class SwiotlbTests
         // small number; the map then "succeeded" and copied 62 TiB until the process ran out of memory.
         var (m, tlb) = Boot(variant);
         var touched = m.Memory.TouchedPages;
-        var r = tlb.Map("dev", Orig, 0x3e047a8dc50b, DmaDirection.ToDevice);
+        var r = tlb.Map("dev", _orig, 0x3e047a8dc50b, DmaDirection.ToDevice);
         Assert.Equal(expected, r.Status);
         Assert.Equal(touched, m.Memory.TouchedPages);
     }

@@ -9,7 +9,7 @@ namespace DmaSim.Kernel.Tests.Mm;
 /// <summary>The buddy allocator against a page-set oracle.</summary>
 public class BuddyPropertyTests
 {
-    private static readonly Gfp[] Masks = [Gfp.Kernel, Gfp.Dma32, Gfp.Dma, Gfp.Dma | Gfp.Dma32];
+    private static readonly Gfp[] _masks = [Gfp.Kernel, Gfp.Dma32, Gfp.Dma, Gfp.Dma | Gfp.Dma32];
 
     private static ZoneType[] Allowed(Gfp gfp) => gfp switch
     {
@@ -57,7 +57,7 @@ public class BuddyPropertyTests
                     for (var p = victim.Start.Pfn; p < victim.Start.Pfn + (1UL << victim.Order); p++) used.Remove(p);
                     continue;
                 }
-                var gfp = Masks[maskIndex];
+                var gfp = _masks[maskIndex];
                 var owner = new FrameOwner(OwnerKind.KernelBuffer, Label: live.Count.ToString());
                 var r = a.AllocPages(order, gfp, owner);
                 var size = 1UL << order;

@@ -7,7 +7,7 @@ namespace DmaSim.Kernel.Tests.Mm;
 
 public class PageAllocatorTests
 {
-    private static readonly FrameOwner Buf = new(OwnerKind.KernelBuffer, "dev", "buf");
+    private static readonly FrameOwner _buf = new(OwnerKind.KernelBuffer, "dev", "buf");
 
     [Fact]
     public void Zones_are_built_from_usable_ranges_minus_reserved_ones()
@@ -39,7 +39,7 @@ public class PageAllocatorTests
     {
         var m = Typical8G();
         var before = m.Allocator.Stats(ZoneType.Normal);
-        var run = m.Allocator.AllocSplitPages(9, Gfp.Kernel, Buf)!.Value;
+        var run = m.Allocator.AllocSplitPages(9, Gfp.Kernel, _buf)!.Value;
         Assert.Equal(ZoneType.Normal, run.Zone);
         Assert.Equal(before.FreePages - 512, m.Allocator.Stats(ZoneType.Normal).FreePages);
         Assert.Equal(OwnerKind.KernelBuffer, m.Owners.OwnerOf(run.Start.Add(511 * 4096UL)).Kind);
@@ -66,27 +66,27 @@ public class PageAllocatorTests
         var m = Typical8G();
         var free = m.Allocator.TotalFreePages;
         // In the middle of the Normal zone's max-order run, then its first and last block.
-        var mid = m.Allocator.AllocPagesAt(new PhysAddr(0x180000000 + 0x5000), 0, Buf);
+        var mid = m.Allocator.AllocPagesAt(new PhysAddr(0x180000000 + 0x5000), 0, _buf);
         Assert.Equal(new PhysAddr(0x180005000), mid!.Value.Start);
         Assert.Equal(ZoneType.Normal, mid.Value.Zone);
-        Assert.Equal(Buf, m.Owners.OwnerOf(new PhysAddr(0x180005000)));
-        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x100000000), 4, Buf));
-        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x23fff0000), 4, Buf));
-        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x80000000), 2, Buf));
+        Assert.Equal(_buf, m.Owners.OwnerOf(new PhysAddr(0x180005000)));
+        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x100000000), 4, _buf));
+        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x23fff0000), 4, _buf));
+        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x80000000), 2, _buf));
         Assert.Equal(free - 1 - 16 - 16 - 4, m.Allocator.TotalFreePages);
         // Taken, misaligned, not RAM, or reserved: null, nothing changes.
-        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x180005000), 0, Buf));
-        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x180004000), 1, Buf));
-        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x180001000), 1, Buf));
-        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0xc0000000), 0, Buf));
-        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x1800000), 0, Buf));
+        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x180005000), 0, _buf));
+        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x180004000), 1, _buf));
+        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x180001000), 1, _buf));
+        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0xc0000000), 0, _buf));
+        Assert.Null(m.Allocator.AllocPagesAt(new PhysAddr(0x1800000), 0, _buf));
         Assert.Equal(free - 1 - 16 - 16 - 4, m.Allocator.TotalFreePages);
         // Freed, the block merges back: an order-10 block at the same place can be claimed again.
         m.Allocator.FreePages(new PhysAddr(0x180005000), 0);
-        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x180000000), 10, Buf));
+        Assert.NotNull(m.Allocator.AllocPagesAt(new PhysAddr(0x180000000), 10, _buf));
         // Every other page still comes out of AllocPages exactly once.
         var seen = new HashSet<ulong>();
-        while (m.Allocator.AllocPages(0, Gfp.Kernel, Buf) is { } p) Assert.True(seen.Add(p.Start.Value), $"{p.Start} handed out twice");
+        while (m.Allocator.AllocPages(0, Gfp.Kernel, _buf) is { } p) Assert.True(seen.Add(p.Start.Value), $"{p.Start} handed out twice");
         Assert.DoesNotContain(0x100000000UL, seen);
         Assert.DoesNotContain(0x180000000UL + 0x3000, seen);
         Assert.Equal(0UL, m.Allocator.TotalFreePages);
@@ -119,9 +119,9 @@ public class PageAllocatorTests
     public void Allocations_come_from_the_zone_their_modifiers_name()
     {
         var m = Typical8G();
-        Assert.Equal(ZoneType.Normal, m.Allocator.AllocPages(0, Gfp.Kernel, Buf)!.Value.Zone);
-        Assert.Equal(ZoneType.Dma32, m.Allocator.AllocPages(0, Gfp.Dma32, Buf)!.Value.Zone);
-        Assert.Equal(ZoneType.Dma, m.Allocator.AllocPages(0, Gfp.Dma, Buf)!.Value.Zone);
+        Assert.Equal(ZoneType.Normal, m.Allocator.AllocPages(0, Gfp.Kernel, _buf)!.Value.Zone);
+        Assert.Equal(ZoneType.Dma32, m.Allocator.AllocPages(0, Gfp.Dma32, _buf)!.Value.Zone);
+        Assert.Equal(ZoneType.Dma, m.Allocator.AllocPages(0, Gfp.Dma, _buf)!.Value.Zone);
         var events = m.Events.Events.OfType<PageAllocEvent>().Select(e => e.Zone).ToArray();
         Assert.Equal([ZoneType.Normal, ZoneType.Dma32, ZoneType.Dma], events);
     }
@@ -130,7 +130,7 @@ public class PageAllocatorTests
     public void Both_DMA_flags_allocate_from_ZONE_DMA_and_report_the_bad_combination()
     {
         var m = Typical8G();
-        var a = m.Allocator.AllocPages(0, Gfp.Dma | Gfp.Dma32, Buf);
+        var a = m.Allocator.AllocPages(0, Gfp.Dma | Gfp.Dma32, _buf);
         Assert.NotNull(a);
         Assert.Equal(ZoneType.Dma, a.Value.Zone);
         Assert.True(a.Value.Start.Value < 16 * MiB);
@@ -143,7 +143,7 @@ public class PageAllocatorTests
     {
         var m = Typical8G();
         m.Allocator.DebugVm = true;
-        Assert.Null(m.Allocator.AllocPages(0, Gfp.Dma | Gfp.Dma32, Buf));
+        Assert.Null(m.Allocator.AllocPages(0, Gfp.Dma | Gfp.Dma32, _buf));
         Assert.True(Assert.Single(m.Events.Events.OfType<GfpZoneBadEvent>()).Bug);
         Assert.Contains(m.Events.LogLines(), l => l.StartsWith("kernel BUG", StringComparison.Ordinal));
     }
@@ -154,15 +154,15 @@ public class PageAllocatorTests
         // 12 MiB of DMA, 8 MiB of DMA32, 8 MiB of Normal.
         var m = Create([Usable(0x400000, 0xffffff), Usable(0x1000000, 0x17fffff), Usable(0x100000000, 0x1007fffff)]);
         var a = m.Allocator;
-        for (var i = 0; i < 2; i++) Assert.Equal(ZoneType.Normal, a.AllocPages(10, Gfp.Kernel, Buf)!.Value.Zone);
+        for (var i = 0; i < 2; i++) Assert.Equal(ZoneType.Normal, a.AllocPages(10, Gfp.Kernel, _buf)!.Value.Zone);
         // Normal is exhausted: GFP_KERNEL falls back to DMA32, then DMA.
-        for (var i = 0; i < 2; i++) Assert.Equal(ZoneType.Dma32, a.AllocPages(10, Gfp.Kernel, Buf)!.Value.Zone);
-        Assert.Equal(ZoneType.Dma, a.AllocPages(10, Gfp.Kernel, Buf)!.Value.Zone);
+        for (var i = 0; i < 2; i++) Assert.Equal(ZoneType.Dma32, a.AllocPages(10, Gfp.Kernel, _buf)!.Value.Zone);
+        Assert.Equal(ZoneType.Dma, a.AllocPages(10, Gfp.Kernel, _buf)!.Value.Zone);
         // GFP_DMA32 never goes up to Normal; with DMA32 empty it takes DMA.
-        Assert.Equal(ZoneType.Dma, a.AllocPages(10, Gfp.Dma32, Buf)!.Value.Zone);
-        Assert.Equal(ZoneType.Dma, a.AllocPages(10, Gfp.Dma, Buf)!.Value.Zone);
-        Assert.Null(a.AllocPages(10, Gfp.Dma, Buf));
-        Assert.Null(a.AllocPages(0, Gfp.Kernel, Buf));
+        Assert.Equal(ZoneType.Dma, a.AllocPages(10, Gfp.Dma32, _buf)!.Value.Zone);
+        Assert.Equal(ZoneType.Dma, a.AllocPages(10, Gfp.Dma, _buf)!.Value.Zone);
+        Assert.Null(a.AllocPages(10, Gfp.Dma, _buf));
+        Assert.Null(a.AllocPages(0, Gfp.Kernel, _buf));
         Assert.Single(m.Events.Events.OfType<PageAllocFailedEvent>(), e => e.Gfp == Gfp.Dma);
     }
 
@@ -170,30 +170,30 @@ public class PageAllocatorTests
     public void GFP_DMA_fails_while_other_zones_have_memory()
     {
         var m = Create([Usable(0x800000, 0x8fffff), Usable(0x1000000, 0x1ffffff)]);
-        Assert.NotNull(m.Allocator.AllocPages(8, Gfp.Dma, Buf));
-        Assert.Null(m.Allocator.AllocPages(0, Gfp.Dma, Buf));
-        Assert.Equal(ZoneType.Dma32, m.Allocator.AllocPages(0, Gfp.Kernel, Buf)!.Value.Zone);
+        Assert.NotNull(m.Allocator.AllocPages(8, Gfp.Dma, _buf));
+        Assert.Null(m.Allocator.AllocPages(0, Gfp.Dma, _buf));
+        Assert.Equal(ZoneType.Dma32, m.Allocator.AllocPages(0, Gfp.Kernel, _buf)!.Value.Zone);
     }
 
     [Fact]
     public void After_boot_the_highest_block_is_handed_out_first_and_split_upwards()
     {
         var m = Typical8G();
-        var first = m.Allocator.AllocPages(0, Gfp.Kernel, Buf)!.Value;
-        var second = m.Allocator.AllocPages(0, Gfp.Kernel, Buf)!.Value;
-        var pair = m.Allocator.AllocPages(1, Gfp.Kernel, Buf)!.Value;
+        var first = m.Allocator.AllocPages(0, Gfp.Kernel, _buf)!.Value;
+        var second = m.Allocator.AllocPages(0, Gfp.Kernel, _buf)!.Value;
+        var pair = m.Allocator.AllocPages(1, Gfp.Kernel, _buf)!.Value;
         Assert.Equal(0x23fc00000UL, first.Start.Value);
         Assert.Equal(0x23fc01000UL, second.Start.Value);
         Assert.Equal(0x23fc02000UL, pair.Start.Value);
-        Assert.Equal(0xbfc00000UL, m.Allocator.AllocPages(0, Gfp.Dma32, Buf)!.Value.Start.Value);
+        Assert.Equal(0xbfc00000UL, m.Allocator.AllocPages(0, Gfp.Dma32, _buf)!.Value.Start.Value);
     }
 
     [Fact]
     public void Modern_tail_placement_hands_out_the_lowest_block_first()
     {
         var m = Typical8G(BuddyBootPlacement.LowestFirst);
-        Assert.Equal(0x100000000UL, m.Allocator.AllocPages(0, Gfp.Kernel, Buf)!.Value.Start.Value);
-        Assert.Equal(0x2000000UL, m.Allocator.AllocPages(10, Gfp.Dma32, Buf)!.Value.Start.Value);
+        Assert.Equal(0x100000000UL, m.Allocator.AllocPages(0, Gfp.Kernel, _buf)!.Value.Start.Value);
+        Assert.Equal(0x2000000UL, m.Allocator.AllocPages(10, Gfp.Dma32, _buf)!.Value.Start.Value);
     }
 
     [Fact]
@@ -201,12 +201,12 @@ public class PageAllocatorTests
     {
         var m = Typical8G();
         var before = m.Allocator.AllStats();
-        var a = m.Allocator.AllocPages(0, Gfp.Kernel, Buf)!.Value;
-        var b = m.Allocator.AllocPages(3, Gfp.Kernel, Buf)!.Value;
-        Assert.Equal(Buf, m.Owners.OwnerOf(b.Start.Add(0x7000)));
+        var a = m.Allocator.AllocPages(0, Gfp.Kernel, _buf)!.Value;
+        var b = m.Allocator.AllocPages(3, Gfp.Kernel, _buf)!.Value;
+        Assert.Equal(_buf, m.Owners.OwnerOf(b.Start.Add(0x7000)));
         m.Allocator.FreePages(a.Start, 0);
         Assert.Equal(OwnerKind.Free, m.Owners.OwnerOf(a.Start).Kind);
-        Assert.Equal(a.Start, m.Allocator.AllocPages(0, Gfp.Kernel, Buf)!.Value.Start);
+        Assert.Equal(a.Start, m.Allocator.AllocPages(0, Gfp.Kernel, _buf)!.Value.Start);
         m.Allocator.FreePages(a.Start, 0);
         m.Allocator.FreePages(b.Start, 3);
         var after = m.Allocator.AllStats();
@@ -222,7 +222,7 @@ public class PageAllocatorTests
     public void Double_free_and_wrong_order_are_refused()
     {
         var m = Typical8G();
-        var a = m.Allocator.AllocPages(2, Gfp.Kernel, Buf)!.Value;
+        var a = m.Allocator.AllocPages(2, Gfp.Kernel, _buf)!.Value;
         Assert.Throws<InvalidOperationException>(() => m.Allocator.FreePages(a.Start, 1));
         m.Allocator.FreePages(a.Start, 2);
         Assert.Throws<InvalidOperationException>(() => m.Allocator.FreePages(a.Start, 2));
@@ -232,14 +232,14 @@ public class PageAllocatorTests
     public void GFP_ZERO_clears_stale_bytes_and_plain_allocations_keep_them()
     {
         var m = Typical8G();
-        var a = m.Allocator.AllocPages(0, Gfp.Kernel, Buf)!.Value;
+        var a = m.Allocator.AllocPages(0, Gfp.Kernel, _buf)!.Value;
         m.Memory.Fill(a.Start, 4096, 0xAB);
         m.Allocator.FreePages(a.Start, 0);
-        var stale = m.Allocator.AllocPages(0, Gfp.Kernel, Buf)!.Value;
+        var stale = m.Allocator.AllocPages(0, Gfp.Kernel, _buf)!.Value;
         Assert.Equal(a.Start, stale.Start);
         Assert.Equal(0xABu, m.Memory.ReadU32(stale.Start.Add(100)) & 0xFF);
         m.Allocator.FreePages(stale.Start, 0);
-        var zeroed = m.Allocator.AllocPages(0, Gfp.Kernel | Gfp.Zero, Buf)!.Value;
+        var zeroed = m.Allocator.AllocPages(0, Gfp.Kernel | Gfp.Zero, _buf)!.Value;
         Assert.Equal(a.Start, zeroed.Start);
         Assert.Equal(0u, m.Memory.ReadU32(zeroed.Start.Add(100)));
     }
@@ -248,8 +248,8 @@ public class PageAllocatorTests
     public void Orders_beyond_MAX_ORDER_fail()
     {
         var m = Typical8G();
-        Assert.Null(m.Allocator.AllocPages(PageAllocator.MaxOrder, Gfp.Kernel, Buf));
-        Assert.NotNull(m.Allocator.AllocPages(PageAllocator.MaxOrder - 1, Gfp.Kernel, Buf));
+        Assert.Null(m.Allocator.AllocPages(PageAllocator.MaxOrder, Gfp.Kernel, _buf));
+        Assert.NotNull(m.Allocator.AllocPages(PageAllocator.MaxOrder - 1, Gfp.Kernel, _buf));
     }
 
     [Fact]
@@ -263,7 +263,7 @@ public class PageAllocatorTests
         Assert.Equal(0xbc000000UL - 32 * KiB, next!.Value.Value);
         Assert.Null(m.Allocator.AllocEarly(4 * GiB, 4096, 4 * GiB - 1, FrameOwner.Free));
         Assert.Equal(0xc0000UL - 0x2000 - 0x4000 - 8, m.Allocator.Stats(ZoneType.Dma32).ManagedPages);
-        Assert.NotNull(m.Allocator.AllocPages(0, Gfp.Dma32, Buf));
+        Assert.NotNull(m.Allocator.AllocPages(0, Gfp.Dma32, _buf));
         Assert.Throws<InvalidOperationException>(() => m.Allocator.AllocEarly(4096, 4096, 4 * GiB - 1, FrameOwner.Free));
         // Handing the pool back after boot makes its pages allocatable again.
         var freeBefore = m.Allocator.Stats(ZoneType.Dma32).FreePages;
@@ -276,7 +276,7 @@ public class PageAllocatorTests
     public void Hot_added_memory_joins_Normal_raises_max_pfn_and_is_used_first()
     {
         var m = Typical8G();
-        m.Allocator.AllocPages(0, Gfp.Kernel, Buf);
+        m.Allocator.AllocPages(0, Gfp.Kernel, _buf);
         var before = m.Allocator.Stats(ZoneType.Normal);
         m.Allocator.HotAdd(new PhysRange(0x240000000, 0x43fffffff));
         Assert.Equal(0x440000UL, m.Allocator.MaxPfn);
@@ -286,7 +286,7 @@ public class PageAllocatorTests
         Assert.Equal(before.FreePages + 0x200000, after.FreePages);
         Assert.Equal(OwnerKind.Free, m.Owners.OwnerOf(new PhysAddr(0x43ffff000)).Kind);
         // Newly onlined blocks sit at the head of the free lists.
-        Assert.Equal(0x43fc00000UL, m.Allocator.AllocPages(10, Gfp.Kernel, Buf)!.Value.Start.Value);
+        Assert.Equal(0x43fc00000UL, m.Allocator.AllocPages(10, Gfp.Kernel, _buf)!.Value.Start.Value);
         Assert.Throws<ArgumentException>(() => m.Allocator.HotAdd(new PhysRange(0x23ff00000, 0x240ffffff)));
         Assert.Single(m.Events.Events.OfType<MemoryHotAddEvent>());
     }
@@ -300,7 +300,7 @@ public class PageAllocatorTests
         Assert.Equal(((16UL << 40) - (4UL << 30)) >> 12, normal.ManagedPages);
         Assert.Equal(((16UL << 40) - (4UL << 30)) >> 22, normal.FreeBlocksByOrder[10]);
         var live = new List<PageAllocation>();
-        for (var i = 0; i < 100; i++) live.Add(a.AllocPages(i % 11, i % 3 == 0 ? Gfp.Dma32 : Gfp.Kernel, Buf)!.Value);
+        for (var i = 0; i < 100; i++) live.Add(a.AllocPages(i % 11, i % 3 == 0 ? Gfp.Dma32 : Gfp.Kernel, _buf)!.Value);
         Assert.InRange(a.InternalObjectCount, 1, 500);
         Assert.True(m.Owners.RunCount < 500);
         Assert.Equal(0, m.Memory.TouchedPages);

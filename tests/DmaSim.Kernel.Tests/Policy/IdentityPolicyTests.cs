@@ -11,9 +11,9 @@ namespace DmaSim.Kernel.Tests.Policy;
 /// </summary>
 public class IdentityPolicyTests
 {
-    private static readonly ulong Req4G = 0xFFFFFFFF;          // RAM ends at or below 4 GiB
-    private static readonly ulong Req8G = DmaMask.Bits(34);    // RAM above 8 GiB (seed: to 9 GiB)
-    private static readonly ulong Req16T = DmaMask.Bits(44);   // RAM near 16 TiB
+    private static readonly ulong _req4G = 0xFFFFFFFF;          // RAM ends at or below 4 GiB
+    private static readonly ulong _req8G = DmaMask.Bits(34);    // RAM above 8 GiB (seed: to 9 GiB)
+    private static readonly ulong _req16T = DmaMask.Bits(44);   // RAM near 16 TiB
 
     private static IdentityInputs Pcie(ulong dma, ulong coherent, ulong required, bool identMapAll = true) =>
         new(identMapAll, IsPcie: true, OnRootBus: true, PciFunctionKind.Endpoint, dma, coherent, required, HasRmrr: false, IsUsb: false);
@@ -41,7 +41,7 @@ public class IdentityPolicyTests
         int[] widths = [24, 31, 32, 33, 34, 36, 40, 44, 48, 64];
         foreach (var dmaBits in widths)
             foreach (var cohBits in widths.Append(0))
-                foreach (var req in new[] { Req4G, Req8G, DmaMask.Bits(36), Req16T })
+                foreach (var req in new[] { _req4G, _req8G, DmaMask.Bits(36), _req16T })
                 {
                     var dma = DmaMask.Bits(dmaBits);
                     var coh = cohBits == 0 ? 0 : DmaMask.Bits(cohBits);
@@ -58,7 +58,7 @@ public class IdentityPolicyTests
     public void Without_iommu_pt_no_device_is_identity(string profile)
     {
         foreach (var startup in new[] { true, false })
-            Assert.False(IdentityPolicy.Decide(P(profile), Pcie(DmaMask.Bits(64), DmaMask.Bits(64), Req4G, identMapAll: false), startup).Identity);
+            Assert.False(IdentityPolicy.Decide(P(profile), Pcie(DmaMask.Bits(64), DmaMask.Bits(64), _req4G, identMapAll: false), startup).Identity);
     }
 
     [Theory]
@@ -66,7 +66,7 @@ public class IdentityPolicyTests
     public void At_boot_a_root_bus_pcie_device_is_identity_whatever_its_masks(string profile)
     {
         // startup = 1: masks unknown, assume 64-bit (§2.2 rule 5).
-        Assert.True(IdentityPolicy.Decide(P(profile), Pcie(DmaMask.Bits(32), DmaMask.Bits(24), Req16T), startup: true).Identity);
+        Assert.True(IdentityPolicy.Decide(P(profile), Pcie(DmaMask.Bits(32), DmaMask.Bits(24), _req16T), startup: true).Identity);
     }
 
     // §2.6 (a): 64-bit dma_mask, 32-bit coherent mask, RAM above 4 GiB.
@@ -79,7 +79,7 @@ public class IdentityPolicyTests
     [InlineData("linux-3.0", false)]
     public void Vector_a_64bit_streaming_32bit_coherent_above_4G(string profile, bool identity)
     {
-        var v = IdentityPolicy.Decide(P(profile), Pcie(DmaMask.Bits(64), DmaMask.Bits(32), Req8G), startup: false);
+        var v = IdentityPolicy.Decide(P(profile), Pcie(DmaMask.Bits(64), DmaMask.Bits(32), _req8G), startup: false);
         Assert.Equal(identity, v.Identity);
         if (!identity) Assert.Contains("required mask", v.Reason, StringComparison.Ordinal);
         else Assert.Contains("DMA_BIT_MASK(32)", v.Reason, StringComparison.Ordinal);
@@ -92,7 +92,7 @@ public class IdentityPolicyTests
     [InlineData("linux-2.6.33", true)]
     [InlineData("linux-3.0", false)]
     public void Vector_b_40bit_mask_on_a_44bit_machine(string profile, bool identity) =>
-        Assert.Equal(identity, IdentityPolicy.Decide(P(profile), Pcie(DmaMask.Bits(40), DmaMask.Bits(40), Req16T), startup: false).Identity);
+        Assert.Equal(identity, IdentityPolicy.Decide(P(profile), Pcie(DmaMask.Bits(40), DmaMask.Bits(40), _req16T), startup: false).Identity);
 
     // §2.6 (c): 32-bit conventional PCI device behind a PCI-PCI bridge, iommu=pt: never in si_domain after 3dfc813d.
     [Theory]
@@ -104,7 +104,7 @@ public class IdentityPolicyTests
     [InlineData("linux-3.0", false)]
     public void Vector_c_conventional_pci_device_behind_a_bridge_at_boot(string profile, bool identity)
     {
-        var x = new IdentityInputs(true, IsPcie: false, OnRootBus: false, PciFunctionKind.Endpoint, DmaMask.Bits(32), DmaMask.Bits(32), Req4G, false, false);
+        var x = new IdentityInputs(true, IsPcie: false, OnRootBus: false, PciFunctionKind.Endpoint, DmaMask.Bits(32), DmaMask.Bits(32), _req4G, false, false);
         var v = IdentityPolicy.Decide(P(profile), x, startup: true);
         Assert.Equal(identity, v.Identity);
         if (!identity) Assert.Contains("3dfc813d", v.Source, StringComparison.Ordinal);
@@ -119,11 +119,11 @@ public class IdentityPolicyTests
     {
         foreach (var p in new[] { ProfileCatalog.Linux2632, ProfileCatalog.Linux2633, ProfileCatalog.Linux30 })
         {
-            var x = new IdentityInputs(true, IsPcie: true, OnRootBus: true, kind, DmaMask.Bits(64), DmaMask.Bits(64), Req4G, false, false);
+            var x = new IdentityInputs(true, IsPcie: true, OnRootBus: true, kind, DmaMask.Bits(64), DmaMask.Bits(64), _req4G, false, false);
             Assert.Equal(identity, IdentityPolicy.Decide(p, x, startup: true).Identity);
         }
         // Before 3dfc813d the bridge kind does not matter.
-        var pre = new IdentityInputs(true, IsPcie: true, OnRootBus: true, kind, DmaMask.Bits(64), DmaMask.Bits(64), Req4G, false, false);
+        var pre = new IdentityInputs(true, IsPcie: true, OnRootBus: true, kind, DmaMask.Bits(64), DmaMask.Bits(64), _req4G, false, false);
         Assert.True(IdentityPolicy.Decide(ProfileCatalog.Linux2632Rc5, pre, startup: true).Identity);
     }
 
@@ -131,14 +131,14 @@ public class IdentityPolicyTests
     public void A_pcie_device_off_the_root_bus_is_still_identity_in_2_6_32()
     {
         // Rule 4 only excludes *conventional* PCI devices off the root bus (a PCIe endpoint behind a root port is fine).
-        var x = new IdentityInputs(true, IsPcie: true, OnRootBus: false, PciFunctionKind.Endpoint, DmaMask.Bits(64), DmaMask.Bits(64), Req4G, false, false);
+        var x = new IdentityInputs(true, IsPcie: true, OnRootBus: false, PciFunctionKind.Endpoint, DmaMask.Bits(64), DmaMask.Bits(64), _req4G, false, false);
         Assert.True(IdentityPolicy.Decide(ProfileCatalog.Linux2632, x, startup: false).Identity);
     }
 
     [Fact]
     public void A_conventional_pci_device_on_the_root_bus_may_be_identity_in_2_6_32()
     {
-        var x = new IdentityInputs(true, IsPcie: false, OnRootBus: true, PciFunctionKind.Endpoint, DmaMask.Bits(64), DmaMask.Bits(64), Req4G, false, false);
+        var x = new IdentityInputs(true, IsPcie: false, OnRootBus: true, PciFunctionKind.Endpoint, DmaMask.Bits(64), DmaMask.Bits(64), _req4G, false, false);
         Assert.True(IdentityPolicy.Decide(ProfileCatalog.Linux2632, x, startup: false).Identity);
     }
 
@@ -147,7 +147,7 @@ public class IdentityPolicyTests
     public void Rmrr_ownership_matters_only_where_the_era_says_so(string profile)
     {
         var p = P(profile);
-        var plain = Pcie(DmaMask.Bits(64), DmaMask.Bits(64), Req4G);
+        var plain = Pcie(DmaMask.Bits(64), DmaMask.Bits(64), _req4G);
         var withRmrr = plain with { HasRmrr = true };
         var usb = withRmrr with { IsUsb = true };
         var vPlain = IdentityPolicy.Decide(p, plain, startup: true);
@@ -160,16 +160,16 @@ public class IdentityPolicyTests
     public void The_2_6_32_check_is_strictly_greater_than_32_bits()
     {
         var p = ProfileCatalog.Linux2632;
-        Assert.False(IdentityPolicy.Decide(p, Pcie(0xFFFFFFFF, 0xFFFFFFFF, Req4G), false).Identity);
-        Assert.True(IdentityPolicy.Decide(p, Pcie(0x1FFFFFFFF, 0xFFFFFFFF, Req16T), false).Identity);
+        Assert.False(IdentityPolicy.Decide(p, Pcie(0xFFFFFFFF, 0xFFFFFFFF, _req4G), false).Identity);
+        Assert.True(IdentityPolicy.Decide(p, Pcie(0x1FFFFFFFF, 0xFFFFFFFF, _req16T), false).Identity);
     }
 
     [Fact]
     public void The_3_0_check_ignores_a_zero_coherent_mask_and_accepts_equality()
     {
         var p = ProfileCatalog.Linux30;
-        Assert.True(IdentityPolicy.Decide(p, Pcie(Req8G, 0, Req8G), false).Identity);
-        Assert.False(IdentityPolicy.Decide(p, Pcie(DmaMask.Bits(33), 0, Req8G), false).Identity);
-        Assert.True(IdentityPolicy.Decide(p, Pcie(DmaMask.Bits(32), DmaMask.Bits(32), Req4G), false).Identity);
+        Assert.True(IdentityPolicy.Decide(p, Pcie(_req8G, 0, _req8G), false).Identity);
+        Assert.False(IdentityPolicy.Decide(p, Pcie(DmaMask.Bits(33), 0, _req8G), false).Identity);
+        Assert.True(IdentityPolicy.Decide(p, Pcie(DmaMask.Bits(32), DmaMask.Bits(32), _req4G), false).Identity);
     }
 }

@@ -15,7 +15,7 @@ namespace DmaSim.Simulation.Tests.Firmware;
 /// </summary>
 public sealed class DmarFuzzTests
 {
-    private static readonly byte[][] Tables = [.. DmarCorpus.Names.Select(DmarCorpus.Dat)];
+    private static readonly byte[][] _tables = [.. DmarCorpus.Names.Select(DmarCorpus.Dat)];
 
     private static byte[] Mutate(byte[] original, int kind, ulong seed)
     {
@@ -70,10 +70,10 @@ public sealed class DmarFuzzTests
         var parsed = 0;
         var refused = 0;
         var slowest = TimeSpan.Zero;
-        Gen.Select(Gen.Int[0, Tables.Length - 1], Gen.Int[0, 4], Gen.ULong)
+        Gen.Select(Gen.Int[0, _tables.Length - 1], Gen.Int[0, 4], Gen.ULong)
             .Sample((table, kind, seed) =>
             {
-                var bytes = Mutate(Tables[table], kind, seed);
+                var bytes = Mutate(_tables[table], kind, seed);
                 var clock = Stopwatch.StartNew();
                 try
                 {
@@ -92,7 +92,7 @@ public sealed class DmarFuzzTests
                     Interlocked.Increment(ref refused);
                 }
                 clock.Stop();
-                lock (Tables) if (clock.Elapsed > slowest) slowest = clock.Elapsed;
+                lock (_tables) if (clock.Elapsed > slowest) slowest = clock.Elapsed;
                 Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"one case took {clock.Elapsed}");
             }, iter: 10_000, threads: 1, seed: "0N0XIzNsQ0O2");
         Assert.Equal(10_000, parsed + refused);
@@ -104,7 +104,7 @@ public sealed class DmarFuzzTests
     {
         Gen.Byte.Array[0, 300].Sample(tail =>
         {
-            var header = (byte[])Tables[1][..48].Clone();
+            var header = (byte[])_tables[1][..48].Clone();
             var bytes = new byte[48 + tail.Length];
             header.CopyTo(bytes, 0);
             tail.CopyTo(bytes, 48);

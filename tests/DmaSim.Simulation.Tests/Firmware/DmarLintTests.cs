@@ -10,9 +10,9 @@ namespace DmaSim.Simulation.Tests.Firmware;
 /// <summary>One minimal hand-built table per lint rule, plus a clean baseline that must raise nothing.</summary>
 public sealed class DmarLintTests
 {
-    private static readonly DeviceScope Igpu = DeviceScope.Endpoint(new Bdf(0, 2, 0));
-    private static readonly DeviceScope Xhci = DeviceScope.Endpoint(new Bdf(0, 0x14, 0));
-    private static readonly DeviceScope IoApic = DeviceScope.IoApic(2, new Bdf(0, 0x1e, 7));
+    private static readonly DeviceScope _igpu = DeviceScope.Endpoint(new Bdf(0, 2, 0));
+    private static readonly DeviceScope _xhci = DeviceScope.Endpoint(new Bdf(0, 0x14, 0));
+    private static readonly DeviceScope _ioApic = DeviceScope.IoApic(2, new Bdf(0, 0x1e, 7));
 
     private static Drhd Unit(ulong registerBase, bool includeAll, params DeviceScope[] scopes) =>
         new(0, 0, includeAll ? Drhd.IncludePciAllFlag : (byte)0, 0, 0, registerBase, [.. scopes]);
@@ -24,7 +24,7 @@ public sealed class DmarLintTests
         DmarCodec.Parse(DmarCodec.Encode(new DmarTable { HostAddressWidthField = (byte)(haw - 1), Flags = flags, Structures = [.. structures] }), "t.dat");
 
     private static DmarStructure[] Good() =>
-        [Unit(0xfed90000, false, Igpu), Unit(0xfed91000, true, IoApic), Region(0x7f000000, 0x7f0fffff, Xhci)];
+        [Unit(0xfed90000, false, _igpu), Unit(0xfed91000, true, _ioApic), Region(0x7f000000, 0x7f0fffff, _xhci)];
 
     private static DmarTable GoodTable() => Table(39, DmarTable.IntrRemapFlag, Good());
 
@@ -86,7 +86,7 @@ public sealed class DmarLintTests
     [Fact]
     public void Structures_out_of_type_order_and_reserved_types()
     {
-        Single(Table(39, 1, Region(0x7f000000, 0x7f0fffff, Xhci), Unit(0xfed91000, true, IoApic)), "structure-order", DmarLintSeverity.Warning);
+        Single(Table(39, 1, Region(0x7f000000, 0x7f0fffff, _xhci), Unit(0xfed91000, true, _ioApic)), "structure-order", DmarLintSeverity.Warning);
         var f = Single(Table(39, 1, [.. Good(), new UnknownDmarStructure(0, 0, 7, [7, 0, 8, 0, 1, 2, 3, 4])]), "structure-unknown-type", DmarLintSeverity.Warning);
         Assert.Equal("DMAR: Unknown DMAR structure type 7", f.KernelMessage);
     }
@@ -94,19 +94,19 @@ public sealed class DmarLintTests
     [Fact]
     public void No_drhd_disables_vtd()
     {
-        var f = Single(Table(39, 1, Region(0x7f000000, 0x7f0fffff, Xhci)), "no-drhd", DmarLintSeverity.Error);
+        var f = Single(Table(39, 1, Region(0x7f000000, 0x7f0fffff, _xhci)), "no-drhd", DmarLintSeverity.Error);
         Assert.Equal("DMAR: [Firmware Bug]: No DRHD structure found in DMAR table", f.KernelMessage);
     }
 
     [Fact]
     public void Drhd_at_address_zero_disables_vtd()
     {
-        var t = Table(39, 1, Unit(0, false, Igpu), Unit(0xfed91000, true, IoApic));
+        var t = Table(39, 1, Unit(0, false, _igpu), Unit(0xfed91000, true, _ioApic));
         var f = Single(t, "drhd-base-zero", DmarLintSeverity.Error);
         Assert.Equal("DMAR: [Firmware Bug]: Your BIOS is broken; DMAR reported at address 0!", f.KernelMessage);
         Assert.Equal(t.Structures[0].Offset + 8, f.Offset);
         Assert.Contains("disabled", f.Consequence, StringComparison.Ordinal);
-        Single(Table(39, 1, Unit(0xfed90800, false, Igpu), Unit(0xfed91000, true, IoApic)), "drhd-base-unaligned", DmarLintSeverity.Warning);
+        Single(Table(39, 1, Unit(0xfed90800, false, _igpu), Unit(0xfed91000, true, _ioApic)), "drhd-base-unaligned", DmarLintSeverity.Warning);
     }
 
     [Fact]
@@ -122,24 +122,24 @@ public sealed class DmarLintTests
     [Fact]
     public void Duplicate_drhd_is_skipped()
     {
-        Single(Table(39, 1, Unit(0xfed90000, false, Igpu), Unit(0xfed90000, false, Xhci), Unit(0xfed91000, true, IoApic)), "drhd-duplicate", DmarLintSeverity.Warning);
+        Single(Table(39, 1, Unit(0xfed90000, false, _igpu), Unit(0xfed90000, false, _xhci), Unit(0xfed91000, true, _ioApic)), "drhd-duplicate", DmarLintSeverity.Warning);
     }
 
     [Fact]
     public void Include_pci_all_rules()
     {
-        Single(Table(39, 1, Unit(0xfed90000, false, Igpu), Unit(0xfed91000, false, IoApic)), "no-include-pci-all", DmarLintSeverity.Warning);
-        var dup = Table(39, 1, Unit(0xfed90000, true), Unit(0xfed91000, true, IoApic));
+        Single(Table(39, 1, Unit(0xfed90000, false, _igpu), Unit(0xfed91000, false, _ioApic)), "no-include-pci-all", DmarLintSeverity.Warning);
+        var dup = Table(39, 1, Unit(0xfed90000, true), Unit(0xfed91000, true, _ioApic));
         var f = Single(dup, "include-pci-all-duplicate", DmarLintSeverity.Error);
         Assert.Equal(dup.Structures[1].Offset, f.Offset);
-        Single(Table(39, 1, Unit(0xfed91000, true, IoApic), Unit(0xfed90000, false, Igpu)), "include-pci-all-not-last", DmarLintSeverity.Warning);
-        Single(Table(39, 1, Unit(0xfed91000, true, IoApic, Igpu)), "include-pci-all-with-pci-scopes", DmarLintSeverity.Warning);
+        Single(Table(39, 1, Unit(0xfed91000, true, _ioApic), Unit(0xfed90000, false, _igpu)), "include-pci-all-not-last", DmarLintSeverity.Warning);
+        Single(Table(39, 1, Unit(0xfed91000, true, _ioApic, _igpu)), "include-pci-all-with-pci-scopes", DmarLintSeverity.Warning);
     }
 
     [Fact]
     public void Rmrr_ending_before_it_starts_is_an_error()
     {
-        var f = Single(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7f0fffff, 0x7f000000, Xhci)), "rmrr-end-before-start", DmarLintSeverity.Error);
+        var f = Single(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7f0fffff, 0x7f000000, _xhci)), "rmrr-end-before-start", DmarLintSeverity.Error);
         Assert.Contains("Your BIOS is broken; RMRR ends before it starts!", f.KernelMessage, StringComparison.Ordinal);
         Assert.Contains("bad RMRR [0x000000007f0fffff-0x000000007f000000]", f.KernelMessage, StringComparison.Ordinal);
     }
@@ -147,25 +147,25 @@ public sealed class DmarLintTests
     [Fact]
     public void Rmrr_not_page_aligned_is_a_tainting_warning()
     {
-        var f = Single(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7f000800, 0x7f0fffff, Xhci)), "rmrr-unaligned", DmarLintSeverity.Warning);
+        var f = Single(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7f000800, 0x7f0fffff, _xhci)), "rmrr-unaligned", DmarLintSeverity.Warning);
         Assert.Equal("DMAR: [Firmware Bug]: Your BIOS is broken; bad RMRR [0x000000007f000800-0x000000007f0fffff]", f.KernelMessage);
         Assert.Contains("still uses", f.Consequence, StringComparison.Ordinal);
-        Single(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7f000000, 0x7f000ffe, Xhci)), "rmrr-unaligned", DmarLintSeverity.Warning);
+        Single(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7f000000, 0x7f000ffe, _xhci)), "rmrr-unaligned", DmarLintSeverity.Warning);
     }
 
     [Fact]
     public void Rmrr_beyond_the_host_address_width()
     {
-        var f = Single(Table(36, 1, Unit(0xfed91000, true, IoApic), Region(0x1000000000, 0x1000000fff, Xhci)), "rmrr-beyond-haw", DmarLintSeverity.Warning);
+        var f = Single(Table(36, 1, Unit(0xfed91000, true, _ioApic), Region(0x1000000000, 0x1000000fff, _xhci)), "rmrr-beyond-haw", DmarLintSeverity.Warning);
         Assert.Equal("Your BIOS is broken; RMRR exceeds permitted address width (36 bits)", f.KernelMessage);
     }
 
     [Fact]
     public void Overlapping_rmrrs()
     {
-        var t = Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7f000000, 0x7f0fffff, Xhci), Region(0x7f0ff000, 0x7f1fffff, Igpu));
+        var t = Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7f000000, 0x7f0fffff, _xhci), Region(0x7f0ff000, 0x7f1fffff, _igpu));
         Assert.Equal(t.Structures[2].Offset, Single(t, "rmrr-overlap", DmarLintSeverity.Warning).Offset);
-        Assert.DoesNotContain(DmarLint.Run(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7f000000, 0x7f0fffff, Xhci), Region(0x7f100000, 0x7f1fffff, Igpu))),
+        Assert.DoesNotContain(DmarLint.Run(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7f000000, 0x7f0fffff, _xhci), Region(0x7f100000, 0x7f1fffff, _igpu))),
             f => f.Rule == "rmrr-overlap");
     }
 
@@ -174,20 +174,20 @@ public sealed class DmarLintTests
     {
         var context = new DmarLintContext { E820 = Memory() };
         // In usable RAM: firmware DMA can hit pages the kernel hands out.
-        var usable = Single(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7e000000, 0x7e0fffff, Xhci)), "rmrr-not-reserved", DmarLintSeverity.Error, context);
+        var usable = Single(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7e000000, 0x7e0fffff, _xhci)), "rmrr-not-reserved", DmarLintSeverity.Error, context);
         Assert.Equal("DMAR: [Firmware Bug]: No firmware reserved region can cover this RMRR [0x000000007e000000-0x000000007e0fffff], contact BIOS vendor for fixes", usable.KernelMessage);
         // ACPI data and holes: warned, still used.
-        Single(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7f200000, 0x7f2fffff, Xhci)), "rmrr-not-reserved", DmarLintSeverity.Warning, context);
-        Single(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0xe8000, 0xe8fff, Xhci)), "rmrr-not-reserved", DmarLintSeverity.Warning, context);
+        Single(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7f200000, 0x7f2fffff, _xhci)), "rmrr-not-reserved", DmarLintSeverity.Warning, context);
+        Single(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0xe8000, 0xe8fff, _xhci)), "rmrr-not-reserved", DmarLintSeverity.Warning, context);
         // Wholly ACPI NVS is accepted, as modern arch_rmrr_sanity_check does; without e820 the rule is skipped.
-        Assert.Empty(DmarLint.Run(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7f100000, 0x7f1fffff, Xhci)), context));
-        Assert.Empty(DmarLint.Run(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7e000000, 0x7e0fffff, Xhci))));
+        Assert.Empty(DmarLint.Run(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7f100000, 0x7f1fffff, _xhci)), context));
+        Assert.Empty(DmarLint.Run(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7e000000, 0x7e0fffff, _xhci))));
     }
 
     [Fact]
     public void Rmrr_without_devices()
     {
-        Single(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7f000000, 0x7f0fffff)), "rmrr-no-scope", DmarLintSeverity.Warning);
+        Single(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7f000000, 0x7f0fffff)), "rmrr-no-scope", DmarLintSeverity.Warning);
     }
 
     [Fact]
@@ -203,21 +203,21 @@ public sealed class DmarLintTests
     {
         var ns = new DeviceScope(DeviceScopeType.AcpiNamespace, 1, 0, [new PciPathEntry(0x15, 0)]);
         var unterminated = new Andd(0, 0, [0, 0, 0], 1, [.. "\\_SB.I2C0"u8.ToArray()]);
-        var f = Single(Table(39, 1, Unit(0xfed91000, true, IoApic, ns), unterminated), "andd-name-unterminated", DmarLintSeverity.Error);
+        var f = Single(Table(39, 1, Unit(0xfed91000, true, _ioApic, ns), unterminated), "andd-name-unterminated", DmarLintSeverity.Error);
         Assert.Equal("DMAR: [Firmware Bug]: Your BIOS is broken; ANDD object name is not NUL-terminated", f.KernelMessage);
-        Assert.Empty(DmarLint.Run(Table(39, 1, Unit(0xfed91000, true, IoApic, ns), Andd.Create(1, "\\_SB.I2C0"))));
-        var orphan = Single(Table(39, 1, Unit(0xfed91000, true, IoApic), Andd.Create(1, "\\_SB.I2C0")), "andd-no-scope", DmarLintSeverity.Warning);
+        Assert.Empty(DmarLint.Run(Table(39, 1, Unit(0xfed91000, true, _ioApic, ns), Andd.Create(1, "\\_SB.I2C0"))));
+        var orphan = Single(Table(39, 1, Unit(0xfed91000, true, _ioApic), Andd.Create(1, "\\_SB.I2C0")), "andd-no-scope", DmarLintSeverity.Warning);
         Assert.Equal("DMAR: No IOMMU scope found for ANDD enumeration ID 1 (\\_SB.I2C0)", orphan.KernelMessage);
-        Single(Table(39, 1, Unit(0xfed91000, true, IoApic, ns)), "namespace-scope-without-andd", DmarLintSeverity.Warning);
+        Single(Table(39, 1, Unit(0xfed91000, true, _ioApic, ns)), "namespace-scope-without-andd", DmarLintSeverity.Warning);
     }
 
     [Fact]
     public void Scope_type_and_path_rules()
     {
         var reserved = new DeviceScope((DeviceScopeType)9, 0, 0, [new PciPathEntry(1, 0)]);
-        Assert.Equal("DMAR: Unsupported device scope", Single(Table(39, 1, Unit(0xfed91000, true, IoApic, reserved)), "scope-unsupported-type", DmarLintSeverity.Warning).KernelMessage);
+        Assert.Equal("DMAR: Unsupported device scope", Single(Table(39, 1, Unit(0xfed91000, true, _ioApic, reserved)), "scope-unsupported-type", DmarLintSeverity.Warning).KernelMessage);
         var empty = new DeviceScope(DeviceScopeType.Endpoint, 0, 0, []);
-        Single(Table(39, 1, Unit(0xfed90000, false, empty), Unit(0xfed91000, true, IoApic)), "scope-empty-path", DmarLintSeverity.Warning);
+        Single(Table(39, 1, Unit(0xfed90000, false, empty), Unit(0xfed91000, true, _ioApic)), "scope-empty-path", DmarLintSeverity.Warning);
     }
 
     [Fact]
@@ -243,17 +243,17 @@ public sealed class DmarLintTests
             f => f.Rule.StartsWith("scope", StringComparison.Ordinal));
         Assert.DoesNotContain(DmarLint.Run(GoodTable(), context), f => f.Rule.StartsWith("scope", StringComparison.Ordinal));
 
-        var absent = Single(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7f000000, 0x7f0fffff, DeviceScope.Endpoint(new Bdf(0, 0x1d, 0)))),
+        var absent = Single(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7f000000, 0x7f0fffff, DeviceScope.Endpoint(new Bdf(0, 0x1d, 0)))),
             "scope-device-absent", DmarLintSeverity.Warning, context);
         Assert.Contains("00:1d.0", absent.Message, StringComparison.Ordinal);
         var behindBridge = new DeviceScope(DeviceScopeType.Endpoint, 0, 0, [new(0x1c, 0), new(0, 1)]);
-        Assert.Contains("00:[1c.0/00.1]", Single(Table(39, 1, Unit(0xfed91000, true, IoApic), Region(0x7f000000, 0x7f0fffff, behindBridge)),
+        Assert.Contains("00:[1c.0/00.1]", Single(Table(39, 1, Unit(0xfed91000, true, _ioApic), Region(0x7f000000, 0x7f0fffff, behindBridge)),
             "scope-device-absent", DmarLintSeverity.Warning, context).Message, StringComparison.Ordinal);
 
-        var wrongType = Single(Table(39, 1, Unit(0xfed90000, false, DeviceScope.Endpoint(new Bdf(0, 0x1c, 0))), Unit(0xfed91000, true, IoApic)),
+        var wrongType = Single(Table(39, 1, Unit(0xfed90000, false, DeviceScope.Endpoint(new Bdf(0, 0x1c, 0))), Unit(0xfed91000, true, _ioApic)),
             "scope-type-mismatch", DmarLintSeverity.Error, context);
         Assert.Equal("DMAR: Device scope type does not match for 0000:00:1c.0", wrongType.KernelMessage);
-        Single(Table(39, 1, Unit(0xfed90000, false, DeviceScope.Bridge(new Bdf(0, 0x14, 0))), Unit(0xfed91000, true, IoApic)),
+        Single(Table(39, 1, Unit(0xfed90000, false, DeviceScope.Bridge(new Bdf(0, 0x14, 0))), Unit(0xfed91000, true, _ioApic)),
             "scope-type-mismatch", DmarLintSeverity.Error, context);
 
         // An excerpt without the enumeration lines gives no device list, so no scope is called absent.

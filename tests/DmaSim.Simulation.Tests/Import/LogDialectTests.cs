@@ -7,8 +7,8 @@ namespace DmaSim.Simulation.Tests.Import;
 /// <summary>(5) The DMAR wording per release: prefix, unit line, and which structures print.</summary>
 public sealed class LogDialectTests
 {
-    private static readonly DmarLogEntry Andd = new("ANDD", "ANDD device: 1 name: \\_SB.PCI0.I2C0", true, 4);
-    private static readonly DmarLogEntry Satc = new("SATC", "SATC flags: 0x1", true, 5);
+    private static readonly DmarLogEntry _andd = new("ANDD", "ANDD device: 1 name: \\_SB.PCI0.I2C0", true, 4);
+    private static readonly DmarLogEntry _satc = new("SATC", "SATC flags: 0x1", true, 5);
 
     [Theory]
     // drivers/pci/dmar.c PREFIX: "DMAR:" before 2.6.32, "DMAR: " in the 2.6.32.y stable trees (2.6.32.63 read).
@@ -35,10 +35,10 @@ public sealed class LogDialectTests
     [Fact]
     public void ANDD_prints_from_3_15_and_SATC_from_5_12()
     {
-        Assert.Equal("dmar: Unknown DMAR structure type 4", LogDialect.For(ProfileCatalog.Linux30, "3.10.0").StructureLine(Andd));
-        Assert.Equal("dmar: ANDD device: 1 name: \\_SB.PCI0.I2C0", LogDialect.For(ProfileCatalog.Linux30, "3.17.4").StructureLine(Andd));
-        Assert.Null(LogDialect.For(ProfileCatalog.Linux61, "5.11.22").StructureLine(Satc));
-        Assert.Equal("DMAR: SATC flags: 0x1", LogDialect.For(ProfileCatalog.Linux61, "6.2.10").StructureLine(Satc));
+        Assert.Equal("dmar: Unknown DMAR structure type 4", LogDialect.For(ProfileCatalog.Linux30, "3.10.0").StructureLine(_andd));
+        Assert.Equal("dmar: ANDD device: 1 name: \\_SB.PCI0.I2C0", LogDialect.For(ProfileCatalog.Linux30, "3.17.4").StructureLine(_andd));
+        Assert.Null(LogDialect.For(ProfileCatalog.Linux61, "5.11.22").StructureLine(_satc));
+        Assert.Equal("DMAR: SATC flags: 0x1", LogDialect.For(ProfileCatalog.Linux61, "6.2.10").StructureLine(_satc));
     }
 
     [Theory]

@@ -207,7 +207,7 @@ public class SourceAuditIommuTests
 /// <summary>Item 12: the simulated kernel services the DMAR fault interrupt and prints each fault as its era did; the fault record holds the source id the hardware saw (the bridge alias 05:00.0), not the function behind it.</summary>
 public class SourceAuditFaultHandlerTests
 {
-    private static readonly string[] RatelimitedCmdline = ["intel_iommu=on"];
+    private static readonly string[] _ratelimitedCmdline = ["intel_iommu=on"];
 
     [Fact]
     public void Linux_2_6_32_prints_the_status_register_and_two_lines_per_fault()
@@ -235,7 +235,7 @@ public class SourceAuditFaultHandlerTests
     [InlineData("linux-2.6.32", 20)]
     public void Twenty_faults_in_a_burst_print_as_the_era_allows(string profile, int printed)
     {
-        var s = Parse(Storage(cmdline: RatelimitedCmdline[0], driver: "{ device: smartarray, dma-mask-bits: 64 }", profile: profile,
+        var s = Parse(Storage(cmdline: _ratelimitedCmdline[0], driver: "{ device: smartarray, dma-mask-bits: 64 }", profile: profile,
             workload: "{ device: smartarray, run: io, count: 1, size: 4KiB }"));
         var m = RunKeeping(s, P(profile));
         var bdf = DmaSim.Simulation.Machine.SimMachine.ToBdf(s.Device("smartarray").Bdf);

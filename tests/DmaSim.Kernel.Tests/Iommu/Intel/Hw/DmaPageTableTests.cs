@@ -10,7 +10,7 @@ namespace DmaSim.Kernel.Tests.Iommu.Intel.Hw;
 /// <summary>Second-level page tables as the driver writes them (linux-semantics.md §7.2–7.4).</summary>
 public class DmaPageTableTests
 {
-    private static readonly Bdf Dev = new(2, 3, 0);
+    private static readonly Bdf _dev = new(2, 3, 0);
 
     [Fact]
     public void Map_writes_intermediate_tables_and_a_leaf_pte()
@@ -83,8 +83,8 @@ public class DmaPageTableTests
         Assert.Equal(0x201UL, r.PagesMapped);
         Assert.Equal(2, pt.Lookup(0x234).Level);
         Assert.Equal(1, pt.Lookup(0x400).Level);
-        rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 1, 2, pt.Root);
-        var t = rig.Unit.Translate(Dev, new DmaAddr(0x23_4567), false);
+        rig.Driver.SetContext(_dev, ContextTranslationType.MultiLevel, 1, 2, pt.Root);
+        var t = rig.Unit.Translate(_dev, new DmaAddr(0x23_4567), false);
         Assert.Equal((0x4_0034_567UL, 21), (t.Address, t.PageShift));
         // Unmapping one page inside the superpage removes all of it (modern intel_iommu_unmap).
         Assert.Equal(0x200UL, pt.Unmap(0x210, 1).PagesCleared);
@@ -135,7 +135,7 @@ public class DmaPageTableTests
             var rig = new HwRig(options: IntelIommuDriverOptions.For(ProfileCatalog.Linux61)).Boot();
             rig.Events.Record = false;
             var pt = rig.NewDomain(agaw);
-            rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 9, agaw, pt.Root);
+            rig.Driver.SetContext(_dev, ContextTranslationType.MultiLevel, 9, agaw, pt.Root);
             var oracle = new Dictionary<ulong, (ulong Phys, bool R, bool W)>();
             foreach (var (isMap, b, offset, pages, phys, perm) in ops)
             {
@@ -181,8 +181,8 @@ public class DmaPageTableTests
     private static void Check(HwRig rig, Dictionary<ulong, (ulong Phys, bool R, bool W)> oracle, ulong pfn)
     {
         var address = (pfn << 12) | 0x18;
-        var read = rig.Unit.Translate(Dev, new DmaAddr(address), isWrite: false);
-        var write = rig.Unit.Translate(Dev, new DmaAddr(address), isWrite: true);
+        var read = rig.Unit.Translate(_dev, new DmaAddr(address), isWrite: false);
+        var write = rig.Unit.Translate(_dev, new DmaAddr(address), isWrite: true);
         if (oracle.TryGetValue(pfn, out var m))
         {
             Assert.Equal(m.R, read.IsSuccess);

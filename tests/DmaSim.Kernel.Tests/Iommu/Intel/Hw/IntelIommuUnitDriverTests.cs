@@ -10,7 +10,7 @@ namespace DmaSim.Kernel.Tests.Iommu.Intel.Hw;
 /// <summary>The driver's register programming, checked through the hardware model (linux-semantics.md §7).</summary>
 public class IntelIommuUnitDriverTests
 {
-    private static readonly Bdf Dev = new(3, 0, 0);
+    private static readonly Bdf _dev = new(3, 0, 0);
 
     [Fact]
     public void Capabilities_are_decoded_from_cap_and_ecap()
@@ -68,15 +68,15 @@ public class IntelIommuUnitDriverTests
     {
         var rig = new HwRig().Boot();
         var domain = rig.NewDomain(2);
-        Assert.False(rig.Driver.ContextPresent(Dev));
-        Assert.True(rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 7, 2, domain.Root));
-        Assert.True(rig.Driver.ContextPresent(Dev));
-        var (lo, hi) = rig.Driver.ReadContext(Dev);
+        Assert.False(rig.Driver.ContextPresent(_dev));
+        Assert.True(rig.Driver.SetContext(_dev, ContextTranslationType.MultiLevel, 7, 2, domain.Root));
+        Assert.True(rig.Driver.ContextPresent(_dev));
+        var (lo, hi) = rig.Driver.ReadContext(_dev);
         Assert.Equal(domain.Root.Value | 1, lo); // TT 0, FPD 0, P
         Assert.Equal((7UL << 8) | 2, hi);
         // A second call with another domain leaves the entry alone (domain_context_mapping_one).
-        Assert.False(rig.Driver.SetContext(Dev, ContextTranslationType.PassThrough, 9, 3, default));
-        Assert.Equal((lo, hi), rig.Driver.ReadContext(Dev));
+        Assert.False(rig.Driver.SetContext(_dev, ContextTranslationType.PassThrough, 9, 3, default));
+        Assert.Equal((lo, hi), rig.Driver.ReadContext(_dev));
     }
 
     [Fact]
@@ -85,8 +85,8 @@ public class IntelIommuUnitDriverTests
         var rig = new HwRig().Boot();
         var domain = rig.NewDomain(rig.Driver.Agaw);
         Assert.Equal(MapStatus.Ok, domain.Map(new IovaPfn(0x100), new PhysPfn(0x7_0000), 1, read: true, write: true).Status);
-        rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 1, rig.Driver.Agaw, domain.Root);
-        var r = rig.Unit.Translate(Dev, new DmaAddr(0x10_0abc), isWrite: true);
+        rig.Driver.SetContext(_dev, ContextTranslationType.MultiLevel, 1, rig.Driver.Agaw, domain.Root);
+        var r = rig.Unit.Translate(_dev, new DmaAddr(0x10_0abc), isWrite: true);
         Assert.Equal(TranslationOutcome.Translated, r.Outcome);
         Assert.Equal(0x7000_0abcUL, r.Address);
     }
@@ -95,8 +95,8 @@ public class IntelIommuUnitDriverTests
     public void Pass_through_context_uses_max_sagaw_and_gives_identity()
     {
         var rig = new HwRig().Boot();
-        rig.Driver.SetContext(Dev, ContextTranslationType.PassThrough, 2, rig.Driver.MaxSagaw, default);
-        var r = rig.Unit.Translate(Dev, new DmaAddr(0x12_3456_7000), isWrite: false);
+        rig.Driver.SetContext(_dev, ContextTranslationType.PassThrough, 2, rig.Driver.MaxSagaw, default);
+        var r = rig.Unit.Translate(_dev, new DmaAddr(0x12_3456_7000), isWrite: false);
         Assert.Equal(TranslationOutcome.PassThrough, r.Outcome);
         Assert.Equal(0x12_3456_7000UL, r.Address);
     }
@@ -107,10 +107,10 @@ public class IntelIommuUnitDriverTests
         var rig = new HwRig().Boot();
         var domain = rig.NewDomain(2);
         domain.Map(new IovaPfn(0), new PhysPfn(0x5000), 1, true, true);
-        rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 1, 2, domain.Root);
-        Assert.True(rig.Unit.Translate(Dev, new DmaAddr(0x10), true).IsSuccess);
-        Assert.True(rig.Driver.ClearContext(Dev));
-        Assert.Equal(VtdFaultReason.ContextEntryNotPresent, rig.Unit.Translate(Dev, new DmaAddr(0x10), true).FaultReason);
+        rig.Driver.SetContext(_dev, ContextTranslationType.MultiLevel, 1, 2, domain.Root);
+        Assert.True(rig.Unit.Translate(_dev, new DmaAddr(0x10), true).IsSuccess);
+        Assert.True(rig.Driver.ClearContext(_dev));
+        Assert.Equal(VtdFaultReason.ContextEntryNotPresent, rig.Unit.Translate(_dev, new DmaAddr(0x10), true).FaultReason);
     }
 
     [Theory]
@@ -121,12 +121,12 @@ public class IntelIommuUnitDriverTests
         var rig = new HwRig(options: new IntelIommuDriverOptions { Invalidation = method }).Boot();
         var domain = rig.NewDomain(2);
         domain.Map(new IovaPfn(0x40), new PhysPfn(0x9000), 4, true, true);
-        rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 3, 2, domain.Root);
-        Assert.True(rig.Unit.Translate(Dev, new DmaAddr(0x41_000), true).IsSuccess);
+        rig.Driver.SetContext(_dev, ContextTranslationType.MultiLevel, 3, 2, domain.Root);
+        Assert.True(rig.Unit.Translate(_dev, new DmaAddr(0x41_000), true).IsSuccess);
         domain.Unmap(0x40, 4);
-        Assert.Equal(0x9001_000UL, rig.Unit.Translate(Dev, new DmaAddr(0x41_000), true).Address); // stale IOTLB
+        Assert.Equal(0x9001_000UL, rig.Unit.Translate(_dev, new DmaAddr(0x41_000), true).Address); // stale IOTLB
         Assert.Equal(VtdInvalidationGranularity.DeviceOrPage, rig.Driver.FlushIotlbPages(3, 0x40, 4));
-        Assert.True(rig.Unit.Translate(Dev, new DmaAddr(0x41_000), true).IsFault);
+        Assert.True(rig.Unit.Translate(_dev, new DmaAddr(0x41_000), true).IsFault);
         Assert.Equal(method == InvalidationMethod.Queued, rig.Events.Events.OfType<VtdInvalidationEvent>().All(e => e.Queued));
     }
 
@@ -154,11 +154,11 @@ public class IntelIommuUnitDriverTests
             var rig = new HwRig(options: new IntelIommuDriverOptions { AlignPageSelectiveRange = modern }).Boot();
             var domain = rig.NewDomain(2);
             domain.Map(new IovaPfn(1), new PhysPfn(0x100), 2, true, true);
-            rig.Driver.SetContext(Dev, ContextTranslationType.MultiLevel, 4, 2, domain.Root);
-            rig.Unit.Translate(Dev, new DmaAddr(0x2000), true);
+            rig.Driver.SetContext(_dev, ContextTranslationType.MultiLevel, 4, 2, domain.Root);
+            rig.Unit.Translate(_dev, new DmaAddr(0x2000), true);
             domain.Unmap(1, 2);
             rig.Driver.FlushIotlbPages(4, 1, 2);
-            Assert.Equal(modern, rig.Unit.Translate(Dev, new DmaAddr(0x2000), true).IsFault);
+            Assert.Equal(modern, rig.Unit.Translate(_dev, new DmaAddr(0x2000), true).IsFault);
         }
     }
 
@@ -167,19 +167,19 @@ public class IntelIommuUnitDriverTests
     {
         var cm = new HwRig(VtdUnitConfig.Qemu48() with { CachingMode = true }).Boot();
         var before = cm.Events.Events.OfType<VtdInvalidationEvent>().Count();
-        cm.Driver.SetContext(Dev, ContextTranslationType.PassThrough, 5, 2, default);
+        cm.Driver.SetContext(_dev, ContextTranslationType.PassThrough, 5, 2, default);
         var flushes = cm.Events.Events.OfType<VtdInvalidationEvent>().Skip(before).ToList();
         Assert.Equal(2, flushes.Count);
         Assert.Equal(VtdCacheKind.ContextCache, flushes[0].Cache);
-        Assert.Equal(Dev.RequesterId, flushes[0].SourceId);
+        Assert.Equal(_dev.RequesterId, flushes[0].SourceId);
         Assert.Equal((VtdCacheKind.Iotlb, (ushort)0), (flushes[1].Cache, flushes[1].DomainId));
 
         var rwbf = new HwRig(VtdUnitConfig.Qemu48() with { RequiresWriteBufferFlush = true }).Boot();
-        rwbf.Driver.SetContext(Dev, ContextTranslationType.PassThrough, 5, 2, default);
+        rwbf.Driver.SetContext(_dev, ContextTranslationType.PassThrough, 5, 2, default);
         Assert.Equal(1, rwbf.Driver.WriteBufferFlushes);
         Assert.Equal(1, rwbf.Unit.WriteBufferFlushes);
         var plain = new HwRig().Boot();
-        plain.Driver.SetContext(Dev, ContextTranslationType.PassThrough, 5, 2, default);
+        plain.Driver.SetContext(_dev, ContextTranslationType.PassThrough, 5, 2, default);
         Assert.Equal(0, plain.Unit.WriteBufferFlushes);
     }
 
@@ -211,7 +211,7 @@ public class IntelIommuUnitDriverTests
     public void Fault_handler_reads_and_clears_records_and_logs_like_linux()
     {
         var rig = new HwRig(VtdUnitConfig.Qemu48() with { FaultRecordingRegisters = 2 }).Boot();
-        rig.Unit.Translate(Dev, new DmaAddr(0x5123), isWrite: true);
+        rig.Unit.Translate(_dev, new DmaAddr(0x5123), isWrite: true);
         rig.Unit.Translate(new Bdf(4, 1, 2), new DmaAddr(0x9000), isWrite: false);
         rig.Unit.Translate(new Bdf(5, 0, 0), new DmaAddr(0x9000), isWrite: false); // both records valid: PFO
         Assert.NotEqual(0u, (uint)rig.Unit.ReadRegister(VtdRegister.Fsts, 4) & VtdFsts.Pfo);
@@ -222,7 +222,7 @@ public class IntelIommuUnitDriverTests
         Assert.Equal(0u, (uint)rig.Unit.ReadRegister(VtdRegister.Fsts, 4) & (VtdFsts.Pfo | VtdFsts.Ppf));
         Assert.Empty(rig.Driver.HandleFaults());
         // Recording resumes after the handler ran.
-        Assert.Equal(FaultRecordOutcome.Recorded, rig.Unit.Translate(Dev, new DmaAddr(0x1000), true).Recording);
+        Assert.Equal(FaultRecordOutcome.Recorded, rig.Unit.Translate(_dev, new DmaAddr(0x1000), true).Recording);
     }
 
     [Fact]

@@ -30,14 +30,14 @@ public class SequenceTableTests
     private sealed record Op(bool IsMap, ulong Iova, ulong Phys, ulong Pages);
 
     // Ranges from a few pages to a few GiB, often GiB-aligned, over a small window so that they overlap.
-    private static readonly Gen<Op> Ops =
+    private static readonly Gen<Op> _ops =
         Gen.Select(Gen.Bool, Gen.ULong[0, 7], Gen.ULong[0, 3], Gen.ULong[0, 600], Gen.ULong[0, 2 * GiB + 700], Gen.ULong[0, 1UL << 20])
             .Select((map, gib, alignKind, offset, pages, phys) =>
                 new Op(map, (gib * GiB) + (alignKind == 0 ? offset : 0), phys, Math.Max(1, pages)));
 
     [Fact]
     public void Gigabytes_kept_as_sequences_read_and_change_as_written_tables_do() =>
-        Gen.Select(Ops.Array[1, 6], Gen.ULong[0, 9 * GiB].Array[24]).Sample((ops, probes) =>
+        Gen.Select(_ops.Array[1, 6], Gen.ULong[0, 9 * GiB].Array[24]).Sample((ops, probes) =>
         {
             var written = new Side(sequences: false);
             var kept = new Side(sequences: true);
