@@ -340,8 +340,11 @@ public sealed class IovaDomain
             yield return new Iova(_tree.Lo(n), _tree.Hi(n));
     }
 
-    private IovaRangeCache Rcache => _rcache
-        ?? throw new NotSupportedException("the 2.6.32 IOVA allocator has no range caches (alloc_iova_fast came in 4.7)");
+    // The throw lives in its own method so the property stays small enough to inline on the cache-hit path.
+    private IovaRangeCache Rcache => _rcache ?? NoRangeCache();
+
+    private static IovaRangeCache NoRangeCache() =>
+        throw new NotSupportedException("the 2.6.32 IOVA allocator has no range caches (alloc_iova_fast came in 4.7)");
 
     /// <summary>
     /// <c>alloc_iova_fast</c> on CPU <paramref name="cpu"/>: sizes below 32 pages are rounded up to a power of

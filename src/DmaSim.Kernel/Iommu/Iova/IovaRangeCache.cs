@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace DmaSim.Kernel.Iommu.Iova;
 
@@ -27,28 +28,30 @@ internal sealed class IovaRangeCache
     public const int RangeCacheMaxOrder = 6;
 
     private readonly IovaDomain _domain;
-    private readonly Magazine[,] _loaded;
-    private readonly Magazine[,] _prev;
+    private readonly int _cpuCount;
+    // Indexed [cpu * RangeCacheMaxOrder + order]: one bounds check per access instead of a 2-D array's two.
+    private readonly Magazine[] _loaded;
+    private readonly Magazine[] _prev;
     private readonly Stack<Magazine>[] _depot = new Stack<Magazine>[RangeCacheMaxOrder];
     private readonly Stack<Magazine> _spare = new(); // empty magazines for reuse (any order)
 
     public IovaRangeCache(IovaDomain domain, int cpuCount)
     {
         _domain = domain;
-        _loaded = new Magazine[RangeCacheMaxOrder, cpuCount];
-        _prev = new Magazine[RangeCacheMaxOrder, cpuCount];
-        for (var order = 0; order < RangeCacheMaxOrder; order++)
+        _cpuCount = cpuCount;
+        _loaded = new Magazine[RangeCacheMaxOrder * cpuCount];
+        _prev = new Magazine[RangeCacheMaxOrder * cpuCount];
+        for (var i = 0; i < _loaded.Length; i++)
         {
-            _depot[order] = new Stack<Magazine>();
-            for (var cpu = 0; cpu < cpuCount; cpu++)
-            {
-                _loaded[order, cpu] = new Magazine();
-                _prev[order, cpu] = new Magazine();
-            }
+            _loaded[i] = new Magazine();
+            _prev[i] = new Magazine();
         }
+        for (var order = 0; order < RangeCacheMaxOrder; order++) _depot[order] = new Stack<Magazine>();
     }
 
-    private int CpuCount => _loaded.GetLength(1);
+    private int CpuCount => _cpuCount;
+
+    private static int Slot(int order, int cpu) => cpu * RangeCacheMaxOrder + order;
 
     // order_base_2: ceil(log2(size)), 0 for size 1.
     private static int OrderBase2(ulong size) => size <= 1 ? 0 : 64 - BitOperations.LeadingZeroCount(size - 1);
@@ -84,12 +87,13 @@ internal sealed class IovaRangeCache
         var order = OrderBase2(size);
         if (order >= RangeCacheMaxOrder) return 0;
         var highestStart = limitPfnExclusive - size;
-        ref var loaded = ref _loaded[order, cpu];
+        var slot = Slot(order, cpu);
+        ref var loaded = ref _loaded[slot];
         if (loaded.Size == 0)
         {
-            if (_prev[order, cpu].Size != 0)
+            if (_prev[slot].Size != 0)
             {
-                (loaded, _prev[order, cpu]) = (_prev[order, cpu], loaded);
+                (loaded, _prev[slot]) = (_prev[slot], loaded);
             }
             else if (_depot[order].Count != 0)
             {
@@ -119,12 +123,13 @@ internal sealed class IovaRangeCache
     {
         var order = OrderBase2(size);
         if (order >= RangeCacheMaxOrder) return false;
-        ref var loaded = ref _loaded[order, cpu];
+        var slot = Slot(order, cpu);
+        ref var loaded = ref _loaded[slot];
         if (loaded.IsFull)
         {
-            if (!_prev[order, cpu].IsFull)
+            if (!_prev[slot].IsFull)
             {
-                (loaded, _prev[order, cpu]) = (_prev[order, cpu], loaded);
+                (loaded, _prev[slot]) = (_prev[slot], loaded);
             }
             else
             {
@@ -143,8 +148,8 @@ internal sealed class IovaRangeCache
         CheckCpu(cpu);
         for (var order = 0; order < RangeCacheMaxOrder; order++)
         {
-            FreePfns(_loaded[order, cpu]);
-            FreePfns(_prev[order, cpu]);
+            FreePfns(_loaded[Slot(order, cpu)]);
+            FreePfns(_prev[Slot(order, cpu)]);
         }
     }
 
@@ -179,12 +184,19 @@ internal sealed class IovaRangeCache
     {
         CheckCpu(cpu);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)order, (uint)RangeCacheMaxOrder, nameof(order));
-        return new IovaRangeCacheStats(_loaded[order, cpu].Size, _prev[order, cpu].Size, _depot[order].Count);
+        return new IovaRangeCacheStats(_loaded[Slot(order, cpu)].Size, _prev[Slot(order, cpu)].Size, _depot[order].Count);
+    }
+
+    // The pfns inline in the magazine object: a hit reads one object, not a magazine and then its array.
+    [InlineArray(MagazineSize)]
+    private struct PfnSlots
+    {
+        private ulong _first;
     }
 
     private sealed class Magazine
     {
-        public readonly ulong[] Pfns = new ulong[MagazineSize];
+        public PfnSlots Pfns;
         public int Size;
 
         public bool IsFull => Size == MagazineSize;

@@ -73,7 +73,7 @@ internal sealed class IovaRangeTree
 
     private void Reallocate(int capacity)
     {
-        var store = GC.AllocateUninitializedArray<ulong>((capacity + 1) * NodeWords, pinned: true);
+        var store = GC.AllocateArray<ulong>((capacity + 1) * NodeWords, pinned: true);
         var address = (long)Marshal.UnsafeAddrOfPinnedArrayElement(store, 0);
         var skip = (int)((LineBytes - (address & (LineBytes - 1))) & (LineBytes - 1)) / sizeof(ulong);
         _store.AsSpan(_base, _capacity * NodeWords).CopyTo(store.AsSpan(skip));
