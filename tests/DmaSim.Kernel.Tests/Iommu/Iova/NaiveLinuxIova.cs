@@ -1,5 +1,5 @@
-using DmaSim.Kernel.Iommu.Iova;
 using System.Numerics;
+using DmaSim.Kernel.Iommu.Iova;
 
 namespace DmaSim.Kernel.Tests.Iommu.Iova;
 
