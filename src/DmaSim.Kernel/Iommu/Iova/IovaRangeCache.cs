@@ -54,11 +54,16 @@ internal sealed class IovaRangeCache
     private static int Slot(int order, int cpu) => cpu * RangeCacheMaxOrder + order;
 
     // order_base_2: ceil(log2(size)), 0 for size 1.
+    // The small helpers of the hit path are marked for inlining: dmasim runs without dynamic PGO
+    // (DmaSim.Cli.csproj), and without it the JIT left each one a call (issue 13: cache-hit pair).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int OrderBase2(ulong size) => size <= 1 ? 0 : 64 - BitOperations.LeadingZeroCount(size - 1);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckCpu(int cpu) => ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)cpu, (uint)CpuCount, nameof(cpu));
 
     // alloc_iova_fast
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Alloc(ulong size, ulong limitPfn, bool flushRcache, int cpu)
     {
         CheckCpu(cpu);
@@ -67,7 +72,12 @@ internal sealed class IovaRangeCache
         if (size < 1UL << (RangeCacheMaxOrder - 1)) size = BitOperations.RoundUpToPowerOf2(size);
 
         var pfn = Get(size, limitPfn + 1, cpu);
-        if (pfn != 0) return pfn;
+        return pfn != 0 ? pfn : AllocFromTree(size, limitPfn, flushRcache);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong AllocFromTree(ulong size, ulong limitPfn, bool flushRcache)
+    {
         while (true)
         {
             var iova = _domain.AllocIova(size, limitPfn, sizeAligned: true);
@@ -82,36 +92,41 @@ internal sealed class IovaRangeCache
     }
 
     // iova_rcache_get / __iova_rcache_get
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong Get(ulong size, ulong limitPfnExclusive, int cpu)
     {
         var order = OrderBase2(size);
         if (order >= RangeCacheMaxOrder) return 0;
-        var highestStart = limitPfnExclusive - size;
         var slot = Slot(order, cpu);
+        var loaded = _loaded[slot];
+        return loaded.Size != 0 ? loaded.Pop(limitPfnExclusive - size) : GetAfterReload(slot, order, limitPfnExclusive - size);
+    }
+
+    // The loaded magazine is empty: swap in the previous one, or a full one from the depot.
+    private ulong GetAfterReload(int slot, int order, ulong highestStart)
+    {
         ref var loaded = ref _loaded[slot];
-        if (loaded.Size == 0)
+        if (_prev[slot].Size != 0)
         {
-            if (_prev[slot].Size != 0)
-            {
-                (loaded, _prev[slot]) = (_prev[slot], loaded);
-            }
-            else if (_depot[order].Count != 0)
-            {
-                // The empty loaded magazine is freed and a full one from the depot takes its place. The
-                // simulator keeps the empty one for the next iova_magazine_alloc: same behaviour, and a
-                // lazy flush-queue cycle allocates nothing in steady state (issue 13).
-                _spare.Push(loaded);
-                loaded = _depot[order].Pop();
-            }
-            else
-            {
-                return 0;
-            }
+            (loaded, _prev[slot]) = (_prev[slot], loaded);
+        }
+        else if (_depot[order].Count != 0)
+        {
+            // The empty loaded magazine is freed and a full one from the depot takes its place. The
+            // simulator keeps the empty one for the next iova_magazine_alloc: same behaviour, and a
+            // lazy flush-queue cycle allocates nothing in steady state (issue 13).
+            _spare.Push(loaded);
+            loaded = _depot[order].Pop();
+        }
+        else
+        {
+            return 0;
         }
         return loaded.Pop(highestStart);
     }
 
     // free_iova_fast → iova_rcache_insert, else free_iova
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Free(ulong pfn, ulong size, int cpu)
     {
         CheckCpu(cpu);
@@ -119,27 +134,33 @@ internal sealed class IovaRangeCache
     }
 
     // iova_rcache_insert / __iova_rcache_insert
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Insert(ulong pfn, ulong size, int cpu)
     {
         var order = OrderBase2(size);
         if (order >= RangeCacheMaxOrder) return false;
         var slot = Slot(order, cpu);
-        ref var loaded = ref _loaded[slot];
-        if (loaded.IsFull)
-        {
-            if (!_prev[slot].IsFull)
-            {
-                (loaded, _prev[slot]) = (_prev[slot], loaded);
-            }
-            else
-            {
-                // Linux schedules the depot worker here; the owner of simulated time calls ReclaimDepots.
-                _depot[order].Push(loaded);
-                loaded = _spare.Count != 0 ? _spare.Pop() : new Magazine();
-            }
-        }
+        var loaded = _loaded[slot];
+        if (loaded.IsFull) loaded = MakeRoom(slot, order);
         loaded.Push(pfn);
         return true;
+    }
+
+    // The loaded magazine is full: swap with the previous one, or push it to the depot and load an empty one.
+    private Magazine MakeRoom(int slot, int order)
+    {
+        ref var loaded = ref _loaded[slot];
+        if (!_prev[slot].IsFull)
+        {
+            (loaded, _prev[slot]) = (_prev[slot], loaded);
+        }
+        else
+        {
+            // Linux schedules the depot worker here; the owner of simulated time calls ReclaimDepots.
+            _depot[order].Push(loaded);
+            loaded = _spare.Count != 0 ? _spare.Pop() : new Magazine();
+        }
+        return loaded;
     }
 
     // free_cpu_cached_iovas: loaded then prev, order by order.
@@ -187,25 +208,33 @@ internal sealed class IovaRangeCache
         return new IovaRangeCacheStats(_loaded[Slot(order, cpu)].Size, _prev[Slot(order, cpu)].Size, _depot[order].Count);
     }
 
-    // The pfns inline in the magazine object: a hit reads one object, not a magazine and then its array.
-    [InlineArray(MagazineSize)]
-    private struct PfnSlots
-    {
-        private ulong _first;
-    }
-
     private sealed class Magazine
     {
-        public PfnSlots Pfns;
+        public readonly ulong[] Pfns = new ulong[MagazineSize];
         public int Size;
 
         public bool IsFull => Size == MagazineSize;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Push(ulong pfn) => Pfns[Size++] = pfn;
 
         // iova_magazine_pop: the topmost pfn whose range ends at or below the limit, swapped out with the
-        // last slot; 0 (a miss) when none fits.
+        // last slot; 0 (a miss) when none fits. The top one fitting (every hit of a one-size workload)
+        // is taken inline.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ulong Pop(ulong highestStart)
+        {
+            var i = Size - 1;
+            var pfns = Pfns;
+            if ((uint)i < (uint)pfns.Length && pfns[i] <= highestStart)
+            {
+                Size = i;
+                return pfns[i];
+            }
+            return PopBelowTop(highestStart);
+        }
+
+        private ulong PopBelowTop(ulong highestStart)
         {
             var i = Size - 1;
             while (Pfns[i] > highestStart)

@@ -143,13 +143,6 @@ internal sealed class IovaRangeTree
         return height != node.Height || fit != node.SubFit || len != node.SubLen;
     }
 
-    // n's own gap changed: re-pull it, then its ancestors until one comes out unchanged.
-    private void PullUpFrom(int n)
-    {
-        Pull(n);
-        for (n = At(n).Parent; n != Nil && PullChanged(n); n = At(n).Parent) { }
-    }
-
     private int NewNode(ulong lo, ulong hi)
     {
         int n;
@@ -216,8 +209,8 @@ internal sealed class IovaRangeTree
         SetGap(n, succ != Nil ? At(succ).GapLo : GapFloorAbove(Predecessor(n)));
         Pull(n);
         if (succ != Nil) SetGap(succ, Math.Max(node.Hi + 1, Floor));
-        Rebalance(parent);
-        if (succ != Nil) PullUpFrom(succ);
+        // succ is the last node the descent turned left at: parent itself or one of its ancestors.
+        FixUp(parent, succ);
         return n;
     }
 
@@ -227,11 +220,15 @@ internal sealed class IovaRangeTree
         Debug.Assert(succ == Successor(n));
         ref var node = ref At(n);
         if (succ != Nil) SetGap(succ, node.GapLo);
-        int rebalanceFrom;
+        // One climb re-pulls both the nodes that lost height and the successor whose gap grew: it starts at
+        // the lower of the two, and the other lies on its way to the root.
+        int from, through = succ;
         if (node.Left == Nil || node.Right == Nil)
         {
             var child = node.Left != Nil ? node.Left : node.Right;
-            rebalanceFrom = node.Parent;
+            from = node.Parent;
+            // With a right child the successor is below n's place; otherwise it is an ancestor of n.
+            if (node.Right != Nil) (from, through) = (succ, from);
             Transplant(n, child);
         }
         else
@@ -241,11 +238,11 @@ internal sealed class IovaRangeTree
             ref var ny = ref At(y);
             if (ny.Parent == n)
             {
-                rebalanceFrom = y;
+                from = y;
             }
             else
             {
-                rebalanceFrom = ny.Parent;
+                from = ny.Parent;
                 Transplant(y, ny.Right);
                 ny.Right = node.Right;
                 At(ny.Right).Parent = y;
@@ -259,9 +256,7 @@ internal sealed class IovaRangeTree
         node.Left = _freeList;
         _freeList = n;
         Count--;
-        Rebalance(rebalanceFrom);
-        // The successor's gap grew: not visible to an early-stopping rebalance, so pulled on its own.
-        if (succ != Nil) PullUpFrom(succ);
+        FixUp(from, through);
     }
 
     /// <summary>Lowers node n's start (reserve_iova merging); the order of nodes is unchanged.</summary>
@@ -283,12 +278,15 @@ internal sealed class IovaRangeTree
 
     private int H(int n) => At(n).Height;
 
-    private void Rebalance(int n)
+    // Re-pulls and rebalances from n up. Ancestors depend only on their children's height and maxima: once
+    // a node is balanced and those are unchanged, nothing above changes either, except that the climb
+    // never stops below `through`, a node on the path whose own gap changed.
+    private void FixUp(int n, int through)
     {
+        var passed = through == Nil;
         while (n != Nil)
         {
-            // Ancestors depend only on their children's height and maxima: once a node is balanced and
-            // those are unchanged, nothing above changes either.
+            passed |= n == through;
             var changed = PullChanged(n);
             int l = At(n).Left, r = At(n).Right;
             var balance = H(l) - H(r);
@@ -304,7 +302,7 @@ internal sealed class IovaRangeTree
                 n = RotateLeft(n);
                 changed = true;
             }
-            if (!changed) return;
+            if (!changed && passed) return;
             n = At(n).Parent;
         }
     }
