@@ -494,6 +494,12 @@ internal sealed class IovaRangeTree
         }
     }
 
+    /// <summary>Bytes per node, and whether node 0 starts on a cache line (tests only: the layout is the point of issue 13.1).</summary>
+    internal static int NodeBytes => Unsafe.SizeOf<Node>();
+
+    internal bool NodesStartOnACacheLine =>
+        ((long)Marshal.UnsafeAddrOfPinnedArrayElement(_store, _base) & (LineBytes - 1)) == 0;
+
     /// <summary>Checks the AVL shape, ordering, gap bookkeeping and augmentation (tests only).</summary>
     internal void Validate()
     {
