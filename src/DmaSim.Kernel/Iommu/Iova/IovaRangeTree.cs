@@ -61,7 +61,9 @@ internal sealed class IovaRangeTree
     public IovaRangeTree(ulong floor)
     {
         Floor = floor;
-        Reallocate(64);
+        // Room for 64 nodes besides the sentinel, doubling: the store grows at the same node counts as the
+        // arrays it replaced did (FastPathBehaviourTests' allocation budget sees a resize in its window).
+        Reallocate(65);
         At(Nil) = default;
     }
 
@@ -153,7 +155,7 @@ internal sealed class IovaRangeTree
         }
         else
         {
-            if (_used == _capacity) Reallocate(_capacity * 2);
+            if (_used == _capacity) Reallocate((_capacity - 1) * 2 + 1);
             n = _used++;
         }
         ref var node = ref At(n);
@@ -470,6 +472,8 @@ internal sealed class IovaRangeTree
     {
         var n = from;
         if (Own(ref At(n), aligned) >= size) return n;
+        // Nothing fits anywhere (a full space): the root says so at once, where the climb would walk the height.
+        if (Sub(ref At(_root), aligned) < size) return Nil;
         if (Sub(ref At(At(n).Left), aligned) >= size) return Highest(At(n).Left, size, aligned);
         for (var p = At(n).Parent; p != Nil; n = p, p = At(p).Parent)
         {
