@@ -8,7 +8,7 @@ public enum IovaWorkload
 {
     /// <summary>alloc_iova_fast + free_iova_fast of one page, served by the per-CPU range cache.</summary>
     CacheHit,
-    /// <summary>alloc_iova + __free_iova through the tree, L live ranges of 1–8 pages, the oldest freed.</summary>
+    /// <summary>alloc_iova + free_iova(pfn) through the tree, L live ranges of 1–8 pages, the oldest freed.</summary>
     Tree,
     /// <summary>300,000 live single pages, then random free + alloc, each pair timed.</summary>
     Churn,
