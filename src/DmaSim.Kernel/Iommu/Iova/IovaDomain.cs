@@ -158,20 +158,19 @@ public sealed class IovaDomain
         if (HasMax32AllocSize && limit <= Dma32BitPfn && size >= Max32AllocSize) return Nil;
 
         var cached = limit <= Dma32BitPfn ? _cached32Node : _cachedNode;
-        var cachedLo = _tree.Lo(cached);
         var retryPfn = _tree.Hi(cached);
-        var start = 0UL;
         // With limit 0 every gap top is 0 < size: Linux fails both passes.
-        var found = limit != 0 && FindHighest(hasKeyAbove: false, 0, cachedLo, limit, size, aligned, mask, out start);
-        if (!found && Algorithm == IovaAlgorithm.Modern && retryPfn < limit)
-            found = FindHighest(hasKeyAbove: true, cachedLo, IovaAnchor, limit, size, aligned, mask, out start);
-        if (!found)
+        var start = 0UL;
+        var owner = limit != 0 ? FindHighestAtOrBelow(cached, limit, size, aligned, mask, out start) : Nil;
+        if (owner == Nil && Algorithm == IovaAlgorithm.Modern && retryPfn < limit)
+            owner = FindHighestAbove(_tree.Lo(cached), limit, size, aligned, mask, out start);
+        if (owner == Nil)
         {
             // Set on every failure, even one above 4 GiB: later 32-bit requests this big fail fast.
             if (HasMax32AllocSize) Max32AllocSize = size;
             return Nil;
         }
-        var n = _tree.Insert(start, start + size - 1);
+        var n = _tree.InsertBelow(owner, start, start + size - 1);
         // __cached_rbnode_insert_update
         if (_tree.Hi(n) < Dma32BitPfn) _cached32Node = n;
         else _cachedNode = n;
@@ -186,61 +185,72 @@ public sealed class IovaDomain
         // alloc_iova rounded the size itself up, so the range is the whole power of two.
         if (aligned) size = BitOperations.RoundUpToPowerOf2(size);
         var mask = AlignMask(size, aligned);
-        bool found;
+        int owner;
         ulong start;
         if (limitPfnInclusive != Dma32BitPfn || _cached32Node == Nil)
         {
             // No usable pfn above ~0 - 1 here: the anchor owns ~0 (the old tree had no anchor).
             var top = limitPfnInclusive == ulong.MaxValue ? IovaAnchor : limitPfnInclusive + 1;
-            found = FindHighest(hasKeyAbove: false, 0, IovaAnchor, top, size, aligned, mask, out start);
+            owner = FindHighestAtOrBelow(_anchor, top, size, aligned, mask, out start);
         }
         else
         {
-            var c = _tree.Lo(_cached32Node);
-            found = FindHighest(hasKeyAbove: false, 0, c, c, size, aligned, mask, out start);
+            owner = FindHighestAtOrBelow(_cached32Node, _tree.Lo(_cached32Node), size, aligned, mask, out start);
         }
-        if (!found) return Nil;
-        var n = _tree.Insert(start, start + size - 1);
+        if (owner == Nil) return Nil;
+        var n = _tree.InsertBelow(owner, start, start + size - 1);
         // __cached_rbnode_insert_update: only allocations made with exactly the 32-bit limit move the cache.
         if (limitPfnInclusive == Dma32BitPfn) _cached32Node = n;
         return n;
     }
 
     /// <summary>
-    /// Highest gap owned by a node U with keyAbove &lt; U.Lo ≤ keyAtMost that holds the request when every
-    /// gap top is clamped to <paramref name="limit"/> (exclusive). Only the lowest node starting at or above
-    /// the limit has a gap the clamp shortens without emptying; it is checked by hand, the rest is one
-    /// augmented-tree descent.
+    /// The node owning the highest gap, among <paramref name="from"/> and the nodes below it, that holds the
+    /// request when every gap top is clamped to <paramref name="limit"/> (exclusive); Nil when none does.
+    /// Only the lowest node starting at or above the limit has a gap the clamp shortens without emptying: it
+    /// is checked by hand, the rest is a finger search upwards from the start node.
     /// </summary>
-    private bool FindHighest(bool hasKeyAbove, ulong keyAbove, ulong keyAtMost, ulong limit, ulong size,
-        bool aligned, ulong mask, out ulong start)
+    private int FindHighestAtOrBelow(int from, ulong limit, ulong size, bool aligned, ulong mask, out ulong start)
+    {
+        start = 0;
+        if (_tree.Lo(from) >= limit)
+        {
+            var z = _tree.LowestStartingAbove(limit - 1); // at or below from, since from starts at or above the limit
+            if (limit >= size && ((limit - size) & mask) >= _tree.GapLo(z))
+            {
+                start = (limit - size) & mask;
+                return z;
+            }
+            from = _tree.Predecessor(z);
+            if (from == Nil) return Nil;
+        }
+        var u = _tree.FindHighestFitAtOrBelow(from, size, aligned);
+        if (u != Nil) start = (_tree.Lo(u) - size) & mask;
+        return u;
+    }
+
+    /// <summary>
+    /// The retry pass: the node owning the highest gap among the nodes starting above
+    /// <paramref name="keyAbove"/>, gap tops clamped to <paramref name="limit"/>; Nil when none holds the request.
+    /// </summary>
+    private int FindHighestAbove(ulong keyAbove, ulong limit, ulong size, bool aligned, ulong mask, out ulong start)
     {
         start = 0;
         var z = _tree.LowestStartingAbove(limit - 1);
         var zLo = _tree.Lo(z);
-        var upper = keyAtMost;
-        if (zLo <= keyAtMost)
+        if (zLo > keyAbove)
         {
-            if (!hasKeyAbove || zLo > keyAbove)
+            var top = Math.Min(limit, zLo);
+            if (top >= size && ((top - size) & mask) >= _tree.GapLo(z))
             {
-                var top = Math.Min(limit, zLo);
-                if (top >= size)
-                {
-                    var candidate = (top - size) & mask;
-                    if (candidate >= _tree.GapLo(z))
-                    {
-                        start = candidate;
-                        return true;
-                    }
-                }
+                start = (top - size) & mask;
+                return z;
             }
-            if (zLo == 0) return false;
-            upper = zLo - 1;
         }
-        var u = _tree.FindHighestFit(keyAbove, hasKeyAbove, upper, size, aligned);
-        if (u == Nil) return false;
-        start = (_tree.Lo(u) - size) & mask;
-        return true;
+        if (zLo == 0) return Nil;
+        var u = _tree.FindHighestFit(keyAbove, hasKeyAbove: true, zLo - 1, size, aligned);
+        if (u != Nil) start = (_tree.Lo(u) - size) & mask;
+        return u;
     }
 
     /// <summary><c>find_iova</c>: the live range containing <paramref name="pfn"/>, or null.</summary>
@@ -288,7 +298,7 @@ public sealed class IovaDomain
             // 2.6.32: only cache nodes below the 32-bit pfn ("Dont cache iova above 32bit").
             _cached32Node = next != Nil && _tree.Lo(next) < Dma32BitPfn ? next : Nil;
         }
-        _tree.Delete(n);
+        _tree.Delete(n, next);
     }
 
     /// <summary>
@@ -330,8 +340,11 @@ public sealed class IovaDomain
             yield return new Iova(_tree.Lo(n), _tree.Hi(n));
     }
 
-    private IovaRangeCache Rcache => _rcache
-        ?? throw new NotSupportedException("the 2.6.32 IOVA allocator has no range caches (alloc_iova_fast came in 4.7)");
+    // The throw lives in its own method so the property stays small enough to inline on the cache-hit path.
+    private IovaRangeCache Rcache => _rcache ?? NoRangeCache();
+
+    private static IovaRangeCache NoRangeCache() =>
+        throw new NotSupportedException("the 2.6.32 IOVA allocator has no range caches (alloc_iova_fast came in 4.7)");
 
     /// <summary>
     /// <c>alloc_iova_fast</c> on CPU <paramref name="cpu"/>: sizes below 32 pages are rounded up to a power of

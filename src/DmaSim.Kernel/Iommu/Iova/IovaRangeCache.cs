@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace DmaSim.Kernel.Iommu.Iova;
 
@@ -27,35 +28,42 @@ internal sealed class IovaRangeCache
     public const int RangeCacheMaxOrder = 6;
 
     private readonly IovaDomain _domain;
-    private readonly Magazine[,] _loaded;
-    private readonly Magazine[,] _prev;
+    private readonly int _cpuCount;
+    // Indexed [cpu * RangeCacheMaxOrder + order]: one bounds check per access instead of a 2-D array's two.
+    private readonly Magazine[] _loaded;
+    private readonly Magazine[] _prev;
     private readonly Stack<Magazine>[] _depot = new Stack<Magazine>[RangeCacheMaxOrder];
     private readonly Stack<Magazine> _spare = new(); // empty magazines for reuse (any order)
 
     public IovaRangeCache(IovaDomain domain, int cpuCount)
     {
         _domain = domain;
-        _loaded = new Magazine[RangeCacheMaxOrder, cpuCount];
-        _prev = new Magazine[RangeCacheMaxOrder, cpuCount];
-        for (var order = 0; order < RangeCacheMaxOrder; order++)
+        _cpuCount = cpuCount;
+        _loaded = new Magazine[RangeCacheMaxOrder * cpuCount];
+        _prev = new Magazine[RangeCacheMaxOrder * cpuCount];
+        for (var i = 0; i < _loaded.Length; i++)
         {
-            _depot[order] = new Stack<Magazine>();
-            for (var cpu = 0; cpu < cpuCount; cpu++)
-            {
-                _loaded[order, cpu] = new Magazine();
-                _prev[order, cpu] = new Magazine();
-            }
+            _loaded[i] = new Magazine();
+            _prev[i] = new Magazine();
         }
+        for (var order = 0; order < RangeCacheMaxOrder; order++) _depot[order] = new Stack<Magazine>();
     }
 
-    private int CpuCount => _loaded.GetLength(1);
+    private int CpuCount => _cpuCount;
+
+    private static int Slot(int order, int cpu) => cpu * RangeCacheMaxOrder + order;
 
     // order_base_2: ceil(log2(size)), 0 for size 1.
+    // The small helpers of the hit path are marked for inlining: dmasim runs without dynamic PGO
+    // (DmaSim.Cli.csproj), and without it the JIT left each one a call (issue 13: cache-hit pair).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int OrderBase2(ulong size) => size <= 1 ? 0 : 64 - BitOperations.LeadingZeroCount(size - 1);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckCpu(int cpu) => ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)cpu, (uint)CpuCount, nameof(cpu));
 
     // alloc_iova_fast
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Alloc(ulong size, ulong limitPfn, bool flushRcache, int cpu)
     {
         CheckCpu(cpu);
@@ -64,7 +72,12 @@ internal sealed class IovaRangeCache
         if (size < 1UL << (RangeCacheMaxOrder - 1)) size = BitOperations.RoundUpToPowerOf2(size);
 
         var pfn = Get(size, limitPfn + 1, cpu);
-        if (pfn != 0) return pfn;
+        return pfn != 0 ? pfn : AllocFromTree(size, limitPfn, flushRcache);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong AllocFromTree(ulong size, ulong limitPfn, bool flushRcache)
+    {
         while (true)
         {
             var iova = _domain.AllocIova(size, limitPfn, sizeAligned: true);
@@ -79,35 +92,41 @@ internal sealed class IovaRangeCache
     }
 
     // iova_rcache_get / __iova_rcache_get
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong Get(ulong size, ulong limitPfnExclusive, int cpu)
     {
         var order = OrderBase2(size);
         if (order >= RangeCacheMaxOrder) return 0;
-        var highestStart = limitPfnExclusive - size;
-        ref var loaded = ref _loaded[order, cpu];
-        if (loaded.Size == 0)
+        var slot = Slot(order, cpu);
+        var loaded = _loaded[slot];
+        return loaded.Size != 0 ? loaded.Pop(limitPfnExclusive - size) : GetAfterReload(slot, order, limitPfnExclusive - size);
+    }
+
+    // The loaded magazine is empty: swap in the previous one, or a full one from the depot.
+    private ulong GetAfterReload(int slot, int order, ulong highestStart)
+    {
+        ref var loaded = ref _loaded[slot];
+        if (_prev[slot].Size != 0)
         {
-            if (_prev[order, cpu].Size != 0)
-            {
-                (loaded, _prev[order, cpu]) = (_prev[order, cpu], loaded);
-            }
-            else if (_depot[order].Count != 0)
-            {
-                // The empty loaded magazine is freed and a full one from the depot takes its place. The
-                // simulator keeps the empty one for the next iova_magazine_alloc: same behaviour, and a
-                // lazy flush-queue cycle allocates nothing in steady state (issue 13).
-                _spare.Push(loaded);
-                loaded = _depot[order].Pop();
-            }
-            else
-            {
-                return 0;
-            }
+            (loaded, _prev[slot]) = (_prev[slot], loaded);
+        }
+        else if (_depot[order].Count != 0)
+        {
+            // The empty loaded magazine is freed and a full one from the depot takes its place. The
+            // simulator keeps the empty one for the next iova_magazine_alloc: same behaviour, and a
+            // lazy flush-queue cycle allocates nothing in steady state (issue 13).
+            _spare.Push(loaded);
+            loaded = _depot[order].Pop();
+        }
+        else
+        {
+            return 0;
         }
         return loaded.Pop(highestStart);
     }
 
     // free_iova_fast → iova_rcache_insert, else free_iova
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Free(ulong pfn, ulong size, int cpu)
     {
         CheckCpu(cpu);
@@ -115,26 +134,33 @@ internal sealed class IovaRangeCache
     }
 
     // iova_rcache_insert / __iova_rcache_insert
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Insert(ulong pfn, ulong size, int cpu)
     {
         var order = OrderBase2(size);
         if (order >= RangeCacheMaxOrder) return false;
-        ref var loaded = ref _loaded[order, cpu];
-        if (loaded.IsFull)
-        {
-            if (!_prev[order, cpu].IsFull)
-            {
-                (loaded, _prev[order, cpu]) = (_prev[order, cpu], loaded);
-            }
-            else
-            {
-                // Linux schedules the depot worker here; the owner of simulated time calls ReclaimDepots.
-                _depot[order].Push(loaded);
-                loaded = _spare.Count != 0 ? _spare.Pop() : new Magazine();
-            }
-        }
+        var slot = Slot(order, cpu);
+        var loaded = _loaded[slot];
+        if (loaded.IsFull) loaded = MakeRoom(slot, order);
         loaded.Push(pfn);
         return true;
+    }
+
+    // The loaded magazine is full: swap with the previous one, or push it to the depot and load an empty one.
+    private Magazine MakeRoom(int slot, int order)
+    {
+        ref var loaded = ref _loaded[slot];
+        if (!_prev[slot].IsFull)
+        {
+            (loaded, _prev[slot]) = (_prev[slot], loaded);
+        }
+        else
+        {
+            // Linux schedules the depot worker here; the owner of simulated time calls ReclaimDepots.
+            _depot[order].Push(loaded);
+            loaded = _spare.Count != 0 ? _spare.Pop() : new Magazine();
+        }
+        return loaded;
     }
 
     // free_cpu_cached_iovas: loaded then prev, order by order.
@@ -143,8 +169,8 @@ internal sealed class IovaRangeCache
         CheckCpu(cpu);
         for (var order = 0; order < RangeCacheMaxOrder; order++)
         {
-            FreePfns(_loaded[order, cpu]);
-            FreePfns(_prev[order, cpu]);
+            FreePfns(_loaded[Slot(order, cpu)]);
+            FreePfns(_prev[Slot(order, cpu)]);
         }
     }
 
@@ -179,7 +205,7 @@ internal sealed class IovaRangeCache
     {
         CheckCpu(cpu);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)order, (uint)RangeCacheMaxOrder, nameof(order));
-        return new IovaRangeCacheStats(_loaded[order, cpu].Size, _prev[order, cpu].Size, _depot[order].Count);
+        return new IovaRangeCacheStats(_loaded[Slot(order, cpu)].Size, _prev[Slot(order, cpu)].Size, _depot[order].Count);
     }
 
     private sealed class Magazine
@@ -189,11 +215,26 @@ internal sealed class IovaRangeCache
 
         public bool IsFull => Size == MagazineSize;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Push(ulong pfn) => Pfns[Size++] = pfn;
 
         // iova_magazine_pop: the topmost pfn whose range ends at or below the limit, swapped out with the
-        // last slot; 0 (a miss) when none fits.
+        // last slot; 0 (a miss) when none fits. The top one fitting (every hit of a one-size workload)
+        // is taken inline.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ulong Pop(ulong highestStart)
+        {
+            var i = Size - 1;
+            var pfns = Pfns;
+            if ((uint)i < (uint)pfns.Length && pfns[i] <= highestStart)
+            {
+                Size = i;
+                return pfns[i];
+            }
+            return PopBelowTop(highestStart);
+        }
+
+        private ulong PopBelowTop(ulong highestStart)
         {
             var i = Size - 1;
             while (Pfns[i] > highestStart)

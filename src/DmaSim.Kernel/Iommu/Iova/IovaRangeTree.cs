@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace DmaSim.Kernel.Iommu.Iova;
 
@@ -11,27 +14,43 @@ namespace DmaSim.Kernel.Iommu.Iova;
 /// (see docs/iova-allocator.md for the proof that the answer is the same node).
 /// </summary>
 /// <remarks>
-/// Nodes live in parallel arrays and are named by index, so the domain can hold "cached node" references
+/// Nodes live in one array of cache-line structs and are named by index, so the domain can hold "cached node" references
 /// exactly as Linux holds <c>rb_node</c> pointers: a node keeps its index for its whole life, deletion
 /// relinks nodes rather than copying keys between them.
 /// </remarks>
 internal sealed class IovaRangeTree
 {
-    public const int Nil = -1;
+    /// <summary>No node. Index 0 is a sentinel whose height and maxima are 0, so the tree code needs no Nil tests there.</summary>
+    public const int Nil = 0;
 
-    private ulong[] _lo = new ulong[64];
-    private ulong[] _hi = new ulong[64];
-    private ulong[] _gapLo = new ulong[64];
-    private ulong[] _ownFit = new ulong[64];
-    private ulong[] _ownLen = new ulong[64];
-    private ulong[] _subFit = new ulong[64];
-    private ulong[] _subLen = new ulong[64];
-    private int[] _left = new int[64];
-    private int[] _right = new int[64];
-    private int[] _parent = new int[64];
-    private int[] _height = new int[64];
+    // One node per 64-byte cache line: a descent costs one miss per level where 11 parallel arrays cost up to
+    // eleven (issue 13: churn at 300,000 live was memory-bound). Fields the descents read come first.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Node
+    {
+        public ulong Lo;
+        public ulong Hi;
+        public ulong SubFit;
+        public ulong SubLen;
+        public int Left;
+        public int Right;
+        public int Parent;
+        public int Height;
+        public ulong GapLo;
+        public ulong OwnFit;
+    }
+
+    private const int NodeWords = 8; // sizeof(Node) / sizeof(ulong)
+    private const int LineBytes = 64;
+
+    // Nodes live in a pinned array of words, starting at the first 64-byte boundary, so no node straddles
+    // two cache lines (a Node[] starts 16 bytes into its object). Pinned: the address the offset was
+    // computed from never moves.
+    private ulong[] _store = [];
+    private int _base;
+    private int _capacity;
     private int _root = Nil;
-    private int _used;
+    private int _used = 1; // index 0 is the sentinel
     private int _freeList = Nil;
 
     /// <summary>The lowest pfn a gap may start at (Linux <c>start_pfn</c>): the floor of the lowest gap.</summary>
@@ -39,11 +58,33 @@ internal sealed class IovaRangeTree
 
     public int Count { get; private set; }
 
-    public IovaRangeTree(ulong floor) => Floor = floor;
+    public IovaRangeTree(ulong floor)
+    {
+        Floor = floor;
+        // Room for 64 nodes besides the sentinel, doubling: the store grows at the same node counts as the
+        // arrays it replaced did (FastPathBehaviourTests' allocation budget sees a resize in its window).
+        Reallocate(65);
+        At(Nil) = default;
+    }
 
-    public ulong Lo(int n) => _lo[n];
-    public ulong Hi(int n) => _hi[n];
-    public ulong GapLo(int n) => _gapLo[n];
+    private ref Node At(int n)
+    {
+        Debug.Assert((uint)n < (uint)_capacity);
+        return ref Unsafe.As<ulong, Node>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_store), _base + n * NodeWords));
+    }
+
+    private void Reallocate(int capacity)
+    {
+        var store = GC.AllocateArray<ulong>((capacity + 1) * NodeWords, pinned: true);
+        var address = (long)Marshal.UnsafeAddrOfPinnedArrayElement(store, 0);
+        var skip = (int)((LineBytes - (address & (LineBytes - 1))) & (LineBytes - 1)) / sizeof(ulong);
+        _store.AsSpan(_base, _capacity * NodeWords).CopyTo(store.AsSpan(skip));
+        (_store, _base, _capacity) = (store, skip, capacity);
+    }
+
+    public ulong Lo(int n) => At(n).Lo;
+    public ulong Hi(int n) => At(n).Hi;
+    public ulong GapLo(int n) => At(n).GapLo;
 
     /// <summary>The largest size-aligned request (size s, start aligned to roundup_pow_of_two(s)) that fits in [a, b).</summary>
     /// <remarks>
@@ -69,47 +110,39 @@ internal sealed class IovaRangeTree
         return 0;
     }
 
-    private ulong OwnFit(int n) => _ownFit[n];
-    private ulong OwnLen(int n) => _ownLen[n];
+    private static ulong OwnLen(ref Node n) => n.Lo > n.GapLo ? n.Lo - n.GapLo : 0;
+    private static ulong Own(ref Node n, bool aligned) => aligned ? n.OwnFit : OwnLen(ref n);
+    private static ulong Sub(ref Node n, bool aligned) => aligned ? n.SubFit : n.SubLen;
 
-    // The gap's own values change only with its bounds; caching them keeps Pull to a few loads and maxes.
+    // The gap's fit changes only with its bounds; caching it keeps Pull to a few loads and maxes.
     private void SetGap(int n, ulong gapLo)
     {
-        _gapLo[n] = gapLo;
-        _ownFit[n] = MaxAlignedFit(gapLo, _lo[n]);
-        _ownLen[n] = _lo[n] > gapLo ? _lo[n] - gapLo : 0;
+        ref var node = ref At(n);
+        node.GapLo = gapLo;
+        node.OwnFit = MaxAlignedFit(gapLo, node.Lo);
     }
-    private int H(int n) => n == Nil ? 0 : _height[n];
-    private ulong SubFit(int n) => n == Nil ? 0 : _subFit[n];
-    private ulong SubLen(int n) => n == Nil ? 0 : _subLen[n];
 
     private void Pull(int n)
     {
-        int l = _left[n], r = _right[n];
-        _height[n] = 1 + Math.Max(H(l), H(r));
-        _subFit[n] = Math.Max(OwnFit(n), Math.Max(SubFit(l), SubFit(r)));
-        _subLen[n] = Math.Max(OwnLen(n), Math.Max(SubLen(l), SubLen(r)));
+        ref var node = ref At(n);
+        ref var l = ref At(node.Left);
+        ref var r = ref At(node.Right);
+        node.Height = 1 + Math.Max(l.Height, r.Height);
+        node.SubFit = Math.Max(node.OwnFit, Math.Max(l.SubFit, r.SubFit));
+        node.SubLen = Math.Max(OwnLen(ref node), Math.Max(l.SubLen, r.SubLen));
     }
 
     private void PullToRoot(int n)
     {
-        for (; n != Nil; n = _parent[n]) Pull(n);
+        for (; n != Nil; n = At(n).Parent) Pull(n);
     }
 
     private bool PullChanged(int n)
     {
-        var height = _height[n];
-        var fit = _subFit[n];
-        var len = _subLen[n];
+        ref var node = ref At(n);
+        var (height, fit, len) = (node.Height, node.SubFit, node.SubLen);
         Pull(n);
-        return height != _height[n] || fit != _subFit[n] || len != _subLen[n];
-    }
-
-    // n's own gap changed: re-pull it, then its ancestors until one comes out unchanged.
-    private void PullUpFrom(int n)
-    {
-        Pull(n);
-        for (n = _parent[n]; n != Nil && PullChanged(n); n = _parent[n]) { }
+        return height != node.Height || fit != node.SubFit || len != node.SubLen;
     }
 
     private int NewNode(ulong lo, ulong hi)
@@ -118,168 +151,173 @@ internal sealed class IovaRangeTree
         if (_freeList != Nil)
         {
             n = _freeList;
-            _freeList = _left[n];
+            _freeList = At(n).Left;
         }
         else
         {
-            if (_used == _lo.Length) Grow();
+            if (_used == _capacity) Reallocate((_capacity - 1) * 2 + 1);
             n = _used++;
         }
-        _lo[n] = lo;
-        _hi[n] = hi;
-        _left[n] = _right[n] = _parent[n] = Nil;
-        _height[n] = 1;
+        ref var node = ref At(n);
+        node.Lo = lo;
+        node.Hi = hi;
+        node.Left = node.Right = node.Parent = Nil;
+        node.Height = 1;
         return n;
     }
 
-    private void Grow()
-    {
-        var size = _lo.Length * 2;
-        Array.Resize(ref _lo, size);
-        Array.Resize(ref _hi, size);
-        Array.Resize(ref _gapLo, size);
-        Array.Resize(ref _ownFit, size);
-        Array.Resize(ref _ownLen, size);
-        Array.Resize(ref _subFit, size);
-        Array.Resize(ref _subLen, size);
-        Array.Resize(ref _left, size);
-        Array.Resize(ref _right, size);
-        Array.Resize(ref _parent, size);
-        Array.Resize(ref _height, size);
-    }
-
-    private ulong GapFloorAbove(int pred) => pred == Nil ? Floor : Math.Max(_hi[pred] + 1, Floor);
+    private ulong GapFloorAbove(int pred) => pred == Nil ? Floor : Math.Max(At(pred).Hi + 1, Floor);
 
     /// <summary>Inserts [lo, hi]; the caller guarantees it overlaps no node. Returns the new node.</summary>
     public int Insert(ulong lo, ulong hi)
     {
-        var n = NewNode(lo, hi);
-        int parent = Nil, cur = _root, pred = Nil, succ = Nil;
+        int parent = Nil, cur = _root, succ = Nil;
         var goLeft = false;
         while (cur != Nil)
         {
             parent = cur;
-            goLeft = lo < _lo[cur];
-            if (goLeft)
-            {
-                succ = cur;
-                cur = _left[cur];
-            }
-            else
-            {
-                pred = cur;
-                cur = _right[cur];
-            }
+            goLeft = lo < At(cur).Lo;
+            if (goLeft) succ = cur;
+            cur = goLeft ? At(cur).Left : At(cur).Right;
         }
-        _parent[n] = parent;
+        return Link(NewNode(lo, hi), parent, goLeft, succ);
+    }
+
+    /// <summary>
+    /// Inserts [lo, hi] into the gap of node <paramref name="owner"/> (GapLo(owner) ≤ lo, hi &lt; Lo(owner)):
+    /// the new node becomes owner's in-order predecessor without a descent from the root.
+    /// </summary>
+    public int InsertBelow(int owner, ulong lo, ulong hi)
+    {
+        Debug.Assert(At(owner).GapLo <= lo && hi < At(owner).Lo);
+        var n = NewNode(lo, hi);
+        var left = At(owner).Left;
+        if (left == Nil) return Link(n, owner, goLeft: true, owner);
+        while (At(left).Right != Nil) left = At(left).Right;
+        return Link(n, left, goLeft: false, owner);
+    }
+
+    // Hangs leaf n under parent; succ is n's in-order successor (Nil when n is the highest node).
+    private int Link(int n, int parent, bool goLeft, int succ)
+    {
+        ref var node = ref At(n);
+        node.Parent = parent;
         if (parent == Nil) _root = n;
-        else if (goLeft) _left[parent] = n;
-        else _right[parent] = n;
+        else if (goLeft) At(parent).Left = n;
+        else At(parent).Right = n;
         Count++;
 
-        // The last turns of the descent are the new leaf's neighbours.
-        SetGap(n, GapFloorAbove(pred));
+        // n's gap is what its successor's was (or starts at the predecessor, which is the same floor).
+        SetGap(n, succ != Nil ? At(succ).GapLo : GapFloorAbove(Predecessor(n)));
         Pull(n);
-        if (succ != Nil) SetGap(succ, Math.Max(hi + 1, Floor));
-        Rebalance(parent);
-        if (succ != Nil) PullUpFrom(succ);
+        if (succ != Nil) SetGap(succ, Math.Max(node.Hi + 1, Floor));
+        // succ is the last node the descent turned left at: parent itself or one of its ancestors.
+        FixUp(parent, succ);
         return n;
     }
 
-    /// <summary>Removes node n; its successor's gap grows down to n's predecessor.</summary>
-    public void Delete(int n)
+    /// <summary>Removes node n, whose in-order successor is <paramref name="succ"/>; that gap grows down to n's predecessor.</summary>
+    public void Delete(int n, int succ)
     {
-        var pred = Predecessor(n);
-        var succ = Successor(n);
-        if (succ != Nil) SetGap(succ, GapFloorAbove(pred));
-        int rebalanceFrom;
-        if (_left[n] == Nil || _right[n] == Nil)
+        Debug.Assert(succ == Successor(n));
+        ref var node = ref At(n);
+        if (succ != Nil) SetGap(succ, node.GapLo);
+        // One climb re-pulls both the nodes that lost height and the successor whose gap grew: it starts at
+        // the lower of the two, and the other lies on its way to the root.
+        int from, through = succ;
+        if (node.Left == Nil || node.Right == Nil)
         {
-            var child = _left[n] != Nil ? _left[n] : _right[n];
-            rebalanceFrom = _parent[n];
+            var child = node.Left != Nil ? node.Left : node.Right;
+            from = node.Parent;
+            // With a right child the successor is below n's place; otherwise it is an ancestor of n.
+            if (node.Right != Nil) (from, through) = (succ, from);
             Transplant(n, child);
         }
         else
         {
             // The successor is the leftmost node of the right subtree; relink it into n's place.
             var y = succ;
-            if (_parent[y] == n)
+            ref var ny = ref At(y);
+            if (ny.Parent == n)
             {
-                rebalanceFrom = y;
+                from = y;
             }
             else
             {
-                rebalanceFrom = _parent[y];
-                Transplant(y, _right[y]);
-                _right[y] = _right[n];
-                _parent[_right[y]] = y;
+                from = ny.Parent;
+                Transplant(y, ny.Right);
+                ny.Right = node.Right;
+                At(ny.Right).Parent = y;
             }
             Transplant(n, y);
-            _left[y] = _left[n];
-            _parent[_left[y]] = y;
+            ny.Left = node.Left;
+            At(ny.Left).Parent = y;
             // y now stands where n stood: "changed" must be judged against what n's parent last saw.
-            _height[y] = _height[n];
-            _subFit[y] = _subFit[n];
-            _subLen[y] = _subLen[n];
+            (ny.Height, ny.SubFit, ny.SubLen) = (node.Height, node.SubFit, node.SubLen);
         }
-        _left[n] = _freeList;
+        node.Left = _freeList;
         _freeList = n;
         Count--;
-        Rebalance(rebalanceFrom);
-        // The successor's gap grew: not visible to an early-stopping rebalance, so pulled on its own.
-        if (succ != Nil) PullUpFrom(succ);
+        FixUp(from, through);
     }
 
     /// <summary>Lowers node n's start (reserve_iova merging); the order of nodes is unchanged.</summary>
     public void SetLo(int n, ulong lo)
     {
-        _lo[n] = lo;
-        SetGap(n, _gapLo[n]);
+        At(n).Lo = lo;
+        SetGap(n, At(n).GapLo);
         PullToRoot(n);
     }
 
     private void Transplant(int u, int v)
     {
-        var p = _parent[u];
+        var p = At(u).Parent;
         if (p == Nil) _root = v;
-        else if (_left[p] == u) _left[p] = v;
-        else _right[p] = v;
-        if (v != Nil) _parent[v] = p;
+        else if (At(p).Left == u) At(p).Left = v;
+        else At(p).Right = v;
+        if (v != Nil) At(v).Parent = p;
     }
 
-    private void Rebalance(int n)
+    private int H(int n) => At(n).Height;
+
+    // Re-pulls and rebalances from n up. Ancestors depend only on their children's height and maxima: once
+    // a node is balanced and those are unchanged, nothing above changes either, except that the climb
+    // never stops below `through`, a node on the path whose own gap changed.
+    private void FixUp(int n, int through)
     {
+        var passed = through == Nil;
         while (n != Nil)
         {
-            // Ancestors depend only on their children's height and maxima: once a node is balanced and
-            // those are unchanged, nothing above changes either.
+            passed |= n == through;
             var changed = PullChanged(n);
-            var balance = H(_left[n]) - H(_right[n]);
+            int l = At(n).Left, r = At(n).Right;
+            var balance = H(l) - H(r);
             if (balance > 1)
             {
-                if (H(_left[_left[n]]) < H(_right[_left[n]])) RotateLeft(_left[n]);
+                if (H(At(l).Left) < H(At(l).Right)) RotateLeft(l);
                 n = RotateRight(n);
                 changed = true;
             }
             else if (balance < -1)
             {
-                if (H(_right[_right[n]]) < H(_left[_right[n]])) RotateRight(_right[n]);
+                if (H(At(r).Right) < H(At(r).Left)) RotateRight(r);
                 n = RotateLeft(n);
                 changed = true;
             }
-            if (!changed) return;
-            n = _parent[n];
+            if (!changed && passed) return;
+            n = At(n).Parent;
         }
     }
 
     private int RotateLeft(int x)
     {
-        var y = _right[x];
-        _right[x] = _left[y];
-        if (_left[y] != Nil) _parent[_left[y]] = x;
+        var y = At(x).Right;
+        var inner = At(y).Left;
+        At(x).Right = inner;
+        if (inner != Nil) At(inner).Parent = x;
         Transplant(x, y);
-        _left[y] = x;
-        _parent[x] = y;
+        At(y).Left = x;
+        At(x).Parent = y;
         Pull(x);
         Pull(y);
         return y;
@@ -287,12 +325,13 @@ internal sealed class IovaRangeTree
 
     private int RotateRight(int x)
     {
-        var y = _left[x];
-        _left[x] = _right[y];
-        if (_right[y] != Nil) _parent[_right[y]] = x;
+        var y = At(x).Left;
+        var inner = At(y).Right;
+        At(x).Left = inner;
+        if (inner != Nil) At(inner).Parent = x;
         Transplant(x, y);
-        _right[y] = x;
-        _parent[x] = y;
+        At(y).Right = x;
+        At(x).Parent = y;
         Pull(x);
         Pull(y);
         return y;
@@ -302,40 +341,40 @@ internal sealed class IovaRangeTree
     {
         var n = _root;
         if (n == Nil) return Nil;
-        while (_left[n] != Nil) n = _left[n];
+        while (At(n).Left != Nil) n = At(n).Left;
         return n;
     }
 
     public int Predecessor(int n)
     {
-        if (_left[n] != Nil)
+        if (At(n).Left != Nil)
         {
-            n = _left[n];
-            while (_right[n] != Nil) n = _right[n];
+            n = At(n).Left;
+            while (At(n).Right != Nil) n = At(n).Right;
             return n;
         }
-        var p = _parent[n];
-        while (p != Nil && _left[p] == n)
+        var p = At(n).Parent;
+        while (p != Nil && At(p).Left == n)
         {
             n = p;
-            p = _parent[p];
+            p = At(p).Parent;
         }
         return p;
     }
 
     public int Successor(int n)
     {
-        if (_right[n] != Nil)
+        if (At(n).Right != Nil)
         {
-            n = _right[n];
-            while (_left[n] != Nil) n = _left[n];
+            n = At(n).Right;
+            while (At(n).Left != Nil) n = At(n).Left;
             return n;
         }
-        var p = _parent[n];
-        while (p != Nil && _right[p] == n)
+        var p = At(n).Parent;
+        while (p != Nil && At(p).Right == n)
         {
             n = p;
-            p = _parent[p];
+            p = At(p).Parent;
         }
         return p;
     }
@@ -346,8 +385,9 @@ internal sealed class IovaRangeTree
         var n = _root;
         while (n != Nil)
         {
-            if (pfn < _lo[n]) n = _left[n];
-            else if (pfn > _hi[n]) n = _right[n];
+            ref var node = ref At(n);
+            if (pfn < node.Lo) n = node.Left;
+            else if (pfn > node.Hi) n = node.Right;
             else return n;
         }
         return Nil;
@@ -359,12 +399,13 @@ internal sealed class IovaRangeTree
         int n = _root, best = Nil;
         while (n != Nil)
         {
-            if (_lo[n] > pfn)
+            ref var node = ref At(n);
+            if (node.Lo > pfn)
             {
                 best = n;
-                n = _left[n];
+                n = node.Left;
             }
-            else n = _right[n];
+            else n = node.Right;
         }
         return best;
     }
@@ -375,12 +416,13 @@ internal sealed class IovaRangeTree
         int n = _root, best = Nil;
         while (n != Nil)
         {
-            if (_hi[n] >= pfn)
+            ref var node = ref At(n);
+            if (node.Hi >= pfn)
             {
                 best = n;
-                n = _left[n];
+                n = node.Left;
             }
-            else n = _right[n];
+            else n = node.Right;
         }
         return best;
     }
@@ -400,24 +442,67 @@ internal sealed class IovaRangeTree
     {
         while (n != Nil)
         {
-            if ((aligned ? _subFit[n] : _subLen[n]) < size) return Nil;
-            if (_lo[n] > keyAtMost)
+            ref var node = ref At(n);
+            if (Sub(ref node, aligned) < size) return Nil;
+            if (node.Lo > keyAtMost)
             {
-                n = _left[n];
+                n = node.Left;
                 continue;
             }
-            if (hasKeyAbove && _lo[n] <= keyAbove)
+            if (hasKeyAbove && node.Lo <= keyAbove)
             {
-                n = _right[n];
+                n = node.Right;
                 continue;
             }
-            var found = Search(_right[n], keyAbove, hasKeyAbove, keyAtMost, size, aligned);
+            var found = Search(node.Right, keyAbove, hasKeyAbove, keyAtMost, size, aligned);
             if (found != Nil) return found;
-            if ((aligned ? OwnFit(n) : OwnLen(n)) >= size) return n;
-            n = _left[n];
+            if (Own(ref node, aligned) >= size) return n;
+            n = node.Left;
         }
         return Nil;
     }
+
+    /// <summary>
+    /// The highest node U at or below node <paramref name="from"/> in order whose own gap holds
+    /// <paramref name="size"/> pages: the same answer as <see cref="FindHighestFit"/> with keyAtMost =
+    /// Lo(from), found by walking up from <paramref name="from"/> (a finger search), so a fit near the
+    /// cached node costs a few nodes rather than a descent from the root.
+    /// </summary>
+    public int FindHighestFitAtOrBelow(int from, ulong size, bool aligned)
+    {
+        var n = from;
+        if (Own(ref At(n), aligned) >= size) return n;
+        // Nothing fits anywhere (a full space): the root says so at once, where the climb would walk the height.
+        if (Sub(ref At(_root), aligned) < size) return Nil;
+        if (Sub(ref At(At(n).Left), aligned) >= size) return Highest(At(n).Left, size, aligned);
+        for (var p = At(n).Parent; p != Nil; n = p, p = At(p).Parent)
+        {
+            ref var parent = ref At(p);
+            // Coming up from a right child: p and its left subtree are the next lower nodes.
+            if (parent.Right != n) continue;
+            if (Own(ref parent, aligned) >= size) return p;
+            if (Sub(ref At(parent.Left), aligned) >= size) return Highest(parent.Left, size, aligned);
+        }
+        return Nil;
+    }
+
+    // The highest fitting node in a subtree known to hold one: right-first, never backtracks.
+    private int Highest(int n, ulong size, bool aligned)
+    {
+        while (true)
+        {
+            ref var node = ref At(n);
+            if (Sub(ref At(node.Right), aligned) >= size) n = node.Right;
+            else if (Own(ref node, aligned) >= size) return n;
+            else n = node.Left;
+        }
+    }
+
+    /// <summary>Bytes per node, and whether node 0 starts on a cache line (tests only: the layout is the point of issue 13.1).</summary>
+    internal static int NodeBytes => Unsafe.SizeOf<Node>();
+
+    internal bool NodesStartOnACacheLine =>
+        ((long)Marshal.UnsafeAddrOfPinnedArrayElement(_store, _base) & (LineBytes - 1)) == 0;
 
     /// <summary>Checks the AVL shape, ordering, gap bookkeeping and augmentation (tests only).</summary>
     internal void Validate()
@@ -427,26 +512,29 @@ internal sealed class IovaRangeTree
         for (var n = First(); n != Nil; n = Successor(n))
         {
             count++;
-            if (prev != Nil && _lo[n] <= _hi[prev]) throw new InvalidOperationException($"overlap at {_lo[n]:x}");
-            if (_gapLo[n] != GapFloorAbove(prev)) throw new InvalidOperationException($"stale gap at {_lo[n]:x}");
-            if (_ownFit[n] != MaxAlignedFit(_gapLo[n], _lo[n])) throw new InvalidOperationException($"stale fit at {_lo[n]:x}");
+            ref var node = ref At(n);
+            if (prev != Nil && node.Lo <= At(prev).Hi) throw new InvalidOperationException($"overlap at {node.Lo:x}");
+            if (node.GapLo != GapFloorAbove(prev)) throw new InvalidOperationException($"stale gap at {node.Lo:x}");
+            if (node.OwnFit != MaxAlignedFit(node.GapLo, node.Lo)) throw new InvalidOperationException($"stale fit at {node.Lo:x}");
             prev = n;
         }
         if (count != Count) throw new InvalidOperationException("count");
+        if (At(Nil).Height != 0 || At(Nil).SubFit != 0 || At(Nil).SubLen != 0) throw new InvalidOperationException("sentinel written");
         Check(_root);
     }
 
     private (int Height, ulong Fit, ulong Len) Check(int n)
     {
         if (n == Nil) return (0, 0, 0);
-        var l = Check(_left[n]);
-        var r = Check(_right[n]);
+        var l = Check(At(n).Left);
+        var r = Check(At(n).Right);
         if (Math.Abs(l.Height - r.Height) > 1) throw new InvalidOperationException("unbalanced");
-        var fit = Math.Max(OwnFit(n), Math.Max(l.Fit, r.Fit));
-        var len = Math.Max(OwnLen(n), Math.Max(l.Len, r.Len));
+        ref var node = ref At(n);
+        var fit = Math.Max(node.OwnFit, Math.Max(l.Fit, r.Fit));
+        var len = Math.Max(OwnLen(ref node), Math.Max(l.Len, r.Len));
         var height = 1 + Math.Max(l.Height, r.Height);
-        if (fit != _subFit[n] || len != _subLen[n] || height != _height[n])
-            throw new InvalidOperationException($"stale augmentation at {_lo[n]:x}");
+        if (fit != node.SubFit || len != node.SubLen || height != node.Height)
+            throw new InvalidOperationException($"stale augmentation at {node.Lo:x}");
         return (height, fit, len);
     }
 }

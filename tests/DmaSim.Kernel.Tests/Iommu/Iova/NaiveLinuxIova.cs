@@ -1,4 +1,5 @@
 using System.Numerics;
+using DmaSim.Kernel.Iommu.Iova;
 
 namespace DmaSim.Kernel.Tests.Iommu.Iova;
 
@@ -16,8 +17,14 @@ internal sealed class NaiveLinuxIova
     private ulong _cachedKey = Anchor;
     private ulong _cached32Key = Anchor;
 
-    public NaiveLinuxIova(ulong startPfn, ulong dma32Pfn)
+    private readonly bool _hasMax32;
+    private readonly bool _hasRetry;
+
+    /// <summary>A model of the rbtree-era allocator; <paramref name="era"/> picks max32_alloc_size (5.1) and the retry pass (5.11).</summary>
+    public NaiveLinuxIova(ulong startPfn, ulong dma32Pfn, IovaAlgorithm era = IovaAlgorithm.Modern)
     {
+        _hasMax32 = era is IovaAlgorithm.Modern or IovaAlgorithm.Linux51;
+        _hasRetry = era == IovaAlgorithm.Modern;
         _start = startPfn;
         Dma32 = dma32Pfn;
         Max32 = dma32Pfn;
@@ -38,7 +45,7 @@ internal sealed class NaiveLinuxIova
         var limit = limitInclusive + 1;
         var mask = aligned ? ~0UL << (64 - BitOperations.LeadingZeroCount(size - 1)) : ~0UL;
         ulong high = limit, low = _start;
-        if (limit <= Dma32 && size >= Max32) return null;
+        if (_hasMax32 && limit <= Dma32 && size >= Max32) return null;
         var curr = Index(limit <= Dma32 ? _cached32Key : _cachedKey);
         var retry = _hi[curr];
         ulong candidate;
@@ -52,14 +59,14 @@ internal sealed class NaiveLinuxIova
             } while (curr >= 0 && candidate <= _hi[curr] && candidate >= low);
 
             if (high >= size && candidate >= low) break;
-            if (low == _start && retry < limit)
+            if (_hasRetry && low == _start && retry < limit)
             {
                 high = limit;
                 low = retry + 1;
                 curr = limit > Dma32 ? _lo.Count - 1 : _hi.FindIndex(h => h >= limit);
                 continue;
             }
-            Max32 = size;
+            if (_hasMax32) Max32 = size;
             return null;
         }
         Insert(candidate, candidate + size - 1);
