@@ -14,7 +14,7 @@ public sealed class ClusterScriptsTests
     {
         var files = ClusterScripts.Kubernetes("seed-ram-cmdline", "specs/seed.yaml", "out", _job);
         var job = KubernetesYaml.Deserialize<V1Job>(files.Single(f => f.Name == "k8s/job.yaml").Text, strict: true);
-        Assert.Equal(("batch/v1", "_job"), (job.ApiVersion, job.Kind));
+        Assert.Equal(("batch/v1", "Job"), (job.ApiVersion, job.Kind));
         Assert.Equal("dmasim-sweep-seed-ram-cmdline", job.Metadata.Name);
         Assert.Equal(("Indexed", 6, 6), (job.Spec.CompletionMode, job.Spec.Completions, job.Spec.Parallelism));
         var pod = job.Spec.Template.Spec;

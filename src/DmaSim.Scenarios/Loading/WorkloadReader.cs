@@ -93,6 +93,11 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
     {
         var m = Map(step.Required("hotplug-memory"), "hotplug-memory", "start", "end");
         var range = Range(m, platform.PhysicalAddressBits);
+        // Memory comes and goes in whole pages (Linux adds whole memory blocks: mm/memory_hotplug.c
+        // check_hotplug_memory_range refuses an unaligned range with -EINVAL); a range that is not whole
+        // pages is bad input, not a run.
+        if (range.Start.Value % PhysAddr.PageSize != 0 || (range.End.Value + 1) % PhysAddr.PageSize != 0)
+            throw Error(m.Span, $"hot-plugged range {range} must start and end on 4 KiB page boundaries (start 0x…000, end 0x…fff)");
         foreach (var region in platform.Memory)
         {
             if (region.Range.Overlaps(range))
