@@ -13,7 +13,7 @@ namespace DmaSim.Benchmarks.Iova;
 public class IovaScaleBenchmarks
 {
     private const int Ops = 2048;
-    private static readonly double NsPerTick = 1e9 / Stopwatch.Frequency;
+    private static readonly double _nsPerTick = 1e9 / Stopwatch.Frequency;
     private IovaDomain _churn = null!;
     private List<ulong> _churnLive = null!;
     private int[] _churnVictims = null!;
@@ -97,9 +97,9 @@ public class IovaScaleBenchmarks
         // percentiles show the algorithm's tail.
         var kept = _samples.AsSpan(0, (int)Math.Min(_count, _samples.Length)).ToArray();
         Array.Sort(kept);
-        double At(double q) => kept[(int)Math.Min(kept.Length - 1, q * kept.Length)] * NsPerTick;
+        double At(double q) => kept[(int)Math.Min(kept.Length - 1, q * kept.Length)] * _nsPerTick;
         Console.WriteLine($"// iova-worst {(_churn is not null ? nameof(Churn300kSinglePages) : nameof(FirstFailingAllocFull32))}: " +
-            $"mean {_sumTicks * NsPerTick / _count:F0} ns, p50 {At(0.5):F0} ns, p99 {At(0.99):F0} ns, p99.9 {At(0.999):F0} ns, " +
-            $"worst {_worstTicks * NsPerTick:F0} ns over {_count} timed operations");
+            $"mean {_sumTicks * _nsPerTick / _count:F0} ns, p50 {At(0.5):F0} ns, p99 {At(0.99):F0} ns, p99.9 {At(0.999):F0} ns, " +
+            $"worst {_worstTicks * _nsPerTick:F0} ns over {_count} timed operations");
     }
 }

@@ -87,7 +87,7 @@ public static class IovaWorkloads
     public const ulong Limit32 = 0xF_FFFF;
     /// <summary>A 48-bit aperture (4-level tables), inclusive.</summary>
     public const ulong Limit48 = (1UL << 36) - 1;
-    private static readonly double NsPerTick = 1e9 / Stopwatch.Frequency;
+    private static readonly double _nsPerTick = 1e9 / Stopwatch.Frequency;
 
     /// <summary>xorshift64 (Marsaglia): x ^= x &lt;&lt; 13; x ^= x &gt;&gt; 7; x ^= x &lt;&lt; 17; the new state is the output.</summary>
     public static ulong Next(ref ulong x)
@@ -147,7 +147,7 @@ public static class IovaWorkloads
         for (var i = 0; i < 1000; i++) CacheHitPair(d);
         var start = Stopwatch.GetTimestamp();
         for (var i = 0L; i < ops; i++) CacheHitPair(d);
-        return (Stopwatch.GetTimestamp() - start) * NsPerTick / ops;
+        return (Stopwatch.GetTimestamp() - start) * _nsPerTick / ops;
     }
 
     private static void CacheHitPair(IovaDomain d)
@@ -174,7 +174,7 @@ public static class IovaWorkloads
             d.FreeIova(slots[slot]);
             slots[slot] = TreeAlloc(d, ref state);
         }
-        return (Stopwatch.GetTimestamp() - start) * NsPerTick / ops;
+        return (Stopwatch.GetTimestamp() - start) * _nsPerTick / ops;
     }
 
     private static ulong TreeAlloc(IovaDomain d, ref ulong state)
@@ -205,9 +205,9 @@ public static class IovaWorkloads
             var ticks = Stopwatch.GetTimestamp() - t0;
             slots[slot] = (got ?? throw Full()).PfnLo;
             total += ticks;
-            pairNs.Add(ticks * NsPerTick);
+            pairNs.Add(ticks * _nsPerTick);
         }
-        return total * NsPerTick / ops;
+        return total * _nsPerTick / ops;
     }
 
     private static InvalidOperationException Full() => new("churn workload: the 32-bit space is full");
@@ -229,8 +229,8 @@ public static class IovaWorkloads
             if (got is null)
             {
                 var end = Stopwatch.GetTimestamp();
-                firstFailNs = (end - t0) * NsPerTick;
-                return (t0 - start) * NsPerTick / Math.Max(1, allocated);
+                firstFailNs = (end - t0) * _nsPerTick;
+                return (t0 - start) * _nsPerTick / Math.Max(1, allocated);
             }
             allocated++;
         }
@@ -262,6 +262,6 @@ public static class IovaWorkloads
         const int N = 10_000;
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < N; i++) _ = Stopwatch.GetTimestamp();
-        return (Stopwatch.GetTimestamp() - start) * NsPerTick / N;
+        return (Stopwatch.GetTimestamp() - start) * _nsPerTick / N;
     }
 }
