@@ -86,8 +86,8 @@ internal static class SweepCommand
             {
                 Tally.Add(r);
                 if (r.Outcome != "ok" && (_failing.Count == 0 || _failing[^1] != r.Cell)) _failing.Add(r.Cell);
-                if (jsonl) Console.Out.Write(SweepJsonl.Line(r) + "\n");
             }
+            if (jsonl) SweepJsonl.Write(Console.Out, rows);
             _files?.Add(rows);
         }
 
@@ -143,11 +143,25 @@ internal static class SweepCommand
         {
             var (manifest, rows) = SweepOutput.Merge(parse.GetValue(dirs)!);
             using var sink = new RowSink(parse.GetValue(output)!, parse.GetValue(format) == "jsonl");
-            foreach (var r in rows) sink.Add([r]);
+            var cell = new List<SweepRow>();
+            foreach (var r in rows)
+            {
+                if (cell.Count > 0 && cell[0].Cell != r.Cell) Pass(sink, cell);
+                cell.Add(r);
+            }
+            Pass(sink, cell);
             sink.Finish(manifest);
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>One cell's rows to the sink, as a sweep hands them on.</summary>
+    private static void Pass(RowSink sink, List<SweepRow> cell)
+    {
+        if (cell.Count == 0) return;
+        sink.Add([.. cell]);
+        cell.Clear();
     }
 
     private static (int, int)? ParseShard(string? text)

@@ -38,10 +38,9 @@ public sealed class SweepOutputWriter : IDisposable
         ArgumentNullException.ThrowIfNull(rows);
         Guard(_dir, () =>
         {
+            SweepJsonl.Write(_jsonl, rows);
             foreach (var r in rows)
             {
-                _jsonl.Write(SweepJsonl.Line(r));
-                _jsonl.Write('\n');
                 _group.Add(r);
                 if (_group.Count == SweepParquet.RowGroupRows) FlushGroup();
             }

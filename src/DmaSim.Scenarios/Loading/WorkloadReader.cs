@@ -93,9 +93,9 @@ internal sealed class WorkloadReader(PlatformConfig platform, DeviceIndex device
     {
         var m = Map(step.Required("hotplug-memory"), "hotplug-memory", "start", "end");
         var range = Range(m, platform.PhysicalAddressBits);
-        // Memory comes and goes in whole pages (Linux adds whole memory blocks: mm/memory_hotplug.c
-        // check_hotplug_memory_range refuses an unaligned range with -EINVAL); a range that is not whole
-        // pages is bad input, not a run.
+        // Linux hot-adds whole sections at least: mm/memory_hotplug.c check_hotplug_memory_range (Toshi Kani's
+        // 2013 patch: section-aligned or -EINVAL; later kernels: memory-block-aligned) and, before it, arch code
+        // that adds whole sections. The model asks only for whole 4 KiB pages; less than that is bad input.
         if (range.Start.Value % PhysAddr.PageSize != 0 || (range.End.Value + 1) % PhysAddr.PageSize != 0)
             throw Error(m.Span, $"hot-plugged range {range} must start and end on 4 KiB page boundaries (start 0x…000, end 0x…fff)");
         foreach (var region in platform.Memory)
