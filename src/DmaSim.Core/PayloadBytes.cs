@@ -19,26 +19,66 @@ public static class PayloadBytes
     /// <summary>Word <paramref name="index"/> of the sequence keyed by <paramref name="key"/>.</summary>
     public static ulong Word(ulong key, ulong index) => Mix(key + ((index + 1) * Gamma));
 
+    /// <summary>The first <c>dest.Length</c> bytes of the sequence keyed by <paramref name="key"/>.</summary>
+    public static void Fill(ulong key, Span<byte> dest) => Fill(key, 0, dest);
+
+    /// <summary>
+    /// Bytes [<paramref name="offset"/>, offset + dest.Length) of the sequence keyed by <paramref name="key"/>:
+    /// a buffer filled in pieces (a page at a time) holds exactly what one fill of the whole buffer gives.
+    /// </summary>
     // Fully optimised at first call: a sweep runs seconds, and tier-0 vector code is many times slower.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Fill(ulong key, Span<byte> dest)
+    public static void Fill(ulong key, ulong offset, Span<byte> dest)
     {
+        var head = HeadBytes(offset, dest.Length);
+        for (var i = 0; i < head; i++) dest[i] = ByteAt(key, offset + (ulong)i);
+        dest = dest[head..];
+        var firstWord = (offset + (ulong)head) >> 3;
         var whole = dest.Length / 8;
         var words = MemoryMarshal.Cast<byte, ulong>(dest[..(whole * 8)]);
-        var done = Vector512.IsHardwareAccelerated ? FillVector512(key, words) : FillVector256(key, words);
-        for (var i = done; i < words.Length; i++) words[i] = LittleEndian(Word(key, (ulong)i));
-        if (whole * 8 == dest.Length) return;
-        var last = Word(key, (ulong)whole);
-        for (var i = whole * 8; i < dest.Length; i++, last >>= 8) dest[i] = (byte)last;
+        var done = Vector512.IsHardwareAccelerated ? FillVector512(key, firstWord, words) : FillVector256(key, firstWord, words);
+        for (var i = done; i < words.Length; i++) words[i] = LittleEndian(Word(key, firstWord + (ulong)i));
+        var tail = (firstWord + (ulong)whole) << 3;
+        for (var i = whole * 8; i < dest.Length; i++) dest[i] = ByteAt(key, tail + (ulong)(i - (whole * 8)));
     }
 
-    /// <summary>Fills whole vectors of words; returns how many words it wrote.</summary>
+    /// <summary>
+    /// Whether <paramref name="data"/> is bytes [<paramref name="offset"/>, offset + data.Length) of the sequence
+    /// keyed by <paramref name="key"/>: one pass over the data, the sequence computed in registers, not stored.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int FillVector512(ulong key, Span<ulong> words)
+    public static bool Matches(ulong key, ulong offset, ReadOnlySpan<byte> data)
+    {
+        var head = HeadBytes(offset, data.Length);
+        for (var i = 0; i < head; i++)
+            if (data[i] != ByteAt(key, offset + (ulong)i)) return false;
+        data = data[head..];
+        var firstWord = (offset + (ulong)head) >> 3;
+        var whole = data.Length / 8;
+        var words = MemoryMarshal.Cast<byte, ulong>(data[..(whole * 8)]);
+        var done = MatchVector512(key, firstWord, words, out var equal);
+        if (!equal) return false;
+        for (var i = done; i < words.Length; i++)
+            if (words[i] != LittleEndian(Word(key, firstWord + (ulong)i))) return false;
+        var tail = (firstWord + (ulong)whole) << 3;
+        for (var i = whole * 8; i < data.Length; i++)
+            if (data[i] != ByteAt(key, tail + (ulong)(i - (whole * 8)))) return false;
+        return true;
+    }
+
+    /// <summary>Byte <paramref name="index"/> of the sequence (little-endian words).</summary>
+    public static byte ByteAt(ulong key, ulong index) => (byte)(Word(key, index >> 3) >> (int)((index & 7) * 8));
+
+    // Bytes before the next word boundary (none when the offset is on one), at most the span.
+    private static int HeadBytes(ulong offset, int length) => (int)Math.Min((ulong)length, (8 - (offset & 7)) & 7);
+
+    /// <summary>Fills whole vectors of words from word <paramref name="firstWord"/>; returns how many words it wrote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int FillVector512(ulong key, ulong firstWord, Span<ulong> words)
     {
         var n = words.Length / Vector512<ulong>.Count * Vector512<ulong>.Count;
         if (n == 0 || !BitConverter.IsLittleEndian) return 0;
-        var state = Vector512.Create(key) + (Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7) + Vector512<ulong>.One) * Gamma;
+        var state = Vector512.Create(key) + (Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7) + Vector512.Create(firstWord + 1)) * Gamma;
         var step = Vector512.Create((ulong)Vector512<ulong>.Count * Gamma);
         for (var i = 0; i < n; i += Vector512<ulong>.Count, state += step)
             Mix(state).StoreUnsafe(ref MemoryMarshal.GetReference(words), (nuint)i);
@@ -46,14 +86,32 @@ public static class PayloadBytes
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int FillVector256(ulong key, Span<ulong> words)
+    private static int FillVector256(ulong key, ulong firstWord, Span<ulong> words)
     {
         var n = words.Length / Vector256<ulong>.Count * Vector256<ulong>.Count;
         if (n == 0 || !Vector256.IsHardwareAccelerated || !BitConverter.IsLittleEndian) return 0;
-        var state = Vector256.Create(key) + (Vector256.Create(0UL, 1, 2, 3) + Vector256<ulong>.One) * Gamma;
+        var state = Vector256.Create(key) + (Vector256.Create(0UL, 1, 2, 3) + Vector256.Create(firstWord + 1)) * Gamma;
         var step = Vector256.Create((ulong)Vector256<ulong>.Count * Gamma);
         for (var i = 0; i < n; i += Vector256<ulong>.Count, state += step)
             Mix(state).StoreUnsafe(ref MemoryMarshal.GetReference(words), (nuint)i);
+        return n;
+    }
+
+    /// <summary>Compares whole vectors of words; returns how many it compared (all equal when <paramref name="equal"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int MatchVector512(ulong key, ulong firstWord, ReadOnlySpan<ulong> words, out bool equal)
+    {
+        equal = true;
+        var n = words.Length / Vector512<ulong>.Count * Vector512<ulong>.Count;
+        if (n == 0 || !Vector512.IsHardwareAccelerated || !BitConverter.IsLittleEndian) return 0;
+        var state = Vector512.Create(key) + (Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7) + Vector512.Create(firstWord + 1)) * Gamma;
+        var step = Vector512.Create((ulong)Vector512<ulong>.Count * Gamma);
+        for (var i = 0; i < n; i += Vector512<ulong>.Count, state += step)
+        {
+            if (Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(words), (nuint)i) == Mix(state)) continue;
+            equal = false;
+            return i;
+        }
         return n;
     }
 

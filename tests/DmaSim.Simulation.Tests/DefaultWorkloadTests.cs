@@ -121,6 +121,27 @@ public class DefaultWorkloadTests
         Assert.Contains(buffers, a => a < 0x100000000);
     }
 
+    /// <summary>
+    /// A NIC with 32 data address lines behind a 64-bit mask, in pass-through (dma-direct under 6.1): buffers above
+    /// 4 GiB are reached at their address cut to 32 bits, so the device transmits other bytes than the driver
+    /// wrote and its receive writes land elsewhere; the driver's in-place checks see both. 64 lines: clean.
+    /// </summary>
+    [Fact]
+    public void The_ring_device_checks_see_data_moved_to_and_from_the_wrong_pages()
+    {
+        static ScenarioBuilder Lines(int bits) => new ScenarioBuilder("nic-lines", seed: 3)
+            .PcMemory(highEnd: 0x103fffffff)
+            .Unit(passThrough: true)
+            .Device("02:00.0", "nic", "scripted", addressBits: bits, descriptorAddressBits: 64)
+            .Kernel("linux-6.1", "intel_iommu=on iommu=pt")
+            .Driver("nic", dmaMaskBits: 64);
+        var narrow = Run(Lines(32), "linux-6.1");
+        var mismatches = narrow.Findings.Where(f => f.Kind == FindingKind.DataMismatch && f.Device == "nic").Select(f => f.Message).ToList();
+        Assert.Contains(mismatches, m => m.Contains("the device sent other bytes than the", StringComparison.Ordinal));
+        Assert.Contains(mismatches, m => m.Contains("receive buffer at", StringComparison.Ordinal) && m.Contains("does not hold what the device wrote", StringComparison.Ordinal));
+        Assert.DoesNotContain(Run(Lines(64), "linux-6.1").Findings, f => f.Kind == FindingKind.DataMismatch);
+    }
+
     [Fact]
     public void The_default_workload_is_deterministic()
     {

@@ -10,7 +10,7 @@ namespace DmaSim.Hardware.Memory;
 /// reads as zeros before that, so a 16 TiB machine costs only what a run touches. Pages filled with
 /// <see cref="FillWithPfnSequence"/> (identity-map page tables) are kept as their rule until written.
 /// </summary>
-public sealed class PhysicalMemory
+public sealed partial class PhysicalMemory
 {
     private const int PageShift = PhysAddr.PageShift;
     private const int PageSize = 1 << PageShift;
@@ -99,7 +99,16 @@ public sealed class PhysicalMemory
         return MaterialisePage(pfn);
     }
 
-    private byte[] MaterialisePage(ulong pfn)
+    /// <summary>The page's host array for a write; <paramref name="whollyOverwritten"/>: the caller writes all of it next.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte[] PageForWrite(ulong pfn, bool whollyOverwritten)
+    {
+        ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];
+        if (c.Pfn == pfn) return c.Page!;
+        return MaterialisePage(pfn, whollyOverwritten);
+    }
+
+    private byte[] MaterialisePage(ulong pfn, bool whollyOverwritten = false)
     {
         if (!_pages.TryGetValue(pfn, out var p))
         {
@@ -108,11 +117,12 @@ public sealed class PhysicalMemory
             if (_freePages is { Count: > 0 } pool)
             {
                 p = pool.Pop();
-                Array.Clear(p);
+                // A recycled array holds another run's bytes: cleared unless every byte is about to be written.
+                if (!whollyOverwritten) Array.Clear(p);
             }
             else p = new byte[PageSize];
             // A page of a pfn sequence becomes ordinary bytes on its first write, holding its words.
-            if (!_sequences.IsEmpty) _sequences.Leave(pfn, p);
+            if (!_sequences.IsEmpty) _sequences.Leave(pfn, whollyOverwritten ? null : p);
             _pages[pfn] = p;
             CollectionsMarshal.GetValueRefOrAddDefault(_pagesPerBlock, pfn >> 9, out _)++;
         }
@@ -149,7 +159,7 @@ public sealed class PhysicalMemory
         {
             var offset = (int)(a & (PageSize - 1));
             var n = Math.Min(PageSize - offset, source.Length);
-            source[..n].CopyTo(PageForWrite(a >> PageShift).AsSpan(offset, n));
+            source[..n].CopyTo(PageForWrite(a >> PageShift, n == PageSize).AsSpan(offset, n));
             source = source[n..];
             a += (ulong)n;
         }
@@ -163,7 +173,7 @@ public sealed class PhysicalMemory
             var offset = (int)(a & (PageSize - 1));
             var n = (int)Math.Min((ulong)(PageSize - offset), length);
             if (value == 0 && PageForRead(a >> PageShift) is null && !_sequences.Covers(a >> PageShift)) { /* already zero */ }
-            else PageForWrite(a >> PageShift).AsSpan(offset, n).Fill(value);
+            else PageForWrite(a >> PageShift, n == PageSize).AsSpan(offset, n).Fill(value);
             length -= (ulong)n;
             a += (ulong)n;
         }
@@ -183,7 +193,7 @@ public sealed class PhysicalMemory
             var srcOffset = (int)(src & (PageSize - 1));
             var dstOffset = (int)(dst & (PageSize - 1));
             var n = (int)Math.Min((ulong)(PageSize - Math.Max(srcOffset, dstOffset)), length);
-            var target = PageForWrite(dst >> PageShift).AsSpan(dstOffset, n);
+            var target = PageForWrite(dst >> PageShift, n == PageSize).AsSpan(dstOffset, n);
             var source = PageForRead(src >> PageShift);
             if (source is not null) source.AsSpan(srcOffset, n).CopyTo(target);
             else if (!_sequences.TryRead(src >> PageShift, srcOffset, target)) target.Clear();

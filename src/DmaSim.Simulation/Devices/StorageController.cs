@@ -27,14 +27,15 @@ public class StorageController : DeviceModel
 
     // lba -> what the disk holds: byte[] (what arrived) or WrittenData (exactly a driver write, drawn again when read).
     private readonly Dictionary<ulong, object> _disk = [];
-    private byte[] _writeScratch = [];
     private byte[] _diskScratch = [];
     private byte[] _wantScratch = [];
     // The device's receive buffer, reused from command to command; the disk keeps a copy of what arrived.
     private byte[] _deviceBuf = [];
-    // The driver's write buffer of the command in flight: when the disk receives exactly those bytes it
-    // stores that (never modified) array instead of a second copy of the same bytes.
-    private (WrittenData? Data, byte[]? Bytes) _writeData;
+    // The driver's write of the command in flight: when the disk receives exactly those bytes it keeps the
+    // write (drawn again when needed) instead of a copy of the same bytes.
+    private WrittenData? _writeData;
+    // The write whose bytes the device's receive buffer holds (checked equal when they arrived), if any.
+    private WrittenData? _received;
     private CoherentBuffer? _ring;
     private CoherentBuffer? _replies;
     private bool _probed;
@@ -87,24 +88,23 @@ public class StorageController : DeviceModel
     {
         var page = AllocKernelBuffer(size, $"write buffer (lba {lba})");
         if (page is null) return false;
-        // The bytes are drawn from the run's stream; what is kept is the stream's state before the draw, from
-        // which the same bytes are drawn again when they are compared (64 KiB × count per run not kept alive).
-        var written = new WrittenData(M.Random.Snapshot(), (int)size);
-        var data = Scratch(ref _writeScratch, (int)size);
-        M.Random.NextBytes(data);
-        M.Memory.Write(page.Value.Start, data);
+        // The bytes are drawn from the run's stream (one draw keys them); what is kept is that key, from which the
+        // same bytes are computed again when they are compared (64 KiB × count per run not kept alive). The CPU
+        // writes them straight into the buffer's pages, as the driver's memcpy would.
+        var written = new WrittenData(M.Random.NextUInt64(), (int)size);
+        M.Memory.WritePayload(page.Value.Start, size, written.Key);
         var map = Api.Map(Dev, page.Value.Start, size, DmaDirection.ToDevice);
         // A correct driver checks every handle (Documentation/core-api/dma-api.rst, dma_mapping_error).
         var ok = !Api.MappingError(Dev, map.Address, !map.Ok);
         if (!ok) Report(FindingKind.MapError, Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} write buffer failed: {map.Error}");
         else
         {
-            _writeData = (written, _writeScratch);
+            _writeData = written;
             ok = Execute(write: true, lba, map.Address, page.Value.Start, size);
-            _writeData = default;
+            _writeData = null;
             Api.Unmap(Dev, map.Address, size, DmaDirection.ToDevice);
             // The disk holding this very write (Stored found the bytes equal) needs no second look.
-            if (ok && _disk.TryGetValue(lba, out var stored) && !ReferenceEquals(stored, written) && !Bytes(stored, ref _diskScratch).SequenceEqual(data))
+            if (ok && _disk.TryGetValue(lba, out var stored) && !ReferenceEquals(stored, written) && !written.Matches(Bytes(stored, ref _diskScratch)))
                 Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the disk received other bytes than the driver's write buffer held");
             _expected[lba] = written;
         }
@@ -125,16 +125,13 @@ public class StorageController : DeviceModel
         {
             var ok = Execute(write: false, lba, map.Address, page.Value.Start, size);
             Api.Unmap(Dev, map.Address, size, DmaDirection.FromDevice);
-            if (ok && _expected.TryGetValue(lba, out var want))
+            // The driver compares its read buffer with what it wrote, in place (the CPU reads its own pages).
+            if (ok && _expected.TryGetValue(lba, out var want) && ((ulong)want.Length != size || !M.Memory.HoldsPayload(page.Value.Start, size, want.Key)))
             {
                 var got = ReadBack(size);
                 M.Memory.Read(page.Value.Start, got);
-                // The disk held this very write: its bytes are already drawn in the disk scratch (Execute sent them).
-                var wanted = _disk.TryGetValue(lba, out var held) && ReferenceEquals(held, want)
-                    ? _diskScratch.AsSpan(0, want.Length)
-                    : want.Draw(Scratch(ref _wantScratch, want.Length));
-                if (!got.SequenceEqual(wanted))
-                    Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the data the driver read back differs from what it wrote ({CountDiff(got, wanted)} of {size} bytes)");
+                var wanted = want.Draw(Scratch(ref _wantScratch, want.Length));
+                Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the data the driver read back differs from what it wrote ({CountDiff(got, wanted)} of {size} bytes)");
             }
         }
         M.Kernel.K.Pages.FreePages(page.Value.Start, page.Value.Order);
@@ -191,6 +188,7 @@ public class StorageController : DeviceModel
         if (write)
         {
             if (_deviceBuf.Length != devLen) _deviceBuf = new byte[devLen];
+            _received = null;
             if (!DeviceRead(devAddr, _deviceBuf, DmaLines.Data, intent).Ok) return Completed(tag, slot, status: 1, replies);
             _disk[lba] = Stored(_deviceBuf);
         }
@@ -206,13 +204,21 @@ public class StorageController : DeviceModel
     /// What the disk keeps of the bytes it received: when they are exactly the driver's write buffer, the
     /// stream state they were drawn from (they are drawn again when read); otherwise a copy of the bytes.
     /// </summary>
-    private object Stored(byte[] received) =>
-        _writeData.Data is { } w && _writeData.Bytes!.AsSpan(0, w.Length).SequenceEqual(received) ? w : received.ToArray();
+    private object Stored(byte[] received)
+    {
+        if (_writeData is not { } w || !w.Matches(received)) return received.ToArray();
+        _received = w;
+        return w;
+    }
 
-    /// <summary>The bytes of a disk block: kept bytes, or the driver's write drawn again into <paramref name="scratch"/>.</summary>
-    private static Span<byte> Bytes(object block, ref byte[] scratch) => block switch
+    /// <summary>
+    /// The bytes of a disk block: kept bytes; the driver's write as the device's receive buffer still holds it;
+    /// or that write drawn again into <paramref name="scratch"/>.
+    /// </summary>
+    private Span<byte> Bytes(object block, ref byte[] scratch) => block switch
     {
         byte[] bytes => bytes,
+        WrittenData w when ReferenceEquals(w, _received) => _deviceBuf.AsSpan(0, w.Length),
         WrittenData w => w.Draw(Scratch(ref scratch, w.Length)),
         _ => throw new InvalidOperationException("unknown disk block"),
     };
@@ -223,14 +229,16 @@ public class StorageController : DeviceModel
         return buffer.AsSpan(0, length);
     }
 
-    /// <summary>Bytes a driver wrote: the random stream's state before they were drawn, and how many.</summary>
-    private sealed record WrittenData(SimRandom Stream, int Length)
+    /// <summary>Bytes a driver wrote: the key of the payload drawn from the run's stream, and how many.</summary>
+    private sealed record WrittenData(ulong Key, int Length)
     {
         public Span<byte> Draw(Span<byte> into)
         {
-            Stream.Snapshot().NextBytes(into);
+            PayloadBytes.Fill(Key, into);
             return into;
         }
+
+        public bool Matches(ReadOnlySpan<byte> bytes) => bytes.Length == Length && PayloadBytes.Matches(Key, 0, bytes);
     }
 
     /// <summary>Device posts a completion; the driver polls its reply queue for it.</summary>

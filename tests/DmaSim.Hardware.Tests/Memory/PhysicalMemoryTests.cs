@@ -72,3 +72,73 @@ public class PhysicalMemoryTests
         Assert.All(page[8..], b => Assert.Equal(0, b));
     }
 }
+
+/// <summary>Payload bytes written and checked in place: the same bytes a host buffer filled once and written would leave.</summary>
+public class PhysicalMemoryPayloadTests
+{
+    [Fact]
+    public void A_payload_written_in_place_is_a_filled_buffer_written()
+    {
+        Gen.Select(Gen.ULong, Gen.ULong[0, 0x3000], Gen.Int[1, 20000]).Sample((key, address, length) =>
+        {
+            var inPlace = new PhysicalMemory(40);
+            var viaBuffer = new PhysicalMemory(40);
+            var bytes = new byte[length];
+            PayloadBytes.Fill(key, bytes);
+            viaBuffer.Write(new PhysAddr(address), bytes);
+            inPlace.WritePayload(new PhysAddr(address), (ulong)length, key);
+            var a = new byte[length + 8192];
+            var b = new byte[length + 8192];
+            inPlace.Read(new PhysAddr(0), a.AsSpan(0, (int)Math.Min((ulong)a.Length, address + (ulong)length + 4096)));
+            viaBuffer.Read(new PhysAddr(0), b.AsSpan(0, (int)Math.Min((ulong)b.Length, address + (ulong)length + 4096)));
+            Assert.Equal(b, a);
+            Assert.True(inPlace.HoldsPayload(new PhysAddr(address), (ulong)length, key));
+        });
+    }
+
+    [Fact]
+    public void Holds_payload_sees_one_changed_byte_and_unwritten_pages()
+    {
+        var m = new PhysicalMemory(40);
+        m.WritePayload(new PhysAddr(0x10_0000), 64 * 1024, 5);
+        Assert.True(m.HoldsPayload(new PhysAddr(0x10_0000), 64 * 1024, 5));
+        Assert.False(m.HoldsPayload(new PhysAddr(0x10_0000), 64 * 1024, 6));
+        m.WriteU32(new PhysAddr(0x10_0000 + 40_000), m.ReadU32(new PhysAddr(0x10_0000 + 40_000)) ^ 1);
+        Assert.False(m.HoldsPayload(new PhysAddr(0x10_0000), 64 * 1024, 5));
+        Assert.False(m.HoldsPayload(new PhysAddr(0x20_0000), 4096, 5));
+    }
+
+    /// <summary>A recycled host page wholly overwritten skips its clearing; one written in part still reads zero elsewhere.</summary>
+    [Fact]
+    public void Recycled_pages_never_show_an_earlier_run_s_bytes()
+    {
+        var first = new PhysicalMemory(40);
+        for (var p = 0UL; p < 16; p++) first.Fill(new PhysAddr(p << 12), 4096, 0xAB);
+        first.ReleasePages();
+        var next = new PhysicalMemory(40);
+        next.WritePayload(new PhysAddr(0x1000), 4096, 1);
+        next.Fill(new PhysAddr(0x2000), 4096, 0xCC);
+        next.Write(new PhysAddr(0x3000), new byte[] { 1, 2, 3 });
+        next.WritePayload(new PhysAddr(0x4010), 100, 2);
+        var page = new byte[4096];
+        next.Read(new PhysAddr(0x3000), page);
+        Assert.Equal(new byte[] { 1, 2, 3 }, page[..3]);
+        Assert.All(page[3..], b => Assert.Equal(0, b));
+        next.Read(new PhysAddr(0x4000), page);
+        Assert.All(page[..0x10], b => Assert.Equal(0, b));
+        Assert.All(page[(0x10 + 100)..], b => Assert.Equal(0, b));
+        Assert.True(next.HoldsPayload(new PhysAddr(0x1000), 4096, 1));
+    }
+
+    /// <summary>A whole-page write over a pfn-sequence page replaces it entirely (no sequence word survives).</summary>
+    [Fact]
+    public void A_whole_page_write_replaces_a_pfn_sequence_page()
+    {
+        var m = new PhysicalMemory(40);
+        m.FillWithPfnSequence(new PhysAddr(0x20_0000), 4, 0x100, 0x3);
+        m.WritePayload(new PhysAddr(0x20_1000), 4096, 9);
+        Assert.True(m.HoldsPayload(new PhysAddr(0x20_1000), 4096, 9));
+        Assert.Equal((0x100UL << 12) | 3, m.ReadU64(new PhysAddr(0x20_0000)));
+        Assert.Equal((0x500UL << 12) | 3, m.ReadU64(new PhysAddr(0x20_2000)));
+    }
+}
