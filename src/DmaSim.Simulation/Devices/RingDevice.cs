@@ -110,12 +110,12 @@ public sealed class RingDevice : DeviceModel
     {
         var dir = transmit ? DmaDirection.ToDevice : DmaDirection.FromDevice;
         var label = $"{(transmit ? "transmit" : "receive")} buffer at {cpu}";
-        // Host bytes on the device's side (what it received, or what it sends), rented per transfer: an imported
-        // machine runs this for 20+ devices per cell, and fresh arrays (zeroed, then collected) cost more than the transfer.
-        var rented = ArrayPool<byte>.Shared.Rent((int)size);
+        // Host scratch for the driver's bytes and what the device read, rented per transfer: an imported machine runs
+        // this for 20+ devices per cell, and fresh arrays (zeroed, then collected) cost more than the transfer.
+        var rented = ArrayPool<byte>.Shared.Rent((int)size * 2);
         try
         {
-            Transfer(cpu, size, transmit, dir, label, rented.AsSpan(0, (int)size));
+            Transfer(cpu, size, transmit, dir, label, rented.AsSpan(0, (int)size), rented.AsSpan((int)size, (int)size));
         }
         finally
         {
@@ -123,18 +123,13 @@ public sealed class RingDevice : DeviceModel
         }
     }
 
-    private void Transfer(PhysAddr cpu, ulong size, bool transmit, DmaDirection dir, string label, Span<byte> deviceSide)
+    private void Transfer(PhysAddr cpu, ulong size, bool transmit, DmaDirection dir, string label, Span<byte> data, Span<byte> scratch)
     {
-        // The payload is keyed by one draw of the run's stream. Transmit: the driver writes it into its buffer
-        // (straight into the pages, as its memcpy would). Receive: it is what the device will send, and the
-        // driver poisons its buffer first so bytes the device never wrote show.
-        var payload = M.Random.NextUInt64();
-        if (transmit) M.Memory.WritePayload(cpu, size, payload);
-        else
-        {
-            PayloadBytes.Fill(payload, deviceSide);
-            M.Memory.Fill(cpu, size, 0xCC);
-        }
+        // Transmit: the driver's bytes into its buffer. Receive: what the device will send; the driver poisons its
+        // buffer first so bytes the device never wrote show.
+        M.Random.NextBytes(data);
+        if (transmit) M.Memory.Write(cpu, data);
+        else M.Memory.Fill(cpu, size, 0xCC);
         var map = Api.Map(Dev, cpu, size, dir);
         if (Api.MappingError(Dev, map.Address, !map.Ok))
         {
@@ -162,7 +157,7 @@ public sealed class RingDevice : DeviceModel
         {
             var devAddr = new DmaAddr(BinaryPrimitives.ReadUInt64LittleEndian(fetched));
             var intent = new DmaIntent(label, KernelViewOf(devAddr, cpu), IsControl: false) { Extent = size };
-            var moved = transmit ? DeviceReadData(devAddr, payload, deviceSide, intent) : DeviceWrite(devAddr, deviceSide, DmaLines.Data, intent).Ok;
+            var moved = transmit ? DeviceReadData(devAddr, data, scratch, intent) : DeviceWrite(devAddr, data, DmaLines.Data, intent).Ok;
             // Status write-back: the descriptor with the done bit, through the descriptor lines.
             var status = (byte[])desc.Clone();
             BinaryPrimitives.WriteUInt32LittleEndian(status.AsSpan(12), (tag << 1) | (moved ? DoneBit : 0));
@@ -179,18 +174,18 @@ public sealed class RingDevice : DeviceModel
         {
             Api.SyncForCpu(Dev, map.Address, size, dir);
             // The driver checks its buffer in place (the CPU reads its own pages).
-            if (ok && !M.Memory.HoldsPayload(cpu, size, payload))
+            if (ok && !M.Memory.ContentEquals(cpu, data))
                 Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: the {Sizes.Format(size)} receive buffer at {cpu} does not hold what the device wrote");
         }
         Api.Unmap(Dev, map.Address, size, dir);
     }
 
     /// <summary>The device reads a transmit buffer; what it got must be what the driver wrote.</summary>
-    private bool DeviceReadData(DmaAddr addr, ulong payload, Span<byte> got, DmaIntent intent)
+    private bool DeviceReadData(DmaAddr addr, ReadOnlySpan<byte> want, Span<byte> got, DmaIntent intent)
     {
         if (!DeviceRead(addr, got, DmaLines.Data, intent).Ok) return false;
-        if (!PayloadBytes.Matches(payload, 0, got))
-            Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: the device sent other bytes than the {Sizes.Format((ulong)got.Length)} transmit buffer held");
+        if (!got.SequenceEqual(want))
+            Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: the device sent other bytes than the {Sizes.Format((ulong)want.Length)} transmit buffer held");
         return true;
     }
 

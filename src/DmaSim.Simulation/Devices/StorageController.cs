@@ -27,13 +27,14 @@ public class StorageController : DeviceModel
 
     // lba -> what the disk holds: byte[] (what arrived) or WrittenData (exactly a driver write, drawn again when read).
     private readonly Dictionary<ulong, object> _disk = [];
+    private byte[] _writeScratch = [];
     private byte[] _diskScratch = [];
     private byte[] _wantScratch = [];
     // The device's receive buffer, reused from command to command; the disk keeps a copy of what arrived.
     private byte[] _deviceBuf = [];
-    // The driver's write of the command in flight: when the disk receives exactly those bytes it keeps the
-    // write (drawn again when needed) instead of a copy of the same bytes.
-    private WrittenData? _writeData;
+    // The driver's write of the command in flight (and its bytes): when the disk receives exactly those bytes
+    // it keeps the write (drawn again when needed) instead of a copy of the same bytes.
+    private (WrittenData? Data, byte[]? Bytes) _writeData;
     // The write whose bytes the device's receive buffer holds (checked equal when they arrived), if any.
     private WrittenData? _received;
     private CoherentBuffer? _ring;
@@ -89,22 +90,22 @@ public class StorageController : DeviceModel
         var page = AllocKernelBuffer(size, $"write buffer (lba {lba})");
         if (page is null) return false;
         // The bytes are drawn from the run's stream (one draw keys them); what is kept is that key, from which the
-        // same bytes are computed again when they are compared (64 KiB × count per run not kept alive). The CPU
-        // writes them straight into the buffer's pages, as the driver's memcpy would.
+        // same bytes are computed again when needed (64 KiB × count per run not kept alive).
         var written = new WrittenData(M.Random.NextUInt64(), (int)size);
-        M.Memory.WritePayload(page.Value.Start, size, written.Key);
+        var data = written.Draw(Scratch(ref _writeScratch, (int)size));
+        M.Memory.Write(page.Value.Start, data);
         var map = Api.Map(Dev, page.Value.Start, size, DmaDirection.ToDevice);
         // A correct driver checks every handle (Documentation/core-api/dma-api.rst, dma_mapping_error).
         var ok = !Api.MappingError(Dev, map.Address, !map.Ok);
         if (!ok) Report(FindingKind.MapError, Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} write buffer failed: {map.Error}");
         else
         {
-            _writeData = written;
+            _writeData = (written, _writeScratch);
             ok = Execute(write: true, lba, map.Address, page.Value.Start, size);
-            _writeData = null;
+            _writeData = default;
             Api.Unmap(Dev, map.Address, size, DmaDirection.ToDevice);
             // The disk holding this very write (Stored found the bytes equal) needs no second look.
-            if (ok && _disk.TryGetValue(lba, out var stored) && !ReferenceEquals(stored, written) && !written.Matches(Bytes(stored, ref _diskScratch)))
+            if (ok && _disk.TryGetValue(lba, out var stored) && !ReferenceEquals(stored, written) && !Bytes(stored, ref _diskScratch).SequenceEqual(data))
                 Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the disk received other bytes than the driver's write buffer held");
             _expected[lba] = written;
         }
@@ -126,7 +127,7 @@ public class StorageController : DeviceModel
             var ok = Execute(write: false, lba, map.Address, page.Value.Start, size);
             Api.Unmap(Dev, map.Address, size, DmaDirection.FromDevice);
             // The driver compares its read buffer with what it wrote, in place (the CPU reads its own pages).
-            if (ok && _expected.TryGetValue(lba, out var want) && ((ulong)want.Length != size || !M.Memory.HoldsPayload(page.Value.Start, size, want.Key)))
+            if (ok && _expected.TryGetValue(lba, out var want) && !ReadBufferHolds(page.Value.Start, size, want))
             {
                 var got = ReadBack(size);
                 M.Memory.Read(page.Value.Start, got);
@@ -136,6 +137,15 @@ public class StorageController : DeviceModel
         }
         M.Kernel.K.Pages.FreePages(page.Value.Start, page.Value.Order);
     }
+
+    /// <summary>
+    /// Whether the read buffer holds the driver's write: compared with the device's receive buffer when that still
+    /// holds exactly this write (checked when it arrived), else with the write's bytes computed in place.
+    /// </summary>
+    private bool ReadBufferHolds(PhysAddr buffer, ulong size, WrittenData want) =>
+        (ulong)want.Length == size && (ReferenceEquals(want, _received)
+            ? M.Memory.ContentEquals(buffer, _deviceBuf.AsSpan(0, want.Length))
+            : M.Memory.HoldsPayload(buffer, size, want.Key));
 
     private static int CountDiff(Span<byte> a, Span<byte> b)
     {
@@ -206,7 +216,7 @@ public class StorageController : DeviceModel
     /// </summary>
     private object Stored(byte[] received)
     {
-        if (_writeData is not { } w || !w.Matches(received)) return received.ToArray();
+        if (_writeData.Data is not { } w || !_writeData.Bytes!.AsSpan(0, w.Length).SequenceEqual(received)) return received.ToArray();
         _received = w;
         return w;
     }
@@ -238,7 +248,6 @@ public class StorageController : DeviceModel
             return into;
         }
 
-        public bool Matches(ReadOnlySpan<byte> bytes) => bytes.Length == Length && PayloadBytes.Matches(Key, 0, bytes);
     }
 
     /// <summary>Device posts a completion; the driver polls its reply queue for it.</summary>

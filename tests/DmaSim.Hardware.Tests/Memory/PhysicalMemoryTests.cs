@@ -73,39 +73,39 @@ public class PhysicalMemoryTests
     }
 }
 
-/// <summary>Payload bytes written and checked in place: the same bytes a host buffer filled once and written would leave.</summary>
-public class PhysicalMemoryPayloadTests
+/// <summary>In-place comparisons: the answers a copy out of memory and a comparison of the copy would give.</summary>
+public class PhysicalMemoryCompareTests
 {
     [Fact]
-    public void A_payload_written_in_place_is_a_filled_buffer_written()
+    public void In_place_comparisons_agree_with_reading_the_bytes_out()
     {
-        Gen.Select(Gen.ULong, Gen.ULong[0, 0x3000], Gen.Int[1, 20000]).Sample((key, address, length) =>
+        Gen.Select(Gen.ULong, Gen.ULong[0, 0x3000], Gen.Int[1, 20000], Gen.Int[-1, 19999]).Sample((key, address, length, flip) =>
         {
-            var inPlace = new PhysicalMemory(40);
-            var viaBuffer = new PhysicalMemory(40);
+            var m = new PhysicalMemory(40);
             var bytes = new byte[length];
             PayloadBytes.Fill(key, bytes);
-            viaBuffer.Write(new PhysAddr(address), bytes);
-            inPlace.WritePayload(new PhysAddr(address), (ulong)length, key);
-            var a = new byte[length + 8192];
-            var b = new byte[length + 8192];
-            inPlace.Read(new PhysAddr(0), a.AsSpan(0, (int)Math.Min((ulong)a.Length, address + (ulong)length + 4096)));
-            viaBuffer.Read(new PhysAddr(0), b.AsSpan(0, (int)Math.Min((ulong)b.Length, address + (ulong)length + 4096)));
-            Assert.Equal(b, a);
-            Assert.True(inPlace.HoldsPayload(new PhysAddr(address), (ulong)length, key));
+            m.Write(new PhysAddr(address), bytes);
+            if (flip >= 0) m.Fill(new PhysAddr(address + (ulong)(flip % length)), 1, (byte)(bytes[flip % length] ^ 0x10));
+            var back = new byte[length];
+            m.Read(new PhysAddr(address), back);
+            Assert.Equal(back.AsSpan().SequenceEqual(bytes), m.ContentEquals(new PhysAddr(address), bytes));
+            Assert.Equal(back.AsSpan().SequenceEqual(bytes), m.HoldsPayload(new PhysAddr(address), (ulong)length, key));
+            Assert.Equal(flip < 0, m.ContentEquals(new PhysAddr(address), bytes));
         });
     }
 
     [Fact]
-    public void Holds_payload_sees_one_changed_byte_and_unwritten_pages()
+    public void Unwritten_pages_compare_as_they_read()
     {
         var m = new PhysicalMemory(40);
-        m.WritePayload(new PhysAddr(0x10_0000), 64 * 1024, 5);
-        Assert.True(m.HoldsPayload(new PhysAddr(0x10_0000), 64 * 1024, 5));
-        Assert.False(m.HoldsPayload(new PhysAddr(0x10_0000), 64 * 1024, 6));
-        m.WriteU32(new PhysAddr(0x10_0000 + 40_000), m.ReadU32(new PhysAddr(0x10_0000 + 40_000)) ^ 1);
-        Assert.False(m.HoldsPayload(new PhysAddr(0x10_0000), 64 * 1024, 5));
+        Assert.True(m.ContentEquals(new PhysAddr(0x20_0000), new byte[5000]));
         Assert.False(m.HoldsPayload(new PhysAddr(0x20_0000), 4096, 5));
+        m.FillWithPfnSequence(new PhysAddr(0x40_0000), 2, 0x100, 0x3);
+        var words = new byte[8192];
+        m.Read(new PhysAddr(0x40_0000), words);
+        Assert.True(m.ContentEquals(new PhysAddr(0x40_0000), words));
+        words[4100] ^= 1;
+        Assert.False(m.ContentEquals(new PhysAddr(0x40_0000), words));
     }
 
     /// <summary>A recycled host page wholly overwritten skips its clearing; one written in part still reads zero elsewhere.</summary>
@@ -116,28 +116,28 @@ public class PhysicalMemoryPayloadTests
         for (var p = 0UL; p < 16; p++) first.Fill(new PhysAddr(p << 12), 4096, 0xAB);
         first.ReleasePages();
         var next = new PhysicalMemory(40);
-        next.WritePayload(new PhysAddr(0x1000), 4096, 1);
         next.Fill(new PhysAddr(0x2000), 4096, 0xCC);
         next.Write(new PhysAddr(0x3000), new byte[] { 1, 2, 3 });
-        next.WritePayload(new PhysAddr(0x4010), 100, 2);
+        next.Write(new PhysAddr(0x4010), new byte[100]);
+        next.Copy(new PhysAddr(0x2000), new PhysAddr(0x5000), 4096);
         var page = new byte[4096];
         next.Read(new PhysAddr(0x3000), page);
         Assert.Equal(new byte[] { 1, 2, 3 }, page[..3]);
         Assert.All(page[3..], b => Assert.Equal(0, b));
         next.Read(new PhysAddr(0x4000), page);
-        Assert.All(page[..0x10], b => Assert.Equal(0, b));
-        Assert.All(page[(0x10 + 100)..], b => Assert.Equal(0, b));
-        Assert.True(next.HoldsPayload(new PhysAddr(0x1000), 4096, 1));
+        Assert.All(page, b => Assert.Equal(0, b));
+        next.Read(new PhysAddr(0x5000), page);
+        Assert.All(page, b => Assert.Equal(0xCC, b));
     }
 
-    /// <summary>A whole-page write over a pfn-sequence page replaces it entirely (no sequence word survives).</summary>
+    /// <summary>A whole-page write over a pfn-sequence page replaces it entirely; its neighbours keep their words.</summary>
     [Fact]
     public void A_whole_page_write_replaces_a_pfn_sequence_page()
     {
         var m = new PhysicalMemory(40);
         m.FillWithPfnSequence(new PhysAddr(0x20_0000), 4, 0x100, 0x3);
-        m.WritePayload(new PhysAddr(0x20_1000), 4096, 9);
-        Assert.True(m.HoldsPayload(new PhysAddr(0x20_1000), 4096, 9));
+        m.Fill(new PhysAddr(0x20_1000), 4096, 0x5A);
+        Assert.True(m.ContentEquals(new PhysAddr(0x20_1000), Enumerable.Repeat((byte)0x5A, 4096).ToArray()));
         Assert.Equal((0x100UL << 12) | 3, m.ReadU64(new PhysAddr(0x20_0000)));
         Assert.Equal((0x500UL << 12) | 3, m.ReadU64(new PhysAddr(0x20_2000)));
     }
