@@ -23,6 +23,8 @@ public sealed class EventStream
     // Wants instead of a scan of the types); an observer of every event (Subscribe) wants all.
     private bool[] _interests = [];
     private bool _observesAll;
+    // Types kept even when Record is off (a run's result needs its log, not its millions of other events).
+    private Type[] _keptTypes = [];
 
     public EventStream(SimClock clock) => _clock = clock;
 
@@ -31,6 +33,13 @@ public sealed class EventStream
 
     /// <summary>Keep every event (default) or only hand them to observers (sweeps and benchmarks).</summary>
     public bool Record { get; set; } = true;
+
+    /// <summary>Keeps the events of type <typeparamref name="T"/> (exact type) even when <see cref="Record"/> is off.</summary>
+    public void Keep<T>() where T : SimEvent
+    {
+        _keptTypes = [.. _keptTypes, typeof(T)];
+        MarkInterest<T>();
+    }
 
     /// <summary>An observer of every event (so <see cref="Wants{T}"/> is true for every type).</summary>
     public void Subscribe(Action<SimEvent> observer)
@@ -46,6 +55,11 @@ public sealed class EventStream
         {
             if (e is T t) observer(t);
         });
+        MarkInterest<T>();
+    }
+
+    private void MarkInterest<T>() where T : SimEvent
+    {
         var id = EventTypeId<T>.Value;
         if (id >= _interests.Length) Array.Resize(ref _interests, id + 1);
         _interests[id] = true;
@@ -76,7 +90,7 @@ public sealed class EventStream
     {
         // Stamped in place: an event is emitted once, and copying every record cost more than the event.
         e.TimeNs = _clock.NowNs;
-        if (Record) _events.Add(e);
+        if (Record || (_keptTypes.Length != 0 && Array.IndexOf(_keptTypes, e.GetType()) >= 0)) _events.Add(e);
         foreach (var o in _observers) o(e);
         return e;
     }

@@ -1,6 +1,5 @@
 using DmaSim.Checking;
 using DmaSim.Core;
-using DmaSim.Kernel.Dma;
 using DmaSim.Scenarios;
 using DmaSim.Simulation.Machine;
 
@@ -12,11 +11,11 @@ namespace DmaSim.Simulation;
 /// </summary>
 public static class Explain
 {
-    public static IReadOnlyList<Explanation> For(SimMachine m, IReadOnlyList<DeviceResult> devices)
+    internal static IReadOnlyList<Explanation> For(SimMachine m, RunTally tally, IReadOnlyList<DeviceResult> devices)
     {
         var list = new List<Explanation>();
         var p = m.Profile;
-        var (decisions, coherents, findings) = IndexByDevice(m);
+        var (decisions, coherents, findings) = (tally.LastDecision, tally.FirstCoherent, FindingsByDevice(m));
         foreach (var d in devices)
         {
             if (Vocabulary.IsBridge(d.Model)) continue;
@@ -44,27 +43,16 @@ public static class Explain
         return list;
     }
 
-    /// <summary>
-    /// One pass over the run's events and findings, per device: the last IOMMU decision, the first coherent
-    /// allocation, the findings in order. Searching the whole stream per device was quadratic in a machine
-    /// with many devices (an imported server: 20+ endpoints, thousands of events).
-    /// </summary>
-    private static (Dictionary<string, IommuDecisionEvent>, Dictionary<string, DmaApiEvent>, Dictionary<string, List<Finding>>) IndexByDevice(SimMachine m)
+    /// <summary>The run's findings per device, in order (one pass; a search per device was quadratic on imported machines).</summary>
+    private static Dictionary<string, List<Finding>> FindingsByDevice(SimMachine m)
     {
-        var decisions = new Dictionary<string, IommuDecisionEvent>(StringComparer.Ordinal);
-        var coherents = new Dictionary<string, DmaApiEvent>(StringComparer.Ordinal);
-        foreach (var e in m.Events.Events)
-        {
-            if (e is IommuDecisionEvent decision) decisions[decision.Device] = decision;
-            else if (e is DmaApiEvent { Call: "dma_alloc_coherent" } api) coherents.TryAdd(api.Device, api);
-        }
         var findings = new Dictionary<string, List<Finding>>(StringComparer.Ordinal);
         foreach (var f in m.Checker.Findings)
         {
             if (!findings.TryGetValue(f.Device, out var mine)) findings[f.Device] = mine = [];
             mine.Add(f);
         }
-        return (decisions, coherents, findings);
+        return findings;
     }
 
     /// <summary>Where the device's masks came from: its catalogue driver (and the rule it applied), or the PCI defaults.</summary>

@@ -1,10 +1,8 @@
 using System.Runtime.ExceptionServices;
-using System.Runtime.InteropServices;
 using DmaSim.Checking;
 using DmaSim.Core;
 using DmaSim.Kernel;
 using DmaSim.Kernel.Dma;
-using DmaSim.Kernel.Mm;
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
 using DmaSim.Simulation.Devices;
@@ -29,7 +27,8 @@ public static class ScenarioRunner
     public static RunResult Run(Scenario scenario, KernelProfile profile, string? cmdlineOverride = null)
     {
         var cmdline = cmdlineOverride ?? scenario.Kernel.Cmdline;
-        var m = SimMachine.Boot(scenario, profile, cmdline);
+        var tally = new RunTally();
+        var m = SimMachine.Boot(scenario, profile, cmdline, tally.Attach);
         var pictures = new PictureRecorder();
         pictures.Attach(m.Events);
         var defaultWorkload = scenario.Workload.IsEmpty;
@@ -61,7 +60,7 @@ public static class ScenarioRunner
                 m.RecordPanic(panic);
             }
         }
-        var result = Collect(m, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong), DefaultWorkload = defaultWorkload };
+        var result = Collect(m, tally, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong), DefaultWorkload = defaultWorkload };
         // Everything the result holds is collected: the machine's host pages go to the next run on this thread.
         m.Memory.ReleasePages();
         return result;
@@ -149,7 +148,7 @@ public static class ScenarioRunner
     internal static (int Streaming, int Coherent, string? Chip) ChipMasks(SimMachine m, DriverEntry entry, (ushort, ushort)? pciId) =>
         entry.MasksFor(pciId, m.Kernel.K.Profile.IgdDmaMasks.Value == IgdDmaMasks.IntelAgp);
 
-    private static RunResult Collect(SimMachine m, Scenario s, KernelProfile p, string cmdline)
+    private static RunResult Collect(SimMachine m, RunTally tally, Scenario s, KernelProfile p, string cmdline)
     {
         // A panic stops every device: the kernel no longer runs any driver.
         if (m.Panic is { } panic)
@@ -170,7 +169,7 @@ public static class ScenarioRunner
         var log = m.Events.Events.OfType<LogEvent>().Select(e => SimClock.Stamp(e.TimeNs) + " " + e.Line).ToList();
         var expectations = s.Expect.Where(e => e.AppliesTo(p.Name)).Select(e => Evaluate(e, devices, m)).ToList();
         return new RunResult(s.Name, s.SourceFile, p.Name, p.Summary, cmdline, s.Seed, devices, m.Checker.Findings, log, expectations,
-            Explain.For(m, devices), Counters(m), m.Clock.NowNs);
+            Explain.For(m, tally, devices), Counters(m, tally), m.Clock.NowNs);
     }
 
     /// <summary>A translated device's unmaps flush the IOTLB at once (strict) or in batches (lazy: deferred list / flush queue).</summary>
@@ -217,29 +216,13 @@ public static class ScenarioRunner
         }
     }
 
-    private static readonly ZoneType[] _zones = Enum.GetValues<ZoneType>();
-    private static readonly string[] _zoneCounterNames = [.. _zones.Select(z => $"page-allocs-{z.ToString().ToLowerInvariant()}")];
+    private static readonly string[] _zoneCounterNames = [.. RunTally.Zones.Select(z => $"page-allocs-{z.ToString().ToLowerInvariant()}")];
 
-    private static List<Counter> Counters(SimMachine m)
+    private static List<Counter> Counters(SimMachine m, RunTally tally)
     {
-        // One pass over the events for every count (a pass per counter cost more than the counting).
-        long apiCalls = 0, bounces = 0;
-        var allocs = new long[_zones.Length];
-        var perDevice = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var e in m.Events.Events)
-        {
-            switch (e)
-            {
-                // dma_mapping_error only asks about a handle; the count is of calls that map, unmap, sync or allocate.
-                case DmaApiEvent api when api.Call != "dma_mapping_error": apiCalls++; break;
-                case PageAllocEvent a: allocs[Array.IndexOf(_zones, a.Zone)]++; break;
-                case SwiotlbMapEvent: bounces++; break;
-                case Hardware.Platform.DmaTransactionEvent t: CollectionsMarshal.GetValueRefOrAddDefault(perDevice, t.Device, out _)++; break;
-            }
-        }
-        var list = new List<Counter> { new("dma-transactions", m.Checker.Transactions), new("dma-api-calls", apiCalls) };
-        for (var z = 0; z < _zones.Length; z++) list.Add(new(_zoneCounterNames[z], allocs[z]));
-        list.Add(new("swiotlb-bounces", bounces));
+        var list = new List<Counter> { new("dma-transactions", m.Checker.Transactions), new("dma-api-calls", tally.ApiCalls) };
+        for (var z = 0; z < _zoneCounterNames.Length; z++) list.Add(new(_zoneCounterNames[z], tally.AllocsPerZone[z]));
+        list.Add(new("swiotlb-bounces", tally.Bounces));
         foreach (var r in m.Remappers)
         {
             list.Add(new($"{r.Name}-iotlb-hits", r.Unit.IotlbHits));
@@ -248,7 +231,7 @@ public static class ScenarioRunner
         list.Add(new("touched-pages", m.Memory.TouchedPages));
         // DMA per device (what shows that a workload exercised each endpoint): transactions the silicon issued.
         foreach (var d in m.Scenario.Platform.Devices.Where(d => !d.IsBridge && d.Model != DeviceKind.HostBridge))
-            list.Add(new($"{d.Name}-dma-transactions", perDevice.GetValueOrDefault(d.Name)));
+            list.Add(new($"{d.Name}-dma-transactions", tally.TransactionsPerDevice.GetValueOrDefault(d.Name)));
         return list;
     }
 }

@@ -33,4 +33,19 @@ public sealed class EventStreamTests
     [Fact]
     public void A_recording_stream_wants_every_type() =>
         Assert.True(new EventStream(new SimClock()).Wants<PongEvent>());
+
+    /// <summary>A stream that keeps only log lines (a run's result) keeps them in order and wants nothing else.</summary>
+    [Fact]
+    public void A_stream_that_keeps_one_type_keeps_only_that_type()
+    {
+        var s = new EventStream(new SimClock()) { Record = false };
+        s.Keep<LogEvent>();
+        Assert.True(s.Wants<LogEvent>());
+        Assert.False(s.Wants<PingEvent>());
+        s.Log("a");
+        s.Emit(new PingEvent(1));
+        s.Log("b");
+        Assert.Equal(["a", "b"], s.LogLines());
+        Assert.Equal(2, s.Events.Count);
+    }
 }

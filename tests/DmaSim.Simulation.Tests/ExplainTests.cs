@@ -4,7 +4,7 @@ using static DmaSim.Simulation.Tests.SimRig;
 namespace DmaSim.Simulation.Tests;
 
 /// <summary>
-/// The per-device explanation (`Explain.For`) reads the event stream once per run (issue 14: a search of the
+/// The per-device explanation (`Explain.For`) reads what the run tallied as its events happened (issue 14: a search of the
 /// whole stream per device was quadratic on imported machines); what it says must not change with that.
 /// </summary>
 public class ExplainTests

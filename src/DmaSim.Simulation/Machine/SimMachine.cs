@@ -80,9 +80,13 @@ public sealed class SimMachine
     }
 
     /// <summary>Builds the machine and boots the kernel.</summary>
-    public static SimMachine Boot(Scenario scenario, KernelProfile profile, string cmdline)
+    public static SimMachine Boot(Scenario scenario, KernelProfile profile, string cmdline) => Boot(scenario, profile, cmdline, null);
+
+    /// <summary>Builds the machine and boots the kernel; <paramref name="observe"/> sets up the event stream before the first event.</summary>
+    public static SimMachine Boot(Scenario scenario, KernelProfile profile, string cmdline, Action<EventStream>? observe)
     {
         var m = new SimMachine(scenario, profile, cmdline);
+        observe?.Invoke(m.Events);
         m.BuildIommu();
         m.CheckRamWithinHostAddressWidth();
         m.BootKernel();

@@ -76,10 +76,7 @@ public sealed class PictureRecorder
     public void Attach(EventStream events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        events.Subscribe(e =>
-        {
-            if (e is DmaTransactionEvent tx) Observe(tx);
-        });
+        events.Subscribe<DmaTransactionEvent>(Observe);
     }
 
     public void Observe(DmaTransactionEvent tx)
