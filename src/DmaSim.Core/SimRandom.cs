@@ -52,9 +52,6 @@ public sealed class SimRandom
     /// </summary>
     public void NextBytes(Span<byte> dest) => PayloadBytes.Fill(NextUInt64(), dest);
 
-    /// <summary>A copy of the stream at this point: it draws exactly what this one will draw next (to regenerate bytes instead of keeping them).</summary>
-    public SimRandom Snapshot() => (SimRandom)MemberwiseClone();
-
     /// <summary>An independent stream for one consumer, so adding draws in one place does not shift another.</summary>
     public SimRandom Fork(ulong salt) => new(NextUInt64() ^ salt);
 }

@@ -47,17 +47,4 @@ public sealed class SimRandomTests
         ulong state = 0x1234;
         for (ulong i = 0; i < 100; i++) Assert.Equal(SplitMix64(ref state), PayloadBytes.Word(0x1234, i));
     }
-
-    [Fact]
-    public void A_snapshot_draws_what_the_stream_draws_next()
-    {
-        var r = new SimRandom(7);
-        r.NextUInt64();
-        var snap = r.Snapshot();
-        var x = new byte[100];
-        var y = new byte[100];
-        r.NextBytes(x);
-        snap.NextBytes(y);
-        Assert.Equal(x, y);
-    }
 }
