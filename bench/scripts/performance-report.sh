@@ -2,7 +2,7 @@
 # Regenerates docs/performance.md from ONE run of every measurement (issue 13): BenchmarkDotNet (Release,
 # in-process, short job) for the hot paths, `dmasim iova bench` for the four allocator workloads, and
 # bench/scripts/cold-run.sh for the cold seed-suite run (plain and ReadyToRun builds), bench/scripts/sweep-throughput.sh
-# for sweeps end to end (issue 14). Records the load average before and after.
+# for sweeps end to end and bench/scripts/shard-speedup.sh for the speed-up across shards (issue 14). Records the load average before and after.
 # Usage: bench/scripts/performance-report.sh            (takes ~10-20 min on a loaded 2-core machine)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,6 +26,7 @@ cli=src/DmaSim.Cli/bin/Release/net10.0/dmasim
 "$cli" iova bench --workload full32 --reps 3 --format json > "$out/iova-full32.json"
 COLD_RUN_NO_BUILD=1 bench/scripts/cold-run.sh 7 > "$out/cold-run.txt"
 bench/scripts/sweep-throughput.sh "$out/sweep" 5 > "$out/sweep.txt"
+DMASIM_EXE="$out/sweep/r2r/dmasim" bench/scripts/shard-speedup.sh "$out/shards" > "$out/shards.txt"
 COLD_RUN_NO_BUILD=1 DMASIM_EXE="$out/sweep/r2r/dmasim" bench/scripts/cold-run.sh 7 > "$out/cold-run-r2r.txt"
 cat /proc/loadavg > "$out/load-after.txt"
 python3 bench/scripts/performance_doc.py "$out" bench/scripts/performance.md.in > docs/performance.md

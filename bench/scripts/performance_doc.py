@@ -150,6 +150,18 @@ iova_tab = ["| workload | nsPerPair (median) | repetitions | pair statistics |",
             iova_line("cache-hit", hitc), iova_line("tree, live 256", t256), iova_line("tree, live 65,536", t64k),
             iova_line("churn, live 300,000", churn), iova_line("full32 (nsPerPair = fill per alloc)", full)]
 
+def shards_table():
+    """N shards run one after another: the speed-up N nodes would see (whole run / slowest shard)."""
+    got = dict(line.split(" ", 1) for line in optional("shards.txt").splitlines() if " " in line)
+    if "shard-whole-ms" not in got: return "(not run)"
+    rows = ["| shards | each shard (ms) | speed-up (whole / slowest) | shards' total / whole | merge = whole run |", "|---|---|---|---|---|",
+            f"| 1 | {got['shard-whole-ms']} | 1.00 | 1.00 | — |"]
+    for n in ("2", "4", "8"):
+        if f"shard-{n}-ms" in got:
+            rows.append(f"| {n} | {got[f'shard-{n}-ms']} | {got.get(f'shard-{n}-speedup', 'n/a')} | "
+                        f"{got.get(f'shard-{n}-total-over-whole', 'n/a')} | {got.get(f'shard-{n}-merge-equals-whole', 'n/a')} |")
+    return "\n".join(rows)
+
 subs = {
     "DATE": read("date.txt"), "COMMIT": read("commit.txt"), "NPROC": read("nproc.txt"),
     "LOAD_BEFORE": " ".join(read("load-before.txt").split()[:3]), "LOAD_AFTER": " ".join(read("load-after.txt").split()[:3]),
@@ -157,6 +169,7 @@ subs = {
     "COLD": "\n".join("    " + line for line in cold.splitlines()),
     "COLD_R2R": "\n".join("    " + line for line in cold_r2r.splitlines()) or "    (not run)",
     "SWEEP": "\n".join("    " + line for line in optional("sweep.txt").splitlines()) or "    (not run)",
+    "SHARDS": shards_table(),
     "INV_EMPTY": fmt(inv0[0]), "INV_FULL": fmt(inv1[0]), "SUITE": fmt(suite[0]),
     "RSS": f"{int(rss.group(1)) / 1024:.0f} MB" if rss else "n/a",
 }
