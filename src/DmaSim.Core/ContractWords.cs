@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Collections.Immutable;
 
 namespace DmaSim.Core;
@@ -75,24 +74,51 @@ public enum DeviceKind
 /// <summary>A two-way table between a contract word as written in YAML, JSON and reports and its enum value.</summary>
 public sealed class VocabularyTable<T> where T : struct, Enum
 {
-    private readonly FrozenDictionary<string, T> _byName;
-    private readonly FrozenDictionary<T, string> _byValue;
+    // Plain arrays searched in order: a table has at most a dozen words, and a frozen dictionary per enum type
+    // (value-type generics are compiled once per type) cost a sweep process more start-up than all its look-ups.
+    private readonly string[] _names;
+    private readonly T[] _values;
 
     public VocabularyTable(params (string Name, T Value)[] entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        Names = [.. entries.Select(e => e.Name)];
-        _byName = entries.ToFrozenDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal);
-        _byValue = entries.ToFrozenDictionary(e => e.Value, e => e.Name);
+        _names = new string[entries.Length];
+        _values = new T[entries.Length];
+        // Loops rather than LINQ: every generic LINQ path over a value type is compiled anew for each enum.
+        for (var i = 0; i < entries.Length; i++)
+        {
+            for (var j = 0; j < i; j++)
+                if (_names[j] == entries[i].Name || EqualityComparer<T>.Default.Equals(_values[j], entries[i].Value))
+                    throw new ArgumentException($"a vocabulary names each word and each value once ('{entries[i].Name}')", nameof(entries));
+            _names[i] = entries[i].Name;
+            _values[i] = entries[i].Value;
+        }
+        Names = ImmutableArray.Create(_names);
     }
 
     /// <summary>The accepted words, in documentation order.</summary>
     public ImmutableArray<string> Names { get; }
 
-    public bool TryParse(string name, out T value) => _byName.TryGetValue(name, out value);
+    public bool TryParse(string name, out T value)
+    {
+        var i = Array.IndexOf(_names, name);
+        value = i >= 0 ? _values[i] : default;
+        return i >= 0;
+    }
 
     /// <summary>The word for a value, as the scenario format and the result contract write it.</summary>
-    public string NameOf(T value) => _byValue[value];
+    public string NameOf(T value)
+    {
+        var i = IndexOfValue(value);
+        return i >= 0 ? _names[i] : throw new KeyNotFoundException($"no word for {typeof(T).Name} value {value}");
+    }
+
+    private int IndexOfValue(T value)
+    {
+        for (var i = 0; i < _values.Length; i++)
+            if (EqualityComparer<T>.Default.Equals(_values[i], value)) return i;
+        return -1;
+    }
 }
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Collections.Immutable;
 
 namespace DmaSim.Core;
@@ -102,17 +101,29 @@ public static class FindingKinds
         ("leak-at-end", FindingKind.LeakAtEnd),
     ];
 
-    private static readonly FrozenDictionary<string, FindingKind> _byName =
-        _table.ToFrozenDictionary(e => e.Name, e => e.Kind, StringComparer.Ordinal);
+    // A plain dictionary and an array by value: frozen collections over this enum cost more start-up than they save.
+    private static readonly Dictionary<string, FindingKind> _byName = _table.ToDictionary(e => e.Name, e => e.Kind, StringComparer.Ordinal);
 
-    private static readonly FrozenDictionary<FindingKind, string> _byKind = _table.ToFrozenDictionary(e => e.Kind, e => e.Name);
+    private static readonly string?[] _byKind = ByKind();
+
+    private static string?[] ByKind()
+    {
+        var names = new string?[_table.Max(e => (int)e.Kind) + 1];
+        foreach (var (name, kind) in _table)
+        {
+            if (names[(int)kind] is not null) throw new InvalidOperationException($"finding kind {kind} has two words");
+            names[(int)kind] = name;
+        }
+        return names;
+    }
 
     /// <summary>Every contract word, in documentation order.</summary>
     public static ImmutableArray<string> Names { get; } = [.. _table.Select(e => e.Name)];
 
     public static IReadOnlyList<(string Name, FindingKind Kind)> All => _table;
 
-    public static string NameOf(FindingKind kind) => _byKind[kind];
+    public static string NameOf(FindingKind kind) =>
+        (uint)kind < (uint)_byKind.Length && _byKind[(int)kind] is { } name ? name : throw new KeyNotFoundException($"no word for finding kind {kind}");
 
     public static bool TryParse(string name, out FindingKind kind) => _byName.TryGetValue(name, out kind);
 
