@@ -19,9 +19,32 @@ public sealed partial class VtdUnit
     /// Order (§3.3): interrupt window, TE off, IOTLB, context (cached by generation), pass-through, MGAW range
     /// check, the walk, the interrupt-address output check, IOTLB fill.
     /// </summary>
+    /// <remarks>
+    /// The 4 KiB IOTLB hit is inlined into the caller (the check, the probe, the result); everything else,
+    /// in the same order, is <see cref="TranslateSlow"/>.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TranslationResult Translate(ushort sourceId, ulong address, bool isWrite)
     {
         // The MSI window is claimed before translation (QEMU overlays its interrupt region on every device's address space).
+        if (_translationEnabled && address - VtdInterruptWindow.First > VtdInterruptWindow.Last - VtdInterruptWindow.First)
+        {
+            var slot = _iotlb.FindSmall(sourceId, address);
+            if (slot >= 0)
+            {
+                ref readonly var hit = ref _iotlb.At(slot);
+                if (isWrite ? hit.Write : hit.Read)
+                {
+                    IotlbHits++;
+                    return TranslationResult.Translated(hit.OutputPage | (address & hit.PageMask), hit.Read, hit.Write, PhysAddr.PageShift, true);
+                }
+            }
+        }
+        return TranslateSlow(sourceId, address, isWrite);
+    }
+
+    private TranslationResult TranslateSlow(ushort sourceId, ulong address, bool isWrite)
+    {
         if (address - VtdInterruptWindow.First <= VtdInterruptWindow.Last - VtdInterruptWindow.First) return TranslationResult.Interrupt(address);
         if (!_translationEnabled) return TranslationResult.Untranslated(address);
 
