@@ -44,6 +44,9 @@ internal sealed class VtdIotlb
 
     public int Count => _count;
 
+    /// <summary>A 2 MiB or 1 GiB entry is cached (else a 4 KiB miss needs no other probe).</summary>
+    public bool HoldsLargePages => _largeCount != 0;
+
     /// <summary>Key = gfn(45 bits) | SID(16) | level(2): fits because legacy IOVAs are below 2^57.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Key(ulong gfn, ushort sid, int level) => (gfn << 18) | ((ulong)sid << 2) | (uint)level;

@@ -39,6 +39,8 @@ public sealed partial class VtdUnit
                     return TranslationResult.Translated(hit.OutputPage | (address & hit.PageMask), hit.Read, hit.Write, PhysAddr.PageShift, true);
                 }
             }
+            // No 4 KiB key and no large entry cached: Find would answer −1 without another probe.
+            else if (!_iotlb.HoldsLargePages) return TranslateMiss(sourceId, address, isWrite);
         }
         return TranslateSlow(sourceId, address, isWrite);
     }
@@ -60,6 +62,12 @@ public sealed partial class VtdUnit
                 return TranslationResult.Translated(hit.OutputPage | (address & hit.PageMask), hit.Read, hit.Write, 12 + 9 * (hit.Level - 1), true);
             }
         }
+        return TranslateMiss(sourceId, address, isWrite);
+    }
+
+    // The IOTLB had no usable entry: the context (cached or read), then the walk.
+    private TranslationResult TranslateMiss(ushort sourceId, ulong address, bool isWrite)
+    {
         IotlbMisses++;
 
         if (_contextCache.TryGet(sourceId, out var context))
