@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using DmaSim.Core;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Profiles;
@@ -28,7 +27,7 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
     // radix_dma_active: the overlap count of each cacheline a live mapping starts on (0 = one mapping). A line
     // whose last mapping went keeps its key with Inactive, so a map+unmap pair costs one lookup each way;
     // the inactive keys are swept out once they outnumber the active ones.
-    private readonly Dictionary<ulong, int> _activeCachelines = [];
+    private readonly CachelineTable _activeCachelines = new();
     private const int Inactive = -1;
     private const int InactiveSweepFloor = 1024;
     private int _inactiveCachelines;
@@ -82,8 +81,7 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
         switch (e.Kind)
         {
             case DmaApiCallKind.MapSingle or DmaApiCallKind.MapPage:
-                Add(e.Device, dma.Value, e.Size, SingleType(e.Kind), dir, e.Cpu?.Value ?? 0, 0, 0,
-                    Has(DmaDebugChecks.MapErrorCheck) ? MapErrorState.NotChecked : MapErrorState.NotApplicable);
+                OnMap(e.Device, e.Kind, dma.Value, e.Size, e.Cpu?.Value ?? 0, dir);
                 break;
             case DmaApiCallKind.MapSg:
                 Add(e.Device, dma.Value, e.Size, DebugType.Sg, dir, e.Cpu?.Value ?? 0, sgEnts, e.Sg?.MappedEnts ?? 0, MapErrorState.NotApplicable);
@@ -93,7 +91,7 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
                 Add(e.Device, dma.Value, e.Size, DebugType.Coherent, DmaDirection.Bidirectional, e.Cpu?.Value ?? 0, 0, 0, MapErrorState.NotApplicable);
                 break;
             case DmaApiCallKind.UnmapSingle or DmaApiCallKind.UnmapPage:
-                CheckUnmap(new DebugRef(e.Device, dma.Value, e.Size, SingleType(e.Kind), dir, 0, 0));
+                OnUnmap(e.Device, e.Kind, dma.Value, e.Size, dir);
                 break;
             case DmaApiCallKind.UnmapSg:
                 CheckUnmap(new DebugRef(e.Device, dma.Value, e.Size, DebugType.Sg, dir, e.Cpu?.Value ?? 0, sgEnts));
@@ -102,7 +100,7 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
                 CheckUnmap(new DebugRef(e.Device, dma.Value, e.Size, DebugType.Coherent, DmaDirection.Bidirectional, e.Cpu?.Value ?? 0, 0));
                 break;
             case DmaApiCallKind.MappingError:
-                MarkChecked(e.Device, dma.Value);
+                OnMappingError(e.Device, dma.Value);
                 break;
             case DmaApiCallKind.SyncSingleForCpu or DmaApiCallKind.SyncSingleForDevice:
                 CheckSync(new DebugRef(e.Device, dma.Value, e.Size, DebugType.Single, dir, 0, 0), e.Kind == DmaApiCallKind.SyncSingleForCpu);
@@ -111,6 +109,26 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
                 CheckSync(new DebugRef(e.Device, dma.Value, e.Size, DebugType.Sg, dir, 0, sgEnts), e.Kind == DmaApiCallKind.SyncSgForCpu);
                 break;
         }
+    }
+
+    /// <summary>debug_dma_map_page after a successful map (the DMA API's hot path hands the fields by value).</summary>
+    public void OnMap(string device, DmaApiCallKind kind, ulong dma, ulong size, ulong paddr, DmaDirection direction)
+    {
+        if (!Enabled) return;
+        Add(device, dma, size, SingleType(kind), direction, paddr, 0, 0,
+            Has(DmaDebugChecks.MapErrorCheck) ? MapErrorState.NotChecked : MapErrorState.NotApplicable);
+    }
+
+    /// <summary>debug_dma_unmap_page.</summary>
+    public void OnUnmap(string device, DmaApiCallKind kind, ulong dma, ulong size, DmaDirection direction)
+    {
+        if (Enabled) CheckUnmap(new DebugRef(device, dma, size, SingleType(kind), direction, 0, 0));
+    }
+
+    /// <summary>debug_dma_mapping_error.</summary>
+    public void OnMappingError(string device, ulong dma)
+    {
+        if (Enabled) MarkChecked(device, dma);
     }
 
     /// <summary>Every live entry, in the order they were added.</summary>
@@ -152,8 +170,10 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Has(DmaDebugChecks check) => (_checks & check) != 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private DebugType SingleType(DmaApiCallKind call) =>
         Has(DmaDebugChecks.PageTypeDistinct) && call is DmaApiCallKind.MapPage or DmaApiCallKind.UnmapPage ? DebugType.Page : DebugType.Single;
 
@@ -177,7 +197,7 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
         bucket.Append(entry);
         _live++;
         if (dir == DmaDirection.ToDevice) return;
-        ref var overlap = ref CollectionsMarshal.GetValueRefOrAddDefault(_activeCachelines, Cacheline(paddr), out var known);
+        ref var overlap = ref _activeCachelines.GetOrAdd(Cacheline(paddr), out var known);
         if (!known) return; // a new line: 0, one mapping
         if (overlap == Inactive)
         {
@@ -197,11 +217,11 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
         var paddr = entry.Paddr;
         (_lastBucket is { } last && last.Number == entry.Bucket ? last : _buckets[entry.Bucket]).Unlink(entry);
         _live--;
-        entry.Clear();
+        // Not cleared: nothing reads a free entry, and Set overwrites every field when it is reused.
         entry.Next = _free;
         _free = entry;
         if (direction == DmaDirection.ToDevice) return;
-        ref var overlap = ref CollectionsMarshal.GetValueRefOrNullRef(_activeCachelines, Cacheline(paddr));
+        ref var overlap = ref _activeCachelines.Find(Cacheline(paddr));
         if (Unsafe.IsNullRef(ref overlap) || overlap == Inactive) return;
         if (overlap > 0)
         {
@@ -212,11 +232,10 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
         if (++_inactiveCachelines > InactiveSweepFloor && _inactiveCachelines > _activeCachelines.Count / 2) SweepInactiveCachelines();
     }
 
-    /// <summary>Drops the keys of lines no mapping starts on any more (removing while enumerating is allowed).</summary>
+    /// <summary>Drops the keys of lines no mapping starts on any more.</summary>
     private void SweepInactiveCachelines()
     {
-        foreach (var (line, overlap) in _activeCachelines)
-            if (overlap == Inactive) _activeCachelines.Remove(line);
+        _activeCachelines.RemoveAll(Inactive);
         _inactiveCachelines = 0;
     }
 
@@ -471,6 +490,4 @@ internal sealed class DebugEntry
         SgCallEnts = sgCallEnts;
         SgMappedEnts = sgMappedEnts;
     }
-
-    public void Clear() => Set("", 0, 0, DebugType.Single, DmaDirection.Bidirectional, 0, 0, 0);
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DmaSim.Core;
 
 /// <summary>
@@ -69,13 +71,22 @@ public sealed class EventStream
     /// Whether an event of type <typeparamref name="T"/> would be kept or seen by anyone. Hot paths ask
     /// before building an event, so millions of unobserved events cost no allocation (issue 13).
     /// </summary>
-    public bool Wants<T>() where T : SimEvent
+    public bool Wants<T>() where T : SimEvent => Wants(EventTypeId<T>.Value);
+
+    /// <summary>
+    /// <see cref="Wants{T}"/> by the type's number (<see cref="TypeIdOf{T}"/>, kept in a static readonly field by
+    /// hot paths): for a reference type T the generic form looks its static up at run time on every call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Wants(int eventTypeId)
     {
         if (Record || _observesAll) return true;
-        var id = EventTypeId<T>.Value;
         var interests = _interests;
-        return (uint)id < (uint)interests.Length && interests[id];
+        return (uint)eventTypeId < (uint)interests.Length && interests[eventTypeId];
     }
+
+    /// <summary>The number <see cref="Wants(int)"/> takes for events of type <typeparamref name="T"/>.</summary>
+    public static int TypeIdOf<T>() where T : SimEvent => EventTypeId<T>.Value;
 
     private static int _nextEventTypeId;
 

@@ -240,8 +240,26 @@ public sealed partial class PhysicalMemory
         return words.Length - words.Count(0UL);
     }
 
+    // The page of pfn when the page cache holds it (then it is materialised), else null; no bounds check.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte[]? CachedPageOf(ulong pfn)
+    {
+        ref var c = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_cache), (int)pfn & (CacheSlots - 1));
+        return c.Pfn == pfn ? c.Page : null;
+    }
+
     /// <summary>Little-endian 64-bit read (VT-d tables are little-endian); must not cross a page.</summary>
+    /// <remarks>An aligned read of a cached page is inlined into the caller (a walk reads four table entries).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong ReadU64(PhysAddr address)
+    {
+        var a = address.Value;
+        if (BitConverter.IsLittleEndian && (a & 7) == 0 && CachedPageOf(a >> PageShift) is { } cached)
+            return Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cached), (int)(a & (PageSize - 1))));
+        return ReadU64Slow(address);
+    }
+
+    private ulong ReadU64Slow(PhysAddr address)
     {
         var page = PageForRead(address.Value >> PageShift);
         var offset = (int)(address.Value & (PageSize - 1));
@@ -259,7 +277,16 @@ public sealed partial class PhysicalMemory
     }
 
     /// <summary>Little-endian 64-bit write (a PTE, a queued-invalidation descriptor half); must not cross a page.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteU64(PhysAddr address, ulong value)
+    {
+        var a = address.Value;
+        if (BitConverter.IsLittleEndian && (a & 7) == 0 && CachedPageOf(a >> PageShift) is { } cached)
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cached), (int)(a & (PageSize - 1))), value);
+        else WriteU64Slow(address, value);
+    }
+
+    private void WriteU64Slow(PhysAddr address, ulong value)
     {
         var offset = (int)(address.Value & (PageSize - 1));
         if (offset > PageSize - 8) throw new ArgumentOutOfRangeException(nameof(address), "a 64-bit write must not cross a page");
@@ -269,7 +296,16 @@ public sealed partial class PhysicalMemory
     }
 
     /// <summary>Little-endian 32-bit read; inside one page it reads the page directly (the invalidation-wait status word).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadU32(PhysAddr address)
+    {
+        var a = address.Value;
+        if (BitConverter.IsLittleEndian && (a & 3) == 0 && CachedPageOf(a >> PageShift) is { } cached)
+            return Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cached), (int)(a & (PageSize - 1))));
+        return ReadU32Slow(address);
+    }
+
+    private uint ReadU32Slow(PhysAddr address)
     {
         var offset = (int)(address.Value & (PageSize - 1));
         if (offset <= PageSize - 4)
@@ -288,7 +324,16 @@ public sealed partial class PhysicalMemory
         return BinaryPrimitives.ReadUInt32LittleEndian(b);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteU32(PhysAddr address, uint value)
+    {
+        var a = address.Value;
+        if (BitConverter.IsLittleEndian && (a & 3) == 0 && CachedPageOf(a >> PageShift) is { } cached)
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cached), (int)(a & (PageSize - 1))), value);
+        else WriteU32Slow(address, value);
+    }
+
+    private void WriteU32Slow(PhysAddr address, uint value)
     {
         var offset = (int)(address.Value & (PageSize - 1));
         if (offset <= PageSize - 4)

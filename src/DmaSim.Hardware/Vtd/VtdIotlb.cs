@@ -44,6 +44,9 @@ internal sealed class VtdIotlb
 
     public int Count => _count;
 
+    /// <summary>A 2 MiB or 1 GiB entry is cached (else a 4 KiB miss needs no other probe).</summary>
+    public bool HoldsLargePages => _largeCount != 0;
+
     /// <summary>Key = gfn(45 bits) | SID(16) | level(2): fits because legacy IOVAs are below 2^57.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Key(ulong gfn, ushort sid, int level) => (gfn << 18) | ((ulong)sid << 2) | (uint)level;
@@ -55,8 +58,15 @@ internal sealed class VtdIotlb
     /// Looks up levels 1, 2, 3 in that order, as QEMU does; returns the slot or −1. The 4 KiB probe is inlined
     /// and bounds-check free; large pages take the out-of-line path.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Find(ushort sid, ulong iova)
+    {
+        var slot = FindSmall(sid, iova);
+        return slot >= 0 || _largeCount == 0 || _count == 0 || (iova >> 57) != 0 ? slot : FindLarge(sid, iova);
+    }
+
+    /// <summary>The level-1 (4 KiB) probe of <see cref="Find"/> alone: the slot of that key, or −1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int FindSmall(ushort sid, ulong iova)
     {
         if (_count == 0 || (iova >> 57) != 0) return -1;
         var key = Key(iova >> 12, sid, 1);
@@ -66,7 +76,7 @@ internal sealed class VtdIotlb
         {
             var k = Unsafe.Add(ref keys, i);
             if (k == key) return i;
-            if (k == 0) return _largeCount == 0 ? -1 : FindLarge(sid, iova);
+            if (k == 0) return -1;
             i = (i + 1) & SlotMask;
         }
     }

@@ -45,7 +45,7 @@ public sealed partial class VtdUnit
                 performed = VtdInvalidationGranularity.None;
                 break;
         }
-        if (_events?.Wants<VtdInvalidationEvent>() == true)
+        if (_events?.Wants(_vtdInvalidationEventId) == true)
             _events.Emit(new VtdInvalidationEvent(Config.RegisterBase, VtdCacheKind.ContextCache, queued, requested, performed, domainId, sourceId, 0, 0));
         return performed;
     }
@@ -93,7 +93,7 @@ public sealed partial class VtdUnit
                 break;
         }
         // Built only when someone keeps or observes it: a strict unmap performs one per call (issue 13).
-        if (_events?.Wants<VtdInvalidationEvent>() == true)
+        if (_events?.Wants(_vtdInvalidationEventId) == true)
             _events.Emit(new VtdInvalidationEvent(Config.RegisterBase, VtdCacheKind.Iotlb, queued, requested, performed, domainId, 0, address, am));
         return performed;
     }

@@ -13,6 +13,7 @@ namespace DmaSim.Hardware.Vtd;
 /// </summary>
 public sealed partial class VtdUnit : IVtdRegisterAccess
 {
+    private static readonly int _vtdInvalidationEventId = EventStream.TypeIdOf<VtdInvalidationEvent>();
     private readonly PhysicalMemory _memory;
     private readonly EventStream? _events;
     private readonly VtdRegisterFile _regs;

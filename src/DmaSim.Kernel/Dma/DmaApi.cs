@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DmaSim.Core;
 using DmaSim.Kernel.Mm;
 using DmaSim.Kernel.Profiles;
@@ -11,6 +12,7 @@ namespace DmaSim.Kernel.Dma;
 /// </summary>
 public sealed class DmaApi
 {
+    private static readonly int _dmaApiEventId = EventStream.TypeIdOf<DmaApiEvent>();
     private readonly KernelContext _k;
 
     public DmaApi(KernelContext kernel) => _k = kernel;
@@ -90,7 +92,9 @@ public sealed class DmaApi
         var name = KindOf(call);
         if (size == 0) return Fail(dev, phys, size, name, "zero-length mapping");
         var m = Ops(dev).MapPage(dev, phys, size, dir);
-        Record(dev, name, size, phys, m.Ok ? m.Address : null, m.Ok, m.Ok ? DirName(dir) : m.Error, dir);
+        if (_k.Events.Wants(_dmaApiEventId)) EmitCall(dev, name, size, phys, m.Ok ? m.Address : null, m.Ok, m.Ok ? DirName(dir) : m.Error, dir, null);
+        // A failed map has no handle for dma-debug to track (debug_dma_map_page returns on dma_mapping_error).
+        if (m.Ok) _k.DmaApiDebug?.OnMap(dev.Name, name, m.Address.Value, size, phys.Value, dir);
         return m;
     }
 
@@ -99,13 +103,16 @@ public sealed class DmaApi
     {
         // kernel/dma/mapping.c dma_unmap_page_attrs: the ops unmap first, then debug_dma_unmap_page.
         Ops(dev).UnmapPage(dev, addr, size, dir);
-        Record(dev, KindOf(call), size, null, addr, true, DirName(dir), dir);
+        var kind = KindOf(call);
+        if (_k.Events.Wants(_dmaApiEventId)) EmitCall(dev, kind, size, null, addr, true, DirName(dir), dir, null);
+        _k.DmaApiDebug?.OnUnmap(dev.Name, kind, addr.Value, size, dir);
     }
 
     /// <summary>dma_mapping_error: the driver asks whether a handle is the error value (dma-debug marks the entry checked).</summary>
     public bool MappingError(KernelDevice dev, DmaAddr addr, bool failed)
     {
-        Record(dev, DmaApiCallKind.MappingError, 0, null, addr, true, failed ? "error" : null);
+        if (_k.Events.Wants(_dmaApiEventId)) EmitCall(dev, DmaApiCallKind.MappingError, 0, null, addr, true, failed ? "error" : null, null, null);
+        _k.DmaApiDebug?.OnMappingError(dev.Name, addr.Value);
         return failed;
     }
 
@@ -152,6 +159,7 @@ public sealed class DmaApi
     /// <summary>The driver is unbound from the device (BUS_NOTIFY_UNBOUND_DRIVER); mappings are left as they are.</summary>
     public void Unbind(KernelDevice dev) => _k.Events.Emit(new DriverUnboundEvent(dev.Name));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static DmaApiCallKind KindOf(DmaCall call) => call switch
     {
         DmaCall.MapPage => DmaApiCallKind.MapPage,
@@ -172,8 +180,10 @@ public sealed class DmaApi
         Record(dev, DmaApiCallKind.SyncSingleForDevice, size, null, addr, true, DirName(dir), dir);
     }
 
-    private static IDmaOps Ops(KernelDevice dev) =>
-        dev.Ops ?? throw new InvalidOperationException($"{dev} has no dma ops (the kernel did not probe it)");
+    private static IDmaOps Ops(KernelDevice dev) => dev.Ops ?? NoOps(dev);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IDmaOps NoOps(KernelDevice dev) => throw new InvalidOperationException($"{dev} has no dma ops (the kernel did not probe it)");
 
     private DmaMapping Fail(KernelDevice dev, PhysAddr phys, ulong size, DmaApiCallKind call, string why)
     {
@@ -187,10 +197,14 @@ public sealed class DmaApi
     /// </summary>
     private void Record(KernelDevice dev, DmaApiCallKind call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail, DmaDirection? dir = null, SgInfo? sg = null)
     {
-        if (_k.Events.Wants<DmaApiEvent>())
-            _k.Events.Emit(new DmaApiEvent(dev.Name, DmaApiCalls.NameOf(call), size, cpu, dma, ok, dev.Ops?.Name ?? "none", detail) { Direction = dir, Sg = sg });
+        if (_k.Events.Wants(_dmaApiEventId)) EmitCall(dev, call, size, cpu, dma, ok, detail, dir, sg);
         _k.DmaApiDebug?.OnCall(new DmaApiCall(dev.Name, call, size, cpu, dma, ok, dir, sg));
     }
+
+    // Out of line: map, unmap and dma_mapping_error hand dma-debug plain values and build the event only here.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EmitCall(KernelDevice dev, DmaApiCallKind call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail, DmaDirection? dir, SgInfo? sg) =>
+        _k.Events.Emit(new DmaApiEvent(dev.Name, DmaApiCalls.NameOf(call), size, cpu, dma, ok, dev.Ops?.Name ?? "none", detail) { Direction = dir, Sg = sg });
 
     private string ZoneName(PhysAddr a) => _k.Pages.ZoneOf(a) switch
     {

@@ -82,6 +82,15 @@ public static class DmaApiCalls
 public interface IDmaApiDebugHook
 {
     void OnCall(in DmaApiCall call);
+
+    /// <summary>A successful dma_map_single/dma_map_page: the same as <see cref="OnCall"/> with those fields, as plain values.</summary>
+    void OnMap(string device, DmaApiCallKind kind, ulong dma, ulong size, ulong paddr, DmaDirection direction);
+
+    /// <summary>dma_unmap_single/dma_unmap_page (no CPU address): the same as <see cref="OnCall"/> with those fields.</summary>
+    void OnUnmap(string device, DmaApiCallKind kind, ulong dma, ulong size, DmaDirection direction);
+
+    /// <summary>dma_mapping_error on a handle: the same as <see cref="OnCall"/> with those fields.</summary>
+    void OnMappingError(string device, ulong dma);
 }
 
 /// <summary>The nents the driver passed and how many entries the map produced (0 on unmap/sync).</summary>

@@ -26,6 +26,8 @@ public sealed partial class Swiotlb
     // 2.6.32 x86-64 direct map base (PAGE_OFFSET), for the legacy "Placing ... between %p - %p" line.
     private const ulong LegacyPageOffset = 0xffff880000000000;
 
+    private static readonly int _swiotlbMapEventId = EventStream.TypeIdOf<SwiotlbMapEvent>();
+    private static readonly int _swiotlbUnmapEventId = EventStream.TypeIdOf<SwiotlbUnmapEvent>();
     private readonly PhysicalMemory _memory;
     private readonly EventStream _events;
     private readonly SwiotlbConfig _config;
@@ -146,7 +148,8 @@ public sealed partial class Swiotlb
     public bool IsBounceAddress(PhysAddr address) => PoolOf(address) is not null;
 
     // swiotlb_find_pool: the boot pool, then the pools added at run time.
-    private SwiotlbPool? PoolOf(PhysAddr address) => _boot.Range.Contains(address) ? _boot : DynamicPoolOf(address);
+    private SwiotlbPool? PoolOf(PhysAddr address) =>
+        _boot.Range.Contains(address) ? _boot : _grown.Count + _transient.Count == 0 ? null : DynamicPoolOf(address);
 
     /// <summary>
     /// swiotlb_max_mapping_size(): IO_TLB_SIZE * IO_TLB_SEGSIZE less the slack a device min_align_mask
@@ -192,7 +195,7 @@ public sealed partial class Swiotlb
             _events.Log("Kernel panic - not syncing: " + msg);
             return new(SwiotlbMapStatus.NotReachable, bounce, msg);
         }
-        if (_config.TraceMaps && _events.Wants<SwiotlbMapEvent>()) _events.Emit(new SwiotlbMapEvent(device, orig, bounce, size, dir, nslots));
+        if (_config.TraceMaps && _events.Wants(_swiotlbMapEventId)) _events.Emit(new SwiotlbMapEvent(device, orig, bounce, size, dir, nslots));
         return new(SwiotlbMapStatus.Mapped, bounce, null);
     }
 
@@ -264,7 +267,7 @@ public sealed partial class Swiotlb
             _events.Log(device + ": " + msg);
             return new(SwiotlbMapStatus.NotReachable, default, msg);
         }
-        if (_config.TraceMaps && _events.Wants<SwiotlbMapEvent>()) _events.Emit(new SwiotlbMapEvent(device, orig, bounce, size, dir, nslots));
+        if (_config.TraceMaps && _events.Wants(_swiotlbMapEventId)) _events.Emit(new SwiotlbMapEvent(device, orig, bounce, size, dir, nslots));
         return new(SwiotlbMapStatus.Mapped, bounce, null);
     }
 
@@ -317,7 +320,7 @@ public sealed partial class Swiotlb
             : (int)((pool.AllocSize(index) + IoTlbSize - 1) >> IoTlbShift);
         pool.Release(index, nslots);
         if (pool.Transient) FreeTransient(pool);
-        if (_config.TraceMaps && sync && _events.Wants<SwiotlbUnmapEvent>()) _events.Emit(new SwiotlbUnmapEvent(bounce, size, dir));
+        if (_config.TraceMaps && sync && _events.Wants(_swiotlbUnmapEventId)) _events.Emit(new SwiotlbUnmapEvent(bounce, size, dir));
         return true;
     }
 

@@ -116,6 +116,18 @@ internal sealed class SwiotlbPool
     /// </summary>
     public void Take(int index, int nslots, int area)
     {
+        var offset = index % SegSize;
+        if (offset + nslots <= SegSize)
+        {
+            // The same writes on the segment's own array (a run never leaves its segment): the loops below
+            // looked the segment up once per slot, which was most of a bounce's bookkeeping.
+            var list = _slots.ListOf(index).AsSpan();
+            list.Slice(offset, nslots).Clear();
+            var c = 0;
+            for (var j = offset - 1; j >= 0 && list[j] != 0; j--) list[j] = ++c;
+            _areaUsed[area] += nslots;
+            return;
+        }
         for (var i = index; i < index + nslots; i++) _slots.SetList(i, 0);
         var count = 0;
         for (var i = index - 1; i >= 0 && i % SegSize != SegSize - 1 && _slots.List(i) != 0; i--) _slots.SetList(i, ++count);
@@ -129,6 +141,11 @@ internal sealed class SwiotlbPool
     /// </summary>
     public void Record(int index, int nslots, ulong allocSize, ulong orig)
     {
+        if (index % SegSize + nslots <= SegSize)
+        {
+            _slots.RecordRun(index, nslots, allocSize, orig);
+            return;
+        }
         for (var i = 0; i < nslots; i++)
         {
             _slots.SetAllocSize(index + i, allocSize - ((ulong)i << Shift));
@@ -148,6 +165,11 @@ internal sealed class SwiotlbPool
     public void Release(int index, int nslots)
     {
         nslots = Math.Min(nslots, TotalSlots - index);
+        if (index % SegSize + nslots < SegSize)
+        {
+            ReleaseInSegment(index, nslots);
+            return;
+        }
         var count = index + nslots < AlignUp(index + 1, SegSize) ? _slots.List(index + nslots) : 0;
         for (var i = index + nslots - 1; i >= index; i--)
         {
@@ -155,6 +177,19 @@ internal sealed class SwiotlbPool
             _slots.Free(i);
         }
         for (var i = index - 1; i >= 0 && i % SegSize != SegSize - 1 && _slots.List(i) != 0; i--) _slots.SetList(i, ++count);
+        _areaUsed[index / _areaSlabs] -= nslots;
+    }
+
+    // Release when the slot after the run is in the same segment: the same values as the general loop, on the
+    // segment's arrays directly.
+    private void ReleaseInSegment(int index, int nslots)
+    {
+        var offset = index % SegSize;
+        var list = _slots.ListOf(index).AsSpan();
+        var count = list[offset + nslots];
+        for (var j = offset + nslots - 1; j >= offset; j--) list[j] = ++count;
+        _slots.FreeRun(index, nslots);
+        for (var j = offset - 1; j >= 0 && list[j] != 0; j--) list[j] = ++count;
         _areaUsed[index / _areaSlabs] -= nslots;
     }
 
@@ -177,6 +212,29 @@ internal sealed class SwiotlbPool
         public void SetList(int i, int v) => Of(i).List[i % SegSize] = v;
         public void SetOrig(int i, ulong v) => Of(i).Orig[i % SegSize] = v;
         public void SetAllocSize(int i, ulong v) => Of(i).AllocSize[i % SegSize] = v;
+
+        /// <summary>The list array of the segment holding slot i (made real if it was not).</summary>
+        public int[] ListOf(int i) => Of(i).List;
+
+        /// <summary><see cref="SwiotlbPool.Record"/> for n slots from i, all in i's segment.</summary>
+        public void RecordRun(int i, int n, ulong allocSize, ulong orig)
+        {
+            var s = Of(i);
+            var at = i % SegSize;
+            for (var k = 0; k < n; k++)
+            {
+                s.AllocSize[at + k] = allocSize - ((ulong)k << Shift);
+                s.Orig[at + k] = orig + ((ulong)k << Shift);
+            }
+        }
+
+        /// <summary><see cref="Free"/> of n slots from i, all in i's segment.</summary>
+        public void FreeRun(int i, int n)
+        {
+            var s = Of(i);
+            s.Orig.AsSpan(i % SegSize, n).Fill(InvalidOrig);
+            s.AllocSize.AsSpan(i % SegSize, n).Clear();
+        }
 
         public void Free(int i)
         {

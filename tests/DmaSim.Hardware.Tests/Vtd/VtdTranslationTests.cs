@@ -144,6 +144,26 @@ public class VtdTranslationTests
     }
 
     [Fact]
+    public void The_inlined_4k_hit_answers_as_the_full_order_and_a_hit_without_permission_walks_again()
+    {
+        var rig = Faulting();
+        rig.SetContext(0, Sid, VtdRig.Pml4);
+        rig.MapIova4Level(VtdRig.Target, leafPerm: 1);
+        var miss = rig.Dma(Sid, VtdRig.Iova + 0x10, write: false);
+        var hit = rig.Dma(Sid, VtdRig.Iova + 0x20, write: false);
+        Assert.False(miss.IotlbHit);
+        Assert.True(hit.IotlbHit);
+        Assert.Equal(VtdRig.Target + ((VtdRig.Iova + 0x20) & 0xFFF), hit.Address);
+        Assert.Equal(12, hit.PageShift);
+        Assert.True(hit.CanRead);
+        Assert.False(hit.CanWrite);
+        Assert.Equal((1L, 1L, 1L), (rig.Unit.IotlbHits, rig.Unit.IotlbMisses, rig.Unit.PageWalks));
+        // The cached entry lacks W: the write is not a hit; it walks and faults as the walk says.
+        Assert.Equal(VtdFaultReason.WriteNotPermitted, rig.Dma(Sid, VtdRig.Iova, write: true).FaultReason);
+        Assert.Equal((1L, 2L, 2L), (rig.Unit.IotlbHits, rig.Unit.IotlbMisses, rig.Unit.PageWalks));
+    }
+
+    [Fact]
     public void Write_through_a_read_only_pte_faults_with_reason_5_and_reads_still_work()
     {
         var rig = Faulting();

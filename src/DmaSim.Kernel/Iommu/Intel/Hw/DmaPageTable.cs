@@ -289,10 +289,32 @@ public sealed class DmaPageTable
     {
         if (pages == 0 || iovaPfn > MaxPfn) return new UnmapResult(0, []);
         var last = pages - 1 > MaxPfn - iovaPfn ? MaxPfn : iovaPfn + pages - 1;
+        if (last == iovaPfn) return new UnmapResult(ClearOne(iovaPfn), Array.Empty<PhysAddr>());
         List<PhysAddr>? freed = null;
         ulong cleared = 0;
         ClearRange(Root, Levels, iovaPfn, last, 0, ref cleared, ref freed);
         return new UnmapResult(cleared, freed is null ? Array.Empty<PhysAddr>() : freed); // not [] : that would be a new List per call
+    }
+
+    /// <summary>
+    /// <see cref="ClearRange"/> for one page, as a loop: one page never covers a whole lower table, so no table
+    /// is freed; the leaf (a 4 KiB PTE, or a superpage cleared whole) is zeroed. Returns the pages cleared.
+    /// </summary>
+    private ulong ClearOne(ulong iovaPfn)
+    {
+        var table = Root;
+        for (var level = Levels; ; level--)
+        {
+            var entry = EntryAddress(table, iovaPfn, level);
+            var pte = _memory.ReadU64(entry);
+            if (pte == 0) return 0;
+            if (level == 1 || (pte & VtdSlPte.PageSize) != 0)
+            {
+                _memory.WriteU64(entry, 0);
+                return 1UL << Shift(level);
+            }
+            table = NextTable(pte);
+        }
     }
 
     private void ClearRange(PhysAddr table, int level, ulong first, ulong last, ulong tableBase, ref ulong cleared, ref List<PhysAddr>? freed)
