@@ -350,19 +350,38 @@ public class VtdTranslationTests
         unit.Translate(Sid, 0, true); // warm-up: materialises the per-bus context-cache array
         unit.WriteRegister(0xF8, (1UL << 63) | (1UL << 60), 8);
         ulong sum = 0;
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var round = 0; round < 4; round++)
+        // Each window is measured up to three times: an allocation per walk or hit shows in every window, while a
+        // one-off by the runtime on this thread (seen once in a full run at load 20) does not fail the guard.
+        Assert.Equal(0, SteadyStateAllocatedBytes(() =>
         {
-            for (var i = 0; i < 512; i++) sum += unit.Translate(Sid, (ulong)i << 12, (i & 1) == 0).Address;
-            unit.WriteRegister(0xF8, (1UL << 63) | (1UL << 60), 8); // global IOTLB flush: next round walks again
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (var round = 0; round < 4; round++)
+            {
+                for (var i = 0; i < 512; i++) sum += unit.Translate(Sid, (ulong)i << 12, (i & 1) == 0).Address;
+                unit.WriteRegister(0xF8, (1UL << 63) | (1UL << 60), 8); // global IOTLB flush: next round walks again
+            }
+        }));
         Assert.True(unit.PageWalks >= 4 * 512 && unit.IotlbHits == 0);
         Assert.NotEqual(0UL, sum);
         for (var i = 0; i < 512; i++) unit.Translate(Sid, (ulong)i << 12, true);
-        before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 4096; i++) sum += unit.Translate(Sid, (ulong)(i & 511) << 12, false).Address;
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(4096, unit.IotlbHits);
+        var hitsBefore = unit.IotlbHits;
+        Assert.Equal(0, SteadyStateAllocatedBytes(() =>
+        {
+            for (var i = 0; i < 4096; i++) sum += unit.Translate(Sid, (ulong)(i & 511) << 12, false).Address;
+        }));
+        Assert.Equal(0, (unit.IotlbHits - hitsBefore) % 4096);
+        Assert.True(unit.IotlbHits - hitsBefore >= 4096);
+    }
+
+    /// <summary>The fewest bytes this thread allocated in one run of <paramref name="body"/>, over up to three runs.</summary>
+    private static long SteadyStateAllocatedBytes(Action body)
+    {
+        var fewest = long.MaxValue;
+        for (var attempt = 0; attempt < 3 && fewest != 0; attempt++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            body();
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return fewest;
     }
 }
