@@ -55,7 +55,6 @@ check iova-replay iova replay "$r/samples/iova-traces/tree-mixed.csv.gz"
 check completion completion bash
 check help --help
 check about about
-check version --version
 check bad-input run "$r/docs/examples/seed-ram-cmdline.yaml"
 # Timing commands: their numbers differ from run to run, so only the exit code and the JSON field names are compared.
 runs() {
