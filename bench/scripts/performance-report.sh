@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates docs/performance.md from ONE run of every measurement (issue 13): BenchmarkDotNet (Release,
 # in-process, short job) for the hot paths, `dmasim iova bench` for the four allocator workloads, and
-# bench/scripts/cold-run.sh for the cold seed-suite run (plain and ReadyToRun builds), bench/scripts/sweep-throughput.sh
-# for sweeps end to end and bench/scripts/shard-speedup.sh for the speed-up across shards (issue 14). Records the load average before and after.
+# bench/scripts/cold-run.sh for the cold seed-suite run (plain, ReadyToRun and, unless AOT=0, Native AOT builds),
+# bench/scripts/sweep-throughput.sh for sweeps end to end and bench/scripts/shard-speedup.sh for the speed-up across
+# shards (issue 14), and bench/scripts/aot-check.sh (the AOT build's output byte-identical to the JIT build's for
+# every command). Records the load average before and after.
 # Usage: bench/scripts/performance-report.sh            (takes ~10-20 min on a loaded 2-core machine)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,8 +28,16 @@ cli=src/DmaSim.Cli/bin/Release/net10.0/dmasim
 "$cli" iova bench --workload full32 --reps 3 --format json > "$out/iova-full32.json"
 COLD_RUN_NO_BUILD=1 bench/scripts/cold-run.sh 7 > "$out/cold-run.txt"
 bench/scripts/sweep-throughput.sh "$out/sweep" 5 > "$out/sweep.txt"
-DMASIM_EXE="$out/sweep/r2r/dmasim" bench/scripts/shard-speedup.sh "$out/shards" > "$out/shards.txt"
+# Shards as a cluster would run them: the AOT build when there is one (no JIT per shard process), else ReadyToRun.
+shard_exe="$out/sweep/r2r/dmasim"; [ -x "$out/sweep/aot/dmasim" ] && shard_exe="$out/sweep/aot/dmasim"
+DMASIM_EXE="$shard_exe" bench/scripts/shard-speedup.sh "$out/shards" > "$out/shards.txt"
+basename "$(dirname "$shard_exe")" > "$out/shards-build.txt"
 COLD_RUN_NO_BUILD=1 DMASIM_EXE="$out/sweep/r2r/dmasim" bench/scripts/cold-run.sh 7 > "$out/cold-run-r2r.txt"
+if [ "${AOT:-1}" != 0 ]; then
+  COLD_RUN_NO_BUILD=1 DMASIM_EXE="$out/sweep/aot/dmasim" bench/scripts/cold-run.sh 7 > "$out/cold-run-aot.txt"
+  # Not in CI (an AOT publish takes several minutes on 2 cores): every command of the AOT build against the JIT build.
+  AOT_CHECK_NO_BUILD=1 bench/scripts/aot-check.sh "$out/sweep/aot/dmasim" > "$out/aot-check.txt"
+fi
 cat /proc/loadavg > "$out/load-after.txt"
 python3 bench/scripts/performance_doc.py "$out" bench/scripts/performance.md.in > docs/performance.md
 echo "docs/performance.md regenerated from $out"

@@ -70,6 +70,10 @@ def optional(name):
 cold_r2r = optional("cold-run-r2r.txt")
 cold_r2r_median = re.search(r"median: (\d+) ms", cold_r2r)
 cold_r2r_ns = float(cold_r2r_median.group(1)) * 1e6 if cold_r2r_median else None
+cold_aot = optional("cold-run-aot.txt")
+cold_aot_median = re.search(r"median: (\d+) ms", cold_aot)
+cold_aot_ns = float(cold_aot_median.group(1)) * 1e6 if cold_aot_median else None
+aot_check = optional("aot-check.txt")
 sweep = dict(line.split(" ", 1) for line in optional("sweep.txt").splitlines() if " " in line)
 seed_cells = int(sweep.get("seed-cells", "0") or 0)
 
@@ -113,6 +117,7 @@ rows = [
     ("one scenario × profile in process (boot + seed workload)", "before: ≈ 2.4 ms", "≤ 0.5 ms", 5e5, one[0], "BDN `SeedSuiteBenchmarks.OneScenarioOneProfile`", "—"),
     ("cold `dmasim run` of the seed suite", "—", "≤ 1.0 s", 1e9, cold_ns, "`bench/scripts/cold-run.sh 7` (median)", "—"),
     ("same, ReadyToRun build (`bench/scripts/publish.sh`)", "—", "≤ 1.0 s", 1e9, cold_r2r_ns, "`DMASIM_EXE=… bench/scripts/cold-run.sh 7` (median)", "—"),
+    ("same, Native AOT build (`bench/scripts/publish.sh aot`)", "—", "≤ 1.0 s", 1e9, cold_aot_ns, "`DMASIM_EXE=… bench/scripts/cold-run.sh 7` (median)", "—"),
 ]
 table = ["| # | hot path | anchor / before | target | median (this run) | ratio | commit | command |", "|---|---|---|---|---|---|---|---|"]
 for i, (what, anchor, target, tns, med, cmd, commit) in enumerate(rows, 1):
@@ -127,10 +132,11 @@ def sweep_row(i, what, build):
 n = len(rows)
 table.append(sweep_row(n + 1, "seed sweep end to end, plain Release build", "plain"))
 table.append(sweep_row(n + 2, "seed sweep end to end, ReadyToRun build", "r2r"))
-table.append(f"| {n + 3} | fleet: {sweep.get('fleet-machines', 'n/a')} imported machines × 8 profiles × 3 command lines ({sweep.get('fleet-cells', 'n/a')} cells, "
+table.append(sweep_row(n + 3, "seed sweep end to end, Native AOT build", "aot"))
+table.append(f"| {n + 4} | fleet: {sweep.get('fleet-machines', 'n/a')} imported machines × 8 profiles × 3 command lines ({sweep.get('fleet-cells', 'n/a')} cells, "
              f"{sweep.get('fleet-rows', 'n/a')} rows), ReadyToRun build | before: 92.8 s | ≤ 60 s | {fmt(fleet_wall * 1e9) if fleet_wall else 'n/a'} "
              f"(peak RSS {int(sweep['fleet-rss-kb']) / 1024:,.0f} MB) | {ratio(fleet_wall, 60) if fleet_wall else 'n/a'} | cb8739c | `bench/scripts/sweep-throughput.sh` |"
-             if fleet_wall else f"| {n + 3} | fleet | before: 92.8 s | ≤ 60 s | not run (FLEET=0) | n/a | — | `bench/scripts/sweep-throughput.sh` |")
+             if fleet_wall else f"| {n + 4} | fleet | before: 92.8 s | ≤ 60 s | not run (FLEET=0) | n/a | — | `bench/scripts/sweep-throughput.sh` |")
 
 alloc = ["| path | allocated per map+unmap pair (BDN MemoryDiagnoser) |", "|---|---|"]
 for name, r in (("strict", S), ("lazy", L), ("pass-through", P), ("dma-direct", D), ("swiotlb BIDIRECTIONAL", sw)):
@@ -168,8 +174,11 @@ subs = {
     "RESULTS": "\n".join(table), "ALLOC": "\n".join(alloc), "IOVA": "\n".join(iova_tab), "ALLBDN": "\n".join(other),
     "COLD": "\n".join("    " + line for line in cold.splitlines()),
     "COLD_R2R": "\n".join("    " + line for line in cold_r2r.splitlines()) or "    (not run)",
+    "COLD_AOT": "\n".join("    " + line for line in cold_aot.splitlines()) or "    (not run: AOT=0)",
+    "AOT_CHECK": "\n".join("    " + line for line in aot_check.splitlines()) or "    (not run: AOT=0)",
     "SWEEP": "\n".join("    " + line for line in optional("sweep.txt").splitlines()) or "    (not run)",
     "SHARDS": shards_table(),
+    "SHARDS_BUILD": {"aot": "Native AOT", "r2r": "ReadyToRun"}.get(optional("shards-build.txt"), "ReadyToRun"),
     "INV_EMPTY": fmt(inv0[0]), "INV_FULL": fmt(inv1[0]), "SUITE": fmt(suite[0]),
     "RSS": f"{int(rss.group(1)) / 1024:.0f} MB" if rss else "n/a",
 }

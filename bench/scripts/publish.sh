@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Publishes dmasim as a ReadyToRun build (framework-dependent, linux-x64): the assemblies carry native code
-# compiled ahead of time by crossgen2, so a process starts without JIT-compiling the pipeline; hot methods are
-# still recompiled by the tiered JIT. This is the build to put on a cluster's shared storage for sweeps
-# (docs/sweeps.md) and the one bench/scripts/sweep-throughput.sh measures beside the plain build.
-# Usage: bench/scripts/publish.sh [DIR]   (default artifacts/dmasim; prints the path of the executable)
+# Publishes dmasim for sweeps and clusters (docs/sweeps.md), linux-x64, in one of two forms:
+#  - ReadyToRun (default): framework-dependent; the assemblies carry native code compiled ahead of time by
+#    crossgen2, so a process starts without JIT-compiling the pipeline; hot methods are still recompiled by
+#    the tiered JIT. Needs the .NET 10 runtime on the machine that runs it.
+#  - Native AOT (`aot`): one self-contained native executable, no JIT and no runtime to install; needs a C
+#    toolchain to build (clang, or gcc when clang is absent). Its output is byte-identical to the JIT build's
+#    (bench/scripts/aot-check.sh); docs/performance.md, "Native AOT".
+# Usage: bench/scripts/publish.sh [DIR]        ReadyToRun into DIR (default artifacts/dmasim)
+#        bench/scripts/publish.sh aot [DIR]    Native AOT into DIR (default artifacts/dmasim-aot)
+# Prints the path of the executable.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-dir="${1:-artifacts/dmasim}"
-dotnet publish src/DmaSim.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$dir" -v q -nologo >/dev/null
+if [ "${1:-}" = aot ]; then
+  dir="${2:-artifacts/dmasim-aot}"
+  linker=(); command -v clang >/dev/null 2>&1 || linker=(-p:CppCompilerAndLinker=gcc)
+  dotnet publish src/DmaSim.Cli -c Release -r linux-x64 -p:PublishAot=true "${linker[@]}" -o "$dir" -v q -nologo >/dev/null
+else
+  dir="${1:-artifacts/dmasim}"
+  dotnet publish src/DmaSim.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$dir" -v q -nologo >/dev/null
+fi
 echo "$dir/dmasim"

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Reflection;
 using DmaSim.Core;
 
 namespace DmaSim.Kernel.Profiles;
@@ -7,8 +6,10 @@ namespace DmaSim.Kernel.Profiles;
 /// <summary>
 /// The contract profiles, in the order of <see cref="ProfileNames.All"/>. Each profile lives in its own file
 /// (a static class marked <see cref="ProfileDefinitionAttribute"/>) as its predecessor plus the changes that
-/// era made, so the list of differences is the history. The catalog finds them by that mark: adding a
-/// profile is one new file plus its line in ProfileNames (docs/architecture.md, "Adding an era").
+/// era made, so the list of differences is the history. The catalog lists those classes by name rather than
+/// finding them by reflection, so a trimmed Native AOT build keeps them (docs/performance.md, "Native AOT"):
+/// adding a profile is one new file plus its line in ProfileNames and its line in <see cref="Definitions"/>
+/// (docs/architecture.md, "How to add … an era"); ProfileCatalogTests fails on a marked class left out.
 /// </summary>
 public static class ProfileCatalog
 {
@@ -37,14 +38,29 @@ public static class ProfileCatalog
     private static KernelProfile Get(string name) =>
         Find(name) ?? throw new InvalidOperationException($"profile '{name}' is in ProfileNames but no file under Profiles/ defines it");
 
+    /// <summary>Every class marked [ProfileDefinition], in any order (ProfileNames.All orders them).</summary>
+    internal static IReadOnlyList<KernelProfile> Definitions() =>
+    [
+        Linux2631Profile.Profile,
+        Linux2632Rc5Profile.Profile,
+        Linux2632Rc5AlexProfile.Profile,
+        Linux2632Rc5Dwmw2Profile.Profile,
+        Linux2632Profile.Profile,
+        Linux263207Profile.Profile,
+        Linux2633Profile.Profile,
+        Linux30Profile.Profile,
+        Linux419Profile.Profile,
+        Linux54Profile.Profile,
+        Linux510Profile.Profile,
+        Linux515Profile.Profile,
+        Linux61Profile.Profile,
+        Linux66Profile.Profile,
+        Linux612Profile.Profile,
+    ];
+
     private static FrozenDictionary<string, KernelProfile> Defined()
     {
-        var profiles = typeof(ProfileCatalog).Assembly.GetTypes()
-            .Where(t => t.IsDefined(typeof(ProfileDefinitionAttribute), inherit: false))
-            .OrderBy(t => t.FullName, StringComparer.Ordinal)
-            .Select(t => (KernelProfile)(t.GetProperty("Profile", BindingFlags.Public | BindingFlags.Static)?.GetValue(null)
-                ?? throw new InvalidOperationException($"{t.Name} is marked [ProfileDefinition] but has no static Profile property")))
-            .ToList();
+        var profiles = Definitions();
         var unlisted = profiles.Select(p => p.Name).Where(n => !ProfileNames.IsKnown(n)).ToList();
         if (unlisted.Count > 0) throw new InvalidOperationException($"profiles defined but missing from ProfileNames: {string.Join(", ", unlisted)}");
         return profiles.ToFrozenDictionary(p => p.Name, StringComparer.Ordinal);

@@ -14,13 +14,11 @@ public sealed record NamedRule(string Name, string Value, string Source);
 /// </summary>
 public static class ProfileMix
 {
-    private static readonly PropertyInfo[] _rules = [.. typeof(KernelProfile).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        .Where(p => p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(Rule<>))
-        .OrderBy(p => p.MetadataToken)];
+    private static readonly PropertyInfo[] _rules = RuleProperties();
 
     public static IReadOnlyList<string> RuleNames { get; } = [.. _rules.Select(p => p.Name)];
 
-    /// <summary>The rules whose values differ, in the order the profile declares them.</summary>
+    /// <summary>The rules whose values differ, in the order KernelProfile declares them.</summary>
     public static IReadOnlyList<string> Differing(KernelProfile a, KernelProfile b) =>
         [.. _rules.Where(p => !Equals(ValueOf(p, a), ValueOf(p, b))).Select(p => p.Name)];
 
@@ -42,11 +40,23 @@ public static class ProfileMix
     public static NamedRule Describe(KernelProfile profile, string rule)
     {
         var p = _rules.First(r => r.Name == rule);
-        var value = ValueOf(p, profile);
-        var source = (string)p.PropertyType.GetProperty(nameof(Rule<int>.Source))!.GetValue(p.GetValue(profile))!;
-        return new NamedRule(rule, Convert.ToString(value, CultureInfo.InvariantCulture) ?? "", source);
+        var value = RuleOf(p, profile);
+        return new NamedRule(rule, Convert.ToString(value.BoxedValue, CultureInfo.InvariantCulture) ?? "", value.Source);
     }
 
-    private static object? ValueOf(PropertyInfo p, KernelProfile profile) =>
-        p.PropertyType.GetProperty(nameof(Rule<int>.Value))!.GetValue(p.GetValue(profile));
+    /// <summary>
+    /// The rule properties in declaration order, which is the order of <see cref="KernelProfile.Rules"/> (a test
+    /// checks both): Native AOT has no metadata tokens to sort by, and reflection does not promise an order.
+    /// </summary>
+    private static PropertyInfo[] RuleProperties()
+    {
+        var order = ProfileCatalog.Linux2631.Rules().Select(r => r.Name).ToList();
+        return [.. typeof(KernelProfile).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => typeof(IRule).IsAssignableFrom(p.PropertyType))
+            .OrderBy(p => order.IndexOf(p.Name))];
+    }
+
+    private static object? ValueOf(PropertyInfo p, KernelProfile profile) => RuleOf(p, profile).BoxedValue;
+
+    private static IRule RuleOf(PropertyInfo p, KernelProfile profile) => (IRule)p.GetValue(profile)!;
 }

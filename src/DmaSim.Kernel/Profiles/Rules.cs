@@ -1,9 +1,19 @@
 namespace DmaSim.Kernel.Profiles;
 
 /// <summary>One decision of a kernel era and where it comes from (path + function, or commit title).</summary>
-public sealed record Rule<T>(T Value, string Source)
+public sealed record Rule<T>(T Value, string Source) : IRule
 {
+    object? IRule.BoxedValue => Value;
+
     public override string ToString() => $"{Value} ({Source})";
+}
+
+/// <summary>A rule whatever its value's type, so ProfileMix compares and describes rules without reflecting over <see cref="Rule{T}"/>'s closed types (trim-safe for Native AOT).</summary>
+public interface IRule
+{
+    object? BoxedValue { get; }
+
+    string Source { get; }
 }
 
 /// <summary>

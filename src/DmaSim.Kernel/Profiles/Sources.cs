@@ -8,7 +8,7 @@ internal static class Sources
 
 /// <summary>
 /// Marks the static class that defines one kernel profile (a static <c>Profile</c> property). ProfileCatalog
-/// finds every such class and orders them by <see cref="Core.ProfileNames.All"/>.
+/// lists every such class (a test checks none is missing) and orders them by <see cref="Core.ProfileNames.All"/>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 internal sealed class ProfileDefinitionAttribute : Attribute;

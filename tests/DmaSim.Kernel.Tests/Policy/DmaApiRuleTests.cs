@@ -265,6 +265,9 @@ public class ProfileCatalogTests
             var file = Path.Combine(dir, t.Name + ".cs");
             Assert.True(File.Exists(file), $"{t.Name} is not in {file}");
             Assert.Single(File.ReadAllLines(file), l => l.Trim() == "[ProfileDefinition]");
+            // The catalog lists the classes by name (no reflection, for Native AOT): this one must be among them.
+            var profile = (KernelProfile)t.GetProperty("Profile", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+            Assert.Contains(ProfileCatalog.All, p => ReferenceEquals(p, profile));
         }
     }
 
@@ -293,6 +296,10 @@ public class ProfileCatalogTests
     {
         foreach (var p in ProfileCatalog.All)
             Assert.Equal(RuleProperties().Select(pi => pi.Name).Order(), p.Rules().Select(r => r.Name).Order());
+        // ProfileMix (bisect) walks rules in Rules()' order, which must be the declaration order it used to sort by.
+        var declared = RuleProperties().OrderBy(pi => pi.MetadataToken).Select(pi => pi.Name).ToList();
+        Assert.Equal(declared, ProfileCatalog.Linux2631.Rules().Select(r => r.Name));
+        Assert.Equal(declared, ProfileMix.RuleNames);
     }
 
     [Fact]
