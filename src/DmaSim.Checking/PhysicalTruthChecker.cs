@@ -43,8 +43,11 @@ public sealed class PhysicalTruthChecker
         if (intent.Released)
             Add(new Finding(FindingKind.UseAfterUnmap, tx.Device, Outcome.Ok,
                 $"{tx.Device} {(tx.IsWrite ? "wrote" : "read")} {tx.Length} bytes through {intent.Label} after the driver had unmapped or freed it (DMA address {tx.Address})"));
-        foreach (var seg in tx.Segments)
+        // Indexed: foreach over the IReadOnlyList would box an enumerator per transaction.
+        var segments = tx.Segments;
+        for (var i = 0; i < segments.Count; i++)
         {
+            var seg = segments[i];
             var offset = seg.Issued - tx.Address.Value;
             var expected = intent.ExpectedPhys.Value + offset;
             if (intent.Extent is { } extent && offset + (ulong)seg.Length > extent)

@@ -19,7 +19,10 @@ public sealed record LogEvent(string Line) : SimEvent;
 public sealed class EventStream
 {
     private readonly List<SimEvent> _events = [];
-    private readonly List<Action<SimEvent>> _observers = [];
+    // Observers and, for each, the exact event type it takes (null: every event). Emit compares the event's type
+    // with it (a pointer compare) instead of a cast check per observer per event in shared generic code.
+    private Action<SimEvent>[] _observers = [];
+    private Type?[] _observedTypes = [];
     private readonly SimClock _clock;
     // Event types some observer asked for by type, indexed by EventTypeId<T>.Value (one array read per
     // Wants instead of a scan of the types); an observer of every event (Subscribe) wants all.
@@ -46,18 +49,23 @@ public sealed class EventStream
     /// <summary>An observer of every event (so <see cref="Wants{T}"/> is true for every type).</summary>
     public void Subscribe(Action<SimEvent> observer)
     {
-        _observers.Add(observer);
+        AddObserver(null, observer);
         _observesAll = true;
     }
 
     /// <summary>An observer of the events of type <typeparamref name="T"/> only (exact type).</summary>
     public void Subscribe<T>(Action<T> observer) where T : SimEvent
     {
-        _observers.Add(e =>
-        {
-            if (e is T t) observer(t);
-        });
+        ArgumentNullException.ThrowIfNull(observer);
+        // Dispatch hands this observer only events whose type is exactly T.
+        AddObserver(typeof(T), e => observer(Unsafe.As<T>(e)));
         MarkInterest<T>();
+    }
+
+    private void AddObserver(Type? exactType, Action<SimEvent> observer)
+    {
+        _observers = [.. _observers, observer];
+        _observedTypes = [.. _observedTypes, exactType];
     }
 
     private void MarkInterest<T>() where T : SimEvent
@@ -102,8 +110,20 @@ public sealed class EventStream
         // Stamped in place: an event is emitted once, and copying every record cost more than the event.
         e.TimeNs = _clock.NowNs;
         if (Record || (_keptTypes.Length != 0 && Array.IndexOf(_keptTypes, e.GetType()) >= 0)) _events.Add(e);
-        foreach (var o in _observers) o(e);
+        var observers = _observers;
+        if (observers.Length != 0) Dispatch(e, observers);
         return e;
+    }
+
+    private void Dispatch(SimEvent e, Action<SimEvent>[] observers)
+    {
+        var type = e.GetType();
+        var types = _observedTypes;
+        for (var i = 0; i < observers.Length; i++)
+        {
+            var t = types[i];
+            if (t is null || t == type) observers[i](e);
+        }
     }
 
     public void Log(string line) => Emit(new LogEvent(line));

@@ -61,8 +61,8 @@ public static class ScenarioRunner
             }
         }
         var result = Collect(m, tally, scenario, profile, cmdline) with { Picture = RunPicture.Of(m.E820.Entries, m.Owners, pictures.Wrong), DefaultWorkload = defaultWorkload };
-        // Everything the result holds is collected: the machine's host pages go to the next run on this thread.
-        m.Memory.ReleasePages();
+        // Everything the result holds is collected: the machine's host pages and IOTLB tables go to the next run on this thread.
+        m.ReleaseHostMemory();
         return result;
     }
 

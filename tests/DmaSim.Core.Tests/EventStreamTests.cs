@@ -48,4 +48,19 @@ public sealed class EventStreamTests
         Assert.Equal(["a", "b"], s.LogLines());
         Assert.Equal(2, s.Events.Count);
     }
+
+    /// <summary>Typed observers get only events of their exact type, whatever static type they were emitted as, in subscription order.</summary>
+    [Fact]
+    public void Each_observer_sees_its_type_only_in_subscription_order()
+    {
+        var s = new EventStream(new SimClock()) { Record = false };
+        var seen = new List<string>();
+        s.Subscribe<PingEvent>(p => seen.Add($"ping{p.N}"));
+        s.Subscribe(e => seen.Add($"all:{e.GetType().Name}"));
+        s.Subscribe<PongEvent>(p => seen.Add($"pong{p.N}"));
+        s.Emit(new PingEvent(1));
+        s.Emit<SimEvent>(new PongEvent(2));
+        s.Log("x");
+        Assert.Equal(["ping1", "all:PingEvent", "all:PongEvent", "pong2", "all:LogEvent"], seen);
+    }
 }

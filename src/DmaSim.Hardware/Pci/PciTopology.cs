@@ -43,12 +43,16 @@ public sealed class PciTopology
 {
     private readonly Dictionary<Bdf, PciFunction> _functions = [];
     private readonly Dictionary<byte, PciFunction> _bridgeBySecondaryBus = [];
+    // Every DMA asks which requester id reaches the root complex; functions are immutable and only added, so
+    // the answer per function holds until the next Add (which clears it).
+    private readonly Dictionary<Bdf, Bdf> _requesterIds = [];
 
     public IEnumerable<PciFunction> Functions => _functions.Values.OrderBy(f => f.Bdf);
 
     public void Add(PciFunction f)
     {
         if (!_functions.TryAdd(f.Bdf, f)) throw new ArgumentException($"two functions at {f.Bdf}");
+        _requesterIds.Clear();
         if (f.IsBridge)
         {
             if (f.SecondaryBus is not { } sec) throw new ArgumentException($"bridge {f.Bdf} needs a secondary bus");
@@ -112,6 +116,12 @@ public sealed class PciTopology
     /// Linux models the same in pci_for_each_dma_alias).
     /// </summary>
     public Bdf RequesterIdSeenByRootComplex(Bdf bdf)
+    {
+        if (_requesterIds.TryGetValue(bdf, out var known)) return known;
+        return _requesterIds[bdf] = RequesterIdThroughBridges(bdf);
+    }
+
+    private Bdf RequesterIdThroughBridges(Bdf bdf)
     {
         var current = bdf;
         var fromConventional = !(Find(bdf)?.IsPcie ?? true);

@@ -278,6 +278,12 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
         }
     }
 
+    /// <summary>
+    /// The machine's run is over: the IOTLB's table goes to this thread's pool for the next unit (the unit may
+    /// still translate; it starts from an empty IOTLB).
+    /// </summary>
+    public void ReleaseHostMemory() => _iotlb.ReleaseTable();
+
     /// <summary>QEMU <c>vtd_reset_caches</c>: drop the IOTLB and bump the context-cache generation.</summary>
     private void ResetCaches()
     {

@@ -79,6 +79,16 @@ public sealed class SimMachine
         if (!panic.Logged) Events.Log(panic.LogLine);
     }
 
+    /// <summary>
+    /// The run is over and its result collected: the simulated pages' host arrays and the IOTLB tables go to this
+    /// thread's pools for the next machine (a sweep worker boots one after another). Memory must not be used after.
+    /// </summary>
+    public void ReleaseHostMemory()
+    {
+        Memory.ReleasePages();
+        foreach (var r in Remappers) r.Unit.ReleaseHostMemory();
+    }
+
     /// <summary>Builds the machine and boots the kernel.</summary>
     public static SimMachine Boot(Scenario scenario, KernelProfile profile, string cmdline) => Boot(scenario, profile, cmdline, null);
 

@@ -89,8 +89,10 @@ public sealed class PictureRecorder
             Keep(tx, null, intent);
             return;
         }
-        foreach (var seg in tx.Segments)
+        var segments = tx.Segments; // indexed: no boxed enumerator per transaction
+        for (var i = 0; i < segments.Count; i++)
         {
+            var seg = segments[i];
             if (seg.Physical.Value == intent!.ExpectedPhys.Value + (seg.Issued - tx.Address.Value)) continue;
             Keep(tx, seg, intent);
             return;

@@ -46,6 +46,30 @@ public sealed class VtdIotlbTests
     }
 
     [Fact]
+    public void A_released_table_serves_the_next_iotlb_empty_and_the_released_one_starts_empty()
+    {
+        var first = new VtdIotlb();
+        for (var i = 0UL; i < 600; i++) first.Insert(0x10, 0x10_0000 + (i << 12), Entry(1, 1, 0x1000 * (i + 1)));
+        first.Insert(0x10, 0x4020_0000, Entry(1, 2, 0x8000_0000));
+        first.ReleaseTable();
+        Assert.Equal(0, first.Count);
+        Assert.False(first.HoldsLargePages);
+        Assert.Equal(-1, first.Find(0x10, 0x10_0000));
+
+        var next = new VtdIotlb();
+        next.Insert(0x20, 0x7000, Entry(2, 1, 0xA000));
+        Assert.Equal(1, next.Count);
+        for (var i = 0UL; i < 600; i++) Assert.Equal(-1, next.Find(0x10, 0x10_0000 + (i << 12)));
+        Assert.Equal(-1, next.Find(0x10, 0x4021_3000));
+        Assert.Equal(0xA000UL, next.At(next.Find(0x20, 0x7000)).OutputPage);
+        Assert.Equal(1, next.InvalidateDomain(2));
+        Assert.Equal(0, next.InvalidateDomain(1));
+
+        first.Insert(0x10, 0x5000, Entry(1, 1, 0x9000));
+        Assert.Equal(0x9000UL, first.At(first.Find(0x10, 0x5000)).OutputPage);
+    }
+
+    [Fact]
     public void An_entry_is_32_bytes() =>
         Assert.Equal(32, System.Runtime.CompilerServices.Unsafe.SizeOf<IotlbEntry>());
 
