@@ -117,7 +117,7 @@ rows = [
     ("one scenario × profile in process (boot + seed workload)", "before: ≈ 2.4 ms", "≤ 0.5 ms", 5e5, one[0], "BDN `SeedSuiteBenchmarks.OneScenarioOneProfile`", "—"),
     ("cold `dmasim run` of the seed suite", "—", "≤ 1.0 s", 1e9, cold_ns, "`bench/scripts/cold-run.sh 7` (median)", "—"),
     ("same, ReadyToRun build (`bench/scripts/publish.sh`)", "—", "≤ 1.0 s", 1e9, cold_r2r_ns, "`DMASIM_EXE=… bench/scripts/cold-run.sh 7` (median)", "—"),
-    ("same, Native AOT build (`bench/scripts/publish.sh aot`)", "—", "≤ 1.0 s", 1e9, cold_aot_ns, "`DMASIM_EXE=… bench/scripts/cold-run.sh 7` (median)", "—"),
+    (f"same, Native AOT build (`ISA={sweep.get('aot-isa', 'x86-64-v3')} bench/scripts/publish.sh aot`)", "—", "≤ 1.0 s", 1e9, cold_aot_ns, "`DMASIM_EXE=… bench/scripts/cold-run.sh 7` (median)", "—"),
 ]
 table = ["| # | hot path | anchor / before | target | median (this run) | ratio | commit | command |", "|---|---|---|---|---|---|---|---|"]
 for i, (what, anchor, target, tns, med, cmd, commit) in enumerate(rows, 1):
@@ -132,9 +132,9 @@ def sweep_row(i, what, build):
 n = len(rows)
 table.append(sweep_row(n + 1, "seed sweep end to end, plain Release build", "plain"))
 table.append(sweep_row(n + 2, "seed sweep end to end, ReadyToRun build", "r2r"))
-table.append(sweep_row(n + 3, "seed sweep end to end, Native AOT build", "aot"))
+table.append(sweep_row(n + 3, f"seed sweep end to end, Native AOT build (`ISA={sweep.get('aot-isa', 'x86-64-v3')}`)", "aot"))
 table.append(f"| {n + 4} | fleet: {sweep.get('fleet-machines', 'n/a')} imported machines × 8 profiles × 3 command lines ({sweep.get('fleet-cells', 'n/a')} cells, "
-             f"{sweep.get('fleet-rows', 'n/a')} rows), ReadyToRun build | before: 92.8 s | ≤ 60 s | {fmt(fleet_wall * 1e9) if fleet_wall else 'n/a'} "
+             f"{sweep.get('fleet-rows', 'n/a')} rows), {sweep.get('fleet-build', 'ReadyToRun')} build | before: 92.8 s | ≤ 60 s | {fmt(fleet_wall * 1e9) if fleet_wall else 'n/a'} "
              f"(peak RSS {int(sweep['fleet-rss-kb']) / 1024:,.0f} MB) | {ratio(fleet_wall, 60) if fleet_wall else 'n/a'} | cb8739c | `bench/scripts/sweep-throughput.sh` |"
              if fleet_wall else f"| {n + 4} | fleet | before: 92.8 s | ≤ 60 s | not run (FLEET=0) | n/a | — | `bench/scripts/sweep-throughput.sh` |")
 

@@ -3,7 +3,7 @@ using DmaSim.Core;
 namespace DmaSim.Hardware.Memory;
 
 /// <summary>
-/// Comparisons in place: what a driver's CPU does when it checks its own buffer (memcmp over its pages), without
+/// Payload writes and comparisons in place: what a driver's CPU does when it checks its own buffer (memcmp over its pages), without
 /// copying the buffer out of simulated memory first. Unwritten pages compare as they read (zeros, or their pfn
 /// sequence).
 /// </summary>
@@ -23,6 +23,24 @@ public sealed partial class PhysicalMemory
             a += (ulong)n;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Writes bytes [0, <paramref name="length"/>) of the payload keyed by <paramref name="key"/> at
+    /// <paramref name="address"/>: what <see cref="Write"/> of <see cref="PayloadBytes.Fill(ulong, Span{byte})"/>'s
+    /// bytes stores, computed straight into the pages (a driver filling its buffer, without a staging copy).
+    /// </summary>
+    public void WritePayload(PhysAddr address, ulong length, ulong key)
+    {
+        var a = address.Value;
+        for (ulong done = 0; done < length;)
+        {
+            var offset = (int)(a & (PageSize - 1));
+            var n = (int)Math.Min((ulong)(PageSize - offset), length - done);
+            PayloadBytes.Fill(key, done, PageForWrite(a >> PageShift, n == PageSize).AsSpan(offset, n));
+            done += (ulong)n;
+            a += (ulong)n;
+        }
     }
 
     /// <summary>Whether the <paramref name="length"/> bytes at <paramref name="address"/> are bytes [0, length) of the payload keyed by <paramref name="key"/>.</summary>

@@ -27,14 +27,13 @@ public class StorageController : DeviceModel
 
     // lba -> what the disk holds: byte[] (what arrived) or WrittenData (exactly a driver write, drawn again when read).
     private readonly Dictionary<ulong, object> _disk = [];
-    private byte[] _writeScratch = [];
     private byte[] _diskScratch = [];
     private byte[] _wantScratch = [];
     // The device's receive buffer, reused from command to command; the disk keeps a copy of what arrived.
     private byte[] _deviceBuf = [];
-    // The driver's write of the command in flight (and its bytes): when the disk receives exactly those bytes
-    // it keeps the write (drawn again when needed) instead of a copy of the same bytes.
-    private (WrittenData? Data, byte[]? Bytes) _writeData;
+    // The driver's write of the command in flight: when the disk receives exactly its bytes it keeps the write
+    // (drawn again when needed) instead of a copy of the same bytes.
+    private WrittenData? _writeData;
     // The write whose bytes the device's receive buffer holds (checked equal when they arrived), if any.
     private WrittenData? _received;
     private CoherentBuffer? _ring;
@@ -90,22 +89,22 @@ public class StorageController : DeviceModel
         var page = AllocKernelBuffer(size, $"write buffer (lba {lba})");
         if (page is null) return false;
         // The bytes are drawn from the run's stream (one draw keys them); what is kept is that key, from which the
-        // same bytes are computed again when needed (64 KiB × count per run not kept alive).
+        // same bytes are computed again when needed (64 KiB × count per run not kept alive). The CPU writes them
+        // straight into the buffer's pages (no staging copy).
         var written = new WrittenData(M.Random.NextUInt64(), (int)size);
-        var data = written.Draw(Scratch(ref _writeScratch, (int)size));
-        M.Memory.Write(page.Value.Start, data);
+        M.Memory.WritePayload(page.Value.Start, size, written.Key);
         var map = Api.Map(Dev, page.Value.Start, size, DmaDirection.ToDevice);
         // A correct driver checks every handle (Documentation/core-api/dma-api.rst, dma_mapping_error).
         var ok = !Api.MappingError(Dev, map.Address, !map.Ok);
         if (!ok) Report(FindingKind.MapError, Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} write buffer failed: {map.Error}");
         else
         {
-            _writeData = (written, _writeScratch);
+            _writeData = written;
             ok = Execute(write: true, lba, map.Address, page.Value.Start, size);
-            _writeData = default;
+            _writeData = null;
             Api.Unmap(Dev, map.Address, size, DmaDirection.ToDevice);
             // The disk holding this very write (Stored found the bytes equal) needs no second look.
-            if (ok && _disk.TryGetValue(lba, out var stored) && !ReferenceEquals(stored, written) && !Bytes(stored, ref _diskScratch).SequenceEqual(data))
+            if (ok && _disk.TryGetValue(lba, out var stored) && !ReferenceEquals(stored, written) && !written.IsIn(Bytes(stored, ref _diskScratch)))
                 Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the disk received other bytes than the driver's write buffer held");
             _expected[lba] = written;
         }
@@ -216,7 +215,7 @@ public class StorageController : DeviceModel
     /// </summary>
     private object Stored(byte[] received)
     {
-        if (_writeData.Data is not { } w || !_writeData.Bytes!.AsSpan(0, w.Length).SequenceEqual(received)) return received.ToArray();
+        if (_writeData is not { } w || !w.IsIn(received)) return received.ToArray();
         _received = w;
         return w;
     }
@@ -247,6 +246,9 @@ public class StorageController : DeviceModel
             PayloadBytes.Fill(Key, into);
             return into;
         }
+
+        /// <summary>Whether <paramref name="bytes"/> are exactly this write's bytes (computed in registers, not drawn into a buffer).</summary>
+        public bool IsIn(ReadOnlySpan<byte> bytes) => bytes.Length == Length && PayloadBytes.Matches(Key, 0, bytes);
 
     }
 

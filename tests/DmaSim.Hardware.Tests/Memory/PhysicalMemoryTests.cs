@@ -141,4 +141,35 @@ public class PhysicalMemoryCompareTests
         Assert.Equal((0x100UL << 12) | 3, m.ReadU64(new PhysAddr(0x20_0000)));
         Assert.Equal((0x500UL << 12) | 3, m.ReadU64(new PhysAddr(0x20_2000)));
     }
+
+    /// <summary>A payload written straight into the pages is what a write of the drawn bytes stores, at any offset and length, over recycled and pfn-sequence pages too.</summary>
+    [Fact]
+    public void A_payload_written_in_place_equals_a_write_of_its_drawn_bytes()
+    {
+        Gen.Select(Gen.ULong[0, 3 * 4096], Gen.Int[0, 3 * 4096], Gen.ULong, Gen.Bool).Sample((offset, length, key, recycled) =>
+        {
+            if (recycled)
+            {
+                var earlier = new PhysicalMemory(40);
+                for (var p = 0UL; p < 8; p++) earlier.Fill(new PhysAddr(0x10_0000 + (p << 12)), 4096, 0xAB);
+                earlier.ReleasePages();
+            }
+            var inPlace = new PhysicalMemory(40);
+            var staged = new PhysicalMemory(40);
+            foreach (var m in new[] { inPlace, staged }) m.FillWithPfnSequence(new PhysAddr(0x10_0000), 8, 0x100, 0x3);
+            var address = new PhysAddr(0x10_0000 + offset);
+            inPlace.WritePayload(address, (ulong)length, key);
+            var drawn = new byte[length];
+            PayloadBytes.Fill(key, drawn);
+            staged.Write(address, drawn);
+            var a = new byte[8 * 4096];
+            var b = new byte[8 * 4096];
+            inPlace.Read(new PhysAddr(0x10_0000), a);
+            staged.Read(new PhysAddr(0x10_0000), b);
+            Assert.Equal(b, a);
+            Assert.True(inPlace.HoldsPayload(address, (ulong)length, key));
+            inPlace.ReleasePages();
+            staged.ReleasePages();
+        });
+    }
 }
