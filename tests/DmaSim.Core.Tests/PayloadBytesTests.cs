@@ -52,4 +52,17 @@ public sealed class PayloadBytesTests
             Assert.Equal(bytes[i], PayloadBytes.ByteAt(99, (ulong)i));
         }
     }
+
+    /// <summary>The vector paths (one, two and four vectors per step, and their tails) compute the scalar word function.</summary>
+    [Fact]
+    public void Every_word_of_a_long_fill_is_the_scalar_word()
+    {
+        Gen.Select(Gen.ULong, Gen.Int[0, 64], Gen.Int[0, 3000]).Sample((key, firstWord, words) =>
+        {
+            var bytes = new byte[words * 8];
+            PayloadBytes.Fill(key, (ulong)firstWord * 8, bytes);
+            for (var i = 0; i < words; i++)
+                Assert.Equal(PayloadBytes.Word(key, (ulong)(firstWord + i)), BitConverter.ToUInt64(bytes, i * 8));
+        });
+    }
 }
