@@ -27,6 +27,9 @@ public sealed class IovaBenchCommandTests
     [InlineData("--workload", "btree", "--workload: 'btree' is not one of cache-hit, tree, churn, full32")]
     [InlineData("--live", "-3", "--live: '-3' is not a non-negative integer")]
     [InlineData("--ops", "0", "--ops: must be 1..")]
+    [InlineData("--ops", "99999999999999999999", "--ops: '99999999999999999999' is too large (at most ")]
+    [InlineData("--live", "0x1ffffffffffffffff", "--live: '0x1ffffffffffffffff' is too large (at most ")]
+    [InlineData("--live", "0x", "--live: '0x' is not a non-negative integer")]
     [InlineData("--reps", "1", "--reps: must be 3..101")]
     [InlineData("--format", "xml", "--format: 'xml' is not text or json")]
     public void Bad_option_exits_2_with_one_line(string option, string value, string message)

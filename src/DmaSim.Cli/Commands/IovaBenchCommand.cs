@@ -72,10 +72,14 @@ internal static class IovaBenchCommand
         var ok = hex
             ? ulong.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var v)
             : ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out v);
-        if (!ok) throw new OptionError(option, $"'{text}' is not a non-negative integer (decimal or 0x-hex)");
-        if (v > max) throw new OptionError(option, $"'{text}' is too large");
+        // Digits that do not fit 64 bits are a number too large, not a malformed one.
+        if (!ok && !AllDigits(hex ? text[2..] : text, hex)) throw new OptionError(option, $"'{text}' is not a non-negative integer (decimal or 0x-hex)");
+        if (!ok || v > max) throw new OptionError(option, $"'{text}' is too large (at most {max})");
         return v;
     }
+
+    private static bool AllDigits(string digits, bool hex) =>
+        digits.Length > 0 && digits.All(c => hex ? char.IsAsciiHexDigit(c) : char.IsAsciiDigit(c));
 
     internal static string NameOf(IovaWorkload w) => _workloads[(int)w];
 
