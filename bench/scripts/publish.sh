@@ -17,8 +17,8 @@ if [ "${1:-}" = aot ]; then
   # x86-64-v3 (AVX2, every x86 server since 2013): the payload fill and the span compares run in 256-bit lanes;
   # the default baseline would leave them in 128-bit ones. The answers are the same (the vector and scalar paths
   # compute one function); set ISA=x86-64-v2 for older machines, or ISA=native to build for the CPU you build on
-  # (on AVX-512 machines the fill runs in 512-bit lanes with a native 64-bit multiply: the seed sweep took
-  # 0.62 s instead of 0.71 s, medians of 7 on 2026-12-06).
+  # (on AVX-512 machines the fill runs in 512-bit lanes with a native 64-bit multiply: in one interleaved A/B here
+  # on 2026-12-06 the seed sweep took a median 0.66 s native against 0.83 s x86-64-v3, 6 runs each, noisy VM).
   dotnet publish src/DmaSim.Cli -c Release -r linux-x64 -p:PublishAot=true -p:IlcInstructionSet="${ISA:-x86-64-v3}" "${linker[@]}" -o "$dir" -v q -nologo >/dev/null
 else
   dir="${1:-artifacts/dmasim}"

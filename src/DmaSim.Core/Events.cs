@@ -57,7 +57,8 @@ public sealed class EventStream
     public void Subscribe<T>(Action<T> observer) where T : SimEvent
     {
         ArgumentNullException.ThrowIfNull(observer);
-        // Dispatch hands this observer only events whose type is exactly T.
+        // Dispatch hands this observer only events whose type is exactly T, so T must have no subtypes to miss.
+        if (!typeof(T).IsSealed) throw new ArgumentException($"typed subscriptions take a sealed event type; {typeof(T).Name} is not sealed", nameof(observer));
         AddObserver(typeof(T), e => observer(Unsafe.As<T>(e)));
         MarkInterest<T>();
     }

@@ -63,4 +63,17 @@ public sealed class EventStreamTests
         s.Log("x");
         Assert.Equal(["ping1", "all:PingEvent", "all:PongEvent", "pong2", "all:LogEvent"], seen);
     }
+
+    private record OpenEvent : SimEvent;
+
+    private sealed record OpenEventKind : OpenEvent;
+
+    /// <summary>Dispatch matches the exact type, so a type with possible subtypes is refused rather than silently missing them.</summary>
+    [Fact]
+    public void A_typed_subscription_to_an_unsealed_event_type_is_refused()
+    {
+        var s = new EventStream(new SimClock());
+        Assert.Throws<ArgumentException>(() => s.Subscribe<OpenEvent>(_ => { }));
+        Assert.Throws<ArgumentException>(() => s.Subscribe<SimEvent>(_ => { }));
+    }
 }

@@ -53,7 +53,7 @@ public sealed class PayloadBytesTests
         }
     }
 
-    /// <summary>The vector paths (one, two and four vectors per step, and their tails) compute the scalar word function.</summary>
+    /// <summary>The vector fill and its scalar head and tail compute the scalar word function, at any word offset.</summary>
     [Fact]
     public void Every_word_of_a_long_fill_is_the_scalar_word()
     {

@@ -130,7 +130,6 @@ internal sealed class VtdIotlb
         d.NoteSid(sid);
     }
 
-    /// <summary>Global invalidation (and the flush of a full table).</summary>
     // Tables of machines whose run is over, per thread (a sweep boots one machine after another on each worker):
     // a first fill takes one, its keys already zero, instead of a fresh 160 KiB pair that the GC must collect.
     [ThreadStatic] private static Stack<(ulong[] Keys, IotlbEntry[] Entries)>? _spareTables;
@@ -160,6 +159,7 @@ internal sealed class VtdIotlb
         _entries = [];
     }
 
+    /// <summary>Global invalidation (and the flush of a full table).</summary>
     public void Clear()
     {
         if (_count == 0) return;

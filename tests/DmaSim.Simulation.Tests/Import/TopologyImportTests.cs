@@ -9,6 +9,11 @@ namespace DmaSim.Simulation.Tests.Import;
 public sealed class TopologyImportTests
 {
     /// <summary>A hand-written 6.1 boot log (only the lines the importer reads) of a QEMU q35 shape: root ports with ACS, a PCIe-to-PCI bridge with two conventional devices, the multifunction ICH9.</summary>
+    /// <remarks>
+    /// Input data, not source text: each line is in the shape the kernel prints at boot (the importer matches those
+    /// message texts, e.g. the VT-d banner that says remapping came up), with addresses, ids and timestamps made up
+    /// for this topology. The lspci lines below are likewise the shape of `lspci -nn -vv` output.
+    /// </remarks>
     internal const string BridgedLog =
         "[    0.000000] Linux version 6.1.0-13-amd64 #1 SMP Debian\n" +
         "[    0.000000] Command line: BOOT_IMAGE=/vmlinuz-6.1.0-13-amd64 root=/dev/vda1 intel_iommu=on\n" +
