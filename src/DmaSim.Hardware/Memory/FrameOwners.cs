@@ -54,6 +54,9 @@ public sealed class FrameOwners
 {
     // start pfn -> (end pfn inclusive, owner); runs never overlap.
     private readonly SortedList<ulong, (ulong End, FrameOwner Owner)> _runs = [];
+    // The run the last look-up found (the pages of one DMA lie in one buffer); empty when first > last.
+    private ulong _hitFirst = 1, _hitLast;
+    private FrameOwner _hitOwner = FrameOwner.Hole;
 
     public int RunCount => _runs.Count;
 
@@ -61,10 +64,13 @@ public sealed class FrameOwners
 
     public FrameOwner OwnerOfPfn(ulong pfn)
     {
+        if (pfn >= _hitFirst && pfn <= _hitLast) return _hitOwner;
         var i = FloorIndex(pfn);
         if (i < 0) return FrameOwner.Hole;
         var (end, owner) = _runs.Values[i];
-        return pfn <= end ? owner : FrameOwner.Hole;
+        if (pfn > end) return FrameOwner.Hole;
+        (_hitFirst, _hitLast, _hitOwner) = (_runs.Keys[i], end, owner);
+        return owner;
     }
 
     /// <summary>Tag every page that the byte range touches.</summary>
@@ -73,6 +79,7 @@ public sealed class FrameOwners
     public void AssignPfns(ulong first, ulong last, FrameOwner owner)
     {
         if (last < first) throw new ArgumentException("empty pfn range");
+        (_hitFirst, _hitLast) = (1, 0);
         Cut(first);
         if (last != ulong.MaxValue) Cut(last + 1);
         // remove runs fully inside [first, last]

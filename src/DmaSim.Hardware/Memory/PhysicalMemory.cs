@@ -8,7 +8,9 @@ namespace DmaSim.Hardware.Memory;
 /// <summary>
 /// Byte-accurate, sparse physical memory: a 4 KiB page materialises the first time it is written and
 /// reads as zeros before that, so a 16 TiB machine costs only what a run touches. Pages filled with
-/// <see cref="FillWithPfnSequence"/> (identity-map page tables) are kept as their rule until written.
+/// <see cref="FillWithPfnSequence"/> (identity-map page tables) are kept as their rule until written, and
+/// so are whole pages written by one <see cref="PageRule"/> (<see cref="Fill"/>, <see cref="WritePayload(PhysAddr, ulong, ulong, ulong)"/>,
+/// and <see cref="Copy"/> of such a page).
 /// </summary>
 public sealed partial class PhysicalMemory
 {
@@ -21,6 +23,8 @@ public sealed partial class PhysicalMemory
     private readonly Dictionary<ulong, byte[]> _pages = [];
     private readonly CachedPage[] _cache = new CachedPage[CacheSlots];
     private readonly PfnSequencePages _sequences = new();
+    // Whole pages holding a rule's bytes (no host array); a pfn is in at most one of _pages, _rules, _sequences.
+    private readonly Dictionary<ulong, PageRule> _rules = [];
     // Materialised pages per 512-page block, so laying a pfn sequence over a fresh block skips 512 look-ups.
     private readonly Dictionary<ulong, int> _pagesPerBlock = [];
 
@@ -46,8 +50,8 @@ public sealed partial class PhysicalMemory
     /// <summary>Highest addressable byte.</summary>
     public ulong Limit { get; }
 
-    /// <summary>Pages that have been materialised (host memory actually used).</summary>
-    public int TouchedPages => _pages.Count;
+    /// <summary>Pages written so far and not discarded: as bytes (host memory used) or as a <see cref="PageRule"/>.</summary>
+    public int TouchedPages => _pages.Count + _rules.Count;
 
     // Host pages of machines whose run is over, per thread (a sweep runs one machine after another on each
     // worker): a new page is taken from here and zeroed, instead of a fresh array per page per run.
@@ -67,6 +71,7 @@ public sealed partial class PhysicalMemory
         foreach (var page in _pages.Values)
             if (pool.Count < MaxFreePages) pool.Push(page);
         _pages.Clear();
+        _rules.Clear();
         _sequences.Clear();
         _pagesPerBlock.Clear();
         for (var i = 0; i < CacheSlots; i++) _cache[i] = new CachedPage { Pfn = ulong.MaxValue };
@@ -121,8 +126,9 @@ public sealed partial class PhysicalMemory
                 if (!whollyOverwritten) Array.Clear(p);
             }
             else p = new byte[PageSize];
-            // A page of a pfn sequence becomes ordinary bytes on its first write, holding its words.
+            // A page of a pfn sequence or of a rule becomes ordinary bytes on its first write, holding what it read as.
             if (!_sequences.IsEmpty) _sequences.Leave(pfn, whollyOverwritten ? null : p);
+            if (_rules.Count != 0 && _rules.Remove(pfn, out var rule) && !whollyOverwritten) rule.Render(0, p);
             _pages[pfn] = p;
             CollectionsMarshal.GetValueRefOrAddDefault(_pagesPerBlock, pfn >> 9, out _)++;
         }
@@ -146,7 +152,7 @@ public sealed partial class PhysicalMemory
             var n = Math.Min(PageSize - offset, destination.Length);
             var page = PageForRead(a >> PageShift);
             if (page is not null) page.AsSpan(offset, n).CopyTo(destination);
-            else if (!_sequences.TryRead(a >> PageShift, offset, destination[..n])) destination[..n].Clear();
+            else if (!TryReadUnmaterialised(a >> PageShift, offset, destination[..n])) destination[..n].Clear();
             destination = destination[n..];
             a += (ulong)n;
         }
@@ -172,8 +178,10 @@ public sealed partial class PhysicalMemory
         {
             var offset = (int)(a & (PageSize - 1));
             var n = (int)Math.Min((ulong)(PageSize - offset), length);
-            if (value == 0 && PageForRead(a >> PageShift) is null && !_sequences.Covers(a >> PageShift)) { /* already zero */ }
-            else PageForWrite(a >> PageShift, n == PageSize).AsSpan(offset, n).Fill(value);
+            var pfn = a >> PageShift;
+            if (value == 0 && PageForRead(pfn) is null && !_sequences.Covers(pfn) && !_rules.ContainsKey(pfn)) { /* already zero */ }
+            else if (n == PageSize && (value != 0 || _rules.ContainsKey(pfn))) SetRule(pfn, PageRule.Fill(value));
+            else PageForWrite(pfn, n == PageSize).AsSpan(offset, n).Fill(value);
             length -= (ulong)n;
             a += (ulong)n;
         }
@@ -193,14 +201,21 @@ public sealed partial class PhysicalMemory
             var srcOffset = (int)(src & (PageSize - 1));
             var dstOffset = (int)(dst & (PageSize - 1));
             var n = (int)Math.Min((ulong)(PageSize - Math.Max(srcOffset, dstOffset)), length);
-            var target = PageForWrite(dst >> PageShift, n == PageSize).AsSpan(dstOffset, n);
-            var source = PageForRead(src >> PageShift);
-            if (source is not null) source.AsSpan(srcOffset, n).CopyTo(target);
-            else if (!_sequences.TryRead(src >> PageShift, srcOffset, target)) target.Clear();
+            if (n == PageSize && _rules.Count != 0 && _rules.TryGetValue(src >> PageShift, out var rule))
+                SetRule(dst >> PageShift, rule); // a whole page of a rule copies as the rule
+            else CopyBytes(src, dst, srcOffset, dstOffset, n);
             src += (ulong)n;
             dst += (ulong)n;
             length -= (ulong)n;
         }
+    }
+
+    private void CopyBytes(ulong src, ulong dst, int srcOffset, int dstOffset, int n)
+    {
+        var target = PageForWrite(dst >> PageShift, n == PageSize).AsSpan(dstOffset, n);
+        var source = PageForRead(src >> PageShift);
+        if (source is not null) source.AsSpan(srcOffset, n).CopyTo(target);
+        else if (!TryReadUnmaterialised(src >> PageShift, srcOffset, target)) target.Clear();
     }
 
     /// <summary>
@@ -216,18 +231,41 @@ public sealed partial class PhysicalMemory
             var n = (int)Math.Min((ulong)(PageSize - offset), length);
             var page = PageForRead(a >> PageShift);
             if (page is not null && page.AsSpan(offset, n).ContainsAnyExcept((byte)0)) return false;
-            if (page is null && !_sequences.IsEmpty && SequenceBytesNonZero(a >> PageShift, offset, n)) return false;
+            if (page is null && (!_sequences.IsEmpty || _rules.Count != 0) && UnmaterialisedNonZero(a >> PageShift, offset, n)) return false;
             length -= (ulong)n;
             a += (ulong)n;
         }
         return true;
     }
 
-    // A sequence word is never zero, but a few of its bytes can be (the high bytes of a small pfn).
-    private bool SequenceBytesNonZero(ulong pfn, int offset, int length)
+    // A sequence word is never zero, but a few of its bytes can be (the high bytes of a small pfn); a rule's bytes can be anything.
+    private bool UnmaterialisedNonZero(ulong pfn, int offset, int length)
     {
         Span<byte> bytes = stackalloc byte[length];
-        return _sequences.TryRead(pfn, offset, bytes) && bytes.ContainsAnyExcept((byte)0);
+        return TryReadUnmaterialised(pfn, offset, bytes) && bytes.ContainsAnyExcept((byte)0);
+    }
+
+    /// <summary>Bytes of a page with no host array: its rule's or its pfn sequence's; false when it reads as zeros.</summary>
+    private bool TryReadUnmaterialised(ulong pfn, int offset, Span<byte> destination)
+    {
+        if (_rules.Count != 0 && _rules.TryGetValue(pfn, out var rule))
+        {
+            rule.Render(offset, destination);
+            return true;
+        }
+        return _sequences.TryRead(pfn, offset, destination);
+    }
+
+    /// <summary>The page holds <paramref name="rule"/>'s bytes from now on (its host array, if any, is freed).</summary>
+    private void SetRule(ulong pfn, PageRule rule)
+    {
+        if ((pfn << PageShift) > Limit) throw new ArgumentOutOfRangeException(nameof(pfn), $"page {Hex.Format(pfn << PageShift)} is beyond the {PhysicalAddressBits}-bit physical address space");
+        ThrowIfReleased();
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_rules, pfn, out var hadRule);
+        slot = rule;
+        if (hadRule) return; // a page holding a rule has no host array and no pfn sequence
+        if (!_sequences.IsEmpty) _sequences.Leave(pfn, null);
+        DropHostPage(pfn);
     }
 
     /// <summary>How many of the 512 64-bit words of the page at <paramref name="page"/> are not zero.</summary>
@@ -235,6 +273,13 @@ public sealed partial class PhysicalMemory
     {
         if (page.PageOffset != 0) throw new ArgumentException("a page starts on a page boundary", nameof(page));
         var host = PageForRead(page.Value >> PageShift);
+        if (host is null && _rules.TryGetValue(page.Value >> PageShift, out var rule))
+        {
+            Span<byte> bytes = stackalloc byte[PageSize];
+            rule.Render(0, bytes);
+            var ruleWords = MemoryMarshal.Cast<byte, ulong>(bytes);
+            return ruleWords.Length - ruleWords.Count(0UL);
+        }
         if (host is null) return _sequences.Covers(page.Value >> PageShift) ? PfnSequencePages.WordsPerPage : 0;
         var words = MemoryMarshal.Cast<byte, ulong>(host.AsSpan());
         return words.Length - words.Count(0UL);
@@ -271,9 +316,9 @@ public sealed partial class PhysicalMemory
 
     private ulong ReadU64Unmaterialised(ulong pfn, int offset)
     {
-        if ((offset & 7) == 0) return _sequences.TryReadWord(pfn, offset, out var word) ? word : 0;
+        if ((offset & 7) == 0 && _rules.Count == 0) return _sequences.TryReadWord(pfn, offset, out var word) ? word : 0;
         Span<byte> b = stackalloc byte[8];
-        return _sequences.TryRead(pfn, offset, b) ? BinaryPrimitives.ReadUInt64LittleEndian(b) : 0;
+        return TryReadUnmaterialised(pfn, offset, b) ? BinaryPrimitives.ReadUInt64LittleEndian(b) : 0;
     }
 
     /// <summary>Little-endian 64-bit write (a PTE, a queued-invalidation descriptor half); must not cross a page.</summary>
@@ -317,7 +362,7 @@ public sealed partial class PhysicalMemory
                 return BitConverter.IsLittleEndian ? v : BinaryPrimitives.ReverseEndianness(v);
             }
             Span<byte> w = stackalloc byte[4];
-            return _sequences.TryRead(address.Value >> PageShift, offset, w) ? BinaryPrimitives.ReadUInt32LittleEndian(w) : 0;
+            return TryReadUnmaterialised(address.Value >> PageShift, offset, w) ? BinaryPrimitives.ReadUInt32LittleEndian(w) : 0;
         }
         Span<byte> b = stackalloc byte[4];
         Read(address, b);
@@ -361,6 +406,8 @@ public sealed partial class PhysicalMemory
         var first = start.Value >> PageShift;
         if (((first + pages) << PageShift) - 1 > Limit) throw new ArgumentOutOfRangeException(nameof(pages), "the pages run beyond physical memory");
         _sequences.LeaveAll(first, pages);
+        if (_rules.Count != 0)
+            for (var pfn = first; pfn < first + pages; pfn++) _rules.Remove(pfn);
         if (_pagesPerBlock.ContainsKey(first >> 9))
             for (var pfn = first; pfn < first + pages; pfn++) DropHostPage(pfn);
         _sequences.Add(first, pages, firstPfn, lowBits);
@@ -370,6 +417,7 @@ public sealed partial class PhysicalMemory
     public void Discard(ulong pfn)
     {
         if (!_sequences.IsEmpty) _sequences.Leave(pfn, null);
+        _rules.Remove(pfn);
         DropHostPage(pfn);
     }
 

@@ -41,16 +41,57 @@ public sealed class DmaFabric
     /// <summary>Wires devices to remapping units (which DRHD's hardware sits above which device).</summary>
     public void WireRemapping(Func<Bdf, IDmaRemapper?> remapperFor) => _remapperFor = remapperFor;
 
-    public DmaResult Read(Bdf device, DmaAddr address, Span<byte> destination, DmaLines lines, DmaIntent? intent = null) =>
-        Transfer(device, address, destination, default, lines, isWrite: false, intent);
-
-    public DmaResult Write(Bdf device, DmaAddr address, ReadOnlySpan<byte> source, DmaLines lines, DmaIntent? intent = null) =>
-        Transfer(device, address, default, source, lines, isWrite: true, intent);
-
-    /// <summary>One transaction: a read fills <paramref name="readInto"/>, a write stores <paramref name="writeFrom"/> (straight from the caller's bytes).</summary>
-    private DmaResult Transfer(Bdf device, DmaAddr address, Span<byte> readInto, ReadOnlySpan<byte> writeFrom, DmaLines lines, bool isWrite, DmaIntent? intent)
+    public DmaResult Read(Bdf device, DmaAddr address, Span<byte> destination, DmaLines lines, DmaIntent? intent = null)
     {
-        var length = isWrite ? writeFrom.Length : readInto.Length;
+        var mover = new PageMover(_memory, TransferKind.Read, destination);
+        return Transfer(device, address, destination.Length, ref mover, lines, intent);
+    }
+
+    public DmaResult Write(Bdf device, DmaAddr address, ReadOnlySpan<byte> source, DmaLines lines, DmaIntent? intent = null)
+    {
+        var mover = new PageMover(_memory, TransferKind.Write, source: source);
+        return Transfer(device, address, source.Length, ref mover, lines, intent);
+    }
+
+    /// <summary>
+    /// A read whose bytes the device expects to be bytes [0, length) of the payload keyed by <paramref name="key"/>
+    /// (a disk receiving a driver's write): the same transaction as <see cref="Read"/>, each page compared where it
+    /// lies instead of copied out. <paramref name="matches"/> says whether every byte was the payload's; when not,
+    /// or when the transaction faulted, <paramref name="destination"/> holds what was read, as <see cref="Read"/> leaves it.
+    /// </summary>
+    public DmaResult ReadExpectingPayload(Bdf device, DmaAddr address, Span<byte> destination, ulong key, DmaLines lines, DmaIntent? intent, out bool matches)
+    {
+        var mover = new PageMover(_memory, TransferKind.MatchPayload, destination, key: key);
+        var r = Transfer(device, address, destination.Length, ref mover, lines, intent);
+        matches = r.Ok && mover.Matches;
+        if (!matches) FillFromSegments(r.Transaction.Segments, destination);
+        return r;
+    }
+
+    /// <summary>A write of bytes [0, <paramref name="length"/>) of the payload keyed by <paramref name="key"/> (a disk returning a block it holds as that payload).</summary>
+    public DmaResult WritePayload(Bdf device, DmaAddr address, int length, ulong key, DmaLines lines, DmaIntent? intent = null)
+    {
+        var mover = new PageMover(_memory, TransferKind.WritePayload, key: key);
+        return Transfer(device, address, length, ref mover, lines, intent);
+    }
+
+    // The bytes a read of these segments returns (holes read as all ones), for a compared read that must hand them over.
+    private void FillFromSegments(IReadOnlyList<DmaSegment> segments, Span<byte> destination)
+    {
+        var at = 0;
+        foreach (var seg in segments)
+        {
+            var part = destination.Slice(at, seg.Length);
+            if (seg.Owner.Kind == OwnerKind.Hole) part.Fill(0xff);
+            else _memory.Read(seg.Physical, part);
+            at += seg.Length;
+        }
+    }
+
+    /// <summary>One transaction: each page translated, then moved by <paramref name="mover"/>.</summary>
+    private DmaResult Transfer(Bdf device, DmaAddr address, int length, ref PageMover mover, DmaLines lines, DmaIntent? intent)
+    {
+        var isWrite = mover.IsWrite;
         var port = _ports[device];
         var bits = port.BitsFor(lines);
         var lineMask = DmaMask.Bits(bits);
@@ -84,13 +125,7 @@ public sealed class DmaFabric
                 break;
             }
             var owner = _owners.OwnerOf(phys);
-            if (isWrite)
-            {
-                // Writes to a hole are dropped by the root complex; reads of a hole return all ones.
-                if (owner.Kind != OwnerKind.Hole) _memory.Write(phys, writeFrom.Slice(done, inPage));
-            }
-            else if (owner.Kind == OwnerKind.Hole) readInto.Slice(done, inPage).Fill(0xff);
-            else _memory.Read(phys, readInto.Slice(done, inPage));
+            mover.Move(phys, done, inPage, owner.Kind == OwnerKind.Hole);
             segments.Add(new DmaSegment(issued, driven, phys, inPage, owner));
             done += inPage;
         }

@@ -34,8 +34,6 @@ public class StorageController : DeviceModel
     // The driver's write of the command in flight: when the disk receives exactly its bytes it keeps the write
     // (drawn again when needed) instead of a copy of the same bytes.
     private WrittenData? _writeData;
-    // The write whose bytes the device's receive buffer holds (checked equal when they arrived), if any.
-    private WrittenData? _received;
     private CoherentBuffer? _ring;
     private CoherentBuffer? _replies;
     private bool _probed;
@@ -137,14 +135,9 @@ public class StorageController : DeviceModel
         M.Kernel.K.Pages.FreePages(page.Value.Start, page.Value.Order);
     }
 
-    /// <summary>
-    /// Whether the read buffer holds the driver's write: compared with the device's receive buffer when that still
-    /// holds exactly this write (checked when it arrived), else with the write's bytes computed in place.
-    /// </summary>
+    /// <summary>Whether the read buffer holds the driver's write, compared in place with the write's bytes.</summary>
     private bool ReadBufferHolds(PhysAddr buffer, ulong size, WrittenData want) =>
-        (ulong)want.Length == size && (ReferenceEquals(want, _received)
-            ? M.Memory.ContentEquals(buffer, _deviceBuf.AsSpan(0, want.Length))
-            : M.Memory.HoldsPayload(buffer, size, want.Key));
+        (ulong)want.Length == size && M.Memory.HoldsPayload(buffer, size, want.Key);
 
     private static int CountDiff(Span<byte> a, Span<byte> b)
     {
@@ -170,64 +163,69 @@ public class StorageController : DeviceModel
         var tag = ++_tag;
         var slot = tag % Slots;
         // Driver: build the command in the coherent ring (CPU writes to its own view of the ring).
-        var cmd = new byte[CommandSize];
+        Span<byte> cmd = stackalloc byte[CommandSize];
         BinaryPrimitives.WriteUInt32LittleEndian(cmd, CommandMagic);
-        BinaryPrimitives.WriteUInt32LittleEndian(cmd.AsSpan(4), tag);
-        BinaryPrimitives.WriteUInt32LittleEndian(cmd.AsSpan(8), write ? 1u : 2u);
-        BinaryPrimitives.WriteUInt64LittleEndian(cmd.AsSpan(16), lba);
-        BinaryPrimitives.WriteUInt64LittleEndian(cmd.AsSpan(24), data.Value);
-        BinaryPrimitives.WriteUInt64LittleEndian(cmd.AsSpan(32), size);
+        BinaryPrimitives.WriteUInt32LittleEndian(cmd[4..], tag);
+        BinaryPrimitives.WriteUInt32LittleEndian(cmd[8..], write ? 1u : 2u);
+        BinaryPrimitives.WriteUInt64LittleEndian(cmd[16..], lba);
+        BinaryPrimitives.WriteUInt64LittleEndian(cmd[24..], data.Value);
+        BinaryPrimitives.WriteUInt64LittleEndian(cmd[32..], size);
         var slotCpu = ring.Cpu.Add(slot * CommandSize);
         M.Memory.Write(slotCpu, cmd);
         M.Memory.Fill(replies.Cpu.Add(slot * ReplySize), ReplySize, 0);
         Tick(IoTimeNs / 4);
 
         // Device: fetch the command through the descriptor lines.
-        var fetched = new byte[CommandSize];
+        Span<byte> fetched = stackalloc byte[CommandSize];
         var slotDma = ring.Dma.Add(slot * CommandSize);
         var r = DeviceRead(slotDma, fetched, DmaLines.Descriptor, new DmaIntent($"command ring slot {slot}", KernelViewOf(slotDma, slotCpu), IsControl: true));
-        if (!r.Ok || BinaryPrimitives.ReadUInt32LittleEndian(fetched) != CommandMagic || BinaryPrimitives.ReadUInt32LittleEndian(fetched.AsSpan(4)) != tag)
+        if (!r.Ok || BinaryPrimitives.ReadUInt32LittleEndian(fetched) != CommandMagic || BinaryPrimitives.ReadUInt32LittleEndian(fetched[4..]) != tag)
         {
             Stalled($"command tag {tag} never reached the controller: its fetch of ring slot {slot} at DMA address {slotDma} returned no valid command");
             return false;
         }
-        var devAddr = new DmaAddr(BinaryPrimitives.ReadUInt64LittleEndian(fetched.AsSpan(24)));
-        var devLen = (int)BinaryPrimitives.ReadUInt64LittleEndian(fetched.AsSpan(32));
+        var devAddr = new DmaAddr(BinaryPrimitives.ReadUInt64LittleEndian(fetched[24..]));
+        var devLen = (int)BinaryPrimitives.ReadUInt64LittleEndian(fetched[32..]);
         var intent = new DmaIntent(write ? $"write buffer (lba {lba})" : $"read buffer (lba {lba})", KernelViewOf(devAddr, dataCpu), IsControl: false);
         if (write)
         {
-            if (_deviceBuf.Length != devLen) _deviceBuf = new byte[devLen];
-            _received = null;
-            if (!DeviceRead(devAddr, _deviceBuf, DmaLines.Data, intent).Ok) return Completed(tag, slot, status: 1, replies);
-            _disk[lba] = Stored(_deviceBuf);
+            if (!Receive(devAddr, devLen, intent, out var block)) return Completed(tag, slot, status: 1, replies);
+            _disk[lba] = block;
         }
-        else
-        {
-            var buf = _disk.TryGetValue(lba, out var d) ? Bytes(d, ref _diskScratch) : new byte[devLen];
-            if (!DeviceWrite(devAddr, buf, DmaLines.Data, intent).Ok) return Completed(tag, slot, status: 1, replies);
-        }
+        else if (!Send(devAddr, devLen, _disk.GetValueOrDefault(lba), intent)) return Completed(tag, slot, status: 1, replies);
         return Completed(tag, slot, status: 0, replies);
     }
 
     /// <summary>
-    /// What the disk keeps of the bytes it received: when they are exactly the driver's write buffer, the
-    /// stream state they were drawn from (they are drawn again when read); otherwise a copy of the bytes.
+    /// The device reads a write's data into its receive buffer. What the disk keeps: when the bytes are exactly
+    /// the driver's write buffer, that write (its bytes drawn again when needed; compared page by page where they
+    /// lie, as the fabric reads them); otherwise a copy of the bytes that arrived.
     /// </summary>
-    private object Stored(byte[] received)
+    private bool Receive(DmaAddr devAddr, int devLen, DmaIntent intent, out object block)
     {
-        if (_writeData is not { } w || !w.IsIn(received)) return received.ToArray();
-        _received = w;
-        return w;
+        if (_deviceBuf.Length != devLen) _deviceBuf = new byte[devLen];
+        DmaResult r;
+        var matches = false;
+        if (_writeData is { } w && w.Length == devLen)
+            r = M.Fabric.ReadExpectingPayload(Bdf, devAddr, _deviceBuf, w.Key, DmaLines.Data, intent, out matches);
+        else r = DeviceRead(devAddr, _deviceBuf, DmaLines.Data, intent);
+        block = matches ? _writeData! : r.Ok ? _deviceBuf.ToArray() : Array.Empty<byte>();
+        return r.Ok;
     }
 
-    /// <summary>
-    /// The bytes of a disk block: kept bytes; the driver's write as the device's receive buffer still holds it;
-    /// or that write drawn again into <paramref name="scratch"/>.
-    /// </summary>
-    private Span<byte> Bytes(object block, ref byte[] scratch) => block switch
+    /// <summary>The device writes a block's data to the host: a driver's write as its payload, kept bytes as they are, a block never written as zeros.</summary>
+    private bool Send(DmaAddr devAddr, int devLen, object? block, DmaIntent intent) => block switch
+    {
+        WrittenData w => M.Fabric.WritePayload(Bdf, devAddr, w.Length, w.Key, DmaLines.Data, intent).Ok,
+        byte[] bytes => DeviceWrite(devAddr, bytes, DmaLines.Data, intent).Ok,
+        null => DeviceWrite(devAddr, new byte[devLen], DmaLines.Data, intent).Ok,
+        _ => throw new InvalidOperationException("unknown disk block"),
+    };
+
+    /// <summary>The bytes of a disk block: kept bytes, or a driver's write drawn again into <paramref name="scratch"/>.</summary>
+    private static Span<byte> Bytes(object block, ref byte[] scratch) => block switch
     {
         byte[] bytes => bytes,
-        WrittenData w when ReferenceEquals(w, _received) => _deviceBuf.AsSpan(0, w.Length),
         WrittenData w => w.Draw(Scratch(ref scratch, w.Length)),
         _ => throw new InvalidOperationException("unknown disk block"),
     };
@@ -255,17 +253,17 @@ public class StorageController : DeviceModel
     /// <summary>Device posts a completion; the driver polls its reply queue for it.</summary>
     private bool Completed(uint tag, ulong slot, uint status, CoherentBuffer replies)
     {
-        var reply = new byte[ReplySize];
+        Span<byte> reply = stackalloc byte[ReplySize];
         BinaryPrimitives.WriteUInt32LittleEndian(reply, ReplyMagic);
-        BinaryPrimitives.WriteUInt32LittleEndian(reply.AsSpan(4), tag);
-        BinaryPrimitives.WriteUInt32LittleEndian(reply.AsSpan(8), status);
+        BinaryPrimitives.WriteUInt32LittleEndian(reply[4..], tag);
+        BinaryPrimitives.WriteUInt32LittleEndian(reply[8..], status);
         var replyCpu = replies.Cpu.Add(slot * ReplySize);
         var replyDma = replies.Dma.Add(slot * ReplySize);
         DeviceWrite(replyDma, reply, DmaLines.Descriptor, new DmaIntent($"reply queue slot {slot}", KernelViewOf(replyDma, replyCpu), IsControl: true));
         Tick(IoTimeNs);
-        var seen = new byte[ReplySize];
+        Span<byte> seen = stackalloc byte[ReplySize];
         M.Memory.Read(replyCpu, seen);
-        if (BinaryPrimitives.ReadUInt32LittleEndian(seen) != ReplyMagic || BinaryPrimitives.ReadUInt32LittleEndian(seen.AsSpan(4)) != tag)
+        if (BinaryPrimitives.ReadUInt32LittleEndian(seen) != ReplyMagic || BinaryPrimitives.ReadUInt32LittleEndian(seen[4..]) != tag)
         {
             Stalled($"completion for tag {tag} never appeared in the reply queue at {replyCpu}");
             return false;
