@@ -53,12 +53,16 @@ public sealed class PciTopology
     {
         if (!_functions.TryAdd(f.Bdf, f)) throw new ArgumentException($"two functions at {f.Bdf}");
         _requesterIds.Clear();
+        Version++;
         if (f.IsBridge)
         {
             if (f.SecondaryBus is not { } sec) throw new ArgumentException($"bridge {f.Bdf} needs a secondary bus");
             if (!_bridgeBySecondaryBus.TryAdd(sec, f)) throw new ArgumentException($"two bridges claim secondary bus {sec:x2}");
         }
     }
+
+    /// <summary>Changes with every function added (hot-plug included): what was derived from the topology may be stale.</summary>
+    public int Version { get; private set; }
 
     public PciFunction? Find(Bdf bdf) => _functions.GetValueOrDefault(bdf);
 

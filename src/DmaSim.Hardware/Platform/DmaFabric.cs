@@ -39,7 +39,27 @@ public sealed class DmaFabric
     public DmaPort Port(Bdf bdf) => _ports[bdf];
 
     /// <summary>Wires devices to remapping units (which DRHD's hardware sits above which device).</summary>
-    public void WireRemapping(Func<Bdf, IDmaRemapper?> remapperFor) => _remapperFor = remapperFor;
+    public void WireRemapping(Func<Bdf, IDmaRemapper?> remapperFor)
+    {
+        _remapperFor = remapperFor;
+        _routes.Clear();
+    }
+
+    // The unit above each requester, as the wiring answered it for the current PCI topology (the answer depends only
+    // on the DMAR table, fixed at boot, and the topology, which hot-plug can change).
+    private readonly Dictionary<Bdf, IDmaRemapper?> _routes = [];
+    private int _routesVersion;
+
+    private IDmaRemapper? RemapperFor(Bdf device)
+    {
+        if (_routesVersion != _pci.Version)
+        {
+            _routes.Clear();
+            _routesVersion = _pci.Version;
+        }
+        if (!_routes.TryGetValue(device, out var remapper)) _routes[device] = remapper = _remapperFor(device);
+        return remapper;
+    }
 
     public DmaResult Read(Bdf device, DmaAddr address, Span<byte> destination, DmaLines lines, DmaIntent? intent = null)
     {
@@ -96,7 +116,7 @@ public sealed class DmaFabric
         var bits = port.BitsFor(lines);
         var lineMask = DmaMask.Bits(bits);
         var rid = _pci.RequesterIdSeenByRootComplex(device);
-        var remapper = _remapperFor(device);
+        var remapper = RemapperFor(device);
         // One segment per page the transaction touches (at most this many).
         var segments = new List<DmaSegment>((int)Math.Min(1024, ((address.Value & (PhysAddr.PageSize - 1)) + (ulong)length + PhysAddr.PageSize - 1) >> PhysAddr.PageShift));
         var done = 0;

@@ -107,8 +107,9 @@ public static class BenchMachines
         // map_benchmark_thread: buf = alloc_pages_exact(size, GFP_KERNEL) — Normal zone first, so above 4 GiB here.
         var pages = m.Kernel.K.Pages.AllocPages(PageAllocator.GetOrder(size), Gfp.Kernel, new FrameOwner(OwnerKind.KernelBuffer, dev.Name, "map_benchmark"))
             ?? throw new InvalidOperationException("bench machine: no memory for the buffer");
-        // map_benchmark_thread stuffs the buffer (memset 0x66) so the bounce copies real bytes.
-        m.Memory.Fill(pages.Start, size, 0x66);
+        // map_benchmark_thread stuffs the buffer (memset 0x66) so the bounce copies real bytes. Stored as bytes: a
+        // whole-page fill would be kept as a rule (PageRule), and a bounce of it would copy the rule, not 4 KiB.
+        m.Memory.Write(pages.Start, Enumerable.Repeat((byte)0x66, (int)size).ToArray());
         if (mode == MapBenchMode.Swiotlb && pages.Start.Value < 1UL << 32)
             throw new InvalidOperationException("bench machine: the swiotlb buffer must sit above 4 GiB to bounce");
         var expected = mode switch

@@ -84,7 +84,8 @@ public class StorageController : DeviceModel
 
     private bool WriteIo(ulong lba, ulong size)
     {
-        var page = AllocKernelBuffer(size, $"write buffer (lba {lba})");
+        var label = $"write buffer (lba {lba})";
+        var page = AllocKernelBuffer(size, label);
         if (page is null) return false;
         // The bytes are drawn from the run's stream (one draw keys them); what is kept is that key, from which the
         // same bytes are computed again when needed (64 KiB × count per run not kept alive). The CPU writes them
@@ -98,7 +99,7 @@ public class StorageController : DeviceModel
         else
         {
             _writeData = written;
-            ok = Execute(write: true, lba, map.Address, page.Value.Start, size);
+            ok = Execute(write: true, lba, map.Address, page.Value.Start, size, label);
             _writeData = null;
             Api.Unmap(Dev, map.Address, size, DmaDirection.ToDevice);
             // The disk holding this very write (Stored found the bytes equal) needs no second look.
@@ -114,14 +115,15 @@ public class StorageController : DeviceModel
 
     private void ReadIo(ulong lba, ulong size)
     {
-        var page = AllocKernelBuffer(size, $"read buffer (lba {lba})");
+        var label = $"read buffer (lba {lba})";
+        var page = AllocKernelBuffer(size, label);
         if (page is null) return;
         M.Memory.Fill(page.Value.Start, size, 0xCC);
         var map = Api.Map(Dev, page.Value.Start, size, DmaDirection.FromDevice);
         if (Api.MappingError(Dev, map.Address, !map.Ok)) Report(FindingKind.MapError, Outcome.MapError, $"{Name}: dma_map_single of a {Sizes.Format(size)} read buffer failed: {map.Error}");
         else
         {
-            var ok = Execute(write: false, lba, map.Address, page.Value.Start, size);
+            var ok = Execute(write: false, lba, map.Address, page.Value.Start, size, label);
             Api.Unmap(Dev, map.Address, size, DmaDirection.FromDevice);
             // The driver compares its read buffer with what it wrote, in place (the CPU reads its own pages).
             if (ok && _expected.TryGetValue(lba, out var want) && !ReadBufferHolds(page.Value.Start, size, want))
@@ -155,8 +157,12 @@ public class StorageController : DeviceModel
         return _readBack.AsSpan(0, (int)size);
     }
 
-    /// <summary>One command: the driver fills a ring slot, the device fetches, moves data, completes.</summary>
-    private bool Execute(bool write, ulong lba, DmaAddr data, PhysAddr dataCpu, ulong size)
+    // The DMA intents' labels of the ring and reply slots, made once (a label per command was a string per DMA).
+    private static readonly string[] _ringSlotLabels = [.. Enumerable.Range(0, Slots).Select(i => $"command ring slot {i}")];
+    private static readonly string[] _replySlotLabels = [.. Enumerable.Range(0, Slots).Select(i => $"reply queue slot {i}")];
+
+    /// <summary>One command: the driver fills a ring slot, the device fetches, moves data, completes (<paramref name="label"/>: the data buffer's).</summary>
+    private bool Execute(bool write, ulong lba, DmaAddr data, PhysAddr dataCpu, ulong size, string label)
     {
         var ring = _ring!.Value;
         var replies = _replies!.Value;
@@ -178,7 +184,7 @@ public class StorageController : DeviceModel
         // Device: fetch the command through the descriptor lines.
         Span<byte> fetched = stackalloc byte[CommandSize];
         var slotDma = ring.Dma.Add(slot * CommandSize);
-        var r = DeviceRead(slotDma, fetched, DmaLines.Descriptor, new DmaIntent($"command ring slot {slot}", KernelViewOf(slotDma, slotCpu), IsControl: true));
+        var r = DeviceRead(slotDma, fetched, DmaLines.Descriptor, new DmaIntent(_ringSlotLabels[slot], KernelViewOf(slotDma, slotCpu), IsControl: true));
         if (!r.Ok || BinaryPrimitives.ReadUInt32LittleEndian(fetched) != CommandMagic || BinaryPrimitives.ReadUInt32LittleEndian(fetched[4..]) != tag)
         {
             Stalled($"command tag {tag} never reached the controller: its fetch of ring slot {slot} at DMA address {slotDma} returned no valid command");
@@ -186,7 +192,7 @@ public class StorageController : DeviceModel
         }
         var devAddr = new DmaAddr(BinaryPrimitives.ReadUInt64LittleEndian(fetched[24..]));
         var devLen = (int)BinaryPrimitives.ReadUInt64LittleEndian(fetched[32..]);
-        var intent = new DmaIntent(write ? $"write buffer (lba {lba})" : $"read buffer (lba {lba})", KernelViewOf(devAddr, dataCpu), IsControl: false);
+        var intent = new DmaIntent(label, KernelViewOf(devAddr, dataCpu), IsControl: false);
         if (write)
         {
             if (!Receive(devAddr, devLen, intent, out var block)) return Completed(tag, slot, status: 1, replies);
@@ -259,7 +265,7 @@ public class StorageController : DeviceModel
         BinaryPrimitives.WriteUInt32LittleEndian(reply[8..], status);
         var replyCpu = replies.Cpu.Add(slot * ReplySize);
         var replyDma = replies.Dma.Add(slot * ReplySize);
-        DeviceWrite(replyDma, reply, DmaLines.Descriptor, new DmaIntent($"reply queue slot {slot}", KernelViewOf(replyDma, replyCpu), IsControl: true));
+        DeviceWrite(replyDma, reply, DmaLines.Descriptor, new DmaIntent(_replySlotLabels[slot], KernelViewOf(replyDma, replyCpu), IsControl: true));
         Tick(IoTimeNs);
         Span<byte> seen = stackalloc byte[ReplySize];
         M.Memory.Read(replyCpu, seen);

@@ -92,4 +92,31 @@ public class DmaFabricPayloadTests
             Assert.Equal(a, b);
             Assert.Equal(bytesMemory.TouchedPages, payloadMemory.TouchedPages);
         }, iter: 300);
+
+    private sealed class NamedUnit(string name) : IDmaRemapper
+    {
+        public string Name => name;
+
+        public RemapResult Remap(ushort sourceId, ulong address, bool isWrite) => RemapResult.Untranslated(address);
+    }
+
+    [Fact]
+    public void A_requester_is_routed_by_the_topology_as_it_is_when_it_issues_the_dma()
+    {
+        // The wiring answers by topology: behind a bridge, the second unit. The fabric remembers answers, but not past a change.
+        var memory = new PhysicalMemory(40);
+        var owners = new FrameOwners();
+        owners.Assign(new PhysRange(new PhysAddr(0), new PhysAddr(0xFFFF_FFFF)), FrameOwner.Free);
+        var pci = new PciTopology();
+        var behind = new Bdf(2, 0, 0);
+        pci.Add(new PciFunction(behind, "dev", PciFunctionKind.Endpoint, true));
+        var fabric = new DmaFabric(memory, owners, pci, new EventStream(new SimClock()));
+        fabric.AddPort(new DmaPort("dev", behind, 64, 64));
+        var (root, bridged) = (new NamedUnit("dmar0"), new NamedUnit("dmar1"));
+        fabric.WireRemapping(b => pci.UpstreamBridge(b) is null ? root : bridged);
+        var buffer = new byte[64];
+        Assert.Equal("dmar0", fabric.Read(behind, new DmaAddr(0x1000), buffer, DmaLines.Data).Transaction.Remapper);
+        pci.Add(new PciFunction(new Bdf(0, 0x1c, 0), "rp", PciFunctionKind.PcieRootPort, true, SecondaryBus: 2));
+        Assert.Equal("dmar1", fabric.Read(behind, new DmaAddr(0x1000), buffer, DmaLines.Data).Transaction.Remapper);
+    }
 }
