@@ -156,9 +156,9 @@ iova_tab = ["| workload | nsPerPair (median) | repetitions | pair statistics |",
             iova_line("cache-hit", hitc), iova_line("tree, live 256", t256), iova_line("tree, live 65,536", t64k),
             iova_line("churn, live 300,000", churn), iova_line("full32 (nsPerPair = fill per alloc)", full)]
 
-def shards_table():
+def shards_table(name):
     """N shards run one after another: the speed-up N nodes would see (whole run / slowest shard)."""
-    got = dict(line.split(" ", 1) for line in optional("shards.txt").splitlines() if " " in line)
+    got = dict(line.split(" ", 1) for line in optional(name).splitlines() if " " in line)
     if "shard-whole-ms" not in got: return "(not run)"
     rows = ["| shards | each shard (ms) | speed-up (whole / slowest) | shards' total / whole | merge = whole run |", "|---|---|---|---|---|",
             f"| 1 | {got['shard-whole-ms']} | 1.00 | 1.00 | — |"]
@@ -177,7 +177,8 @@ subs = {
     "COLD_AOT": "\n".join("    " + line for line in cold_aot.splitlines()) or "    (not run: AOT=0)",
     "AOT_CHECK": "\n".join("    " + line for line in aot_check.splitlines()) or "    (not run: AOT=0)",
     "SWEEP": "\n".join("    " + line for line in optional("sweep.txt").splitlines()) or "    (not run)",
-    "SHARDS": shards_table(),
+    "SHARDS": shards_table("shards.txt"),
+    "SHARDS_FLEET": shards_table("shards-fleet.txt"),
     "SHARDS_BUILD": {"aot": "Native AOT", "r2r": "ReadyToRun"}.get(optional("shards-build.txt"), "ReadyToRun"),
     "INV_EMPTY": fmt(inv0[0]), "INV_FULL": fmt(inv1[0]), "SUITE": fmt(suite[0]),
     "RSS": f"{int(rss.group(1)) / 1024:.0f} MB" if rss else "n/a",

@@ -4,12 +4,13 @@
 # this kind running one shard each finish when the slowest shard does, so the speed-up is the whole run's time over
 # the slowest shard's; the shards' total over the whole run is what sharding costs (each process starts the runtime
 # and boots its own cells). Every N's merge is compared with the unsharded rows (cmp). Prints "key value" lines.
-# Usage: bench/scripts/shard-speedup.sh OUT_DIR   (DMASIM_EXE: the dmasim to time; default the plain Release build)
+# Usage: bench/scripts/shard-speedup.sh OUT_DIR   (DMASIM_EXE: the dmasim to time, default the plain Release build;
+#        SHARD_SPEC: the sweep to split, default the seed sweep)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="$1"; mkdir -p "$out"
 exe="${DMASIM_EXE:-src/DmaSim.Cli/bin/Release/net10.0/dmasim}"
-spec=docs/examples/seed-ram-cmdline.yaml
+spec="${SHARD_SPEC:-docs/examples/seed-ram-cmdline.yaml}"
 ms() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 whole=$(ms "$exe" sweep "$spec" -o "$out/whole" --quiet)
 echo "shard-whole-ms $whole"
