@@ -102,7 +102,7 @@ public class StorageController : DeviceModel
             ok = Execute(write: true, lba, map.Address, page.Value.Start, size, label);
             _writeData = null;
             Api.Unmap(Dev, map.Address, size, DmaDirection.ToDevice);
-            // The disk holding this very write (Stored found the bytes equal) needs no second look.
+            // The disk holding this very write (Receive found the bytes equal) needs no second look.
             if (ok && _disk.TryGetValue(lba, out var stored) && !ReferenceEquals(stored, written) && !written.IsIn(Bytes(stored, ref _diskScratch)))
                 Report(FindingKind.DataMismatch, Outcome.Corruption, $"{Name}: lba {lba}: the disk received other bytes than the driver's write buffer held");
             _expected[lba] = written;
