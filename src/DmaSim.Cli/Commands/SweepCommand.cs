@@ -21,7 +21,7 @@ internal static class SweepCommand
         var output = new Option<string?>("--output", "-o") { Description = "Write rows.jsonl, rows.parquet, summary.txt and sweep.json here." };
         var format = new Option<string>("--format") { Description = "Standard output: text (the summary table) or jsonl (the rows).", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "jsonl");
-        var shard = new Option<string?>("--shard") { Description = "Run only shard I of N (I from 0): every N-th cell starting at I." };
+        var shard = new Option<string?>("--shard") { Description = "Run only shard I of N (I from 0): every N-th cell starting at I (a fleet of at least N machines: every N-th machine)." };
         var html = new Option<string?>("--html") { Description = "Also write a heat map (axis × axis → worst outcome) to this file." };
         var shrink = new Option<bool>("--shrink") { Description = "Shrink every failing cell to a minimal scenario, written to DIR/shrunk/." };
         var emit = new Option<string?>("--emit") { Description = "Write cluster job files into -o DIR instead of running: slurm or k8s." };
@@ -118,7 +118,7 @@ internal static class SweepCommand
         if (o.Output is null) throw Usage("--emit", "needs -o DIR: the results folder on storage every node shares");
         if (job.Tasks is < 1 or > 100_000) throw Usage("--tasks", $"must be between 1 and 100000, not {job.Tasks}");
         var spec = SweepSpecLoader.Load(o.Spec);
-        SweepPlan.Create(spec); // refuse a spec that cannot run before anything is queued
+        SweepPlan.Create(spec).LoadMachines(); // refuse a spec whose machines cannot load before anything is queued
         var files = target == "slurm"
             ? ClusterScripts.Slurm(spec.Name, Path.GetFullPath(o.Spec), Path.GetFullPath(o.Output), job)
             : ClusterScripts.Kubernetes(spec.Name, o.Spec, o.Output, job);

@@ -21,11 +21,13 @@ public sealed class SweepPlan
 {
     private readonly IReadOnlyList<AxisGroup> _groups;
     private readonly ConcurrentDictionary<string, Lazy<Scenario>> _variants = new(StringComparer.Ordinal);
+    private readonly Lazy<Dictionary<string, FleetMachine>> _byName;
 
     private SweepPlan(SweepSpec spec, IReadOnlyList<FleetMachine> machines, IReadOnlyList<AxisGroup> groups)
     {
         Spec = spec;
         Machines = machines;
+        _byName = new Lazy<Dictionary<string, FleetMachine>>(ByName);
         _groups = groups;
         var cells = groups.Aggregate(1L, (n, g) => n > int.MaxValue ? n : n * g.Count);
         CellCount = cells <= int.MaxValue
@@ -47,7 +49,7 @@ public sealed class SweepPlan
         var groups = new List<AxisGroup>();
         if (spec.Source is FleetSource)
         {
-            var values = machines.Select(m => new AxisValue(m.Name, false, new SourceSpan(m.Template.FileName, 1, 1))).ToList();
+            var values = machines.Select(m => new AxisValue(m.Name, false, new SourceSpan(m.FileName, 1, 1))).ToList();
             groups.Add(new AxisGroup([new SweepAxis("machine", AxisKind.Machine, values, spec.Source.Span)]));
         }
         groups.AddRange(spec.Groups);
@@ -70,12 +72,39 @@ public sealed class SweepPlan
         return new SweepCell(index, values);
     }
 
-    /// <summary>Cells of shard <paramref name="shard"/> of <paramref name="count"/>: every count-th cell, so each shard gets a spread of the axes.</summary>
-    public IReadOnlyList<int> Shard(int shard, int count) =>
-        [.. Enumerable.Range(0, CellCount).Where(i => i % count == shard)];
+    /// <summary>
+    /// Cells of shard <paramref name="shard"/> of <paramref name="count"/>: every count-th cell, so each shard
+    /// gets a spread of the axes; for a fleet of at least <paramref name="count"/> machines, every count-th
+    /// machine with all its cells, so a shard imports only its own machines.
+    /// </summary>
+    public IReadOnlyList<int> Shard(int shard, int count)
+    {
+        var perMachine = Spec.Source is FleetSource && Machines.Count >= count ? CellCount / Machines.Count : 1;
+        return [.. Enumerable.Range(0, CellCount).Where(i => i / perMachine % count == shard)];
+    }
+
+    /// <summary>Loads every machine (a fleet's are imported on first use), so one that does not load stops here; the first in order is reported.</summary>
+    public void LoadMachines()
+    {
+        var errors = new InputException?[Machines.Count];
+        Parallel.For(0, Machines.Count, i =>
+        {
+            try
+            {
+                _ = Machines[i].Template;
+            }
+            catch (InputException e)
+            {
+                errors[i] = e;
+            }
+        });
+        if (errors.FirstOrDefault(e => e is not null) is { } first) throw first;
+    }
 
     public FleetMachine MachineOf(SweepCell cell) =>
-        cell.ValueOf(AxisKind.Machine) is { } m ? Machines.First(x => x.Name == m.Text) : Machines[0];
+        cell.ValueOf(AxisKind.Machine) is { } m ? _byName.Value[m.Text] : Machines[0];
+
+    private Dictionary<string, FleetMachine> ByName() => Machines.ToDictionary(x => x.Name, StringComparer.Ordinal);
 
     /// <summary>The scenario of a cell: the machine with the cell's RAM and `set:` values, loaded once per distinct variant.</summary>
     public Scenario ScenarioOf(SweepCell cell)

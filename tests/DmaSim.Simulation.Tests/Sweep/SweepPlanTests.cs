@@ -41,6 +41,41 @@ public sealed class SweepPlanTests
         Assert.Equal(Enumerable.Range(0, plan.CellCount), all);
     }, iter: 20);
 
+    // A fleet folder of four seed scenarios, the third of which does not load.
+    private static SweepPlan FleetWithABrokenThirdMachine(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (var (name, seed) in new[] { ("a", "smartarray-passthrough"), ("b", "bridge-alias"), ("d", "smartarray-4gib") })
+            File.Copy(Seed(seed), Path.Combine(dir, name + ".yaml"), overwrite: true);
+        File.WriteAllText(Path.Combine(dir, "c.yaml"), "schema: dmasim-scenario/v1\nplatform: [unclosed\n");
+        return SweepPlan.Create(SweepSpecLoader.Parse($"schema: dmasim-sweep/v1\nname: t\nfleet: {dir}\naxes:\n  profile: [linux-3.0, linux-6.1]\n", "t.yaml"));
+    }
+
+    [Fact]
+    public void A_fleet_shard_takes_whole_machines_and_loads_only_those()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "dmasim-fleet-shards-" + Environment.ProcessId);
+        try
+        {
+            var plan = FleetWithABrokenThirdMachine(dir);
+            Assert.Equal(8, plan.CellCount);
+            // Two shards of four machines: machines 0 and 2 (a, c) to shard 0, machines 1 and 3 (b, d) to shard 1, each with both profiles.
+            Assert.Equal([0, 1, 4, 5], plan.Shard(0, 2));
+            Assert.Equal([2, 3, 6, 7], plan.Shard(1, 2));
+            // More shards than machines: every N-th cell again.
+            Assert.Equal([0, 5], plan.Shard(0, 5));
+            // Shard 1 never needs the broken machine and runs; shard 0 and the whole sweep stop on it, naming its file.
+            Assert.Equal([2, 3, 6, 7], SweepRunner.Run(plan, plan.Shard(1, 2)).Select(r => r.Cell).Distinct());
+            var e = Assert.Throws<InputException>(() => SweepRunner.Run(plan, plan.Shard(0, 2)));
+            Assert.EndsWith("c.yaml", e.Where.File, StringComparison.Ordinal);
+            Assert.Throws<InputException>(() => plan.LoadMachines());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void A_cell_runs_its_profile_cmdline_and_edited_scenario()
     {
