@@ -39,15 +39,10 @@ public sealed partial class PhysicalMemory
     /// </summary>
     public void WritePayload(PhysAddr address, ulong length, ulong key, ulong firstByte)
     {
-        var a = address.Value;
-        for (ulong done = 0; done < length;)
+        foreach (var c in PageChunk.Of(address.Value, length))
         {
-            var offset = (int)(a & (PageSize - 1));
-            var n = (int)Math.Min((ulong)(PageSize - offset), length - done);
-            if (n == PageSize) SetRule(a >> PageShift, PageRule.Payload(key, firstByte + done));
-            else PayloadBytes.Fill(key, firstByte + done, PageForWrite(a >> PageShift).AsSpan(offset, n));
-            done += (ulong)n;
-            a += (ulong)n;
+            if (c.Length == PageSize) SetRule(c.Pfn, PageRule.Payload(key, firstByte + c.Done));
+            else PayloadBytes.Fill(key, firstByte + c.Done, PageForWrite(c.Pfn).AsSpan(c.Offset, c.Length));
         }
     }
 
@@ -61,20 +56,16 @@ public sealed partial class PhysicalMemory
     /// </summary>
     public bool HoldsPayload(PhysAddr address, ulong length, ulong key, ulong firstByte)
     {
-        var a = address.Value;
-        for (ulong done = 0; done < length;)
+        foreach (var c in PageChunk.Of(address.Value, length))
         {
-            var offset = (int)(a & (PageSize - 1));
-            var n = (int)Math.Min((ulong)(PageSize - offset), length - done);
-            var page = PageForRead(a >> PageShift);
+            var at = firstByte + c.Done;
+            var page = PageForRead(c.Pfn);
             if (page is not null)
             {
-                if (!PayloadBytes.Matches(key, firstByte + done, page.AsSpan(offset, n))) return false;
+                if (!PayloadBytes.Matches(key, at, page.AsSpan(c.Offset, c.Length))) return false;
             }
-            else if (!(_rules.TryGetValue(a >> PageShift, out var rule) && rule.IsPayloadRun(key, firstByte + done, offset))
-                && !UnmaterialisedHoldsPayload(a >> PageShift, offset, n, key, firstByte + done)) return false;
-            done += (ulong)n;
-            a += (ulong)n;
+            else if (!(_rules.TryGetValue(c.Pfn, out var rule) && rule.IsPayloadRun(key, at, c.Offset))
+                && !UnmaterialisedHoldsPayload(c.Pfn, c.Offset, c.Length, key, at)) return false;
         }
         return true;
     }

@@ -179,8 +179,9 @@ public sealed partial class PhysicalMemory
             var offset = (int)(a & (PageSize - 1));
             var n = (int)Math.Min((ulong)(PageSize - offset), length);
             var pfn = a >> PageShift;
-            if (value == 0 && PageForRead(pfn) is null && !_sequences.Covers(pfn) && !_rules.ContainsKey(pfn)) { /* already zero */ }
-            else if (n == PageSize && (value != 0 || _rules.ContainsKey(pfn))) SetRule(pfn, PageRule.Fill(value));
+            var ruled = _rules.Count != 0 && _rules.ContainsKey(pfn);
+            if (value == 0 && !ruled && PageForRead(pfn) is null && !_sequences.Covers(pfn)) { /* already zero */ }
+            else if (n == PageSize && (value != 0 || ruled)) SetRule(pfn, PageRule.Fill(value));
             else PageForWrite(pfn, n == PageSize).AsSpan(offset, n).Fill(value);
             length -= (ulong)n;
             a += (ulong)n;

@@ -84,22 +84,7 @@ public sealed class SweepPlan
     }
 
     /// <summary>Loads every machine (a fleet's are imported on first use), so one that does not load stops here; the first in order is reported.</summary>
-    public void LoadMachines()
-    {
-        var errors = new InputException?[Machines.Count];
-        Parallel.For(0, Machines.Count, i =>
-        {
-            try
-            {
-                _ = Machines[i].Template;
-            }
-            catch (InputException e)
-            {
-                errors[i] = e;
-            }
-        });
-        if (errors.FirstOrDefault(e => e is not null) is { } first) throw first;
-    }
+    public void LoadMachines() => ThrowFirstInOrder(Machines.Count, i => _ = Machines[i].Template);
 
     public FleetMachine MachineOf(SweepCell cell) =>
         cell.ValueOf(AxisKind.Machine) is { } m ? _byName.Value[m.Text] : Machines[0];
@@ -127,15 +112,21 @@ public sealed class SweepPlan
     /// Loads every scenario variant the given cells need before any runs, so a bad value stops the sweep
     /// at once (exit 2) with its place; the first bad cell in order is the one reported.
     /// </summary>
-    public void Validate(IReadOnlyList<int> cells)
+    public void Validate(IReadOnlyList<int> cells) => ThrowFirstInOrder(cells.Count, i =>
     {
-        var errors = new InputException?[cells.Count];
-        Parallel.For(0, cells.Count, i =>
+        var cell = Cell(cells[i]);
+        ProfileOf(cell, ScenarioOf(cell));
+    });
+
+    // Runs the checks in parallel; the first failing one in order is the one reported, whatever finished first.
+    private static void ThrowFirstInOrder(int count, Action<int> check)
+    {
+        var errors = new InputException?[count];
+        Parallel.For(0, count, i =>
         {
             try
             {
-                var cell = Cell(cells[i]);
-                ProfileOf(cell, ScenarioOf(cell));
+                check(i);
             }
             catch (InputException e)
             {
