@@ -131,15 +131,34 @@ internal sealed class IovaRangeTree
     private static ulong OwnLen(ref Node n) => n.Lo > n.GapLo && n.Lo != AnchorLo ? n.Lo - n.GapLo : 0;
 
     private static ulong OwnFitOf(ulong gapLo, ulong lo) => lo == AnchorLo ? 0 : MaxAlignedFit(gapLo, lo);
-    private static ulong Own(ref Node n, bool aligned) => aligned ? n.OwnFit : OwnLen(ref n);
+    private static ulong Own(ref Node n, bool aligned)
+    {
+        Debug.Assert(!aligned || n.OwnFit != StaleFit, "own fit read before Clean");
+        return aligned ? n.OwnFit : OwnLen(ref n);
+    }
+
+    // OwnFit of a node whose gap changed and that no Clean has reached since (it is marked, too).
+    private const ulong StaleFit = ulong.MaxValue;
+
+    // Whether the node's own gap holds the request, from its bounds alone (no OwnFit needed): the highest
+    // start at or below Lo - size, aligned, must not lie below the gap. Sizes that fit are downward closed,
+    // so this is OwnFit >= size without computing OwnFit.
+    private static bool Holds(ref Node n, ulong size, bool aligned)
+    {
+        if (n.Lo == AnchorLo || n.Lo < size) return false;
+        var top = n.Lo - size;
+        if (aligned) top &= ~(BitOperations.RoundUpToPowerOf2(size) - 1);
+        return top >= n.GapLo;
+    }
     private static ulong Sub(ref Node n, bool aligned) => aligned ? n.SubFit : n.SubLen;
 
-    // The gap's fit changes only with its bounds; caching it keeps Clean to a few loads and maxes.
+    // The gap's fit changes only with its bounds: Clean recomputes it then, and only then, and the walk
+    // near the cached node tests the bounds directly (Holds), so a change costs no fit computation.
     private void SetGap(int n, ulong gapLo)
     {
         ref var node = ref At(n);
         node.GapLo = gapLo;
-        node.OwnFit = OwnFitOf(gapLo, node.Lo);
+        node.OwnFit = StaleFit;
         MarkDirty(n);
     }
 
@@ -173,6 +192,7 @@ internal sealed class IovaRangeTree
         if (!node.Dirty) return ref node;
         ref var l = ref Clean(node.Left);
         ref var r = ref Clean(node.Right);
+        if (node.OwnFit == StaleFit) node.OwnFit = OwnFitOf(node.GapLo, node.Lo);
         node.SubFit = Math.Max(node.OwnFit, Math.Max(l.SubFit, r.SubFit));
         node.SubLen = Math.Max(OwnLen(ref node), Math.Max(l.SubLen, r.SubLen));
         node.Dirty = false;
@@ -187,7 +207,11 @@ internal sealed class IovaRangeTree
         if (_marked > MaxMarked) Clean(_root);
     }
 
-    private void SetHeight(int n) => At(n).Height = (short)(1 + Math.Max(H(At(n).Left), H(At(n).Right)));
+    private void SetHeight(int n)
+    {
+        ref var node = ref At(n);
+        node.Height = (short)(1 + Math.Max(At(node.Left).Height, At(node.Right).Height));
+    }
 
     private int NewNode(ulong lo, ulong hi)
     {
@@ -332,19 +356,26 @@ internal sealed class IovaRangeTree
     {
         while (n != Nil)
         {
-            var before = H(n);
-            SetHeight(n);
-            int l = At(n).Left, r = At(n).Right;
-            var balance = H(l) - H(r);
-            if (balance > 1)
+            ref var node = ref At(n);
+            int l = node.Left, r = node.Right;
+            int before = node.Height, hl = H(l), hr = H(r);
+            if (hl - hr > 1)
             {
                 if (H(At(l).Left) < H(At(l).Right)) RotateLeft(l);
                 n = RotateRight(n);
             }
-            else if (balance < -1)
+            else if (hr - hl > 1)
             {
                 if (H(At(r).Right) < H(At(r).Left)) RotateRight(r);
                 n = RotateLeft(n);
+            }
+            else
+            {
+                var height = 1 + Math.Max(hl, hr);
+                if (height == before) return;
+                node.Height = (short)height;
+                n = node.Parent;
+                continue;
             }
             if (H(n) == before) return;
             n = At(n).Parent;
@@ -523,25 +554,25 @@ internal sealed class IovaRangeTree
     {
         Debug.Assert(At(from).Lo != AnchorLo, "the anchor's gap is not in the maxima");
         var n = from;
-        if (Own(ref At(n), aligned) >= size) return n;
+        if (Holds(ref At(n), size, aligned)) return n;
         // Linux's own walk first, for a few nodes: it reads no maxima, so nothing needs re-pulling.
         for (var step = 0; step < NearbyNodes; step++)
         {
             n = Predecessor(n);
             if (n == Nil) return Nil;
-            if (Own(ref At(n), aligned) >= size) return n;
+            if (Holds(ref At(n), size, aligned)) return n;
         }
-        // Nothing fits anywhere (a full space): the root says so at once, where the climb would walk the height.
-        if (Sub(ref Clean(_root), aligned) < size) return Nil;
-        // The whole tree is clean now, so Highest reads maxima without cleaning.
-        if (Sub(ref At(At(n).Left), aligned) >= size) return Highest(At(n).Left, size, aligned);
+        // Only the subtrees below n in order are read, and only those are cleaned: changes above the cached
+        // node (the frees of old ranges) stay marked. Highest then reads a clean subtree.
+        var left = At(n).Left;
+        if (Sub(ref Clean(left), aligned) >= size) return Highest(left, size, aligned);
         for (var p = At(n).Parent; p != Nil; n = p, p = At(p).Parent)
         {
             ref var parent = ref At(p);
             // Coming up from a right child: p and its left subtree are the next lower nodes.
             if (parent.Right != n) continue;
-            if (Own(ref parent, aligned) >= size) return p;
-            if (Sub(ref At(parent.Left), aligned) >= size) return Highest(parent.Left, size, aligned);
+            if (Holds(ref parent, size, aligned)) return p;
+            if (Sub(ref Clean(parent.Left), aligned) >= size) return Highest(parent.Left, size, aligned);
         }
         return Nil;
     }
@@ -586,7 +617,8 @@ internal sealed class IovaRangeTree
             ref var node = ref At(n);
             if (prev != Nil && node.Lo <= At(prev).Hi) throw new InvalidOperationException($"overlap at {node.Lo:x}");
             if (node.GapLo != GapFloorAbove(prev)) throw new InvalidOperationException($"stale gap at {node.Lo:x}");
-            if (node.OwnFit != OwnFitOf(node.GapLo, node.Lo)) throw new InvalidOperationException($"stale fit at {node.Lo:x}");
+            if (node.OwnFit == StaleFit ? !node.Dirty : node.OwnFit != OwnFitOf(node.GapLo, node.Lo))
+                throw new InvalidOperationException($"stale fit at {node.Lo:x}");
             prev = n;
         }
         if (count != Count) throw new InvalidOperationException("count");
@@ -608,7 +640,7 @@ internal sealed class IovaRangeTree
         var l = Check(node.Left, node.Dirty, ref marked);
         var r = Check(node.Right, node.Dirty, ref marked);
         if (Math.Abs(l.Height - r.Height) > 1) throw new InvalidOperationException("unbalanced");
-        var fit = Math.Max(node.OwnFit, Math.Max(l.Fit, r.Fit));
+        var fit = Math.Max(OwnFitOf(node.GapLo, node.Lo), Math.Max(l.Fit, r.Fit));
         var len = Math.Max(OwnLen(ref node), Math.Max(l.Len, r.Len));
         var height = 1 + Math.Max(l.Height, r.Height);
         if (height != node.Height || (!node.Dirty && (fit != node.SubFit || len != node.SubLen)))
