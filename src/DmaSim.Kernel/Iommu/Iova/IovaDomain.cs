@@ -128,6 +128,13 @@ public sealed class IovaDomain
 
     internal IovaRangeTree Tree => _tree;
 
+    /// <summary>The tree's node count above which it keeps subtree maxima (tests set 0 to search with them always).</summary>
+    internal int TreeAugmentFrom
+    {
+        get => _tree.AugmentFrom;
+        init => _tree.AugmentFrom = value;
+    }
+
     private Iova? ToIova(int n) => n == Nil || n == _anchor ? null : new Iova(_tree.Lo(n), _tree.Hi(n));
 
     /// <summary>

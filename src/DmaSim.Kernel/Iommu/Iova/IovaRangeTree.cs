@@ -59,6 +59,26 @@ internal sealed class IovaRangeTree
     private int _marked;
     private const int MaxMarked = 48;
 
+    // Below this many nodes the tree keeps no maxima at all and every search is Linux's own walk, node by
+    // node: a few hundred nodes of one cache line each sit in L1, where stepping through them costs less than
+    // marking and re-pulling (the issue-13 tree workload at 256 live). Above it the maxima are built once,
+    // in O(n), and kept (lazily) until the tree shrinks below half of it, so crossing back and forth costs
+    // O(1) per change, amortised. The walk's worst case is this many nodes.
+    internal const int DefaultAugmentFrom = 1024;
+    private int _augmentFrom = DefaultAugmentFrom;
+    private bool _augmented;
+
+    /// <summary>Node count above which the subtree maxima are kept (0: always; tests run both ways).</summary>
+    internal int AugmentFrom
+    {
+        get => _augmentFrom;
+        set
+        {
+            _augmentFrom = value;
+            if (!_augmented && Count > value) StartAugmenting();
+        }
+    }
+
     /// <summary>The lowest pfn a gap may start at (Linux <c>start_pfn</c>): the floor of the lowest gap.</summary>
     public ulong Floor { get; }
 
@@ -169,6 +189,7 @@ internal sealed class IovaRangeTree
     // 65,536 (issue 13, 2026-12-07), most of the tree workload's time.
     private void MarkDirty(int n)
     {
+        if (!_augmented) return;
         while (n != Nil)
         {
             ref var node = ref At(n);
@@ -181,6 +202,7 @@ internal sealed class IovaRangeTree
 
     private void Mark(int n)
     {
+        if (!_augmented) return;
         ref var node = ref At(n);
         if (!node.Dirty) (node.Dirty, _marked) = (true, _marked + 1);
     }
@@ -190,8 +212,11 @@ internal sealed class IovaRangeTree
     {
         ref var node = ref At(n);
         if (!node.Dirty) return ref node;
-        ref var l = ref Clean(node.Left);
-        ref var r = ref Clean(node.Right);
+        // The children's marks are tested here, so a clean child costs no call.
+        ref var l = ref At(node.Left);
+        if (l.Dirty) Clean(node.Left);
+        ref var r = ref At(node.Right);
+        if (r.Dirty) Clean(node.Right);
         if (node.OwnFit == StaleFit) node.OwnFit = OwnFitOf(node.GapLo, node.Lo);
         node.SubFit = Math.Max(node.OwnFit, Math.Max(l.SubFit, r.SubFit));
         node.SubLen = Math.Max(OwnLen(ref node), Math.Max(l.SubLen, r.SubLen));
@@ -205,6 +230,33 @@ internal sealed class IovaRangeTree
     private void CleanIfManyMarked()
     {
         if (_marked > MaxMarked) Clean(_root);
+    }
+
+    private void StartAugmenting()
+    {
+        Rebuild(_root);
+        _augmented = true;
+    }
+
+    // Leaves no node marked, so the walk-only mode never sees a mark (it sets none).
+    private void StopAugmenting()
+    {
+        Clean(_root);
+        _augmented = false;
+    }
+
+    // Every node's own fit and subtree maxima from scratch (nothing is marked in walk-only mode).
+    private void Rebuild(int n)
+    {
+        if (n == Nil) return;
+        ref var node = ref At(n);
+        Rebuild(node.Left);
+        Rebuild(node.Right);
+        ref var l = ref At(node.Left);
+        ref var r = ref At(node.Right);
+        node.OwnFit = OwnFitOf(node.GapLo, node.Lo);
+        node.SubFit = Math.Max(node.OwnFit, Math.Max(l.SubFit, r.SubFit));
+        node.SubLen = Math.Max(OwnLen(ref node), Math.Max(l.SubLen, r.SubLen));
     }
 
     private void SetHeight(int n)
@@ -280,7 +332,8 @@ internal sealed class IovaRangeTree
         SetGap(n, succ != Nil ? At(succ).GapLo : GapFloorAbove(Predecessor(n)));
         if (succ != Nil) SetGap(succ, Math.Max(node.Hi + 1, Floor));
         Rebalance(parent);
-        CleanIfManyMarked();
+        if (_augmented) CleanIfManyMarked();
+        else if (Count > _augmentFrom) StartAugmenting();
         return n;
     }
 
@@ -327,7 +380,9 @@ internal sealed class IovaRangeTree
         _freeList = n;
         Count--;
         Rebalance(from);
-        CleanIfManyMarked();
+        if (!_augmented) return;
+        if (Count < _augmentFrom / 2) StopAugmenting();
+        else CleanIfManyMarked();
     }
 
     /// <summary>Lowers node n's start (reserve_iova merging); the order of nodes is unchanged.</summary>
@@ -516,8 +571,33 @@ internal sealed class IovaRangeTree
     /// AggressiveOptimization that one call ran tier-0 code, a call per node access (issue 13: 5 → 11 µs).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int FindHighestFit(ulong keyAbove, bool hasKeyAbove, ulong keyAtMost, ulong size, bool aligned) =>
-        Search(_root, keyAbove, hasKeyAbove, keyAtMost, size, aligned);
+    public int FindHighestFit(ulong keyAbove, bool hasKeyAbove, ulong keyAtMost, ulong size, bool aligned) => _augmented
+        ? Search(_root, keyAbove, hasKeyAbove, keyAtMost, size, aligned)
+        : Walk(HighestStartingAtOrBelow(keyAtMost), keyAbove, hasKeyAbove, size, aligned);
+
+    // Walk-only mode: Linux's walk downwards from `from` over the nodes starting above keyAbove.
+    private int Walk(int from, ulong keyAbove, bool hasKeyAbove, ulong size, bool aligned)
+    {
+        for (var n = from; n != Nil && (!hasKeyAbove || At(n).Lo > keyAbove); n = Predecessor(n))
+            if (Holds(ref At(n), size, aligned)) return n;
+        return Nil;
+    }
+
+    private int HighestStartingAtOrBelow(ulong key)
+    {
+        int n = _root, best = Nil;
+        while (n != Nil)
+        {
+            ref var node = ref At(n);
+            if (node.Lo <= key)
+            {
+                best = n;
+                n = node.Right;
+            }
+            else n = node.Left;
+        }
+        return best;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see FindHighestFit
     private int Search(int n, ulong keyAbove, bool hasKeyAbove, ulong keyAtMost, ulong size, bool aligned)
@@ -553,6 +633,7 @@ internal sealed class IovaRangeTree
     public int FindHighestFitAtOrBelow(int from, ulong size, bool aligned)
     {
         Debug.Assert(At(from).Lo != AnchorLo, "the anchor's gap is not in the maxima");
+        if (!_augmented) return Walk(from, 0, hasKeyAbove: false, size, aligned);
         var n = from;
         if (Holds(ref At(n), size, aligned)) return n;
         // Linux's own walk first, for a few nodes: it reads no maxima, so nothing needs re-pulling.
@@ -600,6 +681,9 @@ internal sealed class IovaRangeTree
 
     internal const int MarkedBound = MaxMarked;
 
+    /// <summary>Whether the subtree maxima are kept now (tests only).</summary>
+    internal bool KeepsMaxima => _augmented;
+
     /// <summary>Bytes per node, and whether node 0 starts on a cache line (tests only: the layout is the point of issue 13.1).</summary>
     internal static int NodeBytes => Unsafe.SizeOf<Node>();
 
@@ -617,7 +701,7 @@ internal sealed class IovaRangeTree
             ref var node = ref At(n);
             if (prev != Nil && node.Lo <= At(prev).Hi) throw new InvalidOperationException($"overlap at {node.Lo:x}");
             if (node.GapLo != GapFloorAbove(prev)) throw new InvalidOperationException($"stale gap at {node.Lo:x}");
-            if (node.OwnFit == StaleFit ? !node.Dirty : node.OwnFit != OwnFitOf(node.GapLo, node.Lo))
+            if (_augmented && (node.OwnFit == StaleFit ? !node.Dirty : node.OwnFit != OwnFitOf(node.GapLo, node.Lo)))
                 throw new InvalidOperationException($"stale fit at {node.Lo:x}");
             prev = n;
         }
@@ -635,6 +719,7 @@ internal sealed class IovaRangeTree
     {
         if (n == Nil) return (0, 0, 0);
         ref var node = ref At(n);
+        if (node.Dirty && !_augmented) throw new InvalidOperationException($"marked in walk-only mode at {node.Lo:x}");
         if (node.Dirty && !parentDirty) throw new InvalidOperationException($"marked under an unmarked parent at {node.Lo:x}");
         if (node.Dirty) marked++;
         var l = Check(node.Left, node.Dirty, ref marked);
@@ -643,7 +728,7 @@ internal sealed class IovaRangeTree
         var fit = Math.Max(OwnFitOf(node.GapLo, node.Lo), Math.Max(l.Fit, r.Fit));
         var len = Math.Max(OwnLen(ref node), Math.Max(l.Len, r.Len));
         var height = 1 + Math.Max(l.Height, r.Height);
-        if (height != node.Height || (!node.Dirty && (fit != node.SubFit || len != node.SubLen)))
+        if (height != node.Height || (_augmented && !node.Dirty && (fit != node.SubFit || len != node.SubLen)))
             throw new InvalidOperationException($"stale augmentation at {node.Lo:x}");
         return (height, fit, len);
     }

@@ -27,15 +27,21 @@ public sealed class IovaSearchPropertyTests
         ? (a >> 8) % 0x110000
         : _limits[(int)((a >> 40) % (ulong)_limits.Length)];
 
+    // augmentFrom 0: the tree searches with its subtree maxima from the first node; 1,024 (the default): these
+    // histories stay walk-only; 64: they cross the threshold both ways.
     [Theory]
-    [InlineData(IovaAlgorithm.Modern)]
-    [InlineData(IovaAlgorithm.Linux51)]
-    [InlineData(IovaAlgorithm.Linux419)]
-    public void Fast_search_places_every_range_where_the_linear_walk_does(IovaAlgorithm era)
+    [InlineData(IovaAlgorithm.Modern, 0)]
+    [InlineData(IovaAlgorithm.Linux51, 0)]
+    [InlineData(IovaAlgorithm.Linux419, 0)]
+    [InlineData(IovaAlgorithm.Modern, 1024)]
+    [InlineData(IovaAlgorithm.Linux51, 1024)]
+    [InlineData(IovaAlgorithm.Linux419, 1024)]
+    [InlineData(IovaAlgorithm.Modern, 64)]
+    public void Fast_search_places_every_range_where_the_linear_walk_does(IovaAlgorithm era, int augmentFrom)
     {
         _op.Array[1, 500].Sample(ops =>
         {
-            var fast = new IovaDomain(4096, 1, algorithm: era);
+            var fast = new IovaDomain(4096, 1, algorithm: era) { TreeAugmentFrom = augmentFrom };
             var naive = new NaiveLinuxIova(1, fast.Dma32BitPfn, era);
             var live = new List<IovaRange>();
             var step = 0;
@@ -86,12 +92,14 @@ public sealed class IovaSearchPropertyTests
         }, iter: 1000);
     }
 
-    [Fact]
-    public void The_2632_variant_places_every_range_where_the_2009_walk_does()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1024)]
+    public void The_2632_variant_places_every_range_where_the_2009_walk_does(int augmentFrom)
     {
         _op.Array[1, 400].Sample(ops =>
         {
-            var fast = new IovaDomain(4096, 1, algorithm: IovaAlgorithm.Linux2632);
+            var fast = new IovaDomain(4096, 1, algorithm: IovaAlgorithm.Linux2632) { TreeAugmentFrom = augmentFrom };
             var naive = new NaiveLinux2632Iova(fast.Dma32BitPfn);
             var live = new List<IovaRange>();
             foreach (var (kind, a, b, c) in ops)
