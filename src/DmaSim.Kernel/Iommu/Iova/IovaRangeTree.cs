@@ -243,7 +243,13 @@ internal sealed class IovaRangeTree
     {
         Clean(_root);
         _augmented = false;
+        for (int n = First(), prev = Nil; n != Nil; prev = n, n = Successor(n)) At(n).SubFit = (uint)prev;
     }
+
+    // Walk-only mode threads the nodes in order through the field it has no other use for: SubFit holds the
+    // in-order predecessor, so the walk steps with one load per node, where the tree's predecessor is a
+    // climb or a descent (39 % of the tree workload at 256 live, perf 2026-12-07). Rebuild overwrites it.
+    private int ThreadedPredecessor(int n) => (int)At(n).SubFit;
 
     // Every node's own fit and subtree maxima from scratch (nothing is marked in walk-only mode).
     private void Rebuild(int n)
@@ -329,8 +335,13 @@ internal sealed class IovaRangeTree
         Count++;
 
         // n's gap is what its successor's was (or starts at the predecessor, which is the same floor).
-        SetGap(n, succ != Nil ? At(succ).GapLo : GapFloorAbove(Predecessor(n)));
+        SetGap(n, succ != Nil ? At(succ).GapLo : GapFloorAbove(TreePredecessor(n)));
         if (succ != Nil) SetGap(succ, Math.Max(node.Hi + 1, Floor));
+        if (!_augmented)
+        {
+            node.SubFit = (uint)(succ != Nil ? ThreadedPredecessor(succ) : TreePredecessor(n));
+            if (succ != Nil) At(succ).SubFit = (uint)n;
+        }
         Rebalance(parent);
         if (_augmented) CleanIfManyMarked();
         else if (Count > _augmentFrom) StartAugmenting();
@@ -343,6 +354,7 @@ internal sealed class IovaRangeTree
         Debug.Assert(succ == Successor(n));
         ref var node = ref At(n);
         if (succ != Nil) SetGap(succ, node.GapLo);
+        if (!_augmented && succ != Nil) At(succ).SubFit = node.SubFit;
         int from;
         if (node.Left == Nil || node.Right == Nil)
         {
@@ -477,7 +489,9 @@ internal sealed class IovaRangeTree
         return n;
     }
 
-    public int Predecessor(int n)
+    public int Predecessor(int n) => _augmented ? TreePredecessor(n) : ThreadedPredecessor(n);
+
+    private int TreePredecessor(int n)
     {
         if (At(n).Left != Nil)
         {
@@ -701,6 +715,7 @@ internal sealed class IovaRangeTree
             ref var node = ref At(n);
             if (prev != Nil && node.Lo <= At(prev).Hi) throw new InvalidOperationException($"overlap at {node.Lo:x}");
             if (node.GapLo != GapFloorAbove(prev)) throw new InvalidOperationException($"stale gap at {node.Lo:x}");
+            if (!_augmented && ThreadedPredecessor(n) != prev) throw new InvalidOperationException($"broken thread at {node.Lo:x}");
             if (_augmented && (node.OwnFit == StaleFit ? !node.Dirty : node.OwnFit != OwnFitOf(node.GapLo, node.Lo)))
                 throw new InvalidOperationException($"stale fit at {node.Lo:x}");
             prev = n;
