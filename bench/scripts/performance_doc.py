@@ -87,6 +87,7 @@ def rate(ns_per_cell):
 fleet_wall = float(sweep["fleet-wall-s"]) if "fleet-wall-s" in sweep else None
 
 C_IOTLB, C_ALLOC, C_TOOL = "f6fa859", "f948328", "611cdca"
+C_TREE = "06c3cc3, 465d78b, 42297a3, 013f715"
 S, L, P, D = (b(f"MapUnmapBenchmarks.MapUnmap4K(Mode={m})") for m in ("Strict", "Lazy", "Passthrough", "Direct"))
 sw = b("SwiotlbBenchmarks.ViaDmaApi(Direction=Bidirectional)")
 sw_to = b("SwiotlbBenchmarks.ViaDmaApi(Direction=ToDevice)")
@@ -108,12 +109,12 @@ rows = [
     ("swiotlb map+unmap 4 KiB, TO_DEVICE", "one copy instead of two", "≤ 300 ns", 300, sw_to[0], "BDN `ViaDmaApi(Direction: ToDevice)`", "—"),
     ("translation, IOTLB hit", "before: 4.97 ns; native C ≈ 1.1 ns", "≤ 3 ns", 3, hit[0], "BDN `TranslationBenchmarks.IotlbHit`", "—"),
     ("translation, 4-level walk, hot tables", "before: 63.8 ns; native C ≈ 3 ns", "≤ 10 ns", 10, walk[0], "BDN `TranslationBenchmarks.Walk4LevelHot`", C_ALLOC),
-    ("IOVA tree, 256 live, 1–8 pages, oldest freed", "Linux 6.12 iova.c: 263 ns", "≤ 1.0× Linux", 263, t256.get("nsPerPair"), "`dmasim iova bench --workload tree --live 256`", C_TOOL),
-    ("IOVA tree, 65,536 live, same", "Linux 6.12 iova.c: 387 ns", "≤ 1.0× Linux", 387, t64k.get("nsPerPair"), "`dmasim iova bench --workload tree --live 65536`", C_TOOL),
-    ("IOVA churn, 300,000 live: average pair", "Linux: avg 705 µs", "≤ 1 µs", 1000, churn.get("avgNs"), "`dmasim iova bench --workload churn` (`avgNs`)", C_TOOL),
-    ("IOVA churn, 300,000 live: p99 pair", "Linux: p99 4.5 ms", "≤ 5 µs", 5000, churn.get("p99Ns"), "same (`p99Ns`)", C_TOOL),
+    ("IOVA tree, 256 live, 1–8 pages, oldest freed", "Linux 6.12 iova.c: 263 ns", "≤ 1.0× Linux", 263, t256.get("nsPerPair"), "`dmasim iova bench --workload tree --live 256`", f"{C_TOOL}, {C_TREE}"),
+    ("IOVA tree, 65,536 live, same", "Linux 6.12 iova.c: 387 ns", "≤ 1.0× Linux", 387, t64k.get("nsPerPair"), "`dmasim iova bench --workload tree --live 65536`", f"{C_TOOL}, {C_TREE}"),
+    ("IOVA churn, 300,000 live: average pair", "Linux: avg 705 µs", "≤ 1 µs", 1000, churn.get("avgNs"), "`dmasim iova bench --workload churn` (`avgNs`)", f"{C_TOOL}, {C_TREE}"),
+    ("IOVA churn, 300,000 live: p99 pair", "Linux: p99 4.5 ms", "≤ 5 µs", 5000, churn.get("p99Ns"), "same (`p99Ns`)", f"{C_TOOL}, {C_TREE}"),
     ("IOVA per-CPU cache hit, alloc+free 1 page", "Linux: 16.2 ns", "≤ 1.0× Linux", 16.2, hitc.get("nsPerPair"), "`dmasim iova bench --workload cache-hit`", C_TOOL),
-    ("IOVA first failing alloc, full 32-bit space", "Linux: 19.8 ms", "≤ 1.0× Linux", 19.8e6, full.get("firstFailNs"), "`dmasim iova bench --workload full32` (`firstFailNs`)", C_TOOL),
+    ("IOVA first failing alloc, full 32-bit space", "Linux: 19.8 ms", "≤ 1.0× Linux", 19.8e6, full.get("firstFailNs"), "`dmasim iova bench --workload full32` (`firstFailNs`)", f"{C_TOOL}, {C_TREE}"),
     ("one scenario × profile in process (boot + seed workload)", "before: ≈ 2.4 ms", "≤ 0.5 ms", 5e5, one[0], "BDN `SeedSuiteBenchmarks.OneScenarioOneProfile`", "—"),
     ("cold `dmasim run` of the seed suite", "—", "≤ 1.0 s", 1e9, cold_ns, "`bench/scripts/cold-run.sh 7` (median)", "—"),
     ("same, ReadyToRun build (`bench/scripts/publish.sh`)", "—", "≤ 1.0 s", 1e9, cold_r2r_ns, "`DMASIM_EXE=… bench/scripts/cold-run.sh 7` (median)", "—"),
