@@ -44,8 +44,8 @@ public enum IovaAlgorithm
 
 /// <summary>
 /// One IOVA domain (Linux <c>struct iova_domain</c>): hands out page ranges top-down below a limit,
-/// placing every range exactly where Linux's <c>alloc_iova</c> would, with an O(log n) search instead of
-/// Linux's linear walk (design and proof: docs/iova-allocator.md).
+/// placing every range exactly where Linux's <c>alloc_iova</c> would: Linux's own walk while the tree is small,
+/// an O(log n) search once it is large (design and proof: docs/iova-allocator.md).
 /// </summary>
 /// <remarks>Not thread-safe: the simulator is single-threaded and models CPUs as an index.</remarks>
 public sealed class IovaDomain

@@ -8,10 +8,11 @@ namespace DmaSim.Kernel.Iommu.Iova;
 /// <summary>
 /// The ordered set of allocated IOVA ranges of one domain: an AVL tree keyed by <c>pfn_lo</c> (Linux uses
 /// an rbtree; the order of the nodes is all that its algorithm observes, so the balancing scheme is free).
-/// Each node also owns the free gap just below it, <c>[GapLo, Lo)</c>, and every subtree carries the
-/// largest gap length and the largest size-aligned request any of its gaps can hold. That augmentation is
-/// what turns Linux's linear "walk down from the cached node" into an O(log n) descent
-/// (see docs/iova-allocator.md for the proof that the answer is the same node).
+/// Each node also owns the free gap just below it, <c>[GapLo, Lo)</c>. Past 1,024 nodes every subtree also
+/// carries the largest gap length and the largest size-aligned request any of its gaps can hold (kept
+/// lazily). That augmentation is what turns Linux's linear "walk down from the cached node" into an
+/// O(log n) descent (see docs/iova-allocator.md for the proof that the answer is the same node); a smaller
+/// tree walks, as Linux does, through an in-order thread.
 /// </summary>
 /// <remarks>
 /// Nodes live in one array of cache-line structs and are named by index, so the domain can hold "cached node" references
