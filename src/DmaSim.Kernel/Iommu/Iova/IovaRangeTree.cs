@@ -219,8 +219,7 @@ internal sealed partial class IovaRangeTree
         ref var r = ref At(node.Right);
         if (r.Dirty) Clean(node.Right);
         if (node.OwnFit == StaleFit) node.OwnFit = OwnFitOf(node.GapLo, node.Lo);
-        node.SubFit = Math.Max(node.OwnFit, Math.Max(l.SubFit, r.SubFit));
-        node.SubLen = Math.Max(OwnLen(ref node), Math.Max(l.SubLen, r.SubLen));
+        PullMaxima(ref node, ref l, ref r);
         node.Dirty = false;
         _marked--;
         return ref node;
@@ -262,6 +261,11 @@ internal sealed partial class IovaRangeTree
         ref var l = ref At(node.Left);
         ref var r = ref At(node.Right);
         node.OwnFit = OwnFitOf(node.GapLo, node.Lo);
+        PullMaxima(ref node, ref l, ref r);
+    }
+
+    private static void PullMaxima(ref Node node, ref Node l, ref Node r)
+    {
         node.SubFit = Math.Max(node.OwnFit, Math.Max(l.SubFit, r.SubFit));
         node.SubLen = Math.Max(OwnLen(ref node), Math.Max(l.SubLen, r.SubLen));
     }
