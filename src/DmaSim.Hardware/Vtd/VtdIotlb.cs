@@ -4,9 +4,9 @@ using System.Runtime.InteropServices;
 namespace DmaSim.Hardware.Vtd;
 
 /// <summary>
-/// One cached translation: output page, its domain, the leaf level and the accumulated permissions. The
-/// small fields come last so the entry is 32 bytes (40 with DomainId between the words): the 4,096-slot
-/// table is 128 KiB instead of 160 KiB, and a hit touches at most two cache lines.
+/// One cached translation as the fill path hands it over and as <see cref="VtdIotlb.At"/> reads it back: output
+/// page, its domain, the leaf level and the accumulated permissions. The table itself stores it packed
+/// (<see cref="IotlbSlot"/>).
 /// </summary>
 internal struct IotlbEntry
 {
@@ -20,11 +20,26 @@ internal struct IotlbEntry
 }
 
 /// <summary>
+/// A slot of the table: the key and the output word side by side, so a hit reads one 16-byte pair from one
+/// array. The output page is 4 KiB aligned, so its low bits carry the permissions; a cached entry always has
+/// Read or Write (the walk faults before the fill otherwise), so a live output word is never 0.
+/// </summary>
+internal struct IotlbSlot
+{
+    public const ulong ReadBit = 1;
+    public const ulong WriteBit = 2;
+    public const ulong PageBits = ~0xFFFUL;
+    public ulong Key;
+    public ulong Output;
+}
+
+/// <summary>
 /// The IOTLB, keyed like QEMU's (<c>vtd_lookup_iotlb</c>: gfn at the leaf level, SID, level; PASID is
 /// always "none" in legacy mode) and invalidated by DID (<c>vtd_iotlb_domain_invalidate</c>,
 /// <c>vtd_iotlb_page_invalidate</c>). Capacity 1024 with a flush of everything when full
-/// (<c>VTD_IOTLB_MAX_SIZE</c>, vtd-hardware.md §6.1). Stored in an open-addressing table of structs so a hit
-/// costs one multiply, one probe and no allocation.
+/// (<c>VTD_IOTLB_MAX_SIZE</c>, vtd-hardware.md §6.1). Stored in an open-addressing table of 16-byte slots so a
+/// hit costs one multiply, one probe and no allocation; the domain of each slot sits in a parallel array that
+/// only the fill and invalidation read.
 /// </summary>
 internal sealed class VtdIotlb
 {
@@ -32,10 +47,12 @@ internal sealed class VtdIotlb
     private const int SlotBits = 12;
     private const int Slots = 1 << SlotBits; // load factor ≤ 25 %
     private const int SlotMask = Slots - 1;
-    // 0 = empty (a real key always has level ≥ 1). Both arrays are made at the first fill: a unit that never
-    // caches a translation (most boots of a sweep) costs no 160 KiB table. Nothing reads them while _count is 0.
-    private ulong[] _keys = [];
-    private IotlbEntry[] _entries = [];
+    // Key 0 = empty (a real key always has level ≥ 1). Until the first fill every IOTLB probes this shared table,
+    // which is never written (all empty): a unit that never caches a translation (most boots of a sweep) costs
+    // no table, and the probe needs no "is there a table" test.
+    private static readonly IotlbSlot[] _emptyTable = new IotlbSlot[Slots];
+    private IotlbSlot[] _slots = _emptyTable;
+    private ushort[] _slotDomains = [];
     private readonly Dictionary<ushort, DomainEntries> _domains = [];
     private DomainEntries? _lastDomain;
     private int _count;
@@ -65,18 +82,36 @@ internal sealed class VtdIotlb
     }
 
     /// <summary>The level-1 (4 KiB) probe of <see cref="Find"/> alone: the slot of that key, or −1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int FindSmall(ushort sid, ulong iova)
     {
-        if (_count == 0 || (iova >> 57) != 0) return -1;
+        if ((iova >> 57) != 0) return -1;
         var key = Key(iova >> 12, sid, 1);
-        ref var keys = ref MemoryMarshal.GetArrayDataReference(_keys);
         var i = Hash(key);
         while (true)
         {
-            var k = Unsafe.Add(ref keys, i);
+            var k = _slots[i].Key;
             if (k == key) return i;
             if (k == 0) return -1;
+            i = (i + 1) & SlotMask;
+        }
+    }
+
+    /// <summary>
+    /// The 4 KiB probe for the inlined hit path: the output word of that key (output page | <see cref="IotlbSlot.ReadBit"/>
+    /// | <see cref="IotlbSlot.WriteBit"/>), or 0 when no 4 KiB entry is cached. Bounds-check free.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong ProbeSmall(ushort sid, ulong iova)
+    {
+        if ((iova >> 57) != 0) return 0;
+        var key = Key(iova >> 12, sid, 1);
+        ref var slots = ref MemoryMarshal.GetArrayDataReference(_slots);
+        var i = Hash(key);
+        while (true)
+        {
+            ref var s = ref Unsafe.Add(ref slots, i);
+            if (s.Key == key) return s.Output;
+            if (s.Key == 0) return 0;
             i = (i + 1) & SlotMask;
         }
     }
@@ -94,7 +129,7 @@ internal sealed class VtdIotlb
             var i = Hash(key);
             while (true)
             {
-                var k = _keys[i];
+                var k = _slots[i].Key;
                 if (k == key) return i;
                 if (k == 0) break;
                 i = (i + 1) & SlotMask;
@@ -103,45 +138,63 @@ internal sealed class VtdIotlb
         return -1;
     }
 
-    /// <summary>The entry in a slot returned by <see cref="Find"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref readonly IotlbEntry At(int slot) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_entries), slot);
+    private static ulong GfnOf(ulong key) => key >> 18;
+
+    private static int LevelOf(ulong key) => (int)(key & 3);
+
+    /// <summary>The entry in a slot returned by <see cref="Find"/>, unpacked.</summary>
+    public IotlbEntry At(int slot)
+    {
+        var s = _slots[slot];
+        var level = LevelOf(s.Key);
+        return new IotlbEntry
+        {
+            OutputPage = s.Output & IotlbSlot.PageBits,
+            Gfn = GfnOf(s.Key),
+            PageMask = (1UL << (12 + 9 * (level - 1))) - 1,
+            DomainId = _slotDomains[slot],
+            Level = (byte)level,
+            Read = (s.Output & IotlbSlot.ReadBit) != 0,
+            Write = (s.Output & IotlbSlot.WriteBit) != 0,
+        };
+    }
 
     public void Insert(ushort sid, ulong iova, in IotlbEntry value)
     {
         if (_count >= MaxEntries) Clear(); // QEMU: a full table is flushed before the insert.
-        if (_keys.Length == 0) TakeTable();
-        var e = value;
-        e.Gfn = (iova >> 12) & ~((1UL << (9 * (e.Level - 1))) - 1);
-        e.PageMask = (1UL << (12 + 9 * (e.Level - 1))) - 1;
-        var key = Key(e.Gfn, sid, e.Level);
+        if (_slotDomains.Length == 0) TakeTable();
+        var gfn = (iova >> 12) & ~((1UL << (9 * (value.Level - 1))) - 1);
+        var key = Key(gfn, sid, value.Level);
         var i = Hash(key);
-        while (_keys[i] != 0 && _keys[i] != key) i = (i + 1) & SlotMask;
-        if (_keys[i] == 0)
+        while (_slots[i].Key != 0 && _slots[i].Key != key) i = (i + 1) & SlotMask;
+        if (_slots[i].Key == 0)
         {
             _count++;
-            if (e.Level > 1) _largeCount++; // a replaced entry has the same key, so the same level
+            if (value.Level > 1) _largeCount++; // a replaced entry has the same key, so the same level
         }
-        else DomainOf(_entries[i].DomainId).Entries--; // replaced: the old entry may belong to another domain
-        _keys[i] = key;
-        _entries[i] = e;
-        var d = DomainOf(e.DomainId);
+        else DomainOf(_slotDomains[i]).Entries--; // replaced: the old entry may belong to another domain
+        // Field by field: a struct built on the stack and copied as one 16-byte move stalls on store forwarding.
+        ref var slot = ref _slots[i];
+        slot.Key = key;
+        slot.Output = (value.OutputPage & IotlbSlot.PageBits) | (value.Read ? IotlbSlot.ReadBit : 0) | (value.Write ? IotlbSlot.WriteBit : 0);
+        _slotDomains[i] = value.DomainId;
+        var d = DomainOf(value.DomainId);
         d.Entries++;
         d.NoteSid(sid);
     }
 
     // Tables of machines whose run is over, per thread (a sweep boots one machine after another on each worker):
-    // a first fill takes one, its keys already zero, instead of a fresh 160 KiB pair that the GC must collect.
-    [ThreadStatic] private static Stack<(ulong[] Keys, IotlbEntry[] Entries)>? _spareTables;
+    // a first fill takes one, its keys already zero, instead of a fresh 72 KiB pair that the GC must collect.
+    [ThreadStatic] private static Stack<(IotlbSlot[] Slots, ushort[] Domains)>? _spareTables;
     private const int MaxSpareTables = 8;
 
     private void TakeTable()
     {
-        if (_spareTables is { Count: > 0 } spare) (_keys, _entries) = spare.Pop();
+        if (_spareTables is { Count: > 0 } spare) (_slots, _slotDomains) = spare.Pop();
         else
         {
-            _keys = new ulong[Slots];
-            _entries = new IotlbEntry[Slots];
+            _slots = new IotlbSlot[Slots];
+            _slotDomains = new ushort[Slots];
         }
     }
 
@@ -151,19 +204,19 @@ internal sealed class VtdIotlb
     /// </summary>
     public void ReleaseTable()
     {
-        if (_keys.Length == 0) return;
+        if (_slotDomains.Length == 0) return;
         Clear();
-        var spare = _spareTables ??= new Stack<(ulong[], IotlbEntry[])>();
-        if (spare.Count < MaxSpareTables) spare.Push((_keys, _entries));
-        _keys = [];
-        _entries = [];
+        var spare = _spareTables ??= new Stack<(IotlbSlot[], ushort[])>();
+        if (spare.Count < MaxSpareTables) spare.Push((_slots, _slotDomains));
+        _slots = _emptyTable;
+        _slotDomains = [];
     }
 
     /// <summary>Global invalidation (and the flush of a full table).</summary>
     public void Clear()
     {
         if (_count == 0) return;
-        Array.Clear(_keys);
+        Array.Clear(_slots); // the domains of empty slots are never read
         _count = 0;
         _largeCount = 0;
         foreach (var d in _domains.Values) d.Reset();
@@ -205,7 +258,7 @@ internal sealed class VtdIotlb
         while (i < Slots && removed < d.Entries)
         {
             InvalidationProbes++;
-            if (_keys[i] != 0 && Matches(in _entries[i], domainId, gfn, mask, am))
+            if (_slots[i].Key != 0 && Matches(_slots[i].Key, _slotDomains[i], domainId, gfn, mask, am))
             {
                 RemoveAt(i);
                 removed++;
@@ -247,11 +300,11 @@ internal sealed class VtdIotlb
         while (true)
         {
             InvalidationProbes++;
-            var k = _keys[i];
+            var k = _slots[i].Key;
             if (k == 0) return 0;
             if (k == key)
             {
-                if (_entries[i].DomainId != domainId) return 0;
+                if (_slotDomains[i] != domainId) return 0;
                 RemoveAt(i);
                 return 1;
             }
@@ -297,34 +350,35 @@ internal sealed class VtdIotlb
         }
     }
 
-    private static bool Matches(in IotlbEntry e, ushort domainId, ulong gfn, ulong mask, int am)
+    private static bool Matches(ulong key, ushort slotDomain, ushort domainId, ulong gfn, ulong mask, int am)
     {
-        if (e.DomainId != domainId) return false;
+        if (slotDomain != domainId) return false;
         if (am < 0) return true;
-        if ((e.Gfn & mask) == (gfn & mask)) return true;
-        var levelMask = ~((1UL << (9 * (e.Level - 1))) - 1);
-        return (gfn & levelMask) == e.Gfn; // a large page containing the address
+        var entryGfn = GfnOf(key);
+        if ((entryGfn & mask) == (gfn & mask)) return true;
+        var levelMask = ~((1UL << (9 * (LevelOf(key) - 1))) - 1);
+        return (gfn & levelMask) == entryGfn; // a large page containing the address
     }
 
     /// <summary>Backward-shift deletion keeps linear probing correct without tombstones.</summary>
     private void RemoveAt(int hole)
     {
         _count--;
-        if (_entries[hole].Level > 1) _largeCount--;
+        if (LevelOf(_slots[hole].Key) > 1) _largeCount--;
         var j = hole;
         while (true)
         {
             j = (j + 1) & SlotMask;
-            var k = _keys[j];
+            var k = _slots[j].Key;
             if (k == 0) break;
             var home = Hash(k);
             // Move k into the hole if its home slot is not cyclically in (hole, j].
             var inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
             if (inRange) continue;
-            _keys[hole] = k;
-            _entries[hole] = _entries[j];
+            _slots[hole] = _slots[j];
+            _slotDomains[hole] = _slotDomains[j];
             hole = j;
         }
-        _keys[hole] = 0;
+        _slots[hole].Key = 0;
     }
 }

@@ -29,14 +29,14 @@ public sealed partial class VtdUnit
         // The MSI window is claimed before translation (QEMU overlays its interrupt region on every device's address space).
         if (_translationEnabled && address - VtdInterruptWindow.First > VtdInterruptWindow.Last - VtdInterruptWindow.First)
         {
-            var slot = _iotlb.FindSmall(sourceId, address);
-            if (slot >= 0)
+            var output = _iotlb.ProbeSmall(sourceId, address);
+            if (output != 0)
             {
-                ref readonly var hit = ref _iotlb.At(slot);
-                if (isWrite ? hit.Write : hit.Read)
+                if ((output & (isWrite ? IotlbSlot.WriteBit : IotlbSlot.ReadBit)) != 0)
                 {
                     IotlbHits++;
-                    return TranslationResult.Translated(hit.OutputPage | (address & hit.PageMask), hit.Read, hit.Write, PhysAddr.PageShift, true);
+                    return TranslationResult.Translated((output & IotlbSlot.PageBits) | (address & (PhysAddr.PageSize - 1)),
+                        (output & IotlbSlot.ReadBit) != 0, (output & IotlbSlot.WriteBit) != 0, PhysAddr.PageShift, true);
                 }
             }
             // No 4 KiB key and no large entry cached: Find would answer −1 without another probe.
@@ -55,7 +55,7 @@ public sealed partial class VtdUnit
         {
             // A hit without the needed permission is re-walked (design decision, docs/vtd-hardware-model.md):
             // the walk then reports the fault properly, where QEMU would fail the access silently.
-            ref readonly var hit = ref _iotlb.At(slot);
+            var hit = _iotlb.At(slot);
             if (isWrite ? hit.Write : hit.Read)
             {
                 IotlbHits++;
@@ -70,7 +70,8 @@ public sealed partial class VtdUnit
     {
         IotlbMisses++;
 
-        if (_contextCache.TryGet(sourceId, out var context))
+        ref readonly var context = ref _contextCache.Find(sourceId);
+        if (!Unsafe.IsNullRef(in context))
         {
             ContextCacheHits++;
         }
@@ -84,8 +85,7 @@ public sealed partial class VtdUnit
                 var fpd = contextWasRead && VtdContextEntry.FaultProcessingDisable.IsSet(ceLow);
                 return Fault(sourceId, address, isWrite, reason, fpd);
             }
-            context = Decode(ceLow, ceHigh);
-            _contextCache.Store(sourceId, context);
+            context = ref _contextCache.Store(sourceId, Decode(ceLow, ceHigh));
         }
 
         if (context.PassThrough) return TranslationResult.PassThrough(address); // never cached in the IOTLB (§6.1)

@@ -70,8 +70,21 @@ public sealed class VtdIotlbTests
     }
 
     [Fact]
-    public void An_entry_is_32_bytes() =>
-        Assert.Equal(32, System.Runtime.CompilerServices.Unsafe.SizeOf<IotlbEntry>());
+    public void A_fresh_iotlb_misses_while_another_holds_entries_and_the_probe_word_carries_the_permissions()
+    {
+        var first = new VtdIotlb();
+        first.Insert(0x10, 0x5000, new IotlbEntry { OutputPage = 0x9000, DomainId = 1, Level = 1, Read = true });
+        var fresh = new VtdIotlb(); // probes the shared empty table until its first fill
+        Assert.Equal(0UL, fresh.ProbeSmall(0x10, 0x5000));
+        Assert.Equal(-1, fresh.Find(0x10, 0x5000));
+        Assert.Equal(0x9000UL | IotlbSlot.ReadBit, first.ProbeSmall(0x10, 0x5000));
+        var entry = first.At(first.Find(0x10, 0x5000));
+        Assert.Equal((0x9000UL, (ushort)1, (byte)1, true, false, 0xFFFUL, 5UL), (entry.OutputPage, entry.DomainId, entry.Level, entry.Read, entry.Write, entry.PageMask, entry.Gfn));
+    }
+
+    [Fact]
+    public void A_slot_is_16_bytes() =>
+        Assert.Equal(16, System.Runtime.CompilerServices.Unsafe.SizeOf<IotlbSlot>());
 
     [Fact]
     public void A_4k_miss_probes_large_page_keys_only_while_a_large_entry_is_cached()
