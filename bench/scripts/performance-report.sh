@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates docs/performance.md from ONE run of every measurement (issue 13): BenchmarkDotNet (Release,
-# in-process, short job) for the hot paths, `dmasim iova bench` for the four allocator workloads, and
+# in-process, short job with 9 measured iterations) for the hot paths, `dmasim iova bench` for the four allocator workloads, and
 # bench/scripts/cold-run.sh for the cold seed-suite run (plain, ReadyToRun and, unless AOT=0, Native AOT builds),
 # bench/scripts/sweep-throughput.sh for sweeps end to end and bench/scripts/shard-speedup.sh for the speed-up across
 # shards (issue 14), and bench/scripts/aot-check.sh (the AOT build's output byte-identical to the JIT build's for
@@ -16,7 +16,8 @@ git rev-parse --short HEAD > "$out/commit.txt"
 nproc > "$out/nproc.txt"
 dotnet build bench/DmaSim.Benchmarks -c Release -v q -nologo >/dev/null
 dotnet build src/DmaSim.Cli -c Release -v q -nologo >/dev/null
-dotnet bench/DmaSim.Benchmarks/bin/Release/net10.0/DmaSim.Benchmarks.dll --job short --inProcess \
+# 9 measured iterations, not the short job's 3: on this shared VM a median of 3 moved by 30 % between runs.
+dotnet bench/DmaSim.Benchmarks/bin/Release/net10.0/DmaSim.Benchmarks.dll --job short --iterationCount 9 --inProcess \
   --artifacts "$out/bdn" --exporters csv \
   --filter '*MapUnmapBenchmarks*' '*SwiotlbBenchmarks*' '*TranslationBenchmarks*' '*IotlbInvalidationBenchmarks*' \
            '*SeedSuiteBenchmarks*' '*SweepCellBenchmarks*' '*IovaRangeCacheBenchmarks*' '*IovaTreeBenchmarks*' > "$out/bdn.log" 2>&1
