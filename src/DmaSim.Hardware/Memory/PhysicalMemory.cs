@@ -50,6 +50,19 @@ public sealed partial class PhysicalMemory
     /// <summary>Highest addressable byte.</summary>
     public ulong Limit { get; }
 
+    /// <summary>
+    /// Changes whenever a page's host array leaves the page map (the page is discarded, laid over by a pfn
+    /// sequence or a rule, or the run releases its pages): while it is unchanged, an array <see cref="HostPageOf"/>
+    /// returned still holds that page's bytes, and writes to the page go into it.
+    /// </summary>
+    public long HostPageEpoch { get; private set; }
+
+    /// <summary>
+    /// The host array of a page that holds ordinary bytes (written at least once since it was last discarded), or
+    /// null (never written, or held as a rule or a pfn sequence: read those with <see cref="ReadU64"/>).
+    /// </summary>
+    public byte[]? HostPageOf(ulong pfn) => PageForRead(pfn);
+
     /// <summary>Pages written so far and not discarded: as bytes (host memory used) or as a <see cref="PageRule"/>.</summary>
     public int TouchedPages => _pages.Count + _rules.Count;
 
@@ -67,6 +80,7 @@ public sealed partial class PhysicalMemory
     {
         if (_released) return;
         _released = true;
+        HostPageEpoch++;
         var pool = _freePages ??= new Stack<byte[]>();
         foreach (var page in _pages.Values)
             if (pool.Count < MaxFreePages) pool.Push(page);
@@ -425,6 +439,7 @@ public sealed partial class PhysicalMemory
     private void DropHostPage(ulong pfn)
     {
         if (!_pages.Remove(pfn, out var host)) return;
+        HostPageEpoch++;
         if (--CollectionsMarshal.GetValueRefOrNullRef(_pagesPerBlock, pfn >> 9) == 0) _pagesPerBlock.Remove(pfn >> 9);
         if (_freePages is { } pool && pool.Count < MaxFreePages) pool.Push(host);
         ref var c = ref _cache[(int)pfn & (CacheSlots - 1)];

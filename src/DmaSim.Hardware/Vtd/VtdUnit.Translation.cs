@@ -170,12 +170,13 @@ public sealed partial class VtdUnit
         var need = isWrite ? VtdSlPte.Write : VtdSlPte.Read;
         var level = top;
         ulong pte;
+        _tables.BeginWalk(); // the walk only reads: no page can leave the page map before it ends
         while (true)
         {
             var entry = table + 8UL * (uint)VtdSlPte.Index(address, level);
             if (!Readable(entry))
                 return Fault(sourceId, address, isWrite, level == top ? VtdFaultReason.ContextEntryInvalid : VtdFaultReason.PagingEntryInvalid, fpd);
-            pte = _memory.ReadU64(new PhysAddr(entry));
+            pte = _tables.Read(level, entry);
             read &= (pte & VtdSlPte.Read) != 0;
             write &= (pte & VtdSlPte.Write) != 0;
             if ((pte & need) == 0)

@@ -15,6 +15,7 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
 {
     private static readonly int _vtdInvalidationEventId = EventStream.TypeIdOf<VtdInvalidationEvent>();
     private readonly PhysicalMemory _memory;
+    private readonly TableWalkReader _tables; // the second-level walk's reads (same bytes, one load per level)
     private readonly EventStream? _events;
     private readonly VtdRegisterFile _regs;
     private readonly VtdIotlb _iotlb = new();
@@ -49,6 +50,7 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(config);
         _memory = memory;
+        _tables = new TableWalkReader(memory);
         _events = events;
         Config = config;
         _cap = config.BuildCap();
@@ -282,7 +284,11 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
     /// The machine's run is over: the IOTLB's table goes to this thread's pool for the next unit (the unit may
     /// still translate; it starts from an empty IOTLB).
     /// </summary>
-    public void ReleaseHostMemory() => _iotlb.ReleaseTable();
+    public void ReleaseHostMemory()
+    {
+        _iotlb.ReleaseTable();
+        _tables.Forget();
+    }
 
     /// <summary>QEMU <c>vtd_reset_caches</c>: drop the IOTLB and bump the context-cache generation.</summary>
     private void ResetCaches()

@@ -52,6 +52,8 @@ public readonly record struct PteLookup(bool Present, ulong Pte, int Level, ulon
 public sealed class DmaPageTable
 {
     private readonly PhysicalMemory _memory;
+    // The walks' reads (pfn_to_dma_pte, iova_to_phys, the one-page clear): the same bytes, one load per level.
+    private readonly TableWalkReader _tables;
     private readonly Func<PhysAddr> _alloc;
     private readonly Action<PhysAddr> _free;
     private readonly Func<int, PhysAddr?>? _allocRun;
@@ -76,6 +78,7 @@ public sealed class DmaPageTable
         ArgumentNullException.ThrowIfNull(freeTablePage);
         if (agaw is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(agaw), agaw, "agaw 1..3 (3- to 5-level tables)");
         _memory = memory;
+        _tables = new TableWalkReader(memory);
         _alloc = allocZeroedTablePage;
         _free = freeTablePage;
         _allocRun = allocTableRun;
@@ -111,6 +114,7 @@ public sealed class DmaPageTable
         var page = _alloc();
         if (page.PageOffset != 0) throw new InvalidOperationException("page-table pages must be 4 KiB aligned");
         TablePages++;
+        _tables.BeginWalk(); // the allocator may have discarded pages
         return page;
     }
 
@@ -256,16 +260,17 @@ public sealed class DmaPageTable
     {
         blockingLeaf = 0;
         var table = Root;
+        _tables.BeginWalk();
         for (var level = Levels; ; level--)
         {
             var entry = EntryAddress(table, iovaPfn, level);
             if (level == targetLevel)
             {
-                var current = _memory.ReadU64(entry);
+                var current = _tables.Read(level, entry.Value);
                 if (level > 1 && current != 0 && (current & VtdSlPte.PageSize) == 0) return null;
                 return entry;
             }
-            var pte = _memory.ReadU64(entry);
+            var pte = _tables.Read(level, entry.Value);
             if (pte == 0)
             {
                 var next = NewTable();
@@ -303,10 +308,11 @@ public sealed class DmaPageTable
     private ulong ClearOne(ulong iovaPfn)
     {
         var table = Root;
+        _tables.BeginWalk();
         for (var level = Levels; ; level--)
         {
             var entry = EntryAddress(table, iovaPfn, level);
-            var pte = _memory.ReadU64(entry);
+            var pte = _tables.Read(level, entry.Value);
             if (pte == 0) return 0;
             if (level == 1 || (pte & VtdSlPte.PageSize) != 0)
             {
@@ -368,9 +374,10 @@ public sealed class DmaPageTable
     {
         if (iovaPfn > MaxPfn) return default;
         var table = Root;
+        _tables.BeginWalk();
         for (var level = Levels; level >= 1; level--)
         {
-            var pte = _memory.ReadU64(EntryAddress(table, iovaPfn, level));
+            var pte = _tables.Read(level, EntryAddress(table, iovaPfn, level).Value);
             if (!VtdSlPte.IsPresent(pte)) return new PteLookup(false, pte, level, 0);
             if (level == 1 || (pte & VtdSlPte.PageSize) != 0)
             {

@@ -5,17 +5,23 @@ using DmaSim.Kernel.Iommu.Intel.Hw;
 
 namespace DmaSim.Kernel.Tests.Iommu.Intel.Hw;
 
-/// <summary>Table-page allocator for tests: bump allocation from a region, zeroed, with a record of frees.</summary>
+/// <summary>
+/// Table-page allocator for tests: bump allocation from a region, zeroed, with a record of frees; with
+/// <c>reuseFreed</c> the last freed page is handed out first, as the buddy allocator's per-CPU lists do.
+/// </summary>
 internal sealed class TablePages
 {
     private readonly PhysicalMemory _memory;
+    private readonly bool _reuseFreed;
     private ulong _next;
     private readonly HashSet<ulong> _live = [];
+    private readonly Stack<PhysAddr> _reusable = new();
 
-    public TablePages(PhysicalMemory memory, ulong start = 0x4000_0000)
+    public TablePages(PhysicalMemory memory, ulong start = 0x4000_0000, bool reuseFreed = false)
     {
         _memory = memory;
         _next = start;
+        _reuseFreed = reuseFreed;
     }
 
     public List<PhysAddr> Freed { get; } = [];
@@ -23,8 +29,13 @@ internal sealed class TablePages
 
     public PhysAddr Alloc()
     {
-        var p = new PhysAddr(_next);
-        _next += 0x1000;
+        PhysAddr p;
+        if (_reuseFreed && _reusable.Count > 0) p = _reusable.Pop();
+        else
+        {
+            p = new PhysAddr(_next);
+            _next += 0x1000;
+        }
         _memory.Fill(p, 0x1000, 0);
         _live.Add(p.Value);
         return p;
@@ -45,6 +56,7 @@ internal sealed class TablePages
     {
         if (!_live.Remove(p.Value)) throw new InvalidOperationException($"double or foreign free of {p}");
         Freed.Add(p);
+        if (_reuseFreed) _reusable.Push(p);
     }
 }
 
