@@ -19,7 +19,6 @@ namespace DmaSim.Hardware.Memory;
 public sealed class TableWalkReader
 {
     private const int MaxLevels = 6; // levels 1..5 (5-level tables)
-    private const ulong PageOffsetMask = PhysAddr.PageSize - 1;
 
     private struct Memo
     {
@@ -49,16 +48,18 @@ public sealed class TableWalkReader
     }
 
     /// <summary>
-    /// The 64-bit little-endian entry at <paramref name="entry"/> (8-byte aligned) of a level-<paramref name="level"/>
-    /// table, within a walk started by <see cref="BeginWalk"/>.
+    /// The 64-bit little-endian entry at byte <paramref name="offset"/> (8-byte aligned) of the level-<paramref name="level"/>
+    /// table at <paramref name="table"/> (4 KiB aligned), within a walk started by <see cref="BeginWalk"/>. The table and
+    /// the offset come apart so that the load's address does not wait for the table (the previous entry): the
+    /// offset comes from the address being walked.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Read(int level, ulong entry)
+    public ulong Read(int level, ulong table, uint offset)
     {
         ref var memo = ref _memos[level];
-        if (memo.Pfn == entry >> PhysAddr.PageShift && BitConverter.IsLittleEndian)
-            return Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(memo.Page!), (nint)(entry & PageOffsetMask)));
-        return ReadAndRemember(ref memo, entry);
+        if (memo.Pfn == table >> PhysAddr.PageShift && BitConverter.IsLittleEndian)
+            return Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(memo.Page!), (nint)offset));
+        return ReadAndRemember(ref memo, table + offset);
     }
 
     private ulong ReadAndRemember(ref Memo memo, ulong entry)

@@ -173,10 +173,11 @@ public sealed partial class VtdUnit
         _tables.BeginWalk(); // the walk only reads: no page can leave the page map before it ends
         while (true)
         {
-            var entry = table + 8UL * (uint)VtdSlPte.Index(address, level);
+            var offset = 8 * (uint)VtdSlPte.Index(address, level);
+            var entry = table + offset;
             if (!Readable(entry))
                 return Fault(sourceId, address, isWrite, level == top ? VtdFaultReason.ContextEntryInvalid : VtdFaultReason.PagingEntryInvalid, fpd);
-            pte = _tables.Read(level, entry);
+            pte = _tables.Read(level, table, offset);
             read &= (pte & VtdSlPte.Read) != 0;
             write &= (pte & VtdSlPte.Write) != 0;
             if ((pte & need) == 0)

@@ -40,10 +40,10 @@ public class TableWalkReaderTests
                     default:
                         // A walk: begins, then reads at some levels (a level remembers its own page).
                         reader.BeginWalk();
-                        Assert.Equal(memory.ReadU64(at), reader.Read(op.Level, at.Value));
-                        Assert.Equal(memory.ReadU64(at), reader.Read(op.Level, at.Value));
+                        Assert.Equal(memory.ReadU64(at), reader.Read(op.Level, at.Value & ~0xFFFUL, (uint)(at.Value & 0xFFF)));
+                        Assert.Equal(memory.ReadU64(at), reader.Read(op.Level, at.Value & ~0xFFFUL, (uint)(at.Value & 0xFFF)));
                         var other = At((op.Page + 1) % Pages, op.Word);
-                        Assert.Equal(memory.ReadU64(other), reader.Read(op.Level, other.Value));
+                        Assert.Equal(memory.ReadU64(other), reader.Read(op.Level, other.Value & ~0xFFFUL, (uint)(other.Value & 0xFFF)));
                         break;
                 }
             }
@@ -57,12 +57,12 @@ public class TableWalkReaderTests
         var table = At(0, 3);
         memory.WriteU64(table, 0x1234);
         reader.BeginWalk();
-        Assert.Equal(0x1234UL, reader.Read(4, table.Value));
+        Assert.Equal(0x1234UL, reader.Read(4, table.Value & ~0xFFFUL, (uint)(table.Value & 0xFFF)));
         var epoch = memory.HostPageEpoch;
         memory.Discard(table.Pfn);                     // its array goes to the pool...
         memory.WriteU64(At(1, 3), 0x5678);              // ...and holds page 1 now
         Assert.NotEqual(epoch, memory.HostPageEpoch);
         reader.BeginWalk();
-        Assert.Equal(0UL, reader.Read(4, table.Value)); // page 0 reads as zero again, not as page 1's bytes
+        Assert.Equal(0UL, reader.Read(4, table.Value & ~0xFFFUL, (uint)(table.Value & 0xFFF))); // page 0 reads as zero again, not as page 1's bytes
     }
 }

@@ -125,7 +125,9 @@ public sealed class DmaPageTable
     }
 
     private static int Shift(int level) => VtdSlPte.LevelStride * (level - 1);
-    private static PhysAddr EntryAddress(PhysAddr table, ulong pfn, int level) => table.Add(8UL * (uint)((pfn >> Shift(level)) & 0x1FF));
+    private static PhysAddr EntryAddress(PhysAddr table, ulong pfn, int level) => table.Add(EntryOffset(pfn, level));
+
+    private static uint EntryOffset(ulong pfn, int level) => 8 * (uint)((pfn >> Shift(level)) & 0x1FF);
     private static PhysAddr NextTable(ulong pte) => new(pte & VtdSlPte.Address.Mask);
 
     /// <summary>
@@ -266,11 +268,11 @@ public sealed class DmaPageTable
             var entry = EntryAddress(table, iovaPfn, level);
             if (level == targetLevel)
             {
-                var current = _tables.Read(level, entry.Value);
+                var current = _tables.Read(level, table.Value, EntryOffset(iovaPfn, level));
                 if (level > 1 && current != 0 && (current & VtdSlPte.PageSize) == 0) return null;
                 return entry;
             }
-            var pte = _tables.Read(level, entry.Value);
+            var pte = _tables.Read(level, table.Value, EntryOffset(iovaPfn, level));
             if (pte == 0)
             {
                 var next = NewTable();
@@ -312,7 +314,7 @@ public sealed class DmaPageTable
         for (var level = Levels; ; level--)
         {
             var entry = EntryAddress(table, iovaPfn, level);
-            var pte = _tables.Read(level, entry.Value);
+            var pte = _tables.Read(level, table.Value, EntryOffset(iovaPfn, level));
             if (pte == 0) return 0;
             if (level == 1 || (pte & VtdSlPte.PageSize) != 0)
             {
@@ -377,7 +379,7 @@ public sealed class DmaPageTable
         _tables.BeginWalk();
         for (var level = Levels; level >= 1; level--)
         {
-            var pte = _tables.Read(level, EntryAddress(table, iovaPfn, level).Value);
+            var pte = _tables.Read(level, table.Value, EntryOffset(iovaPfn, level));
             if (!VtdSlPte.IsPresent(pte)) return new PteLookup(false, pte, level, 0);
             if (level == 1 || (pte & VtdSlPte.PageSize) != 0)
             {
