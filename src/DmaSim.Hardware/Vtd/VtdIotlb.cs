@@ -98,7 +98,9 @@ internal sealed class VtdIotlb
 
     /// <summary>
     /// The 4 KiB probe for the inlined hit path: the output word of that key (output page | <see cref="IotlbSlot.ReadBit"/>
-    /// | <see cref="IotlbSlot.WriteBit"/>), or 0 when no 4 KiB entry is cached. Bounds-check free.
+    /// | <see cref="IotlbSlot.WriteBit"/>), or 0 when no 4 KiB entry is cached. Bounds-check free. Its own loop, not
+    /// <see cref="FindSmall"/> and a read of the slot: that was 0.16 ns slower per hit (3.56 against 3.40 ns, min of
+    /// three interleaved runs, 2026-12-07).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong ProbeSmall(ushort sid, ulong iova)

@@ -125,9 +125,9 @@ public sealed class DmaPageTable
     }
 
     private static int Shift(int level) => VtdSlPte.LevelStride * (level - 1);
-    private static PhysAddr EntryAddress(PhysAddr table, ulong pfn, int level) => table.Add(EntryOffset(pfn, level));
 
     private static uint EntryOffset(ulong pfn, int level) => 8 * (uint)((pfn >> Shift(level)) & 0x1FF);
+
     private static PhysAddr NextTable(ulong pte) => new(pte & VtdSlPte.Address.Mask);
 
     /// <summary>
@@ -265,14 +265,15 @@ public sealed class DmaPageTable
         _tables.BeginWalk();
         for (var level = Levels; ; level--)
         {
-            var entry = EntryAddress(table, iovaPfn, level);
+            var offset = EntryOffset(iovaPfn, level);
+            var entry = table.Add(offset);
             if (level == targetLevel)
             {
-                var current = _tables.Read(level, table.Value, EntryOffset(iovaPfn, level));
+                var current = _tables.Read(level, table.Value, offset);
                 if (level > 1 && current != 0 && (current & VtdSlPte.PageSize) == 0) return null;
                 return entry;
             }
-            var pte = _tables.Read(level, table.Value, EntryOffset(iovaPfn, level));
+            var pte = _tables.Read(level, table.Value, offset);
             if (pte == 0)
             {
                 var next = NewTable();
@@ -313,8 +314,9 @@ public sealed class DmaPageTable
         _tables.BeginWalk();
         for (var level = Levels; ; level--)
         {
-            var entry = EntryAddress(table, iovaPfn, level);
-            var pte = _tables.Read(level, table.Value, EntryOffset(iovaPfn, level));
+            var offset = EntryOffset(iovaPfn, level);
+            var pte = _tables.Read(level, table.Value, offset);
+            var entry = table.Add(offset);
             if (pte == 0) return 0;
             if (level == 1 || (pte & VtdSlPte.PageSize) != 0)
             {
