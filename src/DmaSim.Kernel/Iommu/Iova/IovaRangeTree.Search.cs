@@ -9,10 +9,11 @@ internal sealed partial class IovaRangeTree
     /// <summary>The node whose [Lo, Hi] contains pfn (Linux <c>private_find_iova</c>).</summary>
     public int FindContaining(ulong pfn)
     {
+        ref var nodes = ref Nodes;
         var n = _root;
         while (n != Nil)
         {
-            ref var node = ref At(n);
+            ref var node = ref Of(ref nodes, n);
             if (pfn < node.Lo) n = node.Left;
             else if (pfn > node.Hi) n = node.Right;
             else return n;
@@ -24,10 +25,11 @@ internal sealed partial class IovaRangeTree
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see FindHighestFit
     public int LowestStartingAbove(ulong pfn)
     {
+        ref var nodes = ref Nodes;
         int n = _root, best = Nil;
         while (n != Nil)
         {
-            ref var node = ref At(n);
+            ref var node = ref Of(ref nodes, n);
             if (node.Lo > pfn)
             {
                 best = n;
@@ -41,10 +43,11 @@ internal sealed partial class IovaRangeTree
     /// <summary>The lowest node with Hi &gt;= pfn.</summary>
     public int LowestEndingAtOrAbove(ulong pfn)
     {
+        ref var nodes = ref Nodes;
         int n = _root, best = Nil;
         while (n != Nil)
         {
-            ref var node = ref At(n);
+            ref var node = ref Of(ref nodes, n);
             if (node.Hi >= pfn)
             {
                 best = n;
@@ -71,19 +74,29 @@ internal sealed partial class IovaRangeTree
         : Walk(HighestStartingAtOrBelow(keyAtMost), keyAbove, hasKeyAbove, size, aligned);
 
     // Walk-only mode: Linux's walk downwards from `from` over the nodes starting above keyAbove.
+    // Steps through the in-order thread (walk-only mode has no other); the alignment mask is the same at every node.
     private int Walk(int from, ulong keyAbove, bool hasKeyAbove, ulong size, bool aligned)
     {
-        for (var n = from; n != Nil && (!hasKeyAbove || At(n).Lo > keyAbove); n = Predecessor(n))
-            if (Holds(ref At(n), size, aligned)) return n;
+        Debug.Assert(!_augmented);
+        ref var nodes = ref Nodes;
+        var mask = StartMask(size, aligned);
+        for (var n = from; n != Nil;)
+        {
+            ref var node = ref Of(ref nodes, n);
+            if (hasKeyAbove && node.Lo <= keyAbove) break;
+            if (Holds(ref node, size, mask)) return n;
+            n = (int)node.SubFit; // the thread: the in-order predecessor
+        }
         return Nil;
     }
 
     private int HighestStartingAtOrBelow(ulong key)
     {
+        ref var nodes = ref Nodes;
         int n = _root, best = Nil;
         while (n != Nil)
         {
-            ref var node = ref At(n);
+            ref var node = ref Of(ref nodes, n);
             if (node.Lo <= key)
             {
                 best = n;
@@ -129,25 +142,27 @@ internal sealed partial class IovaRangeTree
     {
         Debug.Assert(At(from).Lo != AnchorLo, "the anchor's gap is not in the maxima");
         if (!_augmented) return Walk(from, 0, hasKeyAbove: false, size, aligned);
+        ref var nodes = ref Nodes;
         var n = from;
-        if (Holds(ref At(n), size, aligned)) return n;
+        var mask = StartMask(size, aligned);
+        if (Holds(ref Of(ref nodes, n), size, mask)) return n;
         // Linux's own walk first, for a few nodes: it reads no maxima, so nothing needs re-pulling.
         for (var step = 0; step < NearbyNodes; step++)
         {
-            n = Predecessor(n);
+            n = TreePredecessor(n);
             if (n == Nil) return Nil;
-            if (Holds(ref At(n), size, aligned)) return n;
+            if (Holds(ref Of(ref nodes, n), size, mask)) return n;
         }
         // Only the subtrees below n in order are read, and only those are cleaned: changes above the cached
         // node (the frees of old ranges) stay marked. Highest then reads a clean subtree.
-        var left = At(n).Left;
+        var left = Of(ref nodes, n).Left;
         if (Sub(ref Clean(left), aligned) >= size) return Highest(left, size, aligned);
-        for (var p = At(n).Parent; p != Nil; n = p, p = At(p).Parent)
+        for (var p = Of(ref nodes, n).Parent; p != Nil; n = p, p = Of(ref nodes, p).Parent)
         {
-            ref var parent = ref At(p);
+            ref var parent = ref Of(ref nodes, p);
             // Coming up from a right child: p and its left subtree are the next lower nodes.
             if (parent.Right != n) continue;
-            if (Holds(ref parent, size, aligned)) return p;
+            if (Holds(ref parent, size, mask)) return p;
             if (Sub(ref Clean(parent.Left), aligned) >= size) return Highest(parent.Left, size, aligned);
         }
         return Nil;
@@ -160,10 +175,11 @@ internal sealed partial class IovaRangeTree
     private int Highest(int n, ulong size, bool aligned)
     {
         // Ends at Nil only if the maxima lied (a stale mark): a wrong answer the tests see, not a hang.
+        ref var nodes = ref Nodes;
         while (n != Nil)
         {
-            ref var node = ref At(n);
-            if (Sub(ref At(node.Right), aligned) >= size) n = node.Right;
+            ref var node = ref Of(ref nodes, n);
+            if (Sub(ref Of(ref nodes, node.Right), aligned) >= size) n = node.Right;
             else if (Own(ref node, aligned) >= size) return n;
             else n = node.Left;
         }

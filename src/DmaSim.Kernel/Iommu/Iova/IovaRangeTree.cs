@@ -100,6 +100,17 @@ internal sealed partial class IovaRangeTree
         return ref Unsafe.As<ulong, Node>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_store), _base + n * NodeWords));
     }
 
+    // The sentinel's node, the base a hot loop indexes from (Of). At(n) reloads the store and its offset after
+    // every node write, since the JIT cannot tell a node write from a field write; a local ref stays in a
+    // register. Valid until the next NewNode (the only caller of Reallocate).
+    private ref Node Nodes => ref At(Nil);
+
+    private ref Node Of(ref Node nodes, int n)
+    {
+        Debug.Assert((uint)n < (uint)_capacity && Unsafe.AreSame(ref nodes, ref Nodes));
+        return ref Unsafe.Add(ref nodes, n);
+    }
+
     private void Reallocate(int capacity)
     {
         var pinned = capacity > PinnedFromNodes;
@@ -164,20 +175,19 @@ internal sealed partial class IovaRangeTree
     // Whether the node's own gap holds the request, from its bounds alone (no OwnFit needed): the highest
     // start at or below Lo - size, aligned, must not lie below the gap. Sizes that fit are downward closed,
     // so this is OwnFit >= size without computing OwnFit.
-    private static bool Holds(ref Node n, ulong size, bool aligned)
-    {
-        if (n.Lo == AnchorLo || n.Lo < size) return false;
-        var top = n.Lo - size;
-        if (aligned) top &= ~(BitOperations.RoundUpToPowerOf2(size) - 1);
-        return top >= n.GapLo;
-    }
+    private static bool Holds(ref Node n, ulong size, ulong startMask) =>
+        n.Lo != AnchorLo && n.Lo >= size && ((n.Lo - size) & startMask) >= n.GapLo;
+
+    // Clears the start's low bits a size-aligned request must have clear (none for an unaligned one).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong StartMask(ulong size, bool aligned) => aligned ? ~(BitOperations.RoundUpToPowerOf2(size) - 1) : ~0UL;
     private static ulong Sub(ref Node n, bool aligned) => aligned ? n.SubFit : n.SubLen;
 
     // The gap's fit changes only with its bounds: Clean recomputes it then, and only then, and the walk
     // near the cached node tests the bounds directly (Holds), so a change costs no fit computation.
     private void SetGap(int n, ulong gapLo)
     {
-        ref var node = ref At(n);
+        ref var node = ref Of(ref Nodes, n);
         node.GapLo = gapLo;
         node.OwnFit = StaleFit;
         MarkDirty(n);
@@ -191,9 +201,10 @@ internal sealed partial class IovaRangeTree
     private void MarkDirty(int n)
     {
         if (!_augmented) return;
+        ref var nodes = ref Nodes;
         while (n != Nil)
         {
-            ref var node = ref At(n);
+            ref var node = ref Of(ref nodes, n);
             if (node.Dirty) return;
             node.Dirty = true;
             _marked++;
@@ -201,22 +212,23 @@ internal sealed partial class IovaRangeTree
         }
     }
 
-    private void Mark(int n)
+    private void Mark(ref Node nodes, int n)
     {
         if (!_augmented) return;
-        ref var node = ref At(n);
+        ref var node = ref Of(ref nodes, n);
         if (!node.Dirty) (node.Dirty, _marked) = (true, _marked + 1);
     }
 
     /// <summary>Re-pulls the maxima of every marked node in n's subtree (children before parents).</summary>
     private ref Node Clean(int n)
     {
-        ref var node = ref At(n);
+        ref var nodes = ref Nodes;
+        ref var node = ref Of(ref nodes, n);
         if (!node.Dirty) return ref node;
         // The children's marks are tested here, so a clean child costs no call.
-        ref var l = ref At(node.Left);
+        ref var l = ref Of(ref nodes, node.Left);
         if (l.Dirty) Clean(node.Left);
-        ref var r = ref At(node.Right);
+        ref var r = ref Of(ref nodes, node.Right);
         if (r.Dirty) Clean(node.Right);
         if (node.OwnFit == StaleFit) node.OwnFit = OwnFitOf(node.GapLo, node.Lo);
         PullMaxima(ref node, ref l, ref r);
@@ -270,10 +282,10 @@ internal sealed partial class IovaRangeTree
         node.SubLen = Math.Max(OwnLen(ref node), Math.Max(l.SubLen, r.SubLen));
     }
 
-    private void SetHeight(int n)
+    private void SetHeight(ref Node nodes, int n)
     {
-        ref var node = ref At(n);
-        node.Height = (short)(1 + Math.Max(At(node.Left).Height, At(node.Right).Height));
+        ref var node = ref Of(ref nodes, n);
+        node.Height = (short)(1 + Math.Max(Of(ref nodes, node.Left).Height, Of(ref nodes, node.Right).Height));
     }
 
     private int NewNode(ulong lo, ulong hi)
@@ -303,14 +315,16 @@ internal sealed partial class IovaRangeTree
     /// <summary>Inserts [lo, hi]; the caller guarantees it overlaps no node. Returns the new node.</summary>
     public int Insert(ulong lo, ulong hi)
     {
+        ref var nodes = ref Nodes;
         int parent = Nil, cur = _root, succ = Nil;
         var goLeft = false;
         while (cur != Nil)
         {
             parent = cur;
-            goLeft = lo < At(cur).Lo;
+            ref var node = ref Of(ref nodes, cur);
+            goLeft = lo < node.Lo;
             if (goLeft) succ = cur;
-            cur = goLeft ? At(cur).Left : At(cur).Right;
+            cur = goLeft ? node.Left : node.Right;
         }
         return Link(NewNode(lo, hi), parent, goLeft, succ);
     }
@@ -323,29 +337,32 @@ internal sealed partial class IovaRangeTree
     {
         Debug.Assert(At(owner).GapLo <= lo && hi < At(owner).Lo);
         var n = NewNode(lo, hi);
-        var left = At(owner).Left;
+        ref var nodes = ref Nodes; // after NewNode, which may move the store
+        var left = Of(ref nodes, owner).Left;
         if (left == Nil) return Link(n, owner, goLeft: true, owner);
-        while (At(left).Right != Nil) left = At(left).Right;
+        for (var right = Of(ref nodes, left).Right; right != Nil; right = Of(ref nodes, left).Right) left = right;
         return Link(n, left, goLeft: false, owner);
     }
 
     // Hangs leaf n under parent; succ is n's in-order successor (Nil when n is the highest node).
     private int Link(int n, int parent, bool goLeft, int succ)
     {
-        ref var node = ref At(n);
+        ref var nodes = ref Nodes;
+        ref var node = ref Of(ref nodes, n);
         node.Parent = parent;
         if (parent == Nil) _root = n;
-        else if (goLeft) At(parent).Left = n;
-        else At(parent).Right = n;
+        else if (goLeft) Of(ref nodes, parent).Left = n;
+        else Of(ref nodes, parent).Right = n;
         Count++;
 
         // n's gap is what its successor's was (or starts at the predecessor, which is the same floor).
-        SetGap(n, succ != Nil ? At(succ).GapLo : GapFloorAbove(TreePredecessor(n)));
+        ref var successor = ref Of(ref nodes, succ); // the sentinel when succ is Nil, never written then
+        SetGap(n, succ != Nil ? successor.GapLo : GapFloorAbove(TreePredecessor(n)));
         if (succ != Nil) SetGap(succ, Math.Max(node.Hi + 1, Floor));
         if (!_augmented)
         {
-            node.SubFit = (uint)(succ != Nil ? ThreadedPredecessor(succ) : TreePredecessor(n));
-            if (succ != Nil) At(succ).SubFit = (uint)n;
+            node.SubFit = (uint)(succ != Nil ? (int)successor.SubFit : TreePredecessor(n));
+            if (succ != Nil) successor.SubFit = (uint)n;
         }
         Rebalance(parent);
         if (_augmented) CleanIfManyMarked();
@@ -357,21 +374,22 @@ internal sealed partial class IovaRangeTree
     public void Delete(int n, int succ)
     {
         Debug.Assert(succ == Successor(n));
-        ref var node = ref At(n);
+        ref var nodes = ref Nodes;
+        ref var node = ref Of(ref nodes, n);
         if (succ != Nil) SetGap(succ, node.GapLo);
-        if (!_augmented && succ != Nil) At(succ).SubFit = node.SubFit;
+        if (!_augmented && succ != Nil) Of(ref nodes, succ).SubFit = node.SubFit;
         int from;
         if (node.Left == Nil || node.Right == Nil)
         {
             var child = node.Left != Nil ? node.Left : node.Right;
             from = node.Parent;
-            Transplant(n, child);
+            Transplant(ref nodes, n, child);
         }
         else
         {
             // The successor is the leftmost node of the right subtree; relink it into n's place.
             var y = succ;
-            ref var ny = ref At(y);
+            ref var ny = ref Of(ref nodes, y);
             if (ny.Parent == n)
             {
                 from = y;
@@ -379,13 +397,13 @@ internal sealed partial class IovaRangeTree
             else
             {
                 from = ny.Parent;
-                Transplant(y, ny.Right);
+                Transplant(ref nodes, y, ny.Right);
                 ny.Right = node.Right;
-                At(ny.Right).Parent = y;
+                Of(ref nodes, ny.Right).Parent = y;
             }
-            Transplant(n, y);
+            Transplant(ref nodes, n, y);
             ny.Left = node.Left;
-            At(ny.Left).Parent = y;
+            Of(ref nodes, ny.Left).Parent = y;
             // y now stands where n stood, over n's children (which may be marked): y is marked too.
             ny.Height = node.Height;
             if (ny.Dirty) (ny.Dirty, _marked) = (false, _marked - 1);
@@ -410,35 +428,40 @@ internal sealed partial class IovaRangeTree
         CleanIfManyMarked();
     }
 
-    private void Transplant(int u, int v)
+    private void Transplant(ref Node nodes, int u, int v)
     {
-        var p = At(u).Parent;
+        var p = Of(ref nodes, u).Parent;
         if (p == Nil) _root = v;
-        else if (At(p).Left == u) At(p).Left = v;
-        else At(p).Right = v;
-        if (v != Nil) At(v).Parent = p;
+        else
+        {
+            ref var parent = ref Of(ref nodes, p);
+            if (parent.Left == u) parent.Left = v;
+            else parent.Right = v;
+        }
+        if (v != Nil) Of(ref nodes, v).Parent = p;
     }
-
-    private int H(int n) => At(n).Height;
 
     // Restores heights and AVL balance from n up; stops at the first node whose subtree height is unchanged,
     // since nothing above depends on more. Every node on the climb is marked (the change below it marked it),
     // so rotations only reshape marked nodes and mark the two they move.
     private void Rebalance(int n)
     {
+        ref var nodes = ref Nodes;
         while (n != Nil)
         {
-            ref var node = ref At(n);
+            ref var node = ref Of(ref nodes, n);
             int l = node.Left, r = node.Right;
-            int before = node.Height, hl = H(l), hr = H(r);
+            int before = node.Height, hl = Of(ref nodes, l).Height, hr = Of(ref nodes, r).Height;
             if (hl - hr > 1)
             {
-                if (H(At(l).Left) < H(At(l).Right)) RotateLeft(l);
+                ref var left = ref Of(ref nodes, l);
+                if (Of(ref nodes, left.Left).Height < Of(ref nodes, left.Right).Height) RotateLeft(l);
                 n = RotateRight(n);
             }
             else if (hr - hl > 1)
             {
-                if (H(At(r).Right) < H(At(r).Left)) RotateRight(r);
+                ref var right = ref Of(ref nodes, r);
+                if (Of(ref nodes, right.Right).Height < Of(ref nodes, right.Left).Height) RotateRight(r);
                 n = RotateLeft(n);
             }
             else
@@ -449,40 +472,47 @@ internal sealed partial class IovaRangeTree
                 n = node.Parent;
                 continue;
             }
-            if (H(n) == before) return;
-            n = At(n).Parent;
+            ref var top = ref Of(ref nodes, n);
+            if (top.Height == before) return;
+            n = top.Parent;
         }
     }
 
     private int RotateLeft(int x)
     {
-        var y = At(x).Right;
-        var inner = At(y).Left;
-        At(x).Right = inner;
-        if (inner != Nil) At(inner).Parent = x;
-        Transplant(x, y);
-        At(y).Left = x;
-        At(x).Parent = y;
-        SetHeight(x);
-        SetHeight(y);
-        Mark(x);
-        Mark(y);
+        ref var nodes = ref Nodes;
+        ref var nx = ref Of(ref nodes, x);
+        var y = nx.Right;
+        ref var ny = ref Of(ref nodes, y);
+        var inner = ny.Left;
+        nx.Right = inner;
+        if (inner != Nil) Of(ref nodes, inner).Parent = x;
+        Transplant(ref nodes, x, y);
+        ny.Left = x;
+        nx.Parent = y;
+        SetHeight(ref nodes, x);
+        SetHeight(ref nodes, y);
+        Mark(ref nodes, x);
+        Mark(ref nodes, y);
         return y;
     }
 
     private int RotateRight(int x)
     {
-        var y = At(x).Left;
-        var inner = At(y).Right;
-        At(x).Left = inner;
-        if (inner != Nil) At(inner).Parent = x;
-        Transplant(x, y);
-        At(y).Right = x;
-        At(x).Parent = y;
-        SetHeight(x);
-        SetHeight(y);
-        Mark(x);
-        Mark(y);
+        ref var nodes = ref Nodes;
+        ref var nx = ref Of(ref nodes, x);
+        var y = nx.Left;
+        ref var ny = ref Of(ref nodes, y);
+        var inner = ny.Right;
+        nx.Left = inner;
+        if (inner != Nil) Of(ref nodes, inner).Parent = x;
+        Transplant(ref nodes, x, y);
+        ny.Right = x;
+        nx.Parent = y;
+        SetHeight(ref nodes, x);
+        SetHeight(ref nodes, y);
+        Mark(ref nodes, x);
+        Mark(ref nodes, y);
         return y;
     }
 
@@ -498,34 +528,38 @@ internal sealed partial class IovaRangeTree
 
     private int TreePredecessor(int n)
     {
-        if (At(n).Left != Nil)
+        ref var nodes = ref Nodes;
+        var left = Of(ref nodes, n).Left;
+        if (left != Nil)
         {
-            n = At(n).Left;
-            while (At(n).Right != Nil) n = At(n).Right;
+            n = left;
+            for (var right = Of(ref nodes, n).Right; right != Nil; right = Of(ref nodes, n).Right) n = right;
             return n;
         }
-        var p = At(n).Parent;
-        while (p != Nil && At(p).Left == n)
+        var p = Of(ref nodes, n).Parent;
+        while (p != Nil && Of(ref nodes, p).Left == n)
         {
             n = p;
-            p = At(p).Parent;
+            p = Of(ref nodes, p).Parent;
         }
         return p;
     }
 
     public int Successor(int n)
     {
-        if (At(n).Right != Nil)
+        ref var nodes = ref Nodes;
+        var right = Of(ref nodes, n).Right;
+        if (right != Nil)
         {
-            n = At(n).Right;
-            while (At(n).Left != Nil) n = At(n).Left;
+            n = right;
+            for (var left = Of(ref nodes, n).Left; left != Nil; left = Of(ref nodes, n).Left) n = left;
             return n;
         }
-        var p = At(n).Parent;
-        while (p != Nil && At(p).Right == n)
+        var p = Of(ref nodes, n).Parent;
+        while (p != Nil && Of(ref nodes, p).Right == n)
         {
             n = p;
-            p = At(p).Parent;
+            p = Of(ref nodes, p).Parent;
         }
         return p;
     }
