@@ -87,7 +87,7 @@ def rate(ns_per_cell):
 fleet_wall = float(sweep["fleet-wall-s"]) if "fleet-wall-s" in sweep else None
 
 C_IOTLB, C_ALLOC, C_TOOL = "f6fa859", "f948328", "611cdca"
-C_TREE = "06c3cc3, 465d78b, 42297a3, 013f715"
+C_TREE = "06c3cc3, 465d78b, 42297a3, 013f715, 23b28d2"
 S, L, P, D = (b(f"MapUnmapBenchmarks.MapUnmap4K(Mode={m})") for m in ("Strict", "Lazy", "Passthrough", "Direct"))
 sw = b("SwiotlbBenchmarks.ViaDmaApi(Direction=Bidirectional)")
 sw_to = b("SwiotlbBenchmarks.ViaDmaApi(Direction=ToDevice)")
