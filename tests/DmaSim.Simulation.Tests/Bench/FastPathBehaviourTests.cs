@@ -71,8 +71,9 @@ public sealed class FastPathBehaviourTests
     /// mode, with CONFIG_DMA_API_DEBUG's bookkeeping on (as it is by default): the DMA API hands dma-debug
     /// its calls without an event object, dma-debug takes its entries from a preallocated free list and
     /// files them in hash buckets by DMA address (kernel/dma/debug.c prealloc_memory, hash_fn); the IOMMU
-    /// path builds no unobserved events (EventStream.Wants) and the flush queue stores values. The budget
-    /// allows a stray resize in 4,096 pairs, not one object per pair.
+    /// path builds no unobserved events (EventStream.Wants) and the flush queue stores values. The budget,
+    /// under 1 B per pair in the least of three 4,096-pair windows, allows a stray allocation, not one object
+    /// per pair.
     /// </summary>
     [Theory]
     [InlineData(MapBenchMode.Direct)]
@@ -158,8 +159,16 @@ public sealed class FastPathBehaviourTests
             }
         }
         Run(warmupPairs); // steady state: range caches, flush queue and IOTLB bookkeeping sized
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        Run(Pairs);
-        return (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Pairs;
+        // The least of three windows: an object per pair shows in every window; a one-off allocation does not.
+        // In the full test run (other tests' machines on the same worker thread, GCs from parallel classes) one
+        // 4,096-pair window of the swiotlb case once read 1.51 B per pair (CI, 2026-12-07); in isolation it reads 0.
+        var least = double.MaxValue;
+        for (var window = 0; window < 3; window++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Run(Pairs);
+            least = Math.Min(least, (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Pairs);
+        }
+        return least;
     }
 }
