@@ -73,8 +73,8 @@ internal sealed partial class IovaRangeTree
         ? Search(_root, keyAbove, hasKeyAbove, keyAtMost, size, aligned)
         : Walk(HighestStartingAtOrBelow(keyAtMost), keyAbove, hasKeyAbove, size, aligned);
 
-    // Walk-only mode: Linux's walk downwards from `from` over the nodes starting above keyAbove.
-    // Steps through the in-order thread (walk-only mode has no other); the alignment mask is the same at every node.
+    // Walk-only mode: Linux's walk downwards from `from` over the nodes starting above keyAbove, one step per
+    // node through the in-order thread (ThreadedPredecessor, read in place); one alignment mask serves every node.
     private int Walk(int from, ulong keyAbove, bool hasKeyAbove, ulong size, bool aligned)
     {
         Debug.Assert(!_augmented);
