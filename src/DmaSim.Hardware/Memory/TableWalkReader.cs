@@ -62,6 +62,23 @@ public sealed class TableWalkReader
         return ReadAndRemember(ref memo, table + offset);
     }
 
+    /// <summary>
+    /// <see cref="Read"/> when the level's remembered page is the table: the entry, with no call. False when it
+    /// is not (the caller then reads through <see cref="Read"/>, which remembers the page).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadRemembered(int level, ulong table, uint offset, out ulong entry)
+    {
+        ref var memo = ref _memos[level];
+        if (memo.Pfn == table >> PhysAddr.PageShift && BitConverter.IsLittleEndian)
+        {
+            entry = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(memo.Page!), (nint)offset));
+            return true;
+        }
+        entry = 0;
+        return false;
+    }
+
     private ulong ReadAndRemember(ref Memo memo, ulong entry)
     {
         Debug.Assert(_epoch == _memory.HostPageEpoch, "a walk read a table after a host page left the page map without BeginWalk");

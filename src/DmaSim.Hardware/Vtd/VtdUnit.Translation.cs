@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using DmaSim.Core;
 using DmaSim.Hardware.Pci;
 using DmaSim.Hardware.Vtd.Spec;
@@ -162,40 +163,69 @@ public sealed partial class VtdUnit
     private TranslationResult Walk(ushort sourceId, ulong address, bool isWrite, in CachedContext context)
     {
         PageWalks++;
-        var top = (int)context.Levels;
-        var fpd = context.FaultProcessingDisabled;
-        var table = context.TableRoot;
-        var read = true;
-        var write = true;
-        var need = isWrite ? VtdSlPte.Write : VtdSlPte.Read;
-        var level = top;
-        ulong pte;
         _tables.BeginWalk(); // the walk only reads: no page can leave the page map before it ends
+        // The common walk, with no call inside the loop so that nothing is spilled and reloaded per level:
+        // every table page remembered by the reader, every entry readable, permitted and free of reserved bits.
+        // Anything else walks again from the top through WalkChecked, which reads the same entries (a walk
+        // has no side effect) and reports the first fault in QEMU's order.
+        var level = (int)context.Levels;
+        var table = context.TableRoot;
+        var need = isWrite ? VtdSlPte.Write : VtdSlPte.Read;
+        var allowed = VtdSlPte.Read | VtdSlPte.Write; // R and W of every level ANDed
+        ref var reserved = ref MemoryMarshal.GetArrayDataReference(_reserved); // 12 entries; 2 × level + PS ≤ 11
+        ulong pte;
         while (true)
         {
             var offset = 8 * (uint)VtdSlPte.Index(address, level);
-            var entry = table + offset;
-            if (!Readable(entry))
-                return Fault(sourceId, address, isWrite, level == top ? VtdFaultReason.ContextEntryInvalid : VtdFaultReason.PagingEntryInvalid, fpd);
-            pte = _tables.Read(level, table, offset);
-            read &= (pte & VtdSlPte.Read) != 0;
-            write &= (pte & VtdSlPte.Write) != 0;
-            if ((pte & need) == 0)
-                return Fault(sourceId, address, isWrite, isWrite ? VtdFaultReason.WriteNotPermitted : VtdFaultReason.ReadNotPermitted, fpd);
-            var large = (level == 2 || level == 3) && (pte & VtdSlPte.PageSize) != 0;
-            if ((pte & (large ? _reservedLarge[level] : _reservedSmall[level])) != 0)
-                return Fault(sourceId, address, isWrite, VtdFaultReason.PagingEntryReserved, fpd);
-            if (level == 1 || (pte & VtdSlPte.PageSize) != 0) break;
-            table = pte & _hawMask & ~0xFFFUL;
+            if (!Readable(table + offset) || !_tables.TryReadRemembered(level, table, offset, out pte)) return WalkChecked(sourceId, address, isWrite, in context);
+            allowed &= pte;
+            var large = (int)(pte >> 7) & 1; // PS
+            if ((pte & need) == 0 || (pte & Unsafe.Add(ref reserved, 2 * level + large)) != 0) return WalkChecked(sourceId, address, isWrite, in context);
+            if (level == 1 || large != 0) break; // PS at levels 4 and 5 is reserved: not a leaf there
+            table = pte & _tableMask;
             level--;
         }
+        return Leaf(sourceId, address, isWrite, pte, level, allowed, in context);
+    }
 
+    /// <summary>The walk with every check and fault, reading each entry through the reader.</summary>
+    private TranslationResult WalkChecked(ushort sourceId, ulong address, bool isWrite, in CachedContext context)
+    {
+        var level = (int)context.Levels;
+        var table = context.TableRoot;
+        var need = isWrite ? VtdSlPte.Write : VtdSlPte.Read;
+        var allowed = VtdSlPte.Read | VtdSlPte.Write;
+        ulong pte;
+        while (true)
+        {
+            var offset = 8 * (uint)VtdSlPte.Index(address, level);
+            if (!Readable(table + offset))
+                return WalkFault(sourceId, address, isWrite, level == context.Levels ? VtdFaultReason.ContextEntryInvalid : VtdFaultReason.PagingEntryInvalid, in context);
+            pte = _tables.Read(level, table, offset);
+            allowed &= pte;
+            if ((pte & need) == 0)
+                return WalkFault(sourceId, address, isWrite, isWrite ? VtdFaultReason.WriteNotPermitted : VtdFaultReason.ReadNotPermitted, in context);
+            var large = (int)(pte >> 7) & 1;
+            if ((pte & _reserved[2 * level + large]) != 0)
+                return WalkFault(sourceId, address, isWrite, VtdFaultReason.PagingEntryReserved, in context);
+            if (level == 1 || large != 0) break;
+            table = pte & _tableMask;
+            level--;
+        }
+        return Leaf(sourceId, address, isWrite, pte, level, allowed, in context);
+    }
+
+    /// <summary>The leaf found: the interrupt-address output check (0xE), the IOTLB fill, the result.</summary>
+    private TranslationResult Leaf(ushort sourceId, ulong address, bool isWrite, ulong pte, int level, ulong allowed, in CachedContext context)
+    {
         var shift = VtdSlPte.LevelShift(level);
         var pageMask = (1UL << shift) - 1;
         var page = pte & _hawMask & ~pageMask;
         if (VtdInterruptWindow.Overlaps(page, page + pageMask))
-            return Fault(sourceId, address, isWrite, VtdFaultReason.InterruptAddress, fpd);
+            return WalkFault(sourceId, address, isWrite, VtdFaultReason.InterruptAddress, in context);
 
+        var read = (allowed & VtdSlPte.Read) != 0;
+        var write = (allowed & VtdSlPte.Write) != 0;
         if (level <= 3)
         {
             // Level 4/5 leaves cannot exist (PS is reserved there), so every leaf is cacheable.
@@ -211,6 +241,9 @@ public sealed partial class VtdUnit
         }
         return TranslationResult.Translated(page | (address & pageMask), read, write, shift, false);
     }
+
+    private TranslationResult WalkFault(ushort sourceId, ulong address, bool isWrite, VtdFaultReason reason, in CachedContext context) =>
+        Fault(sourceId, address, isWrite, reason, context.FaultProcessingDisabled);
 
     /// <summary>QEMU <c>vtd_report_fault</c>: qualified faults with FPD = 1 are not recorded; others go to the recorder.</summary>
     private TranslationResult Fault(ushort sourceId, ulong address, bool isWrite, VtdFaultReason reason, bool fpd)

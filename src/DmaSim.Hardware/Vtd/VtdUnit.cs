@@ -30,10 +30,12 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
     private readonly int _mgaw;
     // The highest address a 64-bit table read may start at (memory limit − 7), read on every level of a walk.
     private readonly ulong _readLimit;
-    // VtdSlPte.ReservedMask per level (index 1..5) for this unit's host address width, computed once
-    // instead of on every level of every walk (issue 13).
-    private readonly ulong[] _reservedSmall = new ulong[6];
-    private readonly ulong[] _reservedLarge = new ulong[6];
+    // VtdSlPte.ReservedMask for this unit's host address width, computed once instead of on every level of
+    // every walk (issue 13): entry 2 × level + PS (levels 1..5). PS selects the large-page rule only at levels
+    // 2 and 3; elsewhere both entries hold the small rule (bit 7 is reserved at 4 and 5, ignored at 1).
+    private readonly ulong[] _reserved = new ulong[12];
+    // The next table's address in a non-leaf entry: bits 12 up to the host address width.
+    private readonly ulong _tableMask;
 
     // Latched state (QEMU IntelIOMMUState: root, dmar_enabled, qi_enabled, iq, iq_size, iq_head, iq_tail).
     private ulong _rootTable;
@@ -61,10 +63,11 @@ public sealed partial class VtdUnit : IVtdRegisterAccess
         _hawMask = VtdWidth.HawMask(config.HostAddressWidth);
         _mgaw = config.MaxGuestAddressWidth;
         _readLimit = memory.Limit - 7;
+        _tableMask = _hawMask & ~0xFFFUL;
         for (var level = 1; level <= 5; level++)
         {
-            _reservedSmall[level] = VtdSlPte.ReservedMask(level, false, config.HostAddressWidth);
-            _reservedLarge[level] = VtdSlPte.ReservedMask(level, true, config.HostAddressWidth);
+            _reserved[2 * level] = VtdSlPte.ReservedMask(level, false, config.HostAddressWidth);
+            _reserved[2 * level + 1] = VtdSlPte.ReservedMask(level, level is 2 or 3, config.HostAddressWidth);
         }
         // DMAR_REG_SIZE = FRCD offset + 16 × records (vtd-hardware.md §1.1).
         // Real units may place the IOTLB registers above the fault records (ECAP.IRO > CAP.FRO).
