@@ -41,6 +41,15 @@ public sealed class LoggedPciDevice(ushort segment, byte bus, byte device, byte 
     /// <summary>Where the "PCI bridge to" line was.</summary>
     public LogLine? BridgeAt { get; set; }
 
+    /// <summary>
+    /// The device type printed after the class on the enumeration line by newer kernels ("PCIe Root Port",
+    /// "PCIe Switch Upstream Port", "conventional PCI endpoint", …), or null.
+    /// </summary>
+    public string? DeviceType { get; set; }
+
+    /// <summary>A "… available PCIe bandwidth" line names this function, as itself or as the link that limits another: it has a PCIe link.</summary>
+    public bool PcieLink { get; set; }
+
     public string Bdf => $"{Bus:x2}:{Device:x2}.{Function}";
 }
 
@@ -70,6 +79,9 @@ public sealed partial class KernelLog
     public List<LoggedUnit> Units { get; } = [];
     public List<LoggedIdentityMap> IdentityMaps { get; } = [];
     public SortedDictionary<(ushort, byte, byte, byte), LoggedPciDevice> Pci { get; } = [];
+
+    /// <summary>Buses of segment 0 that a host bridge leads to ("PCI host bridge to bus 0000:16", or an ACPI root bridge's first bus).</summary>
+    public SortedSet<byte> RootBuses { get; } = [];
 
     /// <summary>The DMAR lines' prefix as printed ("DMAR: ", "dmar: ", "DMAR:"), if any were seen.</summary>
     public string? DmarPrefix { get; private set; }
@@ -125,6 +137,12 @@ public sealed partial class KernelLog
     private bool Read(LogLine at)
     {
         var s = at.Text;
+        if (RootBus().Match(s) is { Success: true } rb)
+        {
+            var (segment, bus) = rb.Groups[1].Success ? (rb.Groups[1].Value, rb.Groups[2].Value) : (rb.Groups[3].Value, rb.Groups[4].Value);
+            if (segment.TrimStart('0').Length == 0) RootBuses.Add(byte.Parse(bus, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+            return true;
+        }
         if (VersionLine().Match(s) is { Success: true } v)
         {
             if (Version is not null) { SecondBootIgnored = true; return false; }
@@ -196,9 +214,10 @@ public sealed partial class KernelLog
     private void ReadE820(LogLine at)
     {
         var s = at.Text.TrimStart();
+        var indent = at.Text.Length - s.Length;
         if (E820Modern().Match(s) is { Success: true } m)
         {
-            E820.Add(new LoggedE820(Hex(m.Groups[1]), Hex(m.Groups[2]), m.Groups[3].Value.Trim(), at));
+            E820.Add(new LoggedE820(Hex(m.Groups[1]), Hex(m.Groups[2]), E820Type(at, m.Groups[3], indent), at));
             return;
         }
         // 2.6.3x e820_print_map: " BIOS-e820: 0000000000000000 - 000000000009f800 (usable)", end exclusive.
@@ -206,10 +225,22 @@ public sealed partial class KernelLog
         {
             var end = Hex(l.Groups[2]);
             if (end == 0) throw Bad(at, "e820 entry ends at 0");
-            E820.Add(new LoggedE820(Hex(l.Groups[1]), end - 1, l.Groups[3].Value.Trim(), at));
+            E820.Add(new LoggedE820(Hex(l.Groups[1]), end - 1, E820Type(at, l.Groups[3], indent), at));
             return;
         }
         throw Bad(at, "BIOS-e820 line is neither \"[mem 0x…-0x…] type\" nor \"start - end (type)\"");
+    }
+
+    /// <summary>
+    /// The type as arch/x86/kernel/e820.c e820_print_type names it (read in 6.1; 2.6.3x used the same words):
+    /// anything else is a line the log did not print as it stands (cut, or re-encoded by a mailer).
+    /// </summary>
+    private string E820Type(LogLine at, Group type, int indent)
+    {
+        var name = type.Value.Trim();
+        if (name is "usable" or "reserved" or "soft reserved" or "ACPI data" or "ACPI NVS" or "unusable" || E820Numbered().IsMatch(name)) return name;
+        throw Bad(at with { Column = at.Column + indent + type.Index },
+            $"e820 type '{name}' is not one the kernel prints (usable, reserved, soft reserved, ACPI data, ACPI NVS, unusable, persistent (type N), type N): a cut or re-encoded line?");
     }
 
     private void ReadDmar(LogLine at, string prefix, string rest)
@@ -261,6 +292,13 @@ public sealed partial class KernelLog
                 dev.VendorDevice = h.Groups[1].Value;
                 dev.HeaderType = int.Parse(h.Groups[2].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
                 dev.ClassCode = uint.Parse(h.Groups[3].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                if (h.Groups[4].Success) dev.DeviceType = h.Groups[4].Value;
+            }
+            if (Bandwidth().Match(tail) is { Success: true } bw)
+            {
+                // pcie_print_link_status: printed only for PCIe functions; "at" names the port whose link limits it.
+                dev.PcieLink = true;
+                if (bw.Groups[1].Success && Device(at, bw.Groups[1].Value, bw.Groups[2].Value, bw.Groups[3].Value, bw.Groups[4].Value) is { } link) link.PcieLink = true;
             }
             if (Bridge().Match(tail) is { Success: true } b)
             {
@@ -317,8 +355,12 @@ public sealed partial class KernelLog
         return n;
     }
 
-    // "[    0.123456] ", optionally after a syslog/journal "Oct 19 09:57:07 host kernel: ", which may also stand alone.
-    [GeneratedRegex(@"^(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+ kernel: )?(?:\[ *\d+\.\d+\] )?")]
+    // What stands before the message, each part optional: a syslog/journal "Oct 19 09:57:07 host kernel: " (any
+    // month case, as journalctl prints it in the user's locale) or journalctl -o short-iso's
+    // "2024-01-13T14:17:13+0100 host kernel: "; dmesg -x's "kern  :info  : "; a console or pstore record's
+    // "<6>" level; the timestamp "[    0.123456]" (with CONFIG_PRINTK_CALLER's "[    T1]" after it) or dmesg -T's
+    // "[Fri May  1 09:46:33 2026]".
+    [GeneratedRegex(@"^(?:[A-Za-z]{3} +\d{1,2} \d\d:\d\d:\d\d \S+ kernel: |\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:[+-]\d\d:?\d\d|Z)? \S+ kernel: )?(?:[a-z]+ *:[a-z]+ *: )?(?:<\d>)?(?:\[ *\d+\.\d+\](?:\[ *[TC]\d+\])? |\[[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \d{4}\] )?")]
     private static partial Regex Prefix();
 
     [GeneratedRegex(@"^Linux version (\S+)")]
@@ -369,8 +411,19 @@ public sealed partial class KernelLog
     [GeneratedRegex(@"^(?:(nvme) nvme\d+: pci function |sym\d+: <[^>]+> rev 0x[0-9a-f]+ at pci )([0-9a-f]{4,5}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])")]
     private static partial Regex OwnedBy();
 
-    [GeneratedRegex(@"^: \[([0-9a-f]{4}:[0-9a-f]{4})\] type ([0-9a-f]{2}) class 0x([0-9a-f]{6})")]
+    [GeneratedRegex(@"^: \[([0-9a-f]{4}:[0-9a-f]{4})\] type ([0-9a-f]{2}) class 0x([0-9a-f]{6})(?: (PCIe [A-Za-z /-]+|conventional PCI (?:endpoint|bridge)|PCI/PCI-X to PCIe bridge))?")]
     private static partial Regex Header();
+
+    [GeneratedRegex(@"^: [0-9.]+ Gb/s available PCIe bandwidth(?:, limited by .* at ([0-9a-f]{4,5}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7]))?")]
+    private static partial Regex Bandwidth();
+
+    // pci_acpi_scan_root / pci_create_root_bus: "PCI host bridge to bus 0000:16"; older kernels only print the ACPI
+    // root bridge, "ACPI: PCI Root Bridge [PC01] (domain 0000 [bus 16-63])".
+    [GeneratedRegex(@"^(?:pci_bus \S+: )?(?:PCI host bridge to bus ([0-9a-f]{4,5}):([0-9a-f]{2})|ACPI: PCI Root Bridge \[\S+\] \(domain ([0-9a-f]{4,5}) \[bus ([0-9a-f]{2})-)")]
+    private static partial Regex RootBus();
+
+    [GeneratedRegex(@"^(?:persistent \()?type \d{1,3}\)?$")]
+    private static partial Regex E820Numbered();
 
     [GeneratedRegex(@"PCI bridge to \[bus ([0-9a-f]{2})")]
     private static partial Regex Bridge();

@@ -38,8 +38,18 @@ public static class ScenarioImporter
             ImportTopology.CrossCheck(log, lspci, lp, warnings);
         }
         var yaml = Write(log, table, options, lspci, warnings);
-        // The output must load: a failure here is a bug of the importer, not of the input.
-        ScenarioLoader.Parse(yaml, options.OutputPath ?? "imported.yaml");
+        // The output must load: a failure here is a bug of the importer, not of the input. It is reported against
+        // the log (the scenario was never written), with the generated line the loader refused.
+        try
+        {
+            ScenarioLoader.Parse(yaml, options.OutputPath ?? "imported.yaml");
+        }
+        catch (InputException e)
+        {
+            var generated = yaml.Split('\n').ElementAtOrDefault(e.Where.Line - 1)?.Trim() ?? "";
+            throw new InputException(new SourceSpan(options.DmesgPath, 1, 1),
+                $"the scenario imported from this log does not load, so nothing was written (an importer bug: please report it with the log): {e.Problem} — in the generated line '{generated}'");
+        }
         return new ImportResult(yaml, warnings);
     }
 
@@ -315,6 +325,8 @@ public static class ScenarioImporter
         "ACPI data" => ("acpi", null),
         "ACPI NVS" => ("nvs", null),
         "unusable" => ("unusable", null),
+        // soft reserved (EFI specific-purpose memory), persistent memory and numbered types are not RAM the page
+        // allocator gets (arch/x86/kernel/e820.c: only E820_TYPE_RAM and RESERVED_KERN are), so reserved.
         _ => ("reserved", $"the log says '{kernelName}': imported as reserved"),
     };
 
