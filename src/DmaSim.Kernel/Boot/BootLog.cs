@@ -73,9 +73,18 @@ public static class BootLog
         var dialect = Dialect(k);
         k.Log(dialect.HostAddressWidth(dmar.HostAddressWidth));
         var seq = 0;
+        var drhd = 0;
         foreach (var e in dmar.Entries)
         {
             if (dialect.StructureLine(e) is { } line) k.Log(line);
+            if (e.Type == "DRHD" && drhd < dmar.Drhds.Count && dmar.Drhds[drhd++].RegisterBase == 0)
+            {
+                // A unit at address zero fails its parse in every era (2.6.31 dmar_parse_one_drhd: -ENODEV;
+                // later alloc_iommu: warn_invalid_dmar, -EINVAL), and the walk stops there: no unit line, no
+                // later structure (a real 5.10 log: the zero DRHD's line, then "Parse DMAR table failure.").
+                if (k.Profile.DrhdSanityCheck.Value != DrhdSanityCheck.ZeroAtParse) k.Log(dialect.ParseFailureLine());
+                return;
+            }
             if (e.Unit is { } u) k.Log(dialect.UnitLine(seq++, u.RegisterBase, u.Version, u.Cap, u.Ecap));
         }
     }

@@ -54,8 +54,10 @@ public sealed class LinuxKernel
             && !(Profile.SwiotlbForceDisablesVtd.Value && k.Cmdline.SwiotlbForce);
         if (Platform.Dmar is { } dmar)
         {
-            BootLog.DmarTable(k, dmar);
+            // detect_intel_iommu (early, from pci_iommu_alloc) validates the table before anything parses it
+            // and prints its warning first; the parse lines come later (intel_iommu_init, or IR's dmar_table_init).
             dmarUsable &= !RejectedAtProbe(dmar);
+            BootLog.DmarTable(k, dmar);
         }
 
         switch (Profile.BootSequence.Value)

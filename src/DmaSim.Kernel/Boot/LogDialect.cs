@@ -66,6 +66,17 @@ public sealed record LogDialect(
     /// </summary>
     public bool E820MemFormat { get; init; }
 
+    /// <summary>
+    /// dmar_table_init when parse_dmar_table fails with anything but -ENODEV: 2.6.3x and 3.x
+    /// printk(KERN_INFO PREFIX "parse DMAR table failure.\n") (read in a 2.6.3x tree); capitalised,
+    /// pr_info("Parse DMAR table failure.\n") under pr_fmt "DMAR: ", in 5.10 (a real 5.10 log) — taken to
+    /// come with 4.1's "Cleanup log messages" [R].
+    /// </summary>
+    public bool ParseFailureCapitalised { get; init; }
+
+    /// <summary>"parse DMAR table failure." in this release's wording.</summary>
+    public string ParseFailureLine() => $"{DmarPrefix}{(ParseFailureCapitalised ? "Parse" : "parse")} DMAR table failure.";
+
     /// <summary>Prefix of "BIOS-provided physical RAM map:" ("" or "e820: ").</summary>
     public string E820HeaderPrefix { get; init; } = "";
 
@@ -143,6 +154,7 @@ public sealed record LogDialect(
     {
         Name = "4.1",
         DmarPrefix = "DMAR: ",
+        ParseFailureCapitalised = true,
         Unit = UnitLineStyle.Name,
         IntelIommuPrefix = "DMAR: ",
         Source = "drivers/iommu/dmar.c (4.1+; drivers/iommu/intel/dmar.c from 5.8): #define pr_fmt(fmt) \"DMAR: \" fmt; alloc_iommu pr_info(\"%s: reg_base_addr %llx ver %d:%d cap %llx ecap %llx\", iommu->name)",

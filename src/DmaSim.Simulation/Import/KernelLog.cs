@@ -106,6 +106,9 @@ public sealed partial class KernelLog
 
     public bool SecondBootIgnored { get; private set; }
 
+    /// <summary>Where the kernel said it refused the DMAR table ("Your BIOS is broken; DMAR reported at address …", "Parse DMAR table failure."), if it did.</summary>
+    public LogLine? TableRefusedAt { get; private set; }
+
     /// <summary>Reads a log; a line that starts like a DMAR line but does not parse is an error at FILE:LINE:COL.</summary>
     public static KernelLog Parse(string text, string fileName)
     {
@@ -245,6 +248,12 @@ public sealed partial class KernelLog
 
     private void ReadDmar(LogLine at, string prefix, string rest)
     {
+        if (rest.StartsWith("[Firmware Bug]: Your BIOS is broken; DMAR reported at address", StringComparison.Ordinal)
+            || rest.StartsWith("Parse DMAR table failure", StringComparison.OrdinalIgnoreCase))
+        {
+            TableRefusedAt ??= at;
+            return;
+        }
         DmarPrefix ??= prefix;
         var inner = at with { Column = at.Column + prefix.Length };
         if (rest.StartsWith("Host address width", StringComparison.Ordinal))

@@ -163,7 +163,9 @@ public static class ScenarioImporter
                 ? $"cap: {qemu.BuildCap():x}, ecap: {qemu.BuildEcap():x}"
                 : $"cap: {u.Cap:x}, ecap: {u.Ecap:x}, ver: \"{u.VerMajor}:{u.VerMinor}\"";
             var scope = (d.B & 1) != 0 ? "include-pci-all: true" : "devices: []";
-            var note = (u is null ? "no unit line in the log: QEMU's registers" : $"log lines {d.At.Line}, {u.At.Line}")
+            var note = (u is not null ? $"log lines {d.At.Line}, {u.At.Line}"
+                    : d.A == 0 ? $"register base 0: the BIOS bug the kernel refuses the whole table for{(log.TableRefusedAt is { } refused ? $" (log line {refused.Line})" : "")}; no registers to read"
+                    : "no unit line in the log: QEMU's registers")
                 + ((d.B & 1) != 0 ? "" : "; the log does not show this unit's device scope");
             w.Line($"      - {{ base: {Hex.Format(d.A)}, {scope}, {regs} }}", note);
         }
@@ -302,7 +304,9 @@ public static class ScenarioImporter
             cmdline = (cmdline + (log.RemappingActive ? " intel_iommu=on" : " intel_iommu=off")).Trim();
             notes.Add(log.RemappingActive
                 ? "intel_iommu=on added: the log shows DMA remapping active (VT-d banner / iommu groups) without it"
-                : "intel_iommu=off added: the log shows DMA remapping off (no VT-d banner, no iommu groups)");
+                : log.TableRefusedAt is { } refused
+                    ? $"intel_iommu=off added: the log shows DMA remapping off, because the kernel refused the DMAR table (log line {refused.Line}), which it refuses with or without this option"
+                    : "intel_iommu=off added: the log shows DMA remapping off (no VT-d banner, no iommu groups)");
         }
         if (log.DefaultDomainType == "Passthrough" && log.DefaultDomainTypeViaCmdline && !has("iommu=pt") && !has("iommu.passthrough=1"))
         {
