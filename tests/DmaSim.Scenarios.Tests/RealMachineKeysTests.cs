@@ -111,4 +111,16 @@ public sealed class RealMachineKeysTests
         var e = TestYaml.Error(TestYaml.Build(ImportedUnit + "    registers: []\n"));
         Assert.Contains("'registers' goes with 'dmar-table'", e, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_endpoint_may_give_its_pci_class_code_and_a_bridge_may_not()
+    {
+        Assert.Null(TestYaml.Parse(TestYaml.Build()).Platform.Devices[0].ClassCode);
+        var s = TestYaml.Parse(TestYaml.With("address-bits: 64 }", "address-bits: 64, class: 0x0c0320 }"));
+        Assert.Equal(0x0c0320u, s.Platform.Devices[0].ClassCode);
+        Assert.Equal("t.yaml:8:88: error: class must be between 0 and 16777215, not 16777216",
+            TestYaml.Error(TestYaml.With("address-bits: 64 }", "address-bits: 64, class: 0x1000000 }")));
+        Assert.Equal("t.yaml:9:76: error: key 'class' does not apply to a pcie-root-port: bridges forward DMA, they do not originate it",
+            TestYaml.Error(TestYaml.Build("    - { bdf: \"00:1c.0\", name: rp, model: pcie-root-port, secondary-bus: 3, class: 0x060400 }\n")));
+    }
 }

@@ -33,6 +33,12 @@ public sealed record PciFunction(
 
     /// <summary>A PCIe port (root, switch upstream or downstream): forwards requester ids unchanged.</summary>
     public bool IsPciePort => Kind is PciFunctionKind.PcieRootPort or PciFunctionKind.PcieUpstreamPort or PciFunctionKind.PcieDownstreamPort;
+
+    /// <summary>A USB host controller (class 0x0c03xx, PCI_CLASS_SERIAL_USB).</summary>
+    public bool IsUsb => ClassCode >> 8 == 0x0c03;
+
+    /// <summary>IS_GFX_DEVICE: base class 0x03, PCI_BASE_CLASS_DISPLAY.</summary>
+    public bool IsGraphics => ClassCode >> 16 == 0x03;
 }
 
 /// <summary>

@@ -51,7 +51,23 @@ public static class DefaultDomains
     /// <summary>device_def_domain_type's inputs (5.4: RMRR-locked, bridged and conventional-PCI devices want DMA).</summary>
     private static IdentityInputs IntelInputs(KernelContext k, IntelIommu iommu, KernelDevice dev) => new(
         true, dev.Pci.IsPcie, k.Pci.IsOnRootBus(dev.Bdf), dev.Pci.Kind, dev.DmaMask, dev.CoherentDmaMask,
-        KernelContext.RequiredMaskForMaxPfn(k.MaxPfn), iommu.RmrrsOf(dev.Bdf).Any(), dev.Pci.ClassCode >> 8 == 0x0c03);
+        KernelContext.RequiredMaskForMaxPfn(k.MaxPfn), iommu.RmrrsOf(dev.Bdf).Any(), dev.Pci.IsUsb, dev.Pci.IsGraphics);
+
+    /// <summary>
+    /// intel_iommu_add_device (5.3 – 5.7) when the group keeps another default: get_private_domain_for_dev maps
+    /// each RMRR of the device (for_each_rmrr_units, so in the kernel's list order) through
+    /// domain_prepare_identity_map, whose dev_info prints each range, then "Device uses a private dma domain."
+    /// (HP DL388p Gen8 log, 5.4.0: six "Setting identity map" lines per NIC, then that line).
+    /// </summary>
+    private static void PrivateDmaDomain(KernelContext k, IntelIommu iommu, KernelDevice dev, DmarDomain domain)
+    {
+        foreach (var r in iommu.RmrrsOf(dev.Bdf))
+        {
+            k.Log($"pci {dev.PciName}: DMAR: Setting identity map [0x{r.Range.Start.Value:x} - 0x{r.Range.End.Value:x}]");
+            iommu.MapRmrr(dev, domain, r);
+        }
+        k.Log($"pci {dev.PciName}: DMAR: Device uses a private dma domain.");
+    }
 
     public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct, PlatformOptInState optIn = default)
     {
@@ -131,7 +147,8 @@ public static class DefaultDomains
                 if (privateDomain is not null)
                 {
                     identityOk = privateDomain == "identity";
-                    k.Log($"pci {dev.PciName}: DMAR: Device uses a private {privateDomain} domain.");
+                    // A private DMA domain is announced after its RMRRs are mapped (below).
+                    if (identityOk) k.Log($"pci {dev.PciName}: DMAR: Device uses a private identity domain.");
                 }
             }
             if (identityOk)
@@ -149,6 +166,7 @@ public static class DefaultDomains
                 if (privateDomain is not null)
                 {
                     domain = iommu.NewDmaDomain([unit]);
+                    PrivateDmaDomain(k, iommu, dev, domain);
                 }
                 else if (!groups.TryGetValue(group, out domain))
                 {
@@ -159,7 +177,7 @@ public static class DefaultDomains
                 }
                 iommu.Attach(dev, domain, ContextTranslationType.MultiLevel);
                 // iommu_create_device_direct_mappings: RMRRs (IOMMU_RESV_DIRECT[_RELAXABLE]) mapped 1:1.
-                if (k.Profile.RmrrMappedIntoNewDomains.Value)
+                if (k.Profile.RmrrMappedIntoNewDomains.Value && privateDomain is null)
                     foreach (var r in iommu.RmrrsOf(dev.Bdf)) iommu.MapRmrr(dev, domain, r);
                 dev.Ops = dmaOps;
                 dev.Domain = DeviceDomain.Translated;

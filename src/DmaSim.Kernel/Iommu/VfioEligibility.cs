@@ -14,10 +14,10 @@ public enum VfioRmrrPolicy
     /// <summary>3.6 – 3.16: RMRR devices attach to a VFIO domain like any other.</summary>
     NoRmrrCheck,
 
-    /// <summary>3.17 – 5.2: intel_iommu_attach_device refuses every device with an RMRR ("iommu/vt-d: Suppress RMRR device assignment" / device_is_rmrr_locked).</summary>
+    /// <summary>3.17 – 4.1: intel_iommu_attach_device refuses every device with an RMRR ("iommu/vt-d: Suppress RMRR device assignment" / device_is_rmrr_locked) [R: whether 3.17 already spared USB].</summary>
     RmrrBlocksAll,
 
-    /// <summary>5.3 on: USB and graphics RMRRs are relaxable (device_rmrr_is_relaxable), the rest still refused.</summary>
+    /// <summary>4.2 on: device_is_rmrr_locked spares USB and graphics devices (IS_USB_DEVICE || IS_GFX_DEVICE, read in a 4.x intel-iommu.c; device_rmrr_is_relaxable from 5.3), the rest still refused.</summary>
     RmrrBlocksExceptUsbGraphics,
 }
 
@@ -36,7 +36,8 @@ public static class VfioEligibility
     {
         var policy = k.Profile.VfioRmrr.Value;
         if (policy != VfioRmrrPolicy.NoVfio || !KernelVersion.TryParse(k.KernelVersion, out var v)) return policy;
-        if (v >= new KernelVersion(5, 3, 0)) return VfioRmrrPolicy.RmrrBlocksExceptUsbGraphics;
+        // "iommu/vt-d: Allow RMRR on graphics devices too" (4.2) [R: title and release].
+        if (v >= new KernelVersion(4, 2, 0)) return VfioRmrrPolicy.RmrrBlocksExceptUsbGraphics;
         if (v >= new KernelVersion(3, 17, 0)) return VfioRmrrPolicy.RmrrBlocksAll;
         return v >= new KernelVersion(3, 6, 0) ? VfioRmrrPolicy.NoRmrrCheck : VfioRmrrPolicy.NoVfio;
     }
@@ -54,6 +55,6 @@ public static class VfioEligibility
         return all.Any(o => o != dev && o.Group == group && !o.Pci.IsBridge) ? "group" : "assignable";
     }
 
-    /// <summary>device_rmrr_is_relaxable (5.3): USB controllers (class 0x0c03) and display controllers (class 0x03).</summary>
-    private static bool IsUsbOrGraphics(PciFunction f) => (f.ClassCode >> 8) == 0x0c03 || (f.ClassCode >> 16) == 0x03;
+    /// <summary>IS_USB_DEVICE || IS_GFX_DEVICE (device_is_rmrr_locked 4.2 – 5.2, device_rmrr_is_relaxable from 5.3): USB controllers (class 0x0c03) and display controllers (class 0x03).</summary>
+    private static bool IsUsbOrGraphics(PciFunction f) => f.IsUsb || f.IsGraphics;
 }

@@ -49,7 +49,7 @@ public sealed record KernelProfile
     /// <summary>Legacy swiotlb (single index, overflow buffer, panic) or modern (areas, "buffer is full").</summary>
     public required Rule<bool> ModernSwiotlb { get; init; }
 
-    /// <summary>Whether the static identity domain also requires the RMRR devices to be non-identity (T3–5.x).</summary>
+    /// <summary>device_is_rmrr_locked in the identity decision: a device an RMRR names (USB and graphics excepted) is never identity-mapped (3.8 – 5.5).</summary>
     public required Rule<bool> RmrrDevicesNeverIdentity { get; init; }
 
     /// <summary>Memory hot-add extends the software identity map (intel_iommu_memory_notifier).</summary>

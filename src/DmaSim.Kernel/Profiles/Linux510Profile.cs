@@ -16,6 +16,7 @@ internal static class Linux510Profile
         IommuReleasesSwiotlb = new(false, "\"iommu/vt-d: Don't force 32bit devices to uses DMA domain\" (5.7) deletes intel_iommu_init's \"swiotlb = 0\", so pci_iommu_init keeps and announces the pool; the 5.11.22 log in samples/dmesg (dell-precision-t7500) prints \"PCI-DMA: Using software bounce buffering\""),
         PlatformOptIn = new(PlatformOptIn.DefaultPassthrough, "drivers/iommu/intel/iommu.c platform_optin_force_iommu: if (dmar_disabled) iommu_set_default_passthrough(false) — identity for every device the core does not force to DMA (untrusted ones: iommu_get_def_domain_type) [R: the release that replaced IDENTMAP_ALL with iommu_set_default_passthrough not pinned; 6.x code read]"),
         UntrustedBounce = new(Profiles.UntrustedBounce.IntelBounceOps, "drivers/iommu/intel/iommu.c (5.10) intel_iommu_probe_finalize: device_needs_bounce → set_dma_ops(&bounce_dma_ops) without a line (\"iommu/vt-d: Apply per-device dma_ops\", 5.8, removed the dev_info); bounce_map_single as in 5.4"),
+        RmrrDevicesNeverIdentity = new(false, "\"iommu/vt-d: Allow devices with RMRRs to use identity domain\" (9235cb13d7d1, 5.6; in 5.5.y stable): device_def_domain_type no longer asks device_is_rmrr_locked, so an RMRR device takes the identity default like any other (its RMRRs are already 1:1 there)"),
         DefaultRelease = new("5.10.0", "linux-5.10: the 5.10 wording"),
     };
 }

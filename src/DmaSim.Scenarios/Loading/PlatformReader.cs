@@ -10,10 +10,10 @@ internal static class PlatformReader
     private static readonly string[] _keys = ["physical-address-bits", "memory", "iommu", "firmware-faults", "devices"];
 
     private static readonly string[] _deviceKeys =
-        ["bdf", "name", "model", "pcie", "address-bits", "descriptor-address-bits", "firmware-dma", "secondary-bus", "driver", "acs", "pci-id", "external-facing"];
+        ["bdf", "name", "model", "pcie", "address-bits", "descriptor-address-bits", "firmware-dma", "secondary-bus", "driver", "acs", "pci-id", "external-facing", "class"];
 
     /// <summary>Keys that describe a DMA engine, meaningless on a bridge, which only forwards.</summary>
-    private static readonly string[] _endpointOnlyKeys = ["address-bits", "descriptor-address-bits", "firmware-dma", "driver"];
+    private static readonly string[] _endpointOnlyKeys = ["address-bits", "descriptor-address-bits", "firmware-dma", "driver", "class"];
 
     public static (PlatformConfig Platform, DeviceIndex Devices) Read(YNode node, string scenarioFile)
     {
@@ -120,7 +120,9 @@ internal static class PlatformReader
         var driver = m.Get("driver") is { } dr ? CatalogueDriver(dr) : null;
         // A log that does not show the port's bridge lines imports it as an endpoint; the flag still counts.
         var externalEndpoint = m.Get("external-facing") is { } efe && Flag(efe, "external-facing");
-        return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span) { Acs = acs, PciId = pciId, ExternalFacing = externalEndpoint };
+        // The 24-bit class code (base class, sub-class, prog-if) the kernel reads at enumeration, e.g. 0x0c0320 EHCI.
+        var classCode = m.Get("class") is { } c ? (uint)Int(c, "class", 0, 0xffffff) : (uint?)null;
+        return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span) { Acs = acs, PciId = pciId, ExternalFacing = externalEndpoint, ClassCode = classCode };
     }
 
     /// <summary>`pci-id: "vvvv:dddd"` as lspci -nn and the kernel log print it.</summary>

@@ -78,4 +78,7 @@ public sealed record DeviceConfig(
 
     /// <summary>`pci-id: "8086:3b42"`: vendor and device id, for the kernel's per-chip quirks; null when not given.</summary>
     public (ushort Vendor, ushort Device)? PciId { get; init; }
+
+    /// <summary>`class: 0x0c0320` on an endpoint: its PCI class code (base, sub-class, prog-if); null = the model's own.</summary>
+    public uint? ClassCode { get; init; }
 }

@@ -25,6 +25,9 @@ public sealed class LoggedPciDevice(ushort segment, byte bus, byte device, byte 
     public byte Function { get; } = function;
     public string? VendorDevice { get; set; }
     public uint? ClassCode { get; set; }
+
+    /// <summary>The class is 0x060100 because iommu_prepare_isa's LPC unity map named the function (no class line for it).</summary>
+    public bool ClassFromLpcLine { get; set; }
     public int? HeaderType { get; set; }
     public byte? SecondaryBus { get; set; }
     public string? Driver { get; set; }
@@ -78,6 +81,10 @@ public sealed partial class KernelLog
     public List<LoggedDmarEntry> Dmar { get; } = [];
     public List<LoggedUnit> Units { get; } = [];
     public List<LoggedIdentityMap> IdentityMaps { get; } = [];
+
+    /// <summary>The function iommu_prepare_isa mapped 0–16 MiB for: the identity-map line right after "Prepare 0-16MiB unity mapping for LPC".</summary>
+    public string? LpcBridge { get; private set; }
+    private bool _lpcLinePending;
     public SortedDictionary<(ushort, byte, byte, byte), LoggedPciDevice> Pci { get; } = [];
 
     /// <summary>Buses of segment 0 that a host bridge leads to ("PCI host bridge to bus 0000:16", or an ACPI root bridge's first bus).</summary>
@@ -161,9 +168,16 @@ public sealed partial class KernelLog
         }
         if (s.StartsWith("Command line: ", StringComparison.Ordinal)) { Cmdline ??= s["Command line: ".Length..].Trim(); return true; }
         if (s.TrimStart().StartsWith("BIOS-e820:", StringComparison.Ordinal)) { ReadE820(at); return true; }
-        if (IdentityMap().Match(s) is { Success: true } im)
+        if (s.EndsWith("Prepare 0-16MiB unity mapping for LPC", StringComparison.Ordinal))
+        {
+            _lpcLinePending = true;
+            return true;
+        }
+        if (s.Contains("Setting identity map", StringComparison.Ordinal) && IdentityMapOf(s) is { Success: true } im)
         {
             IdentityMaps.Add(new LoggedIdentityMap(im.Groups[1].Value, Hex(im.Groups[2]), Hex(im.Groups[3]), at));
+            if (_lpcLinePending && Hex(im.Groups[2]) == 0) LpcBridge = im.Groups[1].Value;
+            _lpcLinePending = false;
             RemappingActive = true;
             return true;
         }
@@ -411,8 +425,15 @@ public sealed partial class KernelLog
     [GeneratedRegex(@"^IOMMU ([0-9a-f]{1,16}): ver (\d{1,2}):(\d{1,2}) cap ([0-9a-f]{1,16}) ecap ([0-9a-f]{1,16})$")]
     private static partial Regex LegacyUnit();
 
+    private static Match IdentityMapOf(string s) => IdentityMap().Match(s) is { Success: true } m ? m : DeviceIdentityMap().Match(s);
+
     [GeneratedRegex(@"(?:DMAR|IOMMU): Setting identity map for device ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) \[0x([0-9a-f]{1,16}) - 0x([0-9a-f]{1,16})\]")]
     private static partial Regex IdentityMap();
+
+    // 5.x: dev_info from the private-domain path, prefixed by the driver or bus name, without "for device"
+    // ("pci 0000:06:00.0: DMAR: Setting identity map [0xe8000 - 0xe8fff]", HP DL388p Gen8, 5.4).
+    [GeneratedRegex(@"^\S+ ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:DMAR: )?Setting identity map \[0x([0-9a-f]{1,16}) - 0x([0-9a-f]{1,16})\]")]
+    private static partial Regex DeviceIdentityMap();
 
     [GeneratedRegex(@"^(\S+) ([0-9a-f]{4,5}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])")]
     private static partial Regex DeviceLine();

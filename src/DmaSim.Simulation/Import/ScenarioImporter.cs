@@ -180,7 +180,8 @@ public static class ScenarioImporter
                     w.Comment($"    RMRR {Hex.Format(r.A)}-{Hex.Format(r.B)} (log line {r.At.Line}) does not cover whole pages: left out", 0);
                     continue;
                 }
-                var users = log.IdentityMaps.Where(m => m.Start == r.A && m.End == r.B).Select(m => m.Bdf[5..]).Distinct().ToList();
+                // 2.6.3x printed the end + 1 it passed on (iommu_prepare_identity_map), later kernels the RMRR's last byte.
+                var users = log.IdentityMaps.Where(m => m.Start == r.A && (m.End == r.B || m.End == r.B + 1)).Select(m => m.Bdf[5..]).Distinct().ToList();
                 var names = users.Select(b => Quote(devices.First(x => x.Bdf == b).Name));
                 w.Line($"      - {{ start: {Hex.Format(r.A)}, end: {Hex.Format(r.B)}, devices: [{string.Join(", ", names)}] }}",
                     users.Count > 0 ? $"devices from the log's \"Setting identity map\" lines" : $"log line {r.At.Line}; the log does not name this RMRR's devices");
@@ -207,12 +208,21 @@ public static class ScenarioImporter
             var b = m.Bdf[5..];
             var key = ((ushort)0, Convert.ToByte(b[..2], 16), Convert.ToByte(b[3..5], 16), (byte)(b[6] - '0'));
             if (!log.Pci.ContainsKey(key)) log.Pci.Add(key, new LoggedPciDevice(0, key.Item2, key.Item3, key.Item4) { FirstLine = m.At.Line });
+            if (m.Bdf == log.LpcBridge && log.Pci[key] is { ClassCode: null } isa)
+            {
+                isa.ClassCode = 0x060100;
+                isa.ClassFromLpcLine = true;
+            }
         }
         var list = new List<ImportedDevice>();
         foreach (var f in ImportTopology.Build(log, lspci, warnings).OrderBy(f => f.Bdf, StringComparer.Ordinal))
             list.Add(f.IsBridge ? Bridge(f) : Endpoint(f));
         return list;
     }
+
+    // An endpoint's class code from its "type 00 class 0x…" line: the kernel tells USB, graphics, host and ISA bridges by it.
+    private static string EndpointExtras(ImportedFunction f) =>
+        Extras(f) + (f.Logged.ClassCode is { } c ? $", class: 0x{c:x6}" : "");
 
     private static string Extras(ImportedFunction f) =>
         (f.Pcie ? "" : ", pcie: false") + (f.Acs ? ", acs: true" : "") + (f.Logged.VendorDevice is { } id ? $", pci-id: \"{id}\"" : "");
@@ -229,7 +239,8 @@ public static class ScenarioImporter
     private static ImportedDevice Endpoint(ImportedFunction f)
     {
         var p = f.Logged;
-        var ids = p.VendorDevice is { } vd ? $"[{vd}] class 0x{p.ClassCode:x6}; " : "";
+        var ids = p.VendorDevice is { } vd ? $"[{vd}] class 0x{p.ClassCode:x6}; "
+            : p.ClassFromLpcLine ? "ISA bridge (class 0x060100): the log's LPC unity map names it; " : "";
         var link = f.Note.Length > 0 ? f.Note + "; " : "";
         var driverName = p.Driver;
         if (driverName is null && DriverFromIds.For(p) is { } inferred)
@@ -251,12 +262,12 @@ public static class ScenarioImporter
             var descriptorNote = narrow ? $"; descriptor lines assumed = the {coherent}-bit coherent mask" : "";
             var chipNote = chip is null ? "" : $" — {chip}";
             return new ImportedDevice(f.Bdf, name, entry.Name,
-                $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: {bits}{descriptor}, driver: {entry.Name}{Extras(f)} }}",
+                $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: {bits}{descriptor}, driver: {entry.Name}{EndpointExtras(f)} }}",
                 $"{ids}{link}driver {driverName}: catalogue masks {streaming}/{coherent}{chipNote} ({entry.SourcePath}); silicon width assumed = the wider mask{descriptorNote}");
         }
         var why = driverName is null ? "no driver named in the log" : $"driver {driverName} is not in the catalogue";
         return new ImportedDevice(f.Bdf, name, null,
-            $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: 64{Extras(f)} }}",
+            $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: 64{EndpointExtras(f)} }}",
             $"{ids}{link}{why}: PCI defaults 32/32 (drivers/pci/probe.c); silicon width unknown, 64 assumed");
     }
 

@@ -271,7 +271,7 @@ public sealed class SimMachine
         DeviceId: d.PciId?.Device ?? 0,
         Acs: d.Acs,
         ExternalFacing: d.ExternalFacing,
-        ClassCode: d.Model switch
+        ClassCode: d.ClassCode ?? d.Model switch
         {
             // PCI class codes (PCI Code and ID Assignment spec): 0c0320 EHCI, 010400 RAID, 060400 PCI bridge, 060000 host bridge.
             DeviceKind.UsbController => 0x0c0320u,

@@ -150,10 +150,23 @@ public class IdentityPolicyTests
         var plain = Pcie(DmaMask.Bits(64), DmaMask.Bits(64), _req4G);
         var withRmrr = plain with { HasRmrr = true };
         var usb = withRmrr with { IsUsb = true };
+        var graphics = withRmrr with { IsGraphics = true };
         var vPlain = IdentityPolicy.Decide(p, plain, startup: true);
         Assert.True(vPlain.Identity);
         Assert.Equal(!p.RmrrDevicesNeverIdentity.Value, IdentityPolicy.Decide(p, withRmrr, startup: true).Identity);
+        // device_is_rmrr_locked spares USB controllers and graphics.
         Assert.True(IdentityPolicy.Decide(p, usb, startup: true).Identity);
+        Assert.True(IdentityPolicy.Decide(p, graphics, startup: true).Identity);
+    }
+
+    [Fact]
+    public void Rmrr_devices_are_kept_out_of_identity_from_3_8_until_5_6()
+    {
+        // ea2447f700ca (3.8) added the check; 9235cb13d7d1 (5.6) removed it. linux-3.0 predates it.
+        Assert.Equal(
+            [false, false, true, true, false, false],
+            new[] { ProfileCatalog.Linux2632, ProfileCatalog.Linux30, P("linux-4.19"), P("linux-5.4"), P("linux-5.10"), P("linux-6.1") }
+                .Select(p => p.RmrrDevicesNeverIdentity.Value));
     }
 
     [Fact]

@@ -205,4 +205,21 @@ public sealed class LogShapeImportTests
         Assert.DoesNotContain("acs: true", yaml, StringComparison.Ordinal);
         Assert.Contains("ACS unknown without --lspci: assumed absent", Line(yaml, "00:1c.0"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Rmrr_devices_come_from_every_era_s_identity_map_line_and_the_lpc_line_names_the_isa_bridge()
+    {
+        const string rmrr = "[    0.020003] DMAR: RMRR base: 0x000000000e8000 end: 0x000000000e8fff\n";
+        // 2.6.3x printed the end + 1 it passed on; 4.x the RMRR's last byte, then the floppy workaround's map;
+        // 5.x a dev_info from the device's private domain.
+        var y26 = Yaml(Head + rmrr + "[    1.000000] IOMMU: Setting identity map for device 0000:00:1d.0 [0xe8000 - 0xe9000]\n");
+        var y4 = Yaml(Head + rmrr + "[    1.000000] DMAR: Setting identity map for device 0000:00:1d.0 [0xe8000 - 0xe8fff]\n" +
+            "[    1.000001] DMAR: Prepare 0-16MiB unity mapping for LPC\n" +
+            "[    1.000002] DMAR: Setting identity map for device 0000:00:1f.0 [0x0 - 0xffffff]\n");
+        var y5 = Yaml(Head + rmrr + "[    1.000000] pci 0000:00:1d.0: DMAR: Setting identity map [0xe8000 - 0xe8fff]\n");
+        foreach (var y in new[] { y26, y4, y5 })
+            Assert.Contains("{ start: 0xe8000, end: 0xe8fff, devices: [\"pci-00-1d-0\"] }", y, StringComparison.Ordinal);
+        Assert.Contains("class: 0x060100", Line(y4, "00:1f.0"), StringComparison.Ordinal);
+        Assert.DoesNotContain("class:", Line(y4, "00:1d.0"), StringComparison.Ordinal);
+    }
 }

@@ -36,6 +36,14 @@ public sealed class VfioAndDriverRuleTests
     }
 
     [Fact]
+    public void From_4_2_device_is_rmrr_locked_spares_usb_and_graphics()
+    {
+        Assert.Equal("usb=assignable sata=rmrr smbus=group hba=assignable", Vfio(Run("linux-4.19", "4.19.0")));
+        Assert.Equal("usb=assignable sata=rmrr smbus=group hba=assignable", Vfio(Run("linux-3.0", "4.2.0")));
+        Assert.Equal("usb=rmrr sata=rmrr smbus=group hba=assignable", Vfio(Run("linux-3.0", "4.1.0")));
+    }
+
+    [Fact]
     public void Mptsas_asks_64_bits_only_when_the_required_mask_exceeds_32_bits()
     {
         // Translated under 6.1: dma_get_required_mask() is 32 bits → 32/32; identity (iommu=pt) on 9 GiB → 64/64.

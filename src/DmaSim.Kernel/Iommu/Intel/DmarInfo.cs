@@ -22,5 +22,5 @@ public sealed record DmarLogEntry(string Type, string Text, bool ModernOnly, int
 /// <summary>What alloc_iommu reads from a remapping unit's registers at parse time (DMAR_VER_REG, DMAR_CAP_REG, DMAR_ECAP_REG).</summary>
 public readonly record struct UnitRegisterValues(ulong RegisterBase, uint Version, ulong Cap, ulong Ecap);
 
-/// <summary>The parsed DMAR table, in the kernel's terms (drivers/pci/dmar.c parse_dmar_table).</summary>
+/// <summary>The parsed DMAR table, in the kernel's terms (drivers/pci/dmar.c parse_dmar_table); <see cref="Rmrrs"/> in the kernel's list order, the reverse of the table's.</summary>
 public sealed record DmarInfo(int HostAddressWidth, byte Flags, IReadOnlyList<DrhdInfo> Drhds, IReadOnlyList<RmrrInfo> Rmrrs, IReadOnlyList<DmarLogEntry> Entries);

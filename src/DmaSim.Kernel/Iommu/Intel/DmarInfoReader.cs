@@ -37,7 +37,11 @@ public static class DmarInfoReader
                     log.Add(new("DRHD", $"DRHD base: {Hex.Format(d.RegisterBase, 14)} flags: {Hex.Format(d.Flags)}", false, 0, Registers(mmio, d.RegisterBase)));
                     break;
                 case Rmrr r:
-                    rmrrs.Add(new RmrrInfo(new PhysRange(r.Base, r.EndLimit), r.Segment, Resolve(r.DeviceScopes, pci), r.Offset));
+                    // dmar_rmrr_units is filled with list_add, at the head, so every for_each_rmrr_units walk
+                    // (init_dmars' "Setting identity map" lines, the reserved regions of a device) meets the
+                    // RMRRs in reverse table order: dmar_register_rmrr_unit (drivers/pci/dmar.c, 2.6.32 and 3.0) and
+                    // dmar_parse_one_rmrr (drivers/iommu/intel-iommu.c, then intel/iommu.c, through 6.x) alike.
+                    rmrrs.Insert(0, new RmrrInfo(new PhysRange(r.Base, r.EndLimit), r.Segment, Resolve(r.DeviceScopes, pci), r.Offset));
                     log.Add(new("RMRR", $"RMRR base: {Hex.Format(r.Base, 14)} end: {Hex.Format(r.EndLimit, 14)}", false, 1));
                     break;
                 case Atsr a:

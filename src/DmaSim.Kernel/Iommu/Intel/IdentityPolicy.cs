@@ -14,7 +14,8 @@ public readonly record struct IdentityInputs(
     ulong CoherentDmaMask,
     ulong RequiredMask,
     bool HasRmrr,
-    bool IsUsb);
+    bool IsUsb,
+    bool IsGraphics = false);
 
 /// <summary>The verdict and the rule that produced it.</summary>
 public readonly record struct IdentityVerdict(bool Identity, string Reason, string Source);
@@ -30,8 +31,10 @@ public static class IdentityPolicy
     public static IdentityVerdict Decide(KernelProfile p, IdentityInputs x, bool startup)
     {
         if (!x.IdentMapAll) return new(false, "identity mapping not enabled (no iommu=pt)", Src + ": !(iommu_identity_mapping & IDENTMAP_ALL)");
-        if (p.RmrrDevicesNeverIdentity.Value && x.HasRmrr && !x.IsUsb)
-            return new(false, "device has an RMRR", p.RmrrDevicesNeverIdentity.Source);
+        // device_is_rmrr_locked: an RMRR keeps a device out of si_domain unless it is USB (whose RMRRs serve
+        // the BIOS's legacy keyboard emulation only) or graphics.
+        if (p.RmrrDevicesNeverIdentity.Value && x.HasRmrr && !x.IsUsb && !x.IsGraphics)
+            return new(false, "device has an RMRR (not USB, not graphics)", p.RmrrDevicesNeverIdentity.Source);
         if (p.BridgedDevicesNeverIdentity.Value)
         {
             if (!x.IsPcie && !x.OnRootBus) return new(false, "conventional PCI device behind a bridge", p.BridgedDevicesNeverIdentity.Source);

@@ -71,6 +71,7 @@ public static class InitDmars
                 PrepareIdentityMap(k, iommu, dev, rmrr);
             }
         }
+        PrepareIsa(k, iommu, devices);
 
         foreach (var u in iommu.Units)
         {
@@ -79,6 +80,22 @@ public static class InitDmars
             u.Hw.EnableTranslation();
         }
         k.Log("PCI-DMA: Intel(R) Virtualization Technology for Directed I/O");
+    }
+
+    /// <summary>
+    /// iommu_prepare_isa, the floppy workaround (CONFIG_DMAR_FLOPPY_WA / CONFIG_INTEL_IOMMU_FLOPPY_WA, def_bool y
+    /// on x86): right after the RMRR loop, pci_get_class(PCI_CLASS_BRIDGE_ISA &lt;&lt; 8) — the first function, in
+    /// bus order, whose class is exactly 0x060100 — gets 0–16 MiB identity-mapped like an RMRR
+    /// (drivers/pci/intel-iommu.c init_dmars, 2.6.31 – 3.0, where 2.6.31 runs it only without pass-through;
+    /// drivers/iommu/intel-iommu.c to 5.2; "iommu/vt-d: Remove static identity map code", 5.3, replaced it with
+    /// a reserved region that prints nothing). The map's line follows the RMRR lines' wording and end.
+    /// </summary>
+    private static void PrepareIsa(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices)
+    {
+        var isa = devices.Where(d => d.Pci.ClassCode == 0x060100).MinBy(d => d.Bdf);
+        if (isa is null) return;
+        Boot.BootLog.LpcUnityMap(k);
+        PrepareIdentityMap(k, iommu, isa, new RmrrInfo(new PhysRange(0, 16 * Sizes.MiB - 1), 0, [], -1));
     }
 
     /// <summary>iommu_prepare_identity_map (2.6.32).</summary>
@@ -131,6 +148,7 @@ public static class InitDmars
             foreach (var rmrr in iommu.Dmar.Rmrrs)
                 foreach (var s in rmrr.Devices)
                     if (devices.FirstOrDefault(d => d.Bdf == s.Bdf) is { } dev) PrepareIdentityMap(k, iommu, dev, rmrr);
+            PrepareIsa(k, iommu, devices);
         }
         foreach (var u in iommu.Units)
         {

@@ -91,7 +91,8 @@ public sealed class IntelDmaOps : IDmaOps
         // dma_get_required_mask (2.6.3x/3.0) / dma_direct_get_required_mask (5.4 iommu_need_mapping): the RAM's reach.
         KernelContext.RequiredMaskForMaxPfn(_k.MaxPfn),
         _iommu.RmrrsOf(dev.Bdf).Any(),
-        dev.Pci.ClassCode >> 8 == 0x0c03);
+        dev.Pci.IsUsb,
+        dev.Pci.IsGraphics);
 
     public CoherentBuffer? AllocCoherent(KernelDevice dev, ulong size, Gfp gfp)
     {

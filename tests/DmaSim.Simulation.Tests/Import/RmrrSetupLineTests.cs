@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+using DmaSim.Core;
+using DmaSim.Kernel.Profiles;
+using DmaSim.Scenarios;
+using DmaSim.Simulation.Import;
+using DmaSim.Testing;
+
+namespace DmaSim.Simulation.Tests.Import;
+
+/// <summary>
+/// What a real kernel prints while it sets up RMRRs, reproduced from the log alone: the order of the boot-time
+/// identity maps (the kernel walks its RMRR list, built head-first, so in reverse table order), the floppy
+/// workaround's 0–16 MiB map of the ISA bridge, and 5.4's per-device private DMA domains with their maps.
+/// </summary>
+public sealed partial class RmrrSetupLineTests
+{
+    /// <summary>Every sample log whose boot prints init_dmars' RMRR lines (2.6.3x – 4.x wording).</summary>
+    public static TheoryData<string> BootTimeLogs()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(RealLog.DmesgDir, "*.dmesg.txt").Order(StringComparer.Ordinal))
+            if (File.ReadLines(f).Any(l => l.Contains("Setting identity map for device", StringComparison.Ordinal))) data.Add(Path.GetFileName(f));
+        return data;
+    }
+
+    [Fact]
+    public void A_sample_log_prints_boot_time_rmrr_lines() => Assert.NotEmpty(BootTimeLogs());
+
+    [Theory]
+    [MemberData(nameof(BootTimeLogs))]
+    public void The_boot_time_rmrr_lines_come_in_the_kernels_order_with_the_isa_bridge_last(string log)
+    {
+        var path = Path.Combine(RealLog.DmesgDir, log);
+        var (_, run) = RealLog.ImportAndRun(path, null);
+        var want = SetupLines(File.ReadLines(path));
+        Assert.Contains(want, l => l.EndsWith("Prepare 0-16MiB unity mapping for LPC", StringComparison.Ordinal));
+        Assert.Equal(want, SetupLines(run.Log));
+    }
+
+    [Fact]
+    public void Under_5_4_an_rmrr_device_in_a_shared_group_gets_a_private_dma_domain_with_its_rmrrs_mapped_in_list_order()
+    {
+        var path = SharedData.Path_("dmesg-groups", "hp-proliant-dl388p-gen8_5.4.0-1.elrdy.dmesg.txt");
+        var real = File.ReadLines(path).Where(l => !l.StartsWith('#')).Select(RealLog.Strip).ToList();
+        var yaml = ScenarioImporter.Import(new ImportOptions(path, null, null));
+        var run = ScenarioRunner.Run(ScenarioLoader.Parse(yaml, "imported.yaml"), ProfileCatalog.Find(ProfileNames.Linux54)!);
+        var simulated = run.Log.Select(RealLog.Strip).ToList();
+
+        var privateDma = real.Select(l => PrivateDma().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+        Assert.True(privateDma.Count >= 5, "the log shows five devices with private DMA domains");
+        foreach (var bdf in privateDma)
+        {
+            Assert.Contains($"pci {bdf}: DMAR: Device uses a private dma domain.", simulated);
+            // The log's whole map lines for the device (the serial console garbled a few) in the run's order.
+            var logged = real.Where(l => l.StartsWith($"pci {bdf}: DMAR: Setting identity map [", StringComparison.Ordinal) && l.EndsWith(']')).ToList();
+            var printed = simulated.Where(l => l.StartsWith($"pci {bdf}: DMAR: Setting identity map [", StringComparison.Ordinal)).ToList();
+            Assert.True(logged.Count >= 5, $"{bdf}: the log prints its maps");
+            Assert.Equal(logged, printed.Where(logged.Contains).ToList());
+            Assert.True(printed.Count - logged.Count <= 1, $"{bdf}: at most the one garbled map line is missing from the log");
+            Assert.True(simulated.IndexOf(printed[^1]) < simulated.IndexOf($"pci {bdf}: DMAR: Device uses a private dma domain."));
+        }
+    }
+
+    private static List<string> SetupLines(IEnumerable<string> lines) =>
+        [.. lines.Where(l => !l.StartsWith('#')).Select(RealLog.Strip).Where(l => SetupLine().IsMatch(l))];
+
+    [GeneratedRegex(@"^(?:DMAR: |IOMMU: )(?:Setting RMRR:|Setting identity map for device |Prepare 0-16MiB unity mapping for LPC)")]
+    private static partial Regex SetupLine();
+
+    [GeneratedRegex(@"^pci (0000:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): DMAR: Device uses a private dma domain\.$")]
+    private static partial Regex PrivateDma();
+}
