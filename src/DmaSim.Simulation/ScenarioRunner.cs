@@ -75,7 +75,8 @@ public static class ScenarioRunner
     {
         foreach (var d in scenario.Platform.Devices)
         {
-            if (!models.TryGetValue(d.Name, out var model)) continue;
+            // Only a bound driver maps buffers: a function no driver claims issues no DMA.
+            if (d.NoDriver || !models.TryGetValue(d.Name, out var model)) continue;
             model.RunDefault();
             m.Kernel.ServiceInterrupts();
             m.Clock.Advance(1000);

@@ -123,4 +123,13 @@ public sealed class RealMachineKeysTests
         Assert.Equal("t.yaml:9:76: error: key 'class' does not apply to a pcie-root-port: bridges forward DMA, they do not originate it",
             TestYaml.Error(TestYaml.Build("    - { bdf: \"00:1c.0\", name: rp, model: pcie-root-port, secondary-bus: 3, class: 0x060400 }\n")));
     }
+
+    [Fact]
+    public void Driver_none_says_no_driver_is_bound()
+    {
+        var s = TestYaml.Parse(TestYaml.With("address-bits: 64 }", "address-bits: 64, driver: none }"));
+        Assert.True(s.Platform.Devices[0].NoDriver);
+        Assert.Null(s.Platform.Devices[0].Driver);
+        Assert.False(TestYaml.Parse(TestYaml.Build()).Platform.Devices[0].NoDriver);
+    }
 }

@@ -166,8 +166,12 @@ public class DefaultWorkloadTests
         File.WriteAllText(output, ScenarioImporter.Import(new ImportOptions(dmesg, null, output)));
         var s = ScenarioLoader.Load(output);
         Assert.True(s.Workload.IsEmpty);
-        var endpoints = s.Platform.Devices.Where(d => !d.IsBridge && d.Model != DeviceKind.HostBridge).ToList();
-        Assert.True(endpoints.Count > 5);
+        // Functions the log names a driver for run the driver pattern; the rest are imported with no driver and stay idle.
+        var endpoints = s.Platform.Devices.Where(d => !d.IsBridge && d.Model != DeviceKind.HostBridge && !d.NoDriver).ToList();
+        var idle = s.Platform.Devices.Where(d => d.NoDriver).ToList();
+        // The excerpt names two drivers (bnx2, hpsa); its USB and iLO functions print no driver line.
+        Assert.True(endpoints.Count >= 2);
+        Assert.True(idle.Count > 5);
         foreach (var (profile, cmdline) in new[] { ("linux-6.1", "intel_iommu=on"), ("linux-2.6.32-rc5", "intel_iommu=on iommu=pt") })
         {
             var r = ScenarioRunner.Run(s, SimRig.P(profile), cmdline);
@@ -177,10 +181,37 @@ public class DefaultWorkloadTests
             foreach (var d in r.Devices.Where(x => endpoints.Any(e => e.Name == x.Name)))
                 Assert.True(r.Counters.Single(c => c.Name == $"{d.Name}-dma-transactions").Value >= (d.Outcome == Outcome.Ok ? 18 : 1), $"{profile}: {d.Name} did no DMA");
             Assert.DoesNotContain(r.Counters, c => s.Platform.Devices.Any(d => d.IsBridge && c.Name == $"{d.Name}-dma-transactions"));
+            Assert.All(idle, d => Assert.Equal(0, r.Counters.Single(c => c.Name == $"{d.Name}-dma-transactions").Value));
         }
         var hpsa = s.Platform.Devices.Single(d => d.Driver == "hpsa").Name;
         Assert.Equal(Outcome.Stall, ScenarioRunner.Run(s, SimRig.P("linux-2.6.32-rc5"), "intel_iommu=on iommu=pt").Devices.Single(d => d.Name == hpsa).Outcome);
         foreach (var p in _fixedProfiles)
             Assert.Equal(Outcome.Ok, ScenarioRunner.Run(s, SimRig.P(p), "intel_iommu=on iommu=pt").Devices.Single(d => d.Name == hpsa).Outcome);
+    }
+
+    [Fact]
+    public void A_device_no_driver_is_bound_to_does_no_dma_in_the_default_workload()
+    {
+        const string yaml = """
+            schema: dmasim/v1
+            name: idle
+            platform:
+              physical-address-bits: 39
+              memory:
+                - { start: 0x0, end: 0x9ffff, type: usable }
+                - { start: 0x100000, end: 0x7fffffff, type: usable }
+              devices:
+                - { bdf: "00:00.0", name: host, model: scripted, address-bits: 64, driver: none, class: 0x060000 }
+                - { bdf: "00:19.0", name: nic, model: scripted, address-bits: 64, driver: e1000e }
+            kernel:
+              profile: linux-6.1
+              cmdline: ""
+            """;
+        var r = ScenarioRunner.Run(ScenarioLoader.Parse(yaml, "idle.yaml"), SimRig.P("linux-6.1"));
+        Assert.True(r.DefaultWorkload);
+        Assert.Equal(0, r.Counters.Single(c => c.Name == "host-dma-transactions").Value);
+        Assert.True(r.Counters.Single(c => c.Name == "nic-dma-transactions").Value > 0);
+        Assert.DoesNotContain(r.Findings, f => f.Device == "host");
+        Assert.Null(r.Devices.Single(d => d.Name == "host").Driver);
     }
 }

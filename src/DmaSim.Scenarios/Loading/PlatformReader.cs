@@ -117,12 +117,14 @@ internal static class PlatformReader
         var addressBits = Bits(m.Required("address-bits"), "address-bits", 24, 64);
         var descriptorBits = m.Get("descriptor-address-bits") is { } d ? Bits(d, "descriptor-address-bits", 24, 64) : addressBits;
         var firmwareDma = m.Get("firmware-dma") is { } f ? Word(f, "firmware-dma", Vocabulary.FirmwareDma) : FirmwareDmaKind.None;
-        var driver = m.Get("driver") is { } dr ? CatalogueDriver(dr) : null;
+        // `driver: none`: no driver binds, so nothing maps for the device and the default workload leaves it idle.
+        var noDriver = m.Get("driver") is { } dn && Text(dn, "driver") == "none";
+        var driver = !noDriver && m.Get("driver") is { } dr ? CatalogueDriver(dr) : null;
         // A log that does not show the port's bridge lines imports it as an endpoint; the flag still counts.
         var externalEndpoint = m.Get("external-facing") is { } efe && Flag(efe, "external-facing");
         // The 24-bit class code (base class, sub-class, prog-if) the kernel reads at enumeration, e.g. 0x0c0320 EHCI.
         var classCode = m.Get("class") is { } c ? (uint)Int(c, "class", 0, 0xffffff) : (uint?)null;
-        return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span) { Acs = acs, PciId = pciId, ExternalFacing = externalEndpoint, ClassCode = classCode };
+        return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span) { Acs = acs, PciId = pciId, ExternalFacing = externalEndpoint, ClassCode = classCode, NoDriver = noDriver };
     }
 
     /// <summary>`pci-id: "vvvv:dddd"` as lspci -nn and the kernel log print it.</summary>

@@ -81,4 +81,7 @@ public sealed record DeviceConfig(
 
     /// <summary>`class: 0x0c0320` on an endpoint: its PCI class code (base, sub-class, prog-if); null = the model's own.</summary>
     public uint? ClassCode { get; init; }
+
+    /// <summary>`driver: none`: no driver is bound, so the default workload does no DMA with the device (masks stay the PCI defaults).</summary>
+    public bool NoDriver { get; init; }
 }

@@ -82,6 +82,13 @@ public sealed partial class KernelLog
     public List<LoggedUnit> Units { get; } = [];
     public List<LoggedIdentityMap> IdentityMaps { get; } = [];
 
+    /// <summary>
+    /// Functions that switched their group to a DMA domain at probe, before any driver bound ("pci BDF: Using iommu dma
+    /// mapping", 5.3 – 5.7 intel_iommu_add_device): with an identity default that is device_def_domain_type asking
+    /// for DMA, which for a PCIe endpoint means an RMRR names it (device_is_rmrr_locked) or it is untrusted.
+    /// </summary>
+    public List<string> ProbeDmaDomain { get; } = [];
+
     /// <summary>The function iommu_prepare_isa mapped 0–16 MiB for: the identity-map line right after "Prepare 0-16MiB unity mapping for LPC".</summary>
     public string? LpcBridge { get; private set; }
     private bool _lpcLinePending;
@@ -168,6 +175,11 @@ public sealed partial class KernelLog
         }
         if (s.StartsWith("Command line: ", StringComparison.Ordinal)) { Cmdline ??= s["Command line: ".Length..].Trim(); return true; }
         if (s.TrimStart().StartsWith("BIOS-e820:", StringComparison.Ordinal)) { ReadE820(at); return true; }
+        if (s.StartsWith("pci 0000:", StringComparison.Ordinal) && s.EndsWith(": Using iommu dma mapping", StringComparison.Ordinal))
+        {
+            ProbeDmaDomain.Add(s["pci 0000:".Length..^": Using iommu dma mapping".Length]);
+            return true;
+        }
         if (s.EndsWith("Prepare 0-16MiB unity mapping for LPC", StringComparison.Ordinal))
         {
             _lpcLinePending = true;

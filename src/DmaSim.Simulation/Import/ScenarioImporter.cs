@@ -182,9 +182,15 @@ public static class ScenarioImporter
                 }
                 // 2.6.3x printed the end + 1 it passed on (iommu_prepare_identity_map), later kernels the RMRR's last byte.
                 var users = log.IdentityMaps.Where(m => m.Start == r.A && (m.End == r.B || m.End == r.B + 1)).Select(m => m.Bdf[5..]).Distinct().ToList();
+                var note = $"devices from the log's \"Setting identity map\" lines";
+                if (users.Count == 0 && RmrrLockedAtProbe(log, devices) is { Count: > 0 } locked)
+                {
+                    users = locked;
+                    note = $"log line {r.At.Line}; devices guessed: the log names none, and each of these took a DMA domain at probe under an identity default (\"Using iommu dma mapping\" before its driver, 5.3 – 5.7), which for a PCIe endpoint means an RMRR names it — which one the log does not say, so every unnamed RMRR lists them";
+                }
+                else if (users.Count == 0) note = $"log line {r.At.Line}; the log does not name this RMRR's devices";
                 var names = users.Select(b => Quote(devices.First(x => x.Bdf == b).Name));
-                w.Line($"      - {{ start: {Hex.Format(r.A)}, end: {Hex.Format(r.B)}, devices: [{string.Join(", ", names)}] }}",
-                    users.Count > 0 ? $"devices from the log's \"Setting identity map\" lines" : $"log line {r.At.Line}; the log does not name this RMRR's devices");
+                w.Line($"      - {{ start: {Hex.Format(r.A)}, end: {Hex.Format(r.B)}, devices: [{string.Join(", ", names)}] }}", note);
             }
         }
         foreach (var e in log.Dmar.Where(d => d.Kind is "ATSR" or "RHSA" or "ANDD" or "SATC"))
@@ -192,6 +198,19 @@ public static class ScenarioImporter
     }
 
     private sealed record ImportedDevice(string Bdf, string Name, string? Driver, string Line, string Note);
+
+    /// <summary>
+    /// PCIe endpoints the log shows switching to a DMA domain at probe while the default was identity, and that no
+    /// identity-map line already ties to an RMRR (KernelLog.ProbeDmaDomain); none when the log shows untrusted
+    /// devices (the other reason) or a translated default.
+    /// </summary>
+    private static List<string> RmrrLockedAtProbe(KernelLog log, List<ImportedDevice> devices)
+    {
+        if (log.DefaultDomainType != "Passthrough" || log.PlatformOptInForced) return [];
+        var named = log.IdentityMaps.Select(m => m.Bdf[5..]).ToHashSet(StringComparer.Ordinal);
+        return [.. log.ProbeDmaDomain.Distinct().Where(b => !named.Contains(b)
+            && devices.FirstOrDefault(d => d.Bdf == b) is { } d && d.Line.Contains("model: scripted", StringComparison.Ordinal) && !d.Line.Contains("pcie: false", StringComparison.Ordinal))];
+    }
 
     /// <summary>A logged group number no boot of this many functions can reach is a warning (the log was edited or mixed).</summary>
     private static void CheckGroupNumbers(KernelLog log, List<string> warnings)
@@ -265,10 +284,13 @@ public static class ScenarioImporter
                 $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: {bits}{descriptor}, driver: {entry.Name}{EndpointExtras(f)} }}",
                 $"{ids}{link}driver {driverName}: catalogue masks {streaming}/{coherent}{chipNote} ({entry.SourcePath}); silicon width assumed = the wider mask{descriptorNote}");
         }
-        var why = driverName is null ? "no driver named in the log" : $"driver {driverName} is not in the catalogue";
+        if (driverName is null)
+            return new ImportedDevice(f.Bdf, name, null,
+                $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: 64, driver: none{EndpointExtras(f)} }}",
+                $"{ids}{link}no driver named in the log: none bound, so it does no DMA (give driver: NAME if one binds silently); PCI defaults 32/32 (drivers/pci/probe.c); silicon width unknown, 64 assumed");
         return new ImportedDevice(f.Bdf, name, null,
             $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: 64{EndpointExtras(f)} }}",
-            $"{ids}{link}{why}: PCI defaults 32/32 (drivers/pci/probe.c); silicon width unknown, 64 assumed");
+            $"{ids}{link}driver {driverName} is not in the catalogue: PCI defaults 32/32 (drivers/pci/probe.c); silicon width unknown, 64 assumed");
     }
 
     /// <summary>The log's "vvvv:dddd" as the scenario's pci-id pair.</summary>

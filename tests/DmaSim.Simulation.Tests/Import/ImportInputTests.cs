@@ -50,7 +50,7 @@ public sealed class ImportInputTests
             + "[    2.000001] pci 0000:04:00.0: [1590:005f] type 00 class 0x010400\n";
         var yaml = ScenarioImporter.Import(new ImportOptions(Temp(text), null, null));
         Assert.Contains("driver: hpsa }   # driver hpsa: catalogue masks 64/32 (drivers/scsi/hpsa.c)", yaml, StringComparison.Ordinal);
-        Assert.Contains("[1590:005f] class 0x010400; no driver named in the log: PCI defaults 32/32 (drivers/pci/probe.c)", yaml, StringComparison.Ordinal);
+        Assert.Contains("driver: none, pci-id: \"1590:005f\", class: 0x010400 }   # [1590:005f] class 0x010400; no driver named in the log: none bound, so it does no DMA (give driver: NAME if one binds silently); PCI defaults 32/32 (drivers/pci/probe.c)", yaml, StringComparison.Ordinal);
         Assert.Contains("profile: linux-5.4", yaml, StringComparison.Ordinal);
         Assert.Contains("version: \"5.4.0-4-amd64\"", yaml, StringComparison.Ordinal);
         Assert.Contains("intel_iommu=off added", yaml, StringComparison.Ordinal);

@@ -61,6 +61,30 @@ public sealed partial class RmrrSetupLineTests
         }
     }
 
+    [Fact]
+    public void Under_5_4_the_probe_time_domain_switches_of_the_log_come_back_with_usb_and_graphics_spared()
+    {
+        var path = SharedData.Path_("dmesg-groups", "hp-proliant-dl388p-gen8_5.4.0-1.elrdy.dmesg.txt");
+        var real = File.ReadLines(path).Where(l => !l.StartsWith('#')).Select(RealLog.Strip).ToList();
+        var yaml = ScenarioImporter.Import(new ImportOptions(path, null, null));
+        var simulated = ScenarioRunner.Run(ScenarioLoader.Parse(yaml, "imported.yaml"), ProfileCatalog.Find(ProfileNames.Linux54)!).Log.Select(RealLog.Strip).ToList();
+
+        // A group of one switched to a DMA domain: at probe when an RMRR names the device or it is a PCI bridge, at
+        // its first map when its masks fall short (then the log prefixes the driver's name, the run "pci": by address).
+        var loggedSwitch = Switched(real);
+        var simulatedSwitch = Switched(simulated);
+        Assert.True(loggedSwitch.Count >= 8);
+        Assert.All(simulatedSwitch, l => Assert.Contains(l, loggedSwitch));
+        Assert.True(simulatedSwitch.Count >= loggedSwitch.Count - 1, string.Join("\n", loggedSwitch.Except(simulatedSwitch)));
+        // The USB controller and the graphics function of the iLO's group keep identity in a private domain.
+        var privateIdentity = real.Where(l => l.EndsWith("DMAR: Device uses a private identity domain.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, privateIdentity.Count);
+        Assert.All(privateIdentity, l => Assert.Contains(l, simulated));
+    }
+
+    private static List<string> Switched(List<string> log) =>
+        [.. log.Where(l => l.EndsWith(": Using iommu dma mapping", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(' ', StringComparison.Ordinal) + 1)..])];
+
     private static List<string> SetupLines(IEnumerable<string> lines) =>
         [.. lines.Where(l => !l.StartsWith('#')).Select(RealLog.Strip).Where(l => SetupLine().IsMatch(l))];
 

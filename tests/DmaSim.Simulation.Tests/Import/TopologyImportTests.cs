@@ -67,7 +67,7 @@ public sealed class TopologyImportTests
         Assert.Contains("bdf: \"00:01.0\", name: pcieport-00-01-0, model: pcie-root-port, secondary-bus: 0x01, acs: true", yaml, StringComparison.Ordinal);
         Assert.Contains("bdf: \"00:02.0\", name: pcieport-00-02-0, model: pcie-root-port, secondary-bus: 0x02, pci-id", yaml, StringComparison.Ordinal);
         Assert.Contains("bdf: \"02:00.0\", name: bridge-02-00-0, model: pcie-to-pci-bridge, secondary-bus: 0x03", yaml, StringComparison.Ordinal);
-        Assert.Contains("bdf: \"03:01.0\", name: pci-03-01-0, model: scripted, address-bits: 64, pcie: false", yaml, StringComparison.Ordinal);
+        Assert.Contains("bdf: \"03:01.0\", name: pci-03-01-0, model: scripted, address-bits: 64, driver: none, pcie: false", yaml, StringComparison.Ordinal);
     }
 
     [Fact]
