@@ -120,6 +120,20 @@ public static class BootLog
         k.Log(Dialect(k).IdentityMap(pciName, start, lastByte));
     }
 
+    /// <summary>"… identity mapping for device …" for a device put in si_domain at boot, in the run's wording.</summary>
+    public static void StaticIdentityMapping(KernelContext k, bool hardware, string pciName)
+    {
+        ArgumentNullException.ThrowIfNull(k);
+        k.Log(Dialect(k).StaticIdentityMapping(hardware, pciName));
+    }
+
+    /// <summary>"Ignoring identity map for HW passthrough device …", in the run's wording (<paramref name="lastByte"/> inclusive).</summary>
+    public static void IgnoringIdentityMap(KernelContext k, string pciName, ulong start, ulong lastByte)
+    {
+        ArgumentNullException.ThrowIfNull(k);
+        k.Log(Dialect(k).IgnoringIdentityMap(pciName, start, lastByte));
+    }
+
     /// <summary>iommu_prepare_isa's "Prepare 0-16MiB unity mapping for LPC", in the run's wording.</summary>
     public static void LpcUnityMap(KernelContext k)
     {

@@ -109,6 +109,23 @@ public sealed record LogDialect(
     public string IdentityMap(string pciName, ulong start, ulong lastByte) =>
         $"{IntelIommuPrefix}Setting identity map for device {pciName} [0x{start:x} - 0x{(IdentityMapEndInclusive ? lastByte : lastByte + 1):x}]";
 
+    /// <summary>
+    /// iommu_prepare_identity_map for a device in the hardware pass-through si_domain: a bare printk("Ignoring identity
+    /// map for HW passthrough device %s [0x%Lx - 0x%Lx]") in 2.6.32 – 3.x, pr_warn under pr_fmt "DMAR: " from 4.1;
+    /// the end as the identity-map line prints it.
+    /// </summary>
+    public string IgnoringIdentityMap(string pciName, ulong start, ulong lastByte) =>
+        $"{(IntelIommuPrefix == "DMAR: " ? IntelIommuPrefix : "")}Ignoring identity map for HW passthrough device {pciName} [0x{start:x} - 0x{(IdentityMapEndInclusive ? lastByte : lastByte + 1):x}]";
+
+    /// <summary>
+    /// iommu_prepare_static_identity_mapping's line per device put in si_domain: "IOMMU: hardware identity mapping
+    /// for device %s" (2.6.32 – 3.x), pr_info("%s identity mapping for device %s") with "Hardware"/"Software" under
+    /// pr_fmt "DMAR: " after the 4.1 cleanup (read in a 4.x intel-iommu.c, dev_prepare_static_identity_mapping).
+    /// </summary>
+    public string StaticIdentityMapping(bool hardware, string pciName) => IntelIommuPrefix == "DMAR: "
+        ? $"DMAR: {(hardware ? "Hardware" : "Software")} identity mapping for device {pciName}"
+        : $"IOMMU: {(hardware ? "hardware" : "software")} identity mapping for device {pciName}";
+
     /// <summary>"Prepare 0-16MiB unity mapping for LPC" (iommu_prepare_isa).</summary>
     public string LpcUnityMap() => IntelIommuPrefix + "Prepare 0-16MiB unity mapping for LPC";
 

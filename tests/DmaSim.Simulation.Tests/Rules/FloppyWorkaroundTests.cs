@@ -42,7 +42,7 @@ public sealed class FloppyWorkaroundTests
     {
         var r = ScenarioRunner.Run(ScenarioLoader.Parse(Machine(profile, cmdline), "floppy-wa.yaml"), ProfileCatalog.Find(profile)!);
         return [.. r.Log.Select(l => l[(l.IndexOf("] ", StringComparison.Ordinal) + 2)..])
-            .Where(l => l.Contains("RMRR:", StringComparison.Ordinal) || l.Contains("identity map", StringComparison.Ordinal) || l.Contains("LPC", StringComparison.Ordinal))];
+            .Where(l => l.Contains("RMRR:", StringComparison.Ordinal) || l.Contains("identity map ", StringComparison.Ordinal) || l.Contains("LPC", StringComparison.Ordinal))];
     }
 
     [Fact]
@@ -83,5 +83,30 @@ public sealed class FloppyWorkaroundTests
         Assert.Contains("IOMMU: Prepare 0-16MiB unity mapping for LPC", SetupLines(ProfileNames.Linux2631));
         Assert.Empty(SetupLines(ProfileNames.Linux54));
         Assert.Empty(SetupLines(ProfileNames.Linux61));
+    }
+
+    [Fact]
+    public void Under_hardware_pass_through_the_maps_of_identity_devices_are_ignored_in_the_eras_wording()
+    {
+        // The USB controller keeps identity despite its RMRRs (device_is_rmrr_locked spares USB), and so does the ISA bridge.
+        Assert.Equal(
+        [
+            "DMAR: Setting RMRR:",
+            "DMAR: Ignoring identity map for HW passthrough device 0000:00:1d.0 [0x7f000000 - 0x7f00ffff]",
+            "DMAR: Ignoring identity map for HW passthrough device 0000:00:1d.0 [0x7e000000 - 0x7e0fffff]",
+            "DMAR: Prepare 0-16MiB unity mapping for LPC",
+            "DMAR: Ignoring identity map for HW passthrough device 0000:00:1f.0 [0x0 - 0xffffff]",
+        ], SetupLines(ProfileNames.Linux419, "intel_iommu=on iommu=pt"));
+        Assert.Equal("Ignoring identity map for HW passthrough device 0000:00:1f.0 [0x0 - 0xffffff]", SetupLines(ProfileNames.Linux30, "intel_iommu=on iommu=pt")[^1]);
+        Assert.Equal("Ignoring identity map for HW passthrough device 0000:00:1f.0 [0x0 - 0x1000000]", SetupLines(ProfileNames.Linux2632, "intel_iommu=on iommu=pt")[^1]);
+    }
+
+    [Fact]
+    public void The_static_identity_line_follows_the_4_1_cleanup()
+    {
+        static List<string> Lines(string profile) => [.. ScenarioRunner.Run(ScenarioLoader.Parse(Machine(profile, "intel_iommu=on iommu=pt"), "floppy-wa.yaml"), ProfileCatalog.Find(profile)!).Log
+            .Select(l => l[(l.IndexOf("] ", StringComparison.Ordinal) + 2)..]).Where(l => l.Contains("identity mapping for device", StringComparison.Ordinal))];
+        Assert.Contains("DMAR: Hardware identity mapping for device 0000:00:1f.0", Lines(ProfileNames.Linux419));
+        Assert.Contains("IOMMU: hardware identity mapping for device 0000:00:1f.0", Lines(ProfileNames.Linux30));
     }
 }

@@ -51,7 +51,7 @@ public static class InitDmars
                     continue;
                 }
                 // iommu_prepare_static_identity_mapping prints one line per device it adds.
-                k.Log($"IOMMU: {(hw ? "hardware" : "software")} identity mapping for device {dev.PciName}");
+                Boot.BootLog.StaticIdentityMapping(k, hw, dev.PciName);
                 if (iommu.Attach(dev, si, hw ? ContextTranslationType.PassThrough : ContextTranslationType.MultiLevel))
                 {
                     dev.Domain = hw ? DeviceDomain.PassThrough : DeviceDomain.Identity;
@@ -106,7 +106,7 @@ public static class InitDmars
         var domain = iommu.DomainOf(dev);
         if (domain is not null && domain == iommu.SiDomain && iommu.HwPassThrough)
         {
-            k.Log($"Ignoring identity map for HW passthrough device {dev.PciName} [0x{start:x} - 0x{end:x}]");
+            Boot.BootLog.IgnoringIdentityMap(k, dev.PciName, start, end - 1);
             return;
         }
         Boot.BootLog.IdentityMap(k, dev.PciName, start, end - 1);
