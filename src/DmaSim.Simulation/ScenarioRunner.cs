@@ -119,6 +119,7 @@ public static class ScenarioRunner
         {
             if (d.Driver is null || !DriverCatalogue.TryGet(d.Driver, out var entry)) continue;
             var dev = m.Kernel.Devices.First(x => x.Name == d.Name);
+            dev.DriverString = d.DriverString;
             var own = s.DriverFor(d.Name);
             var (streaming, coherent) = CatalogueMasks(m, dev, entry, d.PciId);
             if (own?.DmaMaskBits is null) m.Kernel.Dma.SetMask(dev, DmaMask.Bits(streaming));

@@ -39,6 +39,9 @@ public sealed class KernelDevice
     /// <summary>The device's IOMMU group as the era forms them (KernelProfile.IommuGroups); null when no unit translates it.</summary>
     public int? Group { get; set; }
 
+    /// <summary>dev_driver_string once a driver is bound ("ehci-pci"), the prefix of its dev_info lines; null before ("pci").</summary>
+    public string? DriverString { get; set; }
+
     /// <summary>Modern PCI SAC trick state: still tries 32-bit IOVAs first.</summary>
     public bool Pci32BitWorkaround { get; set; } = true;
 

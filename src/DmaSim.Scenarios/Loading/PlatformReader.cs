@@ -120,11 +120,12 @@ internal static class PlatformReader
         // `driver: none`: no driver binds, so nothing maps for the device and the default workload leaves it idle.
         var noDriver = m.Get("driver") is { } dn && Text(dn, "driver") == "none";
         var driver = !noDriver && m.Get("driver") is { } dr ? CatalogueDriver(dr) : null;
+        var driverString = driver is null ? null : Text(m.Get("driver")!, "driver");
         // A log that does not show the port's bridge lines imports it as an endpoint; the flag still counts.
         var externalEndpoint = m.Get("external-facing") is { } efe && Flag(efe, "external-facing");
         // The 24-bit class code (base class, sub-class, prog-if) the kernel reads at enumeration, e.g. 0x0c0320 EHCI.
         var classCode = m.Get("class") is { } c ? (uint)Int(c, "class", 0, 0xffffff) : (uint?)null;
-        return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span) { Acs = acs, PciId = pciId, ExternalFacing = externalEndpoint, ClassCode = classCode, NoDriver = noDriver };
+        return new DeviceConfig(bdf, name, model, pcie, addressBits, descriptorBits, firmwareDma, null, driver, m.Span) { Acs = acs, PciId = pciId, ExternalFacing = externalEndpoint, ClassCode = classCode, NoDriver = noDriver, DriverString = driverString };
     }
 
     /// <summary>`pci-id: "vvvv:dddd"` as lspci -nn and the kernel log print it.</summary>

@@ -84,4 +84,7 @@ public sealed record DeviceConfig(
 
     /// <summary>`driver: none`: no driver is bound, so the default workload does no DMA with the device (masks stay the PCI defaults).</summary>
     public bool NoDriver { get; init; }
+
+    /// <summary>`driver:` as written (a kernel-log spelling such as `ehci-pci`): what the kernel's lines name the bound driver; <see cref="DeviceConfig.Driver"/> is the catalogue's name.</summary>
+    public string? DriverString { get; init; }
 }

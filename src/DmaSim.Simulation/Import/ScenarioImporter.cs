@@ -281,7 +281,7 @@ public static class ScenarioImporter
             var descriptorNote = narrow ? $"; descriptor lines assumed = the {coherent}-bit coherent mask" : "";
             var chipNote = chip is null ? "" : $" — {chip}";
             return new ImportedDevice(f.Bdf, name, entry.Name,
-                $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: {bits}{descriptor}, driver: {entry.Name}{EndpointExtras(f)} }}",
+                $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: {bits}{descriptor}, driver: {driverName}{EndpointExtras(f)} }}",
                 $"{ids}{link}driver {driverName}: catalogue masks {streaming}/{coherent}{chipNote} ({entry.SourcePath}); silicon width assumed = the wider mask{descriptorNote}");
         }
         if (driverName is null)

@@ -240,7 +240,7 @@ public sealed class SimMachine
     private string DriverAndBdf(string device)
     {
         var d = Scenario.Device(device);
-        return $"{d.Driver ?? d.Name} 0000:{d.Bdf}";
+        return $"{d.DriverString ?? d.Name} 0000:{d.Bdf}";
     }
 
     private DeviceScope Scope(PciBdf b)

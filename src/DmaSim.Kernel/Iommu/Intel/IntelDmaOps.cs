@@ -55,8 +55,10 @@ public sealed class IntelDmaOps : IDmaOps
                 // iommu_need_mapping (5.3 – 5.6): iommu_request_dma_domain_for_dev succeeds only for a group of
                 // one ("Using iommu dma mapping"), else a private domain; then dev_info under pr_fmt "DMAR: ".
                 // dev_info names the bound driver ("ehci-pci 0000:00:1a.0: …"); the model has no driver name and uses the bus's.
-                if (GroupSize?.Invoke(dev) is null or 1) _k.Log($"pci {dev.PciName}: Using iommu dma mapping");
-                _k.Log($"pci {dev.PciName}: DMAR: 32bit DMA uses non-identity mapping");
+                // dev_info names the bound driver (the first map comes from it), "pci" before one binds.
+                var who = dev.DriverString ?? "pci";
+                if (GroupSize?.Invoke(dev) is null or 1) _k.Log($"{who} {dev.PciName}: Using iommu dma mapping");
+                _k.Log($"{who} {dev.PciName}: DMAR: 32bit DMA uses non-identity mapping");
             }
             else
             {
