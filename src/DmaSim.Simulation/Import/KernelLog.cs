@@ -28,6 +28,9 @@ public sealed class LoggedPciDevice(ushort segment, byte bus, byte device, byte 
 
     /// <summary>The class is 0x060100 because iommu_prepare_isa's LPC unity map named the function (no class line for it).</summary>
     public bool ClassFromLpcLine { get; set; }
+
+    /// <summary>The streaming and coherent mask widths the driver printed it got (megaraid_sas), and where.</summary>
+    public (int Streaming, int Coherent, LogLine At)? Masks { get; set; }
     public int? HeaderType { get; set; }
     public byte? SecondaryBus { get; set; }
     public string? Driver { get; set; }
@@ -351,6 +354,9 @@ public sealed partial class KernelLog
         }
         if (who == "pcieport") dev.PortDriver = true;
         if (!_notDrivers.Contains(who)) dev.Driver ??= who;
+        // megasas_set_dma_mask: dev_info("%s bit DMA mask and %s bit consistent mask") — the masks the driver got.
+        if (LoggedMasks().Match(tail) is { Success: true } mm)
+            dev.Masks ??= (Int(mm.Groups[1]), Int(mm.Groups[2]), at);
     }
 
     /// <summary>The function at segment:bus:dev.fn, created on first mention; null outside segment 0 (counted in <see cref="OtherSegmentFunctions"/>).</summary>
@@ -398,7 +404,11 @@ public sealed partial class KernelLog
     [GeneratedRegex(@"^(?:[A-Za-z]{3} +\d{1,2} \d\d:\d\d:\d\d \S+ kernel: |\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:[+-]\d\d:?\d\d|Z)? \S+ kernel: )?(?:[a-z]+ *:[a-z]+ *: )?(?:<\d>)?(?:\[ *\d+\.\d+\](?:\[ *[TC]\d+\])? |\[[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \d{4}\] )?")]
     private static partial Regex Prefix();
 
-    [GeneratedRegex(@"^Linux version (\S+)")]
+    [GeneratedRegex(@"^: (\d{2}) bit DMA mask and (\d{2}) bit consistent mask$")]
+    private static partial Regex LoggedMasks();
+
+    // A log pasted through a forum or mailer may have its spaces doubled ("Linux  version 4.8.0-32-generic").
+    [GeneratedRegex(@"^Linux +version +(\S+)")]
     private static partial Regex VersionLine();
 
     [GeneratedRegex(@"^BIOS-e820: \[mem 0x([0-9a-fA-F]{1,16})-0x([0-9a-fA-F]{1,16})\] (.+)$")]

@@ -61,6 +61,8 @@ public static class ScenarioImporter
 
         var w = new YamlOut();
         var profile = NearestProfile.For(log.Version, out var why);
+        if (log.Version is null)
+            warnings.Add($"{log.FileName}:1: warning: no \"Linux version\" line: profile {profile} assumed; run with --profile for the kernel the log came from");
         w.Comment($"Imported by `dmasim import` from {Path.GetFileName(o.DmesgPath)}{(o.DmarPath is null ? "" : " and the DMAR table " + Path.GetFileName(o.DmarPath))}.");
         w.Comment("Everything below comes from the log unless a comment says it is a default or a guess.");
         if (log.SecondBootIgnored) w.Comment("The log holds more than one boot; only the first is imported.");
@@ -98,6 +100,7 @@ public static class ScenarioImporter
         }
         WriteDevices(w, log, devices);
         WriteKernel(w, log, profile, why);
+        WriteLoggedMasks(w, log, devices);
         return w.ToString();
     }
 
@@ -268,9 +271,20 @@ public static class ScenarioImporter
             ids += $"the log names no driver; {inferred.Driver} binds by {inferred.Why}; ";
         }
         var name = Slug($"{driverName ?? "pci"}-{f.Bdf.Replace(':', '-').Replace('.', '-')}");
+        if (driverName is not null && _driversWithoutDma.TryGetValue(driverName, out var how))
+            return new ImportedDevice(f.Bdf, name, null,
+                $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: 64, driver: none{EndpointExtras(f)} }}",
+                $"{ids}{link}driver {driverName} binds but maps no memory ({how}), so it does no DMA; PCI defaults 32/32 (drivers/pci/probe.c)");
         if (driverName is not null && DriverCatalogue.TryGet(driverName, out var entry))
         {
             var (streaming, coherent, chip) = entry.MasksFor(PciId(p.VendorDevice));
+            var source = $"catalogue masks {streaming}/{coherent}";
+            if (p.Masks is { } logged)
+            {
+                // The driver printed what it got: that beats the catalogue's principal case (the drivers: entry sets it).
+                (streaming, coherent) = (logged.Streaming, logged.Coherent);
+                source = $"masks {streaming}/{coherent} as the driver printed them (log line {logged.At.Line}; drivers: below)";
+            }
             var bits = Math.Max(streaming, coherent);
             // A driver that sets a narrower coherent mask than its streaming mask does so because its hardware
             // fetches control structures (rings, queues) with fewer address lines (hpsa: "the Inbound Post Queue
@@ -282,7 +296,7 @@ public static class ScenarioImporter
             var chipNote = chip is null ? "" : $" — {chip}";
             return new ImportedDevice(f.Bdf, name, entry.Name,
                 $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: {bits}{descriptor}, driver: {driverName}{EndpointExtras(f)} }}",
-                $"{ids}{link}driver {driverName}: catalogue masks {streaming}/{coherent}{chipNote} ({entry.SourcePath}); silicon width assumed = the wider mask{descriptorNote}");
+                $"{ids}{link}driver {driverName}: {source}{chipNote} ({entry.SourcePath}); silicon width assumed = the wider mask{descriptorNote}");
         }
         if (driverName is null)
             return new ImportedDevice(f.Bdf, name, null,
@@ -292,6 +306,15 @@ public static class ScenarioImporter
             $"{{ bdf: \"{f.Bdf}\", name: {name}, model: scripted, address-bits: 64{EndpointExtras(f)} }}",
             $"{ids}{link}driver {driverName} is not in the catalogue: PCI defaults 32/32 (drivers/pci/probe.c); silicon width unknown, 64 assumed");
     }
+
+    // Drivers of PCI functions that never call the DMA API: the function does no DMA, as if no driver were bound.
+    private static readonly Dictionary<string, string> _driversWithoutDma = new(StringComparer.Ordinal)
+    {
+        ["i801_smbus"] = "drivers/i2c/busses/i2c-i801.c: the SMBus host is driven through its I/O registers",
+        ["lpc_ich"] = "drivers/mfd/lpc_ich.c: only registers the GPIO and watchdog cells",
+        ["intel_pch_thermal"] = "drivers/thermal/intel/intel_pch_thermal.c: reads its MMIO registers",
+        ["shpchp"] = "drivers/pci/hotplug/shpchp: the hotplug controller's registers only",
+    };
 
     /// <summary>The log's "vvvv:dddd" as the scenario's pci-id pair.</summary>
     private static (ushort Vendor, ushort Device)? PciId(string? vendorDevice) =>
@@ -310,6 +333,21 @@ public static class ScenarioImporter
         }
         w.Line("  devices:");
         foreach (var d in devices) w.Line($"    - {d.Line}", d.Note);
+    }
+
+    /// <summary>`drivers:` entries for the masks drivers printed (megaraid_sas: "63 bit DMA mask and 63 bit consistent mask").</summary>
+    private static void WriteLoggedMasks(YamlOut w, KernelLog log, List<ImportedDevice> devices)
+    {
+        var logged = log.Pci.Values.Where(p => p.Masks is not null).OrderBy(p => p.FirstLine).ToList();
+        if (logged.Count == 0) return;
+        w.Line("drivers:");
+        foreach (var p in logged)
+        {
+            var (streaming, coherent, at) = p.Masks!.Value;
+            var bdf = $"{p.Bus:x2}:{p.Device:x2}.{p.Function}";
+            if (devices.FirstOrDefault(d => d.Bdf == bdf) is not { } d) continue;
+            w.Line($"  - {{ device: {Quote(d.Name)}, dma-mask-bits: {streaming}, coherent-dma-mask-bits: {coherent} }}", $"log line {at.Line}: the masks the driver printed");
+        }
     }
 
     private static void WriteKernel(YamlOut w, KernelLog log, string profile, string why)

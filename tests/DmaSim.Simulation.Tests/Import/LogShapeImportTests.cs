@@ -222,4 +222,14 @@ public sealed class LogShapeImportTests
         Assert.Contains("class: 0x060100", Line(y4, "00:1f.0"), StringComparison.Ordinal);
         Assert.DoesNotContain("class:", Line(y4, "00:1d.0"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_version_line_with_doubled_spaces_still_picks_the_profile_and_a_log_without_one_warns()
+    {
+        var doubled = Head.Replace("Linux version 6.1.0-13-amd64", "Linux  version  4.8.0-32-generic", StringComparison.Ordinal);
+        Assert.Contains("profile: linux-3.0", Yaml(doubled), StringComparison.Ordinal);
+        var none = WithWarnings(string.Join('\n', Head.Split('\n').Skip(1)));
+        Assert.Contains(none.Warnings, w => w.Contains("warning: no \"Linux version\" line: profile linux-6.1 assumed", StringComparison.Ordinal));
+        Assert.DoesNotContain(WithWarnings(Head).Warnings, w => w.Contains("Linux version", StringComparison.Ordinal));
+    }
 }

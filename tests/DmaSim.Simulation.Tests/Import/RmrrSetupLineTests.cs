@@ -14,23 +14,24 @@ namespace DmaSim.Simulation.Tests.Import;
 /// </summary>
 public sealed partial class RmrrSetupLineTests
 {
-    /// <summary>Every sample log whose boot prints init_dmars' RMRR lines (2.6.3x – 4.x wording).</summary>
+    /// <summary>Every sample log whose boot prints init_dmars' RMRR lines (2.6.3x – 4.x wording), as "folder/file".</summary>
     public static TheoryData<string> BootTimeLogs()
     {
         var data = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(RealLog.DmesgDir, "*.dmesg.txt").Order(StringComparer.Ordinal))
-            if (File.ReadLines(f).Any(l => l.Contains("Setting identity map for device", StringComparison.Ordinal))) data.Add(Path.GetFileName(f));
+        foreach (var folder in new[] { "dmesg", "dmesg-rmrr" })
+            foreach (var f in Directory.GetFiles(SharedData.Path_(folder), "*.dmesg.txt").Order(StringComparer.Ordinal))
+                if (File.ReadLines(f).Any(l => l.Contains("Setting identity map for device", StringComparison.Ordinal))) data.Add($"{folder}/{Path.GetFileName(f)}");
         return data;
     }
 
     [Fact]
-    public void A_sample_log_prints_boot_time_rmrr_lines() => Assert.NotEmpty(BootTimeLogs());
+    public void Sample_logs_print_boot_time_rmrr_lines() => Assert.True(BootTimeLogs().Count >= 2);
 
     [Theory]
     [MemberData(nameof(BootTimeLogs))]
     public void The_boot_time_rmrr_lines_come_in_the_kernels_order_with_the_isa_bridge_last(string log)
     {
-        var path = Path.Combine(RealLog.DmesgDir, log);
+        var path = SharedData.Path_(log.Split('/'));
         var (_, run) = RealLog.ImportAndRun(path, null);
         var want = SetupLines(File.ReadLines(path));
         Assert.Contains(want, l => l.EndsWith("Prepare 0-16MiB unity mapping for LPC", StringComparison.Ordinal));
@@ -80,6 +81,21 @@ public sealed partial class RmrrSetupLineTests
         var privateIdentity = real.Where(l => l.EndsWith("DMAR: Device uses a private identity domain.", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, privateIdentity.Count);
         Assert.All(privateIdentity, l => Assert.Contains(l, simulated));
+    }
+
+    [Fact]
+    public void Under_5_4_pass_through_only_the_pci_bridge_switches_and_megaraid_keeps_identity_with_the_masks_it_printed()
+    {
+        var path = SharedData.Path_("dmesg-rmrr", "dell-poweredge-r750xs_5.4.0-86-generic-iommu-pt.dmesg.txt");
+        var (yaml, run) = RealLog.ImportAndRun(path, null);
+        Assert.Contains("dma-mask-bits: 63, coherent-dma-mask-bits: 63 }", yaml, StringComparison.Ordinal);
+        Assert.Contains("driver i801_smbus binds but maps no memory", yaml, StringComparison.Ordinal);
+        static List<string> Decisions(IEnumerable<string> log) => [.. log.Where(l => !l.StartsWith('#')).Select(RealLog.Strip)
+            .Where(l => l.EndsWith(": Using iommu dma mapping", StringComparison.Ordinal) || l.EndsWith("32bit DMA uses non-identity mapping", StringComparison.Ordinal)
+                || l.Contains("Device uses a private", StringComparison.Ordinal))];
+        var want = Decisions(File.ReadLines(path));
+        Assert.Equal(["pci 0000:02:00.0: Using iommu dma mapping"], want);
+        Assert.Equal(want, Decisions(run.Log));
     }
 
     private static List<string> Switched(List<string> log) =>
