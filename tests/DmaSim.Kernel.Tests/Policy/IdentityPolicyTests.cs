@@ -1,5 +1,6 @@
 using DmaSim.Core;
 using DmaSim.Hardware.Pci;
+using DmaSim.Kernel.Boot;
 using DmaSim.Kernel.Iommu.Intel;
 using DmaSim.Kernel.Profiles;
 
@@ -157,6 +158,18 @@ public class IdentityPolicyTests
         // device_is_rmrr_locked spares USB controllers and graphics.
         Assert.True(IdentityPolicy.Decide(p, usb, startup: true).Identity);
         Assert.True(IdentityPolicy.Decide(p, graphics, startup: true).Identity);
+    }
+
+    [Fact]
+    public void Linux_3_0_locks_rmrr_devices_out_of_identity_only_for_releases_from_3_8()
+    {
+        var withRmrr = Pcie(DmaMask.Bits(64), DmaMask.Bits(64), _req4G) with { HasRmrr = true };
+        Assert.True(IdentityPolicy.Decide(ProfileCatalog.Linux30, withRmrr, startup: true, new KernelVersion(3, 0, 0)).Identity);
+        Assert.True(IdentityPolicy.Decide(ProfileCatalog.Linux30, withRmrr, startup: true).Identity);
+        Assert.False(IdentityPolicy.Decide(ProfileCatalog.Linux30, withRmrr, startup: true, new KernelVersion(3, 13, 0)).Identity);
+        Assert.True(IdentityPolicy.Decide(ProfileCatalog.Linux30, withRmrr with { IsUsb = true }, startup: true, new KernelVersion(3, 13, 0)).Identity);
+        // Other profiles keep their own rule whatever the release says.
+        Assert.True(IdentityPolicy.Decide(ProfileCatalog.Linux2632, withRmrr, startup: true, new KernelVersion(3, 13, 0)).Identity);
     }
 
     [Fact]

@@ -28,12 +28,12 @@ public static class IdentityPolicy
 {
     private const string Src = "drivers/pci/intel-iommu.c iommu_should_identity_map";
 
-    public static IdentityVerdict Decide(KernelProfile p, IdentityInputs x, bool startup)
+    public static IdentityVerdict Decide(KernelProfile p, IdentityInputs x, bool startup, Boot.KernelVersion? release = null)
     {
         if (!x.IdentMapAll) return new(false, "identity mapping not enabled (no iommu=pt)", Src + ": !(iommu_identity_mapping & IDENTMAP_ALL)");
         // device_is_rmrr_locked: an RMRR keeps a device out of si_domain unless it is USB (whose RMRRs serve
         // the BIOS's legacy keyboard emulation only) or graphics.
-        if (p.RmrrDevicesNeverIdentity.Value && x.HasRmrr && !x.IsUsb && !x.IsGraphics)
+        if (RmrrLocks(p, release) && x.HasRmrr && !x.IsUsb && !x.IsGraphics)
             return new(false, "device has an RMRR (not USB, not graphics)", p.RmrrDevicesNeverIdentity.Source);
         if (p.BridgedDevicesNeverIdentity.Value)
         {
@@ -59,4 +59,12 @@ public static class IdentityPolicy
                 return new(true, "no runtime re-check in this era", p.RuntimeIdentityCheck.Source);
         }
     }
+
+    /// <summary>
+    /// The profile's RMRR lock; linux-3.0 stands for every release from 2.6.39 to 4.18, so there the release decides:
+    /// "intel-iommu: Prevent devices with RMRRs from being placed into SI Domain" (ea2447f700ca) is in 3.8 on.
+    /// </summary>
+    private static bool RmrrLocks(KernelProfile p, Boot.KernelVersion? release) =>
+        p.RmrrDevicesNeverIdentity.Value
+        || (p.Name == ProfileNames.Linux30 && release is { } v && v >= new Boot.KernelVersion(3, 8, 0));
 }

@@ -44,7 +44,7 @@ public static class InitDmars
                     k.Events.Emit(new IommuDecisionEvent(dev.Name, "not identity at boot", "host bridge skipped", p.SkipsHostBridgesInStaticIdentityMap.Source));
                     continue;
                 }
-                var v = IdentityPolicy.Decide(p, ops.Inputs(dev), startup: true);
+                var v = IdentityPolicy.Decide(p, ops.Inputs(dev), startup: true, ops.Release);
                 if (!v.Identity)
                 {
                     k.Events.Emit(new IommuDecisionEvent(dev.Name, "not identity at boot", v.Reason, v.Source));

@@ -44,7 +44,7 @@ public sealed class IntelDmaOps : IDmaOps
         // space to map from; a profile mixing an era's boot with a later era's missing check, as `dmasim bisect`
         // builds between 3.0 and 6.1, reached intel_map_single with it and failed on the absent allocator).
         if (P.RuntimeIdentityCheck.Value == IdentityCheck.None) return inSi;
-        var verdict = IdentityPolicy.Decide(P, Inputs(dev), startup: false);
+        var verdict = IdentityPolicy.Decide(P, Inputs(dev), startup: false, Release);
         if (inSi)
         {
             if (verdict.Identity) return true;
@@ -82,6 +82,9 @@ public sealed class IntelDmaOps : IDmaOps
         }
         return false;
     }
+
+    /// <summary>The exact release the scenario names, for rules a profile leaves to it; null when none is given.</summary>
+    public Boot.KernelVersion? Release => Boot.KernelVersion.TryParse(_k.KernelVersion, out var v) ? v : null;
 
     public IdentityInputs Inputs(KernelDevice dev) => new(
         _iommu.IdentMapAll,
