@@ -205,13 +205,21 @@ public sealed class LinuxKernel
             IommuOffReason = "a remapping unit supports no usable address width";
             return false;
         }
-        // init_dmars: queued invalidation where ECAP.QI allows (dmar_enable_qi), else the registers.
-        foreach (var u in units)
+        // init_dmars: queued invalidation where ECAP.QI allows (dmar_enable_qi), else the registers; for_each_iommu
+        // walks dmar_drhd_units, which dmar_register_drhd_unit fills head-first except the include-all unit, added at
+        // the tail (drivers/pci/dmar.c 2.6.32, drivers/iommu/intel/dmar.c 6.x): a 4-unit laptop prints dmar2, dmar1,
+        // dmar0, dmar3 (the X1 Carbon 5.17 log).
+        var invalidationLines = new List<string>();
+        foreach (var u in units.Where(u => !u.Drhd.IncludePciAll).Reverse().Concat(units.Where(u => u.Drhd.IncludePciAll)))
         {
             var qi = u.Hw.SupportsQueuedInvalidation && u.Hw.EnableQueuedInvalidation();
-            k.Log(InitMessages.InvalidationMethod(Profile, BootLog.Dialect(k), u, qi));
+            invalidationLines.Add(InitMessages.InvalidationMethod(Profile, BootLog.Dialect(k), u, qi));
         }
-        iommu = new IntelIommu(k, dmar, units);
+        // 5.3+: intel_iommu_init runs after iommu_subsys_init printed the domain policy and after
+        // platform_optin_force_iommu, so DefaultDomains prints these lines in their place.
+        if (Profile.BootSequence.Value != BootSequence.DefaultDomains)
+            foreach (var line in invalidationLines) k.Log(line);
+        iommu = new IntelIommu(k, dmar, units) { InvalidationLines = invalidationLines };
         // init_dmars: dmar_set_interrupt for every unit before translation is enabled.
         iommu.Faults.EnableInterrupts();
         if (Profile.BootSequence.Value == BootSequence.InitDmars)

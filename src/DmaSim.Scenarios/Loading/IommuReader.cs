@@ -7,7 +7,7 @@ namespace DmaSim.Scenarios;
 /// <summary>Reads `platform.iommu`: `none`, `{ dmar-table: FILE }`, or an inline VT-d description.</summary>
 internal static class IommuReader
 {
-    private static readonly string[] _keys = ["host-address-width", "units", "rmrr", "dmar-table", "registers"];
+    private static readonly string[] _keys = ["host-address-width", "units", "rmrr", "dmar-table", "registers", "platform-opt-in"];
 
     private static readonly string[] _unitKeys =
     [
@@ -53,7 +53,8 @@ internal static class IommuReader
         // kernel log did not name; elsewhere an RMRR must name a device.
         var imported = units.All(u => u.Registers is not null);
         var rmrr = m.Get("rmrr") is { } r ? ReadRmrr(r, physBits, devices, imported) : [];
-        return new InlineIommu(haw, units, rmrr, m.Span);
+        var optIn = m.Get("platform-opt-in") is { } o && Flag(o, "platform-opt-in");
+        return new InlineIommu(haw, units, rmrr, m.Span) { PlatformOptIn = optIn };
     }
 
     private static ImmutableArray<IommuUnit> ReadUnits(YNode node, int physBits, DeviceIndex devices)

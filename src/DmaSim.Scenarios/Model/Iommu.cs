@@ -34,7 +34,11 @@ public sealed record InlineIommu(
     int HostAddressWidth,
     ImmutableArray<IommuUnit> Units,
     ImmutableArray<RmrrEntry> Rmrr,
-    SourceSpan Span) : IommuConfig(Span);
+    SourceSpan Span) : IommuConfig(Span)
+{
+    /// <summary>`platform-opt-in: true`: the table's DMA_CTRL_PLATFORM_OPT_IN_FLAG (flags bit 2), the firmware's request for DMA protection.</summary>
+    public bool PlatformOptIn { get; init; }
+}
 
 /// <summary>
 /// One DMA remapping hardware unit (ACPI DRHD) with the capability bits a VT-d user tunes:

@@ -157,6 +157,8 @@ public static class ScenarioImporter
         }
         w.Line("  iommu:", "inline, from the log's DMAR lines; give --dmar for the real table (scopes, ATSR, RHSA, ANDD)");
         w.Line($"    host-address-width: {haw}", $"log line {log.HostAddressWidthAt!.Value.Line}");
+        // platform_optin_force_iommu prints its line only when dmar_platform_optin() found the table's flag.
+        if (log.PlatformOptInForced) w.Line("    platform-opt-in: true", "the log's \"Intel-IOMMU force enabled due to platform opt in\": the table sets DMA_CTRL_PLATFORM_OPT_IN_FLAG");
         w.Line("    units:");
         var qemu = VtdUnitConfig.Qemu48();
         foreach (var d in log.Dmar.Where(d => d.Kind == "DRHD"))

@@ -131,7 +131,11 @@ public sealed class SimMachine
                 var zeroBase = p.FirmwareFaults.Contains(FirmwareFault.DrhdAtAddressZero);
                 DmarTable = DmarBuilder.Build(new DmarMachineSpec(inline.HostAddressWidth,
                     [.. inline.Units.Select((u, i) => new DmarUnitSpec(zeroBase && i == 0 ? 0 : u.Base.Value, u.IncludePciAll, [.. u.Devices.Select(Scope)]))],
-                    [.. inline.Rmrr.Select(r => new DmarRmrrSpec(r.Range, [.. r.Devices.Select(Scope)]))]));
+                    [.. inline.Rmrr.Select(r => new DmarRmrrSpec(r.Range, [.. r.Devices.Select(Scope)]))])
+                {
+                    // DMAR flags: INTR_REMAP, and DMA_CTRL_PLATFORM_OPT_IN_FLAG (bit 2) when the firmware asks for DMA protection.
+                    Flags = (byte)(DmarTable.IntrRemapFlag | (inline.PlatformOptIn ? 0x04 : 0)),
+                });
                 foreach (var (u, i) in inline.Units.Select((u, i) => (u, i)))
                     remappers.Add(new VtdRemapper("dmar" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), new VtdUnit(Memory, UnitConfig(u, inline.HostAddressWidth), Events)));
                 foreach (var r in inline.Rmrr)

@@ -232,4 +232,12 @@ public sealed class LogShapeImportTests
         Assert.Contains(none.Warnings, w => w.Contains("warning: no \"Linux version\" line: profile linux-6.1 assumed", StringComparison.Ordinal));
         Assert.DoesNotContain(WithWarnings(Head).Warnings, w => w.Contains("Linux version", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_log_whose_kernel_was_forced_on_by_the_platform_opt_in_imports_the_tables_flag()
+    {
+        var forced = Yaml(Head + "[    0.500000] DMAR: Intel-IOMMU force enabled due to platform opt in\n");
+        Assert.Contains("platform-opt-in: true", forced, StringComparison.Ordinal);
+        Assert.DoesNotContain("platform-opt-in", Yaml(Head), StringComparison.Ordinal);
+    }
 }

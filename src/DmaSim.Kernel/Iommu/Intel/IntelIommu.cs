@@ -38,6 +38,9 @@ public sealed partial class IntelIommu
 
     public DmarInfo Dmar { get; }
     public IReadOnlyList<DmarUnit> Units { get; }
+
+    /// <summary>init_dmars' "Using … invalidation" line per unit, in the kernel's unit-list order (printed where the era prints them).</summary>
+    public IReadOnlyList<string> InvalidationLines { get; init; } = [];
     public KernelProfile Profile => _k.Profile;
 
     /// <summary>hw_pass_through: every active unit has ECAP.PT (init_dmars, 2.6.32).</summary>

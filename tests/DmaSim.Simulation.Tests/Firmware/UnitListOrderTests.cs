@@ -1,0 +1,73 @@
+using DmaSim.Kernel.Profiles;
+using DmaSim.Scenarios;
+
+namespace DmaSim.Simulation.Tests.Firmware;
+
+/// <summary>
+/// A laptop's four remapping units (three with device scopes, the include-all one last) whose firmware sets the DMAR
+/// platform opt-in flag, on a kernel built with VT-d off, as a ThinkPad X1 Carbon on 5.17 logged it: the domain
+/// policy lines, then "Intel-IOMMU force enabled due to platform opt in", then one invalidation line per unit in the
+/// kernel's unit-list order (dmar2, dmar1, dmar0, then the include-all dmar3), then the groups.
+/// </summary>
+public sealed class UnitListOrderTests
+{
+    private static string Machine(bool optIn) => $$"""
+        schema: dmasim/v1
+        name: four-units
+        platform:
+          physical-address-bits: 39
+          memory:
+            - { start: 0x0, end: 0x9ffff, type: usable }
+            - { start: 0x100000, end: 0x7fffffff, type: usable }
+          iommu:
+            host-address-width: 39
+            platform-opt-in: {{(optIn ? "true" : "false")}}
+            units:
+              - { base: 0xfed90000, devices: ["00:02.0"], queued-invalidation: true }
+              - { base: 0xfed85000, devices: ["00:07.0"], queued-invalidation: true }
+              - { base: 0xfed86000, devices: ["00:07.2"], queued-invalidation: true }
+              - { base: 0xfed91000, include-pci-all: true, queued-invalidation: true }
+          devices:
+            - { bdf: "00:02.0", name: gpu, model: scripted, address-bits: 39, class: 0x030000 }
+            - { bdf: "00:07.0", name: tbt0, model: pcie-root-port, secondary-bus: 0x20, external-facing: true }
+            - { bdf: "00:07.2", name: tbt2, model: pcie-root-port, secondary-bus: 0x40 }
+            - { bdf: "00:14.0", name: xhci, model: scripted, address-bits: 64, class: 0x0c0330 }
+        kernel:
+          profile: linux-6.1
+          config: { intel-iommu-default-on: false }
+          cmdline: ""
+        """;
+
+    private static List<string> Log(bool optIn)
+    {
+        var r = ScenarioRunner.Run(ScenarioLoader.Parse(Machine(optIn), "four-units.yaml"), ProfileCatalog.Find("linux-6.1")!);
+        return [.. r.Log.Select(l => l[(l.IndexOf("] ", StringComparison.Ordinal) + 2)..])];
+    }
+
+    [Fact]
+    public void The_opt_in_forces_vt_d_on_and_the_units_report_in_list_order_after_it()
+    {
+        var log = Log(optIn: true);
+        var from = log.IndexOf("iommu: Default domain type: Translated ");
+        Assert.True(from >= 0);
+        Assert.Equal(
+        [
+            "iommu: Default domain type: Translated ",
+            "iommu: DMA domain TLB invalidation policy: lazy mode ",
+            "DMAR: Intel-IOMMU force enabled due to platform opt in",
+            "DMAR: dmar2: Using Queued invalidation",
+            "DMAR: dmar1: Using Queued invalidation",
+            "DMAR: dmar0: Using Queued invalidation",
+            "DMAR: dmar3: Using Queued invalidation",
+        ], log.Skip(from).Take(7));
+        Assert.Contains(log, l => l.EndsWith(": Adding to iommu group 0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Without_the_flag_a_kernel_built_with_vt_d_off_leaves_it_off()
+    {
+        var log = Log(optIn: false);
+        Assert.DoesNotContain(log, l => l.Contains("force enabled", StringComparison.Ordinal) || l.Contains("Using Queued invalidation", StringComparison.Ordinal));
+        Assert.DoesNotContain(log, l => l.Contains("Adding to iommu group", StringComparison.Ordinal));
+    }
+}
