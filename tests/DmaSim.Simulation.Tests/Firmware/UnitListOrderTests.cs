@@ -1,5 +1,7 @@
 using DmaSim.Kernel.Profiles;
 using DmaSim.Scenarios;
+using DmaSim.Simulation.Import;
+using DmaSim.Testing;
 
 namespace DmaSim.Simulation.Tests.Firmware;
 
@@ -69,5 +71,18 @@ public sealed class UnitListOrderTests
         var log = Log(optIn: false);
         Assert.DoesNotContain(log, l => l.Contains("force enabled", StringComparison.Ordinal) || l.Contains("Using Queued invalidation", StringComparison.Ordinal));
         Assert.DoesNotContain(log, l => l.Contains("Adding to iommu group", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_x1_carbon_log_comes_back_with_vt_d_forced_on_and_its_units_in_list_order()
+    {
+        var path = SharedData.Path_("dmesg-groups", "lenovo-thinkpad-x1-carbon_5.17.3-arch1-1.dmesg.txt");
+        static List<string> Lines(IEnumerable<string> log) => [.. log.Where(l => !l.StartsWith('#')).Select(l => l[(l.IndexOf("] ", StringComparison.Ordinal) + 2)..])
+            .Where(l => l.Contains("force enabled", StringComparison.Ordinal) || l.Contains("Using Queued invalidation", StringComparison.Ordinal))];
+        var want = Lines(File.ReadLines(path));
+        Assert.Equal(5, want.Count);
+        var yaml = ScenarioImporter.Import(new ImportOptions(path, null, null));
+        var run = ScenarioRunner.Run(ScenarioLoader.Parse(yaml, "x1.yaml"), ProfileCatalog.Find("linux-5.15")!);
+        Assert.Equal(want, Lines(run.Log));
     }
 }
