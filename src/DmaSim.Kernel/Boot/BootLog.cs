@@ -87,6 +87,17 @@ public static class BootLog
             }
             if (e.Unit is { } u) k.Log(dialect.UnitLine(seq++, u.RegisterBase, u.Version, u.Cap, u.Ecap));
         }
+        // 2.6.31 – 3.1: dmar_table_init reports the missing structure lists right after a parse that found units.
+        if (dialect.NoneFoundAtTableInit && dmar.Drhds.Count > 0)
+            foreach (var line in NoneFoundLines(dialect, dmar)) k.Log(line);
+    }
+
+    /// <summary>"No RMRR found" and its siblings, for the structure lists this table leaves empty.</summary>
+    public static IEnumerable<string> NoneFoundLines(LogDialect dialect, DmarInfo dmar)
+    {
+        ArgumentNullException.ThrowIfNull(dialect);
+        ArgumentNullException.ThrowIfNull(dmar);
+        return dialect.NoneFoundLines(dmar.Rmrrs.Count > 0, dmar.Entries.Any(e => e.Type == "ATSR"), dmar.Entries.Any(e => e.Type == "SATC"));
     }
 
     /// <summary>

@@ -21,17 +21,14 @@ public static class InitMessages
         : $"IOMMU: Cannot get a valid agaw for iommu (seq_id = {u.Index})";
 
     /// <summary>
-    /// init_dmars: which invalidation interface the unit uses (dmar_enable_qi). Modern: "%s: Using … invalidation"
-    /// with the unit's name; the legacy wording (with or without the unit number, 2.6.32 vs 3.0) is the
-    /// release's own, from its <see cref="LogDialect"/>.
+    /// init_dmars: which invalidation interface the unit uses (dmar_enable_qi), in the release's wording
+    /// (<see cref="LogDialect.InvalidationLine"/>).
     /// </summary>
-    public static string InvalidationMethod(KernelProfile p, LogDialect dialect, DmarUnit u, bool queued)
+    public static string InvalidationMethod(LogDialect dialect, DmarUnit u, bool queued)
     {
         ArgumentNullException.ThrowIfNull(dialect);
         ArgumentNullException.ThrowIfNull(u);
-        return Modern(p)
-            ? $"DMAR: {u.Name}: Using {(queued ? "Queued" : "Register based")} invalidation"
-            : dialect.InvalidationLine(u.Index, u.Drhd.RegisterBase, queued);
+        return dialect.InvalidationLine(u.Index, u.Name, u.Drhd.RegisterBase, queued);
     }
 
     /// <summary>warn_invalid_dmar: 2.6.32 "…at address zero!", modern "[Firmware Bug]: …at address 0!".</summary>

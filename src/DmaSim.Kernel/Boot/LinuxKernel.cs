@@ -42,6 +42,8 @@ public sealed class LinuxKernel
         var k = K;
         if (k.Cmdline.Text.Length > 0) k.Log($"Command line: {k.Cmdline.Text}");
         BootLog.E820(k);
+        // start_kernel's parse of the command line: intel_iommu_setup (__setup "intel_iommu=") reports on/off (2.6.29+).
+        if (k.Cmdline.IntelIommuOn is { } option) k.Log(BootLog.Dialect(k).IntelIommuOption(option));
         if (k.Cmdline.Unrecognised.Count > 0) k.Events.Emit(new IommuDecisionEvent("kernel", "ignored command-line options", string.Join(' ', k.Cmdline.Unrecognised), "not modelled"));
 
         var over4G = k.Pages.MaxPfn > (1UL << 20);
@@ -59,6 +61,8 @@ public sealed class LinuxKernel
             dmarUsable &= !RejectedAtProbe(dmar);
             BootLog.DmarTable(k, dmar);
         }
+        // PCI enumeration (after interrupt remapping's early table parse, before the IOMMU core's initcalls): header fixups.
+        PciQuirks.Run(k, _devices);
 
         switch (Profile.BootSequence.Value)
         {
@@ -209,23 +213,32 @@ public sealed class LinuxKernel
         // walks dmar_drhd_units, which dmar_register_drhd_unit fills head-first except the include-all unit, added at
         // the tail (drivers/pci/dmar.c 2.6.32, drivers/iommu/intel/dmar.c 6.x): a 4-unit laptop prints dmar2, dmar1,
         // dmar0, dmar3 (the X1 Carbon 5.17 log).
-        var invalidationLines = new List<string>();
-        foreach (var u in units.Where(u => !u.Drhd.IncludePciAll).Reverse().Concat(units.Where(u => u.Drhd.IncludePciAll)))
+        var dialect = BootLog.Dialect(k);
+        var listOrder = units.Where(u => !u.Drhd.IncludePciAll).Reverse().Concat(units.Where(u => u.Drhd.IncludePciAll)).ToList();
+        // intel_iommu_init (3.2+), past the dmar_disabled exit: the structure lists the table left empty; then init_dmars
+        // (5.12+) audits the units' capabilities against the first in list order before enabling invalidation.
+        var initLines = new List<string>();
+        if (!dialect.NoneFoundAtTableInit) initLines.AddRange(BootLog.NoneFoundLines(dialect, dmar));
+        if (dialect.AuditsCapabilities) initLines.AddRange(CapAudit.Lines([.. listOrder.Select(u => (u.Hw.Cap, u.Hw.Ecap))], dialect.AuditNamesFl5lp));
+        foreach (var u in listOrder)
         {
             var qi = u.Hw.SupportsQueuedInvalidation && u.Hw.EnableQueuedInvalidation();
-            invalidationLines.Add(InitMessages.InvalidationMethod(Profile, BootLog.Dialect(k), u, qi));
+            initLines.Add(InitMessages.InvalidationMethod(dialect, u, qi));
         }
         // 5.3+: intel_iommu_init runs after iommu_subsys_init printed the domain policy and after
         // platform_optin_force_iommu, so DefaultDomains prints these lines in their place.
         if (Profile.BootSequence.Value != BootSequence.DefaultDomains)
-            foreach (var line in invalidationLines) k.Log(line);
-        iommu = new IntelIommu(k, dmar, units) { InvalidationLines = invalidationLines };
+            foreach (var line in initLines) k.Log(line);
+        iommu = new IntelIommu(k, dmar, units) { InitLines = initLines };
         // init_dmars: dmar_set_interrupt for every unit before translation is enabled.
         iommu.Faults.EnableInterrupts();
         if (Profile.BootSequence.Value == BootSequence.InitDmars)
         {
-            IommuGroupProbe.Run(k, iommu, _devices);
+            var probed = IommuGroupProbe.Run(k, iommu, _devices);
             InitDmars.Run(k, iommu, _devices);
+            // intel_iommu_init after the banner: bus_set_iommu adds every present device to its group, in bus order.
+            if (dialect.PrintsGroupAdds)
+                foreach (var d in probed.Where(d => d.Group is not null)) k.Log($"iommu: Adding device {d.PciName} to group {d.Group}");
         }
         return true;
     }

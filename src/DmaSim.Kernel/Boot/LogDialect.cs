@@ -33,6 +33,17 @@ public readonly partial record struct KernelVersion(int Major, int Minor, int Pa
     private static partial Regex Leading();
 }
 
+/// <summary>How init_dmars names a unit in its invalidation line (<see cref="LogDialect.InvalidationLine"/>).</summary>
+public enum InvalidationWording
+{
+    /// <summary>By register base, with the seq id from 2.6.35 (<see cref="LogDialect.InvalidationLineHasUnitNumber"/>).</summary>
+    RegisterBase,
+    /// <summary>3.19 – 4.1: "IOMMU: dmar0 using Queued invalidation".</summary>
+    IommuName,
+    /// <summary>4.2+: "DMAR: dmar0: Using Queued invalidation".</summary>
+    DmarName,
+}
+
 /// <summary>How alloc_iommu words its per-unit line.</summary>
 public enum UnitLineStyle
 {
@@ -40,7 +51,7 @@ public enum UnitLineStyle
     BaseOnly,
     /// <summary>3.x drivers/iommu/dmar.c alloc_iommu: pr_info("IOMMU %d: reg_base_addr %llx ver %d:%d cap %llx ecap %llx").</summary>
     SeqId,
-    /// <summary>4.1+ alloc_iommu: pr_info("%s: reg_base_addr …", iommu->name) with name "dmar%d".</summary>
+    /// <summary>4.2+ alloc_iommu: pr_info("%s: reg_base_addr …", iommu->name) with name "dmar%d".</summary>
     Name,
 }
 
@@ -70,7 +81,7 @@ public sealed record LogDialect(
     /// dmar_table_init when parse_dmar_table fails with anything but -ENODEV: 2.6.3x and 3.x
     /// printk(KERN_INFO PREFIX "parse DMAR table failure.\n") (read in a 2.6.3x tree); capitalised,
     /// pr_info("Parse DMAR table failure.\n") under pr_fmt "DMAR: ", in 5.10 (a real 5.10 log) — taken to
-    /// come with 4.1's "Cleanup log messages" [R].
+    /// come with 4.2's "Cleanup log messages" [R].
     /// </summary>
     public bool ParseFailureCapitalised { get; init; }
 
@@ -85,7 +96,7 @@ public sealed record LogDialect(
 
     /// <summary>
     /// Prefix of intel-iommu.c's own lines (init_dmars' "Setting RMRR:", the identity-map lines): the literal
-    /// "IOMMU: " in printk strings before 4.1, pr_fmt "DMAR: " after the 4.1 cleanup.
+    /// "IOMMU: " in printk strings before 4.2, pr_fmt "DMAR: " after the 4.2 cleanup.
     /// </summary>
     public string IntelIommuPrefix { get; init; } = "IOMMU: ";
 
@@ -95,12 +106,72 @@ public sealed record LogDialect(
     /// </summary>
     public bool IdentityMapEndInclusive { get; init; }
 
+    /// <summary>
+    /// Where "No RMRR found" / "No ATSR found" print: 2.6.31 – 3.1 at the end of dmar_table_init (drivers/pci/dmar.c,
+    /// under CONFIG_DMAR, so right after the parse lines and whether or not VT-d is then enabled); from 3.2 in
+    /// intel_iommu_init after the dmar_disabled exit, only when DMA remapping starts (read in 2.6.31.3 – 3.1.10 and
+    /// 3.2.7 – 6.1).
+    /// </summary>
+    public bool NoneFoundAtTableInit { get; init; }
+
+    /// <summary>init_dmars' capability audit lines, 5.12+ (cap_audit.c, <see cref="Iommu.Intel.CapAudit"/>).</summary>
+    public bool AuditsCapabilities { get; init; }
+
+    /// <summary>6.1 renamed the audit's first feature from 5lp_support to fl5lp_support.</summary>
+    public bool AuditNamesFl5lp { get; init; }
+
+    /// <summary>
+    /// The "No RMRR/ATSR/SATC found" lines for a table without such structures: PREFIX "DMAR:" or "DMAR: " in
+    /// dmar_table_init (2.6.3x – 3.1), a literal "DMAR: " in intel_iommu_init (3.2 – 4.1), pr_fmt "DMAR: " after;
+    /// the SATC line from 5.12 ("iommu/vt-d: Parse SATC reporting structure").
+    /// </summary>
+    public IEnumerable<string> NoneFoundLines(bool hasRmrr, bool hasAtsr, bool hasSatc)
+    {
+        var prefix = NoneFoundAtTableInit ? DmarPrefix : "DMAR: ";
+        if (!hasRmrr) yield return prefix + "No RMRR found";
+        if (!hasAtsr) yield return prefix + "No ATSR found";
+        if (!hasSatc && PrintsSatc) yield return prefix + "No SATC found";
+    }
+
     /// <summary>init_dmars' invalidation line carries the unit number: "IOMMU %d 0x%Lx: using … invalidation" (3.0) rather than "IOMMU 0x%Lx: …" (2.6.32).</summary>
     public bool InvalidationLineHasUnitNumber { get; init; }
 
-    /// <summary>init_dmars' line for one unit's invalidation interface (legacy wording; 4.1+ print "%s: Using … invalidation").</summary>
-    public string InvalidationLine(int seq, ulong registerBase, bool queued) =>
-        (InvalidationLineHasUnitNumber ? $"IOMMU {seq} 0x{registerBase:x}" : $"IOMMU 0x{registerBase:x}") + $": using {(queued ? "Queued" : "Register based")} invalidation";
+    /// <summary>Whether the invalidation line names the unit by iommu->name, and how (<see cref="InvalidationLine"/>).</summary>
+    public InvalidationWording Invalidation { get; init; }
+
+    /// <summary>
+    /// init_dmars' line for one unit's invalidation interface: "IOMMU 0x%Lx: using …" (2.6.28 – 2.6.34), "IOMMU %d 0x%Lx:
+    /// using …" (2.6.35 – 3.18), intel_iommu_init_qi's "IOMMU: %s using …" (3.19 – 4.1, no pr_fmt in intel-iommu.c) and
+    /// "%s: Using …" under pr_fmt "DMAR: " (4.2+); read in 2.6.32 – 4.1.15 and 4.2.8.
+    /// </summary>
+    public string InvalidationLine(int seq, string name, ulong registerBase, bool queued)
+    {
+        var how = queued ? "Queued" : "Register based";
+        return Invalidation switch
+        {
+            InvalidationWording.DmarName => $"DMAR: {name}: Using {how} invalidation",
+            InvalidationWording.IommuName => $"IOMMU: {name} using {how} invalidation",
+            _ => (InvalidationLineHasUnitNumber ? $"IOMMU {seq} 0x{registerBase:x}" : $"IOMMU 0x{registerBase:x}") + $": using {how} invalidation",
+        };
+    }
+
+    /// <summary>intel_iommu_init's last line on success: "PCI-DMA: " literal to 4.1, pr_fmt "DMAR: " from 4.2.</summary>
+    public string VtdBanner() => (IntelIommuPrefix == "DMAR: " ? "DMAR: " : "PCI-DMA: ") + "Intel(R) Virtualization Technology for Directed I/O";
+
+    /// <summary>
+    /// intel_iommu_setup's line for intel_iommu=on / off, printed while the command line is parsed: "Intel-IOMMU: enabled" /
+    /// "Intel-IOMMU: disabled" (2.6.29 – 4.1), pr_info("IOMMU enabled") / ("IOMMU disabled") under "DMAR: " from 4.2.
+    /// </summary>
+    public string IntelIommuOption(bool on) => IntelIommuPrefix == "DMAR: "
+        ? $"DMAR: IOMMU {(on ? "enabled" : "disabled")}"
+        : $"Intel-IOMMU: {(on ? "enabled" : "disabled")}";
+
+    /// <summary>
+    /// iommu_group_add_device's line, 4.2 – 5.0: pr_info("Adding device %s to group %d") under pr_fmt "iommu: " (silent
+    /// from 3.6, when groups arrived, to 4.1); 5.1 made it dev_info "Adding to iommu group %d" (780da9e4f5bf "iommu: Use
+    /// dev_printk() when possible"), which the default-domain profiles print themselves.
+    /// </summary>
+    public bool PrintsGroupAdds { get; init; }
 
     /// <summary>"Setting RMRR:" (init_dmars, before the per-device identity maps).</summary>
     public string SettingRmrr() => IntelIommuPrefix + "Setting RMRR:";
@@ -120,7 +191,7 @@ public sealed record LogDialect(
     /// <summary>
     /// iommu_prepare_static_identity_mapping's line per device put in si_domain: "IOMMU: hardware identity mapping
     /// for device %s" (2.6.32 – 3.x), pr_info("%s identity mapping for device %s") with "Hardware"/"Software" under
-    /// pr_fmt "DMAR: " after the 4.1 cleanup (read in a 4.x intel-iommu.c, dev_prepare_static_identity_mapping).
+    /// pr_fmt "DMAR: " after the 4.2 cleanup (read in a 4.x intel-iommu.c, dev_prepare_static_identity_mapping).
     /// </summary>
     public string StaticIdentityMapping(bool hardware, string pciName) => IntelIommuPrefix == "DMAR: "
         ? $"DMAR: {(hardware ? "Hardware" : "Software")} identity mapping for device {pciName}"
@@ -131,7 +202,10 @@ public sealed record LogDialect(
 
     /// <summary>2.6.32 … 3.4: drivers/pci/dmar.c "#define PREFIX "DMAR: "" (2.6.32.y stable trees), printk(KERN_INFO PREFIX "Host address width %d\n").</summary>
     public static readonly LogDialect Pci26 = new("2.6", "DMAR: ", UnitLineStyle.BaseOnly, false, false, false, true,
-        "drivers/pci/dmar.c (2.6.32.y): #define PREFIX \"DMAR: \"; alloc_iommu pr_info(\"IOMMU %llx: ver %d:%d cap %llx ecap %llx\")");
+        "drivers/pci/dmar.c (2.6.32.y): #define PREFIX \"DMAR: \"; alloc_iommu pr_info(\"IOMMU %llx: ver %d:%d cap %llx ecap %llx\")")
+    {
+        NoneFoundAtTableInit = true,
+    };
 
     /// <summary>Before 2.6.32: "#undef PREFIX / #define PREFIX "DMAR:"" (no space).</summary>
     public static readonly LogDialect Pci2631 = Pci26 with { Name = "2.6.31", DmarPrefix = "DMAR:" };
@@ -166,29 +240,39 @@ public sealed record LogDialect(
         Source = "drivers/iommu/dmar.c (3.15+): dmar_parse_one_andd pr_info(\"ANDD device: %x name: %s\"); dmar_walk_remapping_entries pr_debug for unknown types",
     };
 
-    /// <summary>4.1–5.11: pr_fmt "DMAR: " and iommu->name ("iommu/vt-d: Cleanup log messages", Joerg Roedel, 2015).</summary>
-    public static readonly LogDialect Dmar41 = Iommu315 with
+    /// <summary>
+    /// 4.2–5.11: pr_fmt "DMAR: " in dmar.c and intel-iommu.c, and iommu->name ("iommu/vt-d: Cleanup log messages", Joerg
+    /// Roedel, 2015 [R title]; 4.1.15 still has dmar.c's "dmar: " and intel-iommu.c's bare printks, 4.2.8 the new wording).
+    /// </summary>
+    public static readonly LogDialect Dmar42 = Iommu315 with
     {
-        Name = "4.1",
+        Name = "4.2",
         DmarPrefix = "DMAR: ",
         ParseFailureCapitalised = true,
         Unit = UnitLineStyle.Name,
         IntelIommuPrefix = "DMAR: ",
-        Source = "drivers/iommu/dmar.c (4.1+; drivers/iommu/intel/dmar.c from 5.8): #define pr_fmt(fmt) \"DMAR: \" fmt; alloc_iommu pr_info(\"%s: reg_base_addr %llx ver %d:%d cap %llx ecap %llx\", iommu->name)",
+        Invalidation = InvalidationWording.DmarName,
+        PrintsGroupAdds = true,
+        Source = "drivers/iommu/dmar.c (4.2+; drivers/iommu/intel/dmar.c from 5.8): #define pr_fmt(fmt) \"DMAR: \" fmt; alloc_iommu pr_info(\"%s: reg_base_addr %llx ver %d:%d cap %llx ecap %llx\", iommu->name)",
     };
 
-    /// <summary>4.12+ wording: as 4.1, with the e820 header and last_pfn printed without the "e820: " prefix.</summary>
-    private static readonly LogDialect _dmar412 = Dmar41 with { E820HeaderPrefix = "", LastPfnPrefix = "" };
+    /// <summary>4.12+ wording: as 4.2, with the e820 header and last_pfn printed without the "e820: " prefix.</summary>
+    private static readonly LogDialect _dmar412 = Dmar42 with { E820HeaderPrefix = "", LastPfnPrefix = "" };
 
     /// <summary>5.12+: dmar_table_print_dmar_entry also prints pr_info("SATC flags: 0x%x") (SATC parsing, 5.12).</summary>
-    public static readonly LogDialect Dmar512 = Dmar41 with
+    public static readonly LogDialect Dmar512 = Dmar42 with
     {
+        PrintsGroupAdds = false,
         Name = "5.12",
         PrintsSatc = true,
+        AuditsCapabilities = true,
         E820HeaderPrefix = "",
         LastPfnPrefix = "",
-        Source = "drivers/iommu/intel/dmar.c (5.12+): dmar_table_print_dmar_entry case ACPI_DMAR_TYPE_SATC pr_info(\"SATC flags: 0x%x\")",
+        Source = "drivers/iommu/intel/dmar.c (5.12+): dmar_table_print_dmar_entry case ACPI_DMAR_TYPE_SATC pr_info(\"SATC flags: 0x%x\"); cap_audit.c (5.12+)",
     };
+
+    /// <summary>6.1+: the audit's first feature prints as fl5lp_support.</summary>
+    private static readonly LogDialect _dmar61 = Dmar512 with { Name = "6.1", AuditNamesFl5lp = true };
 
     /// <summary>
     /// The dialect of a run. Without a version the profile's own era decides, as before versions existed:
@@ -198,17 +282,22 @@ public sealed record LogDialect(
     {
         ArgumentNullException.ThrowIfNull(profile);
         // Without a version: exactly the wording the profiles printed before versions existed.
-        if (!KernelVersion.TryParse(version, out var v)) return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : Dmar512 with { LastPfnPrefix = "e820: " };
+        if (!KernelVersion.TryParse(version, out var v)) return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : _dmar61 with { LastPfnPrefix = "e820: " };
         if (v < new KernelVersion(2, 6, 32)) return Pci2631;
         if (v < new KernelVersion(3, 0, 0)) return Pci26;
         // The move to drivers/iommu/ and pr_fmt(KBUILD_MODNAME) happened within 3.x; before 3.5 the
         // kernel still used PREFIX "DMAR:" (see docs/real-machines.md: the exact release is not pinned).
-        if (v < new KernelVersion(3, 5, 0)) return _pci26MemE820;
+        if (v < new KernelVersion(3, 2, 0)) return _pci26MemE820;
+        if (v < new KernelVersion(3, 6, 0)) return _pci26MemE820 with { NoneFoundAtTableInit = false };
         if (v < new KernelVersion(3, 15, 0)) return Iommu3;
-        if (v < new KernelVersion(4, 1, 0)) return Iommu315;
-        if (v < new KernelVersion(4, 12, 0)) return Dmar41;
+        if (v < new KernelVersion(3, 19, 0)) return Iommu315;
+        if (v < new KernelVersion(4, 2, 0)) return Iommu315 with { Name = "3.19", Invalidation = InvalidationWording.IommuName };
+        if (v < new KernelVersion(4, 12, 0)) return Dmar42;
+        if (v < new KernelVersion(5, 1, 0)) return _dmar412;
+        if (v < new KernelVersion(5, 12, 0)) return _dmar412 with { PrintsGroupAdds = false };
         if (v < new KernelVersion(5, 12, 0)) return _dmar412;
-        return Dmar512;
+        if (v < new KernelVersion(6, 1, 0)) return Dmar512;
+        return _dmar61;
     }
 
     /// <summary>The unversioned legacy wording: 2.6.32's lines with the profile's era details.</summary>

@@ -84,8 +84,9 @@ public static class DefaultDomains
             if (optIn.WasDisabled && k.Profile.PlatformOptIn.Value == PlatformOptIn.IdentMapAll) identMapAll = true;
             if (optIn.WasDisabled && k.Profile.PlatformOptIn.Value == PlatformOptIn.DefaultPassthrough) wantIdentity = identMapAll = true;
         }
-        // init_dmars (6.1): each unit's invalidation line, before the caching-mode check below (QEMU 6.1 recordings).
-        foreach (var line in iommu.InvalidationLines) k.Log(line);
+        // intel_iommu_init's "No … found" lines, then init_dmars (6.1): the capability audit and each unit's invalidation
+        // line, before the caching-mode check below (QEMU 6.1 recordings).
+        foreach (var line in iommu.InitLines) k.Log(line);
         // intel_iommu_init, after init_dmars: a unit in caching mode (a virtual IOMMU) makes every DMA
         // domain strict; the policy line above was printed earlier by iommu_subsys_init and stays "lazy".
         if (k.Profile.CachingModeForcesStrict.Value && iommu.Units.Any(u => u.Hw.CachingMode))
@@ -199,7 +200,7 @@ public static class DefaultDomains
             u.Hw.FlushIotlbGlobal();
             u.Hw.EnableTranslation();
         }
-        k.Log("DMAR: Intel(R) Virtualization Technology for Directed I/O");
+        k.Log(Boot.BootLog.Dialect(k).VtdBanner());
     }
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace DmaSim.Scenarios;
 /// <summary>Reads `platform.iommu`: `none`, `{ dmar-table: FILE }`, or an inline VT-d description.</summary>
 internal static class IommuReader
 {
-    private static readonly string[] _keys = ["host-address-width", "units", "rmrr", "dmar-table", "registers", "platform-opt-in"];
+    private static readonly string[] _keys =
+        ["host-address-width", "units", "rmrr", "dmar-table", "registers", "platform-opt-in", .. DmarExtrasReader.Keys];
 
     private static readonly string[] _unitKeys =
     [
@@ -54,7 +55,8 @@ internal static class IommuReader
         var imported = units.All(u => u.Registers is not null);
         var rmrr = m.Get("rmrr") is { } r ? ReadRmrr(r, physBits, devices, imported) : [];
         var optIn = m.Get("platform-opt-in") is { } o && Flag(o, "platform-opt-in");
-        return new InlineIommu(haw, units, rmrr, m.Span) { PlatformOptIn = optIn };
+        var extras = DmarExtrasReader.Read(m, physBits, units);
+        return new InlineIommu(haw, units, rmrr, m.Span) { PlatformOptIn = optIn, Extras = extras };
     }
 
     private static ImmutableArray<IommuUnit> ReadUnits(YNode node, int physBits, DeviceIndex devices)

@@ -38,7 +38,29 @@ public sealed record InlineIommu(
 {
     /// <summary>`platform-opt-in: true`: the table's DMA_CTRL_PLATFORM_OPT_IN_FLAG (flags bit 2), the firmware's request for DMA protection.</summary>
     public bool PlatformOptIn { get; init; }
+
+    /// <summary>
+    /// `atsr`, `rhsa`, `andd`, `satc`: the table's other structures, in the order a table lists them (by type).
+    /// The kernel parses and prints them; what they describe (ATS, NUMA affinity, ACPI name-space devices,
+    /// SoC ATC) is not simulated beyond that (docs/scenario-format.md).
+    /// </summary>
+    public ImmutableArray<InlineDmarExtra> Extras { get; init; } = [];
 }
+
+/// <summary>One structure of an inline table besides DRHDs and RMRRs.</summary>
+public abstract record InlineDmarExtra(SourceSpan Span);
+
+/// <summary>ATSR (type 2): root ports that support ATS; <see cref="AllPorts"/> is flag bit 0 (every port of the segment).</summary>
+public sealed record InlineAtsr(bool AllPorts, SourceSpan Span) : InlineDmarExtra(Span);
+
+/// <summary>RHSA (type 3): the proximity domain of the unit at <see cref="Base"/>.</summary>
+public sealed record InlineRhsa(PhysAddr Base, uint ProximityDomain, SourceSpan Span) : InlineDmarExtra(Span);
+
+/// <summary>ANDD (type 4): an ACPI name-space device and the enumeration id device scopes use for it.</summary>
+public sealed record InlineAndd(byte Device, string Name, SourceSpan Span) : InlineDmarExtra(Span);
+
+/// <summary>SATC (type 5): SoC devices with an address translation cache; <see cref="AtcRequired"/> is flag bit 0.</summary>
+public sealed record InlineSatc(bool AtcRequired, SourceSpan Span) : InlineDmarExtra(Span);
 
 /// <summary>
 /// One DMA remapping hardware unit (ACPI DRHD) with the capability bits a VT-d user tunes:

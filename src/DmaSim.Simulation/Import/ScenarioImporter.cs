@@ -155,7 +155,7 @@ public static class ScenarioImporter
             w.Line("  iommu: none", "the log shows no DMAR table (no \"Host address width\" / DRHD lines)");
             return;
         }
-        w.Line("  iommu:", "inline, from the log's DMAR lines; give --dmar for the real table (scopes, ATSR, RHSA, ANDD)");
+        w.Line("  iommu:", "inline, from the log's DMAR lines; give --dmar for the real table (the device scopes)");
         w.Line($"    host-address-width: {haw}", $"log line {log.HostAddressWidthAt!.Value.Line}");
         // platform_optin_force_iommu prints its line only when dmar_platform_optin() found the table's flag.
         if (log.PlatformOptInForced) w.Line("    platform-opt-in: true", "the log's \"Intel-IOMMU force enabled due to platform opt in\": the table sets DMA_CTRL_PLATFORM_OPT_IN_FLAG");
@@ -198,8 +198,36 @@ public static class ScenarioImporter
                 w.Line($"      - {{ start: {Hex.Format(r.A)}, end: {Hex.Format(r.B)}, devices: [{string.Join(", ", names)}] }}", note);
             }
         }
-        foreach (var e in log.Dmar.Where(d => d.Kind is "ATSR" or "RHSA" or "ANDD" or "SATC"))
-            w.Comment($"    {e.Kind} (log line {e.At.Line}) cannot be written inline: give --dmar to reproduce it", 0);
+        WriteExtras(w, log);
+    }
+
+    /// <summary>
+    /// The ATSR/RHSA/ANDD/SATC parse lines as inline entries (flags, base and domain, device and name: all a
+    /// line shows), grouped by type as a table lists them; an RHSA naming no logged unit is left out.
+    /// </summary>
+    private static void WriteExtras(YamlOut w, KernelLog log)
+    {
+        var units = log.Dmar.Where(d => d.Kind == "DRHD").Select(d => d.A).ToHashSet();
+        foreach (var kind in new[] { "ATSR", "RHSA", "ANDD", "SATC" })
+        {
+            var entries = log.Dmar.Where(d => d.Kind == kind).ToList();
+            if (entries.Count == 0) continue;
+            w.Line($"    {kind.ToLowerInvariant()}:");
+            foreach (var e in entries)
+            {
+                var at = $"log line {e.At.Line}";
+                switch (kind)
+                {
+                    case "ATSR": w.Line($"      - {{ all-ports: {((e.A & 1) != 0 ? "true" : "false")} }}", at + "; root-port scopes are not in the log"); break;
+                    case "SATC": w.Line($"      - {{ atc-required: {((e.A & 1) != 0 ? "true" : "false")} }}", at + "; device scopes are not in the log"); break;
+                    case "ANDD": w.Line($"      - {{ device: {e.A}, name: {Quote(e.Name)} }}", at); break;
+                    default:
+                        if (units.Contains(e.A)) w.Line($"      - {{ base: {Hex.Format(e.A)}, proximity-domain: {e.B} }}", at);
+                        else w.Comment($"      RHSA base {Hex.Format(e.A)} ({at}) names no DRHD of the log: left out", 0);
+                        break;
+                }
+            }
+        }
     }
 
     private sealed record ImportedDevice(string Bdf, string Name, string? Driver, string Line, string Note);
@@ -368,19 +396,14 @@ public static class ScenarioImporter
             config.Add(("iommu-default-dma: passthrough", "the log's \"Default domain type: Passthrough\" without \"(set via kernel command line)\": CONFIG_IOMMU_DEFAULT_PASSTHROUGH"));
         else if (log.InvalidationPolicy == "strict" && !log.InvalidationPolicyViaCmdline && !IntelIommuOption(cmdline, "strict"))
             config.Add(("iommu-default-dma: strict", "the log's \"invalidation policy: strict mode\" without \"(set via kernel command line)\" nor intel_iommu=strict: CONFIG_IOMMU_DEFAULT_DMA_STRICT"));
+        // The distribution's default (CONFIG_INTEL_IOMMU_DEFAULT_ON, Debian's patch) is not in the command line, and
+        // intel_iommu= there would print a line the log does not have ("DMAR: IOMMU enabled"); the build default says it.
+        if (!log.PlatformOptInForced && !has("intel_iommu=") && log.Dmar.Count > 0 && !log.RemappingActive && log.TableRefusedAt is null)
+            config.Add(("intel-iommu-default-on: false", "the log shows DMA remapping off (no VT-d banner, no iommu groups) without intel_iommu=: the build left VT-d off"));
+        else if (!log.PlatformOptInForced && !has("intel_iommu=") && log.Dmar.Count > 0 && log.RemappingActive)
+            notes.Add("VT-d on by the build's default (the simulator's too): the log shows DMA remapping active (VT-d banner / iommu groups) without intel_iommu=");
         if (config.Count > 0)
             w.Line($"  config: {{ {string.Join(", ", config.Select(c => c.Key))} }}", string.Join("; ", config.Select(c => c.Why)));
-        if (!log.PlatformOptInForced && !has("intel_iommu=") && log.Dmar.Count > 0)
-        {
-            // The distribution's default (CONFIG_INTEL_IOMMU_DEFAULT_ON, Debian's patch, DMAR platform opt-in)
-            // is not in the command line; what the boot did is, in the log.
-            cmdline = (cmdline + (log.RemappingActive ? " intel_iommu=on" : " intel_iommu=off")).Trim();
-            notes.Add(log.RemappingActive
-                ? "intel_iommu=on added: the log shows DMA remapping active (VT-d banner / iommu groups) without it"
-                : log.TableRefusedAt is { } refused
-                    ? $"intel_iommu=off added: the log shows DMA remapping off, because the kernel refused the DMAR table (log line {refused.Line}), which it refuses with or without this option"
-                    : "intel_iommu=off added: the log shows DMA remapping off (no VT-d banner, no iommu groups)");
-        }
         if (log.DefaultDomainType == "Passthrough" && log.DefaultDomainTypeViaCmdline && !has("iommu=pt") && !has("iommu.passthrough=1"))
         {
             cmdline += " iommu=pt";

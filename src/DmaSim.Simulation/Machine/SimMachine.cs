@@ -135,6 +135,7 @@ public sealed class SimMachine
                 {
                     // DMAR flags: INTR_REMAP, and DMA_CTRL_PLATFORM_OPT_IN_FLAG (bit 2) when the firmware asks for DMA protection.
                     Flags = (byte)(DmarTable.IntrRemapFlag | (inline.PlatformOptIn ? 0x04 : 0)),
+                    Extra = [.. inline.Extras.Select(ExtraStructure)],
                 });
                 foreach (var (u, i) in inline.Units.Select((u, i) => (u, i)))
                     remappers.Add(new VtdRemapper("dmar" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), new VtdUnit(Memory, UnitConfig(u, inline.HostAddressWidth), Events)));
@@ -169,6 +170,17 @@ public sealed class SimMachine
         var byBase = remappers.ToDictionary(r => r.Unit.Config.RegisterBase);
         Fabric.WireRemapping(ChipsetWiring.Route<IDmaRemapper>(DmarTable, Pci, b => byBase.GetValueOrDefault(b)));
     }
+
+    /// <summary>The DMAR structure an inline `atsr`/`rhsa`/`andd`/`satc` entry stands for (no device scopes: the log shows none).</summary>
+    private static DmarStructure ExtraStructure(InlineDmarExtra e) => e switch
+    {
+        InlineAtsr a => new Atsr(0, 0, a.AllPorts ? Atsr.AllPortsFlag : (byte)0, 0, 0, []),
+        InlineRhsa h => new Rhsa(0, 0, 0, h.Base.Value, h.ProximityDomain),
+        // The name as the kernel reads it: ASCII up to the first NUL.
+        InlineAndd n => new Andd(0, 0, default, n.Device, [.. System.Text.Encoding.ASCII.GetBytes(n.Name), 0]),
+        InlineSatc c => new Satc(0, 0, c.AtcRequired ? Satc.AtcRequiredFlag : (byte)0, 0, 0, []),
+        _ => throw new ArgumentOutOfRangeException(nameof(e), e, "unknown inline DMAR structure"),
+    };
 
     private void BootKernel()
     {

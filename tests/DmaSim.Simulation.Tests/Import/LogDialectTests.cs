@@ -68,9 +68,56 @@ public sealed class LogDialectTests
     public void The_3_0_invalidation_line_names_the_unit_and_its_rmrr_line_ends_inclusive()
     {
         var d30 = LogDialect.For(ProfileCatalog.Linux30, null);
-        Assert.Equal("IOMMU 1 0xfed91000: using Queued invalidation", d30.InvalidationLine(1, 0xfed91000, queued: true));
+        Assert.Equal("IOMMU 1 0xfed91000: using Queued invalidation", d30.InvalidationLine(1, "dmar1", 0xfed91000, queued: true));
         Assert.Equal("IOMMU: Setting identity map for device 0000:00:1d.0 [0x7f5f0000 - 0x7f5fffff]", d30.IdentityMap("0000:00:1d.0", 0x7f5f0000, 0x7f5fffff));
-        Assert.Equal("IOMMU 0xfed91000: using Register based invalidation", LogDialect.For(ProfileCatalog.Linux2632, null).InvalidationLine(1, 0xfed91000, queued: false));
-        Assert.Equal("IOMMU 0 0xfed90000: using Queued invalidation", LogDialect.For(ProfileCatalog.Linux2632, "3.2.0").InvalidationLine(0, 0xfed90000, queued: true));
+        Assert.Equal("IOMMU 0xfed91000: using Register based invalidation", LogDialect.For(ProfileCatalog.Linux2632, null).InvalidationLine(1, "dmar1", 0xfed91000, queued: false));
+        Assert.Equal("IOMMU 0 0xfed90000: using Queued invalidation", LogDialect.For(ProfileCatalog.Linux2632, "3.2.0").InvalidationLine(0, "dmar0", 0xfed90000, queued: true));
+    }
+
+    /// <summary>
+    /// intel-iommu.c's own lines change in 4.2, when it gained pr_fmt "DMAR: " (4.1.15 against 4.2.8); 3.19 – 4.1
+    /// named the unit in a helper of its own (intel_iommu_init_qi) with a bare "IOMMU: ".
+    /// </summary>
+    [Theory]
+    [InlineData("3.18.30", "IOMMU 0 0xfed90000: using Queued invalidation", "PCI-DMA: Intel(R) Virtualization Technology for Directed I/O", "Intel-IOMMU: enabled", false)]
+    [InlineData("3.19.8", "IOMMU: dmar0 using Queued invalidation", "PCI-DMA: Intel(R) Virtualization Technology for Directed I/O", "Intel-IOMMU: enabled", false)]
+    [InlineData("4.1.15", "IOMMU: dmar0 using Queued invalidation", "PCI-DMA: Intel(R) Virtualization Technology for Directed I/O", "Intel-IOMMU: enabled", false)]
+    [InlineData("4.2.8", "DMAR: dmar0: Using Queued invalidation", "DMAR: Intel(R) Virtualization Technology for Directed I/O", "DMAR: IOMMU enabled", true)]
+    [InlineData("5.0.1", "DMAR: dmar0: Using Queued invalidation", "DMAR: Intel(R) Virtualization Technology for Directed I/O", "DMAR: IOMMU enabled", true)]
+    [InlineData("5.1.15", "DMAR: dmar0: Using Queued invalidation", "DMAR: Intel(R) Virtualization Technology for Directed I/O", "DMAR: IOMMU enabled", false)]
+    public void Intel_iommu_c_lines_take_the_dmar_prefix_in_4_2(string version, string qi, string banner, string on, bool groupAdds)
+    {
+        var d = LogDialect.For(ProfileCatalog.Linux30, version);
+        Assert.Equal(qi, d.InvalidationLine(0, "dmar0", 0xfed90000, queued: true));
+        Assert.Equal(banner, d.VtdBanner());
+        Assert.Equal(on, d.IntelIommuOption(true));
+        Assert.Equal(groupAdds, d.PrintsGroupAdds);
+    }
+
+    /// <summary>dmar.c kept PREFIX "DMAR: " through 3.5 and took pr_fmt KBUILD_MODNAME ("dmar: ") in 3.6 until 4.2.</summary>
+    [Theory]
+    [InlineData("3.5.7", "DMAR: Host address width 39")]
+    [InlineData("3.6.5", "dmar: Host address width 39")]
+    [InlineData("4.1.15", "dmar: Host address width 39")]
+    [InlineData("4.2.8", "DMAR: Host address width 39")]
+    public void Dmar_c_wording_follows_its_prefix(string version, string haw) =>
+        Assert.Equal(haw, LogDialect.For(ProfileCatalog.Linux30, version).HostAddressWidth(39));
+
+    /// <summary>
+    /// "No RMRR/ATSR found": dmar_table_init's PREFIX through 3.1 ("DMAR:" without the space in 2.6.31), a literal
+    /// "DMAR: " in intel_iommu_init from 3.2; "No SATC found" from 5.12.
+    /// </summary>
+    [Theory]
+    [InlineData("2.6.31.3", true, "DMAR:No RMRR found|DMAR:No ATSR found")]
+    [InlineData("3.1.10", true, "DMAR: No RMRR found|DMAR: No ATSR found")]
+    [InlineData("3.10.99", false, "DMAR: No RMRR found|DMAR: No ATSR found")]
+    [InlineData("5.11.22", false, "DMAR: No RMRR found|DMAR: No ATSR found")]
+    [InlineData("5.12.0", false, "DMAR: No RMRR found|DMAR: No ATSR found|DMAR: No SATC found")]
+    public void The_none_found_lines_follow_the_release(string version, bool atTableInit, string lines)
+    {
+        var d = LogDialect.For(ProfileCatalog.Linux30, version);
+        Assert.Equal(atTableInit, d.NoneFoundAtTableInit);
+        Assert.Equal(lines.Split('|'), d.NoneFoundLines(hasRmrr: false, hasAtsr: false, hasSatc: false));
+        Assert.Equal(["DMAR: No ATSR found"], LogDialect.For(ProfileCatalog.Linux30, "4.19.0").NoneFoundLines(hasRmrr: true, hasAtsr: false, hasSatc: false));
     }
 }

@@ -16,6 +16,7 @@ internal sealed class ScenarioBuilder(string name, ulong? seed = null)
     private int? _hostAddressWidth;
     private readonly List<string> _units = [];
     private readonly List<string> _rmrrs = [];
+    private readonly List<string> _iommuExtras = [];
     private string? _dmarTable;
     private string? _firmwareFaults;
     private readonly List<string> _devices = [];
@@ -84,6 +85,13 @@ internal sealed class ScenarioBuilder(string name, ulong? seed = null)
     public ScenarioBuilder Rmrr(ulong start, ulong end, params string[] devices)
     {
         _rmrrs.Add($"{{ start: {Hex(start)}, end: {Hex(end)}, devices: [{string.Join(", ", devices.Select(d => $"\"{d}\""))}] }}");
+        return this;
+    }
+
+    /// <summary>An inline IOMMU list besides units and RMRRs ("atsr", "{ all-ports: true }"), one entry per call.</summary>
+    public ScenarioBuilder IommuList(string key, string flowMapping)
+    {
+        _iommuExtras.Add($"    {key}:\n      - {flowMapping}");
         return this;
     }
 
@@ -170,6 +178,7 @@ internal sealed class ScenarioBuilder(string name, ulong? seed = null)
             y.AddRange(_units.Select(u => "      - " + u));
             if (_rmrrs.Count > 0) y.Add("    rmrr:");
             y.AddRange(_rmrrs.Select(r => "      - " + r));
+            y.AddRange(_iommuExtras);
         }
         if (_firmwareFaults is not null) y.Add($"  firmware-faults: {_firmwareFaults}");
         if (_devices.Count > 0) y.Add("  devices:");

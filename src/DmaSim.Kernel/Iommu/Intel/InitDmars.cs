@@ -79,7 +79,7 @@ public static class InitDmars
             u.Hw.FlushIotlbGlobal();
             u.Hw.EnableTranslation();
         }
-        k.Log("PCI-DMA: Intel(R) Virtualization Technology for Directed I/O");
+        k.Log(Boot.BootLog.Dialect(k).VtdBanner());
     }
 
     /// <summary>
@@ -156,6 +156,6 @@ public static class InitDmars
             u.Hw.FlushIotlbGlobal();
             u.Hw.EnableTranslation();
         }
-        k.Log("PCI-DMA: Intel(R) Virtualization Technology for Directed I/O");
+        k.Log(Boot.BootLog.Dialect(k).VtdBanner());
     }
 }

@@ -62,7 +62,7 @@ public sealed class IntelDmaOps : IDmaOps
             }
             else
             {
-                // 4.1+: pr_info under pr_fmt "DMAR: " (LogStyle.Modern).
+                // 4.2+: pr_info under pr_fmt "DMAR: " (LogStyle.Modern).
                 _k.Log($"{(P.LogStyle.Value == LogStyle.Modern ? "DMAR: " : "")}32bit {dev.PciName} uses non-identity mapping");
             }
             _k.Events.Emit(new IommuDecisionEvent(dev.Name, "left si_domain", verdict.Reason, verdict.Source));

@@ -39,8 +39,11 @@ public sealed partial class IntelIommu
     public DmarInfo Dmar { get; }
     public IReadOnlyList<DmarUnit> Units { get; }
 
-    /// <summary>init_dmars' "Using … invalidation" line per unit, in the kernel's unit-list order (printed where the era prints them).</summary>
-    public IReadOnlyList<string> InvalidationLines { get; init; } = [];
+    /// <summary>
+    /// intel_iommu_init's lines from "No RMRR found" through init_dmars' "Using … invalidation" per unit (capability
+    /// audit between, 5.12+), units in the kernel's list order; printed where the era prints them.
+    /// </summary>
+    public IReadOnlyList<string> InitLines { get; init; } = [];
     public KernelProfile Profile => _k.Profile;
 
     /// <summary>hw_pass_through: every active unit has ECAP.PT (init_dmars, 2.6.32).</summary>
