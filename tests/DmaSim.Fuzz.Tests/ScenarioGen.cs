@@ -73,10 +73,19 @@ internal static class ScenarioGen
         (1, Gen.Select(_address, _address).Select((a, b) => $"    rmrr:\n      - {{ start: {a}, end: {b}, devices: [dev] }}")),
         (2, Gen.Const("    rmrr:\n      - { start: 0x7f000000, end: 0x7f0fffff, devices: [dev] }")));
 
+    // The table's other structures as an import writes them, and malformed ones (a base no unit has, a domain over 32 bits, a NUL-less odd name).
+    private static readonly Gen<string> _extras = Gen.Frequency(
+        (6, Gen.Const("")),
+        (2, Gen.Select(Gen.Bool, Gen.UInt, Gen.Int[0, 255], Gen.Bool).Select((all, domain, dev, atc) =>
+            $"    atsr:\n      - {{ all-ports: {(all ? "true" : "false")} }}\n    rhsa:\n      - {{ base: 0xfed90000, proximity-domain: {domain} }}\n" +
+            $"    andd:\n      - {{ device: {dev}, name: \"\\\\_SB.PCI0.I2C0\" }}\n    satc:\n      - {{ atc-required: {(atc ? "true" : "false")} }}")),
+        (1, Gen.OneOf("    rhsa:\n      - { base: 0xfed91000, proximity-domain: 0 }", "    rhsa:\n      - { base: 0xfed90000, proximity-domain: 0x1ffffffff }",
+            "    andd:\n      - { device: 300, name: x }", "    andd:\n      - { device: 1, name: \"\" }", "    atsr: 5", "    satc:\n      - { flags: 1 }")));
+
     private static readonly Gen<string> _iommu = Gen.Frequency(
         (8, Gen.Const("  iommu: none")), (1, Gen.Const("  iommu: on")),
-        (40, Gen.Select(_haw, _unit, _rmrr).Select((haw, unit, rmrr) => string.Join('\n',
-            new[] { "  iommu:", $"    host-address-width: {haw}", "    units:", unit, rmrr }.Where(l => l.Length > 0)))));
+        (40, Gen.Select(_haw, _unit, _rmrr, _extras).Select((haw, unit, rmrr, extras) => string.Join('\n',
+            new[] { "  iommu:", $"    host-address-width: {haw}", "    units:", unit, rmrr, extras }.Where(l => l.Length > 0)))));
 
     private static readonly Gen<string> _device = Gen.Select(Gen.Frequency((20, Gen.Const("scripted")), (1, Gen.OneOf("storage-controller", "usb-controller", "nic"))), _bits, _bits)
         .Select((model, bits, desc) => $"    - {{ bdf: \"04:00.0\", name: dev, model: {model}, address-bits: {bits}, descriptor-address-bits: {desc} }}");
