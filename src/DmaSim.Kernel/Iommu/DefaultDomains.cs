@@ -115,8 +115,10 @@ public static class DefaultDomains
             dev.Domain = DeviceDomain.None;
         }
         // bus_set_iommu → bus_iommu_probe: devices are probed in bus-scan order; each group gets one default domain.
+        var loss = DirectMappingLoss.For(k);
         foreach (var dev in IommuGroupProbe.Run(k, iommu, devices))
         {
+            var switchedToDma = false;
             var unit = iommu.UnitFor(dev.Bdf)!;
             var group = dev.Group!.Value;
             k.Log($"pci {dev.PciName}: Adding to iommu group {group}");
@@ -138,6 +140,7 @@ public static class DefaultDomains
                     {
                         // request_default_domain_for_dev: a group of one switches its default domain.
                         identityOk = want;
+                        switchedToDma = !want;
                         k.Log($"pci {dev.PciName}: Using iommu {(want ? "direct" : "dma")} mapping");
                     }
                     else
@@ -149,6 +152,11 @@ public static class DefaultDomains
                 groupIdentity.TryAdd(group, identityOk);
                 if (privateDomain is not null)
                 {
+                    // iommu_group_add_device mapped the device's RMRRs into the group's DMA domain before the driver moved it
+                    // out; the domain is then flagged as having lost a child (5.3 – 5.4.6: no later map succeeds in it).
+                    if (groups.TryGetValue(group, out var shared) && loss.Maps(group))
+                        foreach (var r in iommu.RmrrsOf(dev.Bdf)) iommu.MapRmrr(dev, shared, r);
+                    loss.LostChild(group);
                     identityOk = privateDomain == "identity";
                     // A private DMA domain is announced after its RMRRs are mapped (below).
                     if (identityOk) k.Log($"pci {dev.PciName}: DMAR: Device uses a private identity domain.");
@@ -179,9 +187,18 @@ public static class DefaultDomains
                     groups[group] = domain;
                 }
                 iommu.Attach(dev, domain, ContextTranslationType.MultiLevel);
-                // iommu_create_device_direct_mappings: RMRRs (IOMMU_RESV_DIRECT[_RELAXABLE]) mapped 1:1.
+                // iommu_create_device_direct_mappings: RMRRs (IOMMU_RESV_DIRECT[_RELAXABLE]) mapped 1:1 — unless this kernel
+                // lost them (a probe-time switch, or a domain that lost a child: DirectMappingLoss).
                 if (k.Profile.RmrrMappedIntoNewDomains.Value && privateDomain is null)
-                    foreach (var r in iommu.RmrrsOf(dev.Bdf)) iommu.MapRmrr(dev, domain, r);
+                {
+                    if (loss.Applies && (switchedToDma || !loss.Maps(group)) && iommu.RmrrsOf(dev.Bdf).Any())
+                        k.Events.Emit(new IommuDecisionEvent(dev.Name, "RMRR direct mappings lost",
+                            switchedToDma ? "the group switched to a DMA domain at probe and the core mapped the device's RMRRs into the old identity domain"
+                                : "the group's DMA domain lost a device to a private domain, and intel_iommu_map refuses such a domain",
+                            k.Profile.LosesRmrrDirectMappings.Source));
+                    else
+                        foreach (var r in iommu.RmrrsOf(dev.Bdf)) iommu.MapRmrr(dev, domain, r);
+                }
                 dev.Ops = dmaOps;
                 dev.Domain = DeviceDomain.Translated;
                 // intel_iommu_add_device (5.4 – 5.7): bounce_dma_ops for an untrusted device, announced.

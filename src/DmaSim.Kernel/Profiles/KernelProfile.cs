@@ -32,6 +32,13 @@ public sealed record KernelProfile
     /// <summary>Whether a domain created for a device that leaves si_domain gets the device's RMRRs mapped.</summary>
     public required Rule<bool> RmrrMappedIntoNewDomains { get; init; }
 
+    /// <summary>
+    /// 5.3 – 5.4.6: the IOMMU core loses RMRR direct mappings twice over — a group that switches its default domain maps
+    /// the requester's RMRRs into the old one, and a DMA domain that lost a device to a private domain refuses every
+    /// later map (so later devices' RMRRs). Fixed in 5.4.7 and 5.5-rc2 (<see cref="Iommu.DirectMappingLoss"/>).
+    /// </summary>
+    public required Rule<bool> LosesRmrrDirectMappings { get; init; }
+
     /// <summary>Mask that bounds coherent IOVAs of translated devices.</summary>
     public required Rule<CoherentIovaLimit> CoherentIovaLimit { get; init; }
 
@@ -164,6 +171,7 @@ public sealed record KernelProfile
         yield return (nameof(BridgedDevicesNeverIdentity), BridgedDevicesNeverIdentity.Value.ToString(), BridgedDevicesNeverIdentity.Source);
         yield return (nameof(InitFailureFallback), InitFailureFallback.Value.ToString(), InitFailureFallback.Source);
         yield return (nameof(RmrrMappedIntoNewDomains), RmrrMappedIntoNewDomains.Value.ToString(), RmrrMappedIntoNewDomains.Source);
+        yield return (nameof(LosesRmrrDirectMappings), LosesRmrrDirectMappings.Value.ToString(), LosesRmrrDirectMappings.Source);
         yield return (nameof(CoherentIovaLimit), CoherentIovaLimit.Value.ToString(), CoherentIovaLimit.Source);
         yield return (nameof(Iova), Iova.Value.ToString(), Iova.Source);
         yield return (nameof(DefaultInvalidation), DefaultInvalidation.Value.ToString(), DefaultInvalidation.Source);

@@ -19,6 +19,7 @@ internal static class Linux2631Profile
         BridgedDevicesNeverIdentity = new(false, "3dfc813d94bb not yet merged"),
         InitFailureFallback = new(InitFailureFallback.Nommu, "arch/x86/kernel/pci-dma.c pci_iommu_init: no swiotlb fallback before 75f1cdf1dda9"),
         RmrrMappedIntoNewDomains = new(false, Vtd2632 + " get_valid_domain_for_dev: no RMRR setup for new domains"),
+        LosesRmrrDirectMappings = new(false, "no IOMMU-core default domains or direct mappings before 5.3"),
         CoherentIovaLimit = new(CoherentIovaLimit.StreamingMask, Vtd2632 + " __intel_map_single passes pdev->dma_mask to intel_alloc_iova"),
         Iova = new(IovaAlgorithm.Linux2632, "drivers/pci/iova.c (2.6.3x) alloc_iova with caller-passed 32-bit limit"),
         DefaultInvalidation = new(InvalidationMode.Lazy, Vtd2632 + " add_unmap / flush_unmaps (HIGH_WATER_MARK 250, 10 ms timer); intel_iommu=strict disables"),

@@ -10,6 +10,7 @@ internal static class Linux510Profile
     {
         Name = ProfileNames.Linux510,
         Summary = "5.10 LTS: the group's default domain stays (def_domain_type, no private domains); identity devices use dma-direct, so a 32-bit device under iommu=pt bounces through the swiotlb pool, which VT-d now keeps; translated devices still on intel_dma_ops",
+        LosesRmrrDirectMappings = new(false, "fixed in 5.5-rc2: \"iommu: set group default domain before creating direct mappings\", \"iommu/vt-d: Fix dmar pte read access not set error\""),
         PrivateDomains = new(false, "drivers/iommu/intel/iommu.c (5.10): intel_iommu_add_device gone, the core asks ops->def_domain_type (device_def_domain_type) when it allocates the group's default domain (\"iommu/vt-d: Add def_domain_type callback\" / private-domain removal, 5.8) [R: commit titles from the 5.8 series, not re-read]"),
         RuntimeIdentityCheck = new(IdentityCheck.None, "\"iommu/vt-d: Don't force 32bit devices to uses DMA domain\" (Lu Baolu, 5.7): iommu_need_mapping returns !identity_mapping(dev); no runtime move out of si_domain"),
         PassThroughDmaOps = new(PassThroughOps.DmaDirect, "drivers/iommu/intel/iommu.c (5.8+): per-device dma_ops, set only for translated devices; identity devices keep none → dma-direct (+ swiotlb) (\"iommu/vt-d: Use per-device dma_ops\") [R: title]"),
