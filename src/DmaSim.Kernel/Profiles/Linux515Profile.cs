@@ -21,6 +21,7 @@ internal static class Linux515Profile
         LazyUnmapQueueCapacity = new(255, "drivers/iommu/iova.c (5.15) fq_full: ((tail + 1) % IOVA_FQ_SIZE) == head, so a 256-slot ring holds 255 IOVAs"),
         CachingModeForcesStrict = new(true, "drivers/iommu/intel/iommu.c (5.15) intel_iommu_init: cap_caching_mode → pr_info_once(\"IOMMU batching disallowed due to virtualization\"), iommu_set_dma_strict() (John Garry's build-option series, 5.14; 5.11's \"Disable batched IOTLB flush due to virtualization\" in init_dmars before it)"),
         UntrustedStrict = new(true, "drivers/iommu/iommu.c (5.15) iommu_get_def_domain_type: an untrusted device's group asks IOMMU_DOMAIN_DMA, and a requested type is allocated as is (never upgraded to DMA_FQ), so its unmaps are strict"),
+        FaultLog = new(FaultLogStyle.RatelimitedOneLine, "drivers/iommu/intel/dmar.c (5.15) dmar_fault_do_one: \"[%s NO_PASID] Request device [%02x:%02x.%d] fault addr 0x%llx [fault reason 0x%02x] %s\" (\"iommu/vt-d: Tweak the description of a DMA fault\", 5.14; the device\'s 0x dropped again in 5.15)"),
         DefaultRelease = new("5.15.0", "linux-5.15: the 5.15 wording"),
     };
 }

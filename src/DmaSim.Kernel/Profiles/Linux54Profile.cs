@@ -28,6 +28,7 @@ internal static class Linux54Profile
         Iova = new(Iommu.Iova.IovaAlgorithm.Linux51, "drivers/iommu/iova.c (5.4): max32_alloc_size (bee60e94a1e2, 5.1), no retry pass (4e89dce72521, 5.11)"),
         UntrustedBounce = new(Profiles.UntrustedBounce.IntelBounceOpsAnnounced, Vtd54 + " intel_iommu_add_device: device_needs_bounce (!intel_no_bounce && pdev->untrusted) → dev_info(\"Use Intel IOMMU bounce page dma_ops\"), set_dma_ops(&bounce_dma_ops); bounce_map_single: IOVA for aligned_nrpages(0, size), and if !IS_ALIGNED(paddr | size, VTD_PAGE_SIZE) a page-aligned swiotlb slot of ALIGN(size, VTD_PAGE_SIZE) with the padding zeroed (all of it unless the CPU's data was copied in), mapped at iova_pfn << PAGE_SHIFT; bounce_unmap_single / bounce_sync_single find the slot through intel_iommu_iova_to_phys and is_swiotlb_buffer"),
         UntrustedStrict = new(true, Vtd54 + " intel_unmap: intel_iommu_strict || (pdev && pdev->untrusted) || !has_iova_flush_queue → iommu_flush_iotlb_psi and free_iova_fast now, never queue_iova"),
+        FaultLog = new(FaultLogStyle.OneLinePasid, "drivers/iommu/dmar.c (5.4) dmar_fault_do_one: \"[%s] Request device [%02x:%02x.%d] PASID %x fault addr %llx [fault reason %02d] %s\" (\"iommu/vt-d: Add Scalable Mode fault information\", 5.4); the HP DL388p Gen8 5.4.0 log prints \"PASID ffffffff\""),
         DefaultRelease = new("5.4.0", "linux-5.4: the 5.4 wording"),
     };
 }

@@ -219,7 +219,14 @@ public enum FaultLogStyle
     /// </summary>
     TwoLines,
     /// <summary>
-    /// 6.x dmar_fault: pr_fmt "DMAR: ", __ratelimit (10 per 5 s) on the status line and on every record,
+    /// 4.7 – 5.3: one line per record, "[DMA Write] Request device [bb:dd.f] fault addr %llx [fault reason %02d] %s" under
+    /// pr_fmt "DMAR: " ("iommu/vt-d: Improve fault handler error messages", 4.7), ratelimited.
+    /// </summary>
+    OneLine,
+    /// <summary>5.4 – 5.13: the same with "PASID %x" before "fault addr" ("iommu/vt-d: Add Scalable Mode fault information", 5.4).</summary>
+    OneLinePasid,
+    /// <summary>
+    /// 5.14+ dmar_fault: pr_fmt "DMAR: ", __ratelimit (10 per 5 s) on the status line and on every record,
     /// "[DMA Write NO_PASID] Request device [bb:dd.f] fault addr 0x%llx [fault reason 0x%02x] %s".
     /// </summary>
     RatelimitedOneLine,

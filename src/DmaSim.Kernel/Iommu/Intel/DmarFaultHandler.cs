@@ -1,6 +1,5 @@
 using System.Globalization;
 using DmaSim.Hardware.Vtd;
-using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Iommu.Intel.Hw;
 using DmaSim.Kernel.Profiles;
 
@@ -63,22 +62,17 @@ public sealed class DmarFaultHandler
 
     private void HandleOne(DmarUnit u)
     {
-        var modern = _k.Profile.FaultLog.Value == FaultLogStyle.RatelimitedOneLine;
+        var wording = DmarFaultWording.For(_k);
+        var limited = wording.Style != FaultLogStyle.TwoLines;
+        // 4.7 – 4.17 asked __ratelimit once per interrupt, for the status line and every record together.
+        var printAll = !limited || wording.RatelimitPerLine || Ratelimit();
         var status = u.Hw.FaultStatus;
-        if (status != 0 && (!modern || Ratelimit()))
-            _k.Log((modern ? "DMAR: " : "") + string.Create(CultureInfo.InvariantCulture, $"DRHD: handling fault status reg {status:x}"));
+        if (status != 0 && printAll && (!limited || !wording.RatelimitPerLine || Ratelimit())) _k.Log(wording.Status(status));
         foreach (var f in u.Hw.HandleFaults())
         {
             Handled.Add(f);
-            if (!modern)
-            {
-                foreach (var line in f.LinuxLog) _k.Log(line);
-            }
-            else if (Ratelimit())
-            {
-                _k.Log(string.Create(CultureInfo.InvariantCulture,
-                    $"DMAR: [{(f.IsRead ? "DMA Read" : "DMA Write")} NO_PASID] Request device [{f.SourceId >> 8:x2}:{(f.SourceId >> 3) & 0x1F:x2}.{f.SourceId & 7}] fault addr 0x{f.Address:x} [fault reason 0x{(byte)f.Reason:x2}] {VtdFaultReasons.Describe(f.Reason)}"));
-            }
+            if (!printAll || (limited && wording.RatelimitPerLine && !Ratelimit())) continue;
+            foreach (var line in wording.Record(f)) _k.Log(line);
         }
     }
 
