@@ -71,8 +71,18 @@ public static class ScenarioRunner
     /// pattern in bus order, one device after the other, as drivers probe: the built-in models their `io`
     /// job, every other endpoint the descriptor-ring pattern (<see cref="RingDevice"/>).
     /// </summary>
+    /// <summary>Firmware accesses per firmware-DMA device in the default workload: a read and a write into each of a few regions.</summary>
+    private const ulong DefaultFirmwareAccesses = 8;
+
     private static void RunDefaultWorkload(SimMachine m, Scenario scenario, Dictionary<string, DeviceModel> models)
     {
+        // Platform firmware (SMM, a management controller) DMAs into its RMRRs from boot on, driver or not.
+        foreach (var d in scenario.Platform.Devices.Where(d => d.FirmwareDma == FirmwareDmaKind.Rmrr))
+        {
+            if (!models.TryGetValue(d.Name, out var model)) continue;
+            model.RunFirmwareDma(DefaultFirmwareAccesses);
+            m.Kernel.ServiceInterrupts();
+        }
         foreach (var d in scenario.Platform.Devices)
         {
             // Only a bound driver maps buffers: a function no driver claims issues no DMA.

@@ -40,6 +40,44 @@ public abstract class DeviceModel
     /// </summary>
     public abstract void RunDefault();
 
+    /// <summary>What the firmware's DMA is, in the checker's words.</summary>
+    protected virtual string FirmwareLabel => "RMRR (platform firmware)";
+
+    /// <summary>Whether the firmware walks every RMRR naming the device (a management controller's several regions) or only the first.</summary>
+    protected virtual bool FirmwareUsesEveryRmrr => true;
+
+    private const int FirmwareChunk = 64;
+
+    /// <summary>
+    /// `firmware-dma: rmrr`: the platform firmware DMAs into the device's RMRRs with the device's requester id, alternating
+    /// reads and writes, whatever the kernel made of those regions (the firmware wrote the RMRRs: it knows them).
+    /// </summary>
+    public void RunFirmwareDma(ulong count)
+    {
+        var rmrrs = M.DmarTable is null ? [] : ChipsetWiring.ReservedRegionsOf(M.DmarTable, M.Pci, Bdf);
+        if (rmrrs.Count == 0)
+        {
+            Report(FindingKind.NoRmrr, Outcome.Ok, $"{Name}: firmware DMA needs an RMRR naming {Bdf}; the platform has none, so the firmware does no DMA");
+            return;
+        }
+        var regions = FirmwareUsesEveryRmrr ? rmrrs.Count : 1;
+        var buf = new byte[FirmwareChunk];
+        for (ulong i = 0; i < count; i++)
+        {
+            var range = rmrrs[(int)(i % (ulong)regions)];
+            var span = Math.Max(range.Size / FirmwareChunk, 1);
+            var addr = range.Start.Value + ((i / (ulong)regions % span) * FirmwareChunk);
+            var intent = new DmaIntent(FirmwareLabel, new PhysAddr(addr), IsControl: true, IsFirmware: true);
+            if (i % 2 == 0) M.Fabric.Read(Bdf, new DmaAddr(addr), buf, DmaLines.Data, intent);
+            else
+            {
+                M.Random.NextBytes(buf);
+                M.Fabric.Write(Bdf, new DmaAddr(addr), buf, DmaLines.Data, intent);
+            }
+            Tick(1_000_000);
+        }
+    }
+
     protected void Report(FindingKind kind, Outcome outcome, string message) => M.Checker.Add(new Finding(kind, Name, outcome, message));
 
     /// <summary>A kernel buffer as a driver allocates it (kmalloc / __get_free_pages with GFP_KERNEL: Normal first).</summary>

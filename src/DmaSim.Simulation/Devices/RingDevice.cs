@@ -47,9 +47,12 @@ public sealed class RingDevice : DeviceModel
     /// <summary>The descriptor ring, once probed (for tests).</summary>
     public CoherentBuffer? Ring => _ring;
 
-    /// <summary>`run:` steps stay refused for scripted devices: this model only runs as the default workload.</summary>
-    public override void Run(RunStep step) =>
-        Report(FindingKind.UnsupportedJob, Outcome.Ok, $"{Name} is a {ContractWords.DeviceModels.NameOf(Config.Model)}: it has no built-in job; use op steps");
+    /// <summary>`run: firmware-dma` is the platform's, whatever the model; other `run:` jobs stay refused for scripted devices.</summary>
+    public override void Run(RunStep step)
+    {
+        if (step.Run == RunJob.FirmwareDma) RunFirmwareDma(step.Count);
+        else Report(FindingKind.UnsupportedJob, Outcome.Ok, $"{Name} is a {ContractWords.DeviceModels.NameOf(Config.Model)}: it has no built-in job; use op steps");
+    }
 
     public override void RunDefault()
     {

@@ -62,6 +62,9 @@ public sealed class LoggedPciDevice(ushort segment, byte bus, byte device, byte 
 /// <summary>"Setting identity map for device 0000:01:04.0 [0xdf63e000 - 0xdf63ffff]": an RMRR (or the LPC unity map) given to a device.</summary>
 public sealed record LoggedIdentityMap(string Bdf, ulong Start, ulong End, LogLine At);
 
+/// <summary>A DMA remapping fault record the kernel printed: the requester (bb:dd.f), the address, read or write.</summary>
+public sealed record LoggedFault(string Bdf, ulong Address, bool IsRead, LogLine At);
+
 /// <summary>
 /// What a kernel log says about the machine (dmesg, with or without timestamps or a syslog prefix): the
 /// release, the command line, the e820 map, the DMAR parse lines, and the PCI functions and drivers it
@@ -84,6 +87,9 @@ public sealed partial class KernelLog
     public List<LoggedDmarEntry> Dmar { get; } = [];
     public List<LoggedUnit> Units { get; } = [];
     public List<LoggedIdentityMap> IdentityMaps { get; } = [];
+
+    /// <summary>DMAR fault records, in every era's wording (one or two lines, with or without PASID / NO_PASID, 0x or not).</summary>
+    public List<LoggedFault> Faults { get; } = [];
 
     /// <summary>
     /// Functions that switched their group to a DMA domain at probe, before any driver bound ("pci BDF: Using iommu dma
@@ -199,6 +205,12 @@ public sealed partial class KernelLog
         if (s.Contains("Intel(R) Virtualization Technology for Directed I/O", StringComparison.Ordinal)
             || s.StartsWith("DMAR: IOMMU enabled", StringComparison.Ordinal))
         {
+            RemappingActive = true;
+            return true;
+        }
+        if (FaultRecord().Match(s) is { Success: true } fr)
+        {
+            Faults.Add(new LoggedFault($"{fr.Groups[2].Value}:{fr.Groups[3].Value}.{fr.Groups[4].Value}", Hex(fr.Groups[5]), fr.Groups[1].Value == "Read", at));
             RemappingActive = true;
             return true;
         }
@@ -422,6 +434,11 @@ public sealed partial class KernelLog
 
     [GeneratedRegex(@"^Host address width (\d{1,2})$")]
     private static partial Regex Haw();
+
+    // dmar_fault_do_one, 2.6.32 – 6.x: "DMAR:[DMA Read] Request device [02:00.0] fault addr bdf83000 ", "DMAR: [DMA Read] Request device
+    // [02:00.0] PASID ffffffff fault addr bdf83000 [fault reason 06] …", "DMAR: [DMA Read NO_PASID] Request device [0x02:0x00.0] fault addr 0x…".
+    [GeneratedRegex(@"\[DMA (Read|Write)(?: NO_PASID| PASID 0x[0-9a-f]+)?\] Request device \[(?:0x)?([0-9a-f]{2}):(?:0x)?([0-9a-f]{2})\.([0-7])\](?: PASID [0-9a-f]+)? fault addr (?:0x)?([0-9a-f]{1,16})")]
+    private static partial Regex FaultRecord();
 
     [GeneratedRegex(@"^DRHD base: 0x([0-9a-f]{1,16}) flags: 0x([0-9a-f]{1,2})$")]
     private static partial Regex Drhd();

@@ -85,6 +85,7 @@ public static class ScenarioImporter
             warnings.Add($"{log.FileName}:1: warning: the log names no PCI function (no \"pci 0000:BB:DD.F\" lines): the machine gets no devices; give the full dmesg from boot");
         CheckGroupNumbers(log, warnings);
         var devices = Devices(log, lspci, warnings);
+        if (table is null) MarkFirmwareDma(log, devices);
         WriteIommu(w, log, table, o, devices);
         if (log.PlatformOptInForced && devices.Count > 0)
         {
@@ -194,6 +195,13 @@ public static class ScenarioImporter
                     note = $"log line {r.At.Line}; devices guessed: the log names none, and each of these took a DMA domain at probe under an identity default (\"Using iommu dma mapping\" before its driver, 5.3 – 5.7), which for a PCIe endpoint means an RMRR names it — which one the log does not say, so every unnamed RMRR lists them";
                 }
                 else if (users.Count == 0) note = $"log line {r.At.Line}; the log does not name this RMRR's devices";
+                // A device the log shows faulting inside this RMRR is its user: firmware DMAs there with its requester id.
+                var faulted = FaultsInto(log, r.A, r.B).Select(f => f.Bdf).Where(b => !users.Contains(b) && devices.Any(d => d.Bdf == b)).Distinct().ToList();
+                if (faulted.Count > 0)
+                {
+                    users.AddRange(faulted);
+                    note += $"; {string.Join(", ", faulted)} from the log's DMAR faults inside it (line {FaultsInto(log, r.A, r.B).First().At.Line})";
+                }
                 var names = users.Select(b => Quote(devices.First(x => x.Bdf == b).Name));
                 w.Line($"      - {{ start: {Hex.Format(r.A)}, end: {Hex.Format(r.B)}, devices: [{string.Join(", ", names)}] }}", note);
             }
@@ -231,6 +239,32 @@ public static class ScenarioImporter
     }
 
     private sealed record ImportedDevice(string Bdf, string Name, string? Driver, string Line, string Note);
+
+    /// <summary>The logged faults whose address lies in [<paramref name="start"/>, <paramref name="end"/>].</summary>
+    private static IEnumerable<LoggedFault> FaultsInto(KernelLog log, ulong start, ulong end) =>
+        log.Faults.Where(f => f.Address >= start && f.Address <= end);
+
+    /// <summary>
+    /// A device the log shows faulting inside a logged RMRR does firmware DMA there (a management controller's or SMM's
+    /// requests carry the device's id, with or without a driver): it gets `firmware-dma: rmrr`, and the RMRR lists it.
+    /// Without a table only: a table's scopes decide who an RMRR names.
+    /// </summary>
+    private static void MarkFirmwareDma(KernelLog log, List<ImportedDevice> devices)
+    {
+        var rmrrs = log.Dmar.Where(d => d.Kind == "RMRR" && (d.A & 0xfff) == 0 && (d.B & 0xfff) == 0xfff).ToList();
+        for (var i = 0; i < devices.Count; i++)
+        {
+            var d = devices[i];
+            if (d.Line.Contains("secondary-bus", StringComparison.Ordinal)) continue;
+            var hit = rmrrs.SelectMany(r => FaultsInto(log, r.A, r.B)).FirstOrDefault(f => f.Bdf == d.Bdf);
+            if (hit is null) continue;
+            devices[i] = d with
+            {
+                Line = d.Line[..^2] + ", firmware-dma: rmrr }",
+                Note = d.Note + $"; firmware-dma: the log shows it faulting inside an RMRR (log line {hit.At.Line}, {(hit.IsRead ? "read" : "write")} at {Hex.Format(hit.Address)})",
+            };
+        }
+    }
 
     /// <summary>
     /// PCIe endpoints the log shows switching to a DMA domain at probe while the default was identity, and that no

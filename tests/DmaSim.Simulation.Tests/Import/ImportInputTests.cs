@@ -6,12 +6,7 @@ namespace DmaSim.Simulation.Tests.Import;
 /// <summary>`dmasim import` on logs without a table, odd logs, and bad input (FILE:LINE:COL).</summary>
 public sealed class ImportInputTests
 {
-    private static string Temp(string text)
-    {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("dmasim-import-").FullName, "boot.dmesg.txt");
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private static string Temp(string text) => RealLog.TempLog(text);
 
     private const string Minimal =
         "[    0.000000] Linux version 5.4.0-4-amd64 (x@y) (gcc version 9.2.1) #1 SMP Debian 5.4.19-1\n" +

@@ -39,6 +39,14 @@ internal static partial class RealLog
     public static List<string> E820Lines(IEnumerable<string> lines) =>
         [.. lines.Where(l => !l.StartsWith('#')).Select(Strip).Where(l => E820().IsMatch(l))];
 
+    /// <summary>A log text in a fresh folder, as `dmasim import` reads it from disk.</summary>
+    public static string TempLog(string text)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("dmasim-import-").FullName, "boot.dmesg.txt");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
     public static string Strip(string line) => Timestamp().Replace(line.TrimEnd('\r'), "");
 
     /// <summary>Imports into a fresh folder, loads the scenario back from disk and runs it with its own profile.</summary>
