@@ -98,6 +98,9 @@ public sealed partial class KernelLog
     /// </summary>
     public List<string> ProbeDmaDomain { get; } = [];
 
+    /// <summary>Functions that took a private domain at probe ("pci BDF: DMAR: Device uses a private identity|dma domain.", 5.3 – 5.7).</summary>
+    public HashSet<string> PrivateDomain { get; } = [];
+
     /// <summary>The function iommu_prepare_isa mapped 0–16 MiB for: the identity-map line right after "Prepare 0-16MiB unity mapping for LPC".</summary>
     public string? LpcBridge { get; private set; }
     private bool _lpcLinePending;
@@ -187,6 +190,12 @@ public sealed partial class KernelLog
         if (s.StartsWith("pci 0000:", StringComparison.Ordinal) && s.EndsWith(": Using iommu dma mapping", StringComparison.Ordinal))
         {
             ProbeDmaDomain.Add(s["pci 0000:".Length..^": Using iommu dma mapping".Length]);
+            return true;
+        }
+        if (s.StartsWith("pci 0000:", StringComparison.Ordinal) && (s.EndsWith(": DMAR: Device uses a private identity domain.", StringComparison.Ordinal)
+            || s.EndsWith(": DMAR: Device uses a private dma domain.", StringComparison.Ordinal)))
+        {
+            PrivateDomain.Add(s["pci 0000:".Length..("pci 0000:".Length + 7)]);
             return true;
         }
         if (s.EndsWith("Prepare 0-16MiB unity mapping for LPC", StringComparison.Ordinal))

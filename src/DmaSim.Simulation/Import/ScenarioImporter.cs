@@ -192,7 +192,7 @@ public static class ScenarioImporter
                 if (users.Count == 0 && RmrrLockedAtProbe(log, devices) is { Count: > 0 } locked)
                 {
                     users = locked;
-                    note = $"log line {r.At.Line}; devices guessed: the log names none, and each of these took a DMA domain at probe under an identity default (\"Using iommu dma mapping\" before its driver, 5.3 – 5.7), which for a PCIe endpoint means an RMRR names it — which one the log does not say, so every unnamed RMRR lists them";
+                    note = $"log line {r.At.Line}; devices guessed: the log names none, and each of these took a DMA domain at probe under an identity default (\"Using iommu dma mapping\" before its driver, 5.3 – 5.7, or silence in such a group where a function wanting identity says \"private identity domain\"), which for a PCIe endpoint means an RMRR names it — which one the log does not say, so every unnamed RMRR lists them";
                 }
                 else if (users.Count == 0) note = $"log line {r.At.Line}; the log does not name this RMRR's devices";
                 // A device the log shows faulting inside this RMRR is its user: firmware DMAs there with its requester id.
@@ -275,8 +275,15 @@ public static class ScenarioImporter
     {
         if (log.DefaultDomainType != "Passthrough" || log.PlatformOptInForced) return [];
         var named = log.IdentityMaps.Select(m => m.Bdf[5..]).ToHashSet(StringComparer.Ordinal);
-        return [.. log.ProbeDmaDomain.Distinct().Where(b => !named.Contains(b)
-            && devices.FirstOrDefault(d => d.Bdf == b) is { } d && d.Line.Contains("model: scripted", StringComparison.Ordinal) && !d.Line.Contains("pcie: false", StringComparison.Ordinal))];
+        bool PcieEndpoint(string b) => devices.FirstOrDefault(d => d.Bdf == b) is { } d
+            && d.Line.Contains("model: scripted", StringComparison.Ordinal) && !d.Line.Contains("pcie: false", StringComparison.Ordinal);
+        var switched = log.ProbeDmaDomain.Distinct().Where(b => !named.Contains(b) && PcieEndpoint(b)).ToList();
+        // The rest of a switched group: a later function wanting identity takes a private identity domain and says so;
+        // one that prints nothing wanted the group's DMA domain too, which for a trusted PCIe endpoint means an RMRR.
+        var groups = switched.Select(b => log.Pci.Values.FirstOrDefault(p => p.Bdf == b)?.IommuGroup).OfType<int>().ToHashSet();
+        var silent = log.Pci.Values.Where(p => p.IommuGroup is { } g && groups.Contains(g) && !switched.Contains(p.Bdf)
+            && !log.PrivateDomain.Contains(p.Bdf) && !named.Contains(p.Bdf) && PcieEndpoint(p.Bdf)).Select(p => p.Bdf);
+        return [.. switched, .. silent];
     }
 
     /// <summary>A logged group number no boot of this many functions can reach is a warning (the log was edited or mixed).</summary>

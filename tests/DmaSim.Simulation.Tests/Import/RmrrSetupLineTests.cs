@@ -80,7 +80,9 @@ public sealed partial class RmrrSetupLineTests
         // The USB controller and the graphics function of the iLO's group keep identity in a private domain.
         var privateIdentity = real.Where(l => l.EndsWith("DMAR: Device uses a private identity domain.", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, privateIdentity.Count);
-        Assert.All(privateIdentity, l => Assert.Contains(l, simulated));
+        // and no other: the silent functions of a switched group (03:00.1–3) and the iLO that faults inside an RMRR (01:00.2)
+        // wanted its DMA domain too, so the import lists them on RMRRs and they stay silent.
+        Assert.Equal(privateIdentity, simulated.Where(l => l.EndsWith("DMAR: Device uses a private identity domain.", StringComparison.Ordinal)));
     }
 
     [Fact]
