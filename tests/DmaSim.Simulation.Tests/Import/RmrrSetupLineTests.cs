@@ -83,6 +83,10 @@ public sealed partial class RmrrSetupLineTests
         // and no other: the silent functions of a switched group (03:00.1–3) and the iLO that faults inside an RMRR (01:00.2)
         // wanted its DMA domain too, so the import lists them on RMRRs and they stay silent.
         Assert.Equal(privateIdentity, simulated.Where(l => l.EndsWith("DMAR: Device uses a private identity domain.", StringComparison.Ordinal)));
+        // uhci_hcd maps at its first DMA and says so; mgag200 keeps its buffers in VRAM and maps nothing (as logged).
+        Assert.Contains("uhci_hcd 0000:01:00.4: DMAR: 32bit DMA uses non-identity mapping", simulated);
+        Assert.DoesNotContain(simulated, l => l.StartsWith("mgag200 ", StringComparison.Ordinal));
+        Assert.Contains("driver mgag200 binds but maps no memory", yaml, StringComparison.Ordinal);
     }
 
     [Fact]
