@@ -22,9 +22,12 @@ public static class PciQuirks
     {
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(devices);
-        if (!KernelVersion.TryParse(k.KernelVersion, out var v) && k.Profile.LogStyle.Value == Profiles.LogStyle.Legacy) return;
-        // Unversioned modern runs (linux-6.1) print as 6.1 does.
-        var version = KernelVersion.TryParse(k.KernelVersion, out v) ? v : new KernelVersion(6, 1, 0);
+        // Unversioned runs print as their era: the legacy profiles predate the quirk, linux-6.1 has it.
+        if (!KernelVersion.TryParse(k.KernelVersion, out var version))
+        {
+            if (k.Profile.LogStyle.Value == Profiles.LogStyle.Legacy) return;
+            version = new KernelVersion(6, 1, 0);
+        }
         if (version < new KernelVersion(5, 9, 0)) return;
         foreach (var d in devices.OrderBy(d => d.Bdf))
         {

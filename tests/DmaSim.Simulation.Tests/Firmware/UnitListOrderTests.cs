@@ -13,36 +13,23 @@ namespace DmaSim.Simulation.Tests.Firmware;
 /// </summary>
 public sealed class UnitListOrderTests
 {
-    private static string Machine(bool optIn) => $$"""
-        schema: dmasim/v1
-        name: four-units
-        platform:
-          physical-address-bits: 39
-          memory:
-            - { start: 0x0, end: 0x9ffff, type: usable }
-            - { start: 0x100000, end: 0x7fffffff, type: usable }
-          iommu:
-            host-address-width: 39
-            platform-opt-in: {{(optIn ? "true" : "false")}}
-            units:
-              - { base: 0xfed90000, devices: ["00:02.0"], queued-invalidation: true }
-              - { base: 0xfed85000, devices: ["00:07.0"], queued-invalidation: true }
-              - { base: 0xfed86000, devices: ["00:07.2"], queued-invalidation: true }
-              - { base: 0xfed91000, include-pci-all: true, queued-invalidation: true }
-          devices:
-            - { bdf: "00:02.0", name: gpu, model: scripted, address-bits: 39, class: 0x030000 }
-            - { bdf: "00:07.0", name: tbt0, model: pcie-root-port, secondary-bus: 0x20, external-facing: true }
-            - { bdf: "00:07.2", name: tbt2, model: pcie-root-port, secondary-bus: 0x40 }
-            - { bdf: "00:14.0", name: xhci, model: scripted, address-bits: 64, class: 0x0c0330 }
-        kernel:
-          profile: linux-6.1
-          config: { intel-iommu-default-on: false }
-          cmdline: ""
-        """;
+    private static ScenarioBuilder Machine(bool optIn) =>
+        new ScenarioBuilder("four-units").PhysicalAddressBits(39).Usable(0x0, 0x9ffff).Usable(0x100000, 0x7fffffff)
+            .IommuKey("platform-opt-in", optIn ? "true" : "false")
+            .UnitRaw("{ base: 0xfed90000, devices: [\"00:02.0\"], queued-invalidation: true }", 39)
+            .UnitRaw("{ base: 0xfed85000, devices: [\"00:07.0\"], queued-invalidation: true }")
+            .UnitRaw("{ base: 0xfed86000, devices: [\"00:07.2\"], queued-invalidation: true }")
+            .UnitRaw("{ base: 0xfed91000, include-pci-all: true, queued-invalidation: true }")
+            .Device("00:02.0", "gpu", "scripted", 39, extra: "class: 0x030000")
+            .Device("00:07.0", "tbt0", "pcie-root-port", secondaryBus: 0x20, extra: "external-facing: true")
+            .Device("00:07.2", "tbt2", "pcie-root-port", secondaryBus: 0x40)
+            .Device("00:14.0", "xhci", "scripted", 64, extra: "class: 0x0c0330")
+            .Kernel("linux-6.1", "")
+            .KernelConfig("{ intel-iommu-default-on: false }");
 
     private static List<string> Log(bool optIn)
     {
-        var r = ScenarioRunner.Run(ScenarioLoader.Parse(Machine(optIn), "four-units.yaml"), ProfileCatalog.Find("linux-6.1")!);
+        var r = ScenarioRunner.Run(Machine(optIn).Build("four-units.yaml"), ProfileCatalog.Find("linux-6.1")!);
         return [.. r.Log.Select(l => l[(l.IndexOf("] ", StringComparison.Ordinal) + 2)..])];
     }
 

@@ -1,6 +1,6 @@
 using DmaSim.Core;
 using DmaSim.Kernel.Profiles;
-using DmaSim.Scenarios;
+using DmaSim.Testing;
 
 namespace DmaSim.Simulation.Tests.Rules;
 
@@ -13,34 +13,19 @@ namespace DmaSim.Simulation.Tests.Rules;
 /// </summary>
 public sealed class FloppyWorkaroundTests
 {
-    private static string Machine(string profile, string cmdline) => $$"""
-        schema: dmasim/v1
-        name: floppy-wa
-        platform:
-          physical-address-bits: 39
-          memory:
-            - { start: 0x0, end: 0x9ffff, type: usable }
-            - { start: 0x100000, end: 0x7fffffff, type: usable }
-          iommu:
-            host-address-width: 39
-            units:
-              - { base: 0xfed90000, include-pci-all: true, pass-through: true }
-            rmrr:
-              - { start: 0x7e000000, end: 0x7e0fffff, devices: ["ehci"] }
-              - { start: 0x7f000000, end: 0x7f00ffff, devices: ["ehci"] }
-          devices:
-            - { bdf: "00:1d.0", name: ehci, model: scripted, address-bits: 32, class: 0x0c0320 }
-            - { bdf: "00:1e.0", name: not-isa, model: scripted, address-bits: 32, class: 0x060101 }
-            - { bdf: "00:1f.0", name: lpc, model: scripted, address-bits: 32, class: 0x060100 }
-            - { bdf: "00:1f.3", name: second-isa, model: scripted, address-bits: 32, class: 0x060100 }
-        kernel:
-          profile: {{profile}}
-          cmdline: "{{cmdline}}"
-        """;
+    private static ScenarioBuilder Machine(string profile, string cmdline) =>
+        new ScenarioBuilder("floppy-wa").PhysicalAddressBits(39).Usable(0x0, 0x9ffff).Usable(0x100000, 0x7fffffff)
+            .UnitRaw("{ base: 0xfed90000, include-pci-all: true, pass-through: true }", 39)
+            .Rmrr(0x7e000000, 0x7e0fffff, "ehci").Rmrr(0x7f000000, 0x7f00ffff, "ehci")
+            .Device("00:1d.0", "ehci", "scripted", 32, extra: "class: 0x0c0320")
+            .Device("00:1e.0", "not-isa", "scripted", 32, extra: "class: 0x060101")
+            .Device("00:1f.0", "lpc", "scripted", 32, extra: "class: 0x060100")
+            .Device("00:1f.3", "second-isa", "scripted", 32, extra: "class: 0x060100")
+            .Kernel(profile, cmdline);
 
     private static List<string> SetupLines(string profile, string cmdline = "intel_iommu=on")
     {
-        var r = ScenarioRunner.Run(ScenarioLoader.Parse(Machine(profile, cmdline), "floppy-wa.yaml"), ProfileCatalog.Find(profile)!);
+        var r = ScenarioRunner.Run(Machine(profile, cmdline).Build("floppy-wa.yaml"), ProfileCatalog.Find(profile)!);
         return [.. r.Log.Select(l => l[(l.IndexOf("] ", StringComparison.Ordinal) + 2)..])
             .Where(l => l.Contains("RMRR:", StringComparison.Ordinal) || l.Contains("identity map ", StringComparison.Ordinal) || l.Contains("LPC", StringComparison.Ordinal))];
     }
@@ -71,7 +56,7 @@ public sealed class FloppyWorkaroundTests
     [Fact]
     public void The_isa_bridge_is_translated_and_its_low_16_mib_reach_memory_as_themselves()
     {
-        var r = ScenarioRunner.Run(ScenarioLoader.Parse(Machine(ProfileNames.Linux419, "intel_iommu=on"), "floppy-wa.yaml"), ProfileCatalog.Find(ProfileNames.Linux419)!);
+        var r = ScenarioRunner.Run(Machine(ProfileNames.Linux419, "intel_iommu=on").Build("floppy-wa.yaml"), ProfileCatalog.Find(ProfileNames.Linux419)!);
         Assert.Equal(DeviceDomain.Translated, r.Devices.Single(d => d.Name == "lpc").Domain);
         Assert.DoesNotContain(r.Log, l => l.Contains("0000:00:1f.3", StringComparison.Ordinal) && l.Contains("identity map", StringComparison.Ordinal));
     }
@@ -104,7 +89,7 @@ public sealed class FloppyWorkaroundTests
     [Fact]
     public void The_static_identity_line_follows_the_4_1_cleanup()
     {
-        static List<string> Lines(string profile) => [.. ScenarioRunner.Run(ScenarioLoader.Parse(Machine(profile, "intel_iommu=on iommu=pt"), "floppy-wa.yaml"), ProfileCatalog.Find(profile)!).Log
+        static List<string> Lines(string profile) => [.. ScenarioRunner.Run(Machine(profile, "intel_iommu=on iommu=pt").Build("floppy-wa.yaml"), ProfileCatalog.Find(profile)!).Log
             .Select(l => l[(l.IndexOf("] ", StringComparison.Ordinal) + 2)..]).Where(l => l.Contains("identity mapping for device", StringComparison.Ordinal))];
         Assert.Contains("DMAR: Hardware identity mapping for device 0000:00:1f.0", Lines(ProfileNames.Linux419));
         Assert.Contains("IOMMU: hardware identity mapping for device 0000:00:1f.0", Lines(ProfileNames.Linux30));

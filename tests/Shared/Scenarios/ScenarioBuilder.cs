@@ -95,6 +95,13 @@ internal sealed class ScenarioBuilder(string name, ulong? seed = null)
         return this;
     }
 
+    /// <summary>An inline IOMMU scalar key ("platform-opt-in", "true").</summary>
+    public ScenarioBuilder IommuKey(string key, string value)
+    {
+        _iommuExtras.Add($"    {key}: {value}");
+        return this;
+    }
+
     /// <summary><c>platform.firmware-faults</c> as a flow list ("[]", "[drhd-at-zero]").</summary>
     public ScenarioBuilder FirmwareFaults(string flowList)
     {

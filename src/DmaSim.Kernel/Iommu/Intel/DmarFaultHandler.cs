@@ -27,6 +27,7 @@ public sealed class DmarFaultHandler
     private ulong? _rateBegin;
     private int _ratePrinted;
     private int _rateMissed;
+    private DmarFaultWording? _wording;
 
     public DmarFaultHandler(KernelContext kernel, IReadOnlyList<DmarUnit> units)
     {
@@ -62,7 +63,8 @@ public sealed class DmarFaultHandler
 
     private void HandleOne(DmarUnit u)
     {
-        var wording = DmarFaultWording.For(_k);
+        // The release's wording, decided once (the kernel's version does not change while it runs).
+        var wording = _wording ??= DmarFaultWording.For(_k);
         var limited = wording.Style != FaultLogStyle.TwoLines;
         // 4.7 – 4.17 asked __ratelimit once per interrupt, for the status line and every record together.
         var printAll = !limited || wording.RatelimitPerLine || Ratelimit();
