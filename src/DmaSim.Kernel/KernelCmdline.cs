@@ -26,8 +26,10 @@ public sealed record KernelCmdline
     public bool Lazy { get; init; }
     /// <summary>intel_iommu=forcedac / iommu.forcedac=1: no 32-bit-first IOVA attempt.</summary>
     public bool ForceDac { get; init; }
-    /// <summary>intel_iommu=igfx_off.</summary>
+    /// <summary>intel_iommu=igfx_off (dmar_map_gfx = 0).</summary>
     public bool IgfxOff { get; init; }
+    /// <summary>The intel_iommu= options that print a line as intel_iommu_setup meets them ("on", "off", "igfx_off"), in command-line order.</summary>
+    public IReadOnlyList<string> IntelIommuReported { get; init; } = [];
     /// <summary>swiotlb=force.</summary>
     public bool SwiotlbForce { get; init; }
     /// <summary>swiotlb=noforce: no pool at all.</summary>
@@ -60,11 +62,11 @@ public sealed record KernelCmdline
                     {
                         c = v switch
                         {
-                            "on" => c with { IntelIommuOn = true },
-                            "off" => c with { IntelIommuOn = false },
+                            "on" => c with { IntelIommuOn = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
+                            "off" => c with { IntelIommuOn = false, IntelIommuReported = [.. c.IntelIommuReported, v] },
                             "strict" => c with { Strict = true },
                             "forcedac" => c with { ForceDac = true },
-                            "igfx_off" => c with { IgfxOff = true },
+                            "igfx_off" => c with { IgfxOff = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
                             _ => Note(c, unknown, token),
                         };
                     }

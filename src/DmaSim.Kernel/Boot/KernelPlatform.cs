@@ -13,4 +13,10 @@ public sealed record KernelPlatform(
     IReadOnlySet<string> FirmwareFaults)
 {
     public const string DmarInitFailure = "dmar-init-failure";
+
+    /// <summary>
+    /// Register bases of units whose device scope the scenario does not know (an inline unit imported from a kernel
+    /// log, which prints no scopes): the kernel counts them as active rather than ignoring them for an empty scope.
+    /// </summary>
+    public IReadOnlySet<ulong> UnitsOfUnknownScope { get; init; } = new HashSet<ulong>();
 }

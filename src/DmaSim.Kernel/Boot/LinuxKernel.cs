@@ -42,8 +42,9 @@ public sealed class LinuxKernel
         var k = K;
         if (k.Cmdline.Text.Length > 0) k.Log($"Command line: {k.Cmdline.Text}");
         BootLog.E820(k);
-        // start_kernel's parse of the command line: intel_iommu_setup (__setup "intel_iommu=") reports on/off (2.6.29+).
-        if (k.Cmdline.IntelIommuOn is { } option) k.Log(BootLog.Dialect(k).IntelIommuOption(option));
+        // start_kernel's parse of the command line: intel_iommu_setup (__setup "intel_iommu=") reports on, off and igfx_off
+        // as it meets them (2.6.29+).
+        foreach (var option in k.Cmdline.IntelIommuReported) k.Log(BootLog.Dialect(k).IntelIommuOption(option));
         if (k.Cmdline.Unrecognised.Count > 0) k.Events.Emit(new IommuDecisionEvent("kernel", "ignored command-line options", string.Join(' ', k.Cmdline.Unrecognised), "not modelled"));
 
         var over4G = k.Pages.MaxPfn > (1UL << 20);
@@ -209,12 +210,15 @@ public sealed class LinuxKernel
             IommuOffReason = "a remapping unit supports no usable address width";
             return false;
         }
+        NoRemappingDevices.Mark(k, units, Platform.UnitsOfUnknownScope);
         // init_dmars: queued invalidation where ECAP.QI allows (dmar_enable_qi), else the registers; for_each_iommu
         // walks dmar_drhd_units, which dmar_register_drhd_unit fills head-first except the include-all unit, added at
         // the tail (drivers/pci/dmar.c 2.6.32, drivers/iommu/intel/dmar.c 6.x): a 4-unit laptop prints dmar2, dmar1,
         // dmar0, dmar3 (the X1 Carbon 5.17 log).
         var dialect = BootLog.Dialect(k);
-        var listOrder = units.Where(u => !u.Drhd.IncludePciAll).Reverse().Concat(units.Where(u => u.Drhd.IncludePciAll)).ToList();
+        // Ignored units are skipped by both (for_each_active_iommu; init_dmars' "if (drhd->ignored) continue").
+        var active = units.Where(u => !u.Ignored).ToList();
+        var listOrder = active.Where(u => !u.Drhd.IncludePciAll).Reverse().Concat(active.Where(u => u.Drhd.IncludePciAll)).ToList();
         // intel_iommu_init (3.2+), past the dmar_disabled exit: the structure lists the table left empty; then init_dmars
         // (5.12+) audits the units' capabilities against the first in list order before enabling invalidation.
         var initLines = new List<string>();

@@ -159,12 +159,20 @@ public sealed record LogDialect(
     public string VtdBanner() => (IntelIommuPrefix == "DMAR: " ? "DMAR: " : "PCI-DMA: ") + "Intel(R) Virtualization Technology for Directed I/O";
 
     /// <summary>
-    /// intel_iommu_setup's line for intel_iommu=on / off, printed while the command line is parsed: "Intel-IOMMU: enabled" /
-    /// "Intel-IOMMU: disabled" (2.6.29 – 4.1), pr_info("IOMMU enabled") / ("IOMMU disabled") under "DMAR: " from 4.2.
+    /// intel_iommu_setup's line for intel_iommu=on / off / igfx_off, printed while the command line is parsed:
+    /// "Intel-IOMMU: enabled" / "disabled" / "disable GFX device mapping" (2.6.29 – 4.1, printk KERN_INFO), then
+    /// pr_info("IOMMU enabled") / ("IOMMU disabled") / ("Disable GFX device mapping") under "DMAR: " from 4.2 (the
+    /// last wording also after 6.10 renamed dmar_map_gfx to disable_igfx_iommu).
     /// </summary>
-    public string IntelIommuOption(bool on) => IntelIommuPrefix == "DMAR: "
-        ? $"DMAR: IOMMU {(on ? "enabled" : "disabled")}"
-        : $"Intel-IOMMU: {(on ? "enabled" : "disabled")}";
+    public string IntelIommuOption(string option) => (IntelIommuPrefix == "DMAR: ", option) switch
+    {
+        (true, "on") => "DMAR: IOMMU enabled",
+        (true, "off") => "DMAR: IOMMU disabled",
+        (true, _) => "DMAR: Disable GFX device mapping",
+        (false, "on") => "Intel-IOMMU: enabled",
+        (false, "off") => "Intel-IOMMU: disabled",
+        _ => "Intel-IOMMU: disable GFX device mapping",
+    };
 
     /// <summary>
     /// iommu_group_add_device's line, 4.2 – 5.0: pr_info("Adding device %s to group %d") under pr_fmt "iommu: " (silent

@@ -71,7 +71,7 @@ public static class DefaultDomains
 
     public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct, PlatformOptInState optIn = default)
     {
-        foreach (var u in iommu.Units) u.Hw.SetRootTable();
+        foreach (var u in iommu.ActiveUnits) u.Hw.SetRootTable();
         foreach (var d in devices) d.Untrusted = Untrusted(k, d);
         iommu.Strict = k.DefaultStrict;
         var wantIdentity = k.DefaultPassthrough;
@@ -89,7 +89,7 @@ public static class DefaultDomains
         foreach (var line in iommu.InitLines) k.Log(line);
         // intel_iommu_init, after init_dmars: a unit in caching mode (a virtual IOMMU) makes every DMA
         // domain strict; the policy line above was printed earlier by iommu_subsys_init and stays "lazy".
-        if (k.Profile.CachingModeForcesStrict.Value && iommu.Units.Any(u => u.Hw.CachingMode))
+        if (k.Profile.CachingModeForcesStrict.Value && iommu.ActiveUnits.Any(u => u.Hw.CachingMode))
         {
             k.Log("DMAR: IOMMU batching disallowed due to virtualization");
             iommu.Strict = true;
@@ -104,7 +104,7 @@ public static class DefaultDomains
         // init_dmars (6.1): hw_pass_through is cleared if any unit lacks ECAP.PT, and si_domain_init then
         // builds real 1:1 tables (RMRRs included); intel_iommu_init registers the memory notifier for it.
         // 6.12: identity is hardware pass-through only; a unit without ECAP.PT gets DMA domains instead (below).
-        iommu.HwPassThrough = k.Profile.IdentityNeedsPassThroughUnit.Value || iommu.Units.All(u => u.Hw.SupportsPassThrough);
+        iommu.HwPassThrough = k.Profile.IdentityNeedsPassThroughUnit.Value || iommu.ActiveUnits.All(u => u.Hw.SupportsPassThrough);
         var hw = iommu.HwPassThrough;
         var identity = iommu.InitSiDomain(hw);
         if (!hw)
@@ -211,7 +211,7 @@ public static class DefaultDomains
                     driverWantsDma ? k.Profile.IdentityNeedsPassThroughUnit.Source : "drivers/iommu/intel/iommu.c device_def_domain_type; drivers/iommu/iommu.c iommu_subsys_init"));
             }
         }
-        foreach (var u in iommu.Units)
+        foreach (var u in iommu.ActiveUnits)
         {
             u.Hw.FlushContextGlobal();
             u.Hw.FlushIotlbGlobal();

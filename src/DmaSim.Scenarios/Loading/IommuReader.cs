@@ -13,7 +13,7 @@ internal static class IommuReader
     private static readonly string[] _unitKeys =
     [
         "base", "include-pci-all", "pass-through", "sagaw", "devices",
-        "caching-mode", "queued-invalidation", "coherent", "fault-recording-registers", "cap", "ecap", "ver",
+        "caching-mode", "queued-invalidation", "coherent", "fault-recording-registers", "cap", "ecap", "ver", "devices-present",
     ];
 
     /// <summary>Unit keys that are fields of CAP/ECAP: a unit given by its raw registers cannot also set them.</summary>
@@ -101,6 +101,11 @@ internal static class IommuReader
         // An imported unit may say `devices: []`: the kernel log shows the unit, not its scope.
         if (!includeAll && scope.IsEmpty && !(registers is not null && m.Has("devices")))
             throw Error(m.Span, "unit covers no device: set include-pci-all: true or list devices");
+        // devices-present: false — an imported unit whose scope the log does not show, but which the log shows the kernel
+        // ignoring (no invalidation line): no device of its scope was present at boot.
+        var present = m.Get("devices-present") is not { } dp || Flag(dp, "devices-present");
+        if (!present && (includeAll || !scope.IsEmpty))
+            throw Error(m.KeyNode("devices-present")!.Span, "'devices-present: false' describes a unit of unknown scope ('devices: []'); a listed or include-pci-all scope says itself what is present");
         var cachingMode = m.Get("caching-mode") is { } cm && Flag(cm, "caching-mode");
         var qi = m.Get("queued-invalidation") is not { } q || Flag(q, "queued-invalidation");
         var coherent = m.Get("coherent") is not { } c || Flag(c, "coherent");
@@ -117,7 +122,7 @@ internal static class IommuReader
             var sagawBits = (int)((registers.Cap >> 8) & 0x1f);     // CAP.SAGAW
             sagaw = SagawOf(registers.Cap);
         }
-        return new IommuUnit(at, includeAll, passThrough, sagaw, scope, cachingMode, qi, coherent, nfr, m.Span) { Registers = registers };
+        return new IommuUnit(at, includeAll, passThrough, sagaw, scope, cachingMode, qi, coherent, nfr, m.Span) { Registers = registers, NoPresentDevices = !present };
     }
 
     /// <summary>`cap:`, `ecap:` (raw 64-bit values) and `ver:` ("major:minor", default 1:0) of a real unit; all or none of cap/ecap.</summary>

@@ -91,6 +91,12 @@ public sealed record IommuUnit(
 {
     /// <summary>Raw registers (`cap:`, `ecap:`, `ver:`) of an imported real unit; when set they decide every capability.</summary>
     public UnitRegisters? Registers { get; init; }
+
+    /// <summary>
+    /// `devices-present: false` on a unit of unknown scope: none of its devices was present at boot (a log that shows the
+    /// kernel ignoring the unit), so init_no_remapping_devices ignores it. Otherwise an empty scope counts as unknown.
+    /// </summary>
+    public bool NoPresentDevices { get; init; }
 }
 
 /// <summary>A reserved memory region report (ACPI RMRR): memory firmware keeps DMAing to for these devices.</summary>

@@ -88,6 +88,17 @@ public sealed partial class KernelLog
     public List<LoggedUnit> Units { get; } = [];
     public List<LoggedIdentityMap> IdentityMaps { get; } = [];
 
+    private readonly List<int> _invalidationUnitNumbers = [];
+    private readonly List<ulong> _invalidationUnitBases = [];
+
+    /// <summary>
+    /// The register bases of the units init_dmars printed an invalidation line for ("DMAR: dmar0: Using Queued invalidation",
+    /// "IOMMU: dmar0 using …", "IOMMU 0 0xfed90000: using …", "IOMMU 0xfed90000: using …"); a unit named by number is
+    /// the unit line of that number (dmarN is the N-th unit alloc_iommu met). Empty when the log prints none.
+    /// </summary>
+    public IReadOnlySet<ulong> UnitsWithInvalidationLine() =>
+        _invalidationUnitBases.Concat(_invalidationUnitNumbers.Where(n => n < Units.Count).Select(n => Units[n].RegisterBase)).ToHashSet();
+
     /// <summary>DMAR fault records, in every era's wording (one or two lines, with or without PASID / NO_PASID, 0x or not).</summary>
     public List<LoggedFault> Faults { get; } = [];
 
@@ -220,6 +231,13 @@ public sealed partial class KernelLog
         if (FaultRecord().Match(s) is { Success: true } fr)
         {
             Faults.Add(new LoggedFault($"{fr.Groups[2].Value}:{fr.Groups[3].Value}.{fr.Groups[4].Value}", Hex(fr.Groups[5]), fr.Groups[1].Value == "Read", at));
+            RemappingActive = true;
+            return true;
+        }
+        if (InvalidationLine().Match(s) is { Success: true } inv)
+        {
+            if (inv.Groups[1].Success || inv.Groups[2].Success) _invalidationUnitNumbers.Add(Int(inv.Groups[inv.Groups[1].Success ? 1 : 2]));
+            else _invalidationUnitBases.Add(Hex(inv.Groups[3]));
             RemappingActive = true;
             return true;
         }
@@ -466,6 +484,9 @@ public sealed partial class KernelLog
 
     [GeneratedRegex(@"^SATC flags: 0x([0-9a-f]{1,2})$")]
     private static partial Regex Satc();
+
+    [GeneratedRegex(@"^(?:DMAR: dmar(\d+): Using|IOMMU: dmar(\d+) using|IOMMU (?:\d+ )?0x([0-9a-f]{1,16}): using) (?:Queued|Register based) invalidation$")]
+    private static partial Regex InvalidationLine();
 
     [GeneratedRegex(@"^(?:dmar\d+|IOMMU \d+): reg_base_addr ([0-9a-f]{1,16}) ver (\d{1,2}):(\d{1,2}) cap ([0-9a-f]{1,16}) ecap ([0-9a-f]{1,16})$")]
     private static partial Regex UnitLine();

@@ -162,17 +162,23 @@ public static class ScenarioImporter
         if (log.PlatformOptInForced) w.Line("    platform-opt-in: true", "the log's \"Intel-IOMMU force enabled due to platform opt in\": the table sets DMA_CTRL_PLATFORM_OPT_IN_FLAG");
         w.Line("    units:");
         var qemu = VtdUnitConfig.Qemu48();
+        // init_dmars prints one invalidation line per unit it sets up; a unit the log leaves out was ignored
+        // (init_no_remapping_devices: no device of its scope present at boot, e.g. a root port's empty slot).
+        var setUp = log.UnitsWithInvalidationLine();
         foreach (var d in log.Dmar.Where(d => d.Kind == "DRHD"))
         {
             var u = log.Units.FirstOrDefault(x => x.RegisterBase == d.A);
             var regs = u is null
                 ? $"cap: {qemu.BuildCap():x}, ecap: {qemu.BuildEcap():x}"
                 : $"cap: {u.Cap:x}, ecap: {u.Ecap:x}, ver: \"{u.VerMajor}:{u.VerMinor}\"";
-            var scope = (d.B & 1) != 0 ? "include-pci-all: true" : "devices: []";
+            var ignored = (d.B & 1) == 0 && setUp.Count > 0 && !setUp.Contains(d.A);
+            var scope = (d.B & 1) != 0 ? "include-pci-all: true" : ignored ? "devices: [], devices-present: false" : "devices: []";
             var note = (u is not null ? $"log lines {d.At.Line}, {u.At.Line}"
                     : d.A == 0 ? $"register base 0: the BIOS bug the kernel refuses the whole table for{(log.TableRefusedAt is { } refused ? $" (log line {refused.Line})" : "")}; no registers to read"
                     : "no unit line in the log: QEMU's registers")
-                + ((d.B & 1) != 0 ? "" : "; the log does not show this unit's device scope");
+                + ((d.B & 1) != 0 ? ""
+                    : ignored ? "; the log does not show this unit's device scope, and prints no invalidation line for it where it does for other units: the kernel ignored it, so none of its devices was present"
+                    : "; the log does not show this unit's device scope");
             w.Line($"      - {{ base: {Hex.Format(d.A)}, {scope}, {regs} }}", note);
         }
         var rmrrs = log.Dmar.Where(d => d.Kind == "RMRR").ToList();

@@ -120,6 +120,8 @@ public sealed class SimMachine
             throw new InputException(h.Span, $"hot-plugged RAM [{Hex.Format(h.Range.Start.Value)}-{Hex.Format(h.Range.End.Value)}] reaches beyond the DMAR host address width ({haw} bits, last address {Hex.Format(limit)})");
     }
 
+    private HashSet<ulong> _unitsOfUnknownScope = [];
+
     private void BuildIommu()
     {
         var p = Scenario.Platform;
@@ -137,6 +139,9 @@ public sealed class SimMachine
                     Flags = (byte)(DmarTable.IntrRemapFlag | (inline.PlatformOptIn ? 0x04 : 0)),
                     Extra = [.. inline.Extras.Select(ExtraStructure)],
                 });
+                // An imported unit may leave its scope empty (the log printed none): the kernel must not ignore it for that.
+                _unitsOfUnknownScope = [.. inline.Units.Select((u, i) => (u, i)).Where(x => !x.u.IncludePciAll && !x.u.Devices.Any() && !x.u.NoPresentDevices)
+                    .Select(x => zeroBase && x.i == 0 ? 0 : x.u.Base.Value)];
                 foreach (var (u, i) in inline.Units.Select((u, i) => (u, i)))
                     remappers.Add(new VtdRemapper("dmar" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), new VtdUnit(Memory, UnitConfig(u, inline.HostAddressWidth), Events)));
                 foreach (var r in inline.Rmrr)
@@ -207,7 +212,7 @@ public sealed class SimMachine
         var dmarInfo = DmarTable is null ? null : DmarInfoReader.Read(DmarTable, Pci, b => units.GetValueOrDefault(b));
         // kernel/dma/debug.c dma_debug_cmdline: "dma_debug=off" at parse time, before the subsystems boot.
         if (cmd.DmaDebugOff) Events.Log("DMA-API: debugging disabled on kernel command line");
-        Kernel = new LinuxKernel(ctx, new KernelPlatform(dmarInfo, b => units.GetValueOrDefault(b), faults));
+        Kernel = new LinuxKernel(ctx, new KernelPlatform(dmarInfo, b => units.GetValueOrDefault(b), faults) { UnitsOfUnknownScope = _unitsOfUnknownScope });
         try
         {
             Kernel.Boot(Scenario.Platform.Devices.Select(d => (d.Name, Pci.Find(ToBdf(d.Bdf))!)));

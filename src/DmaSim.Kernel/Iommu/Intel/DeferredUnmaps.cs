@@ -74,7 +74,7 @@ public sealed class DeferredUnmaps
         }
         else
         {
-            foreach (var unit in _iommu.Units) unit.Hw.FlushIotlbGlobal();
+            foreach (var unit in _iommu.ActiveUnits) unit.Hw.FlushIotlbGlobal();
         }
         foreach (var (domain, pfn, pages, how) in _pending)
         {

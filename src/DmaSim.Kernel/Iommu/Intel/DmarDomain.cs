@@ -23,6 +23,12 @@ public sealed class DmarUnit
     public DrhdInfo Drhd { get; }
     public IntelIommuUnitDriver Hw { get; }
 
+    /// <summary>drhd->ignored (init_no_remapping_devices): the kernel never enables it, and a device of its scope is a dummy device.</summary>
+    public bool Ignored { get; internal set; }
+
+    /// <summary>drhd->gfx_dedicated: every present device of the scope is a display function.</summary>
+    public bool GfxDedicated { get; internal set; }
+
     /// <summary>
     /// Allocates a domain id: first free bit of the unit's bitmap (iommu_alloc_domain, 2.6.32); id 0 is
     /// reserved in caching mode, and modern kernels start at IDA_START_DID.

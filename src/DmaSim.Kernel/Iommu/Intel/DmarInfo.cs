@@ -7,7 +7,11 @@ namespace DmaSim.Kernel.Iommu.Intel;
 public readonly record struct ScopedDevice(Bdf Bdf, bool IsBridgeScope, byte Type);
 
 /// <summary>One DRHD as the kernel keeps it (struct dmar_drhd_unit).</summary>
-public sealed record DrhdInfo(ulong RegisterBase, byte Flags, ushort Segment, bool IncludePciAll, IReadOnlyList<ScopedDevice> Devices, int Offset);
+public sealed record DrhdInfo(ulong RegisterBase, byte Flags, ushort Segment, bool IncludePciAll, IReadOnlyList<ScopedDevice> Devices, int Offset)
+{
+    /// <summary>The scope names an ACPI name-space device (ANDD), which the model takes to be present (no ACPI devices are simulated).</summary>
+    public bool HasAcpiNamespaceDevice { get; init; }
+}
 
 /// <summary>One RMRR (struct dmar_rmrr_unit).</summary>
 public sealed record RmrrInfo(PhysRange Range, ushort Segment, IReadOnlyList<ScopedDevice> Devices, int Offset);

@@ -33,7 +33,10 @@ public static class DmarInfoReader
             switch (s)
             {
                 case Drhd d:
-                    drhds.Add(new DrhdInfo(d.RegisterBase, d.Flags, d.Segment, (d.Flags & 1) != 0, Resolve(d.DeviceScopes, pci), d.Offset));
+                    drhds.Add(new DrhdInfo(d.RegisterBase, d.Flags, d.Segment, (d.Flags & 1) != 0, Resolve(d.DeviceScopes, pci), d.Offset)
+                    {
+                        HasAcpiNamespaceDevice = d.DeviceScopes.Any(x => x.Type == DeviceScopeType.AcpiNamespace),
+                    });
                     log.Add(new("DRHD", $"DRHD base: {Hex.Format(d.RegisterBase, 14)} flags: {Hex.Format(d.Flags)}", false, 0, Registers(mmio, d.RegisterBase)));
                     break;
                 case Rmrr r:

@@ -16,11 +16,11 @@ public static class InitDmars
     public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices)
     {
         var p = k.Profile;
-        foreach (var u in iommu.Units) u.Hw.SetRootTable();
+        foreach (var u in iommu.ActiveUnits) u.Hw.SetRootTable();
 
         var passThroughRequested = k.Cmdline.PassThrough;
         // hw_pass_through starts at 1 and is cleared by any unit without ECAP.PT.
-        iommu.HwPassThrough = iommu.Units.All(u => u.Hw.SupportsPassThrough);
+        iommu.HwPassThrough = iommu.ActiveUnits.All(u => u.Hw.SupportsPassThrough);
         iommu.Strict = k.Cmdline.Strict || p.DefaultInvalidation.Value == InvalidationMode.Strict;
 
         if (p.IdentityMapping.Value == IdentityMapping.PassThroughContextsOnly)
@@ -67,13 +67,15 @@ public static class InitDmars
             foreach (var scoped in rmrr.Devices)
             {
                 var dev = devices.FirstOrDefault(d => d.Bdf == scoped.Bdf);
-                if (dev is null) continue;
+                // iommu_prepare_rmrr_dev returns at once for a dummy device (2.6.32); later, get_domain_for_dev fails
+                // before domain_prepare_identity_map prints (4.19): either way no line and no map.
+                if (dev is null || iommu.IsDummy(dev.Bdf)) continue;
                 PrepareIdentityMap(k, iommu, dev, rmrr);
             }
         }
         PrepareIsa(k, iommu, devices);
 
-        foreach (var u in iommu.Units)
+        foreach (var u in iommu.ActiveUnits)
         {
             u.Hw.FlushContextGlobal();
             u.Hw.FlushIotlbGlobal();
@@ -147,10 +149,10 @@ public static class InitDmars
         {
             foreach (var rmrr in iommu.Dmar.Rmrrs)
                 foreach (var s in rmrr.Devices)
-                    if (devices.FirstOrDefault(d => d.Bdf == s.Bdf) is { } dev) PrepareIdentityMap(k, iommu, dev, rmrr);
+                    if (devices.FirstOrDefault(d => d.Bdf == s.Bdf) is { } dev && !iommu.IsDummy(dev.Bdf)) PrepareIdentityMap(k, iommu, dev, rmrr);
             PrepareIsa(k, iommu, devices);
         }
-        foreach (var u in iommu.Units)
+        foreach (var u in iommu.ActiveUnits)
         {
             u.Hw.FlushContextGlobal();
             u.Hw.FlushIotlbGlobal();

@@ -37,6 +37,8 @@ public sealed class IntelDmaOps : IDmaOps
     public bool NoMapping(KernelDevice dev)
     {
         _iommu.Unmaps.Poll();
+        // iommu_dummy first: a device of an ignored unit (igfx_off) maps to physical addresses.
+        if (_iommu.IsDummy(dev.Bdf)) return true;
         if (!_iommu.IdentMapAll) return false;
         var si = _iommu.SiDomain;
         var inSi = si is not null && _iommu.DomainOf(dev) == si;

@@ -31,13 +31,17 @@ public sealed partial class IntelIommu
         _k = kernel;
         Dmar = dmar;
         Units = units;
+        ActiveUnits = [.. units.Where(u => !u.Ignored)];
         Unmaps = new DeferredUnmaps(kernel, this);
-        Faults = new DmarFaultHandler(kernel, units);
+        Faults = new DmarFaultHandler(kernel, ActiveUnits);
         OmitAliasContext = kernel.Cmdline.OmitDmaAlias;
     }
 
     public DmarInfo Dmar { get; }
     public IReadOnlyList<DmarUnit> Units { get; }
+
+    /// <summary>The units init_dmars sets up: every unit init_no_remapping_devices did not ignore (for_each_active_iommu).</summary>
+    public IReadOnlyList<DmarUnit> ActiveUnits { get; }
 
     /// <summary>
     /// intel_iommu_init's lines from "No RMRR found" through init_dmars' "Using … invalidation" per unit (capability
@@ -77,9 +81,15 @@ public sealed partial class IntelIommu
 
     /// <summary>
     /// device_to_iommu: the first DRHD whose scope names the device or a bridge above it, else the
-    /// INCLUDE_PCI_ALL unit (drivers/pci/intel-iommu.c device_to_iommu).
+    /// INCLUDE_PCI_ALL unit (drivers/pci/intel-iommu.c device_to_iommu); null for a dummy device, whose unit
+    /// is ignored (iommu_dummy / iommu_is_dummy: the kernel gives it no IOMMU, not the include-all unit).
     /// </summary>
-    public DmarUnit? UnitFor(Bdf bdf)
+    public DmarUnit? UnitFor(Bdf bdf) => ScopeUnit(bdf) is { Ignored: false } u ? u : null;
+
+    /// <summary>The device sits under a unit init_no_remapping_devices ignored (DUMMY_DEVICE_DOMAIN_INFO): its DMA API uses physical addresses.</summary>
+    public bool IsDummy(Bdf bdf) => ScopeUnit(bdf) is { Ignored: true };
+
+    private DmarUnit? ScopeUnit(Bdf bdf)
     {
         DmarUnit? catchAll = null;
         // An index loop: foreach over the IReadOnlyList would allocate an enumerator on every dma_map.
