@@ -51,7 +51,7 @@ public static class DefaultDomains
     /// <summary>device_def_domain_type's inputs (5.4: RMRR-locked, bridged and conventional-PCI devices want DMA).</summary>
     private static IdentityInputs IntelInputs(KernelContext k, IntelIommu iommu, KernelDevice dev) => new(
         true, dev.Pci.IsPcie, k.Pci.IsOnRootBus(dev.Bdf), dev.Pci.Kind, dev.DmaMask, dev.CoherentDmaMask,
-        KernelContext.RequiredMaskForMaxPfn(k.MaxPfn), iommu.RmrrsOf(dev.Bdf).Any(), dev.Pci.IsUsb, dev.Pci.IsGraphics);
+        KernelContext.RequiredMaskForMaxPfn(k.MaxPfn), iommu.RmrrsOf(dev.Bdf).Any(), dev.Pci.IsUsb, dev.Pci.IsGraphics, iommu.IdentMapGfx);
 
     /// <summary>
     /// intel_iommu_add_device (5.3 – 5.7) when the group keeps another default: get_private_domain_for_dev maps
@@ -67,6 +67,19 @@ public static class DefaultDomains
             iommu.MapRmrr(dev, domain, r);
         }
         k.Log($"pci {dev.PciName}: DMAR: Device uses a private dma domain.");
+    }
+
+    /// <summary>
+    /// 5.10 – 6.9 with IDENTMAP_GFX: the groups whose default domain a display function asks to be identity
+    /// (device_def_domain_type → IOMMU_DOMAIN_IDENTITY; probe_get_default_domain_type takes the group's one requested type,
+    /// so the GPU's audio function shares it). An untrusted device asks for DMA instead (left to the default). 5.3 – 5.7
+    /// ask per device instead (intel_iommu_add_device, below).
+    /// </summary>
+    private static HashSet<int> GraphicsIdentityGroups(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> probed)
+    {
+        if (!iommu.IdentMapGfx || k.Profile.PrivateDomains.Value) return [];
+        return [.. probed.Where(d => d.Pci.IsGraphics).Select(d => d.Group!.Value)
+            .Where(g => !probed.Any(o => o.Group == g && o.Untrusted))];
     }
 
     public static void Run(KernelContext k, IntelIommu iommu, IReadOnlyList<KernelDevice> devices, IDmaOps direct, PlatformOptInState optIn = default)
@@ -101,6 +114,7 @@ public static class DefaultDomains
         var groupIdentity = new Dictionary<int, bool>();
         var probed = new Dictionary<int, int>();
         iommu.IdentMapAll = identMapAll;
+        iommu.IdentMapGfx = IdentMapGfx.Applies(k);
         // init_dmars (6.1): hw_pass_through is cleared if any unit lacks ECAP.PT, and si_domain_init then
         // builds real 1:1 tables (RMRRs included); intel_iommu_init registers the memory notifier for it.
         // 6.12: identity is hardware pass-through only; a unit without ECAP.PT gets DMA domains instead (below).
@@ -116,7 +130,9 @@ public static class DefaultDomains
         }
         // bus_set_iommu → bus_iommu_probe: devices are probed in bus-scan order; each group gets one default domain.
         var loss = DirectMappingLoss.For(k);
-        foreach (var dev in IommuGroupProbe.Run(k, iommu, devices))
+        var probedDevices = IommuGroupProbe.Run(k, iommu, devices);
+        var graphicsGroups = GraphicsIdentityGroups(k, iommu, probedDevices);
+        foreach (var dev in probedDevices)
         {
             var switchedToDma = false;
             var unit = iommu.UnitFor(dev.Bdf)!;
@@ -124,7 +140,8 @@ public static class DefaultDomains
             k.Log($"pci {dev.PciName}: Adding to iommu group {group}");
             probed[group] = probed.GetValueOrDefault(group) + 1;
             // The core never gives an untrusted device an identity domain (iommu_get_def_domain_type).
-            var identityOk = groupIdentity.TryGetValue(group, out var current) ? current : wantIdentity && (k.Profile.PrivateDomains.Value || !dev.Untrusted);
+            var identityOk = groupIdentity.TryGetValue(group, out var current) ? current
+                : (wantIdentity || graphicsGroups.Contains(group)) && (k.Profile.PrivateDomains.Value || !dev.Untrusted);
             // device_def_domain_type (6.12): IOMMU_DOMAIN_DMA under a unit that cannot pass through, allocated as requested (strict).
             var driverWantsDma = k.Profile.IdentityNeedsPassThroughUnit.Value && !unit.Hw.SupportsPassThrough;
             if (driverWantsDma) identityOk = false;
@@ -133,7 +150,7 @@ public static class DefaultDomains
             {
                 // intel_iommu_add_device (5.3 – 5.7): device_def_domain_type against the group's default.
                 var verdict = IdentityPolicy.Decide(k.Profile, IntelInputs(k, iommu, dev), startup: true);
-                var want = identMapAll && verdict.Identity && !dev.Untrusted;
+                var want = (identMapAll || (iommu.IdentMapGfx && dev.Pci.IsGraphics)) && verdict.Identity && !dev.Untrusted;
                 if (want != identityOk)
                 {
                     if (probed[group] == 1)
@@ -169,7 +186,9 @@ public static class DefaultDomains
                 dev.Domain = hw ? DeviceDomain.PassThrough : DeviceDomain.Identity;
                 k.Events.Emit(new IommuDecisionEvent(dev.Name, hw ? "identity default domain (hardware pass-through)" : "identity default domain (software si_domain: a unit lacks ECAP.PT)",
                     optIn.Forced && optIn.WasDisabled ? "the platform opt-in forced VT-d on in a kernel built with it off: identity for every trusted device"
-                        : k.Cmdline.PassThrough ? "iommu=pt sets the default domain type to identity" : "the kernel was built with CONFIG_IOMMU_DEFAULT_PASSTHROUGH: identity is the default domain type", "drivers/iommu/iommu.c iommu_get_default_domain_type; drivers/iommu/intel/iommu.c (6.1) init_dmars, si_domain_init"));
+                        : !wantIdentity ? "intel_iommu=igfx_off sets IDENTMAP_GFX: a display function asks for an identity domain (device_def_domain_type)"
+                        : k.Cmdline.PassThrough ? "iommu=pt sets the default domain type to identity" : "the kernel was built with CONFIG_IOMMU_DEFAULT_PASSTHROUGH: identity is the default domain type",
+                    !wantIdentity && !optIn.Forced ? k.Profile.IgfxOffIdentityMapsGraphics.Source : "drivers/iommu/iommu.c iommu_get_default_domain_type; drivers/iommu/intel/iommu.c (6.1) init_dmars, si_domain_init"));
             }
             else
             {

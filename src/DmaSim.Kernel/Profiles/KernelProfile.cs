@@ -39,6 +39,12 @@ public sealed record KernelProfile
     /// </summary>
     public required Rule<bool> LosesRmrrDirectMappings { get; init; }
 
+    /// <summary>
+    /// intel_iommu=igfx_off also sets IDENTMAP_GFX: every display function, also one under the include-all unit, is identity
+    /// mapped (5.2 – 6.9; the linux-4.19 profile applies it from 4.19.99, the stable backport). See <see cref="Iommu.Intel.IdentMapGfx"/>.
+    /// </summary>
+    public required Rule<bool> IgfxOffIdentityMapsGraphics { get; init; }
+
     /// <summary>Mask that bounds coherent IOVAs of translated devices.</summary>
     public required Rule<CoherentIovaLimit> CoherentIovaLimit { get; init; }
 
@@ -172,6 +178,7 @@ public sealed record KernelProfile
         yield return (nameof(InitFailureFallback), InitFailureFallback.Value.ToString(), InitFailureFallback.Source);
         yield return (nameof(RmrrMappedIntoNewDomains), RmrrMappedIntoNewDomains.Value.ToString(), RmrrMappedIntoNewDomains.Source);
         yield return (nameof(LosesRmrrDirectMappings), LosesRmrrDirectMappings.Value.ToString(), LosesRmrrDirectMappings.Source);
+        yield return (nameof(IgfxOffIdentityMapsGraphics), IgfxOffIdentityMapsGraphics.Value.ToString(), IgfxOffIdentityMapsGraphics.Source);
         yield return (nameof(CoherentIovaLimit), CoherentIovaLimit.Value.ToString(), CoherentIovaLimit.Source);
         yield return (nameof(Iova), Iova.Value.ToString(), Iova.Source);
         yield return (nameof(DefaultInvalidation), DefaultInvalidation.Value.ToString(), DefaultInvalidation.Source);

@@ -20,6 +20,7 @@ internal static class Linux2631Profile
         InitFailureFallback = new(InitFailureFallback.Nommu, "arch/x86/kernel/pci-dma.c pci_iommu_init: no swiotlb fallback before 75f1cdf1dda9"),
         RmrrMappedIntoNewDomains = new(false, Vtd2632 + " get_valid_domain_for_dev: no RMRR setup for new domains"),
         LosesRmrrDirectMappings = new(false, "no IOMMU-core default domains or direct mappings before 5.3"),
+        IgfxOffIdentityMapsGraphics = new(false, "drivers/pci/intel-iommu.c (2.6.32) init_dmars: IDENTMAP_GFX only under CONFIG_DMAR_BROKEN_GFX_WA (later CONFIG_INTEL_IOMMU_BROKEN_GFX_WA), which depends on BROKEN; igfx_off alone only ignores a graphics-dedicated unit (init_no_remapping_devices)"),
         CoherentIovaLimit = new(CoherentIovaLimit.StreamingMask, Vtd2632 + " __intel_map_single passes pdev->dma_mask to intel_alloc_iova"),
         Iova = new(IovaAlgorithm.Linux2632, "drivers/pci/iova.c (2.6.3x) alloc_iova with caller-passed 32-bit limit"),
         DefaultInvalidation = new(InvalidationMode.Lazy, Vtd2632 + " add_unmap / flush_unmaps (HIGH_WATER_MARK 250, 10 ms timer); intel_iommu=strict disables"),

@@ -15,7 +15,8 @@ public readonly record struct IdentityInputs(
     ulong RequiredMask,
     bool HasRmrr,
     bool IsUsb,
-    bool IsGraphics = false);
+    bool IsGraphics = false,
+    bool IdentMapGfx = false);
 
 /// <summary>The verdict and the rule that produced it.</summary>
 public readonly record struct IdentityVerdict(bool Identity, string Reason, string Source);
@@ -30,11 +31,15 @@ public static class IdentityPolicy
 
     public static IdentityVerdict Decide(KernelProfile p, IdentityInputs x, bool startup, Boot.KernelVersion? release = null)
     {
-        if (!x.IdentMapAll) return new(false, "identity mapping not enabled (no iommu=pt)", Src + ": !(iommu_identity_mapping & IDENTMAP_ALL)");
+        if (!x.IdentMapAll && !x.IdentMapGfx) return new(false, "identity mapping not enabled (no iommu=pt)", Src + ": !(iommu_identity_mapping & IDENTMAP_ALL)");
         // device_is_rmrr_locked: an RMRR keeps a device out of si_domain unless it is USB (whose RMRRs serve
         // the BIOS's legacy keyboard emulation only) or graphics.
         if (RmrrLocks(p, release) && x.HasRmrr && !x.IsUsb && !x.IsGraphics)
             return new(false, "device has an RMRR (not USB, not graphics)", p.RmrrDevicesNeverIdentity.Source);
+        // IDENTMAP_GFX is tested before IDENTMAP_ALL and before any mask: a display function stays identity mapped.
+        if (x.IdentMapGfx && x.IsGraphics)
+            return new(true, "intel_iommu=igfx_off sets IDENTMAP_GFX: a display function is identity mapped", p.IgfxOffIdentityMapsGraphics.Source);
+        if (!x.IdentMapAll) return new(false, "identity mapping not enabled (no iommu=pt)", Src + ": !(iommu_identity_mapping & IDENTMAP_ALL)");
         if (p.BridgedDevicesNeverIdentity.Value)
         {
             if (!x.IsPcie && !x.OnRootBus) return new(false, "conventional PCI device behind a bridge", p.BridgedDevicesNeverIdentity.Source);

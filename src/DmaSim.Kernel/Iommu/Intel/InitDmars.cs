@@ -30,13 +30,17 @@ public static class InitDmars
         }
 
         if (passThroughRequested) iommu.IdentMapAll = true;
-        if (iommu.IdentMapAll)
+        iommu.IdentMapGfx = IdentMapGfx.Applies(k);
+        // if (iommu_identity_mapping): si_domain and the static identity map for IDENTMAP_ALL or IDENTMAP_GFX alike.
+        if (iommu.IdentMapAll || iommu.IdentMapGfx)
         {
             var hw = iommu.HwPassThrough;
             var si = iommu.InitSiDomain(hw);
             k.Note(hw ? "si_domain uses hardware pass-through (every unit has ECAP.PT)" : "si_domain is software pass-through: every RAM range mapped 1:1");
             var ops = new IntelDmaOps(k, iommu);
-            foreach (var dev in devices)
+            // A dummy device (its unit ignored) has no IOMMU: domain_add_dev_info fails with -ENODEV, which the 4.19
+            // loop swallows before its "identity mapping for device" line (2.6.32 printed first; not modelled).
+            foreach (var dev in devices.Where(d => !iommu.IsDummy(d.Bdf)))
             {
                 // IS_BRIDGE_HOST_DEVICE: (pdev->class >> 8) == PCI_CLASS_BRIDGE_HOST.
                 if (p.SkipsHostBridgesInStaticIdentityMap.Value && dev.Pci.ClassCode >> 8 == 0x0600)

@@ -39,7 +39,7 @@ public sealed class IntelDmaOps : IDmaOps
         _iommu.Unmaps.Poll();
         // iommu_dummy first: a device of an ignored unit (igfx_off) maps to physical addresses.
         if (_iommu.IsDummy(dev.Bdf)) return true;
-        if (!_iommu.IdentMapAll) return false;
+        if (!_iommu.IdentMapAll && !_iommu.IdentMapGfx) return false;
         var si = _iommu.SiDomain;
         var inSi = si is not null && _iommu.DomainOf(dev) == si;
         // No check at run time: a device boot put in si_domain stays identity-mapped (the si_domain has no IOVA
@@ -99,7 +99,8 @@ public sealed class IntelDmaOps : IDmaOps
         KernelContext.RequiredMaskForMaxPfn(_k.MaxPfn),
         _iommu.RmrrsOf(dev.Bdf).Any(),
         dev.Pci.IsUsb,
-        dev.Pci.IsGraphics);
+        dev.Pci.IsGraphics,
+        _iommu.IdentMapGfx);
 
     public CoherentBuffer? AllocCoherent(KernelDevice dev, ulong size, Gfp gfp)
     {

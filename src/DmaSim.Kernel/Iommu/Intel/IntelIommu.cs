@@ -56,6 +56,9 @@ public sealed partial class IntelIommu
     /// <summary>iommu_identity_mapping &amp; IDENTMAP_ALL (set by iommu=pt).</summary>
     public bool IdentMapAll { get; set; }
 
+    /// <summary>iommu_identity_mapping &amp; IDENTMAP_GFX (intel_iommu=igfx_off, 5.2 – 6.9: <see cref="Intel.IdentMapGfx"/>).</summary>
+    public bool IdentMapGfx { get; set; }
+
     /// <summary>si_domain, when identity mapping is on.</summary>
     public DmarDomain? SiDomain { get; private set; }
 
