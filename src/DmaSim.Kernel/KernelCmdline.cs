@@ -39,6 +39,9 @@ public sealed record KernelCmdline
     /// <summary>dmasim.omit_dma_alias=1: fault injection, the driver skips the bridge alias's context entry.</summary>
     public bool OmitDmaAlias { get; init; }
 
+    /// <summary>intremap=off / intremap=no: disable_irq_remap (interrupt remapping not set up, so it does not parse the DMAR table early).</summary>
+    public bool IntremapOff { get; init; }
+
     /// <summary>dma_debug=off: CONFIG_DMA_API_DEBUG stays silent (kernel/dma/debug.c dma_debug_cmdline).</summary>
     public bool DmaDebugOff { get; init; }
 
@@ -67,6 +70,18 @@ public sealed record KernelCmdline
                             "strict" => c with { Strict = true },
                             "forcedac" => c with { ForceDac = true },
                             "igfx_off" => c with { IgfxOff = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
+                            _ => Note(c, unknown, token),
+                        };
+                    }
+                    break;
+                case "intremap":
+                    // drivers/iommu/irq_remapping.c setup_irqremap: "on" is the default; nosid, no_x2apic_optout and nopost tune it.
+                    foreach (var v in values)
+                    {
+                        c = v switch
+                        {
+                            "off" or "no" => c with { IntremapOff = true },
+                            "on" or "nosid" or "no_x2apic_optout" or "nopost" => c,
                             _ => Note(c, unknown, token),
                         };
                     }

@@ -23,6 +23,12 @@ public enum FirmwareFault
 
     /// <summary>Nothing answers at the first DRHD's register base: CAP/ECAP read all ones (the HP DC7900 BIOS bug).</summary>
     DrhdRegistersAllOnes,
+
+    /// <summary>
+    /// The BIOS enables interrupt remapping on a 5500/5520/X58 I/O hub with the draining erratum (early-quirks.c
+    /// intel_remapping_check): the kernel refuses interrupt remapping, so the DMAR table is parsed late.
+    /// </summary>
+    IrqRemappingErratum,
 }
 
 /// <summary>A device model's built-in job (`run:`).</summary>
@@ -79,7 +85,7 @@ public static class Vocabulary
 
     public static VocabularyTable<FirmwareFault> FirmwareFaults { get; } = new(
         ("dmar-init-failure", FirmwareFault.DmarInitFailure), ("drhd-at-address-zero", FirmwareFault.DrhdAtAddressZero),
-        ("drhd-registers-all-ones", FirmwareFault.DrhdRegistersAllOnes));
+        ("drhd-registers-all-ones", FirmwareFault.DrhdRegistersAllOnes), ("irq-remapping-erratum", FirmwareFault.IrqRemappingErratum));
 
     public static VocabularyTable<DefaultDmaChoice> DefaultDma { get; } = new(
         ("lazy", DefaultDmaChoice.Lazy), ("strict", DefaultDmaChoice.Strict), ("passthrough", DefaultDmaChoice.Passthrough));

@@ -134,7 +134,7 @@ public sealed class PlatformErrorTests
 
     [Fact]
     public void Unknown_firmware_fault() => Assert.Equal(
-        "t.yaml:9:21: error: unknown firmware fault 'smm-crash'; expected one of: dmar-init-failure, drhd-at-address-zero, drhd-registers-all-ones",
+        "t.yaml:9:21: error: unknown firmware fault 'smm-crash'; expected one of: dmar-init-failure, drhd-at-address-zero, drhd-registers-all-ones, irq-remapping-erratum",
         Error(Build("  firmware-faults: [smm-crash]\n")));
 
     [Fact]

@@ -68,28 +68,41 @@ public static class BootLog
     /// </summary>
     public static void DmarTable(KernelContext k, DmarInfo dmar)
     {
+        foreach (var line in DmarTableLines(k, dmar)) k.Log(line);
+    }
+
+    /// <summary>The lines of <see cref="DmarTable"/>, for a parse printed later among intel_iommu_init's own lines.</summary>
+    public static List<string> DmarTableLines(KernelContext k, DmarInfo dmar)
+    {
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(dmar);
+        var lines = new List<string>();
+        AddDmarTableLines(k, dmar, lines.Add);
+        return lines;
+    }
+
+    private static void AddDmarTableLines(KernelContext k, DmarInfo dmar, Action<string> log)
+    {
         var dialect = Dialect(k);
-        k.Log(dialect.HostAddressWidth(dmar.HostAddressWidth));
+        log(dialect.HostAddressWidth(dmar.HostAddressWidth));
         var seq = 0;
         var drhd = 0;
         foreach (var e in dmar.Entries)
         {
-            if (dialect.StructureLine(e) is { } line) k.Log(line);
+            if (dialect.StructureLine(e) is { } line) log(line);
             if (e.Type == "DRHD" && drhd < dmar.Drhds.Count && dmar.Drhds[drhd++].RegisterBase == 0)
             {
                 // A unit at address zero fails its parse in every era (2.6.31 dmar_parse_one_drhd: -ENODEV;
                 // later alloc_iommu: warn_invalid_dmar, -EINVAL), and the walk stops there: no unit line, no
                 // later structure (a real 5.10 log: the zero DRHD's line, then "Parse DMAR table failure.").
-                if (k.Profile.DrhdSanityCheck.Value != DrhdSanityCheck.ZeroAtParse) k.Log(dialect.ParseFailureLine());
+                if (k.Profile.DrhdSanityCheck.Value != DrhdSanityCheck.ZeroAtParse) log(dialect.ParseFailureLine());
                 return;
             }
-            if (e.Unit is { } u) k.Log(dialect.UnitLine(seq++, u.RegisterBase, u.Version, u.Cap, u.Ecap));
+            if (e.Unit is { } u) log(dialect.UnitLine(seq++, u.RegisterBase, u.Version, u.Cap, u.Ecap));
         }
         // 2.6.31 – 3.1: dmar_table_init reports the missing structure lists right after a parse that found units.
         if (dialect.NoneFoundAtTableInit && dmar.Drhds.Count > 0)
-            foreach (var line in NoneFoundLines(dialect, dmar)) k.Log(line);
+            foreach (var line in NoneFoundLines(dialect, dmar)) log(line);
     }
 
     /// <summary>"No RMRR found" and its siblings, for the structure lists this table leaves empty.</summary>
@@ -104,12 +117,12 @@ public static class BootLog
     /// alloc_iommu's per-unit line, for units the parse did not already report (a DMAR read without
     /// register access); with register access the line was printed during the parse, where the kernel prints it.
     /// </summary>
-    public static void Units(KernelContext k, IReadOnlyList<DmarUnit> units)
+    public static void Units(KernelContext k, IReadOnlyList<DmarUnit> units, IEnumerable<string>? parsedLater = null)
     {
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(units);
         var dialect = Dialect(k);
-        var printed = k.Events.LogLines().ToHashSet(StringComparer.Ordinal);
+        var printed = k.Events.LogLines().Concat(parsedLater ?? []).ToHashSet(StringComparer.Ordinal);
         foreach (var u in units)
         {
             var line = dialect.UnitLine(u.Index, u.Drhd.RegisterBase, u.Hw.Version, u.Hw.Cap, u.Hw.Ecap);

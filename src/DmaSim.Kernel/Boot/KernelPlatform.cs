@@ -14,6 +14,9 @@ public sealed record KernelPlatform(
 {
     public const string DmarInitFailure = "dmar-init-failure";
 
+    /// <summary>The 5500/5520/X58 interrupt-remapping erratum: the kernel refuses interrupt remapping at APIC setup.</summary>
+    public const string IrqRemappingErratum = "irq-remapping-erratum";
+
     /// <summary>
     /// Register bases of units whose device scope the scenario does not know (an inline unit imported from a kernel
     /// log, which prints no scopes): the kernel counts them as active rather than ignoring them for an empty scope.

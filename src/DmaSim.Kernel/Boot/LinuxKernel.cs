@@ -59,8 +59,13 @@ public sealed class LinuxKernel
         {
             // detect_intel_iommu (early, from pci_iommu_alloc) validates the table before anything parses it
             // and prints its warning first; the parse lines come later (intel_iommu_init, or IR's dmar_table_init).
-            dmarUsable &= !RejectedAtProbe(dmar);
-            BootLog.DmarTable(k, dmar);
+            var rejected = RejectedAtProbe(dmar);
+            dmarUsable &= !rejected;
+            RefuseBrokenIrqRemapping();
+            // Interrupt remapping's setup parses the table at APIC init; without it intel_iommu_init does, later (and
+            // only a table detect_intel_iommu accepted reaches it).
+            if (TableParsedEarly) BootLog.DmarTable(k, dmar);
+            else if (!rejected) _lateParseLines = BootLog.DmarTableLines(k, dmar);
         }
         // PCI enumeration (after interrupt remapping's early table parse, before the IOMMU core's initcalls): header fixups.
         PciQuirks.Run(k, _devices);
@@ -73,6 +78,36 @@ public sealed class LinuxKernel
         }
         // 75f1cdf1dda9 (2.6.33+): the pool was set up silently; pci_iommu_init announces it only if it stays.
         if (SwiotlbPrintDeferred && k.Swiotlb is { } kept) AnnounceSwiotlb(kept);
+    }
+
+    /// <summary>Whether interrupt remapping's setup parsed the DMAR table at APIC init (<see cref="KernelProfile.TableParse"/>).</summary>
+    private bool TableParsedEarly => Profile.TableParse.Value == TableParse.Early
+        || (!K.Cmdline.IntremapOff && !Platform.FirmwareFaults.Contains(KernelPlatform.IrqRemappingErratum));
+
+    // The parse lines intel_iommu_init prints when interrupt remapping did not parse the table first; null once printed.
+    private List<string>? _lateParseLines;
+
+    /// <summary>intel_iommu_init's dmar_table_init, when interrupt remapping left the table to it: the parse lines, once.</summary>
+    private void PrintLateParse()
+    {
+        foreach (var line in _lateParseLines ?? []) K.Log(line);
+        _lateParseLines = null;
+    }
+
+    /// <summary>
+    /// intel_prepare_irq_remapping on a 5500/5520/X58 I/O hub with the draining erratum (irq_remap_broken, set by
+    /// early-quirks.c intel_remapping_check) and a BIOS that enabled interrupt remapping: pr_warn under "DMAR-IR: ", then
+    /// no remapping, so no early parse. intremap=off returns before the check, silently.
+    /// </summary>
+    private void RefuseBrokenIrqRemapping()
+    {
+        if (Profile.TableParse.Value != TableParse.EarlyUnlessIrqRemappingOff || K.Cmdline.IntremapOff
+            || !Platform.FirmwareFaults.Contains(KernelPlatform.IrqRemappingErratum)) return;
+        K.Log("DMAR-IR: This system BIOS has enabled interrupt remapping");
+        K.Log("on a chipset that contains an erratum making that");
+        K.Log("feature unstable.  To maintain system stability");
+        K.Log("interrupt remapping is being disabled.  Please");
+        K.Log("contact your BIOS vendor for an update");
     }
 
     /// <summary>dmar_disabled before platform_optin_force_iommu: VT-d off by the build's default or by intel_iommu=off.</summary>
@@ -116,6 +151,8 @@ public sealed class LinuxKernel
         if (wantPool) SetUpSwiotlb();
 
         IDmaOps globalOps = k.Swiotlb is { } pool ? new SwiotlbDmaOps(k, pool) : new NommuDmaOps(k);
+        // intel_iommu_init parses the table first, before its dmar_disabled exit.
+        PrintLateParse();
         if (dmarUsable && TryInitIntelIommu(out var iommu))
         {
             Iommu = iommu;
@@ -178,6 +215,8 @@ public sealed class LinuxKernel
         {
             // iommu_subsys_init runs whether or not a driver registers: the type line is printed all the same.
             DefaultDomains.LogDefaultDomainPolicy(k, k.DefaultPassthrough, k.DefaultStrict);
+            // intel_iommu_init parses the table before its dmar_disabled exit.
+            PrintLateParse();
             foreach (var d in _devices) d.Ops = direct;
         }
         // x86 pci_iommu_init (6.x): after the IOMMU's init, a kept pool is announced and printed — once, by Boot.
@@ -201,7 +240,7 @@ public sealed class LinuxKernel
             return false;
         }
         var units = IntelIommu.CreateUnits(k, dmar, Platform.RemappingUnitAt);
-        BootLog.Units(k, units);
+        BootLog.Units(k, units, _lateParseLines);
         // iommu_init_domains / alloc_iommu: a unit whose SAGAW offers no usable width fails VT-d init.
         foreach (var u in units.Where(u => u.Hw.Agaw < 0))
         {
@@ -221,7 +260,9 @@ public sealed class LinuxKernel
         var listOrder = active.Where(u => !u.Drhd.IncludePciAll).Reverse().Concat(active.Where(u => u.Drhd.IncludePciAll)).ToList();
         // intel_iommu_init (3.2+), past the dmar_disabled exit: the structure lists the table left empty; then init_dmars
         // (5.12+) audits the units' capabilities against the first in list order before enabling invalidation.
-        var initLines = new List<string>();
+        // 5.3+: a parse left to intel_iommu_init comes out after the domain policy lines, with the lines below.
+        var initLines = new List<string>(_lateParseLines ?? []);
+        _lateParseLines = null;
         if (!dialect.NoneFoundAtTableInit) initLines.AddRange(BootLog.NoneFoundLines(dialect, dmar));
         if (dialect.AuditsCapabilities) initLines.AddRange(CapAudit.Lines([.. listOrder.Select(u => (u.Hw.Cap, u.Hw.Ecap))], dialect.AuditNamesFl5lp));
         foreach (var u in listOrder)

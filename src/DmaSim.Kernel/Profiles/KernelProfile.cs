@@ -76,6 +76,9 @@ public sealed record KernelProfile
     /// <summary>Who decides domains at boot: init_dmars of the driver, or the IOMMU core's default domains.</summary>
     public required Rule<BootSequence> BootSequence { get; init; }
 
+    /// <summary>When the DMAR table's lines are printed: interrupt remapping's early parse, unless it is off (<see cref="Profiles.TableParse"/>).</summary>
+    public required Rule<TableParse> TableParse { get; init; }
+
     /// <summary>What identity mapping init_dmars builds: pass-through contexts only (2.6.31) or si_domain.</summary>
     public required Rule<IdentityMapping> IdentityMapping { get; init; }
 
@@ -190,6 +193,7 @@ public sealed record KernelProfile
         yield return (nameof(LogStyle), LogStyle.Value.ToString(), LogStyle.Source);
         yield return (nameof(DmaDebug), DmaDebug.Value.ToString(), DmaDebug.Source);
         yield return (nameof(BootSequence), BootSequence.Value.ToString(), BootSequence.Source);
+        yield return (nameof(TableParse), TableParse.Value.ToString(), TableParse.Source);
         yield return (nameof(IdentityMapping), IdentityMapping.Value.ToString(), IdentityMapping.Source);
         yield return (nameof(DmaApiFrontEnd), DmaApiFrontEnd.Value.ToString(), DmaApiFrontEnd.Source);
         yield return (nameof(SwiotlbForceDisablesVtd), SwiotlbForceDisablesVtd.Value.ToString(), SwiotlbForceDisablesVtd.Source);

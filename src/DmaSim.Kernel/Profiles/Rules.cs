@@ -126,6 +126,15 @@ public enum DmaDebugChecks
     SgSegmentCheck = 64,
 }
 
+/// <summary>When the DMAR table is parsed (its lines printed): by interrupt remapping's setup at APIC init, or by intel_iommu_init.</summary>
+public enum TableParse
+{
+    /// <summary>enable_IR_x2apic parsed the table before asking whether interrupt remapping is wanted (2.6.3x – 3.x): always early.</summary>
+    Early,
+    /// <summary>irq_remapping_prepare stops on intremap=off, intel_prepare_irq_remapping on a chipset erratum, before dmar_table_init: then intel_iommu_init parses it, later.</summary>
+    EarlyUnlessIrqRemappingOff,
+}
+
 /// <summary>Which code decides the devices' domains and dma ops at boot.</summary>
 public enum BootSequence
 {

@@ -143,6 +143,12 @@ public sealed partial class KernelLog
 
     public bool SecondBootIgnored { get; private set; }
 
+    /// <summary>
+    /// "DMAR-IR: This system BIOS has enabled interrupt remapping on a chipset that contains an erratum …": the
+    /// 5500/5520/X58 erratum made the kernel refuse interrupt remapping (intel_prepare_irq_remapping), or null.
+    /// </summary>
+    public LogLine? IrqRemappingErratumAt { get; private set; }
+
     /// <summary>Where the kernel said it refused the DMAR table ("Your BIOS is broken; DMAR reported at address …", "Parse DMAR table failure."), if it did.</summary>
     public LogLine? TableRefusedAt { get; private set; }
 
@@ -188,6 +194,11 @@ public sealed partial class KernelLog
             if (Version is not null) { SecondBootIgnored = true; return false; }
             Version = v.Groups[1].Value;
             VersionAt = at;
+            return true;
+        }
+        if (s.EndsWith("This system BIOS has enabled interrupt remapping", StringComparison.Ordinal))
+        {
+            IrqRemappingErratumAt ??= at;
             return true;
         }
         if (s == "DMAR: Intel-IOMMU force enabled due to platform opt in")

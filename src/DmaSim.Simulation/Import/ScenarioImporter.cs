@@ -87,6 +87,8 @@ public static class ScenarioImporter
         var devices = Devices(log, lspci, warnings);
         if (table is null) MarkFirmwareDma(log, devices);
         WriteIommu(w, log, table, o, devices);
+        if (log.IrqRemappingErratumAt is { } erratum)
+            w.Line("  firmware-faults: [irq-remapping-erratum]", $"log line {erratum.Line}: the kernel refused interrupt remapping for the 5500/5520/X58 erratum, so intel_iommu_init parses the DMAR table, later");
         if (log.PlatformOptInForced && devices.Count > 0)
         {
             // has_external_pci / has_untrusted_dev was true, but the log does not say which port the firmware
