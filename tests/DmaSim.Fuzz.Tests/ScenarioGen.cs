@@ -66,7 +66,10 @@ internal static class ScenarioGen
         (1, Gen.Select(Gen.ULong, Gen.ULong).Select((cap, ecap) => $"      - {{ base: 0xfed90000, include-pci-all: true, cap: \"{cap:x}\", ecap: \"{ecap:x}\" }}")),
         (2, Gen.OneOf("      - { base: 0xfed90000, include-pci-all: true, cap: \"0\", ecap: \"0\" }",
             "      - { base: 0xfed90000, include-pci-all: true, cap: \"c90780106f0462\", ecap: \"f020fe\" }",
-            "      - { base: 0xfed90000, devices: [dev] }")));
+            "      - { base: 0xfed90000, devices: [dev] }",
+            // An imported unit the kernel ignored (devices-present: false) beside the include-all one, and the key misplaced.
+            "      - { base: 0xfed90000, devices: [], devices-present: false, cap: \"c90780106f0462\", ecap: \"f020fe\" }\n      - { base: 0xfed91000, include-pci-all: true, cap: \"c90780106f0462\", ecap: \"f020fe\" }",
+            "      - { base: 0xfed90000, include-pci-all: true, devices-present: false }")));
 
     private static readonly Gen<string> _rmrr = Gen.Frequency(
         (6, Gen.Const("")),
@@ -94,7 +97,7 @@ internal static class ScenarioGen
             Gen.OneOf("", "intel_iommu=on", "intel_iommu=off", "intel_iommu=on,igfx_off"),
             Gen.OneOf("", "iommu=pt", "iommu=soft", "iommu=force"),
             Gen.OneOf(Gen.OneOf("", "", "swiotlb=force", "swiotlb=noforce", "swiotlb=0", "swiotlb=99999999", "swiotlb=1"), Number.Select(n => "swiotlb=" + n)),
-            Gen.OneOf("", "iommu.strict=0", "iommu.forcedac=1", "intel_iommu=strict"))
+            Gen.OneOf("", "iommu.strict=0", "iommu.forcedac=1", "intel_iommu=strict", "intremap=off"))
         .Select((a, b, c, d) => string.Join(' ', new[] { a, b, c, d }.Where(x => x.Length > 0)));
 
     private static Gen<string> Targets(params string[] names) => Gen.Frequency((30, Gen.OneOf(names)), (1, Gen.OneOf("nosuch", "g", "g#8", "c", "b")));
