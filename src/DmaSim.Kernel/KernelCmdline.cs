@@ -28,7 +28,7 @@ public sealed record KernelCmdline
     public bool ForceDac { get; init; }
     /// <summary>intel_iommu=igfx_off (dmar_map_gfx = 0).</summary>
     public bool IgfxOff { get; init; }
-    /// <summary>The intel_iommu= options that print a line as intel_iommu_setup meets them ("on", "off", "igfx_off"), in command-line order.</summary>
+    /// <summary>The intel_iommu= options that print a line as intel_iommu_setup meets them ("on", "off", "igfx_off", "strict", "forcedac"), in command-line order.</summary>
     public IReadOnlyList<string> IntelIommuReported { get; init; } = [];
     /// <summary>swiotlb=force.</summary>
     public bool SwiotlbForce { get; init; }
@@ -67,8 +67,8 @@ public sealed record KernelCmdline
                         {
                             "on" => c with { IntelIommuOn = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
                             "off" => c with { IntelIommuOn = false, IntelIommuReported = [.. c.IntelIommuReported, v] },
-                            "strict" => c with { Strict = true },
-                            "forcedac" => c with { ForceDac = true },
+                            "strict" => c with { Strict = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
+                            "forcedac" => c with { ForceDac = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
                             "igfx_off" => c with { IgfxOff = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
                             _ => Note(c, unknown, token),
                         };

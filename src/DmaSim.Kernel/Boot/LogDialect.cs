@@ -120,6 +120,15 @@ public sealed record LogDialect(
     /// <summary>6.1 renamed the audit's first feature from 5lp_support to fl5lp_support.</summary>
     public bool AuditNamesFl5lp { get; init; }
 
+    /// <summary>intel_iommu=forcedac only warns that it is deprecated (3542dcb15cef "iommu/dma: Resurrect the \"forcedac\" option", 5.13).</summary>
+    public bool ForcedacDeprecated { get; init; }
+
+    /// <summary>
+    /// intel_iommu=strict only warns that it is deprecated ("iommu: Deprecate Intel and AMD cmdline methods to enable strict
+    /// mode" and "iommu/vt-d: Add support for IOMMU default DMA mode build options", both in the 5.15 pull).
+    /// </summary>
+    public bool StrictDeprecated { get; init; }
+
     /// <summary>
     /// The "No RMRR/ATSR/SATC found" lines for a table without such structures: PREFIX "DMAR:" or "DMAR: " in
     /// dmar_table_init (2.6.3x – 3.1), a literal "DMAR: " in intel_iommu_init (3.2 – 4.1), pr_fmt "DMAR: " after;
@@ -159,18 +168,23 @@ public sealed record LogDialect(
     public string VtdBanner() => (IntelIommuPrefix == "DMAR: " ? "DMAR: " : "PCI-DMA: ") + "Intel(R) Virtualization Technology for Directed I/O";
 
     /// <summary>
-    /// intel_iommu_setup's line for intel_iommu=on / off / igfx_off, printed while the command line is parsed:
-    /// "Intel-IOMMU: enabled" / "disabled" / "disable GFX device mapping" (2.6.29 – 4.1, printk KERN_INFO), then
-    /// pr_info("IOMMU enabled") / ("IOMMU disabled") / ("Disable GFX device mapping") under "DMAR: " from 4.2 (the
-    /// last wording also after 6.10 renamed dmar_map_gfx to disable_igfx_iommu).
+    /// intel_iommu_setup's line for each option it meets, printed while the command line is parsed: printk KERN_INFO with
+    /// a literal "Intel-IOMMU: " to 4.1 ("enabled", "disabled", "disable GFX device mapping", "disable batched IOTLB flush",
+    /// "Forcing DAC for PCI devices"), pr_info under "DMAR: " from 4.2 ("IOMMU enabled", "IOMMU disabled", "Disable GFX device
+    /// mapping", "Disable batched IOTLB flush", "Forcing DAC for PCI devices"); forcedac (5.13) and strict (5.15) then only
+    /// warn that they are deprecated (<see cref="ForcedacDeprecated"/>, <see cref="StrictDeprecated"/>).
     /// </summary>
     public string IntelIommuOption(string option) => (IntelIommuPrefix == "DMAR: ", option) switch
     {
         (true, "on") => "DMAR: IOMMU enabled",
         (true, "off") => "DMAR: IOMMU disabled",
+        (true, "strict") => StrictDeprecated ? "DMAR: intel_iommu=strict deprecated; use iommu.strict=1 instead" : "DMAR: Disable batched IOTLB flush",
+        (true, "forcedac") => ForcedacDeprecated ? "DMAR: intel_iommu=forcedac deprecated; use iommu.forcedac instead" : "DMAR: Forcing DAC for PCI devices",
         (true, _) => "DMAR: Disable GFX device mapping",
         (false, "on") => "Intel-IOMMU: enabled",
         (false, "off") => "Intel-IOMMU: disabled",
+        (false, "strict") => "Intel-IOMMU: disable batched IOTLB flush",
+        (false, "forcedac") => "Intel-IOMMU: Forcing DAC for PCI devices",
         _ => "Intel-IOMMU: disable GFX device mapping",
     };
 
@@ -280,7 +294,7 @@ public sealed record LogDialect(
     };
 
     /// <summary>6.1+: the audit's first feature prints as fl5lp_support.</summary>
-    private static readonly LogDialect _dmar61 = Dmar512 with { Name = "6.1", AuditNamesFl5lp = true };
+    private static readonly LogDialect _dmar61 = Dmar512 with { Name = "6.1", AuditNamesFl5lp = true, ForcedacDeprecated = true, StrictDeprecated = true };
 
     /// <summary>
     /// The dialect of a run. Without a version the profile's own era decides, as before versions existed:
@@ -304,7 +318,8 @@ public sealed record LogDialect(
         if (v < new KernelVersion(5, 1, 0)) return _dmar412;
         if (v < new KernelVersion(5, 12, 0)) return _dmar412 with { PrintsGroupAdds = false };
         if (v < new KernelVersion(5, 12, 0)) return _dmar412;
-        if (v < new KernelVersion(6, 1, 0)) return Dmar512;
+        if (v < new KernelVersion(6, 1, 0))
+            return Dmar512 with { ForcedacDeprecated = v >= new KernelVersion(5, 13, 0), StrictDeprecated = v >= new KernelVersion(5, 15, 0) };
         return _dmar61;
     }
 
