@@ -105,6 +105,32 @@ public static class BootLog
             foreach (var line in NoneFoundLines(dialect, dmar)) log(line);
     }
 
+    /// <summary>
+    /// parse_ioapics_under_ir, right after the table's parse when interrupt remapping parses it (intel_prepare_irq_remapping,
+    /// 4.19 – 6.x): per unit in the kernel's list order (head-first, the include-all unit last), per IOAPIC or HPET scope
+    /// entry in table order, "IOAPIC id N under DRHD base  0xB IOMMU S" (two spaces; S the unit's seq_id) or "HPET id N under
+    /// DRHD base 0xB", under pr_fmt "DMAR-IR: " from 4.2 [R: the release of the prefix]. Only a table with the INTR_REMAP flag
+    /// gets this far (dmar_ir_support); a unit at address zero stops the parse before.
+    /// </summary>
+    public static IEnumerable<string> InterruptScopeLines(KernelContext k, DmarInfo dmar)
+    {
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(dmar);
+        if ((dmar.Flags & 1) == 0 || dmar.Drhds.Any(d => d.RegisterBase == 0)) yield break;
+        var prefix = Dialect(k).IntelIommuPrefix == "DMAR: " ? "DMAR-IR: " : "";
+        var seqOf = dmar.Drhds.Select((d, i) => (d, i)).ToDictionary(x => x.d, x => x.i);
+        var listOrder = dmar.Drhds.Where(d => !d.IncludePciAll).Reverse().Concat(dmar.Drhds.Where(d => d.IncludePciAll));
+        foreach (var d in listOrder)
+        {
+            foreach (var s in d.InterruptScopes)
+            {
+                yield return s.IsHpet
+                    ? $"{prefix}HPET id {s.Id} under DRHD base 0x{d.RegisterBase:x}"
+                    : $"{prefix}IOAPIC id {s.Id} under DRHD base  0x{d.RegisterBase:x} IOMMU {seqOf[d]}";
+            }
+        }
+    }
+
     /// <summary>"No RMRR found" and its siblings, for the structure lists this table leaves empty.</summary>
     public static IEnumerable<string> NoneFoundLines(LogDialect dialect, DmarInfo dmar)
     {

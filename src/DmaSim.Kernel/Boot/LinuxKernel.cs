@@ -64,7 +64,13 @@ public sealed class LinuxKernel
             RefuseBrokenIrqRemapping();
             // Interrupt remapping's setup parses the table at APIC init; without it intel_iommu_init does, later (and
             // only a table detect_intel_iommu accepted reaches it).
-            if (TableParsedEarly) BootLog.DmarTable(k, dmar);
+            if (TableParsedEarly)
+            {
+                BootLog.DmarTable(k, dmar);
+                // 4.19+: interrupt remapping, having parsed the table, reports which unit remaps each IOAPIC and HPET.
+                if (Profile.TableParse.Value == TableParse.EarlyUnlessIrqRemappingOff)
+                    foreach (var line in BootLog.InterruptScopeLines(k, dmar)) k.Log(line);
+            }
             else if (!rejected) _lateParseLines = BootLog.DmarTableLines(k, dmar);
         }
         // PCI enumeration (after interrupt remapping's early table parse, before the IOMMU core's initcalls): header fixups.

@@ -13,7 +13,7 @@ internal static class IommuReader
     private static readonly string[] _unitKeys =
     [
         "base", "include-pci-all", "pass-through", "sagaw", "devices",
-        "caching-mode", "queued-invalidation", "coherent", "fault-recording-registers", "cap", "ecap", "ver", "devices-present",
+        "caching-mode", "queued-invalidation", "coherent", "fault-recording-registers", "cap", "ecap", "ver", "devices-present", "ioapic", "hpet",
     ];
 
     /// <summary>Unit keys that are fields of CAP/ECAP: a unit given by its raw registers cannot also set them.</summary>
@@ -122,7 +122,26 @@ internal static class IommuReader
             var sagawBits = (int)((registers.Cap >> 8) & 0x1f);     // CAP.SAGAW
             sagaw = SagawOf(registers.Cap);
         }
-        return new IommuUnit(at, includeAll, passThrough, sagaw, scope, cachingMode, qi, coherent, nfr, m.Span) { Registers = registers, NoPresentDevices = !present };
+        return new IommuUnit(at, includeAll, passThrough, sagaw, scope, cachingMode, qi, coherent, nfr, m.Span)
+        {
+            Registers = registers,
+            NoPresentDevices = !present,
+            IoApicIds = m.Get("ioapic") is { } ia2 ? EnumerationIds(ia2, "ioapic") : [],
+            HpetIds = m.Get("hpet") is { } hp ? EnumerationIds(hp, "hpet") : [],
+        };
+    }
+
+    /// <summary>`ioapic:` / `hpet:` — the enumeration ids of the unit's IOAPIC and HPET scope entries (one byte each, no repeats).</summary>
+    private static ImmutableArray<int> EnumerationIds(YNode node, string what)
+    {
+        var ids = ImmutableArray.CreateBuilder<int>();
+        foreach (var item in List(node, what))
+        {
+            var id = Int(item, what + " id", 0, 255);
+            if (ids.Contains(id)) throw Error(item.Span, $"{what} id {id} is listed twice");
+            ids.Add(id);
+        }
+        return ids.ToImmutable();
     }
 
     /// <summary>`cap:`, `ecap:` (raw 64-bit values) and `ver:` ("major:minor", default 1:0) of a real unit; all or none of cap/ecap.</summary>

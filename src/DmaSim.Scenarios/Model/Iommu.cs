@@ -97,6 +97,12 @@ public sealed record IommuUnit(
     /// kernel ignoring the unit), so init_no_remapping_devices ignores it. Otherwise an empty scope counts as unknown.
     /// </summary>
     public bool NoPresentDevices { get; init; }
+
+    /// <summary>`ioapic:` — enumeration ids of the unit's IOAPIC scope entries (interrupt remapping; a log prints them, not their paths).</summary>
+    public ImmutableArray<int> IoApicIds { get; init; } = [];
+
+    /// <summary>`hpet:` — enumeration ids of the unit's HPET scope entries.</summary>
+    public ImmutableArray<int> HpetIds { get; init; } = [];
 }
 
 /// <summary>A reserved memory region report (ACPI RMRR): memory firmware keeps DMAing to for these devices.</summary>

@@ -88,6 +88,12 @@ public sealed partial class KernelLog
     public List<LoggedUnit> Units { get; } = [];
     public List<LoggedIdentityMap> IdentityMaps { get; } = [];
 
+    /// <summary>
+    /// Interrupt remapping's scope lines ("DMAR-IR: IOAPIC id 8 under DRHD base  0xa5ffc000 IOMMU 4", "… HPET id 0 under DRHD
+    /// base 0xa5ffc000"): the unit's register base, whether it is an HPET, the enumeration id, in log order.
+    /// </summary>
+    public List<(ulong Base, bool IsHpet, int Id)> InterruptScopes { get; } = [];
+
     private readonly List<int> _invalidationUnitNumbers = [];
     private readonly List<ulong> _invalidationUnitBases = [];
 
@@ -243,6 +249,11 @@ public sealed partial class KernelLog
         {
             Faults.Add(new LoggedFault($"{fr.Groups[2].Value}:{fr.Groups[3].Value}.{fr.Groups[4].Value}", Hex(fr.Groups[5]), fr.Groups[1].Value == "Read", at));
             RemappingActive = true;
+            return true;
+        }
+        if (InterruptScopeLine().Match(s) is { Success: true } ir)
+        {
+            InterruptScopes.Add((Hex(ir.Groups[3]), ir.Groups[1].Value == "HPET", Int(ir.Groups[2])));
             return true;
         }
         if (InvalidationLine().Match(s) is { Success: true } inv)
@@ -498,6 +509,9 @@ public sealed partial class KernelLog
 
     [GeneratedRegex(@"^(?:DMAR: dmar(\d+): Using|IOMMU: dmar(\d+) using|IOMMU (?:\d+ )?0x([0-9a-f]{1,16}): using) (?:Queued|Register based) invalidation$")]
     private static partial Regex InvalidationLine();
+
+    [GeneratedRegex(@"^(?:DMAR-IR: )?(IOAPIC|HPET) id (\d{1,3}) under DRHD base +0x([0-9a-f]{1,16})(?: IOMMU \d+)?$")]
+    private static partial Regex InterruptScopeLine();
 
     [GeneratedRegex(@"^(?:dmar\d+|IOMMU \d+): reg_base_addr ([0-9a-f]{1,16}) ver (\d{1,2}):(\d{1,2}) cap ([0-9a-f]{1,16}) ecap ([0-9a-f]{1,16})$")]
     private static partial Regex UnitLine();

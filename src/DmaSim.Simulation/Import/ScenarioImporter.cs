@@ -131,6 +131,16 @@ public static class ScenarioImporter
         }
     }
 
+    /// <summary>", ioapic: [8], hpet: [0]" for a unit the log's interrupt-remapping lines name, or nothing.</summary>
+    private static string InterruptScopeKeys(KernelLog log, ulong registerBase)
+    {
+        var mine = log.InterruptScopes.Where(s => s.Base == registerBase).ToList();
+        static string Ids(IEnumerable<int> ids) => string.Join(", ", ids.Distinct());
+        var ioapic = mine.Where(s => !s.IsHpet).Select(s => s.Id).ToList();
+        var hpet = mine.Where(s => s.IsHpet).Select(s => s.Id).ToList();
+        return (ioapic.Count > 0 ? $", ioapic: [{Ids(ioapic)}]" : "") + (hpet.Count > 0 ? $", hpet: [{Ids(hpet)}]" : "");
+    }
+
     private static void WriteIommu(YamlOut w, KernelLog log, DmarTable? table, ImportOptions o, List<ImportedDevice> devices)
     {
         if (table is not null)
@@ -174,7 +184,7 @@ public static class ScenarioImporter
                 ? $"cap: {qemu.BuildCap():x}, ecap: {qemu.BuildEcap():x}"
                 : $"cap: {u.Cap:x}, ecap: {u.Ecap:x}, ver: \"{u.VerMajor}:{u.VerMinor}\"";
             var ignored = (d.B & 1) == 0 && setUp.Count > 0 && !setUp.Contains(d.A);
-            var scope = (d.B & 1) != 0 ? "include-pci-all: true" : ignored ? "devices: [], devices-present: false" : "devices: []";
+            var scope = ((d.B & 1) != 0 ? "include-pci-all: true" : ignored ? "devices: [], devices-present: false" : "devices: []") + InterruptScopeKeys(log, d.A);
             var note = (u is not null ? $"log lines {d.At.Line}, {u.At.Line}"
                     : d.A == 0 ? $"register base 0: the BIOS bug the kernel refuses the whole table for{(log.TableRefusedAt is { } refused ? $" (log line {refused.Line})" : "")}; no registers to read"
                     : "no unit line in the log: QEMU's registers")

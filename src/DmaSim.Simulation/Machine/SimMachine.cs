@@ -132,7 +132,7 @@ public sealed class SimMachine
                 // drhd-at-address-zero: the firmware writes 0 into the first DRHD's register base field.
                 var zeroBase = p.FirmwareFaults.Contains(FirmwareFault.DrhdAtAddressZero);
                 DmarTable = DmarBuilder.Build(new DmarMachineSpec(inline.HostAddressWidth,
-                    [.. inline.Units.Select((u, i) => new DmarUnitSpec(zeroBase && i == 0 ? 0 : u.Base.Value, u.IncludePciAll, [.. u.Devices.Select(Scope)]))],
+                    [.. inline.Units.Select((u, i) => new DmarUnitSpec(zeroBase && i == 0 ? 0 : u.Base.Value, u.IncludePciAll, [.. u.Devices.Select(Scope), .. InterruptScopes(u)]))],
                     [.. inline.Rmrr.Select(r => new DmarRmrrSpec(r.Range, [.. r.Devices.Select(Scope)]))])
                 {
                     // DMAR flags: INTR_REMAP, and DMA_CTRL_PLATFORM_OPT_IN_FLAG (bit 2) when the firmware asks for DMA protection.
@@ -175,6 +175,14 @@ public sealed class SimMachine
         var byBase = remappers.ToDictionary(r => r.Unit.Config.RegisterBase);
         Fabric.WireRemapping(ChipsetWiring.Route<IDmaRemapper>(DmarTable, Pci, b => byBase.GetValueOrDefault(b)));
     }
+
+    /// <summary>
+    /// A unit's IOAPIC, then HPET, scope entries. The log gives their enumeration ids only, so each takes a placeholder path
+    /// (bus 0xf0, device 0x1f.0 for an IOAPIC, 0x0f.0 for an HPET); nothing resolves those paths to PCI functions.
+    /// </summary>
+    private static IEnumerable<DeviceScope> InterruptScopes(IommuUnit u) =>
+        u.IoApicIds.Select(id => new DeviceScope(DeviceScopeType.IoApic, (byte)id, 0xf0, [new PciPathEntry(0x1f, 0)]))
+            .Concat(u.HpetIds.Select(id => new DeviceScope(DeviceScopeType.Hpet, (byte)id, 0xf0, [new PciPathEntry(0x0f, 0)])));
 
     /// <summary>The DMAR structure an inline `atsr`/`rhsa`/`andd`/`satc` entry stands for (no device scopes: the log shows none).</summary>
     private static DmarStructure ExtraStructure(InlineDmarExtra e) => e switch

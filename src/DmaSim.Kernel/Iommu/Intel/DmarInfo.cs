@@ -11,7 +11,13 @@ public sealed record DrhdInfo(ulong RegisterBase, byte Flags, ushort Segment, bo
 {
     /// <summary>The scope names an ACPI name-space device (ANDD), which the model takes to be present (no ACPI devices are simulated).</summary>
     public bool HasAcpiNamespaceDevice { get; init; }
+
+    /// <summary>The IOAPIC and HPET scope entries in table order: interrupt remapping's parse prints one line each.</summary>
+    public IReadOnlyList<InterruptScope> InterruptScopes { get; init; } = [];
 }
+
+/// <summary>An IOAPIC or HPET entry of a DRHD's scope, by its enumeration id.</summary>
+public readonly record struct InterruptScope(bool IsHpet, byte Id);
 
 /// <summary>One RMRR (struct dmar_rmrr_unit).</summary>
 public sealed record RmrrInfo(PhysRange Range, ushort Segment, IReadOnlyList<ScopedDevice> Devices, int Offset);

@@ -36,6 +36,8 @@ public static class DmarInfoReader
                     drhds.Add(new DrhdInfo(d.RegisterBase, d.Flags, d.Segment, (d.Flags & 1) != 0, Resolve(d.DeviceScopes, pci), d.Offset)
                     {
                         HasAcpiNamespaceDevice = d.DeviceScopes.Any(x => x.Type == DeviceScopeType.AcpiNamespace),
+                        InterruptScopes = [.. d.DeviceScopes.Where(x => x.Type is DeviceScopeType.IoApic or DeviceScopeType.Hpet)
+                            .Select(x => new InterruptScope(x.Type == DeviceScopeType.Hpet, x.EnumerationId))],
                     });
                     log.Add(new("DRHD", $"DRHD base: {Hex.Format(d.RegisterBase, 14)} flags: {Hex.Format(d.Flags)}", false, 0, Registers(mmio, d.RegisterBase)));
                     break;
