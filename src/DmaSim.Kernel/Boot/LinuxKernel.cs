@@ -42,8 +42,8 @@ public sealed class LinuxKernel
         var k = K;
         if (k.Cmdline.Text.Length > 0) k.Log($"Command line: {k.Cmdline.Text}");
         BootLog.E820(k);
-        // start_kernel's parse of the command line: intel_iommu_setup (__setup "intel_iommu=") reports on, off and igfx_off
-        // as it meets them (2.6.29+).
+        // start_kernel's parse of the command line: intel_iommu_setup (__setup "intel_iommu=") reports on, off, igfx_off,
+        // strict and forcedac as it meets them (2.6.29+).
         foreach (var option in k.Cmdline.IntelIommuReported) k.Log(BootLog.Dialect(k).IntelIommuOption(option));
         if (k.Cmdline.Unrecognised.Count > 0) k.Events.Emit(new IommuDecisionEvent("kernel", "ignored command-line options", string.Join(' ', k.Cmdline.Unrecognised), "not modelled"));
 
