@@ -118,15 +118,15 @@ public static class BootLog
         ArgumentNullException.ThrowIfNull(dmar);
         if ((dmar.Flags & 1) == 0 || dmar.Drhds.Any(d => d.RegisterBase == 0)) yield break;
         var prefix = Dialect(k).IntelIommuPrefix == "DMAR: " ? "DMAR-IR: " : "";
-        var seqOf = dmar.Drhds.Select((d, i) => (d, i)).ToDictionary(x => x.d, x => x.i);
-        var listOrder = dmar.Drhds.Where(d => !d.IncludePciAll).Reverse().Concat(dmar.Drhds.Where(d => d.IncludePciAll));
-        foreach (var d in listOrder)
+        // seq is the unit's place in the table (dmarN), which the IOAPIC line prints.
+        var units = dmar.Drhds.Select((d, seq) => (d, seq)).ToList();
+        foreach (var (d, seq) in units.Where(u => !u.d.IncludePciAll).Reverse().Concat(units.Where(u => u.d.IncludePciAll)))
         {
             foreach (var s in d.InterruptScopes)
             {
                 yield return s.IsHpet
                     ? $"{prefix}HPET id {s.Id} under DRHD base 0x{d.RegisterBase:x}"
-                    : $"{prefix}IOAPIC id {s.Id} under DRHD base  0x{d.RegisterBase:x} IOMMU {seqOf[d]}";
+                    : $"{prefix}IOAPIC id {s.Id} under DRHD base  0x{d.RegisterBase:x} IOMMU {seq}";
             }
         }
     }

@@ -32,6 +32,7 @@ public sealed partial class IntelIommu
         Dmar = dmar;
         Units = units;
         ActiveUnits = [.. units.Where(u => !u.Ignored)];
+        _anyIgnored = ActiveUnits.Count < units.Count;
         Unmaps = new DeferredUnmaps(kernel, this);
         Faults = new DmarFaultHandler(kernel, ActiveUnits);
         OmitAliasContext = kernel.Cmdline.OmitDmaAlias;
@@ -90,7 +91,10 @@ public sealed partial class IntelIommu
     public DmarUnit? UnitFor(Bdf bdf) => ScopeUnit(bdf) is { Ignored: false } u ? u : null;
 
     /// <summary>The device sits under a unit init_no_remapping_devices ignored (DUMMY_DEVICE_DOMAIN_INFO): its DMA API uses physical addresses.</summary>
-    public bool IsDummy(Bdf bdf) => ScopeUnit(bdf) is { Ignored: true };
+    /// <remarks>The legacy dma ops ask on every call; with no unit ignored (nearly every machine) that costs no scope walk.</remarks>
+    public bool IsDummy(Bdf bdf) => _anyIgnored && ScopeUnit(bdf) is { Ignored: true };
+
+    private readonly bool _anyIgnored;
 
     private DmarUnit? ScopeUnit(Bdf bdf)
     {
