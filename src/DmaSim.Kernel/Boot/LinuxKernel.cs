@@ -256,14 +256,12 @@ public sealed class LinuxKernel
             return false;
         }
         NoRemappingDevices.Mark(k, units, Platform.UnitsOfUnknownScope);
-        // init_dmars: queued invalidation where ECAP.QI allows (dmar_enable_qi), else the registers; for_each_iommu
-        // walks dmar_drhd_units, which dmar_register_drhd_unit fills head-first except the include-all unit, added at
-        // the tail (drivers/pci/dmar.c 2.6.32, drivers/iommu/intel/dmar.c 6.x): a 4-unit laptop prints dmar2, dmar1,
-        // dmar0, dmar3 (the X1 Carbon 5.17 log).
+        // init_dmars: queued invalidation where ECAP.QI allows (dmar_enable_qi), else the registers, unit by unit in
+        // dmar_drhd_units order (IntelIommu.ListOrder). Ignored units are skipped by both (for_each_active_iommu;
+        // init_dmars' "if (drhd->ignored) continue").
         var dialect = BootLog.Dialect(k);
-        // Ignored units are skipped by both (for_each_active_iommu; init_dmars' "if (drhd->ignored) continue").
-        var active = units.Where(u => !u.Ignored).ToList();
-        var listOrder = active.Where(u => !u.Drhd.IncludePciAll).Reverse().Concat(active.Where(u => u.Drhd.IncludePciAll)).ToList();
+        iommu = new IntelIommu(k, dmar, units);
+        var listOrder = iommu.ListOrder;
         // intel_iommu_init (3.2+), past the dmar_disabled exit: the structure lists the table left empty; then init_dmars
         // (5.12+) audits the units' capabilities against the first in list order before enabling invalidation.
         // 5.3+: a parse left to intel_iommu_init comes out after the domain policy lines, with the lines below.
@@ -280,7 +278,7 @@ public sealed class LinuxKernel
         // platform_optin_force_iommu, so DefaultDomains prints these lines in their place.
         if (Profile.BootSequence.Value != BootSequence.DefaultDomains)
             foreach (var line in initLines) k.Log(line);
-        iommu = new IntelIommu(k, dmar, units) { InitLines = initLines };
+        iommu.InitLines = initLines;
         // init_dmars: dmar_set_interrupt for every unit before translation is enabled.
         iommu.Faults.EnableInterrupts();
         if (Profile.BootSequence.Value == BootSequence.InitDmars)

@@ -1,5 +1,6 @@
 using DmaSim.Hardware.Pci;
 using DmaSim.Kernel.Dma;
+using DmaSim.Kernel.Profiles;
 
 namespace DmaSim.Kernel.Iommu;
 
@@ -87,17 +88,25 @@ public sealed class PciDeviceGroups : IGroupFormation
     }
 }
 
-/// <summary>Runs the profile's group formation over the devices a remapping unit covers, in bus-scan (probe) order.</summary>
+/// <summary>Runs the profile's group formation over the devices a remapping unit covers, in the order the IOMMU core probes them.</summary>
 public static class IommuGroupProbe
 {
-    /// <summary>The devices under a unit in the order the IOMMU core probes them; each gets its group.</summary>
+    /// <summary>
+    /// The devices under a unit in probe order (<see cref="KernelProfile.GroupProbeOrder"/>); each gets its group. To 6.0
+    /// one probe walks the bus in scan order; from 6.1 each unit's registration probes its own devices in scan order, units
+    /// in the kernel's list order.
+    /// </summary>
     public static IReadOnlyList<KernelDevice> Run(KernelContext k, Intel.IntelIommu iommu, IReadOnlyList<KernelDevice> devices)
     {
         var byBdf = devices.ToDictionary(d => d.Bdf);
-        var order = k.Pci.ScanOrder()
-            .Where(f => byBdf.ContainsKey(f.Bdf) && iommu.UnitFor(f.Bdf) is not null)
-            .Select(f => byBdf[f.Bdf])
+        var scan = k.Pci.ScanOrder()
+            .Where(f => byBdf.ContainsKey(f.Bdf))
+            .Select(f => (Device: byBdf[f.Bdf], Unit: iommu.UnitFor(f.Bdf)))
+            .Where(x => x.Unit is not null)
             .ToList();
+        var order = k.Profile.GroupProbeOrder.Value == GroupProbeOrder.PerUnitRegistration
+            ? [.. iommu.ListOrder.SelectMany(u => scan.Where(x => x.Unit == u).Select(x => x.Device))]
+            : scan.ConvertAll(x => x.Device);
         Formation(k).Assign(k.Pci, order);
         return order;
     }

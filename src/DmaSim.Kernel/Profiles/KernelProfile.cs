@@ -79,6 +79,9 @@ public sealed record KernelProfile
     /// <summary>When the DMAR table's lines are printed: interrupt remapping's early parse, unless it is off (<see cref="Profiles.TableParse"/>).</summary>
     public required Rule<TableParse> TableParse { get; init; }
 
+    /// <summary>Whether devices are first probed in bus order, or unit by unit as each registers (<see cref="Profiles.GroupProbeOrder"/>).</summary>
+    public required Rule<GroupProbeOrder> GroupProbeOrder { get; init; }
+
     /// <summary>What identity mapping init_dmars builds: pass-through contexts only (2.6.31) or si_domain.</summary>
     public required Rule<IdentityMapping> IdentityMapping { get; init; }
 
@@ -194,6 +197,7 @@ public sealed record KernelProfile
         yield return (nameof(DmaDebug), DmaDebug.Value.ToString(), DmaDebug.Source);
         yield return (nameof(BootSequence), BootSequence.Value.ToString(), BootSequence.Source);
         yield return (nameof(TableParse), TableParse.Value.ToString(), TableParse.Source);
+        yield return (nameof(GroupProbeOrder), GroupProbeOrder.Value.ToString(), GroupProbeOrder.Source);
         yield return (nameof(IdentityMapping), IdentityMapping.Value.ToString(), IdentityMapping.Source);
         yield return (nameof(DmaApiFrontEnd), DmaApiFrontEnd.Value.ToString(), DmaApiFrontEnd.Source);
         yield return (nameof(SwiotlbForceDisablesVtd), SwiotlbForceDisablesVtd.Value.ToString(), SwiotlbForceDisablesVtd.Source);

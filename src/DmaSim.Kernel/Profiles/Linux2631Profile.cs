@@ -32,6 +32,7 @@ internal static class Linux2631Profile
         LogStyle = new(LogStyle.Legacy, "drivers/pci/dmar.c (2.6.3x) printk format \"DMAR:...\""),
         DmaDebug = new(DmaDebugChecks.PageTypeDistinct, "lib/dma-debug.c (2.6.32, 3.0): check_unmap, check_sync, dma_debug_device_change; dma_debug_page type; err_printk \"%s %s: \" then \"DMA-API: ...\""),
         TableParse = new(Profiles.TableParse.Early, "arch/x86/kernel/apic/apic.c (2.6.32) enable_IR_x2apic: dmar_table_init() before intr_remapping_supported(), so the table is parsed at APIC setup whether or not interrupt remapping is then used [R: 2.6.32 – 3.x]"),
+        GroupProbeOrder = new(Profiles.GroupProbeOrder.BusScan, "drivers/iommu/intel/iommu.c (5.15) intel_iommu_init: every unit's iommu_device_register, then bus_set_iommu(&pci_bus_type) → iommu_bus_init → bus_iommu_probe over all PCI devices in bus order (intel_iommu_add_device per device before 5.8); 3.5 – 6.0"),
         BootSequence = new(BootSequence.InitDmars, "arch/x86/kernel/pci-dma.c pci_iommu_init → intel_iommu_init → init_dmars (drivers/pci/intel-iommu.c)"),
         IdentityMapping = new(IdentityMapping.PassThroughContextsOnly, "4ed0d3e6c64c init_context_pass_through: iommu=pt gives every device a pass-through context; si_domain arrives with 19943b0e"),
         DmaApiFrontEnd = new(DmaApiFrontEnd.X86Legacy, "arch/x86/kernel/pci-dma.c dma_supported; arch/x86/include/asm/dma-mapping.h dma_alloc_coherent, dma_alloc_coherent_gfp_flags (2.6.3x)"),

@@ -135,6 +135,18 @@ public enum TableParse
     EarlyUnlessIrqRemappingOff,
 }
 
+/// <summary>In which order the IOMMU core first probes the devices under remapping units, which numbers their groups.</summary>
+public enum GroupProbeOrder
+{
+    /// <summary>One bus_iommu_probe after every unit is registered (bus_set_iommu, to 6.0): all devices in bus order.</summary>
+    BusScan,
+    /// <summary>
+    /// One bus_iommu_probe per unit as iommu_device_register registers it, units in dmar_drhd_units order (6.1+):
+    /// each unit's devices in bus order, the include-all unit's last.
+    /// </summary>
+    PerUnitRegistration,
+}
+
 /// <summary>Which code decides the devices' domains and dma ops at boot.</summary>
 public enum BootSequence
 {

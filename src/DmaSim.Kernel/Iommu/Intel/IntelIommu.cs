@@ -32,6 +32,7 @@ public sealed partial class IntelIommu
         Dmar = dmar;
         Units = units;
         ActiveUnits = [.. units.Where(u => !u.Ignored)];
+        ListOrder = [.. ActiveUnits.Where(u => !u.Drhd.IncludePciAll).Reverse(), .. ActiveUnits.Where(u => u.Drhd.IncludePciAll)];
         _anyIgnored = ActiveUnits.Count < units.Count;
         Unmaps = new DeferredUnmaps(kernel, this);
         Faults = new DmarFaultHandler(kernel, ActiveUnits);
@@ -45,10 +46,17 @@ public sealed partial class IntelIommu
     public IReadOnlyList<DmarUnit> ActiveUnits { get; }
 
     /// <summary>
+    /// The active units as for_each_active_iommu walks dmar_drhd_units: dmar_register_drhd_unit adds each unit at the head
+    /// except the include-all unit, added at the tail (drivers/pci/dmar.c 2.6.32, drivers/iommu/intel/dmar.c 6.x), so a
+    /// 4-unit laptop runs dmar2, dmar1, dmar0, dmar3 (the X1 Carbon 5.17 log's invalidation lines).
+    /// </summary>
+    public IReadOnlyList<DmarUnit> ListOrder { get; }
+
+    /// <summary>
     /// intel_iommu_init's lines from "No RMRR found" through init_dmars' "Using … invalidation" per unit (capability
     /// audit between, 5.12+), units in the kernel's list order; printed where the era prints them.
     /// </summary>
-    public IReadOnlyList<string> InitLines { get; init; } = [];
+    public IReadOnlyList<string> InitLines { get; set; } = [];
     public KernelProfile Profile => _k.Profile;
 
     /// <summary>hw_pass_through: every active unit has ECAP.PT (init_dmars, 2.6.32).</summary>
