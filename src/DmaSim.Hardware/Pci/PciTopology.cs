@@ -87,9 +87,16 @@ public sealed class PciTopology
         Functions.Where(f => f.Bdf.Bus == bdf.Bus && f.Bdf.Device == bdf.Device && f.Bdf.Function != bdf.Function);
 
     /// <summary>
+    /// The root buses in the order the kernel scans them, where that is not ascending: x86 scans the ACPI host bridges in
+    /// namespace order (acpi_pci_root_add), then probes the bus numbers no bridge claimed (arch/x86/pci/legacy.c
+    /// pcibios_fixup_peer_bridges, "PCI: Discovered peer bus 1f"), so a Sandy Bridge-EP server adds bus 20 before 1f.
+    /// </summary>
+    public IReadOnlyList<byte> RootBusOrder { get; set; } = [];
+
+    /// <summary>
     /// Functions in the order a depth-first bus scan adds them (drivers/pci/probe.c pci_scan_child_bus_extend:
-    /// every slot of a bus first, then each bridge's subtree in devfn order). Functions on a bus that no
-    /// bridge provides come after the root bus, bus by bus.
+    /// every slot of a bus first, then each bridge's subtree in devfn order). Root buses in <see cref="RootBusOrder"/>,
+    /// then bus 0, then every other bus that no bridge provides, bus by bus.
     /// </summary>
     public IReadOnlyList<PciFunction> ScanOrder()
     {
@@ -102,6 +109,7 @@ public sealed class PciTopology
             order.AddRange(onBus);
             foreach (var b in onBus.Where(f => f.IsBridge)) Scan(b.SecondaryBus!.Value);
         }
+        foreach (var root in RootBusOrder) Scan(root);
         Scan(0);
         foreach (var bus in Functions.Select(f => f.Bdf.Bus).Distinct().Order())
             if (UpstreamBridge(new Bdf(bus, 0, 0)) is null) Scan(bus);

@@ -7,7 +7,7 @@ namespace DmaSim.Scenarios;
 /// <summary>Reads `platform:`: address width, e820 map, firmware faults, devices, then the IOMMU (which names devices).</summary>
 internal static class PlatformReader
 {
-    private static readonly string[] _keys = ["physical-address-bits", "memory", "iommu", "firmware-faults", "devices"];
+    private static readonly string[] _keys = ["physical-address-bits", "memory", "iommu", "firmware-faults", "devices", "root-buses"];
 
     private static readonly string[] _deviceKeys =
         ["bdf", "name", "model", "pcie", "address-bits", "descriptor-address-bits", "firmware-dma", "secondary-bus", "driver", "acs", "pci-id", "external-facing", "class"];
@@ -25,6 +25,7 @@ internal static class PlatformReader
         var faults = ReadFaults(faultsNode);
         var devices = ReadDevices(m.Get("devices"));
         CheckTopology(devices);
+        var rootBuses = ReadRootBuses(m.Get("root-buses"), devices);
         var index = new DeviceIndex(devices);
         var iommuNode = m.Get("iommu");
         var iommu = iommuNode is null ? new NoIommu(m.Span) : IommuReader.Read(iommuNode, bits, index, scenarioFile);
@@ -32,7 +33,7 @@ internal static class PlatformReader
         // dmar-init-failure is "the table is found, then init fails": without a table there is nothing to fail.
         if (iommu is NoIommu && faults.Length > 0)
             throw Error(faultsNode!.Span, $"firmware fault {Vocabulary.FirmwareFaults.NameOf(faults[0])} needs a DMAR table; give the platform an iommu");
-        return (new PlatformConfig(bits, memory, iommu, faults, devices, m.Span), index);
+        return (new PlatformConfig(bits, memory, iommu, faults, devices, m.Span) { RootBuses = rootBuses }, index);
     }
 
     private static ImmutableArray<MemoryRegion> ReadMemory(YNode node, int bits)
@@ -55,6 +56,24 @@ internal static class PlatformReader
         }
         if (!regions.Any(r => r.Type == MemoryType.Usable)) throw Error(node.Span, "memory has no usable entry; the kernel needs RAM to boot");
         return regions.MoveToImmutable();
+    }
+
+    /// <summary>
+    /// `root-buses`: the root buses in the order the kernel scans them; a bus a bridge leads to is not a root bus.
+    /// </summary>
+    private static ImmutableArray<byte> ReadRootBuses(YNode? node, ImmutableArray<DeviceConfig> devices)
+    {
+        if (node is null) return [];
+        var buses = ImmutableArray.CreateBuilder<byte>();
+        foreach (var item in List(node, "root-buses"))
+        {
+            var bus = (byte)Int(item, "root bus", 0, 255);
+            if (buses.Contains(bus)) throw Error(item.Span, $"root bus {bus:x2} is listed twice");
+            if (devices.FirstOrDefault(d => d.IsBridge && d.SecondaryBus == bus) is { } bridge)
+                throw Error(item.Span, $"bus {bus:x2} is the secondary bus of '{bridge.Name}' (line {bridge.Span.Line}), not a root bus");
+            buses.Add(bus);
+        }
+        return buses.ToImmutable();
     }
 
     private static ImmutableArray<FirmwareFault> ReadFaults(YNode? node)

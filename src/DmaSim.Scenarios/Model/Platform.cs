@@ -13,6 +13,12 @@ public sealed record PlatformConfig(
     ImmutableArray<DeviceConfig> Devices,
     SourceSpan Span)
 {
+    /// <summary>
+    /// `root-buses`: root buses in the order the kernel scans them (ACPI host bridges in namespace order, then the peer
+    /// buses x86 finds by probing); the rest follow in ascending order. Empty: ascending, bus 00 first.
+    /// </summary>
+    public ImmutableArray<byte> RootBuses { get; init; } = [];
+
     /// <summary>The highest physical address the CPU can form (MAXPHYADDR).</summary>
     public PhysAddr MaxAddress => new(DmaMask.Bits(PhysicalAddressBits));
 }

@@ -126,6 +126,9 @@ public sealed partial class KernelLog
     /// <summary>Buses of segment 0 that a host bridge leads to ("PCI host bridge to bus 0000:16", or an ACPI root bridge's first bus).</summary>
     public SortedSet<byte> RootBuses { get; } = [];
 
+    /// <summary>The same buses in the order the log first names them (the order the kernel scanned them), with that line.</summary>
+    public List<(byte Bus, int Line)> RootBusOrder { get; } = [];
+
     /// <summary>The DMAR lines' prefix as printed ("DMAR: ", "dmar: ", "DMAR:"), if any were seen.</summary>
     public string? DmarPrefix { get; private set; }
 
@@ -192,7 +195,8 @@ public sealed partial class KernelLog
         if (RootBus().Match(s) is { Success: true } rb)
         {
             var (segment, bus) = rb.Groups[1].Success ? (rb.Groups[1].Value, rb.Groups[2].Value) : (rb.Groups[3].Value, rb.Groups[4].Value);
-            if (segment.TrimStart('0').Length == 0) RootBuses.Add(byte.Parse(bus, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+            var number = byte.Parse(bus, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            if (segment.TrimStart('0').Length == 0 && RootBuses.Add(number)) RootBusOrder.Add((number, at.Line));
             return true;
         }
         if (VersionLine().Match(s) is { Success: true } v)

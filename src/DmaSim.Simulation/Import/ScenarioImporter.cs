@@ -425,6 +425,24 @@ public static class ScenarioImporter
         }
         w.Line("  devices:");
         foreach (var d in devices) w.Line($"    - {d.Line}", d.Note);
+        WriteRootBuses(w, log, devices);
+    }
+
+    /// <summary>
+    /// `root-buses` when the log scanned its root buses out of ascending order: x86 adds the ACPI host bridges first, then
+    /// the peer buses it probes for ("PCI: Discovered peer bus 1f"), so the scan, and with it the iommu group numbers, puts
+    /// bus 20's devices before bus 1f's.
+    /// </summary>
+    private static void WriteRootBuses(YamlOut w, KernelLog log, List<ImportedDevice> devices)
+    {
+        var bridged = log.Pci.Values.Where(p => p.SecondaryBus is not null).Select(p => (byte)p.SecondaryBus!.Value).ToHashSet();
+        var used = devices.Select(d => Convert.ToByte(d.Bdf[..2], 16)).ToHashSet();
+        var order = log.RootBusOrder.Where(r => used.Contains(r.Bus) && !bridged.Contains(r.Bus)).ToList();
+        var ascending = order.Select(r => r.Bus).OrderBy(b => b).ToList();
+        if (order.Select(r => r.Bus).SequenceEqual(ascending)) return;
+        var first = order.Zip(ascending).First(x => x.First.Bus != x.Second);
+        w.Line($"  root-buses: [{string.Join(", ", order.Select(r => $"0x{r.Bus:x2}"))}]",
+            $"log line {first.First.Line}: the kernel scanned root bus {first.First.Bus:x2} before {first.Second:x2} (host bridges first, then the peer buses it probed)");
     }
 
     /// <summary>`drivers:` entries for the masks drivers printed (megaraid_sas: "63 bit DMA mask and 63 bit consistent mask").</summary>

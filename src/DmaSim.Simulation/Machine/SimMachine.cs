@@ -34,7 +34,7 @@ public sealed class SimMachine
         Owners = new FrameOwners();
         foreach (var e in E820.Entries)
             Owners.Assign(e.Range, e.Type == E820Type.Usable ? FrameOwner.Free : new FrameOwner(OwnerKind.Firmware, null, e.KernelName));
-        Pci = new PciTopology();
+        Pci = new PciTopology { RootBusOrder = p.RootBuses };
         foreach (var d in p.Devices) Pci.Add(ToPci(d));
         Fabric = new DmaFabric(Memory, Owners, Pci, Events);
         foreach (var d in p.Devices.Where(d => !d.IsBridge))

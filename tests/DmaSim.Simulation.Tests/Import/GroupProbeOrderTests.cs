@@ -78,6 +78,70 @@ public sealed partial class GroupProbeOrderTests
             "pci 0000:00:14.0: Adding to iommu group 2",
         ], Boot("linux-6.1", "intel_iommu=on,igfx_off"));
 
+    private static List<string> RootBusBoot(string? rootBuses)
+    {
+        var b = new ScenarioBuilder("roots", seed: 1)
+            .Usable(0x0, 0x9ffff).Usable(0x100000, 0x7fffffff)
+            .UnitRaw("{ base: 0xfed91000, include-pci-all: true }", 46)
+            .Device("00:00.0", "host", "host-bridge", 64)
+            .Device("1f:08.0", "uncore0", "scripted", 64)
+            .Device("20:00.0", "host1", "host-bridge", 64)
+            .Device("3f:08.0", "uncore1", "scripted", 64)
+            .Kernel("linux-5.4", "intel_iommu=on");
+        if (rootBuses is not null) b.RootBuses(rootBuses);
+        var s = b.Build("roots.yaml");
+        return GroupLines(SimMachine.Boot(s, ProfileCatalog.Find("linux-5.4")!, s.Kernel.Cmdline).Events.LogLines());
+    }
+
+    [Fact]
+    public void Root_buses_are_probed_in_the_order_the_kernel_scanned_them()
+    {
+        Assert.Equal(
+        [
+            "pci 0000:00:00.0: Adding to iommu group 0",
+            "pci 0000:20:00.0: Adding to iommu group 1",
+            "pci 0000:1f:08.0: Adding to iommu group 2",
+            "pci 0000:3f:08.0: Adding to iommu group 3",
+        ], RootBusBoot("[0x00, 0x20, 0x1f, 0x3f]"));
+        Assert.Equal(
+        [
+            "pci 0000:00:00.0: Adding to iommu group 0",
+            "pci 0000:1f:08.0: Adding to iommu group 1",
+            "pci 0000:20:00.0: Adding to iommu group 2",
+            "pci 0000:3f:08.0: Adding to iommu group 3",
+        ], RootBusBoot(null));
+    }
+
+    /// <summary>
+    /// The HP DL388p Gen8 (Sandy Bridge-EP, 5.4): ACPI declares root buses 00 and 20; x86 then finds the uncore buses 1f
+    /// and 3f by probing ("PCI: Discovered peer bus 1f"), so their functions are added, and grouped, after bus 20's. The
+    /// import writes that order and the run probes the functions in the log's order. Numbers aside: the serial console
+    /// cut a few of the log's lines (1f:0b.3's device line, the ends of 1f:0b.0's, 1f:10.2's and 3f:10.5's group lines), so
+    /// the functions of the log's whole group lines that the import knows come in the run's order, a few more between.
+    /// </summary>
+    [Fact]
+    public void The_dl388p_peer_buses_come_after_the_host_bridges()
+    {
+        var path = SharedData.Path_("dmesg-groups", "hp-proliant-dl388p-gen8_5.4.0-1.elrdy.dmesg.txt");
+        var want = ProbedFunctions(File.ReadLines(path).Select(RealLog.Strip));
+        var (yaml, run) = RealLog.ImportAndRun(path, null);
+        Assert.Contains("  root-buses: [0x00, 0x20, 0x1f, 0x3f]", yaml, StringComparison.Ordinal);
+        Assert.True(want.Count > 150);
+        var got = ProbedFunctions(run.Log);
+        want = [.. want.Where(got.Contains)];
+        Assert.True(want.Count > 150);
+        var next = 0;
+        foreach (var bdf in got)
+            if (next < want.Count && want[next] == bdf) next++;
+        Assert.True(next == want.Count, $"the log's order breaks at {(next < want.Count ? want[next] : "")} (function {next} of {want.Count})");
+    }
+
+    private static List<string> ProbedFunctions(IEnumerable<string> log) =>
+        [.. log.Select(l => AnyGroupLine().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value)];
+
+    [GeneratedRegex(@"0000:([0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): Adding to iommu group \d+$")]
+    private static partial Regex AnyGroupLine();
+
     [GeneratedRegex(@"^pci 0000:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]: Adding to iommu group \d+$")]
     private static partial Regex GroupLine();
 }

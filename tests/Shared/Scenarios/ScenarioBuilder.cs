@@ -18,6 +18,7 @@ internal sealed class ScenarioBuilder(string name, ulong? seed = null)
     private readonly List<string> _rmrrs = [];
     private readonly List<string> _iommuExtras = [];
     private string? _dmarTable;
+    private string? _rootBuses;
     private string? _firmwareFaults;
     private readonly List<string> _devices = [];
     private readonly List<string> _kernel = ["  profile: linux-2.6.32"];
@@ -109,6 +110,13 @@ internal sealed class ScenarioBuilder(string name, ulong? seed = null)
         return this;
     }
 
+    /// <summary><c>platform.root-buses</c> as a flow list ("[0x00, 0x20, 0x1f]").</summary>
+    public ScenarioBuilder RootBuses(string flowList)
+    {
+        _rootBuses = flowList;
+        return this;
+    }
+
     /// <summary>A PCI function; <paramref name="extra"/> adds fields as written ("firmware-dma: rmrr").</summary>
     public ScenarioBuilder Device(string bdf, string name, string model, int? addressBits = null, bool? pcie = null,
         int? descriptorAddressBits = null, int? secondaryBus = null, string? extra = null)
@@ -188,6 +196,7 @@ internal sealed class ScenarioBuilder(string name, ulong? seed = null)
             y.AddRange(_iommuExtras);
         }
         if (_firmwareFaults is not null) y.Add($"  firmware-faults: {_firmwareFaults}");
+        if (_rootBuses is not null) y.Add($"  root-buses: {_rootBuses}");
         if (_devices.Count > 0) y.Add("  devices:");
         y.AddRange(_devices.Select(d => "    - " + d));
         y.Add("kernel:");
