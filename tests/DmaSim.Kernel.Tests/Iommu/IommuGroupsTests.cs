@@ -64,6 +64,21 @@ public class IommuGroupsTests
         Assert.Equal("00:01.0=0 00:1c.0=1 01:00.0=0 02:00.0=2", got);
     }
 
+    [Theory]
+    [InlineData((ushort)0x8086, (ushort)0x1521, "00:1c.0=0 01:00.0=1 01:00.1=2 01:00.2=3 01:00.3=4")] // I350: pci_quirk_mf_endpoint_acs
+    [InlineData((ushort)0x8086, (ushort)0x10fb, "00:1c.0=0 01:00.0=1 01:00.1=2 01:00.2=3 01:00.3=4")] // 82599
+    [InlineData((ushort)0x14e4, (ushort)0x16d7, "00:1c.0=0 01:00.0=1 01:00.1=2 01:00.2=3 01:00.3=4")] // Broadcom BCM57414
+    [InlineData((ushort)0x8086, (ushort)0x1533, "00:1c.0=0 01:00.0=1 01:00.1=1 01:00.2=1 01:00.3=1")] // I210: not in the table
+    [InlineData((ushort)0x14e4, (ushort)0x1760, "00:1c.0=0 01:00.0=1 01:00.1=1 01:00.2=1 01:00.3=1")] // BCM5760X: a later 6.1.y backport
+    public void Listed_multifunction_nics_isolate_their_functions_without_an_acs_capability(ushort vendor, ushort device, string want)
+    {
+        PciFunction Port(string bdf) => new(Bdf.Parse(bdf), bdf, PciFunctionKind.Endpoint, true, null, VendorId: vendor, DeviceId: device);
+        var got = Groups(new PciDeviceGroups(),
+            Fn("00:1c.0", PciFunctionKind.PcieRootPort, secondary: 1, acs: true),
+            Port("01:00.0"), Port("01:00.1"), Port("01:00.2"), Port("01:00.3"));
+        Assert.Equal(want, got);
+    }
+
     [Fact]
     public void Switch_downstream_ports_with_acs_isolate_their_devices_only_when_the_path_up_isolates()
     {
