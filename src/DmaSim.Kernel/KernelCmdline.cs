@@ -42,6 +42,12 @@ public sealed record KernelCmdline
     /// <summary>intremap=off / intremap=no: disable_irq_remap (interrupt remapping not set up, so it does not parse the DMAR table early).</summary>
     public bool IntremapOff { get; init; }
 
+    /// <summary>intremap=no_x2apic_optout: ignore the DMAR table's x2APIC opt-out flag (drivers/iommu/irq_remapping.c setup_irqremap).</summary>
+    public bool NoX2ApicOptOut { get; init; }
+
+    /// <summary>nox2apic: the x2APIC feature is cleared (arch/x86/kernel/apic/apic.c setup_nox2apic), so remapping stays in xAPIC mode.</summary>
+    public bool NoX2Apic { get; init; }
+
     /// <summary>dma_debug=off: CONFIG_DMA_API_DEBUG stays silent (kernel/dma/debug.c dma_debug_cmdline).</summary>
     public bool DmaDebugOff { get; init; }
 
@@ -81,7 +87,8 @@ public sealed record KernelCmdline
                         c = v switch
                         {
                             "off" or "no" => c with { IntremapOff = true },
-                            "on" or "nosid" or "no_x2apic_optout" or "nopost" => c,
+                            "no_x2apic_optout" => c with { NoX2ApicOptOut = true },
+                            "on" or "nosid" or "nopost" => c,
                             _ => Note(c, unknown, token),
                         };
                     }
@@ -122,6 +129,9 @@ public sealed record KernelCmdline
                 case "dma_debug":
                     // dma_debug_cmdline compares only the first three characters with "off".
                     c = c with { DmaDebugOff = c.DmaDebugOff || token[(eq + 1)..].StartsWith("off", StringComparison.Ordinal) };
+                    break;
+                case "nox2apic":
+                    c = c with { NoX2Apic = true };
                     break;
                 case "dmasim.omit_dma_alias":
                     c = c with { OmitDmaAlias = values is ["1"] };

@@ -1,4 +1,5 @@
 using DmaSim.Core;
+using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Iommu.Intel;
 using DmaSim.Kernel.Profiles;
 
@@ -130,6 +131,44 @@ public static class BootLog
             }
         }
     }
+
+    /// <summary>
+    /// intel_prepare_irq_remapping after parse_ioapics_under_ir, then intel_enable_irq_remapping (read in 4.19.95, 5.4.59 and
+    /// 6.1.20; the same lines since 4.2, when they took the "DMAR-IR: " prefix and the opt-out message its two lines):
+    /// every unit must have ECAP.IR, else remapping stays off and nothing more is printed. With an x2APIC-capable CPU
+    /// (x2apic_supported; nox2apic clears the feature) the table's X2APIC_OPT_OUT flag, unless intremap=no_x2apic_optout,
+    /// keeps xAPIC mode with two lines; otherwise the first unit in list order without ECAP.EIM prints "dmarN does not support
+    /// EIM" and keeps xAPIC mode. Extended interrupt mode prints the queued-invalidation line. Then the mode.
+    /// </summary>
+    public static IEnumerable<string> IrqRemappingModeLines(KernelContext k, DmarInfo dmar, bool cpuX2Apic)
+    {
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(dmar);
+        if ((dmar.Flags & 1) == 0 || dmar.Drhds.Any(d => d.RegisterBase == 0)) yield break;
+        var units = dmar.Entries.Where(e => e.Type == "DRHD" && e.Unit is not null).Select((e, seq) => (Ecap: e.Unit!.Value.Ecap, seq, d: dmar.Drhds[seq])).ToList();
+        if (units.Count == 0 || units.Any(u => !VtdEcap.Ir.IsSet(u.Ecap))) yield break;
+        var eim = false;
+        if (cpuX2Apic && !k.Cmdline.NoX2Apic)
+        {
+            eim = (dmar.Flags & DmarX2ApicOptOut) == 0 || k.Cmdline.NoX2ApicOptOut;
+            if (!eim)
+            {
+                yield return "DMAR-IR: x2apic is disabled because BIOS sets x2apic opt out bit.";
+                yield return "DMAR-IR: Use 'intremap=no_x2apic_optout' to override the BIOS setting.";
+            }
+        }
+        foreach (var (ecap, seq, _) in units.Where(u => !u.d.IncludePciAll).Reverse().Concat(units.Where(u => u.d.IncludePciAll)))
+        {
+            if (!eim || VtdEcap.Eim.IsSet(ecap)) continue;
+            yield return $"DMAR-IR: dmar{seq} does not support EIM";
+            eim = false;
+        }
+        if (eim) yield return "DMAR-IR: Queued invalidation will be enabled to support x2apic and Intr-remapping.";
+        yield return $"DMAR-IR: Enabled IRQ remapping in {(eim ? "x2apic" : "xapic")} mode";
+    }
+
+    // ACPI DMAR flags bit 1 (X2APIC_OPT_OUT).
+    private const byte DmarX2ApicOptOut = 0x02;
 
     /// <summary>"No RMRR found" and its siblings, for the structure lists this table leaves empty.</summary>
     public static IEnumerable<string> NoneFoundLines(LogDialect dialect, DmarInfo dmar)

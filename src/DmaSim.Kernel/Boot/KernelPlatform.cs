@@ -22,4 +22,7 @@ public sealed record KernelPlatform(
     /// log, which prints no scopes): the kernel counts them as active rather than ignoring them for an empty scope.
     /// </summary>
     public IReadOnlySet<ulong> UnitsOfUnknownScope { get; init; } = new HashSet<ulong>();
+
+    /// <summary>The CPU supports x2APIC (x2apic_supported()): interrupt remapping then tries extended interrupt mode.</summary>
+    public bool CpuX2Apic { get; init; }
 }

@@ -69,7 +69,10 @@ public sealed class LinuxKernel
                 BootLog.DmarTable(k, dmar);
                 // 4.19+: interrupt remapping, having parsed the table, reports which unit remaps each IOAPIC and HPET.
                 if (Profile.TableParse.Value == TableParse.EarlyUnlessIrqRemappingOff)
+                {
                     foreach (var line in BootLog.InterruptScopeLines(k, dmar)) k.Log(line);
+                    foreach (var line in BootLog.IrqRemappingModeLines(k, dmar, Platform.CpuX2Apic)) k.Log(line);
+                }
             }
             else if (!rejected) _lateParseLines = BootLog.DmarTableLines(k, dmar);
         }

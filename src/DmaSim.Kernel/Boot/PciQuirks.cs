@@ -12,6 +12,12 @@ public static class PciQuirks
     private const byte RaptorLakeS = 0xa7;
 
     /// <summary>
+    /// Meteor Lake, added by 85b80fdffa86 "iommu/vt-d: Add MTL to quirk list to skip TE disabling" (6.7 [R: release from
+    /// the mail dates]); its stable backports to 5.10.y – 6.6.y (December 2023) are not modelled.
+    /// </summary>
+    private const byte MeteorLake = 0x7d;
+
+    /// <summary>
     /// quirk_igfx_skip_te_disable (drivers/iommu/intel/iommu.c, "iommu/vt-d: Skip TE disabling on quirky gfx dedicated
     /// iommu", 5.9, sent to stable; read in 5.17, 5.19 and 6.1): an Intel display-class function whose device id's
     /// high byte is listed prints "Skip IOMMU disabling for graphics" under dev_fmt "DMAR: ", whether or not VT-d is
@@ -33,7 +39,8 @@ public static class PciQuirks
         {
             var high = (byte)(d.Pci.DeviceId >> 8);
             if (d.Pci.VendorId != 0x8086 || !d.Pci.IsGraphics || d.Pci.DeviceId == 0) continue;
-            if (_skipTeDisable.Contains(high) || (high == RaptorLakeS && version >= new KernelVersion(5, 19, 0)))
+            if (_skipTeDisable.Contains(high) || (high == RaptorLakeS && version >= new KernelVersion(5, 19, 0))
+                || (high == MeteorLake && version >= new KernelVersion(6, 7, 0)))
                 k.Log($"pci {d.PciName}: DMAR: Skip IOMMU disabling for graphics");
         }
     }

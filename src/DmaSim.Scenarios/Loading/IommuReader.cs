@@ -8,7 +8,7 @@ namespace DmaSim.Scenarios;
 internal static class IommuReader
 {
     private static readonly string[] _keys =
-        ["host-address-width", "units", "rmrr", "dmar-table", "registers", "platform-opt-in", .. DmarExtrasReader.Keys];
+        ["host-address-width", "units", "rmrr", "dmar-table", "registers", "platform-opt-in", "x2apic-opt-out", .. DmarExtrasReader.Keys];
 
     private static readonly string[] _unitKeys =
     [
@@ -55,8 +55,9 @@ internal static class IommuReader
         var imported = units.All(u => u.Registers is not null);
         var rmrr = m.Get("rmrr") is { } r ? ReadRmrr(r, physBits, devices, imported) : [];
         var optIn = m.Get("platform-opt-in") is { } o && Flag(o, "platform-opt-in");
+        var optOut = m.Get("x2apic-opt-out") is { } x && Flag(x, "x2apic-opt-out");
         var extras = DmarExtrasReader.Read(m, physBits, units);
-        return new InlineIommu(haw, units, rmrr, m.Span) { PlatformOptIn = optIn, Extras = extras };
+        return new InlineIommu(haw, units, rmrr, m.Span) { PlatformOptIn = optIn, X2ApicOptOut = optOut, Extras = extras };
     }
 
     private static ImmutableArray<IommuUnit> ReadUnits(YNode node, int physBits, DeviceIndex devices)

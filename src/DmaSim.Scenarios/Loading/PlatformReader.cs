@@ -7,7 +7,7 @@ namespace DmaSim.Scenarios;
 /// <summary>Reads `platform:`: address width, e820 map, firmware faults, devices, then the IOMMU (which names devices).</summary>
 internal static class PlatformReader
 {
-    private static readonly string[] _keys = ["physical-address-bits", "memory", "iommu", "firmware-faults", "devices", "root-buses"];
+    private static readonly string[] _keys = ["physical-address-bits", "memory", "iommu", "firmware-faults", "devices", "root-buses", "x2apic"];
 
     private static readonly string[] _deviceKeys =
         ["bdf", "name", "model", "pcie", "address-bits", "descriptor-address-bits", "firmware-dma", "secondary-bus", "driver", "acs", "pci-id", "external-facing", "class"];
@@ -33,7 +33,8 @@ internal static class PlatformReader
         // dmar-init-failure is "the table is found, then init fails": without a table there is nothing to fail.
         if (iommu is NoIommu && faults.Length > 0)
             throw Error(faultsNode!.Span, $"firmware fault {Vocabulary.FirmwareFaults.NameOf(faults[0])} needs a DMAR table; give the platform an iommu");
-        return (new PlatformConfig(bits, memory, iommu, faults, devices, m.Span) { RootBuses = rootBuses }, index);
+        var x2apic = m.Get("x2apic") is { } x && Flag(x, "x2apic");
+        return (new PlatformConfig(bits, memory, iommu, faults, devices, m.Span) { RootBuses = rootBuses, X2Apic = x2apic }, index);
     }
 
     private static ImmutableArray<MemoryRegion> ReadMemory(YNode node, int bits)

@@ -39,6 +39,9 @@ public sealed record InlineIommu(
     /// <summary>`platform-opt-in: true`: the table's DMA_CTRL_PLATFORM_OPT_IN_FLAG (flags bit 2), the firmware's request for DMA protection.</summary>
     public bool PlatformOptIn { get; init; }
 
+    /// <summary>`x2apic-opt-out: true`: the table's X2APIC_OPT_OUT flag (flags bit 1), the firmware's request that the OS keep xAPIC mode.</summary>
+    public bool X2ApicOptOut { get; init; }
+
     /// <summary>
     /// `atsr`, `rhsa`, `andd`, `satc`: the table's other structures, in the order a table lists them (by type).
     /// The kernel parses and prints them; what they describe (ATS, NUMA affinity, ACPI name-space devices,

@@ -19,6 +19,9 @@ public sealed record PlatformConfig(
     /// </summary>
     public ImmutableArray<byte> RootBuses { get; init; } = [];
 
+    /// <summary>`x2apic: true`: the CPU supports x2APIC (CPUID.01H:ECX[21], the kernel's x2apic_supported()).</summary>
+    public bool X2Apic { get; init; }
+
     /// <summary>The highest physical address the CPU can form (MAXPHYADDR).</summary>
     public PhysAddr MaxAddress => new(DmaMask.Bits(PhysicalAddressBits));
 }

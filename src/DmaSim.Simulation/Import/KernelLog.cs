@@ -158,6 +158,15 @@ public sealed partial class KernelLog
     /// </summary>
     public LogLine? IrqRemappingErratumAt { get; private set; }
 
+    /// <summary>
+    /// A line that only an x2APIC-capable CPU prints (interrupt remapping in x2apic mode, its opt-out or EIM refusal, the
+    /// x86 "x2apic enabled" lines), or null.
+    /// </summary>
+    public LogLine? X2ApicEvidenceAt { get; private set; }
+
+    /// <summary>Interrupt remapping's "x2apic is disabled because BIOS sets x2apic opt out bit." line: the table's X2APIC_OPT_OUT flag, or null.</summary>
+    public LogLine? X2ApicOptOutAt { get; private set; }
+
     /// <summary>Where the kernel said it refused the DMAR table ("Your BIOS is broken; DMAR reported at address …", "Parse DMAR table failure."), if it did.</summary>
     public LogLine? TableRefusedAt { get; private set; }
 
@@ -204,6 +213,12 @@ public sealed partial class KernelLog
             if (Version is not null) { SecondBootIgnored = true; return false; }
             Version = v.Groups[1].Value;
             VersionAt = at;
+            return true;
+        }
+        if (X2ApicLine().IsMatch(s))
+        {
+            X2ApicEvidenceAt ??= at;
+            if (s.Contains("opt out bit", StringComparison.Ordinal)) X2ApicOptOutAt ??= at;
             return true;
         }
         if (s.EndsWith("This system BIOS has enabled interrupt remapping", StringComparison.Ordinal))
@@ -555,6 +570,10 @@ public sealed partial class KernelLog
 
     [GeneratedRegex(@"PCI bridge to \[bus ([0-9a-f]{2})")]
     private static partial Regex Bridge();
+
+    // drivers/iommu/intel/irq_remapping.c (4.2+) and arch/x86/kernel/apic/apic.c: lines only an x2APIC-capable CPU prints.
+    [GeneratedRegex(@"^(?:DMAR-IR: )?(?:Enabled IRQ remapping in x2apic mode|x2apic is disabled because BIOS sets x2apic opt out bit|dmar\d+ does not support EIM|Queued invalidation will be enabled to support x2apic)|^x2apic(?::)? enabled(?: by BIOS)?")]
+    private static partial Regex X2ApicLine();
 
     [GeneratedRegex(@"^: Adding to iommu group (\d+)")]
     private static partial Regex Group();

@@ -87,6 +87,8 @@ public static class ScenarioImporter
         var devices = Devices(log, lspci, warnings);
         if (table is null) MarkFirmwareDma(log, devices);
         WriteIommu(w, log, table, o, devices);
+        if (log.X2ApicEvidenceAt is { } x2apic)
+            w.Line("  x2apic: true", $"log line {x2apic.Line}: only an x2APIC-capable CPU prints \"{x2apic.Text}\"");
         if (log.IrqRemappingErratumAt is { } erratum)
             w.Line("  firmware-faults: [irq-remapping-erratum]", $"log line {erratum.Line}: the kernel refused interrupt remapping for the 5500/5520/X58 erratum, so intel_iommu_init parses the DMAR table, later");
         if (log.PlatformOptInForced && devices.Count > 0)
@@ -170,6 +172,7 @@ public static class ScenarioImporter
         }
         w.Line("  iommu:", "inline, from the log's DMAR lines; give --dmar for the real table (the device scopes)");
         w.Line($"    host-address-width: {haw}", $"log line {log.HostAddressWidthAt!.Value.Line}");
+        if (log.X2ApicOptOutAt is { } optOut) w.Line("    x2apic-opt-out: true", $"log line {optOut.Line}: interrupt remapping kept xAPIC mode for the table's X2APIC_OPT_OUT flag");
         // platform_optin_force_iommu prints its line only when dmar_platform_optin() found the table's flag.
         if (log.PlatformOptInForced) w.Line("    platform-opt-in: true", "the log's \"Intel-IOMMU force enabled due to platform opt in\": the table sets DMA_CTRL_PLATFORM_OPT_IN_FLAG");
         w.Line("    units:");

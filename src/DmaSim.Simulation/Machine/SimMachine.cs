@@ -135,8 +135,9 @@ public sealed class SimMachine
                     [.. inline.Units.Select((u, i) => new DmarUnitSpec(zeroBase && i == 0 ? 0 : u.Base.Value, u.IncludePciAll, [.. u.Devices.Select(Scope), .. InterruptScopes(u)]))],
                     [.. inline.Rmrr.Select(r => new DmarRmrrSpec(r.Range, [.. r.Devices.Select(Scope)]))])
                 {
-                    // DMAR flags: INTR_REMAP, and DMA_CTRL_PLATFORM_OPT_IN_FLAG (bit 2) when the firmware asks for DMA protection.
-                    Flags = (byte)(DmarTable.IntrRemapFlag | (inline.PlatformOptIn ? 0x04 : 0)),
+                    // DMAR flags: INTR_REMAP, X2APIC_OPT_OUT (bit 1) when the firmware wants xAPIC mode kept, and
+                    // DMA_CTRL_PLATFORM_OPT_IN_FLAG (bit 2) when it asks for DMA protection.
+                    Flags = (byte)(DmarTable.IntrRemapFlag | (inline.X2ApicOptOut ? DmarTable.X2ApicOptOutFlag : 0) | (inline.PlatformOptIn ? 0x04 : 0)),
                     Extra = [.. inline.Extras.Select(ExtraStructure)],
                 });
                 // An imported unit may leave its scope empty (the log printed none): the kernel must not ignore it for that.
@@ -220,7 +221,7 @@ public sealed class SimMachine
         var dmarInfo = DmarTable is null ? null : DmarInfoReader.Read(DmarTable, Pci, b => units.GetValueOrDefault(b));
         // kernel/dma/debug.c dma_debug_cmdline: "dma_debug=off" at parse time, before the subsystems boot.
         if (cmd.DmaDebugOff) Events.Log("DMA-API: debugging disabled on kernel command line");
-        Kernel = new LinuxKernel(ctx, new KernelPlatform(dmarInfo, b => units.GetValueOrDefault(b), faults) { UnitsOfUnknownScope = _unitsOfUnknownScope });
+        Kernel = new LinuxKernel(ctx, new KernelPlatform(dmarInfo, b => units.GetValueOrDefault(b), faults) { UnitsOfUnknownScope = _unitsOfUnknownScope, CpuX2Apic = Scenario.Platform.X2Apic });
         try
         {
             Kernel.Boot(Scenario.Platform.Devices.Select(d => (d.Name, Pci.Find(ToBdf(d.Bdf))!)));

@@ -17,7 +17,7 @@ public sealed class InitLineTests
         [.. log.Where(l => !l.StartsWith('#')).Select(RealLog.Strip).Where(l => !l.StartsWith("DMAR-IR:", StringComparison.Ordinal) && _initLine.IsMatch(l)).Select(l => l.TrimEnd())];
 
     /// <summary>
-    /// Whole logs (no cut in these lines; interrupt remapping's own lines are not modelled). Not here: the R750xs (two of
+    /// Whole logs (no cut in these lines; interrupt remapping's lines are checked in IrqRemappingModeTests). Not here: the R750xs (two of
     /// its five units have no device present, so the kernel ignores them and prints no invalidation line for them; an
     /// import cannot tell), the DL360 G6 and DL388p (excerpts without some devices or lines) and the Latitude 9420
     /// (no pci-id line for its graphics, so no quirk line).
@@ -37,10 +37,10 @@ public sealed class InitLineTests
         Assert.Equal(want, InitLines(run.Log));
     }
 
-    private static ScenarioBuilder Machine(string profile, string version, string cmdline = "intel_iommu=on") =>
+    private static ScenarioBuilder Machine(string profile, string version, string cmdline = "intel_iommu=on", string gpu = "8086:9a49") =>
         new ScenarioBuilder("init-lines").PhysicalAddressBits(39).Usable(0x0, 0x9ffff).Usable(0x100000, 0x7fffffff)
             .UnitRaw("{ base: 0xfed90000, devices: [\"00:02.0\"] }", 39).UnitRaw("{ base: 0xfed91000, include-pci-all: true }")
-            .Device("00:02.0", "gpu", "scripted", 39, extra: "class: 0x030000, pci-id: \"8086:9a49\"")
+            .Device("00:02.0", "gpu", "scripted", 39, extra: $"class: 0x030000, pci-id: \"{gpu}\"")
             .Device("00:14.0", "xhci", "scripted", 64, extra: "class: 0x0c0330")
             .Kernel(profile, cmdline, version);
 
@@ -71,6 +71,17 @@ public sealed class InitLineTests
         Assert.Equal(none.Split('|'), log.Where(l => l.StartsWith("DMAR: No ", StringComparison.Ordinal)));
         Assert.Equal(quirk, log.Contains("pci 0000:00:02.0: DMAR: Skip IOMMU disabling for graphics"));
     }
+
+    /// <summary>Meteor Lake graphics (8086:7dxx) joined the quirk's list in 6.7 (85b80fdffa86); Raptor Lake-S (a7xx) in 5.19.</summary>
+    [Theory]
+    [InlineData("linux-6.12", "6.12.0", "8086:7d55", true)]
+    [InlineData("linux-6.6", "6.7.5", "8086:7d55", true)]
+    [InlineData("linux-6.6", "6.6.0", "8086:7d55", false)]
+    [InlineData("linux-6.1", "6.1.0", "8086:a780", true)]
+    [InlineData("linux-5.15", "5.18.0", "8086:a780", false)]
+    [InlineData("linux-6.12", "6.12.0", "8086:5917", false)]
+    public void The_graphics_quirk_knows_the_chips_of_its_release(string profile, string version, string gpu, bool quirk) =>
+        Assert.Equal(quirk, Log(Machine(profile, version, gpu: gpu), profile).Contains("pci 0000:00:02.0: DMAR: Skip IOMMU disabling for graphics"));
 
     [Fact]
     public void Up_to_3_1_the_none_found_lines_follow_the_parse_even_with_vt_d_off()
