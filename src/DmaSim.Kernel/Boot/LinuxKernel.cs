@@ -308,6 +308,7 @@ public sealed class LinuxKernel
         k.Swiotlb = Swiotlb.TryCreate(k.Pages, k.Memory, k.Events, new SwiotlbConfig
         {
             PrintInfoAtInit = !SwiotlbPrintDeferred,
+            InfoWording = BootLog.Dialect(k).SwiotlbInfo,
             PoolSize = Math.Min(slabs, 1UL << 24) * Swiotlb.IoTlbSize,
             Variant = Profile.ModernSwiotlb.Value ? SwiotlbVariant.Modern : SwiotlbVariant.Legacy,
             BootmemGoal = hint ? SwiotlbConfig.LegacyBootmemGoal : null,

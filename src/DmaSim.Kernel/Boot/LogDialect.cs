@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Iommu.Intel;
 using DmaSim.Kernel.Profiles;
 
@@ -195,6 +196,9 @@ public sealed record LogDialect(
     /// </summary>
     public bool PrintsGroupAdds { get; init; }
 
+    /// <summary>How swiotlb_print_info words the pool (lib/swiotlb.c, kernel/dma/swiotlb.c from 4.17).</summary>
+    public SwiotlbInfoWording SwiotlbInfo { get; init; } = SwiotlbInfoWording.Placing;
+
     /// <summary>"Setting RMRR:" (init_dmars, before the per-device identity maps).</summary>
     public string SettingRmrr() => IntelIommuPrefix + "Setting RMRR:";
 
@@ -304,7 +308,24 @@ public sealed record LogDialect(
     {
         ArgumentNullException.ThrowIfNull(profile);
         // Without a version: exactly the wording the profiles printed before versions existed.
-        if (!KernelVersion.TryParse(version, out var v)) return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : _dmar61 with { LastPfnPrefix = "e820: " };
+        if (!KernelVersion.TryParse(version, out var v))
+            return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : _dmar61 with { LastPfnPrefix = "e820: ", SwiotlbInfo = SwiotlbInfoWording.MappedPa };
+        return ForRelease(v) with { SwiotlbInfo = SwiotlbInfoFor(v) };
+    }
+
+    /// <summary>
+    /// swiotlb_print_info by release: "Placing …" to 3.5; "[mem …] (64MB) mapped at [%p-%p]" from 3.6 [R: 3.5 or 3.6, between a
+    /// 3.4 and a 3.6 tree]; 7d63fb3af87a "swiotlb: clean up reporting" (CVE-2018-5953; in 4.19, not in 4.18 [R: from dated
+    /// trees]); "swiotlb: Use %pa to print phys_addr_t variables" (5.10 [R: absent in 5.4, present in 5.10.13]).
+    /// </summary>
+    private static SwiotlbInfoWording SwiotlbInfoFor(KernelVersion v) =>
+        v < new KernelVersion(3, 6, 0) ? SwiotlbInfoWording.Placing
+        : v < new KernelVersion(4, 19, 0) ? SwiotlbInfoWording.MemMappedAt
+        : v < new KernelVersion(5, 10, 0) ? SwiotlbInfoWording.Mapped
+        : SwiotlbInfoWording.MappedPa;
+
+    private static LogDialect ForRelease(KernelVersion v)
+    {
         if (v < new KernelVersion(2, 6, 32)) return Pci2631;
         if (v < new KernelVersion(3, 0, 0)) return Pci26;
         // The move to drivers/iommu/ and pr_fmt(KBUILD_MODNAME) happened within 3.x; before 3.5 the
@@ -317,7 +338,6 @@ public sealed record LogDialect(
         if (v < new KernelVersion(4, 12, 0)) return Dmar42;
         if (v < new KernelVersion(5, 1, 0)) return _dmar412;
         if (v < new KernelVersion(5, 12, 0)) return _dmar412 with { PrintsGroupAdds = false };
-        if (v < new KernelVersion(5, 12, 0)) return _dmar412;
         if (v < new KernelVersion(6, 1, 0))
             return Dmar512 with { ForcedacDeprecated = v >= new KernelVersion(5, 13, 0), StrictDeprecated = v >= new KernelVersion(5, 15, 0) };
         return _dmar61;

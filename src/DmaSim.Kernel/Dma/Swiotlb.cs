@@ -122,27 +122,34 @@ public sealed partial class Swiotlb
         return tlb;
     }
 
-    /// <summary>swiotlb_print_info: where the pool lies, in the era's words.</summary>
+    /// <summary>swiotlb_print_info: where the pool lies, in the release's words (<see cref="SwiotlbInfoWording"/>).</summary>
     public void PrintInfo()
     {
         var bytes = Pool.Size;
-        if (Variant == SwiotlbVariant.Legacy)
+        var start = Pool.Start.Value;
+        // %p of a direct-map address prints 16 hex digits without 0x (2.6.32 and 3.17 x86-64 boot logs).
+        var virt = LegacyPageOffset + start;
+        switch (_config.InfoWording)
         {
-            // 2.6.32 swiotlb_print_info: the virtual range via %p (no 0x), then the physical range via %#llx,
-            // as 2.6.32-era x86-64 boot logs show them ("Placing 64MB software IO TLB between
-            // ffff880020000000 - ffff880024000000", "software IO TLB at phys 0x20000000 - 0x24000000").
-            var v0 = LegacyPageOffset + Pool.Start.Value;
-            _events.Log(string.Create(CultureInfo.InvariantCulture, $"Placing {bytes >> 20}MB software IO TLB between {v0:x16} - {v0 + bytes:x16}"));
-            _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB at phys 0x{Pool.Start.Value:x} - 0x{Pool.Start.Value + bytes:x}"));
-        }
-        else
-        {
-            // 6.x swiotlb_print_info with pr_fmt "software IO TLB: "; end = start + bytes, as 6.x boot logs
-            // show ("software IO TLB: mapped [mem 0x000000003a600000-0x000000003e600000] (64MB)"), preceded
-            // by "area num N." when the pool has more than one area.
-            _events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: mapped [mem 0x{Pool.Start.Value:x16}-0x{Pool.Start.Value + bytes:x16}] ({bytes >> 20}MB)"));
+            case SwiotlbInfoWording.Placing:
+                // "Placing 64MB software IO TLB between ffff880020000000 - ffff880024000000", "software IO TLB at phys 0x20000000 - 0x24000000".
+                Log($"Placing {bytes >> 20}MB software IO TLB between {virt:x16} - {virt + bytes:x16}");
+                Log($"software IO TLB at phys 0x{start:x} - 0x{start + bytes:x}");
+                break;
+            case SwiotlbInfoWording.MemMappedAt:
+                Log($"software IO TLB [mem 0x{start:x8}-0x{start + bytes:x8}] ({bytes >> 20}MB) mapped at [{virt:x16}-{virt + bytes - 1:x16}]");
+                break;
+            case SwiotlbInfoWording.Mapped:
+                Log($"software IO TLB: mapped [mem 0x{start:x8}-0x{start + bytes:x8}] ({bytes >> 20}MB)");
+                break;
+            default:
+                // Preceded by "area num N." (6.0+) when the pool has more than one area.
+                Log($"software IO TLB: mapped [mem 0x{start:x16}-0x{start + bytes:x16}] ({bytes >> 20}MB)");
+                break;
         }
     }
+
+    private void Log(FormattableString line) => _events.Log(FormattableString.Invariant(line));
 
     /// <summary>True when the address lies in a bounce pool (is_swiotlb_buffer).</summary>
     public bool IsBounceAddress(PhysAddr address) => PoolOf(address) is not null;

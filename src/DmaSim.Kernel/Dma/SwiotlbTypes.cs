@@ -59,6 +59,9 @@ public sealed record SwiotlbConfig
     /// </summary>
     public bool PrintInfoAtInit { get; init; } = true;
 
+    /// <summary>How swiotlb_print_info words the pool in this release (<see cref="SwiotlbInfoWording"/>).</summary>
+    public SwiotlbInfoWording InfoWording { get; init; } = SwiotlbInfoWording.Placing;
+
     /// <summary>
     /// Modern only: CONFIG_SWIOTLB_DYNAMIC (6.6+) in effect — a full pool grows and a request that finds no
     /// room gets a transient pool of its own (Swiotlb.Dynamic.cs).
@@ -111,3 +114,19 @@ public sealed record SwiotlbUnmapEvent(PhysAddr Bounce, ulong Size, DmaDirection
 
 /// <summary>A swiotlb map failed; <paramref name="Outcome"/> says what the kernel did about it.</summary>
 public sealed record SwiotlbFullEvent(string Device, ulong Size, ulong TotalSlots, ulong UsedSlots, SwiotlbMapStatus Outcome) : SimEvent;
+
+/// <summary>swiotlb_print_info's line(s) across releases.</summary>
+public enum SwiotlbInfoWording
+{
+    /// <summary>To 3.5: "Placing 64MB software IO TLB between %p - %p", then "software IO TLB at phys %#llx - %#llx".</summary>
+    Placing,
+    /// <summary>
+    /// 3.6 – 4.18: "software IO TLB [mem %#010llx-%#010llx] (%luMB) mapped at [%p-%p]" (physical end exclusive, virtual end
+    /// inclusive, as a 3.17 log prints them; 3.6 and 3.7 printed the physical end inclusive [R], not modelled).
+    /// </summary>
+    MemMappedAt,
+    /// <summary>4.19 – 5.9: 7d63fb3af87a "swiotlb: clean up reporting": "software IO TLB: mapped [mem %#010llx-%#010llx] (%luMB)".</summary>
+    Mapped,
+    /// <summary>5.10+: "swiotlb: Use %pa to print phys_addr_t variables": the same with both addresses as 16 hex digits.</summary>
+    MappedPa,
+}

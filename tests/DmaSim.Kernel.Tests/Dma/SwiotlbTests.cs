@@ -16,8 +16,22 @@ public class SwiotlbTests
     private static (TestMachine M, Swiotlb Tlb) Boot(SwiotlbVariant variant, int areas = 1, int cpu = 0)
     {
         var m = TestMachine.Typical8G();
-        var tlb = Swiotlb.Create(m.Allocator, m.Memory, m.Events, new SwiotlbConfig { Variant = variant, Areas = areas, Cpu = cpu });
+        var wording = variant == SwiotlbVariant.Modern ? SwiotlbInfoWording.MappedPa : SwiotlbInfoWording.Placing;
+        var tlb = Swiotlb.Create(m.Allocator, m.Memory, m.Events, new SwiotlbConfig { Variant = variant, Areas = areas, Cpu = cpu, InfoWording = wording });
         return (m, tlb);
+    }
+
+    /// <summary>swiotlb_print_info's four wordings for the same pool (0xbc000000, 64 MiB).</summary>
+    [Theory]
+    [InlineData(SwiotlbInfoWording.Placing, "Placing 64MB software IO TLB between ffff8800bc000000 - ffff8800c0000000|software IO TLB at phys 0xbc000000 - 0xc0000000")]
+    [InlineData(SwiotlbInfoWording.MemMappedAt, "software IO TLB [mem 0xbc000000-0xc0000000] (64MB) mapped at [ffff8800bc000000-ffff8800bfffffff]")]
+    [InlineData(SwiotlbInfoWording.Mapped, "software IO TLB: mapped [mem 0xbc000000-0xc0000000] (64MB)")]
+    [InlineData(SwiotlbInfoWording.MappedPa, "software IO TLB: mapped [mem 0x00000000bc000000-0x00000000c0000000] (64MB)")]
+    public void Each_release_words_the_pool_its_own_way(SwiotlbInfoWording wording, string lines)
+    {
+        var m = TestMachine.Typical8G();
+        Swiotlb.Create(m.Allocator, m.Memory, m.Events, new SwiotlbConfig { Variant = SwiotlbVariant.Legacy, InfoWording = wording });
+        Assert.Equal(lines.Split('|'), m.Events.LogLines().ToArray());
     }
 
     private static byte[] Pattern(int length, int seed)

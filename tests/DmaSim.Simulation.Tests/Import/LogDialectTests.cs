@@ -1,4 +1,5 @@
 using DmaSim.Kernel.Boot;
+using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Iommu.Intel;
 using DmaSim.Kernel.Profiles;
 
@@ -23,6 +24,18 @@ public sealed class LogDialectTests
         Assert.Equal(haw, d.HostAddressWidth(40));
         Assert.Equal(unit, d.UnitLine(0, 0xfed90000, 0x10, 0xc90780106f0462, 0xf020fe));
     }
+
+    [Theory]
+    [InlineData("2.6.32-5-amd64", SwiotlbInfoWording.Placing)]
+    [InlineData("3.5.7", SwiotlbInfoWording.Placing)]
+    [InlineData("3.17.4-301.fc21.x86_64", SwiotlbInfoWording.MemMappedAt)]
+    [InlineData("4.18.20", SwiotlbInfoWording.MemMappedAt)]
+    [InlineData("4.19.0-10-amd64", SwiotlbInfoWording.Mapped)]
+    [InlineData("5.4.0-4-amd64", SwiotlbInfoWording.Mapped)]
+    [InlineData("5.10.0-1-amd64", SwiotlbInfoWording.MappedPa)]
+    [InlineData("6.2.10-arch1-1", SwiotlbInfoWording.MappedPa)]
+    public void Each_release_words_the_bounce_pool_as_it_did(string release, SwiotlbInfoWording wording) =>
+        Assert.Equal(wording, LogDialect.For(ProfileCatalog.Linux2632, release).SwiotlbInfo);
 
     [Fact]
     public void Without_a_version_the_profile_keeps_its_wording()
