@@ -118,7 +118,7 @@ public static class BootLog
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(dmar);
         if ((dmar.Flags & 1) == 0 || dmar.Drhds.Any(d => d.RegisterBase == 0)) yield break;
-        var prefix = Dialect(k).IntelIommuPrefix == "DMAR: " ? "DMAR-IR: " : "";
+        var prefix = Dialect(k).IrqRemapping == IrqRemappingWording.Prefixed ? "DMAR-IR: " : "";
         // seq is the unit's place in the table (dmarN), which the IOAPIC line prints.
         var units = dmar.Drhds.Select((d, seq) => (d, seq)).ToList();
         foreach (var (d, seq) in units.Where(u => !u.d.IncludePciAll).Reverse().Concat(units.Where(u => u.d.IncludePciAll)))
@@ -134,38 +134,49 @@ public static class BootLog
 
     /// <summary>
     /// intel_prepare_irq_remapping after parse_ioapics_under_ir, then intel_enable_irq_remapping (read in 4.19.95, 5.4.59 and
-    /// 6.1.20; the same lines since 4.2, when they took the "DMAR-IR: " prefix and the opt-out message its two lines):
-    /// every unit must have ECAP.IR, else remapping stays off and nothing more is printed. With an x2APIC-capable CPU
-    /// (x2apic_supported; nox2apic clears the feature) the table's X2APIC_OPT_OUT flag, unless intremap=no_x2apic_optout,
-    /// keeps xAPIC mode with two lines; otherwise the first unit in list order without ECAP.EIM prints "dmarN does not support
-    /// EIM" and keeps xAPIC mode. Extended interrupt mode prints the queued-invalidation line. Then the mode.
+    /// 6.1.20; 3.14 – 4.1 in their own words, <see cref="IrqRemappingWording"/>): every unit must have ECAP.IR, else remapping
+    /// stays off and nothing more is printed. With an x2APIC-capable CPU (x2apic_supported; nox2apic clears the feature) the
+    /// table's X2APIC_OPT_OUT flag, unless intremap=no_x2apic_optout, keeps xAPIC mode with its message; otherwise a unit
+    /// without ECAP.EIM keeps xAPIC mode (4.2+ names the first in list order). Extended interrupt mode prints the
+    /// queued-invalidation line (3.14 – 3.19: every x2APIC CPU, before the opt-out check). Then the mode.
     /// </summary>
     public static IEnumerable<string> IrqRemappingModeLines(KernelContext k, DmarInfo dmar, bool cpuX2Apic)
     {
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(dmar);
-        if ((dmar.Flags & 1) == 0 || dmar.Drhds.Any(d => d.RegisterBase == 0)) yield break;
-        var units = dmar.Entries.Where(e => e.Type == "DRHD" && e.Unit is not null).Select((e, seq) => (Ecap: e.Unit!.Value.Ecap, seq, d: dmar.Drhds[seq])).ToList();
-        if (units.Count == 0 || units.Any(u => !VtdEcap.Ir.IsSet(u.Ecap))) yield break;
-        var eim = false;
-        if (cpuX2Apic && !k.Cmdline.NoX2Apic)
+        if ((dmar.Flags & 1) == 0 || dmar.Drhds.Any(d => d.RegisterBase == 0)) return [];
+        var units = dmar.Entries.Where(e => e.Type == "DRHD" && e.Unit is not null).Select((e, seq) => (e.Unit!.Value.Ecap, seq, dmar.Drhds[seq].IncludePciAll)).ToList();
+        if (units.Count == 0 || units.Any(u => !VtdEcap.Ir.IsSet(u.Ecap))) return [];
+        var wording = Dialect(k).IrqRemapping;
+        var lines = new List<string>();
+        var x2apic = cpuX2Apic && !k.Cmdline.NoX2Apic;
+        if (x2apic && wording == IrqRemappingWording.V314) lines.Add(QueuedInvalidationForX2Apic);
+        var eim = x2apic && ((dmar.Flags & DmarX2ApicOptOut) == 0 || k.Cmdline.NoX2ApicOptOut);
+        if (x2apic && !eim) lines.AddRange(OptOutLines(wording));
+        var listOrder = units.Where(u => !u.IncludePciAll).Reverse().Concat(units.Where(u => u.IncludePciAll));
+        var withoutEim = listOrder.Where(u => !VtdEcap.Eim.IsSet(u.Ecap)).Select(u => (int?)u.seq).FirstOrDefault();
+        if (eim && withoutEim is { } seq)
         {
-            eim = (dmar.Flags & DmarX2ApicOptOut) == 0 || k.Cmdline.NoX2ApicOptOut;
-            if (!eim)
-            {
-                yield return "DMAR-IR: x2apic is disabled because BIOS sets x2apic opt out bit.";
-                yield return "DMAR-IR: Use 'intremap=no_x2apic_optout' to override the BIOS setting.";
-            }
-        }
-        foreach (var (ecap, seq, _) in units.Where(u => !u.d.IncludePciAll).Reverse().Concat(units.Where(u => u.d.IncludePciAll)))
-        {
-            if (!eim || VtdEcap.Eim.IsSet(ecap)) continue;
-            yield return $"DMAR-IR: dmar{seq} does not support EIM";
+            if (wording == IrqRemappingWording.Prefixed) lines.Add($"DMAR-IR: dmar{seq} does not support EIM");
             eim = false;
         }
-        if (eim) yield return "DMAR-IR: Queued invalidation will be enabled to support x2apic and Intr-remapping.";
-        yield return $"DMAR-IR: Enabled IRQ remapping in {(eim ? "x2apic" : "xapic")} mode";
+        var prefix = wording == IrqRemappingWording.Prefixed ? "DMAR-IR: " : "";
+        if (eim && wording != IrqRemappingWording.V314) lines.Add(prefix + QueuedInvalidationForX2Apic);
+        lines.Add($"{prefix}Enabled IRQ remapping in {(eim ? "x2apic" : "xapic")} mode");
+        return lines;
     }
+
+    private const string QueuedInvalidationForX2Apic = "Queued invalidation will be enabled to support x2apic and Intr-remapping.";
+
+    /// <summary>The firmware's x2APIC opt-out as each release words it (the 3.14 – 4.0 printk spans three lines).</summary>
+    private static string[] OptOutLines(IrqRemappingWording wording) => wording switch
+    {
+        IrqRemappingWording.Prefixed =>
+            ["DMAR-IR: x2apic is disabled because BIOS sets x2apic opt out bit.", "DMAR-IR: Use 'intremap=no_x2apic_optout' to override the BIOS setting."],
+        IrqRemappingWording.V41 =>
+            ["x2apic is disabled because BIOS sets x2apic opt out bit. You can use 'intremap=no_x2apic_optout' to override the BIOS setting."],
+        _ => ["Your BIOS is broken and requested that x2apic be disabled.", "This will slightly decrease performance.", "Use 'intremap=no_x2apic_optout' to override BIOS request."],
+    };
 
     // ACPI DMAR flags bit 1 (X2APIC_OPT_OUT).
     private const byte DmarX2ApicOptOut = 0x02;

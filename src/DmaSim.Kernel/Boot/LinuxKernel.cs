@@ -67,8 +67,11 @@ public sealed class LinuxKernel
             if (TableParsedEarly)
             {
                 BootLog.DmarTable(k, dmar);
-                // 4.19+: interrupt remapping, having parsed the table, reports which unit remaps each IOAPIC and HPET.
-                if (Profile.TableParse.Value == TableParse.EarlyUnlessIrqRemappingOff)
+                // Interrupt remapping, having parsed the table, reports which unit remaps each IOAPIC and HPET, then its mode
+                // (3.14+ in the release's wording; intremap=off and the chipset erratum stop it first).
+                var irqRemapping = BootLog.Dialect(k).IrqRemapping != IrqRemappingWording.None && !k.Cmdline.IntremapOff
+                    && !Platform.FirmwareFaults.Contains(KernelPlatform.IrqRemappingErratum);
+                if (irqRemapping)
                 {
                     foreach (var line in BootLog.InterruptScopeLines(k, dmar)) k.Log(line);
                     foreach (var line in BootLog.IrqRemappingModeLines(k, dmar, Platform.CpuX2Apic)) k.Log(line);

@@ -196,6 +196,9 @@ public sealed record LogDialect(
     /// </summary>
     public bool PrintsGroupAdds { get; init; }
 
+    /// <summary>Which lines interrupt remapping prints after the table's parse, and in which words (<see cref="IrqRemappingWording"/>).</summary>
+    public IrqRemappingWording IrqRemapping { get; init; }
+
     /// <summary>How swiotlb_print_info words the pool (lib/swiotlb.c, kernel/dma/swiotlb.c from 4.17).</summary>
     public SwiotlbInfoWording SwiotlbInfo { get; init; } = SwiotlbInfoWording.Placing;
 
@@ -309,9 +312,21 @@ public sealed record LogDialect(
         ArgumentNullException.ThrowIfNull(profile);
         // Without a version: exactly the wording the profiles printed before versions existed.
         if (!KernelVersion.TryParse(version, out var v))
-            return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : _dmar61 with { LastPfnPrefix = "e820: ", SwiotlbInfo = SwiotlbInfoWording.MappedPa };
-        return ForRelease(v) with { SwiotlbInfo = SwiotlbInfoFor(v) };
+            return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : _dmar61 with { LastPfnPrefix = "e820: ", SwiotlbInfo = SwiotlbInfoWording.MappedPa, IrqRemapping = IrqRemappingWording.Prefixed };
+        return ForRelease(v) with { SwiotlbInfo = SwiotlbInfoFor(v), IrqRemapping = IrqRemappingFor(v) };
     }
+
+    /// <summary>
+    /// drivers/iommu/intel_irq_remapping.c by release (3.14.1, 3.17 log, 3.19.8, 4.0.0, 4.1.19, 4.2.8 read): before 3.14 not
+    /// modelled; 3.14 – 3.19 no prefix and the queued-invalidation line for every x2APIC CPU; 4.0 that line only in extended
+    /// mode; 4.1 the opt-out message on one line; 4.2+ the "DMAR-IR: " prefix and the opt-out message split in two.
+    /// </summary>
+    private static IrqRemappingWording IrqRemappingFor(KernelVersion v) =>
+        v < new KernelVersion(3, 14, 0) ? IrqRemappingWording.None
+        : v < new KernelVersion(4, 0, 0) ? IrqRemappingWording.V314
+        : v < new KernelVersion(4, 1, 0) ? IrqRemappingWording.V40
+        : v < new KernelVersion(4, 2, 0) ? IrqRemappingWording.V41
+        : IrqRemappingWording.Prefixed;
 
     /// <summary>
     /// swiotlb_print_info by release: "Placing …" to 3.5; "[mem …] (64MB) mapped at [%p-%p]" from 3.6 [R: 3.5 or 3.6, between a
@@ -381,4 +396,19 @@ public sealed record LogDialect(
         if (printed) return DmarPrefix + e.Text;
         return WarnsUnknownStructure ? $"{DmarPrefix}Unknown DMAR structure type {e.TypeNumber}" : null;
     }
+}
+
+/// <summary>Interrupt remapping's lines after the DMAR parse, by release.</summary>
+public enum IrqRemappingWording
+{
+    /// <summary>Not modelled (before 3.14, and the unversioned legacy profiles).</summary>
+    None,
+    /// <summary>3.14 – 3.19: no prefix; "Queued invalidation will be enabled …" for every x2APIC CPU; a three-line opt-out warning.</summary>
+    V314,
+    /// <summary>4.0: no prefix; the queued-invalidation line only in extended interrupt mode; the three-line warning.</summary>
+    V40,
+    /// <summary>4.1: no prefix; the opt-out message as one line.</summary>
+    V41,
+    /// <summary>4.2+: pr_fmt "DMAR-IR: "; the opt-out message as two lines; "dmarN does not support EIM".</summary>
+    Prefixed,
 }

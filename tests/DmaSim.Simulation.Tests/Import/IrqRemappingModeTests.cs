@@ -30,11 +30,47 @@ public sealed class IrqRemappingModeTests
         Assert.Equal(want, IrLines(RealLog.ImportAndRun(path, table is null ? null : Path.Combine(RealLog.DmarDir, table)).Run.Log));
     }
 
+    /// <summary>
+    /// The linux-3.0 profile's releases in their own words: the HP DL380e Gen8's 3.17 log (no prefix, the queued-invalidation
+    /// line for an x2APIC CPU although the firmware opts out, the three-line warning) and a 4.8 log in the 4.2+ words, from
+    /// the table and from the log alone.
+    /// </summary>
+    [Theory]
+    [InlineData("dmesg", "hp-proliant-dl380e-gen8_CB05571909C8_3.17.4-301.fc21.dmesg.txt", "hp-proliant-dl380e-gen8_CB05571909C8.dat", 9)]
+    [InlineData("dmesg-rmrr", "gigabyte-z97n_4.8.0-32-generic.dmesg.txt", null, 5)]
+    public void Older_releases_print_their_own_remapping_lines(string folder, string file, string? table, int count)
+    {
+        var path = SharedData.Path_(folder, file);
+        var want = OldIrLines(File.ReadLines(path));
+        Assert.Equal(count, want.Count);
+        Assert.Equal(want, OldIrLines(RealLog.ImportAndRun(path, null).Run.Log));
+        if (table is not null) Assert.Equal(want, OldIrLines(RealLog.ImportAndRun(path, Path.Combine(RealLog.DmarDir, table)).Run.Log));
+    }
+
+    private static List<string> OldIrLines(IEnumerable<string> log) =>
+        [.. log.Where(l => !l.StartsWith('#')).Select(RealLog.Strip).Select(l => l.Replace("DMAR-IR: ", "", StringComparison.Ordinal))
+            .Where(l => l.Contains(" under DRHD base ", StringComparison.Ordinal) || l.StartsWith("Queued invalidation will", StringComparison.Ordinal)
+                || l.Contains("x2apic be disabled", StringComparison.Ordinal) || l.Contains("x2apic opt out bit", StringComparison.Ordinal)
+                || l.StartsWith("This will slightly", StringComparison.Ordinal) || l.StartsWith("Use 'intremap=no_x2apic_optout' to override", StringComparison.Ordinal)
+                || l.StartsWith("Enabled IRQ remapping", StringComparison.Ordinal))];
+
+    [Theory]
+    [InlineData("3.17.4", "Queued invalidation will be enabled to support x2apic and Intr-remapping.|Your BIOS is broken and requested that x2apic be disabled.|This will slightly decrease performance.|Use 'intremap=no_x2apic_optout' to override BIOS request.|Enabled IRQ remapping in xapic mode")]
+    [InlineData("4.0.5", "Your BIOS is broken and requested that x2apic be disabled.|This will slightly decrease performance.|Use 'intremap=no_x2apic_optout' to override BIOS request.|Enabled IRQ remapping in xapic mode")]
+    [InlineData("4.1.19", "x2apic is disabled because BIOS sets x2apic opt out bit. You can use 'intremap=no_x2apic_optout' to override the BIOS setting.|Enabled IRQ remapping in xapic mode")]
+    [InlineData("4.8.0", "DMAR-IR: x2apic is disabled because BIOS sets x2apic opt out bit.|DMAR-IR: Use 'intremap=no_x2apic_optout' to override the BIOS setting.|DMAR-IR: Enabled IRQ remapping in xapic mode")]
+    [InlineData("3.13.11", "")]
+    public void Each_release_words_the_firmware_s_opt_out_its_own_way(string release, string lines)
+    {
+        var log = Boot(x2apic: true, optOut: true, profile: "linux-3.0", version: release);
+        Assert.Equal(lines.Length == 0 ? [] : lines.Split('|'), log);
+    }
+
     // ECAP of a Tiger Lake unit (f050da: QI, IR, EIM) and the same without EIM (bit 4).
     private const string WithEim = "cap: d2008c40660462, ecap: f050da";
     private const string NoEim = "cap: d2008c40660462, ecap: f050ca";
 
-    private static List<string> Boot(bool x2apic, string cmdline = "intel_iommu=on", bool optOut = false, string gfxUnit = WithEim, string profile = "linux-6.1")
+    private static List<string> Boot(bool x2apic, string cmdline = "intel_iommu=on", bool optOut = false, string gfxUnit = WithEim, string profile = "linux-6.1", string? version = null)
     {
         var b = new ScenarioBuilder("ir-mode", seed: 1)
             .Usable(0x0, 0x9ffff).Usable(0x100000, 0x7fffffff)
@@ -42,13 +78,18 @@ public sealed class IrqRemappingModeTests
             .UnitRaw($"{{ base: 0xfed91000, include-pci-all: true, ioapic: [2], {WithEim} }}")
             .Device("00:02.0", "gpu", "scripted", 39, extra: "class: 0x030000")
             .Device("00:19.0", "nic", "scripted", 64)
-            .Kernel(profile, cmdline);
+            .Kernel(profile, cmdline, version);
         if (optOut) b.IommuKey("x2apic-opt-out", "true");
         var yaml = b.Yaml();
         if (x2apic) yaml = yaml.Replace("  physical-address-bits:", "  x2apic: true\n  physical-address-bits:", StringComparison.Ordinal);
         var s = DmaSim.Scenarios.ScenarioLoader.Parse(yaml, "ir-mode.yaml");
-        return IrLines(SimMachine.Boot(s, ProfileCatalog.Find(profile)!, s.Kernel.Cmdline).Events.LogLines());
+        return AllIrLines(SimMachine.Boot(s, ProfileCatalog.Find(profile)!, s.Kernel.Cmdline).Events.LogLines());
     }
+
+    // Every line interrupt remapping prints after the parse, in any release's words.
+    private static List<string> AllIrLines(IEnumerable<string> log) =>
+        [.. log.Select(RealLog.Strip).Where(l => (l.StartsWith("DMAR-IR: ", StringComparison.Ordinal) || OldIrLines([l]).Count > 0)
+            && !l.Contains(" under DRHD base ", StringComparison.Ordinal))];
 
     private const string Qi = "DMAR-IR: Queued invalidation will be enabled to support x2apic and Intr-remapping.";
     private const string X2 = "DMAR-IR: Enabled IRQ remapping in x2apic mode";
