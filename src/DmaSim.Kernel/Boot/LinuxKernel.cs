@@ -1,6 +1,7 @@
 using DmaSim.Core;
 using DmaSim.Hardware.Memory;
 using DmaSim.Hardware.Pci;
+using DmaSim.Hardware.Vtd.Spec;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Iommu;
 using DmaSim.Kernel.Iommu.Intel;
@@ -48,6 +49,10 @@ public sealed class LinuxKernel
         if (k.Cmdline.Unrecognised.Count > 0) k.Events.Emit(new IommuDecisionEvent("kernel", "ignored command-line options", string.Join(' ', k.Cmdline.Unrecognised), "not modelled"));
 
         var over4G = k.Pages.MaxPfn > (1UL << 20);
+        // mm_init → pci_iommu_alloc → swiotlb_init (6.0+): swiotlb_adjust_nareas prints the area count before APIC setup
+        // parses the DMAR table; the pool's place is printed later, once pci_iommu_init knows it stays (tests/oracle 6.1).
+        if (Profile.ModernSwiotlb.Value && Profile.BootSequence.Value == BootSequence.DefaultDomains && WantsBootPool(over4G))
+            k.Log($"software IO TLB: area num {SwiotlbAreas}.");
         // intel_iommu_init refuses when no_iommu, iommu=soft or dmar_disabled (and, in 2.6.3x, swiotlb=force).
         // dmar_disabled starts as !CONFIG_INTEL_IOMMU_DEFAULT_ON; intel_iommu=on/off overrides it.
         DmarDisabledByDefault = k.Cmdline.IntelIommuOn is { } on ? !on : !k.IntelIommuDefaultOn;
@@ -209,8 +214,7 @@ public sealed class LinuxKernel
     private void BootDefaultDomains(bool over4G, bool dmarUsable)
     {
         var k = K;
-        // pci_swiotlb_detect: bounce pool whenever RAM goes above 4 GiB, unless iommu=off or swiotlb=noforce.
-        if ((over4G && !k.Cmdline.NoIommu && !k.Cmdline.SwiotlbNoForce) || k.Cmdline.SwiotlbForce || k.Cmdline.SwiotlbOnly) SetUpSwiotlb();
+        if (WantsBootPool(over4G)) SetUpSwiotlb();
         var direct = new DmaDirectOps(k);
         if (dmarUsable && TryInitIntelIommu(out var iommu))
         {
@@ -280,6 +284,11 @@ public sealed class LinuxKernel
             var qi = u.Hw.SupportsQueuedInvalidation && u.Hw.EnableQueuedInvalidation();
             initLines.Add(InitMessages.InvalidationMethod(dialect, u, qi));
         }
+        // init_dmars' second pass over the active units (5.8 – 6.3, CONFIG_INTEL_IOMMU_SVM): register_pasid_allocator warns
+        // for a unit in caching mode (a virtual IOMMU) without scalable mode (tests/oracle: QEMU's caching-mode boots).
+        if (dialect.WarnsNoPasidAllocation)
+            foreach (var u in listOrder.Where(u => u.Hw.CachingMode && !ScalableMode(u, dialect)))
+                initLines.Add("DMAR: VT-d Scalable Mode not enabled, no PASID allocation");
         // 5.3+: intel_iommu_init runs after iommu_subsys_init printed the domain policy and after
         // platform_optin_force_iommu, so DefaultDomains prints these lines in their place.
         if (Profile.BootSequence.Value != BootSequence.DefaultDomains)
@@ -298,6 +307,24 @@ public sealed class LinuxKernel
         return true;
     }
 
+    /// <summary>
+    /// sm_supported: intel_iommu_sm and ECAP.SMTS. intel_iommu_sm defaults to CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON,
+    /// default y from 792fb43ce2c9 "iommu/vt-d: Enable Intel IOMMU scalable mode by default" (5.15); intel_iommu=sm_on/sm_off
+    /// are not modelled.
+    /// </summary>
+    private static bool ScalableMode(DmarUnit u, LogDialect dialect) =>
+        VtdEcap.Smts.IsSet(u.Hw.Ecap) && dialect.ScalableModeByDefault;
+
+    /// <summary>pci_swiotlb_detect (5.3+): a bounce pool whenever RAM goes above 4 GiB, unless iommu=off or swiotlb=noforce.</summary>
+    private bool WantsBootPool(bool over4G) =>
+        (over4G && !K.Cmdline.NoIommu && !K.Cmdline.SwiotlbNoForce) || K.Cmdline.SwiotlbForce || K.Cmdline.SwiotlbOnly;
+
+    /// <summary>
+    /// The pool's areas: roundup_pow_of_two(num_possible_cpus()). A scenario names no CPU count, so the model boots one
+    /// possible CPU and one area (as the recorded QEMU guests).
+    /// </summary>
+    private const int SwiotlbAreas = 1;
+
     private void SetUpSwiotlb()
     {
         var k = K;
@@ -311,6 +338,8 @@ public sealed class LinuxKernel
         k.Swiotlb = Swiotlb.TryCreate(k.Pages, k.Memory, k.Events, new SwiotlbConfig
         {
             PrintInfoAtInit = !SwiotlbPrintDeferred,
+            AreasAnnounced = true,
+            Areas = SwiotlbAreas,
             InfoWording = BootLog.Dialect(k).SwiotlbInfo,
             PoolSize = Math.Min(slabs, 1UL << 24) * Swiotlb.IoTlbSize,
             Variant = Profile.ModernSwiotlb.Value ? SwiotlbVariant.Modern : SwiotlbVariant.Legacy,

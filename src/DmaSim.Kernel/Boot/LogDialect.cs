@@ -196,6 +196,15 @@ public sealed record LogDialect(
     /// </summary>
     public bool PrintsGroupAdds { get; init; }
 
+    /// <summary>
+    /// register_pasid_allocator's "VT-d Scalable Mode not enabled, no PASID allocation": 3375303e8287 "iommu/vt-d: Add custom
+    /// allocator for IOASID" (5.8) to 760f41d182ec "iommu/vt-d: Remove virtual command interface" (6.4).
+    /// </summary>
+    public bool WarnsNoPasidAllocation { get; init; }
+
+    /// <summary>CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON defaults to y (792fb43ce2c9, 5.15).</summary>
+    public bool ScalableModeByDefault { get; init; }
+
     /// <summary>Which lines interrupt remapping prints after the table's parse, and in which words (<see cref="IrqRemappingWording"/>).</summary>
     public IrqRemappingWording IrqRemapping { get; init; }
 
@@ -312,8 +321,14 @@ public sealed record LogDialect(
         ArgumentNullException.ThrowIfNull(profile);
         // Without a version: exactly the wording the profiles printed before versions existed.
         if (!KernelVersion.TryParse(version, out var v))
-            return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : _dmar61 with { LastPfnPrefix = "e820: ", SwiotlbInfo = SwiotlbInfoWording.MappedPa, IrqRemapping = IrqRemappingWording.Prefixed };
-        return ForRelease(v) with { SwiotlbInfo = SwiotlbInfoFor(v), IrqRemapping = IrqRemappingFor(v) };
+            return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : _dmar61 with { LastPfnPrefix = "e820: ", SwiotlbInfo = SwiotlbInfoWording.MappedPa, IrqRemapping = IrqRemappingWording.Prefixed, WarnsNoPasidAllocation = true, ScalableModeByDefault = true };
+        return ForRelease(v) with
+        {
+            SwiotlbInfo = SwiotlbInfoFor(v),
+            IrqRemapping = IrqRemappingFor(v),
+            WarnsNoPasidAllocation = v >= new KernelVersion(5, 8, 0) && v < new KernelVersion(6, 4, 0),
+            ScalableModeByDefault = v >= new KernelVersion(5, 15, 0),
+        };
     }
 
     /// <summary>

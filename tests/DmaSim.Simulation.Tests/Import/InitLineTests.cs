@@ -72,6 +72,27 @@ public sealed class InitLineTests
         Assert.Equal(quirk, log.Contains("pci 0000:00:02.0: DMAR: Skip IOMMU disabling for graphics"));
     }
 
+    /// <summary>
+    /// register_pasid_allocator (5.8 – 6.3) warns for a unit in caching mode without scalable mode: QEMU's caching-mode unit
+    /// (cap d2008c22260286, ecap f00f4a: no SMTS), or one with SMTS (ecap bit 43) before 5.15 made scalable mode the default.
+    /// </summary>
+    [Theory]
+    [InlineData("linux-6.1", "6.1.0", "f00f4a", true)]
+    [InlineData("linux-6.1", "6.4.0", "f00f4a", false)]
+    [InlineData("linux-5.4", "5.7.0", "f00f4a", false)]
+    [InlineData("linux-5.4", "5.8.0", "f00f4a", true)]
+    [InlineData("linux-5.15", "5.15.0", "80000f00f4a", false)]
+    [InlineData("linux-5.10", "5.10.0", "80000f00f4a", true)]
+    public void A_virtual_unit_without_scalable_mode_gets_no_pasid_allocator(string profile, string version, string ecap, bool warns)
+    {
+        var machine = new ScenarioBuilder("pasid").PhysicalAddressBits(39).Usable(0x0, 0x9ffff).Usable(0x100000, 0x7fffffff)
+            .UnitRaw($"{{ base: 0xfed90000, include-pci-all: true, cap: d2008c22260286, ecap: {ecap} }}", 39)
+            .Device("00:19.0", "nic", "scripted", 64).Kernel(profile, "intel_iommu=on", version);
+        var log = Log(machine, profile);
+        Assert.Equal(warns, log.Contains("DMAR: VT-d Scalable Mode not enabled, no PASID allocation"));
+        if (warns) Assert.Equal(log.FindIndex(l => l.EndsWith("Using Queued invalidation", StringComparison.Ordinal)) + 1, log.IndexOf("DMAR: VT-d Scalable Mode not enabled, no PASID allocation"));
+    }
+
     /// <summary>Meteor Lake graphics (8086:7dxx) joined the quirk's list in 6.7 (85b80fdffa86); Raptor Lake-S (a7xx) in 5.19.</summary>
     [Theory]
     [InlineData("linux-6.12", "6.12.0", "8086:7d55", true)]
