@@ -118,7 +118,10 @@ public static class BootLog
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(dmar);
         if ((dmar.Flags & 1) == 0 || dmar.Drhds.Any(d => d.RegisterBase == 0)) yield break;
-        var prefix = Dialect(k).IrqRemapping == IrqRemappingWording.Prefixed ? "DMAR-IR: " : "";
+        var wording = Dialect(k).IrqRemapping;
+        // 3.x asks intel_irq_remapping_supported (every unit ECAP.IR) before it parses the IOAPIC scopes; 4.x+ parses first.
+        if (wording is IrqRemappingWording.V314 && !AllRemapInterrupts(dmar)) yield break;
+        var prefix = wording == IrqRemappingWording.Prefixed ? "DMAR-IR: " : "";
         // seq is the unit's place in the table (dmarN), which the IOAPIC line prints.
         var units = dmar.Drhds.Select((d, seq) => (d, seq)).ToList();
         foreach (var (d, seq) in units.Where(u => !u.d.IncludePciAll).Reverse().Concat(units.Where(u => u.d.IncludePciAll)))
@@ -145,8 +148,12 @@ public static class BootLog
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(dmar);
         if ((dmar.Flags & 1) == 0 || dmar.Drhds.Any(d => d.RegisterBase == 0)) return [];
-        var units = dmar.Entries.Where(e => e.Type == "DRHD" && e.Unit is not null).Select((e, seq) => (e.Unit!.Value.Ecap, seq, dmar.Drhds[seq].IncludePciAll)).ToList();
-        if (units.Count == 0 || units.Any(u => !VtdEcap.Ir.IsSet(u.Ecap))) return [];
+        // Each DRHD entry pairs with its unit by table position; a unit that did not answer (no registers read) failed
+        // alloc_iommu, so dmar_table_init failed and interrupt remapping never got this far.
+        var drhdEntries = dmar.Entries.Where(e => e.Type == "DRHD").ToList();
+        if (drhdEntries.Count != dmar.Drhds.Count || drhdEntries.Any(e => e.Unit is null)) return [];
+        var units = drhdEntries.Select((e, seq) => (e.Unit!.Value.Ecap, seq, dmar.Drhds[seq].IncludePciAll)).ToList();
+        if (units.Count == 0 || !AllRemapInterrupts(dmar)) return [];
         var wording = Dialect(k).IrqRemapping;
         var lines = new List<string>();
         var x2apic = cpuX2Apic && !k.Cmdline.NoX2Apic;
@@ -157,6 +164,14 @@ public static class BootLog
         var withoutEim = listOrder.Where(u => !VtdEcap.Eim.IsSet(u.Ecap)).Select(u => (int?)u.seq).FirstOrDefault();
         if (eim && withoutEim is { } seq)
         {
+            // 3.14 – 3.19 intel_enable_irq_remapping: a unit without EIM is an error and remapping stays off (read in a 3.1x copy).
+            if (wording == IrqRemappingWording.V314)
+            {
+                var ecap = units[seq].Ecap;
+                lines.Add($"DRHD {dmar.Drhds[seq].RegisterBase:x}: EIM not supported by DRHD,  ecap {ecap:x}");
+                lines.Add("Failed to enable irq remapping.  You are vulnerable to irq-injection attacks.");
+                return lines;
+            }
             if (wording == IrqRemappingWording.Prefixed) lines.Add($"DMAR-IR: dmar{seq} does not support EIM");
             eim = false;
         }
@@ -164,6 +179,13 @@ public static class BootLog
         if (eim && wording != IrqRemappingWording.V314) lines.Add(prefix + QueuedInvalidationForX2Apic);
         lines.Add($"{prefix}Enabled IRQ remapping in {(eim ? "x2apic" : "xapic")} mode");
         return lines;
+    }
+
+    /// <summary>Every DRHD answered with ECAP.IR (intel_irq_remapping_supported, 3.x; the check after the IOAPIC parse, 4.x+).</summary>
+    private static bool AllRemapInterrupts(DmarInfo dmar)
+    {
+        var units = dmar.Entries.Where(e => e.Type == "DRHD").ToList();
+        return units.Count == dmar.Drhds.Count && units.All(e => e.Unit is { } u && VtdEcap.Ir.IsSet(u.Ecap));
     }
 
     private const string QueuedInvalidationForX2Apic = "Queued invalidation will be enabled to support x2apic and Intr-remapping.";

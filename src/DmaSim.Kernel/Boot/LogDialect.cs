@@ -350,7 +350,8 @@ public sealed record LogDialect(
     /// </summary>
     private static SwiotlbInfoWording SwiotlbInfoFor(KernelVersion v) =>
         v < new KernelVersion(3, 6, 0) ? SwiotlbInfoWording.Placing
-        : v < new KernelVersion(4, 19, 0) ? SwiotlbInfoWording.MemMappedAt
+        : v < new KernelVersion(4, 15, 0) ? SwiotlbInfoWording.MemMappedAt
+        : v < new KernelVersion(4, 19, 0) ? SwiotlbInfoWording.MemMappedAtHashed
         : v < new KernelVersion(5, 10, 0) ? SwiotlbInfoWording.Mapped
         : SwiotlbInfoWording.MappedPa;
 

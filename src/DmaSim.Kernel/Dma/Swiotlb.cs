@@ -130,7 +130,7 @@ public sealed partial class Swiotlb
         var start = Pool.Start.Value;
         // %p of a direct-map address prints 16 hex digits without 0x (2.6.32 and 3.17 x86-64 boot logs).
         var virt = LegacyPageOffset + start;
-        switch (_config.InfoWording)
+        switch (_config.InfoWording ?? (Variant == SwiotlbVariant.Modern ? SwiotlbInfoWording.MappedPa : SwiotlbInfoWording.Placing))
         {
             case SwiotlbInfoWording.Placing:
                 // "Placing 64MB software IO TLB between ffff880020000000 - ffff880024000000", "software IO TLB at phys 0x20000000 - 0x24000000".
@@ -140,11 +140,14 @@ public sealed partial class Swiotlb
             case SwiotlbInfoWording.MemMappedAt:
                 Log($"software IO TLB [mem 0x{start:x8}-0x{start + bytes:x8}] ({bytes >> 20}MB) mapped at [{virt:x16}-{virt + bytes - 1:x16}]");
                 break;
+            case SwiotlbInfoWording.MemMappedAtHashed:
+                Log($"software IO TLB [mem 0x{start:x8}-0x{start + bytes:x8}] ({bytes >> 20}MB) mapped at [(____ptrval____)-(____ptrval____)]");
+                break;
             case SwiotlbInfoWording.Mapped:
                 Log($"software IO TLB: mapped [mem 0x{start:x8}-0x{start + bytes:x8}] ({bytes >> 20}MB)");
                 break;
             default:
-                // Preceded by "area num N." (6.0+) when the pool has more than one area.
+                // 6.0+ printed "area num N." earlier, when swiotlb_init set the pool up (whatever N).
                 Log($"software IO TLB: mapped [mem 0x{start:x16}-0x{start + bytes:x16}] ({bytes >> 20}MB)");
                 break;
         }

@@ -63,7 +63,7 @@ public sealed record SwiotlbConfig
     public bool PrintInfoAtInit { get; init; } = true;
 
     /// <summary>How swiotlb_print_info words the pool in this release (<see cref="SwiotlbInfoWording"/>).</summary>
-    public SwiotlbInfoWording InfoWording { get; init; } = SwiotlbInfoWording.Placing;
+    public SwiotlbInfoWording? InfoWording { get; init; }
 
     /// <summary>
     /// Modern only: CONFIG_SWIOTLB_DYNAMIC (6.6+) in effect — a full pool grows and a request that finds no
@@ -128,6 +128,8 @@ public enum SwiotlbInfoWording
     /// inclusive, as a 3.17 log prints them; 3.6 and 3.7 printed the physical end inclusive [R], not modelled).
     /// </summary>
     MemMappedAt,
+    /// <summary>4.15 – 4.18: the same, but %p is hashed and early boot prints "(____ptrval____)" for both virtual ends.</summary>
+    MemMappedAtHashed,
     /// <summary>4.19 – 5.9: 7d63fb3af87a "swiotlb: clean up reporting": "software IO TLB: mapped [mem %#010llx-%#010llx] (%luMB)".</summary>
     Mapped,
     /// <summary>5.10+: "swiotlb: Use %pa to print phys_addr_t variables": the same with both addresses as 16 hex digits.</summary>

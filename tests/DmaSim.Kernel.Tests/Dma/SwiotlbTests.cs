@@ -25,6 +25,7 @@ public class SwiotlbTests
     [Theory]
     [InlineData(SwiotlbInfoWording.Placing, "Placing 64MB software IO TLB between ffff8800bc000000 - ffff8800c0000000|software IO TLB at phys 0xbc000000 - 0xc0000000")]
     [InlineData(SwiotlbInfoWording.MemMappedAt, "software IO TLB [mem 0xbc000000-0xc0000000] (64MB) mapped at [ffff8800bc000000-ffff8800bfffffff]")]
+    [InlineData(SwiotlbInfoWording.MemMappedAtHashed, "software IO TLB [mem 0xbc000000-0xc0000000] (64MB) mapped at [(____ptrval____)-(____ptrval____)]")]
     [InlineData(SwiotlbInfoWording.Mapped, "software IO TLB: mapped [mem 0xbc000000-0xc0000000] (64MB)")]
     [InlineData(SwiotlbInfoWording.MappedPa, "software IO TLB: mapped [mem 0x00000000bc000000-0x00000000c0000000] (64MB)")]
     public void Each_release_words_the_pool_its_own_way(SwiotlbInfoWording wording, string lines)

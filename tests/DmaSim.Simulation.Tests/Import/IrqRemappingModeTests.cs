@@ -88,8 +88,11 @@ public sealed class IrqRemappingModeTests
 
     // Every line interrupt remapping prints after the parse, in any release's words.
     private static List<string> AllIrLines(IEnumerable<string> log) =>
-        [.. log.Select(RealLog.Strip).Where(l => (l.StartsWith("DMAR-IR: ", StringComparison.Ordinal) || OldIrLines([l]).Count > 0)
+        [.. log.Select(RealLog.Strip).Where(l => (l.StartsWith("DMAR-IR: ", StringComparison.Ordinal) || OldIrLines([l]).Count > 0 || IsErrorLine(l))
             && !l.Contains(" under DRHD base ", StringComparison.Ordinal))];
+
+    private static bool IsErrorLine(string l) =>
+        l.Contains("EIM not supported by DRHD", StringComparison.Ordinal) || l.StartsWith("Failed to enable irq remapping", StringComparison.Ordinal);
 
     private const string Qi = "DMAR-IR: Queued invalidation will be enabled to support x2apic and Intr-remapping.";
     private const string X2 = "DMAR-IR: Enabled IRQ remapping in x2apic mode";
@@ -117,6 +120,29 @@ public sealed class IrqRemappingModeTests
     [Fact]
     public void The_first_unit_without_eim_in_list_order_is_named() =>
         Assert.Equal(["DMAR-IR: dmar0 does not support EIM", X], Boot(x2apic: true, gfxUnit: NoEim));
+
+    [Fact]
+    public void On_3_14_to_3_19_a_unit_without_eim_is_an_error_and_remapping_stays_off() =>
+        Assert.Equal(["Queued invalidation will be enabled to support x2apic and Intr-remapping.",
+            "DRHD fed90000: EIM not supported by DRHD,  ecap f050ca",
+            "Failed to enable irq remapping.  You are vulnerable to irq-injection attacks."],
+            Boot(x2apic: true, gfxUnit: NoEim, profile: "linux-3.0", version: "3.17.4"));
+
+    [Fact]
+    public void A_unit_that_does_not_answer_stops_remapping_before_its_lines()
+    {
+        var b = new ScenarioBuilder("ir-dead", seed: 1)
+            .Usable(0x0, 0x9ffff).Usable(0x100000, 0x7fffffff)
+            .UnitRaw($"{{ base: 0xfed90000, devices: [\"00:02.0\"], {WithEim} }}", 39)
+            .UnitRaw($"{{ base: 0xfed91000, include-pci-all: true, ioapic: [2], {WithEim} }}")
+            .Device("00:02.0", "gpu", "scripted", 39, extra: "class: 0x030000")
+            .Device("00:19.0", "nic", "scripted", 64)
+            .FirmwareFaults("[drhd-registers-all-ones]")
+            .Kernel("linux-6.1", "intel_iommu=on");
+        var yaml = b.Yaml().Replace("  physical-address-bits:", "  x2apic: true\n  physical-address-bits:", StringComparison.Ordinal);
+        var s = DmaSim.Scenarios.ScenarioLoader.Parse(yaml, "ir-dead.yaml");
+        Assert.Empty(AllIrLines(SimMachine.Boot(s, ProfileCatalog.Find("linux-6.1")!, s.Kernel.Cmdline).Events.LogLines()));
+    }
 
     [Fact]
     public void A_unit_without_interrupt_remapping_leaves_it_off() =>
