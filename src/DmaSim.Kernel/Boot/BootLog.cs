@@ -148,12 +148,7 @@ public static class BootLog
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(dmar);
         if ((dmar.Flags & 1) == 0 || dmar.Drhds.Any(d => d.RegisterBase == 0)) return [];
-        // Each DRHD entry pairs with its unit by table position; a unit that did not answer (no registers read) failed
-        // alloc_iommu, so dmar_table_init failed and interrupt remapping never got this far.
-        var drhdEntries = dmar.Entries.Where(e => e.Type == "DRHD").ToList();
-        if (drhdEntries.Count != dmar.Drhds.Count || drhdEntries.Any(e => e.Unit is null)) return [];
-        var units = drhdEntries.Select((e, seq) => (e.Unit!.Value.Ecap, seq, dmar.Drhds[seq].IncludePciAll)).ToList();
-        if (units.Count == 0 || !AllRemapInterrupts(dmar)) return [];
+        if (AnsweringUnits(dmar) is not { Count: > 0 } units || !units.All(u => VtdEcap.Ir.IsSet(u.Ecap))) return [];
         var wording = Dialect(k).IrqRemapping;
         var lines = new List<string>();
         var x2apic = cpuX2Apic && !k.Cmdline.NoX2Apic;
@@ -161,7 +156,7 @@ public static class BootLog
         var eim = x2apic && ((dmar.Flags & DmarX2ApicOptOut) == 0 || k.Cmdline.NoX2ApicOptOut);
         if (x2apic && !eim) lines.AddRange(OptOutLines(wording));
         var listOrder = units.Where(u => !u.IncludePciAll).Reverse().Concat(units.Where(u => u.IncludePciAll));
-        var withoutEim = listOrder.Where(u => !VtdEcap.Eim.IsSet(u.Ecap)).Select(u => (int?)u.seq).FirstOrDefault();
+        var withoutEim = listOrder.Where(u => !VtdEcap.Eim.IsSet(u.Ecap)).Select(u => (int?)u.Seq).FirstOrDefault();
         if (eim && withoutEim is { } seq)
         {
             // 3.14 – 3.19 intel_enable_irq_remapping: a unit without EIM is an error and remapping stays off (read in a 3.1x copy).
@@ -181,12 +176,19 @@ public static class BootLog
         return lines;
     }
 
-    /// <summary>Every DRHD answered with ECAP.IR (intel_irq_remapping_supported, 3.x; the check after the IOAPIC parse, 4.x+).</summary>
-    private static bool AllRemapInterrupts(DmarInfo dmar)
+    /// <summary>
+    /// Each DRHD's ECAP, paired with its DRHD by table position (seq = dmarN), or null when a unit did not answer its
+    /// registers: alloc_iommu then failed, so dmar_table_init failed and interrupt remapping never got past it.
+    /// </summary>
+    private static List<(ulong Ecap, int Seq, bool IncludePciAll)>? AnsweringUnits(DmarInfo dmar)
     {
-        var units = dmar.Entries.Where(e => e.Type == "DRHD").ToList();
-        return units.Count == dmar.Drhds.Count && units.All(e => e.Unit is { } u && VtdEcap.Ir.IsSet(u.Ecap));
+        var entries = dmar.Entries.Where(e => e.Type == "DRHD").ToList();
+        if (entries.Count != dmar.Drhds.Count || entries.Any(e => e.Unit is null)) return null;
+        return [.. entries.Select((e, seq) => (e.Unit!.Value.Ecap, seq, dmar.Drhds[seq].IncludePciAll))];
     }
+
+    /// <summary>Every DRHD answered with ECAP.IR (intel_irq_remapping_supported, 3.x; the check after the IOAPIC parse, 4.x+).</summary>
+    private static bool AllRemapInterrupts(DmarInfo dmar) => AnsweringUnits(dmar) is { } units && units.All(u => VtdEcap.Ir.IsSet(u.Ecap));
 
     private const string QueuedInvalidationForX2Apic = "Queued invalidation will be enabled to support x2apic and Intr-remapping.";
 

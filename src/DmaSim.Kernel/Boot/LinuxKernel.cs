@@ -52,7 +52,7 @@ public sealed class LinuxKernel
         // mm_init → pci_iommu_alloc → swiotlb_init (6.0+): swiotlb_adjust_nareas prints the area count before APIC setup
         // parses the DMAR table; the pool's place is printed later, once pci_iommu_init knows it stays (tests/oracle 6.1).
         if (Profile.ModernSwiotlb.Value && Profile.BootSequence.Value == BootSequence.DefaultDomains && WantsBootPool(over4G))
-            k.Log($"software IO TLB: area num {SwiotlbAreas}.");
+            k.Log(Swiotlb.AreasLine(SwiotlbAreas));
         // intel_iommu_init refuses when no_iommu, iommu=soft or dmar_disabled (and, in 2.6.3x, swiotlb=force).
         // dmar_disabled starts as !CONFIG_INTEL_IOMMU_DEFAULT_ON; intel_iommu=on/off overrides it.
         DmarDisabledByDefault = k.Cmdline.IntelIommuOn is { } on ? !on : !k.IntelIommuDefaultOn;
@@ -338,7 +338,6 @@ public sealed class LinuxKernel
         k.Swiotlb = Swiotlb.TryCreate(k.Pages, k.Memory, k.Events, new SwiotlbConfig
         {
             PrintInfoAtInit = !SwiotlbPrintDeferred,
-            AreasAnnounced = true,
             Areas = SwiotlbAreas,
             InfoWording = BootLog.Dialect(k).SwiotlbInfo,
             PoolSize = Math.Min(slabs, 1UL << 24) * Swiotlb.IoTlbSize,

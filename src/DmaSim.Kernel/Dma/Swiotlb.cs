@@ -116,12 +116,16 @@ public sealed partial class Swiotlb
             overflow = PhysRange.FromSize(o, config.OverflowSize);
         }
         var tlb = new Swiotlb(allocator, memory, events, config, pool, overflow);
-        // swiotlb_init_remap → swiotlb_adjust_nareas prints the area count as it sets the pool up, whatever the count (6.0+,
-        // pr_fmt "software IO TLB: "; read in 6.1, 6.6 and a 6.13+ copy; a 1-CPU 6.1 guest prints "area num 1.", tests/oracle).
-        if (config.Variant == SwiotlbVariant.Modern && !config.AreasAnnounced) events.Log(string.Create(CultureInfo.InvariantCulture, $"software IO TLB: area num {areas}."));
         if (config.PrintInfoAtInit) tlb.PrintInfo();
         return tlb;
     }
+
+    /// <summary>
+    /// swiotlb_adjust_nareas (6.0+, from swiotlb_init_remap): the area count, whatever it is, early in boot before the
+    /// pool is placed (pr_fmt "software IO TLB: "; read in 6.1, 6.6 and a 6.13+ copy; a 1-CPU 6.1 guest prints
+    /// "area num 1.", tests/oracle).
+    /// </summary>
+    public static string AreasLine(int areas) => string.Create(CultureInfo.InvariantCulture, $"software IO TLB: area num {areas}.");
 
     /// <summary>swiotlb_print_info: where the pool lies, in the release's words (<see cref="SwiotlbInfoWording"/>).</summary>
     public void PrintInfo()

@@ -35,9 +35,6 @@ public sealed record SwiotlbConfig
     /// <summary>Modern only: number of areas (a power of two; the kernel defaults to possible CPUs rounded up).</summary>
     public int Areas { get; init; } = 1;
 
-    /// <summary>The caller already printed "area num N." where the kernel does, early in boot (modern only).</summary>
-    public bool AreasAnnounced { get; init; }
-
     /// <summary>Modern only: the simulated CPU whose area the search starts in (raw_smp_processor_id()).</summary>
     public int Cpu { get; init; }
 

@@ -572,7 +572,7 @@ public sealed partial class KernelLog
     private static partial Regex Bridge();
 
     // drivers/iommu/intel/irq_remapping.c (4.2+) and arch/x86/kernel/apic/apic.c: lines only an x2APIC-capable CPU prints.
-    [GeneratedRegex(@"^(?:DMAR-IR: )?(?:Enabled IRQ remapping in x2apic mode|x2apic is disabled because BIOS sets x2apic opt out bit|Your BIOS is broken and requested that x2apic be disabled|dmar\d+ does not support EIM|Queued invalidation will be enabled to support x2apic)|^x2apic(?::)? enabled(?: by BIOS)?")]
+    [GeneratedRegex(@"^(?:DMAR-IR: )?(?:Enabled IRQ remapping in x2apic mode|x2apic is disabled because BIOS sets x2apic opt out bit|Your BIOS is broken and requested that x2apic be disabled|dmar\d+ does not support EIM|Queued invalidation will be enabled to support x2apic)|^x2apic:? enabled(?: by BIOS)?")]
     private static partial Regex X2ApicLine();
 
     [GeneratedRegex(@"^: Adding to iommu group (\d+)")]

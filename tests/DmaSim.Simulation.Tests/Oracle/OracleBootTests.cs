@@ -55,10 +55,11 @@ public sealed class OracleBootTests
         return result;
     }
 
-    private static RunResult ImportAndRun(string dir)
+    /// <summary>Imports a boot from its log and table, with the guest's config space unless <paramref name="logOnly"/>, and runs it.</summary>
+    private static RunResult ImportAndRun(string dir, bool logOnly = false)
     {
         string? Opt(string name) => File.Exists(Path.Combine(dir, name)) ? Path.Combine(dir, name) : null;
-        var yaml = ScenarioImporter.Import(new ImportOptions(Path.Combine(dir, "dmesg.txt"), Opt("DMAR.dat"), Path.Combine(dir, "imported.yaml"), Opt("config.txt")));
+        var yaml = ScenarioImporter.Import(new ImportOptions(Path.Combine(dir, "dmesg.txt"), Opt("DMAR.dat"), Path.Combine(dir, "imported.yaml"), logOnly ? null : Opt("config.txt")));
         var scenario = ScenarioLoader.Parse(yaml, Path.Combine(dir, "imported.yaml"));
         return ScenarioRunner.Run(scenario, ProfileCatalog.Find(scenario.Kernel.Profile)!);
     }
@@ -105,10 +106,7 @@ public sealed class OracleBootTests
     {
         var dir = Path.Combine(OracleDir, boot);
         var real = ReadSysfs(dir);
-        string? Opt(string name) => File.Exists(Path.Combine(dir, name)) ? Path.Combine(dir, name) : null;
-        var yaml = ScenarioImporter.Import(new ImportOptions(Path.Combine(dir, "dmesg.txt"), Opt("DMAR.dat"), Path.Combine(dir, "imported.yaml")));
-        var scenario = ScenarioLoader.Parse(yaml, Path.Combine(dir, "imported.yaml"));
-        var run = ScenarioRunner.Run(scenario, ProfileCatalog.Find(scenario.Kernel.Profile)!);
+        var run = ImportAndRun(dir, logOnly: true);
         var differences = PartitionDifferences(real, run).ToList();
         Assert.True(differences.Count == 0, $"{boot}: {differences.Count} differences:\n" + string.Join("\n", differences));
     }
@@ -124,10 +122,7 @@ public sealed class OracleBootTests
     public void The_log_s_iommu_lines_come_back_in_order(string boot)
     {
         var dir = Path.Combine(OracleDir, boot);
-        string? Opt(string name) => File.Exists(Path.Combine(dir, name)) ? Path.Combine(dir, name) : null;
-        var yaml = ScenarioImporter.Import(new ImportOptions(Path.Combine(dir, "dmesg.txt"), Opt("DMAR.dat"), Path.Combine(dir, "imported.yaml")));
-        var scenario = ScenarioLoader.Parse(yaml, Path.Combine(dir, "imported.yaml"));
-        var run = ScenarioRunner.Run(scenario, ProfileCatalog.Find(scenario.Kernel.Profile)!);
+        var run = ImportAndRun(dir, logOnly: true);
         var want = IommuLines(File.ReadLines(Path.Combine(dir, "dmesg.txt")));
         Assert.NotEmpty(want);
         Assert.Equal(want, IommuLines(run.Log));
