@@ -204,8 +204,9 @@ public sealed partial class PhysicalMemory
 
     /// <summary>
     /// Copy within physical memory (bounce buffers); overlapping copies are not expected. Page by page
-    /// straight between the host arrays; every destination page is materialised (an unwritten source
-    /// page copies as zeros), as a chunked Read + Write would.
+    /// straight between the host arrays; a destination page is materialised unless both pages read as
+    /// zeros with no host array (zeros onto zeros change nothing: an unwritten buffer bounced into an
+    /// unwritten pool page), as a chunked Read + Write would leave the same bytes.
     /// </summary>
     public void Copy(PhysAddr from, PhysAddr to, ulong length)
     {
@@ -227,11 +228,16 @@ public sealed partial class PhysicalMemory
 
     private void CopyBytes(ulong src, ulong dst, int srcOffset, int dstOffset, int n)
     {
+        if (UnwrittenZeros(src >> PageShift) && UnwrittenZeros(dst >> PageShift)) return;
         var target = PageForWrite(dst >> PageShift, n == PageSize).AsSpan(dstOffset, n);
         var source = PageForRead(src >> PageShift);
         if (source is not null) source.AsSpan(srcOffset, n).CopyTo(target);
         else if (!TryReadUnmaterialised(src >> PageShift, srcOffset, target)) target.Clear();
     }
+
+    /// <summary>A page with no host array, no rule and no pfn sequence: it reads as zeros.</summary>
+    private bool UnwrittenZeros(ulong pfn) =>
+        PageForRead(pfn) is null && (_rules.Count == 0 || !_rules.ContainsKey(pfn)) && !_sequences.Covers(pfn);
 
     /// <summary>
     /// True when every byte of the range reads as zero (an unwritten page does); vectorised, so a driver

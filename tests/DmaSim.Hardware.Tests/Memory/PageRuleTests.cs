@@ -106,7 +106,7 @@ public class PageRuleTests
                 if (CopyLength(op) is var n && n > 0)
                 {
                     model.AsSpan(op.Other, n).ToArray().CopyTo(model.AsSpan(op.Offset, n));
-                    Touch(touched, op.Offset, n);
+                    TouchCopied(touched, op.Other, op.Offset, n);
                 }
                 break;
             case 5:
@@ -121,6 +121,20 @@ public class PageRuleTests
                 }
                 break;
             default: break;
+        }
+    }
+
+    // A copy goes chunk by chunk (each within one source and one destination page); a chunk from an unwritten
+    // page onto an unwritten page leaves both unwritten: zeros onto zeros.
+    private static void TouchCopied(bool[] touched, int from, int to, int length)
+    {
+        while (length > 0)
+        {
+            var n = Math.Min(4096 - Math.Max(from % 4096, to % 4096), length);
+            touched[to / 4096] |= touched[from / 4096];
+            from += n;
+            to += n;
+            length -= n;
         }
     }
 
