@@ -258,10 +258,27 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
         var entry = FindExact(BucketOf(r.Dma), r);
         if (entry is null)
         {
-            if (r.Dma == ulong.MaxValue) Error(r.Device, FindingKind.FreeInvalidAddress, "device driver tries to free an invalid DMA memory address");
-            else Error(r.Device, FindingKind.FreeNotAllocated, $"device driver tries to free DMA memory it has not allocated [device address=0x{r.Dma:x16}] [size={r.Size} bytes]");
+            UnmapNotFound(r);
             return;
         }
+        // The usual unmap matches its entry field for field; the messages are built out of line so this frame stays small.
+        if (r.Size != entry.Size || r.Type != entry.Type || r.Direction != entry.Direction || entry.MapError == MapErrorState.NotChecked
+            || entry.Type == DebugType.Coherent || (r.SgCallEnts != 0 && r.Type == DebugType.Sg && r.SgCallEnts != entry.SgCallEnts))
+            CheckUnmapFields(r, entry);
+        Remove(entry);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void UnmapNotFound(in DebugRef r)
+    {
+        if (r.Dma == ulong.MaxValue) Error(r.Device, FindingKind.FreeInvalidAddress, "device driver tries to free an invalid DMA memory address");
+        else Error(r.Device, FindingKind.FreeNotAllocated, $"device driver tries to free DMA memory it has not allocated [device address=0x{r.Dma:x16}] [size={r.Size} bytes]");
+    }
+
+    /// <summary>check_unmap's comparisons of the call with its entry, in the kernel's order.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CheckUnmapFields(in DebugRef r, DebugEntry entry)
+    {
         if (r.Size != entry.Size)
             Error(r.Device, FindingKind.FreeDifferentSize, $"device driver frees DMA memory with different size [device address=0x{r.Dma:x16}] [map size={entry.Size} bytes] [unmap size={r.Size} bytes]");
         if (r.Type != entry.Type)
@@ -275,7 +292,6 @@ public sealed class DmaApiDebug : IDmaApiDebugHook
             Error(r.Device, FindingKind.FreeDifferentDirection, $"device driver frees DMA memory with different direction [device address=0x{r.Dma:x16}] [size={r.Size} bytes] [mapped with {DmaApi.DirName(entry.Direction)}] [unmapped with {DmaApi.DirName(r.Direction)}]");
         if (entry.MapError == MapErrorState.NotChecked)
             Error(r.Device, FindingKind.MapErrorNotChecked, $"device driver failed to check map error[device address=0x{r.Dma:x16}] [size={r.Size} bytes] [mapped as {TypeName(entry.Type)}]");
-        Remove(entry);
     }
 
     /// <summary>debug_dma_mapping_error: the first matching entry not yet checked becomes checked.</summary>

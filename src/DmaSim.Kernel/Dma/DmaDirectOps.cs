@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DmaSim.Core;
 using DmaSim.Kernel.Mm;
 
@@ -27,6 +28,13 @@ public sealed class DmaDirectOps : IDmaOps
         if (pool is not null && _k.Cmdline.SwiotlbForce) return Bounce(dev, pool, phys, size, dir);
         if (DmaMask.Admits(dev.DmaMask, phys.Value, size)) return DmaMapping.Success(DmaAddr.Identity(phys));
         if (pool is not null) return Bounce(dev, pool, phys, size, dir);
+        return Overflow(dev, phys, size);
+    }
+
+    // Out of line: the message's string handler would make every map's frame larger.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DmaMapping Overflow(KernelDevice dev, PhysAddr phys, ulong size)
+    {
         var msg = $"DMA addr {Hex.Format(phys.Value, 16)}+{size} overflow (mask {dev.DmaMask:x}, bus limit 0).";
         _k.Log($"{dev.Pci.Name} {dev.PciName}: {msg}");
         return DmaMapping.Failure(msg);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DmaSim.Core;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Iommu.Intel;
@@ -65,22 +66,31 @@ public sealed class DmaIommuOps : IDmaOps
         var offset = phys.PageOffset;
         var pages = (offset + size + PhysAddr.PageSize - 1) >> PhysAddr.PageShift;
         var pfn = AllocIova(dev, domain, pages, mask);
-        if (pfn == 0) return DmaMapping.Failure($"{dev.PciName}: IOVA space exhausted ({pages} pages below {Hex.Format(mask)})");
+        if (pfn == 0) return IovaExhausted(dev, pages, mask);
         // dma_info_to_prot: BIDIR → R|W, TO_DEVICE → R, FROM_DEVICE → W.
         var read = dir is DmaDirection.ToDevice or DmaDirection.Bidirectional;
         var write = dir is DmaDirection.FromDevice or DmaDirection.Bidirectional;
-        var unit = _iommu.UnitFor(dev.Bdf)!;
         if (domain.Table.Map(new IovaPfn(pfn), new PhysPfn(phys.Pfn), pages, read, write).Status == Intel.Hw.MapStatus.OutOfMemory)
         {
             // __iommu_dma_map: iommu_map failed (-ENOMEM) → iommu_dma_free_iova, DMA_MAPPING_ERROR.
             domain.Table.Unmap(pfn, pages);
             domain.Iova.FreeIovaFast(pfn, pages);
-            return DmaMapping.Failure($"{dev.PciName}: no page left for VT-d page tables");
+            return DmaMapping.Failure(dev.PciName + ": no page left for VT-d page tables");
         }
-        // intel_iommu_iotlb_sync_map: caching mode needs a flush for non-present → present.
-        if (unit.Hw.CachingMode) unit.Hw.FlushIotlbPages(domain.Dids[unit], pfn, pages);
+        // intel_iommu_iotlb_sync_map (6.1: __mapping_notify_one for each unit in the domain's iommu_array): a
+        // caching-mode unit needs a flush for non-present → present.
+        foreach (var (unit, did) in domain.Dids)
+            if (unit.Hw.CachingMode) unit.Hw.FlushIotlbPages(did, pfn, pages);
         return DmaMapping.Success(new DmaAddr((pfn << PhysAddr.PageShift) | offset));
     }
+
+    // Out of line, as the warning below: a message's string handler would make every map's frame larger.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DmaMapping IovaExhausted(KernelDevice dev, ulong pages, ulong mask) =>
+        DmaMapping.Failure($"{dev.PciName}: IOVA space exhausted ({pages} pages below {Hex.Format(mask)})");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void UsingWideAddresses(KernelDevice dev, ulong limit) => _k.Log($"pci {dev.PciName}: Using {DmaMask.Width(limit)}-bit DMA addresses");
 
     /// <summary>
     /// iommu_dma_alloc_iova: limit = min(mask, aperture); PCI devices try below 4 GiB first without
@@ -99,7 +109,7 @@ public sealed class DmaIommuOps : IDmaOps
             {
                 // 6.4+: the device stops trying below 4 GiB and is told once (dev_notice; the model prints the bus's name, not the driver's).
                 dev.Pci32BitWorkaround = false;
-                _k.Log($"pci {dev.PciName}: Using {DmaMask.Width(limit)}-bit DMA addresses");
+                UsingWideAddresses(dev, limit);
             }
         }
         return iovad.AllocIovaFast(pages, limit >> PhysAddr.PageShift, true);
@@ -111,16 +121,17 @@ public sealed class DmaIommuOps : IDmaOps
         var offset = addr.Value & (PhysAddr.PageSize - 1);
         var pages = (offset + size + PhysAddr.PageSize - 1) >> PhysAddr.PageShift;
         var pfn = addr.Pfn;
-        // iommu_iova_to_phys: one walk answers both "is anything mapped" and "is it a bounce slot".
-        var leaf = domain.Table.Lookup(pfn);
+        // iommu_iova_to_phys: one walk answers both "is anything mapped" and "is it a bounce slot"; for one page
+        // the same walk then clears the leaf (iommu_unmap's), as nothing runs between the two.
+        var leaf = pages == 1 ? domain.Table.LookupAndClear(pfn) : domain.Table.Lookup(pfn);
         if (!leaf.Present)
         {
             // iommu_dma_unmap_page: phys 0 → WARN_ON and return (double unmap).
-            _k.Log($"WARNING: iommu_dma_unmap_page: no mapping at IOVA {Hex.Format(addr.Value)} (double unmap?)");
+            _k.Log("WARNING: iommu_dma_unmap_page: no mapping at IOVA " + Hex.Format(addr.Value) + " (double unmap?)");
             return;
         }
         var phys = PhysAddr.FromPfn(leaf.PhysPfn).Add(offset);
-        domain.Table.Unmap(pfn, pages);
+        if (pages != 1) domain.Table.Unmap(pfn, pages);
         // iommu_dma_unmap_page: a bounce slot goes back to swiotlb (copied back for the CPU) after the unmap.
         if (_k.Swiotlb is { } pool && pool.IsBounceAddress(phys)) pool.Unmap(phys, size, dir);
         var iovad = domain.Iova;

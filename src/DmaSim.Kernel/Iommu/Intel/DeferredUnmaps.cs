@@ -15,6 +15,7 @@ public sealed class DeferredUnmaps
     private readonly IntelIommu _iommu;
     // Plain values, not a closure per unmap: the lazy path queues one entry per dma_unmap (issue 13).
     private readonly List<(DmaDomain Domain, ulong Pfn, ulong Pages, IovaRelease How)> _pending = [];
+    // The distinct domains of _pending, in first-queued order.
     private readonly List<DmaDomain> _flushDomains = [];
     private ulong _deadline = ulong.MaxValue;
 
@@ -45,6 +46,8 @@ public sealed class DeferredUnmaps
         Poll();
         if (_pending.Count >= HighWaterMark) Flush();
         _pending.Add((domain, pfn, pages, how));
+        // Each queued domain once, in first-queued order; the check of the last one answers nearly every call.
+        if ((_flushDomains.Count == 0 || _flushDomains[^1] != domain) && !_flushDomains.Contains(domain)) _flushDomains.Add(domain);
         if (_deadline == ulong.MaxValue) _deadline = _k.Clock.NowNs + TimeoutNs;
     }
 
@@ -54,22 +57,13 @@ public sealed class DeferredUnmaps
         if (_pending.Count > 0 && _k.Clock.NowNs >= _deadline) Flush();
     }
 
-    /// <summary>Each queued domain once, in first-queued order, into a reused list (no LINQ set per flush).</summary>
-    private List<DmaDomain> DistinctDomains()
-    {
-        _flushDomains.Clear();
-        foreach (var p in _pending)
-            if (!_flushDomains.Contains(p.Domain)) _flushDomains.Add(p.Domain);
-        return _flushDomains;
-    }
-
     public void Flush()
     {
         if (_pending.Count == 0) return;
         Flushes++;
         if (_k.Profile.FlushQueue.Value == FlushQueue.PerDomainFlushQueue)
         {
-            foreach (var d in DistinctDomains())
+            foreach (var d in _flushDomains)
                 foreach (var (unit, did) in d.Dids) unit.Hw.FlushIotlbDomain(did);
         }
         else
@@ -82,6 +76,7 @@ public sealed class DeferredUnmaps
             else domain.Iova.FreeIova(pfn);
         }
         _pending.Clear();
+        _flushDomains.Clear();
         _deadline = ulong.MaxValue;
     }
 }

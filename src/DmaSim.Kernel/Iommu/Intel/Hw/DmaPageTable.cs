@@ -394,6 +394,31 @@ public sealed class DmaPageTable
     }
 
     /// <summary>
+    /// <see cref="Lookup"/>, then, when the leaf is present, <see cref="Unmap"/> of that one page in the same walk
+    /// (the leaf zeroed; a superpage whole): what iommu_iova_to_phys followed by a one-page iommu_unmap leaves.
+    /// </summary>
+    public PteLookup LookupAndClear(ulong iovaPfn)
+    {
+        if (iovaPfn > MaxPfn) return default;
+        var table = Root;
+        _tables.BeginWalk();
+        for (var level = Levels; level >= 1; level--)
+        {
+            var offset = EntryOffset(iovaPfn, level);
+            var pte = _tables.Read(level, table.Value, offset);
+            if (!VtdSlPte.IsPresent(pte)) return new PteLookup(false, pte, level, 0);
+            if (level == 1 || (pte & VtdSlPte.PageSize) != 0)
+            {
+                _memory.WriteU64(table.Add(offset), 0);
+                var span = 1UL << Shift(level);
+                return new PteLookup(true, pte, level, (NextTable(pte).Pfn & ~(span - 1)) + (iovaPfn & (span - 1)));
+            }
+            table = NextTable(pte);
+        }
+        return default;
+    }
+
+    /// <summary>
     /// Linux <c>domain_context_mapping_one</c> for a unit with a smaller agaw than the domain: skip the top levels
     /// through entry 0. Returns null (the kernel's -ENOMEM) when an intermediate entry is missing.
     /// </summary>

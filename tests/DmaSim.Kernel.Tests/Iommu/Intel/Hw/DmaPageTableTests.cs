@@ -178,6 +178,40 @@ public class DmaPageTableTests
         }, iter: 100);
     }
 
+    /// <summary>
+    /// Property: the one-walk unmap of dma-iommu's single-page path (<see cref="DmaPageTable.LookupAndClear"/>)
+    /// answers as <see cref="DmaPageTable.Lookup"/> and leaves every entry as a one-page
+    /// <see cref="DmaPageTable.Unmap"/> after it would (only when the leaf is present), on twin tables built by the
+    /// same maps, 2 MiB superpages and absent pages included.
+    /// </summary>
+    [Fact]
+    public void Lookup_and_clear_is_a_lookup_then_a_one_page_unmap()
+    {
+        // A superpage map starts on a 2 MiB boundary (the frames are aligned alike), so it gets a superpage when it is long enough.
+        var map = Gen.Select(Gen.ULong[0, 2047], Gen.ULong[1, 600], Gen.Bool).Select((iova, pages, super) => (super ? iova & ~511UL : iova, pages, super));
+        Gen.Select(map.Array[1, 8], Gen.ULong[0, 2047].Array[1, 12]).Sample((maps, probes) =>
+        {
+            var (a, ta) = Twin(maps);
+            var (b, tb) = Twin(maps);
+            foreach (var pfn in probes)
+            {
+                var expected = ta.Lookup(pfn);
+                if (expected.Present) ta.Unmap(pfn, 1);
+                Assert.Equal(expected, tb.LookupAndClear(pfn));
+                for (ulong p = 0; p < 2048; p++) Assert.Equal(ta.Lookup(p), tb.Lookup(p));
+            }
+            Assert.Equal(a.Memory.TouchedPages, b.Memory.TouchedPages);
+        }, iter: 60);
+
+        static (HwRig Rig, DmaPageTable Table) Twin((ulong Iova, ulong Pages, bool Super)[] maps)
+        {
+            var rig = new HwRig();
+            var table = rig.NewDomain(2);
+            foreach (var (iova, pages, super) in maps) table.Map(new IovaPfn(iova), new PhysPfn(0x40_0000 + iova), pages, true, true, allowSuperpages: super);
+            return (rig, table);
+        }
+    }
+
     private static void Check(HwRig rig, Dictionary<ulong, (ulong Phys, bool R, bool W)> oracle, ulong pfn)
     {
         var address = (pfn << 12) | 0x18;
