@@ -45,14 +45,17 @@ public sealed class DmaDirectOps : IDmaOps
         var r = pool.Map(dev.PciName, phys, size, dir, deviceLimit: dev.DmaMask);
         if (!r.IsMapped) return DmaMapping.Failure(r.Message ?? "swiotlb mapping failed");
         // swiotlb_map: the bounce slot itself must be reachable.
-        if (!DmaMask.Admits(dev.DmaMask, r.Address.Value, size))
-        {
-            pool.Unmap(r.Address, size, dir);
-            var msg = $"swiotlb addr {Hex.Format(r.Address.Value, 16)}+{size} overflow (mask {dev.DmaMask:x}, bus limit 0).";
-            _k.Log($"{dev.Pci.Name} {dev.PciName}: {msg}");
-            return DmaMapping.Failure(msg);
-        }
+        if (!DmaMask.Admits(dev.DmaMask, r.Address.Value, size)) return SlotOverflow(dev, pool, r.Address, size, dir);
         return DmaMapping.Success(DmaAddr.Identity(r.Address));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DmaMapping SlotOverflow(KernelDevice dev, Swiotlb pool, PhysAddr slot, ulong size, DmaDirection dir)
+    {
+        pool.Unmap(slot, size, dir);
+        var msg = $"swiotlb addr {Hex.Format(slot.Value, 16)}+{size} overflow (mask {dev.DmaMask:x}, bus limit 0).";
+        _k.Log($"{dev.Pci.Name} {dev.PciName}: {msg}");
+        return DmaMapping.Failure(msg);
     }
 
     public void UnmapPage(KernelDevice dev, DmaAddr addr, ulong size, DmaDirection dir)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using DmaSim.Core;
 using DmaSim.Hardware.Memory;
 using DmaSim.Kernel.Mm;
@@ -262,28 +263,36 @@ public sealed partial class Swiotlb
         var nslots = (int)Math.Min((allocSize + IoTlbSize - 1) >> IoTlbShift, IoTlbSegSize + 1UL);
         var search = new SlotSearch(nslots, minAlignMask, allocSize, orig.Value);
         var (pool, index) = FindSlots(search, physLimit);
-        if (pool is null)
-        {
-            var msg = string.Create(CultureInfo.InvariantCulture, $"swiotlb buffer is full (sz: {size} bytes), total {TotalSlots} (slots), used {UsedSlots} (slots)");
-            _events.Log(device + ": " + msg);
-            _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.Full));
-            return new(SwiotlbMapStatus.Full, default, msg);
-        }
+        if (pool is null) return ModernFull(device, size);
         pool.Record(index, nslots, allocSize, orig.Value - offset);
         var bounce = pool.SlotAddr(index).Add(offset);
         // Modern: bounce original -> slots for every direction so a partial device write cannot leak
         // stale pool bytes (2022 "swiotlb: fix info leak with DMA_FROM_DEVICE" and its rework [R titles]).
         _memory.Copy(orig, bounce, size);
-        if (!DmaMask.Admits(dmaMask, bounce.Value, size))
-        {
-            // swiotlb_map: the bounce address is not dma_capable -> release without sync, DMA_MAPPING_ERROR.
-            Release(bounce, size, DmaDirection.None, sync: false);
-            var msg = string.Create(CultureInfo.InvariantCulture, $"swiotlb addr 0x{bounce.Value:x16}+{size} overflow (mask {dmaMask:x}, bus limit 0).");
-            _events.Log(device + ": " + msg);
-            return new(SwiotlbMapStatus.NotReachable, default, msg);
-        }
+        if (!DmaMask.Admits(dmaMask, bounce.Value, size)) return ModernNotReachable(device, bounce, size, dmaMask);
         if (_config.TraceMaps && _events.Wants(_swiotlbMapEventId)) _events.Emit(new SwiotlbMapEvent(device, orig, bounce, size, dir, nslots));
         return new(SwiotlbMapStatus.Mapped, bounce, null);
+    }
+
+    // The failure paths out of line (as the overflow warning in Bounce): their messages' string handlers would
+    // make every bounce's frame larger.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SwiotlbMapResult ModernFull(string device, ulong size)
+    {
+        var msg = string.Create(CultureInfo.InvariantCulture, $"swiotlb buffer is full (sz: {size} bytes), total {TotalSlots} (slots), used {UsedSlots} (slots)");
+        _events.Log(device + ": " + msg);
+        _events.Emit(new SwiotlbFullEvent(device, size, (ulong)TotalSlots, (ulong)UsedSlots, SwiotlbMapStatus.Full));
+        return new(SwiotlbMapStatus.Full, default, msg);
+    }
+
+    // swiotlb_map: the bounce address is not dma_capable -> release without sync, DMA_MAPPING_ERROR.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SwiotlbMapResult ModernNotReachable(string device, PhysAddr bounce, ulong size, ulong dmaMask)
+    {
+        Release(bounce, size, DmaDirection.None, sync: false);
+        var msg = string.Create(CultureInfo.InvariantCulture, $"swiotlb addr 0x{bounce.Value:x16}+{size} overflow (mask {dmaMask:x}, bus limit 0).");
+        _events.Log(device + ": " + msg);
+        return new(SwiotlbMapStatus.NotReachable, default, msg);
     }
 
     /// <summary>
@@ -383,13 +392,17 @@ public sealed partial class Swiotlb
             var left = pool.AllocSize(index) > within ? pool.AllocSize(index) - within : 0;
             if (size > left)
             {
-                _events.Log(string.Create(CultureInfo.InvariantCulture, $"swiotlb: Buffer overflow detected. Allocation size: {left}. Mapping size: {size}."));
+                OverflowDetected(left, size);
                 size = left;
             }
         }
         if (toDevice) _memory.Copy(origAddr, tlbAddr, size);
         else _memory.Copy(tlbAddr, origAddr, size);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OverflowDetected(ulong left, ulong size) =>
+        _events.Log(string.Create(CultureInfo.InvariantCulture, $"swiotlb: Buffer overflow detected. Allocation size: {left}. Mapping size: {size}."));
 
     private static int AlignUp(int v, int a) => (v + a - 1) / a * a;
     private static ulong AlignUp(ulong v, ulong a) => (v + a - 1) / a * a;
