@@ -101,12 +101,12 @@ t256, t64k, churn, hitc, full = iova("tree-256"), iova("tree-65536"), iova("chur
 
 rows = [
     # (hot path, anchor / before, target text, target ns, median ns, command, commit)
-    ("dma_map_single+unmap 4 KiB, strict", "before: 3,836 ns (issue 13)", "≤ 150 ns", 150, S[0], "BDN `MapUnmapBenchmarks.MapUnmap4K(Mode: Strict)`", f"{C_IOTLB}, {C_ALLOC}"),
-    ("same, lazy (flush queue 256 / 10 ms)", "before: 495 ns", "≤ 100 ns", 100, L[0], "BDN `MapUnmap4K(Mode: Lazy)`", C_ALLOC),
-    ("same, pass-through (iommu=pt)", "before: 177 ns", "≤ 40 ns", 40, P[0], "BDN `MapUnmap4K(Mode: Passthrough)`", "—"),
-    ("same, dma-direct (no IOMMU)", "before: 253 ns", "≤ 40 ns", 40, D[0], "BDN `MapUnmap4K(Mode: Direct)`", "—"),
-    ("swiotlb map+unmap 4 KiB, BIDIRECTIONAL", f"before: ≈ 1,170 ns; floor (plain 4 KiB copy): {fmt(floor[0])}; in and back through a 64 MiB pool: {fmt(walk_floor[0])}", "≤ 300 ns", 300, sw[0], "BDN `SwiotlbBenchmarks.ViaDmaApi(Direction: Bidirectional)`", "—"),
-    ("swiotlb map+unmap 4 KiB, TO_DEVICE", "one copy instead of two", "≤ 300 ns", 300, sw_to[0], "BDN `ViaDmaApi(Direction: ToDevice)`", "—"),
+    ("dma_map_single+unmap 4 KiB, strict", "before: 3,836 ns (issue 13)", "≤ 150 ns", 150, S[0], "BDN `MapUnmapBenchmarks.MapUnmap4K(Mode: Strict)`", f"{C_IOTLB}, {C_ALLOC}, a0bc0bf"),
+    ("same, lazy (flush queue 256 / 10 ms)", "before: 495 ns", "≤ 100 ns", 100, L[0], "BDN `MapUnmap4K(Mode: Lazy)`", C_ALLOC + ", a0bc0bf"),
+    ("same, pass-through (iommu=pt)", "before: 177 ns", "≤ 40 ns", 40, P[0], "BDN `MapUnmap4K(Mode: Passthrough)`", "a0bc0bf"),
+    ("same, dma-direct (no IOMMU)", "before: 253 ns", "≤ 40 ns", 40, D[0], "BDN `MapUnmap4K(Mode: Direct)`", "a0bc0bf"),
+    ("swiotlb map+unmap 4 KiB, BIDIRECTIONAL", f"before: ≈ 1,170 ns; floor (plain 4 KiB copy): {fmt(floor[0])}; in and back through a 64 MiB pool: {fmt(walk_floor[0])}", "≤ 300 ns", 300, sw[0], "BDN `SwiotlbBenchmarks.ViaDmaApi(Direction: Bidirectional)`", "20582a4, a8807e0"),
+    ("swiotlb map+unmap 4 KiB, TO_DEVICE", "one copy instead of two", "≤ 300 ns", 300, sw_to[0], "BDN `ViaDmaApi(Direction: ToDevice)`", "20582a4, a8807e0"),
     ("translation, IOTLB hit", "before: 4.97 ns; native C ≈ 1.1 ns", "≤ 3 ns", 3, hit[0], "BDN `TranslationBenchmarks.IotlbHit`", "—"),
     ("translation, 4-level walk, hot tables", "before: 63.8 ns; native C ≈ 3 ns", "≤ 10 ns", 10, walk[0], "BDN `TranslationBenchmarks.Walk4LevelHot`", C_ALLOC + ", 83acc3a"),
     ("IOVA tree, 256 live, 1–8 pages, oldest freed", "Linux 6.12 iova.c: 263 ns", "≤ 1.0× Linux", 263, t256.get("nsPerPair"), "`dmasim iova bench --workload tree --live 256`", f"{C_TOOL}, {C_TREE}"),
@@ -116,7 +116,7 @@ rows = [
     ("IOVA per-CPU cache hit, alloc+free 1 page", "Linux: 16.2 ns", "≤ 1.0× Linux", 16.2, hitc.get("nsPerPair"), "`dmasim iova bench --workload cache-hit`", C_TOOL),
     ("IOVA first failing alloc, full 32-bit space", "Linux: 19.8 ms", "≤ 1.0× Linux", 19.8e6, full.get("firstFailNs"), "`dmasim iova bench --workload full32` (`firstFailNs`)", f"{C_TOOL}, {C_TREE}"),
     ("one scenario × profile in process (boot + seed workload)", "before: ≈ 2.4 ms", "≤ 0.5 ms", 5e5, one[0], "BDN `SeedSuiteBenchmarks.OneScenarioOneProfile`", "—"),
-    ("cold `dmasim run` of the seed suite", "—", "≤ 1.0 s", 1e9, cold_ns, "`bench/scripts/cold-run.sh 7` (median)", "—"),
+    ("cold `dmasim run` of the seed suite", "—", "≤ 1.0 s", 1e9, cold_ns, "`bench/scripts/cold-run.sh 7` (median)", "20582a4"),
     ("same, ReadyToRun build (`bench/scripts/publish.sh`)", "—", "≤ 1.0 s", 1e9, cold_r2r_ns, "`DMASIM_EXE=… bench/scripts/cold-run.sh 7` (median)", "—"),
     (f"same, Native AOT build (`ISA={sweep.get('aot-isa', 'x86-64-v3')} bench/scripts/publish.sh aot`)", "—", "≤ 1.0 s", 1e9, cold_aot_ns, "`DMASIM_EXE=… bench/scripts/cold-run.sh 7` (median)", "—"),
 ]
