@@ -28,7 +28,7 @@ public sealed record KernelCmdline
     public bool ForceDac { get; init; }
     /// <summary>intel_iommu=igfx_off (dmar_map_gfx = 0).</summary>
     public bool IgfxOff { get; init; }
-    /// <summary>The intel_iommu= options that print a line as intel_iommu_setup meets them ("on", "off", "igfx_off", "strict", "forcedac"), in command-line order.</summary>
+    /// <summary>The intel_iommu= options that print a line as intel_iommu_setup meets them ("on", "off", "igfx_off", "strict", "forcedac"; "sm_on" and "sm_off" in the releases that know them), in command-line order.</summary>
     public IReadOnlyList<string> IntelIommuReported { get; init; } = [];
     /// <summary>swiotlb=force.</summary>
     public bool SwiotlbForce { get; init; }
@@ -76,6 +76,8 @@ public sealed record KernelCmdline
                             "strict" => c with { Strict = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
                             "forcedac" => c with { ForceDac = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
                             "igfx_off" => c with { IgfxOff = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
+                            // intel_iommu_sm (5.0+ sm_on, 5.15+ sm_off); what a release makes of them is the boot's (LinuxKernel.ScalableMode).
+                            "sm_on" or "sm_off" => c with { IntelIommuReported = [.. c.IntelIommuReported, v] },
                             _ => Note(c, unknown, token),
                         };
                     }

@@ -175,8 +175,15 @@ public sealed record LogDialect(
     /// mapping", "Disable batched IOTLB flush", "Forcing DAC for PCI devices"); forcedac (5.13) and strict (5.15) then only
     /// warn that they are deprecated (<see cref="ForcedacDeprecated"/>, <see cref="StrictDeprecated"/>).
     /// </summary>
-    public string IntelIommuOption(string option) => (IntelIommuPrefix == "DMAR: ", option) switch
+    public string? IntelIommuOption(string option) => (IntelIommuPrefix == "DMAR: ", option) switch
     {
+        (_, "sm_on") => ScalableModeOptions switch
+        {
+            ScalableModeOptionWording.SmOn => "DMAR: Intel-IOMMU: scalable mode supported",
+            ScalableModeOptionWording.SmOnSmOff => "DMAR: Enable scalable mode if hardware supports",
+            _ => null,
+        },
+        (_, "sm_off") => ScalableModeOptions == ScalableModeOptionWording.SmOnSmOff ? "DMAR: Scalable mode is disallowed" : null,
         (true, "on") => "DMAR: IOMMU enabled",
         (true, "off") => "DMAR: IOMMU disabled",
         (true, "strict") => StrictDeprecated ? "DMAR: intel_iommu=strict deprecated; use iommu.strict=1 instead" : "DMAR: Disable batched IOTLB flush",
@@ -204,6 +211,9 @@ public sealed record LogDialect(
 
     /// <summary>CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON defaults to y (792fb43ce2c9, 5.15).</summary>
     public bool ScalableModeByDefault { get; init; }
+
+    /// <summary>Which of intel_iommu=sm_on / sm_off intel_iommu_setup knows, and how it words them (<see cref="ScalableModeOptionWording"/>).</summary>
+    public ScalableModeOptionWording ScalableModeOptions { get; init; }
 
     /// <summary>Which lines interrupt remapping prints after the table's parse, and in which words (<see cref="IrqRemappingWording"/>).</summary>
     public IrqRemappingWording IrqRemapping { get; init; }
@@ -321,13 +331,16 @@ public sealed record LogDialect(
         ArgumentNullException.ThrowIfNull(profile);
         // Without a version: exactly the wording the profiles printed before versions existed.
         if (!KernelVersion.TryParse(version, out var v))
-            return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : _dmar61 with { LastPfnPrefix = "e820: ", SwiotlbInfo = SwiotlbInfoWording.MappedPa, IrqRemapping = IrqRemappingWording.Prefixed, WarnsNoPasidAllocation = true, ScalableModeByDefault = true };
+            return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : _dmar61 with { LastPfnPrefix = "e820: ", SwiotlbInfo = SwiotlbInfoWording.MappedPa, IrqRemapping = IrqRemappingWording.Prefixed, WarnsNoPasidAllocation = true, ScalableModeByDefault = true, ScalableModeOptions = ScalableModeOptionWording.SmOnSmOff };
         return ForRelease(v) with
         {
             SwiotlbInfo = SwiotlbInfoFor(v),
             IrqRemapping = IrqRemappingFor(v),
             WarnsNoPasidAllocation = v >= new KernelVersion(5, 8, 0) && v < new KernelVersion(6, 4, 0),
             ScalableModeByDefault = v >= new KernelVersion(5, 15, 0),
+            ScalableModeOptions = v < new KernelVersion(5, 0, 0) ? ScalableModeOptionWording.None
+                : v < new KernelVersion(5, 15, 0) ? ScalableModeOptionWording.SmOn
+                : ScalableModeOptionWording.SmOnSmOff,
         };
     }
 
@@ -427,4 +440,17 @@ public enum IrqRemappingWording
     V41,
     /// <summary>4.2+: pr_fmt "DMAR-IR: "; the opt-out message as two lines; "dmarN does not support EIM".</summary>
     Prefixed,
+}
+
+/// <summary>
+/// intel_iommu=sm_on / sm_off in intel_iommu_setup: unknown (ignored silently) before 5.0; sm_on from 5.0 ("Intel-IOMMU:
+/// scalable mode supported", with "iommu/vt-d: Leave scalable mode default off"); from 5.15 (792fb43ce2c9, which made
+/// scalable mode the Kconfig default) sm_on says "Enable scalable mode if hardware supports" and sm_off "Scalable mode is
+/// disallowed". Either takes effect only on a unit with ECAP.SMTS (sm_supported).
+/// </summary>
+public enum ScalableModeOptionWording
+{
+    None,
+    SmOn,
+    SmOnSmOff,
 }

@@ -93,6 +93,30 @@ public sealed class InitLineTests
         if (warns) Assert.Equal(log.FindIndex(l => l.EndsWith("Using Queued invalidation", StringComparison.Ordinal)) + 1, log.IndexOf("DMAR: VT-d Scalable Mode not enabled, no PASID allocation"));
     }
 
+    /// <summary>
+    /// intel_iommu=sm_on (5.0+) and sm_off (5.15+) print their line where intel_iommu_setup meets them and set
+    /// intel_iommu_sm, the last one winning; a release that does not know an option ignores it silently. Scalable mode
+    /// still needs ECAP.SMTS, so sm_on on QEMU's unit (no SMTS) leaves the PASID warning.
+    /// </summary>
+    [Theory]
+    [InlineData("linux-5.10", "5.10.0", "80000f00f4a", "sm_on", "DMAR: Intel-IOMMU: scalable mode supported", false)]
+    [InlineData("linux-5.10", "5.10.0", "80000f00f4a", "sm_on,sm_off", "DMAR: Intel-IOMMU: scalable mode supported", false)]
+    [InlineData("linux-5.10", "5.10.0", "80000f00f4a", "sm_off", "", true)]
+    [InlineData("linux-6.1", "6.1.0", "80000f00f4a", "sm_off", "DMAR: Scalable mode is disallowed", true)]
+    [InlineData("linux-6.1", "6.1.0", "80000f00f4a", "sm_off,sm_on", "DMAR: Scalable mode is disallowed|DMAR: Enable scalable mode if hardware supports", false)]
+    [InlineData("linux-6.1", "6.1.0", "f00f4a", "sm_on", "DMAR: Enable scalable mode if hardware supports", true)]
+    [InlineData("linux-4.19", "4.19.0", "80000f00f4a", "sm_on", "", false)]
+    public void Scalable_mode_options_print_their_line_and_decide_the_pasid_warning(string profile, string version, string ecap, string options, string lines, bool warns)
+    {
+        var machine = new ScenarioBuilder("sm").PhysicalAddressBits(39).Usable(0x0, 0x9ffff).Usable(0x100000, 0x7fffffff)
+            .UnitRaw($"{{ base: 0xfed90000, include-pci-all: true, cap: d2008c22260286, ecap: {ecap} }}", 39)
+            .Device("00:19.0", "nic", "scripted", 64).Kernel(profile, $"intel_iommu=on,{options}", version);
+        var log = Log(machine, profile);
+        string[] scalable = ["DMAR: Intel-IOMMU: scalable mode supported", "DMAR: Enable scalable mode if hardware supports", "DMAR: Scalable mode is disallowed"];
+        Assert.Equal(lines.Split('|', StringSplitOptions.RemoveEmptyEntries), log.Where(scalable.Contains));
+        Assert.Equal(warns, log.Contains("DMAR: VT-d Scalable Mode not enabled, no PASID allocation"));
+    }
+
     /// <summary>Meteor Lake graphics (8086:7dxx) joined the quirk's list in 6.7 (85b80fdffa86); Raptor Lake-S (a7xx) in 5.19.</summary>
     [Theory]
     [InlineData("linux-6.12", "6.12.0", "8086:7d55", true)]
