@@ -19,7 +19,7 @@ namespace DmaSim.Simulation;
 /// </summary>
 internal static class CoherentMaskCheck
 {
-    public static void Attach(SimMachine m) => m.Events.Subscribe<DmaApiEvent>(e => Check(m, e));
+    public static void Attach(SimMachine m) => m.Events.Subscribe<DmaCoherentAllocEvent>(e => Check(m, e.Call));
 
     private static void Check(SimMachine m, DmaApiEvent e)
     {

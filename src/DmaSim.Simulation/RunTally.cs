@@ -15,7 +15,6 @@ internal sealed class RunTally
 {
     private static readonly ZoneType[] _zones = Enum.GetValues<ZoneType>();
 
-    public long ApiCalls { get; private set; }
     public long Bounces { get; private set; }
     public long[] AllocsPerZone { get; } = new long[_zones.Length];
     public Dictionary<string, long> TransactionsPerDevice { get; } = new(StringComparer.Ordinal);
@@ -29,17 +28,11 @@ internal sealed class RunTally
     {
         events.Record = false;
         events.Keep<LogEvent>();
-        events.Subscribe<DmaApiEvent>(OnApiCall);
+        // Coherent allocations only: a subscription to every DmaApiEvent would make each map and unmap build one.
+        events.Subscribe<DmaCoherentAllocEvent>(c => FirstCoherent.TryAdd(c.Call.Device, c.Call));
         events.Subscribe<PageAllocEvent>(a => AllocsPerZone[Array.IndexOf(_zones, a.Zone)]++);
         events.Subscribe<SwiotlbMapEvent>(_ => Bounces++);
         events.Subscribe<DmaTransactionEvent>(t => CollectionsMarshal.GetValueRefOrAddDefault(TransactionsPerDevice, t.Device, out _)++);
         events.Subscribe<IommuDecisionEvent>(d => LastDecision[d.Device] = d);
-    }
-
-    private void OnApiCall(DmaApiEvent api)
-    {
-        // dma_mapping_error only asks about a handle; the count is of calls that map, unmap, sync or allocate.
-        if (api.Call != "dma_mapping_error") ApiCalls++;
-        if (api.Call == "dma_alloc_coherent") FirstCoherent.TryAdd(api.Device, api);
     }
 }

@@ -232,7 +232,7 @@ public static class ScenarioRunner
 
     private static List<Counter> Counters(SimMachine m, RunTally tally)
     {
-        var list = new List<Counter> { new("dma-transactions", m.Checker.Transactions), new("dma-api-calls", tally.ApiCalls) };
+        var list = new List<Counter> { new("dma-transactions", m.Checker.Transactions), new("dma-api-calls", m.Kernel.Dma.Calls) };
         for (var z = 0; z < _zoneCounterNames.Length; z++) list.Add(new(_zoneCounterNames[z], tally.AllocsPerZone[z]));
         list.Add(new("swiotlb-bounces", tally.Bounces));
         foreach (var r in m.Remappers)

@@ -13,9 +13,13 @@ namespace DmaSim.Kernel.Dma;
 public sealed class DmaApi
 {
     private static readonly int _dmaApiEventId = EventStream.TypeIdOf<DmaApiEvent>();
+    private static readonly int _coherentAllocEventId = EventStream.TypeIdOf<DmaCoherentAllocEvent>();
     private readonly KernelContext _k;
 
     public DmaApi(KernelContext kernel) => _k = kernel;
+
+    /// <summary>Calls so far that map, unmap, sync, allocate or set a mask (dma_mapping_error only asks about a handle): the run's dma-api-calls counter.</summary>
+    public long Calls { get; private set; }
 
     /// <summary>dma_set_mask: stores the mask only if dma_supported (returns 0 or -EIO).</summary>
     public int SetMask(KernelDevice dev, ulong mask)
@@ -92,6 +96,7 @@ public sealed class DmaApi
         var name = KindOf(call);
         if (size == 0) return Fail(dev, phys, size, name, "zero-length mapping");
         var m = Ops(dev).MapPage(dev, phys, size, dir);
+        Calls++; // counted once the call returns, as its event is (a panic inside the ops ends the run first)
         if (_k.Events.Wants(_dmaApiEventId)) EmitCall(dev, name, size, phys, m.Ok ? m.Address : null, m.Ok, m.Ok ? DirName(dir) : m.Error, dir, null);
         // A failed map has no handle for dma-debug to track (debug_dma_map_page returns on dma_mapping_error).
         if (m.Ok) _k.DmaApiDebug?.OnMap(dev.Name, name, m.Address.Value, size, phys.Value, dir);
@@ -103,6 +108,7 @@ public sealed class DmaApi
     {
         // kernel/dma/mapping.c dma_unmap_page_attrs: the ops unmap first, then debug_dma_unmap_page.
         Ops(dev).UnmapPage(dev, addr, size, dir);
+        Calls++;
         var kind = KindOf(call);
         if (_k.Events.Wants(_dmaApiEventId)) EmitCall(dev, kind, size, null, addr, true, DirName(dir), dir, null);
         _k.DmaApiDebug?.OnUnmap(dev.Name, kind, addr.Value, size, dir);
@@ -197,13 +203,19 @@ public sealed class DmaApi
     /// </summary>
     private void Record(KernelDevice dev, DmaApiCallKind call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail, DmaDirection? dir = null, SgInfo? sg = null)
     {
-        if (_k.Events.Wants(_dmaApiEventId)) EmitCall(dev, call, size, cpu, dma, ok, detail, dir, sg);
+        Calls++;
+        var coherentWanted = call == DmaApiCallKind.AllocCoherent && _k.Events.Wants(_coherentAllocEventId);
+        if (_k.Events.Wants(_dmaApiEventId) || coherentWanted)
+        {
+            var e = EmitCall(dev, call, size, cpu, dma, ok, detail, dir, sg);
+            if (coherentWanted) _k.Events.Emit(new DmaCoherentAllocEvent(e));
+        }
         _k.DmaApiDebug?.OnCall(new DmaApiCall(dev.Name, call, size, cpu, dma, ok, dir, sg));
     }
 
     // Out of line: map, unmap and dma_mapping_error hand dma-debug plain values and build the event only here.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void EmitCall(KernelDevice dev, DmaApiCallKind call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail, DmaDirection? dir, SgInfo? sg) =>
+    private DmaApiEvent EmitCall(KernelDevice dev, DmaApiCallKind call, ulong size, PhysAddr? cpu, DmaAddr? dma, bool ok, string? detail, DmaDirection? dir, SgInfo? sg) =>
         _k.Events.Emit(new DmaApiEvent(dev.Name, DmaApiCalls.NameOf(call), size, cpu, dma, ok, dev.Ops?.Name ?? "none", detail) { Direction = dir, Sg = sg });
 
     private string ZoneName(PhysAddr a) => _k.Pages.ZoneOf(a) switch

@@ -21,6 +21,13 @@ public sealed record DmaApiEvent(
 }
 
 /// <summary>
+/// A dma_alloc_coherent call (its <see cref="DmaApiEvent"/>), for observers that want only those (the run's tally of each
+/// device's first coherent buffer, the coherent-mask check): a run that subscribes to this instead of every
+/// <see cref="DmaApiEvent"/> builds no event for its maps and unmaps.
+/// </summary>
+public sealed record DmaCoherentAllocEvent(DmaApiEvent Call) : SimEvent;
+
+/// <summary>
 /// A DMA API call as the debug hooks of kernel/dma/mapping.c see it (debug_dma_map_page, debug_dma_unmap_page, …):
 /// the same fields as <see cref="DmaApiEvent"/>, passed by value so the hook costs no allocation per call.
 /// </summary>
