@@ -6,8 +6,8 @@ using DmaSim.Core;
 namespace DmaSim.Hardware.Memory;
 
 /// <summary>
-/// Byte-accurate, sparse physical memory: a 4 KiB page materialises the first time it is written and
-/// reads as zeros before that, so a 16 TiB machine costs only what a run touches. Pages filled with
+/// Byte-accurate, sparse physical memory: a 4 KiB page materialises the first time it is written (zeros copied
+/// onto it from a page nobody wrote do not count: <see cref="Copy"/>) and reads as zeros before that, so a 16 TiB machine costs only what a run touches. Pages filled with
 /// <see cref="FillWithPfnSequence"/> (identity-map page tables) are kept as their rule until written, and
 /// so are whole pages written by one <see cref="PageRule"/> (<see cref="Fill"/>, <see cref="WritePayload(PhysAddr, ulong, ulong, ulong)"/>,
 /// and <see cref="Copy"/> of such a page).
@@ -59,11 +59,11 @@ public sealed partial class PhysicalMemory
 
     /// <summary>
     /// The host array of a page that holds ordinary bytes (written at least once since it was last discarded), or
-    /// null (never written, or held as a rule or a pfn sequence: read those with <see cref="ReadU64"/>).
+    /// null (never written, or only copied zeros onto, or held as a rule or a pfn sequence: read those with <see cref="ReadU64"/>).
     /// </summary>
     public byte[]? HostPageOf(ulong pfn) => PageForRead(pfn);
 
-    /// <summary>Pages written so far and not discarded: as bytes (host memory used) or as a <see cref="PageRule"/>.</summary>
+    /// <summary>Pages written so far and not discarded (zeros copied onto an unwritten page leave it unwritten): as bytes (host memory used) or as a <see cref="PageRule"/>.</summary>
     public int TouchedPages => _pages.Count + _rules.Count;
 
     // Host pages of machines whose run is over, per thread (a sweep runs one machine after another on each
@@ -228,7 +228,8 @@ public sealed partial class PhysicalMemory
 
     private void CopyBytes(ulong src, ulong dst, int srcOffset, int dstOffset, int n)
     {
-        if (UnwrittenZeros(src >> PageShift) && UnwrittenZeros(dst >> PageShift)) return;
+        // Within the address space only: a destination beyond it throws in MaterialisePage, as before.
+        if (((dst >> PageShift) << PageShift) <= Limit && UnwrittenZeros(src >> PageShift) && UnwrittenZeros(dst >> PageShift)) return;
         var target = PageForWrite(dst >> PageShift, n == PageSize).AsSpan(dstOffset, n);
         var source = PageForRead(src >> PageShift);
         if (source is not null) source.AsSpan(srcOffset, n).CopyTo(target);

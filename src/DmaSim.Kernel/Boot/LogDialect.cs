@@ -443,7 +443,8 @@ public enum IrqRemappingWording
 }
 
 /// <summary>
-/// intel_iommu=sm_on / sm_off in intel_iommu_setup: unknown (ignored silently) before 5.0; sm_on from 5.0 ("Intel-IOMMU:
+/// intel_iommu=sm_on / sm_off in intel_iommu_setup (mainline x.y.0 releases; a later stable backport prints "Unknown option"
+/// for an option its release does not know, which the model does not print for any option): unknown before 5.0; sm_on from 5.0 ("Intel-IOMMU:
 /// scalable mode supported", with "iommu/vt-d: Leave scalable mode default off"); from 5.15 (792fb43ce2c9, which made
 /// scalable mode the Kconfig default) sm_on says "Enable scalable mode if hardware supports" and sm_off "Scalable mode is
 /// disallowed". Either takes effect only on a unit with ECAP.SMTS (sm_supported).

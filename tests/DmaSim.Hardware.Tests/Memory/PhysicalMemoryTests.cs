@@ -55,6 +55,18 @@ public class PhysicalMemoryTests
 
     /// <summary>A finished run's pages serve the next machine on the thread, zeroed; the old memory is unusable.</summary>
     [Fact]
+    public void Zeros_copied_onto_an_unwritten_page_leave_it_unwritten_but_not_beyond_the_address_space()
+    {
+        var m = new PhysicalMemory(36);
+        m.Copy(new PhysAddr(0x1000), new PhysAddr(0x5000), 4096);
+        Assert.Equal(0, m.TouchedPages);
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.Copy(new PhysAddr(0x1000), new PhysAddr(1UL << 40), 16));
+        m.WriteU64(new PhysAddr(0x5008), 9);
+        m.Copy(new PhysAddr(0x1000), new PhysAddr(0x5000), 4096);
+        Assert.Equal(0UL, m.ReadU64(new PhysAddr(0x5008)));
+    }
+
+    [Fact]
     public void Released_pages_come_back_zeroed_and_the_released_memory_refuses_use()
     {
         var first = new PhysicalMemory(40);
