@@ -324,15 +324,20 @@ public sealed record LogDialect(
 
     /// <summary>
     /// The dialect of a run. Without a version the profile's own era decides, as before versions existed:
-    /// the legacy profiles print 2.6.32's wording, the modern one 6.x's.
+    /// the legacy profiles print 2.6.32's wording, the modern ones 6.1.0's (with last_pfn's older "e820: " prefix).
     /// </summary>
     public static LogDialect For(KernelProfile profile, string? version)
     {
         ArgumentNullException.ThrowIfNull(profile);
         // Without a version: exactly the wording the profiles printed before versions existed.
         if (!KernelVersion.TryParse(version, out var v))
-            return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : _dmar61 with { LastPfnPrefix = "e820: ", SwiotlbInfo = SwiotlbInfoWording.MappedPa, IrqRemapping = IrqRemappingWording.Prefixed, WarnsNoPasidAllocation = true, ScalableModeByDefault = true, ScalableModeOptions = ScalableModeOptionWording.SmOnSmOff };
-        return ForRelease(v) with
+            return profile.LogStyle.Value == LogStyle.Legacy ? Legacy(profile.LegacyWording.Value) : Versioned(new KernelVersion(6, 1, 0)) with { LastPfnPrefix = "e820: " };
+        return Versioned(v);
+    }
+
+    /// <summary>A release's dialect: its DMAR wording, then the lines of the other subsystems that changed by release.</summary>
+    private static LogDialect Versioned(KernelVersion v) =>
+        ForRelease(v) with
         {
             SwiotlbInfo = SwiotlbInfoFor(v),
             IrqRemapping = IrqRemappingFor(v),
@@ -342,7 +347,6 @@ public sealed record LogDialect(
                 : v < new KernelVersion(5, 15, 0) ? ScalableModeOptionWording.SmOn
                 : ScalableModeOptionWording.SmOnSmOff,
         };
-    }
 
     /// <summary>
     /// drivers/iommu/intel_irq_remapping.c by release (3.14.1, 3.17 log, 3.19.8, 4.0.0, 4.1.19, 4.2.8 read): before 3.14 not
@@ -443,11 +447,11 @@ public enum IrqRemappingWording
 }
 
 /// <summary>
-/// intel_iommu=sm_on / sm_off in intel_iommu_setup (mainline x.y.0 releases; a later stable backport prints "Unknown option"
-/// for an option its release does not know, which the model does not print for any option): unknown before 5.0; sm_on from 5.0 ("Intel-IOMMU:
-/// scalable mode supported", with "iommu/vt-d: Leave scalable mode default off"); from 5.15 (792fb43ce2c9, which made
-/// scalable mode the Kconfig default) sm_on says "Enable scalable mode if hardware supports" and sm_off "Scalable mode is
-/// disallowed". Either takes effect only on a unit with ECAP.SMTS (sm_supported).
+/// intel_iommu=sm_on / sm_off in intel_iommu_setup, as mainline x.y.0 releases word them: unknown before 5.0; sm_on from
+/// 5.0 ("Intel-IOMMU: scalable mode supported", with "iommu/vt-d: Leave scalable mode default off"); from 5.15
+/// (792fb43ce2c9, which made scalable mode the Kconfig default) sm_on says "Enable scalable mode if hardware supports" and
+/// sm_off "Scalable mode is disallowed". Either takes effect only on a unit with ECAP.SMTS (sm_supported). A later stable
+/// backport prints "Unknown option" for an option its release does not know; the model prints that for no option.
 /// </summary>
 public enum ScalableModeOptionWording
 {
