@@ -47,16 +47,21 @@ public sealed class PhysicalTruthChecker
         var segments = tx.Segments;
         for (var i = 0; i < segments.Count; i++)
         {
-            var seg = segments[i];
-            var offset = seg.Issued - tx.Address.Value;
+            // A run's pieces follow one another on the bus and in memory and reach one owner: they all land where
+            // the driver's buffer is, or none does. Pieces are reported as the fabric performed them, in order.
+            var run = segments[i];
+            var offset = run.Issued - tx.Address.Value;
             var expected = intent.ExpectedPhys.Value + offset;
-            if (intent.Extent is { } extent && offset + (ulong)seg.Length > extent)
+            var landed = run.Physical.Value == expected && (intent.Owner is null || run.Owner == intent.Owner);
+            if (intent.Extent is { } extent && offset + (ulong)run.Length > extent)
             {
-                ReportOutside(tx, intent, seg, offset, extent);
+                var outside = run.PieceAt(extent > offset ? extent - offset : 0);
+                if (landed || outside.Issued == run.Issued) ReportOutside(tx, intent, outside, outside.Issued - tx.Address.Value, extent);
+                else ReportStray(tx, intent, run.PieceAt(0), expected);
                 return;
             }
-            if (seg.Physical.Value == expected && (intent.Owner is null || seg.Owner == intent.Owner)) continue;
-            ReportStray(tx, intent, seg, expected);
+            if (landed) continue;
+            ReportStray(tx, intent, run.PieceAt(0), expected);
             return;
         }
     }

@@ -48,6 +48,11 @@ public sealed class DmaFabric
     // The unit above each requester, as the wiring answered it for the current PCI topology (the answer depends only
     // on the DMAR table, fixed at boot, and the topology, which hot-plug can change).
     private readonly Dictionary<Bdf, IDmaRemapper?> _routes = [];
+
+    // The runs of the transaction being performed; each event gets its own exact-sized copy (mostly one run: a buffer
+    // contiguous in DMA space and in memory), where a list per transaction with a slot per page had been a quarter of
+    // a seed cell's allocated bytes.
+    private readonly List<DmaSegment> _runs = [];
     private int _routesVersion;
 
     private IDmaRemapper? RemapperFor(Bdf device)
@@ -108,7 +113,7 @@ public sealed class DmaFabric
         }
     }
 
-    /// <summary>One transaction: each page translated, then moved by <paramref name="mover"/>.</summary>
+    /// <summary>One transaction: each page translated, then moved by <paramref name="mover"/>; pieces that follow one another on the bus and in memory are kept as one run.</summary>
     private DmaResult Transfer(Bdf device, DmaAddr address, int length, ref PageMover mover, DmaLines lines, DmaIntent? intent)
     {
         var isWrite = mover.IsWrite;
@@ -117,8 +122,9 @@ public sealed class DmaFabric
         var lineMask = DmaMask.Bits(bits);
         var rid = _pci.RequesterIdSeenByRootComplex(device);
         var remapper = RemapperFor(device);
-        // One segment per page the transaction touches (at most this many).
-        var segments = new List<DmaSegment>((int)Math.Min(1024, ((address.Value & (PhysAddr.PageSize - 1)) + (ulong)length + PhysAddr.PageSize - 1) >> PhysAddr.PageShift));
+        var runs = _runs;
+        runs.Clear();
+        DmaSegment run = default;
         var done = 0;
         byte faultReason = 0;
         string? faultText = null;
@@ -146,10 +152,16 @@ public sealed class DmaFabric
             }
             var owner = _owners.OwnerOf(phys);
             mover.Move(phys, done, inPage, owner.Kind == OwnerKind.Hole);
-            segments.Add(new DmaSegment(issued, driven, phys, inPage, owner));
+            if (done > 0 && run.ContinuesWith(driven, phys, owner)) run = run with { Length = run.Length + inPage };
+            else
+            {
+                if (done > 0) runs.Add(run);
+                run = new DmaSegment(issued, driven, phys, inPage, owner);
+            }
             done += inPage;
         }
-        var ev = new DmaTransactionEvent(port.Name, device, rid, lines, bits, isWrite, address, length, segments,
+        if (done > 0) runs.Add(run);
+        var ev = new DmaTransactionEvent(port.Name, device, rid, lines, bits, isWrite, address, length, runs.ToArray(),
             faulted, faultReason, faultText, remapper?.Name, intent);
         return new DmaResult(!faulted, _events.Emit(ev));
     }

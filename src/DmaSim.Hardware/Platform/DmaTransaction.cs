@@ -46,8 +46,31 @@ public sealed record DmaIntent(string Label, PhysAddr ExpectedPhys, bool IsContr
     public bool Released { get; init; }
 }
 
-/// <summary>One page-sized piece of a DMA as the silicon performed it.</summary>
-public readonly record struct DmaSegment(ulong Issued, ulong Driven, PhysAddr Physical, int Length, FrameOwner Owner);
+/// <summary>
+/// A run of a DMA as the silicon performed it: the page-sized pieces (each translated on its own; TLPs never cross
+/// 4 KiB) that followed one another on the bus and in physical memory and reached the same owner, kept as one entry.
+/// A checker that reports a piece asks for it with <see cref="PieceAt"/>: the run says nothing a list of its pieces
+/// would not.
+/// </summary>
+public readonly record struct DmaSegment(ulong Issued, ulong Driven, PhysAddr Physical, int Length, FrameOwner Owner)
+{
+    /// <summary>
+    /// The page-sized piece of this run that holds byte <paramref name="byteInRun"/>, as the fabric performed it: its
+    /// own addresses and length. Pieces end where the driven address crosses a 4 KiB boundary.
+    /// </summary>
+    public DmaSegment PieceAt(ulong byteInRun)
+    {
+        const ulong pageMask = PhysAddr.PageSize - 1;
+        var at = Driven + byteInRun;
+        var start = (at & ~pageMask) > Driven ? (at & ~pageMask) - Driven : 0;
+        var end = Math.Min((ulong)Length, (at | pageMask) + 1 - Driven);
+        return new DmaSegment(Issued + start, Driven + start, Physical.Add(start), (int)(end - start), Owner);
+    }
+
+    /// <summary>Whether the next piece (driven at <paramref name="driven"/>, landing at <paramref name="physical"/>) carries this run on.</summary>
+    internal bool ContinuesWith(ulong driven, PhysAddr physical, FrameOwner owner) =>
+        driven == Driven + (ulong)Length && physical.Value == Physical.Value + (ulong)Length && ReferenceEquals(owner, Owner);
+}
 
 /// <summary>A device DMA, kernel address against physical truth. Emitted for every transaction.</summary>
 public sealed record DmaTransactionEvent(

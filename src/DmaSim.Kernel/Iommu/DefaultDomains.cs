@@ -51,7 +51,7 @@ public static class DefaultDomains
     /// <summary>device_def_domain_type's inputs (5.4: RMRR-locked, bridged and conventional-PCI devices want DMA).</summary>
     private static IdentityInputs IntelInputs(KernelContext k, IntelIommu iommu, KernelDevice dev) => new(
         true, dev.Pci.IsPcie, k.Pci.IsOnRootBus(dev.Bdf), dev.Pci.Kind, dev.DmaMask, dev.CoherentDmaMask,
-        KernelContext.RequiredMaskForMaxPfn(k.MaxPfn), iommu.RmrrsOf(dev.Bdf).Any(), dev.Pci.IsUsb, dev.Pci.IsGraphics, iommu.IdentMapGfx);
+        KernelContext.RequiredMaskForMaxPfn(k.MaxPfn), iommu.HasRmrr(dev.Bdf), dev.Pci.IsUsb, dev.Pci.IsGraphics, iommu.IdentMapGfx);
 
     /// <summary>
     /// intel_iommu_add_device (5.3 – 5.7) when the group keeps another default: get_private_domain_for_dev maps
@@ -210,7 +210,7 @@ public static class DefaultDomains
                 // lost them (a probe-time switch, or a domain that lost a child: DirectMappingLoss).
                 if (k.Profile.RmrrMappedIntoNewDomains.Value && privateDomain is null)
                 {
-                    if (loss.Applies && (switchedToDma || !loss.Maps(group)) && iommu.RmrrsOf(dev.Bdf).Any())
+                    if (loss.Applies && (switchedToDma || !loss.Maps(group)) && iommu.HasRmrr(dev.Bdf))
                         k.Events.Emit(new IommuDecisionEvent(dev.Name, "RMRR direct mappings lost",
                             switchedToDma ? "the group switched to a DMA domain at probe and the core mapped the device's RMRRs into the old identity domain"
                                 : "the group's DMA domain lost a device to a private domain, and intel_iommu_map refuses such a domain",

@@ -49,7 +49,7 @@ public static class VfioEligibility
         ArgumentNullException.ThrowIfNull(all);
         var policy = Policy(k);
         if (policy == VfioRmrrPolicy.NoVfio || iommu is null || dev.Group is not { } group || dev.Pci.IsBridge) return null;
-        if (iommu.RmrrsOf(dev.Bdf).Any() && policy != VfioRmrrPolicy.NoRmrrCheck
+        if (iommu.HasRmrr(dev.Bdf) && policy != VfioRmrrPolicy.NoRmrrCheck
             && !(policy == VfioRmrrPolicy.RmrrBlocksExceptUsbGraphics && IsUsbOrGraphics(dev.Pci)))
             return "rmrr";
         return all.Any(o => o != dev && o.Group == group && !o.Pci.IsBridge) ? "group" : "assignable";

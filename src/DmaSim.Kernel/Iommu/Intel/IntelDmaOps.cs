@@ -97,7 +97,7 @@ public sealed class IntelDmaOps : IDmaOps
         dev.CoherentDmaMask,
         // dma_get_required_mask (2.6.3x/3.0) / dma_direct_get_required_mask (5.4 iommu_need_mapping): the RAM's reach.
         KernelContext.RequiredMaskForMaxPfn(_k.MaxPfn),
-        _iommu.RmrrsOf(dev.Bdf).Any(),
+        _iommu.HasRmrr(dev.Bdf),
         dev.Pci.IsUsb,
         dev.Pci.IsGraphics,
         _iommu.IdentMapGfx);

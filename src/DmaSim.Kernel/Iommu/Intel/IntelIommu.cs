@@ -141,9 +141,28 @@ public sealed partial class IntelIommu
         _lastDomain = null;
     }
 
-    /// <summary>Devices that have the device listed in an RMRR scope (device_has_rmrr).</summary>
-    public IEnumerable<RmrrInfo> RmrrsOf(Bdf bdf) =>
-        Dmar.Rmrrs.Where(r => r.Devices.Any(s => s.Bdf == bdf || (s.IsBridgeScope && _k.Pci.BridgesAbove(bdf).Any(b => b.Bdf == s.Bdf))));
+    /// <summary>The RMRRs whose scope lists the device, or a bridge above it.</summary>
+    public IEnumerable<RmrrInfo> RmrrsOf(Bdf bdf) => Dmar.Rmrrs.Where(r => Names(r, bdf));
+
+    /// <summary>Whether an RMRR's scope lists the device, or a bridge above it (device_has_rmrr). Asked on every map by eras that decide identity per DMA, so it allocates nothing.</summary>
+    public bool HasRmrr(Bdf bdf)
+    {
+        var rmrrs = Dmar.Rmrrs;
+        for (var i = 0; i < rmrrs.Count; i++)
+            if (Names(rmrrs[i], bdf)) return true;
+        return false;
+    }
+
+    private bool Names(RmrrInfo rmrr, Bdf bdf)
+    {
+        var scope = rmrr.Devices;
+        for (var i = 0; i < scope.Count; i++)
+        {
+            var s = scope[i];
+            if (s.Bdf == bdf || (s.IsBridgeScope && _k.Pci.BridgesAbove(bdf).Any(b => b.Bdf == s.Bdf))) return true;
+        }
+        return false;
+    }
 
     // ---- domains -------------------------------------------------------------------------------
 
