@@ -165,7 +165,7 @@ public sealed partial class PhysicalMemory
             var offset = (int)(a & (PageSize - 1));
             var n = Math.Min(PageSize - offset, destination.Length);
             var page = PageForRead(a >> PageShift);
-            if (page is not null) page.AsSpan(offset, n).CopyTo(destination);
+            if (page is not null) HostCopy.Copy(page.AsSpan(offset, n), destination);
             else if (!TryReadUnmaterialised(a >> PageShift, offset, destination[..n])) destination[..n].Clear();
             destination = destination[n..];
             a += (ulong)n;
@@ -179,7 +179,7 @@ public sealed partial class PhysicalMemory
         {
             var offset = (int)(a & (PageSize - 1));
             var n = Math.Min(PageSize - offset, source.Length);
-            source[..n].CopyTo(PageForWrite(a >> PageShift, n == PageSize).AsSpan(offset, n));
+            HostCopy.Copy(source[..n], PageForWrite(a >> PageShift, n == PageSize).AsSpan(offset, n));
             source = source[n..];
             a += (ulong)n;
         }
@@ -232,7 +232,7 @@ public sealed partial class PhysicalMemory
         if (((dst >> PageShift) << PageShift) <= Limit && UnwrittenZeros(src >> PageShift) && UnwrittenZeros(dst >> PageShift)) return;
         var target = PageForWrite(dst >> PageShift, n == PageSize).AsSpan(dstOffset, n);
         var source = PageForRead(src >> PageShift);
-        if (source is not null) source.AsSpan(srcOffset, n).CopyTo(target);
+        if (source is not null) HostCopy.Copy(source.AsSpan(srcOffset, n), target);
         else if (!TryReadUnmaterialised(src >> PageShift, srcOffset, target)) target.Clear();
     }
 
