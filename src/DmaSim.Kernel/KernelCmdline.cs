@@ -28,8 +28,12 @@ public sealed record KernelCmdline
     public bool ForceDac { get; init; }
     /// <summary>intel_iommu=igfx_off (dmar_map_gfx = 0).</summary>
     public bool IgfxOff { get; init; }
-    /// <summary>The intel_iommu= options that print a line as intel_iommu_setup meets them ("on", "off", "igfx_off", "strict", "forcedac"; "sm_on" and "sm_off" in the releases that know them), in command-line order.</summary>
-    public IReadOnlyList<string> IntelIommuReported { get; init; } = [];
+    /// <summary>
+    /// Every intel_iommu= option as intel_iommu_setup meets it, in command-line order: the option it was taken for ("on",
+    /// "off", "igfx_off", "forcedac", "strict", "sp_off", "sm_on", "sm_off", "tboot_noforce"; null when none) and the rest of
+    /// the parameter from there on, which is what the releases that notice an unknown option print.
+    /// </summary>
+    public IReadOnlyList<IntelIommuOption> IntelIommuOptions { get; init; } = [];
     /// <summary>swiotlb=force.</summary>
     public bool SwiotlbForce { get; init; }
     /// <summary>swiotlb=noforce: no pool at all.</summary>
@@ -66,21 +70,7 @@ public sealed record KernelCmdline
             switch (key)
             {
                 case "intel_iommu":
-                    // drivers/pci/intel-iommu.c intel_iommu_setup: comma-separated options.
-                    foreach (var v in values)
-                    {
-                        c = v switch
-                        {
-                            "on" => c with { IntelIommuOn = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
-                            "off" => c with { IntelIommuOn = false, IntelIommuReported = [.. c.IntelIommuReported, v] },
-                            "strict" => c with { Strict = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
-                            "forcedac" => c with { ForceDac = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
-                            "igfx_off" => c with { IgfxOff = true, IntelIommuReported = [.. c.IntelIommuReported, v] },
-                            // intel_iommu_sm (5.0+ sm_on, 5.15+ sm_off); what a release makes of them is the boot's (LinuxKernel.ScalableMode).
-                            "sm_on" or "sm_off" => c with { IntelIommuReported = [.. c.IntelIommuReported, v] },
-                            _ => Note(c, unknown, token),
-                        };
-                    }
+                    c = IntelIommu(c, token[(eq + 1)..], unknown, token);
                     break;
                 case "intremap":
                     // drivers/iommu/irq_remapping.c setup_irqremap: "on" is the default; nosid, no_x2apic_optout and nopost tune it.
@@ -146,9 +136,43 @@ public sealed record KernelCmdline
         return c with { Unrecognised = unknown };
     }
 
+    // intel_iommu_setup (drivers/iommu/intel/iommu.c, 2.6.29 – 6.12 read): from the start of the value, each option is
+    // matched by its prefix (strncmp with the option's length, in this order), then the parse skips to the next comma
+    // and past every comma there. sp_off and tboot_noforce are the kernel's but not modelled: reported as ignored.
+    private static readonly string[] _intelIommuOptions = ["on", "off", "igfx_off", "forcedac", "strict", "sp_off", "sm_on", "sm_off", "tboot_noforce"];
+
+    private static KernelCmdline IntelIommu(KernelCmdline c, string value, List<string> unknown, string token)
+    {
+        for (var at = 0; at < value.Length;)
+        {
+            var rest = value[at..];
+            var name = Array.Find(_intelIommuOptions, o => rest.StartsWith(o, StringComparison.Ordinal));
+            c = name switch
+            {
+                "on" => c with { IntelIommuOn = true },
+                "off" => c with { IntelIommuOn = false },
+                "strict" => c with { Strict = true },
+                "forcedac" => c with { ForceDac = true },
+                "igfx_off" => c with { IgfxOff = true },
+                // intel_iommu_sm (5.0+ sm_on, 5.15+ sm_off); what a release makes of them is the boot's (LinuxKernel.ScalableMode).
+                "sm_on" or "sm_off" => c,
+                _ => Note(c, unknown, token),
+            };
+            c = c with { IntelIommuOptions = [.. c.IntelIommuOptions, new IntelIommuOption(name, rest)] };
+            var comma = rest.IndexOf(',', StringComparison.Ordinal);
+            if (comma < 0) break;
+            at += comma;
+            while (at < value.Length && value[at] == ',') at++;
+        }
+        return c;
+    }
+
     private static KernelCmdline Note(KernelCmdline c, List<string> unknown, string token)
     {
         unknown.Add(token);
         return c;
     }
 }
+
+/// <summary>One intel_iommu= option as intel_iommu_setup met it: the option it was taken for (null: none) and the rest of the parameter from it on.</summary>
+public readonly record struct IntelIommuOption(string? Name, string Rest);

@@ -44,8 +44,9 @@ public sealed class LinuxKernel
         if (k.Cmdline.Text.Length > 0) k.Log($"Command line: {k.Cmdline.Text}");
         BootLog.E820(k);
         // start_kernel's parse of the command line: intel_iommu_setup (__setup "intel_iommu=") reports on, off, igfx_off,
-        // strict and forcedac as it meets them (2.6.29+), sm_on and sm_off in the releases that know them.
-        foreach (var option in k.Cmdline.IntelIommuReported)
+        // strict and forcedac as it meets them (2.6.29+), sm_on and sm_off in the releases that know them, and from 5.16
+        // an option it does not know.
+        foreach (var option in k.Cmdline.IntelIommuOptions)
             if (BootLog.Dialect(k).IntelIommuOption(option) is { } line) k.Log(line);
         if (k.Cmdline.Unrecognised.Count > 0) k.Events.Emit(new IommuDecisionEvent("kernel", "ignored command-line options", string.Join(' ', k.Cmdline.Unrecognised), "not modelled"));
 
@@ -288,7 +289,7 @@ public sealed class LinuxKernel
         // init_dmars' second pass over the active units (5.8 – 6.3, CONFIG_INTEL_IOMMU_SVM): register_pasid_allocator warns
         // for a unit in caching mode (a virtual IOMMU) without scalable mode (tests/oracle: QEMU's caching-mode boots).
         if (dialect.WarnsNoPasidAllocation)
-            foreach (var u in listOrder.Where(u => u.Hw.CachingMode && !ScalableMode(u, dialect, k.Cmdline.IntelIommuReported)))
+            foreach (var u in listOrder.Where(u => u.Hw.CachingMode && !ScalableMode(u, dialect, k.Cmdline.IntelIommuOptions)))
                 initLines.Add("DMAR: VT-d Scalable Mode not enabled, no PASID allocation");
         // 5.3+: intel_iommu_init runs after iommu_subsys_init printed the domain policy and after
         // platform_optin_force_iommu, so DefaultDomains prints these lines in their place.
@@ -313,10 +314,10 @@ public sealed class LinuxKernel
     /// default y from 792fb43ce2c9 "iommu/vt-d: Enable Intel IOMMU scalable mode by default" (5.15); intel_iommu=sm_on
     /// (5.0+) and sm_off (5.15+) set it as intel_iommu_setup meets them, the last one winning.
     /// </summary>
-    private static bool ScalableMode(DmarUnit u, LogDialect dialect, IReadOnlyList<string> intelIommuOptions)
+    private static bool ScalableMode(DmarUnit u, LogDialect dialect, IReadOnlyList<IntelIommuOption> intelIommuOptions)
     {
         var sm = dialect.ScalableModeByDefault;
-        foreach (var option in intelIommuOptions)
+        foreach (var (option, _) in intelIommuOptions)
         {
             if (option == "sm_on" && dialect.ScalableModeOptions != ScalableModeOptionWording.None) sm = true;
             else if (option == "sm_off" && dialect.ScalableModeOptions == ScalableModeOptionWording.SmOnSmOff) sm = false;

@@ -175,7 +175,11 @@ public sealed record LogDialect(
     /// mapping", "Disable batched IOTLB flush", "Forcing DAC for PCI devices"); forcedac (5.13) and strict (5.15) then only
     /// warn that they are deprecated (<see cref="ForcedacDeprecated"/>, <see cref="StrictDeprecated"/>).
     /// </summary>
-    public string? IntelIommuOption(string option) => (IntelIommuPrefix == "DMAR: ", option) switch
+    public string? IntelIommuOption(IntelIommuOption option) => option.Name is null
+        ? (NoticesUnknownIntelIommuOption ? $"DMAR: Unknown option - '{option.Rest}'" : null)
+        : IntelIommuOptionLine(option.Name);
+
+    private string? IntelIommuOptionLine(string option) => (IntelIommuPrefix == "DMAR: ", option) switch
     {
         (_, "sm_on") => ScalableModeOptions switch
         {
@@ -188,13 +192,21 @@ public sealed record LogDialect(
         (true, "off") => "DMAR: IOMMU disabled",
         (true, "strict") => StrictDeprecated ? "DMAR: intel_iommu=strict deprecated; use iommu.strict=1 instead" : "DMAR: Disable batched IOTLB flush",
         (true, "forcedac") => ForcedacDeprecated ? "DMAR: intel_iommu=forcedac deprecated; use iommu.forcedac instead" : "DMAR: Forcing DAC for PCI devices",
-        (true, _) => "DMAR: Disable GFX device mapping",
+        (true, "igfx_off") => "DMAR: Disable GFX device mapping",
         (false, "on") => "Intel-IOMMU: enabled",
         (false, "off") => "Intel-IOMMU: disabled",
         (false, "strict") => "Intel-IOMMU: disable batched IOTLB flush",
         (false, "forcedac") => "Intel-IOMMU: Forcing DAC for PCI devices",
-        _ => "Intel-IOMMU: disable GFX device mapping",
+        (false, "igfx_off") => "Intel-IOMMU: disable GFX device mapping",
+        _ => null, // sp_off, tboot_noforce: the kernel's, not modelled (reported as ignored options)
     };
+
+    /// <summary>
+    /// intel_iommu_setup's notice for an option it does not know, "Unknown option - '…'" with the rest of the parameter from
+    /// that option on: 5240aed2cd25 "iommu/vt-d: Do not falsely log intel_iommu is unsupported kernel option" (5.16; in
+    /// the 5.15 stable series from 5.15.5, whose announcement lists it). Earlier releases skip such an option silently.
+    /// </summary>
+    public bool NoticesUnknownIntelIommuOption { get; init; }
 
     /// <summary>
     /// iommu_group_add_device's line, 4.2 – 5.0: pr_info("Adding device %s to group %d") under pr_fmt "iommu: " (silent
@@ -343,6 +355,7 @@ public sealed record LogDialect(
             IrqRemapping = IrqRemappingFor(v),
             WarnsNoPasidAllocation = v >= new KernelVersion(5, 8, 0) && v < new KernelVersion(6, 4, 0),
             ScalableModeByDefault = v >= new KernelVersion(5, 15, 0),
+            NoticesUnknownIntelIommuOption = v >= new KernelVersion(5, 16, 0) || (v.Major == 5 && v.Minor == 15 && v >= new KernelVersion(5, 15, 5)),
             ScalableModeOptions = v < new KernelVersion(5, 0, 0) ? ScalableModeOptionWording.None
                 : v < new KernelVersion(5, 15, 0) ? ScalableModeOptionWording.SmOn
                 : ScalableModeOptionWording.SmOnSmOff,
@@ -451,7 +464,7 @@ public enum IrqRemappingWording
 /// 5.0 ("Intel-IOMMU: scalable mode supported", with "iommu/vt-d: Leave scalable mode default off"); from 5.15
 /// (792fb43ce2c9, which made scalable mode the Kconfig default) sm_on says "Enable scalable mode if hardware supports" and
 /// sm_off "Scalable mode is disallowed". Either takes effect only on a unit with ECAP.SMTS (sm_supported). A later stable
-/// backport prints "Unknown option" for an option its release does not know; the model prints that for no option.
+/// backport prints "Unknown option" for an option its release does not know (NoticesUnknownIntelIommuOption, 5.16 and 5.15.5+).
 /// </summary>
 public enum ScalableModeOptionWording
 {

@@ -104,7 +104,7 @@ public sealed class LogDialectTests
         var d = LogDialect.For(ProfileCatalog.Linux30, version);
         Assert.Equal(qi, d.InvalidationLine(0, "dmar0", 0xfed90000, queued: true));
         Assert.Equal(banner, d.VtdBanner());
-        Assert.Equal(on, d.IntelIommuOption("on"));
+        Assert.Equal(on, d.IntelIommuOption(new("on", "on")));
         Assert.Equal(groupAdds, d.PrintsGroupAdds);
     }
 

@@ -22,8 +22,8 @@ public sealed class OptionLineTests
     public void Strict_and_forcedac_print_their_release_s_line(string version, string strict, string forcedac)
     {
         var d = LogDialect.For(version.StartsWith('4') ? ProfileCatalog.Linux419 : ProfileCatalog.Find("linux-5.10")!, version);
-        Assert.Equal(strict, d.IntelIommuOption("strict"));
-        Assert.Equal(forcedac, d.IntelIommuOption("forcedac"));
+        Assert.Equal(strict, d.IntelIommuOption(new("strict", "strict")));
+        Assert.Equal(forcedac, d.IntelIommuOption(new("forcedac", "forcedac")));
     }
 
     [Theory]
