@@ -70,7 +70,8 @@ public sealed record KernelCmdline
             switch (key)
             {
                 case "intel_iommu":
-                    c = IntelIommu(c, token[(eq + 1)..], unknown, token);
+                    // __setup("intel_iommu=") takes the parameter only with its "=": a bare intel_iommu is not the driver's.
+                    c = eq < 0 ? Note(c, unknown, token) : IntelIommu(c, token[(eq + 1)..], unknown, token);
                     break;
                 case "intremap":
                     // drivers/iommu/irq_remapping.c setup_irqremap: "on" is the default; nosid, no_x2apic_optout and nopost tune it.

@@ -22,8 +22,8 @@ internal static class HostCopy
     }
 
     // Whole vectors, then the last vector again ending at the last byte (the ranges do not overlap, so rewriting
-    // bytes already copied writes the same values).
-    private static void Copy512(ref byte source, ref byte target, nuint length)
+    // bytes already copied writes the same values). Internal so that a test runs each lane width the CPU has.
+    internal static void Copy512(ref byte source, ref byte target, nuint length)
     {
         nuint i = 0;
         for (; i + 4 * (nuint)Vector512<byte>.Count <= length; i += 4 * (nuint)Vector512<byte>.Count)
@@ -43,7 +43,7 @@ internal static class HostCopy
             Vector512.LoadUnsafe(ref source, length - (nuint)Vector512<byte>.Count).StoreUnsafe(ref target, length - (nuint)Vector512<byte>.Count);
     }
 
-    private static void Copy256(ref byte source, ref byte target, nuint length)
+    internal static void Copy256(ref byte source, ref byte target, nuint length)
     {
         nuint i = 0;
         for (; i + (nuint)Vector256<byte>.Count <= length; i += (nuint)Vector256<byte>.Count)

@@ -2,6 +2,7 @@ using System.Text;
 using DmaSim.Core;
 using DmaSim.Hardware.Acpi;
 using DmaSim.Hardware.Vtd;
+using DmaSim.Kernel;
 using DmaSim.Scenarios;
 
 namespace DmaSim.Simulation.Import;
@@ -495,11 +496,10 @@ public static class ScenarioImporter
         w.Line($"  cmdline: {Quote(cmdline)}", notes.Count > 0 ? string.Join("; ", notes) : log.Cmdline is null ? "no \"Command line:\" in the log" : "from the log's \"Command line:\"");
     }
 
-    // intel_iommu= takes a comma list (intel_iommu_setup): "intel_iommu=on,strict" asks for strict as well.
+    // intel_iommu= takes a comma list, each option matched by its prefix (intel_iommu_setup, as KernelCmdline parses it):
+    // "intel_iommu=on,strict" asks for strict as well, and so does "intel_iommu=on,strictly".
     private static bool IntelIommuOption(string cmdline, string value) =>
-        cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Where(t => t.StartsWith("intel_iommu=", StringComparison.Ordinal))
-            .Any(t => t["intel_iommu=".Length..].Split(',').Contains(value, StringComparer.Ordinal));
+        KernelCmdline.Parse(cmdline).IntelIommuOptions.Any(o => o.Name == value);
 
     private static (string Type, string? Note) MemoryType(string kernelName) => kernelName switch
     {

@@ -21,6 +21,32 @@ public class HostCopyTests
                 Assert.Equal(expected, actual);
             }, iter: 3000);
 
+    /// <summary>Each lane width this CPU accelerates, whichever <see cref="HostCopy.Copy"/> picks here, on ranges that do not overlap.</summary>
+    [Fact]
+    public void Each_lane_width_copies_every_byte() =>
+        Gen.Select(Gen.Int[64, 9000], Gen.Int[0, 100], Gen.ULong).Sample((length, offset, seed) =>
+        {
+            var source = new byte[length + 100];
+            new Random((int)seed).NextBytes(source);
+            var expected = source.AsSpan(offset, length).ToArray();
+            if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                Assert.Equal(expected, Lanes(source, offset, length, HostCopy.Copy256));
+            if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                Assert.Equal(expected, Lanes(source, offset, length, HostCopy.Copy512));
+            var viaCopy = new byte[length];
+            HostCopy.Copy(source.AsSpan(offset, length), viaCopy);
+            Assert.Equal(expected, viaCopy);
+        }, iter: 1000);
+
+    private delegate void LaneCopy(ref byte source, ref byte target, nuint length);
+
+    private static byte[] Lanes(byte[] source, int offset, int length, LaneCopy copy)
+    {
+        var target = new byte[length];
+        copy(ref source[offset], ref target[0], (nuint)length);
+        return target;
+    }
+
     [Fact]
     public void A_target_shorter_than_the_source_is_refused() =>
         Assert.Throws<ArgumentException>(() => HostCopy.Copy(new byte[100], new byte[99]));

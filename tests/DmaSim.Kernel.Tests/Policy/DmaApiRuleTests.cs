@@ -219,6 +219,19 @@ public class KernelCmdlineTests
         Assert.Equal("quiet intel_iommu=on,frobnicate iommu=pt,wibble root=/dev/sda1", c.Text);
     }
 
+    /// <summary>intel_iommu_setup's loop: prefix matches, the rest of the value kept for the notice, commas skipped; a bare intel_iommu is not its parameter.</summary>
+    [Fact]
+    public void Intel_iommu_options_are_taken_as_intel_iommu_setup_meets_them()
+    {
+        Assert.Equal([new IntelIommuOption(null, ",on,,strictly,"), new IntelIommuOption("on", "on,,strictly,"), new IntelIommuOption("strict", "strictly,")],
+            KernelCmdline.Parse("intel_iommu=,on,,strictly,").IntelIommuOptions);
+        Assert.True(KernelCmdline.Parse("intel_iommu=onward").IntelIommuOn);
+        var bare = KernelCmdline.Parse("intel_iommu");
+        Assert.Empty(bare.IntelIommuOptions);
+        Assert.Null(bare.IntelIommuOn);
+        Assert.Contains("intel_iommu", bare.Unrecognised);
+    }
+
     [Fact]
     public void Off_soft_and_empty()
     {

@@ -144,7 +144,7 @@ public sealed partial class IntelIommu
     /// <summary>The RMRRs whose scope lists the device, or a bridge above it.</summary>
     public IEnumerable<RmrrInfo> RmrrsOf(Bdf bdf) => Dmar.Rmrrs.Where(r => Names(r, bdf));
 
-    /// <summary>Whether an RMRR's scope lists the device, or a bridge above it (device_has_rmrr). Asked on every map by eras that decide identity per DMA, so it allocates nothing.</summary>
+    /// <summary>Whether an RMRR's scope lists the device, or a bridge above it (device_has_rmrr). Asked on every map by eras that decide identity per DMA, so it walks the scopes with plain loops (only a bridge scope entry asks for the bridges above the device).</summary>
     public bool HasRmrr(Bdf bdf)
     {
         var rmrrs = Dmar.Rmrrs;
@@ -159,8 +159,16 @@ public sealed partial class IntelIommu
         for (var i = 0; i < scope.Count; i++)
         {
             var s = scope[i];
-            if (s.Bdf == bdf || (s.IsBridgeScope && _k.Pci.BridgesAbove(bdf).Any(b => b.Bdf == s.Bdf))) return true;
+            if (s.Bdf == bdf || (s.IsBridgeScope && IsBridgeAbove(s.Bdf, bdf))) return true;
         }
+        return false;
+    }
+
+    // A loop, not a lambda over the scope entry: a closure would be allocated for every entry the loop visits.
+    private bool IsBridgeAbove(Bdf bridge, Bdf device)
+    {
+        foreach (var b in _k.Pci.BridgesAbove(device))
+            if (b.Bdf == bridge) return true;
         return false;
     }
 
