@@ -139,7 +139,7 @@ public sealed record KernelCmdline
 
     // intel_iommu_setup (drivers/iommu/intel/iommu.c, 2.6.29 – 6.12 read): from the start of the value, each option is
     // matched by its prefix (strncmp with the option's length, in this order), then the parse skips to the next comma
-    // and past every comma there. sp_off and tboot_noforce are the kernel's but not modelled: reported as ignored.
+    // and past every comma there. tboot_noforce is the kernel's but not modelled: reported as ignored.
     private static readonly string[] _intelIommuOptions = ["on", "off", "igfx_off", "forcedac", "strict", "sp_off", "sm_on", "sm_off", "tboot_noforce"];
 
     private static KernelCmdline IntelIommu(KernelCmdline c, string value, List<string> unknown, string token)
@@ -155,6 +155,8 @@ public sealed record KernelCmdline
                 "strict" => c with { Strict = true },
                 "forcedac" => c with { ForceDac = true },
                 "igfx_off" => c with { IgfxOff = true },
+                // intel_iommu_superpage = 0: the model maps no superpages in any era, so only the option's line is its own.
+                "sp_off" => c,
                 // intel_iommu_sm (5.0+ sm_on, 5.15+ sm_off); what a release makes of them is the boot's (LinuxKernel.ScalableMode).
                 "sm_on" or "sm_off" => c,
                 _ => Note(c, unknown, token),

@@ -193,13 +193,22 @@ public sealed record LogDialect(
         (true, "strict") => StrictDeprecated ? "DMAR: intel_iommu=strict deprecated; use iommu.strict=1 instead" : "DMAR: Disable batched IOTLB flush",
         (true, "forcedac") => ForcedacDeprecated ? "DMAR: intel_iommu=forcedac deprecated; use iommu.forcedac instead" : "DMAR: Forcing DAC for PCI devices",
         (true, "igfx_off") => "DMAR: Disable GFX device mapping",
+        (true, "sp_off") => "DMAR: Disable supported super page",
         (false, "on") => "Intel-IOMMU: enabled",
         (false, "off") => "Intel-IOMMU: disabled",
         (false, "strict") => "Intel-IOMMU: disable batched IOTLB flush",
         (false, "forcedac") => "Intel-IOMMU: Forcing DAC for PCI devices",
         (false, "igfx_off") => "Intel-IOMMU: disable GFX device mapping",
-        _ => null, // sp_off, tboot_noforce: the kernel's, not modelled (reported as ignored options)
+        (false, "sp_off") => KnowsSpOff ? "Intel-IOMMU: disable supported super page" : null,
+        _ => null, // tboot_noforce: the kernel's, not modelled (reported as an ignored option)
     };
+
+    /// <summary>
+    /// intel_iommu_setup knows sp_off (intel_iommu_superpage = 0): from the superpage support of 3.0 (printk "Intel-IOMMU:
+    /// disable supported super page"; pr_info "Disable supported super page" under "DMAR: " from 4.2). The model maps no
+    /// superpages in any era, which is what sp_off asks for, so only its line differs. 2.6.39 is not pinned either way.
+    /// </summary>
+    public bool KnowsSpOff { get; init; }
 
     /// <summary>
     /// intel_iommu_setup's notice for an option it does not know, "Unknown option - '…'" with the rest of the parameter from
@@ -355,6 +364,7 @@ public sealed record LogDialect(
             IrqRemapping = IrqRemappingFor(v),
             WarnsNoPasidAllocation = v >= new KernelVersion(5, 8, 0) && v < new KernelVersion(6, 4, 0),
             ScalableModeByDefault = v >= new KernelVersion(5, 15, 0),
+            KnowsSpOff = v >= new KernelVersion(3, 0, 0),
             NoticesUnknownIntelIommuOption = v >= new KernelVersion(5, 16, 0) || (v.Major == 5 && v.Minor == 15 && v >= new KernelVersion(5, 15, 5)),
             ScalableModeOptions = v < new KernelVersion(5, 0, 0) ? ScalableModeOptionWording.None
                 : v < new KernelVersion(5, 15, 0) ? ScalableModeOptionWording.SmOn
@@ -407,6 +417,7 @@ public sealed record LogDialect(
     /// <summary>The unversioned legacy wording: 2.6.32's lines with the profile's era details.</summary>
     private static LogDialect Legacy(LegacyLogWording w) => Pci26 with
     {
+        KnowsSpOff = w.KnowsSpOff,
         DmarPrefix = w.DmarPrefix,
         InvalidationLineHasUnitNumber = w.InvalidationLineHasUnitNumber,
         IdentityMapEndInclusive = w.IdentityMapEndInclusive,

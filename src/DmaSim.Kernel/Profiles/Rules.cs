@@ -229,7 +229,8 @@ public enum SwiotlbPlacement
 /// <param name="DmarPrefix">drivers/pci/dmar.c PREFIX: "DMAR:" (2.6.31 and before), "DMAR: " (2.6.32 stable trees, 3.0).</param>
 /// <param name="InvalidationLineHasUnitNumber">init_dmars: "IOMMU %d 0x%Lx: using … invalidation" (3.0) rather than "IOMMU 0x%Lx: …" (2.6.32).</param>
 /// <param name="IdentityMapEndInclusive">"Setting identity map for device … [0x%Lx - 0x%Lx]": the RMRR's end_address (3.0) or end_address + 1 (2.6.32).</param>
-public sealed record LegacyLogWording(string DmarPrefix, bool InvalidationLineHasUnitNumber, bool IdentityMapEndInclusive);
+/// <param name="KnowsSpOff">intel_iommu_setup knows sp_off (3.0, with the superpage support: "Intel-IOMMU: disable supported super page"); 2.6.3x does not.</param>
+public sealed record LegacyLogWording(string DmarPrefix, bool InvalidationLineHasUnitNumber, bool IdentityMapEndInclusive, bool KnowsSpOff = false);
 
 /// <summary>How the DMAR fault handler words a fault.</summary>
 public enum FaultLogStyle

@@ -120,22 +120,26 @@ public sealed class InitLineTests
     /// <summary>
     /// intel_iommu_setup matches each option by its prefix and, from 5.16 (5.15.5 in the stable series), notices one it
     /// does not know with the rest of the parameter from there on; earlier releases skip it silently. An option the
-    /// kernel knows (sp_off) is no unknown option, and a prefix match acts as its option ("strictly" is strict).
+    /// kernel knows (sp_off, 3.0+: its own line) is no unknown option, and a prefix match acts as its option ("strictly" is strict).
     /// </summary>
     [Theory]
     [InlineData("linux-6.1", "6.1.0", "intel_iommu=on,foo,,strict", "DMAR: IOMMU enabled|DMAR: Unknown option - 'foo,,strict'|DMAR: intel_iommu=strict deprecated; use iommu.strict=1 instead")]
-    [InlineData("linux-6.12", "6.12.0", "intel_iommu=on,sp_off,bar", "DMAR: IOMMU enabled|DMAR: Unknown option - 'bar'")]
+    [InlineData("linux-6.12", "6.12.0", "intel_iommu=on,sp_off,bar", "DMAR: IOMMU enabled|DMAR: Disable supported super page|DMAR: Unknown option - 'bar'")]
+    [InlineData("linux-3.0", null, "intel_iommu=on,sp_off", "Intel-IOMMU: enabled|Intel-IOMMU: disable supported super page")]
+    [InlineData("linux-2.6.32", null, "intel_iommu=on,sp_off", "Intel-IOMMU: enabled")]
+    [InlineData("linux-3.0", "3.18.5", "intel_iommu=on,sp_off", "Intel-IOMMU: enabled|Intel-IOMMU: disable supported super page")]
+    [InlineData("linux-2.6.32", "2.6.32.60", "intel_iommu=on,sp_off", "Intel-IOMMU: enabled")]
     [InlineData("linux-5.15", "5.15.5", "intel_iommu=on,foo", "DMAR: IOMMU enabled|DMAR: Unknown option - 'foo'")]
     [InlineData("linux-5.15", "5.15.4", "intel_iommu=on,foo", "DMAR: IOMMU enabled")]
     [InlineData("linux-5.10", "5.10.0", "intel_iommu=onward,foo", "DMAR: IOMMU enabled")]
     [InlineData("linux-6.1", "6.1.0", "intel_iommu=on,strictly", "DMAR: IOMMU enabled|DMAR: intel_iommu=strict deprecated; use iommu.strict=1 instead")]
-    public void Intel_iommu_options_match_by_prefix_and_unknown_ones_are_noticed_from_5_16(string profile, string version, string cmdline, string lines)
+    public void Intel_iommu_options_match_by_prefix_and_unknown_ones_are_noticed_from_5_16(string profile, string? version, string cmdline, string lines)
     {
         var machine = new ScenarioBuilder("opts").PhysicalAddressBits(39).Usable(0x0, 0x9ffff).Usable(0x100000, 0x7fffffff)
             .UnitRaw("{ base: 0xfed90000, include-pci-all: true, cap: d2008c22260286, ecap: f00f4a }", 39)
             .Device("00:19.0", "nic", "scripted", 64).Kernel(profile, cmdline, version);
         var log = Log(machine, profile);
-        Assert.Equal(lines.Split('|'), log.Where(l => l == "DMAR: IOMMU enabled" || l.StartsWith("DMAR: Unknown option", StringComparison.Ordinal)
+        Assert.Equal(lines.Split('|'), log.Where(l => l is "DMAR: IOMMU enabled" or "Intel-IOMMU: enabled" || l.Contains("able supported super page", StringComparison.Ordinal) || l.StartsWith("DMAR: Unknown option", StringComparison.Ordinal)
             || l.StartsWith("DMAR: intel_iommu=strict", StringComparison.Ordinal) || l == "DMAR: Disable batched IOTLB flush"));
     }
 
