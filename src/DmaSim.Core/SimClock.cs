@@ -11,4 +11,7 @@ public sealed class SimClock
 
     /// <summary>The dmesg-style timestamp of a simulated instant.</summary>
     public static string Stamp(ulong ns) => $"[{ns / 1_000_000_000,5}.{ns / 1000 % 1_000_000:D6}]";
+
+    /// <summary>A log line as dmesg prints it, its timestamp first: one string, not a stamp and a concatenation.</summary>
+    public static string Stamped(ulong ns, string line) => $"[{ns / 1_000_000_000,5}.{ns / 1000 % 1_000_000:D6}] {line}";
 }

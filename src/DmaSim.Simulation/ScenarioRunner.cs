@@ -178,7 +178,7 @@ public static class ScenarioRunner
                 Vfio = Kernel.Iommu.VfioEligibility.For(m.Kernel.K, m.Kernel.Iommu, kd, m.Kernel.Devices),
             });
         }
-        var log = m.Events.Events.OfType<LogEvent>().Select(e => SimClock.Stamp(e.TimeNs) + " " + e.Line).ToList();
+        var log = m.Events.Events.OfType<LogEvent>().Select(e => SimClock.Stamped(e.TimeNs, e.Line)).ToList();
         var expectations = s.Expect.Where(e => e.AppliesTo(p.Name)).Select(e => Evaluate(e, devices, m)).ToList();
         return new RunResult(s.Name, s.SourceFile, p.Name, p.Summary, cmdline, s.Seed, devices, m.Checker.Findings, log, expectations,
             Explain.For(m, tally, devices), Counters(m, tally), m.Clock.NowNs);

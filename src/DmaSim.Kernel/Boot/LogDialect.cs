@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Iommu.Intel;
 using DmaSim.Kernel.Profiles;
@@ -7,16 +6,41 @@ using DmaSim.Kernel.Profiles;
 namespace DmaSim.Kernel.Boot;
 
 /// <summary>A kernel release as `uname -r` / "Linux version" starts: 5.11.22-4-pve → 5.11.22; 2.6.32-rc5 → 2.6.32.</summary>
-public readonly partial record struct KernelVersion(int Major, int Minor, int Patch) : IComparable<KernelVersion>
+public readonly record struct KernelVersion(int Major, int Minor, int Patch) : IComparable<KernelVersion>
 {
     public static bool TryParse(string? text, out KernelVersion version)
     {
         version = default;
         if (text is null) return false;
-        var m = Leading().Match(text.Trim());
-        if (!m.Success) return false;
-        static int N(Group g) => g.Success ? int.Parse(g.Value, CultureInfo.InvariantCulture) : 0;
-        version = new KernelVersion(N(m.Groups[1]), N(m.Groups[2]), N(m.Groups[3]));
+        // "1-3 digits . 1-3 digits [. 1-4 digits]" at the start, after leading blanks; asked on every map of
+        // some eras, so read in place rather than through a Regex match (issue 13: a sweep cell's garbage).
+        var s = text.AsSpan().TrimStart();
+        var major = Digits(ref s, 3);
+        if (major < 0 || !Dot(ref s)) return false;
+        var minor = Digits(ref s, 3);
+        if (minor < 0) return false;
+        var rest = s;
+        var patch = Dot(ref rest) ? Digits(ref rest, 4) : -1;
+        version = new KernelVersion(major, minor, Math.Max(patch, 0));
+        return true;
+    }
+
+    // The value of 1..max ASCII digits at the start of s (consumed), or -1 when there are none. Digits past
+    // max are left in s, as the pattern's {1,max} leaves them unread.
+    private static int Digits(ref ReadOnlySpan<char> s, int max)
+    {
+        var n = 0;
+        while (n < s.Length && n < max && char.IsAsciiDigit(s[n])) n++;
+        if (n == 0) return -1;
+        var value = int.Parse(s[..n], NumberStyles.None, CultureInfo.InvariantCulture);
+        s = s[n..];
+        return value;
+    }
+
+    private static bool Dot(ref ReadOnlySpan<char> s)
+    {
+        if (s.IsEmpty || s[0] != '.') return false;
+        s = s[1..];
         return true;
     }
 
@@ -30,8 +54,6 @@ public readonly partial record struct KernelVersion(int Major, int Minor, int Pa
 
     public override string ToString() => $"{Major}.{Minor}.{Patch}";
 
-    [GeneratedRegex(@"^(\d{1,3})\.(\d{1,3})(?:\.(\d{1,4}))?")]
-    private static partial Regex Leading();
 }
 
 /// <summary>How init_dmars names a unit in its invalidation line (<see cref="LogDialect.InvalidationLine"/>).</summary>

@@ -88,12 +88,15 @@ public static class BenchMachines
 
     private const string Unit = "{ host-address-width: 46, units: [ { base: 0xfed90000, include-pci-all: true, pass-through: true, sagaw: [39, 48] } ] }";
 
-    /// <summary>Boots the machine of <paramref name="mode"/> and allocates a buffer of <paramref name="granule"/> pages.</summary>
-    public static BenchMachine Build(MapBenchMode mode, int granule = 1, int? dmaBits = null)
+    /// <summary>
+    /// Boots the machine of <paramref name="mode"/> and allocates a buffer of <paramref name="granule"/> pages, under
+    /// <see cref="Profile"/> or, for tests of another era's map path, <paramref name="profileName"/>.
+    /// </summary>
+    public static BenchMachine Build(MapBenchMode mode, int granule = 1, int? dmaBits = null, string profileName = Profile)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(granule, 1);
         var scenario = ScenarioLoader.Parse(ScenarioYaml(mode, dmaBits), $"<bench:{MapBenchmark.NameOf(mode)}>");
-        var profile = ProfileCatalog.Find(Profile) ?? throw new InvalidOperationException($"profile {Profile} is missing");
+        var profile = ProfileCatalog.Find(profileName) ?? throw new InvalidOperationException($"profile {profileName} is missing");
         var m = SimMachine.Boot(scenario, profile, scenario.Kernel.Cmdline);
         // Millions of operations: hand events to observers only, keep none (EventStream.Record).
         m.Events.Record = false;

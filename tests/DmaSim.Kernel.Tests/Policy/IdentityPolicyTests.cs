@@ -86,6 +86,19 @@ public class IdentityPolicyTests
         else Assert.Contains("DMA_BIT_MASK(32)", v.Reason, StringComparison.Ordinal);
     }
 
+    // The mask rules' reasons are worded only when read: the same sentences, with the numbers of that decision.
+    [Theory]
+    [InlineData("linux-2.6.32", 64, 32, "dma_mask 0xffffffffffffffff > DMA_BIT_MASK(32) (coherent mask and RAM size not consulted)")]
+    [InlineData("linux-2.6.32", 32, 64, "dma_mask 0xffffffff ≤ DMA_BIT_MASK(32)")]
+    [InlineData("linux-3.0", 64, 40, "min(dma_mask, coherent mask) 0xffffffffff ≥ required mask 0x3ffffffff")]
+    [InlineData("linux-3.0", 64, 32, "min(dma_mask, coherent mask) 0xffffffff < required mask 0x3ffffffff")]
+    public void Mask_reasons_name_the_masks_compared(string profile, int dmaBits, int coherentBits, string reason)
+    {
+        var v = IdentityPolicy.Decide(P(profile), Pcie(DmaMask.Bits(dmaBits), DmaMask.Bits(coherentBits), _req8G), startup: false);
+        Assert.Equal(reason, v.Reason);
+        Assert.Equal(P(profile).RuntimeIdentityCheck.Source, v.Source);
+    }
+
     // §2.6 (b): 40-bit mask, RAM up to 2^44: T1 identity (bug), T3 translated.
     [Theory]
     [InlineData("linux-2.6.32-rc5", true)]

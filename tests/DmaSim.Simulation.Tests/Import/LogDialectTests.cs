@@ -1,3 +1,4 @@
+using CsCheck;
 using DmaSim.Kernel.Boot;
 using DmaSim.Kernel.Dma;
 using DmaSim.Kernel.Iommu.Intel;
@@ -63,6 +64,25 @@ public sealed class LogDialectTests
     {
         Assert.True(KernelVersion.TryParse(text, out var v));
         Assert.Equal(new KernelVersion(major, minor, patch), v);
+    }
+
+    // The pattern the parse used to run (with ASCII digits: \d also matched other scripts' digits, which
+    // int.Parse then refused with an exception), as the oracle of the hand-written reading.
+    private static readonly System.Text.RegularExpressions.Regex _release =
+        new(@"^([0-9]{1,3})\.([0-9]{1,3})(?:\.([0-9]{1,4}))?", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    [Fact]
+    public void Versions_parse_as_the_release_pattern_reads_them()
+    {
+        Gen.String[Gen.Char["0123456789.-rc pve\t١"], 0, 14].Sample(text =>
+        {
+            var m = _release.Match(text.Trim());
+            int N(int g) => m.Groups[g].Success ? int.Parse(m.Groups[g].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            var parsed = KernelVersion.TryParse(text, out var v);
+            Assert.Equal(m.Success, parsed);
+            if (parsed) Assert.Equal(new KernelVersion(N(1), N(2), N(3)), v);
+        }, iter: 20_000);
+        Assert.False(KernelVersion.TryParse(null, out _));
     }
 
     [Fact]

@@ -19,7 +19,45 @@ public readonly record struct IdentityInputs(
     bool IdentMapGfx = false);
 
 /// <summary>The verdict and the rule that produced it.</summary>
-public readonly record struct IdentityVerdict(bool Identity, string Reason, string Source);
+/// <remarks>
+/// Some eras decide on every map and unmap (iommu_no_mapping); the reason is read only when a decision is
+/// reported, so a mask comparison keeps its numbers and is worded when asked (a seed sweep cell formatted
+/// two hex numbers per DMA for nothing: issue 13).
+/// </remarks>
+public readonly record struct IdentityVerdict
+{
+    private readonly string? _reason;
+    private readonly MaskRule _rule;
+    private readonly ulong _mask;
+    private readonly ulong _required;
+
+    public IdentityVerdict(bool identity, string reason, string source) => (Identity, _reason, Source) = (identity, reason, source);
+
+    private IdentityVerdict(bool identity, MaskRule rule, ulong mask, ulong required, string source) =>
+        (Identity, _rule, _mask, _required, Source) = (identity, rule, mask, required, source);
+
+    public bool Identity { get; }
+    public string Source { get; }
+
+    public string Reason => _rule switch
+    {
+        MaskRule.StreamingMask => Identity
+            ? $"dma_mask {Hex.Format(_mask)} > DMA_BIT_MASK(32) (coherent mask and RAM size not consulted)"
+            : $"dma_mask {Hex.Format(_mask)} ≤ DMA_BIT_MASK(32)",
+        MaskRule.MinMaskCoversRequired => Identity
+            ? $"min(dma_mask, coherent mask) {Hex.Format(_mask)} ≥ required mask {Hex.Format(_required)}"
+            : $"min(dma_mask, coherent mask) {Hex.Format(_mask)} < required mask {Hex.Format(_required)}",
+        _ => _reason ?? "",
+    };
+
+    internal static IdentityVerdict ByStreamingMask(ulong dmaMask, string source) =>
+        new(dmaMask > DmaMask.Bits(32), MaskRule.StreamingMask, dmaMask, 0, source);
+
+    internal static IdentityVerdict ByMinMask(ulong minMask, ulong required, string source) =>
+        new(minMask >= required, MaskRule.MinMaskCoversRequired, minMask, required, source);
+
+    private enum MaskRule { None, StreamingMask, MinMaskCoversRequired }
+}
 
 /// <summary>
 /// iommu_should_identity_map (drivers/pci/intel-iommu.c, 2.6.32 → 3.x), as a pure function of the era's
@@ -51,15 +89,11 @@ public static class IdentityPolicy
         switch (p.RuntimeIdentityCheck.Value)
         {
             case IdentityCheck.StreamingMaskAbove32Bits:
-                return x.DmaMask > DmaMask.Bits(32)
-                    ? new(true, $"dma_mask {Hex.Format(x.DmaMask)} > DMA_BIT_MASK(32) (coherent mask and RAM size not consulted)", p.RuntimeIdentityCheck.Source)
-                    : new(false, $"dma_mask {Hex.Format(x.DmaMask)} ≤ DMA_BIT_MASK(32)", p.RuntimeIdentityCheck.Source);
+                return IdentityVerdict.ByStreamingMask(x.DmaMask, p.RuntimeIdentityCheck.Source);
             case IdentityCheck.MinMaskCoversRequiredMask:
                 var m = x.DmaMask;
                 if (x.CoherentDmaMask != 0 && x.CoherentDmaMask < m) m = x.CoherentDmaMask;
-                return m >= x.RequiredMask
-                    ? new(true, $"min(dma_mask, coherent mask) {Hex.Format(m)} ≥ required mask {Hex.Format(x.RequiredMask)}", p.RuntimeIdentityCheck.Source)
-                    : new(false, $"min(dma_mask, coherent mask) {Hex.Format(m)} < required mask {Hex.Format(x.RequiredMask)}", p.RuntimeIdentityCheck.Source);
+                return IdentityVerdict.ByMinMask(m, x.RequiredMask, p.RuntimeIdentityCheck.Source);
             default:
                 return new(true, "no runtime re-check in this era", p.RuntimeIdentityCheck.Source);
         }
