@@ -139,7 +139,7 @@ public sealed record KernelCmdline
 
     // intel_iommu_setup (drivers/iommu/intel/iommu.c, 2.6.29 – 6.12 read): from the start of the value, each option is
     // matched by its prefix (strncmp with the option's length, in this order), then the parse skips to the next comma
-    // and past every comma there. tboot_noforce is the kernel's but not modelled: reported as ignored.
+    // and past every comma there.
     private static readonly string[] _intelIommuOptions = ["on", "off", "igfx_off", "forcedac", "strict", "sp_off", "sm_on", "sm_off", "tboot_noforce"];
 
     private static KernelCmdline IntelIommu(KernelCmdline c, string value, List<string> unknown, string token)
@@ -159,6 +159,9 @@ public sealed record KernelCmdline
                 "sp_off" => c,
                 // intel_iommu_sm (5.0+ sm_on, 5.15+ sm_off); what a release makes of them is the boot's (LinuxKernel.ScalableMode).
                 "sm_on" or "sm_off" => c,
+                // intel_iommu_tboot_noforce: only a TXT (tboot) launch forces VT-d on, and the model has none; the line
+                // is the dialect's (LogDialect.TbootNoforceLine).
+                "tboot_noforce" => c,
                 _ => Note(c, unknown, token),
             };
             c = c with { IntelIommuOptions = [.. c.IntelIommuOptions, new IntelIommuOption(name, rest)] };

@@ -44,8 +44,8 @@ public sealed class LinuxKernel
         if (k.Cmdline.Text.Length > 0) k.Log($"Command line: {k.Cmdline.Text}");
         BootLog.E820(k);
         // start_kernel's parse of the command line: intel_iommu_setup (__setup "intel_iommu=") reports on, off, igfx_off,
-        // strict and forcedac as it meets them (2.6.29+), sp_off (3.0+), sm_on and sm_off in the releases that know them,
-        // and from 5.16 an option it does not know.
+        // strict and forcedac as it meets them (2.6.29+), sp_off (3.0+), tboot_noforce (4.12+), sm_on and sm_off in the
+        // releases that know them, and from 5.16 an option it does not know.
         foreach (var option in k.Cmdline.IntelIommuOptions)
             if (BootLog.Dialect(k).IntelIommuOption(option) is { } line) k.Log(line);
         if (k.Cmdline.Unrecognised.Count > 0) k.Events.Emit(new IommuDecisionEvent("kernel", "ignored command-line options", string.Join(' ', k.Cmdline.Unrecognised), "not modelled"));

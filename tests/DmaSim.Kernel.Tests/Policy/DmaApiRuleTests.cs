@@ -185,6 +185,15 @@ public class KernelCmdlineTests
         Assert.Empty(c.Unrecognised);
     }
 
+    /// <summary>sp_off and tboot_noforce are options the model takes in full (no superpages, no tboot): not listed as ignored.</summary>
+    [Fact]
+    public void Sp_off_and_tboot_noforce_are_not_ignored_options()
+    {
+        var c = KernelCmdline.Parse("intel_iommu=on,sp_off,tboot_noforce");
+        Assert.Empty(c.Unrecognised);
+        Assert.Equal(["on", "sp_off", "tboot_noforce"], c.IntelIommuOptions.Select(o => o.Name));
+    }
+
     [Fact]
     public void Iommu_pt_and_iommu_passthrough_1_both_mean_pass_through()
     {

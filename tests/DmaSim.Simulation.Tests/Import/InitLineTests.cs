@@ -133,6 +133,13 @@ public sealed class InitLineTests
     [InlineData("linux-5.15", "5.15.4", "intel_iommu=on,foo", "DMAR: IOMMU enabled")]
     [InlineData("linux-5.10", "5.10.0", "intel_iommu=onward,foo", "DMAR: IOMMU enabled")]
     [InlineData("linux-6.1", "6.1.0", "intel_iommu=on,strictly", "DMAR: IOMMU enabled|DMAR: intel_iommu=strict deprecated; use iommu.strict=1 instead")]
+    // tboot_noforce (4.12+): a literal "Intel-IOMMU: " printk to 5.7, pr_info under "DMAR: " from 5.8; unknown before 4.12.
+    [InlineData("linux-6.1", null, "intel_iommu=on,tboot_noforce,baz", "DMAR: IOMMU enabled|DMAR: Intel-IOMMU: not forcing on after tboot. This could expose security risk for tboot|DMAR: Unknown option - 'baz'")]
+    [InlineData("linux-5.10", "5.8.0", "intel_iommu=tboot_noforce,on", "DMAR: Intel-IOMMU: not forcing on after tboot. This could expose security risk for tboot|DMAR: IOMMU enabled")]
+    [InlineData("linux-5.4", "5.7.19", "intel_iommu=on,tboot_noforce", "DMAR: IOMMU enabled|Intel-IOMMU: not forcing on after tboot. This could expose security risk for tboot")]
+    [InlineData("linux-4.19", "4.12.0", "intel_iommu=on,tboot_noforce", "DMAR: IOMMU enabled|Intel-IOMMU: not forcing on after tboot. This could expose security risk for tboot")]
+    [InlineData("linux-3.0", "4.11.12", "intel_iommu=on,tboot_noforce", "DMAR: IOMMU enabled")]
+    [InlineData("linux-3.0", null, "intel_iommu=on,tboot_noforce", "Intel-IOMMU: enabled")]
     public void Intel_iommu_options_match_by_prefix_and_unknown_ones_are_noticed_from_5_16(string profile, string? version, string cmdline, string lines)
     {
         var machine = new ScenarioBuilder("opts").PhysicalAddressBits(39).Usable(0x0, 0x9ffff).Usable(0x100000, 0x7fffffff)
@@ -140,7 +147,8 @@ public sealed class InitLineTests
             .Device("00:19.0", "nic", "scripted", 64).Kernel(profile, cmdline, version);
         var log = Log(machine, profile);
         Assert.Equal(lines.Split('|'), log.Where(l => l is "DMAR: IOMMU enabled" or "Intel-IOMMU: enabled" || l.Contains("able supported super page", StringComparison.Ordinal) || l.StartsWith("DMAR: Unknown option", StringComparison.Ordinal)
-            || l.StartsWith("DMAR: intel_iommu=strict", StringComparison.Ordinal) || l == "DMAR: Disable batched IOTLB flush"));
+            || l.StartsWith("DMAR: intel_iommu=strict", StringComparison.Ordinal) || l == "DMAR: Disable batched IOTLB flush"
+            || l.Contains("not forcing on after tboot", StringComparison.Ordinal)));
     }
 
     /// <summary>Meteor Lake graphics (8086:7dxx) joined the quirk's list in 6.7 (85b80fdffa86); Raptor Lake-S (a7xx) in 5.19.</summary>
