@@ -249,7 +249,9 @@ public sealed record LogDialect(
     /// <summary>
     /// intel_iommu_setup's notice for an option it does not know, "Unknown option - '…'" with the rest of the parameter from
     /// that option on: 5240aed2cd25 "iommu/vt-d: Do not falsely log intel_iommu is unsupported kernel option" (5.16; in
-    /// the 5.15 stable series from 5.15.5, whose announcement lists it). Earlier releases skip such an option silently.
+    /// the 5.15 stable series from 5.15.5, whose announcement lists it). Earlier releases skip such an option silently: the
+    /// stable round that took it into 5.15.5 (sashal/linux-stable pending queues of 2021-11-21, read) did not queue it for
+    /// 5.10 or 5.4, and 5.14.21, the last 5.14, shipped 15 other patches.
     /// </summary>
     public bool NoticesUnknownIntelIommuOption { get; init; }
 
