@@ -97,6 +97,8 @@ public class IdentityPolicyTests
         var v = IdentityPolicy.Decide(P(profile), Pcie(DmaMask.Bits(dmaBits), DmaMask.Bits(coherentBits), _req8G), startup: false);
         Assert.Equal(reason, v.Reason);
         Assert.Equal(P(profile).RuntimeIdentityCheck.Source, v.Source);
+        // A verdict is equal to one that spells out the same sentence.
+        Assert.Equal(new IdentityVerdict(v.Identity, reason, v.Source), v);
     }
 
     // §2.6 (b): 40-bit mask, RAM up to 2^44: T1 identity (bug), T3 translated.

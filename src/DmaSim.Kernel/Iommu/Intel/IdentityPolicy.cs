@@ -56,6 +56,11 @@ public readonly record struct IdentityVerdict
     internal static IdentityVerdict ByMinMask(ulong minMask, ulong required, string source) =>
         new(minMask >= required, MaskRule.MinMaskCoversRequired, minMask, required, source);
 
+    // Equal as before the reason became lazy: by what a reader sees, not by how the sentence is kept.
+    public bool Equals(IdentityVerdict other) => Identity == other.Identity && Reason == other.Reason && Source == other.Source;
+
+    public override int GetHashCode() => HashCode.Combine(Identity, Reason, Source);
+
     private enum MaskRule { None, StreamingMask, MinMaskCoversRequired }
 }
 
