@@ -30,6 +30,12 @@ public sealed class RealMachineKeysTests
         Assert.Equal("t.yaml:11:12: error: version 'five' is not a kernel release like 5.11.22 or 2.6.32-rc5",
             TestYaml.Error(TestYaml.Build(tail: "  version: five\n")));
 
+    /// <summary>Digits of other scripts are no release either (they matched \d and then failed to parse).</summary>
+    [Fact]
+    public void A_version_in_other_digits_is_an_error_at_its_value() =>
+        Assert.Equal("t.yaml:11:12: error: version '\u0665.\u0661\u0660' is not a kernel release like 5.11.22 or 2.6.32-rc5",
+            TestYaml.Error(TestYaml.Build(tail: "  version: \u0665.\u0661\u0660\n")));
+
     [Fact]
     public void A_unit_given_by_its_registers_reports_them_and_its_fields_follow()
     {

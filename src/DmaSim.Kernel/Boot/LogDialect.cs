@@ -231,9 +231,10 @@ public sealed record LogDialect(
     /// iommu/vt-d: Add an option to disable Intel IOMMU force on" (4.12 [R: absent from 4.9, present in 4.14 by the stable
     /// bot's dependency lists; its fix 7304e8f28bb2 is of 2017-06-08]), a printk(KERN_INFO) with a literal "Intel-IOMMU: "
     /// (still so in the 5.3 source); pr_info under "DMAR: " from "iommu/vt-d: Unify format of the printed messages"
-    /// (5.8 [R: posted 2020-05-08 for the 5.8 merge window; 5.10 – 6.12 read]). The option stops a TXT (tboot) launch
-    /// from forcing VT-d on, and the model has no tboot; with VT-d off, intel_iommu_init also clears each unit's PMEN.EPM,
-    /// which the model's units report as 0 (as QEMU's do). So the line is all that differs.
+    /// (posted 2020-05-07; listed in the IOMMU pull for v5.8; 5.10 – 6.12 read). The option stops a TXT (tboot) launch
+    /// from forcing VT-d on, and the model has no tboot; with VT-d off, intel_iommu_init also disables the protected
+    /// memory regions of units whose CAP has PLMR or PHMR, which the model does not model (its units keep PMEN at 0,
+    /// as QEMU's report no PMRs). So the line is all that differs.
     /// </summary>
     public string? TbootNoforceLine { get; init; }
 

@@ -96,6 +96,7 @@ public static partial class ScenarioLoader
         return drivers.ToImmutable();
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{1,3}\.\d{1,3}(\.\d{1,4})?([-+~.][0-9A-Za-z._+~-]*)?$")]
+    // ASCII digits: \d would also take other scripts' digits, which KernelVersion.TryParse does not read.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]{1,3}\.[0-9]{1,3}(\.[0-9]{1,4})?([-+~.][0-9A-Za-z._+~-]*)?$")]
     private static partial System.Text.RegularExpressions.Regex KernelVersionText();
 }

@@ -34,7 +34,7 @@ public sealed class BenchMachine
 }
 
 /// <summary>
-/// Builds the small machines the benchmarks run on, one device per mode (linux-6.1, 8 GiB of RAM of
+/// Builds the small machines the benchmarks run on, one device per mode (linux-6.1 unless a test names another era, 8 GiB of RAM of
 /// which 4 GiB sit above the 4 GiB line, one VT-d unit with ECAP.PT where an IOMMU is wanted).
 /// Scenarios are written in the dmasim/v1 format so what is timed is exactly what <c>dmasim run</c> builds.
 /// </summary>
@@ -50,7 +50,7 @@ public static class BenchMachines
     public static int DmaBitsOf(MapBenchMode mode, int? requested) => requested ?? (mode == MapBenchMode.Swiotlb ? 32 : 64);
 
     /// <summary>The dmasim/v1 scenario text of a mode (not meaningful for <see cref="MapBenchMode.Iova"/>).</summary>
-    public static string ScenarioYaml(MapBenchMode mode, int? dmaBits = null)
+    public static string ScenarioYaml(MapBenchMode mode, int? dmaBits = null, string profileName = Profile)
     {
         var (iommu, bits, cmdline) = mode switch
         {
@@ -79,7 +79,7 @@ public static class BenchMachines
               devices:
                 - { bdf: "03:00.0", name: bench, model: scripted, address-bits: {{bits}} }
             kernel:
-              profile: {{Profile}}
+              profile: {{profileName}}
               cmdline: "{{cmdline}}"
             drivers:
               - { device: bench, dma-mask-bits: {{bits}}, coherent-dma-mask-bits: {{bits}} }
@@ -95,7 +95,7 @@ public static class BenchMachines
     public static BenchMachine Build(MapBenchMode mode, int granule = 1, int? dmaBits = null, string profileName = Profile)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(granule, 1);
-        var scenario = ScenarioLoader.Parse(ScenarioYaml(mode, dmaBits), $"<bench:{MapBenchmark.NameOf(mode)}>");
+        var scenario = ScenarioLoader.Parse(ScenarioYaml(mode, dmaBits, profileName), $"<bench:{MapBenchmark.NameOf(mode)}>");
         var profile = ProfileCatalog.Find(profileName) ?? throw new InvalidOperationException($"profile {profileName} is missing");
         var m = SimMachine.Boot(scenario, profile, scenario.Kernel.Cmdline);
         // Millions of operations: hand events to observers only, keep none (EventStream.Record).

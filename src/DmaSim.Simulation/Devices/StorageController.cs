@@ -30,7 +30,6 @@ public class StorageController : DeviceModel
     private readonly Dictionary<ulong, object> _disk = [];
     private byte[] _diskScratch = [];
     private byte[] _wantScratch = [];
-    // The device's receive buffer, reused from command to command; the disk keeps a copy of what arrived.
     // The driver's write of the command in flight: when the disk receives exactly its bytes it keeps the write
     // (drawn again when needed) instead of a copy of the same bytes.
     private WrittenData? _writeData;
@@ -210,7 +209,9 @@ public class StorageController : DeviceModel
     /// <remarks>
     /// The receive buffer is scratch (what the disk keeps is a copy, or the write itself), so it comes from the
     /// shared pool: a controller per sweep cell allocated and zeroed 64 KiB for it, a quarter of the cell's
-    /// garbage (issue 13). A read that succeeds fills every byte of it.
+    /// garbage (issue 13). Its old bytes never reach the disk: a plain read that succeeds fills every byte, a compared
+    /// read that finds the write's bytes leaves it untouched and the disk keeps the write, and one that does not
+    /// refills it from the pages it read.
     /// </remarks>
     private bool Receive(DmaAddr devAddr, int devLen, DmaIntent intent, out object block)
     {

@@ -97,7 +97,7 @@ public sealed class FastPathBehaviourTests
     /// <summary>
     /// The eras that decide identity again on every map and unmap (iommu_no_mapping: 2.6.32's streaming-mask
     /// test, 3.0 – 5.4's min(mask) against the required mask) allocate nothing per pair either: the verdict's
-    /// reason, two hex numbers in a sentence, is worded only when a decision is reported (it was built on every
+    /// reason, one or two hex numbers in a sentence, is worded only when a decision is reported (it was built on every
     /// call, most of a seed sweep cell's strings).
     /// </summary>
     [Theory]

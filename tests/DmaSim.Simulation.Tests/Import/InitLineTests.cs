@@ -140,6 +140,7 @@ public sealed class InitLineTests
     [InlineData("linux-4.19", "4.12.0", "intel_iommu=on,tboot_noforce", "DMAR: IOMMU enabled|Intel-IOMMU: not forcing on after tboot. This could expose security risk for tboot")]
     [InlineData("linux-3.0", "4.11.12", "intel_iommu=on,tboot_noforce", "DMAR: IOMMU enabled")]
     [InlineData("linux-3.0", null, "intel_iommu=on,tboot_noforce", "Intel-IOMMU: enabled")]
+    [InlineData("linux-3.0", "4.14.0", "intel_iommu=on,tboot_noforcefoo", "DMAR: IOMMU enabled|Intel-IOMMU: not forcing on after tboot. This could expose security risk for tboot")]
     public void Intel_iommu_options_match_by_prefix_and_unknown_ones_are_noticed_from_5_16(string profile, string? version, string cmdline, string lines)
     {
         var machine = new ScenarioBuilder("opts").PhysicalAddressBits(39).Usable(0x0, 0x9ffff).Usable(0x100000, 0x7fffffff)

@@ -60,6 +60,14 @@ public sealed class LogDialectTests
     [InlineData("5.11.22-4-pve", 5, 11, 22)]
     [InlineData("2.6.32-rc5", 2, 6, 32)]
     [InlineData("6.1", 6, 1, 0)]
+    // The pattern's digit limits and edges, fixed (random strings rarely reach a four-digit patch).
+    [InlineData("1.2.12345", 1, 2, 1234)]
+    [InlineData("1.2.1234", 1, 2, 1234)]
+    [InlineData("1.1234", 1, 123, 0)]
+    [InlineData("123.456.7890-x", 123, 456, 7890)]
+    [InlineData("1.2.", 1, 2, 0)]
+    [InlineData(" \t5.10.3", 5, 10, 3)]
+    [InlineData("5.10-rc1", 5, 10, 0)]
     public void Versions_parse_from_the_release_string(string text, int major, int minor, int patch)
     {
         Assert.True(KernelVersion.TryParse(text, out var v));
@@ -84,6 +92,16 @@ public sealed class LogDialectTests
         }, iter: 20_000);
         Assert.False(KernelVersion.TryParse(null, out _));
     }
+
+    [Theory]
+    [InlineData("1234.5")]
+    [InlineData("1.")]
+    [InlineData(".")]
+    [InlineData("")]
+    [InlineData("1..2")]
+    [InlineData("x5.10")]
+    [InlineData("\u0665.\u0661")]
+    public void Non_releases_do_not_parse(string text) => Assert.False(KernelVersion.TryParse(text, out _));
 
     [Fact]
     public void The_identity_map_lines_follow_the_release()

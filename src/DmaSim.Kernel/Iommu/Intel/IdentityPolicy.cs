@@ -22,7 +22,7 @@ public readonly record struct IdentityInputs(
 /// <remarks>
 /// Some eras decide on every map and unmap (iommu_no_mapping); the reason is read only when a decision is
 /// reported, so a mask comparison keeps its numbers and is worded when asked (a seed sweep cell formatted
-/// two hex numbers per DMA for nothing: issue 13).
+/// one or two hex numbers per map and unmap for nothing: issue 13).
 /// </remarks>
 public readonly record struct IdentityVerdict
 {
