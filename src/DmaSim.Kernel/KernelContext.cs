@@ -40,6 +40,22 @@ public sealed class KernelContext
 
     private readonly string? _kernelVersion;
 
+    /// <summary>
+    /// <see cref="KernelVersion"/> read as a release, or null when there is none: read once, as the eras that decide
+    /// identity per DMA ask for it on every map and unmap.
+    /// </summary>
+    public Boot.KernelVersion? Release
+    {
+        get
+        {
+            if (!_releaseRead) (_release, _releaseRead) = (Boot.KernelVersion.TryParse(KernelVersion, out var v) ? v : null, true);
+            return _release;
+        }
+    }
+
+    private Boot.KernelVersion? _release;
+    private bool _releaseRead;
+
     /// <summary>CONFIG_SWIOTLB_DYNAMIC of the build (`kernel: config: swiotlb-dynamic`); effective only where the profile has the option.</summary>
     public bool SwiotlbDynamic { get; init; }
 

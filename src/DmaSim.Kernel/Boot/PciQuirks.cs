@@ -29,7 +29,7 @@ public static class PciQuirks
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(devices);
         // Unversioned runs print as their era: the legacy profiles predate the quirk, linux-6.1 has it.
-        if (!KernelVersion.TryParse(k.KernelVersion, out var version))
+        if (k.Release is not { } version)
         {
             if (k.Profile.LogStyle.Value == Profiles.LogStyle.Legacy) return;
             version = new KernelVersion(6, 1, 0);

@@ -20,7 +20,7 @@ public sealed class DirectMappingLoss
     public static DirectMappingLoss For(KernelContext k)
     {
         ArgumentNullException.ThrowIfNull(k);
-        var fixedRelease = KernelVersion.TryParse(k.KernelVersion, out var v) && v >= new KernelVersion(5, 4, 7);
+        var fixedRelease = k.Release is { } v && v >= new KernelVersion(5, 4, 7);
         return new DirectMappingLoss(k.Profile.LosesRmrrDirectMappings.Value && !fixedRelease);
     }
 

@@ -118,7 +118,7 @@ public static class IommuGroupProbe
     public static IGroupFormation Formation(KernelContext k)
     {
         var formation = k.Profile.IommuGroups.Value;
-        return formation is SharedContextEntryGroups && Boot.KernelVersion.TryParse(k.KernelVersion, out var v) && v >= new Boot.KernelVersion(3, 5, 0)
+        return formation is SharedContextEntryGroups && k.Release is { } v && v >= new Boot.KernelVersion(3, 5, 0)
             ? new PciDeviceGroups()
             : formation;
     }

@@ -35,7 +35,7 @@ public static class VfioEligibility
     public static VfioRmrrPolicy Policy(KernelContext k)
     {
         var policy = k.Profile.VfioRmrr.Value;
-        if (policy != VfioRmrrPolicy.NoVfio || !KernelVersion.TryParse(k.KernelVersion, out var v)) return policy;
+        if (policy != VfioRmrrPolicy.NoVfio || k.Release is not { } v) return policy;
         // "iommu/vt-d: Allow RMRR on graphics devices too" (4.2) [R: title and release].
         if (v >= new KernelVersion(4, 2, 0)) return VfioRmrrPolicy.RmrrBlocksExceptUsbGraphics;
         if (v >= new KernelVersion(3, 17, 0)) return VfioRmrrPolicy.RmrrBlocksAll;

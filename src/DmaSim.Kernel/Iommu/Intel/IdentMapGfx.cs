@@ -18,6 +18,6 @@ public static class IdentMapGfx
         ArgumentNullException.ThrowIfNull(k);
         if (!k.Cmdline.IgfxOff) return false;
         if (k.Profile.IgfxOffIdentityMapsGraphics.Value) return true;
-        return k.Profile.Name == ProfileNames.Linux419 && KernelVersion.TryParse(k.KernelVersion, out var v) && v >= new KernelVersion(4, 19, 99);
+        return k.Profile.Name == ProfileNames.Linux419 && k.Release is { } v && v >= new KernelVersion(4, 19, 99);
     }
 }

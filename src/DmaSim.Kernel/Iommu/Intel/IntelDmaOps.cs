@@ -86,7 +86,7 @@ public sealed class IntelDmaOps : IDmaOps
     }
 
     /// <summary>The exact release the scenario names, for rules a profile leaves to it; null when none is given.</summary>
-    public Boot.KernelVersion? Release => Boot.KernelVersion.TryParse(_k.KernelVersion, out var v) ? v : null;
+    public Boot.KernelVersion? Release => _k.Release;
 
     public IdentityInputs Inputs(KernelDevice dev) => new(
         _iommu.IdentMapAll,
